@@ -1,0 +1,49 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One module per step of the data's way (DESIGN §9): Git -> Model -> Render -> Plan.
+// A lower module never imports a higher one.
+let package = Package(
+    name: "Sluice",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "sluice", targets: ["sluice"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // System libraries, linked from the Debian packages the Makefile installs.
+        .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        .target(name: "SluiceGit", dependencies: ["CGit2"]),
+        .target(name: "SluiceModel", dependencies: ["CYAML", "SluiceGit"]),
+        .target(name: "SluiceRender", dependencies: ["SluiceModel", "CCrypto"]),
+        .target(name: "SluicePlan", dependencies: ["SluiceModel", "SluiceRender", "SluiceGit"]),
+        .executableTarget(
+            name: "sluice",
+            dependencies: [
+                "SluicePlan", "SluiceRender", "SluiceModel", "SluiceGit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "FleetBenchmark",
+            dependencies: ["SluicePlan", "SluiceRender", "SluiceModel", "SluiceGit"],
+            path: "Benchmarks/FleetBenchmark"
+        ),
+
+        .target(name: "SluiceTestSupport", dependencies: ["SluiceGit"], path: "Tests/SluiceTestSupport"),
+        .testTarget(name: "SluiceGitTests", dependencies: ["SluiceGit", "SluiceTestSupport"]),
+        .testTarget(name: "SluiceModelTests", dependencies: ["SluiceModel", "SluiceTestSupport"]),
+        .testTarget(name: "SluiceRenderTests", dependencies: ["SluiceRender", "SluiceModel"]),
+        .testTarget(
+            name: "SluicePlanTests",
+            dependencies: ["SluicePlan", "SluiceModel", "SluiceRender", "SluiceGit", "SluiceTestSupport"],
+            resources: [.copy("Corpus")]
+        ),
+        .testTarget(name: "SluiceCLITests", dependencies: ["SluiceTestSupport"]),
+    ]
+)

@@ -1,0 +1,77 @@
+/// `addons/<name>/addon.yaml`: one component, with its templates and default values.
+public struct Addon: Sendable {
+    public struct Rollout: Sendable {
+        /// Cumulative updated pods per in-cluster step, e.g. `[1, "10%", "100%"]`.
+        public var partitions: [BatchSize]
+        public var bake: Duration?
+    }
+
+    public var header: ObjectHeader
+    public var namespace: Located<String>
+    public var dependsOn: [Located<String>]
+    public var rollout: Rollout?
+    public var healthTimeout: Duration?
+    public var dangerousFields: [DangerousField]
+    /// `addons/<name>`
+    public var folder: String
+    /// `values.yaml`, parsed with the untyped schema; an empty map when absent.
+    public var values: Value
+    public var valuesFile: String?
+    /// Every file under `templates/`, in path order.
+    public var templates: [TemplateSource]
+
+    public var name: String { header.name.value }
+
+    static let specFields = ["namespace", "dependsOn", "rollout", "health", "dangerousFields", "description"]
+
+    static func read(_ node: YAMLNode, file: String, folder: String, sink: DiagnosticSink) -> Addon? {
+        guard let (header, spec) = ObjectHeader.read(node, file: file, sink: sink, kind: "Addon",
+                                                     specFields: specFields),
+              let spec else { return nil }
+        let folderName = String(folder.split(separator: "/").last ?? "")
+        if header.name.value != folderName {
+            sink.error(file, header.name.mark, "add-on name \"\(header.name.value)\" must match its folder \"\(folderName)\"")
+        }
+        let namespace = spec.string("namespace", required: true) ?? Located("default", at: spec.node.mark)
+        if !Names.isDNSLabel(namespace.value) {
+            sink.error(file, namespace.mark, "spec.namespace \"\(namespace.value)\" is not a valid namespace name")
+        }
+        var rollout: Rollout?
+        if let reader = spec.object("rollout", fields: ["partitions", "bake"]) {
+            let partitions = BatchSize.readList(reader.list("partitions") ?? [], file: file, sink: sink,
+                                                what: "spec.rollout.partitions")
+            rollout = Rollout(partitions: partitions, bake: reader.duration("bake")?.value)
+        }
+        let health = spec.object("health", fields: ["timeout"])
+        let dangerous = (spec.list("dangerousFields") ?? []).enumerated().compactMap { index, item in
+            DangerousField.read(item, file: file, sink: sink, path: "spec.dangerousFields[\(index)]")
+        }
+        var seen = Set<String>()
+        let dependsOn = spec.stringList("dependsOn").filter { dependency in
+            if dependency.value == header.name.value {
+                sink.error(file, dependency.mark, "add-on \"\(dependency.value)\" cannot depend on itself")
+                return false
+            }
+            if !seen.insert(dependency.value).inserted {
+                sink.error(file, dependency.mark, "\"\(dependency.value)\" is listed twice in spec.dependsOn")
+                return false
+            }
+            return true
+        }
+        return Addon(header: header, namespace: namespace, dependsOn: dependsOn, rollout: rollout,
+                     healthTimeout: health?.duration("timeout")?.value, dangerousFields: dangerous,
+                     folder: folder, values: .map([:]), valuesFile: nil, templates: [])
+    }
+}
+
+/// One template file of an add-on, as text.
+public struct TemplateSource: Sendable {
+    /// Repo-relative path, e.g. `addons/dns/templates/deployment.yaml`.
+    public var path: String
+    public var text: String
+
+    /// Files whose name starts with `_` hold only `define`s (as in Helm) and render nothing.
+    public var isHelper: Bool {
+        (path.split(separator: "/").last ?? "").hasPrefix("_")
+    }
+}

@@ -1,0 +1,71 @@
+/// `clusters/<name>.yaml`: one cluster's labels, connection, release and meta-config.
+public struct Cluster: Sendable {
+    public enum Connection: Sendable {
+        case simulated(SimulatedConnection)
+        case kubernetes(kubeconfig: String, context: String?)
+    }
+
+    public struct SimulatedConnection: Sendable {
+        public var nodes: Int
+        /// Images matching one of these globs never become ready. Default: `*-broken*`.
+        public var faultImages: [String]
+        public static let defaultFaultImages = ["*-broken*"]
+    }
+
+    public var header: ObjectHeader
+    public var release: Located<String>
+    public var connection: Connection
+    /// Meta-config overrides per add-on, merged over the add-on's `values.yaml`.
+    public var addonValues: [String: Located<Value>]
+    public var disabledAddons: [Located<String>]
+
+    public var name: String { header.name.value }
+    public var labels: [String: String] { header.labels.mapValues(\.value) }
+
+    static func read(_ node: YAMLNode, file: String, sink: DiagnosticSink) -> Cluster? {
+        guard let (header, spec) = ObjectHeader.read(node, file: file, sink: sink, kind: "Cluster",
+                                                     specFields: ["release", "connection", "addons", "disabledAddons", "description"]),
+              let spec else { return nil }
+        let release = spec.string("release", required: true) ?? Located("", at: spec.node.mark)
+        var connection = Connection.simulated(SimulatedConnection(nodes: 3, faultImages: SimulatedConnection.defaultFaultImages))
+        if let reader = spec.object("connection", fields: ["simulated", "kubernetes"], required: true) {
+            switch (reader.has("simulated"), reader.has("kubernetes")) {
+            case (true, true), (false, false):
+                sink.error(file, reader.node.mark, "spec.connection must have exactly one of \"simulated\" or \"kubernetes\"")
+            case (true, false):
+                let simulated = reader.object("simulated", fields: ["nodes", "faults"])
+                var faults = SimulatedConnection.defaultFaultImages
+                if let list = simulated?.list("faults") {
+                    faults = list.enumerated().compactMap { index, item in
+                        NodeReader(item, file: file, sink: sink, path: "spec.connection.simulated.faults[\(index)]",
+                                   fields: ["image"])?.string("image", required: true)?.value
+                    }
+                }
+                connection = .simulated(SimulatedConnection(nodes: simulated?.int("nodes", range: 1...100_000)?.value ?? 3,
+                                                            faultImages: faults))
+            case (false, true):
+                if let kube = reader.object("kubernetes", fields: ["kubeconfig", "context"], required: true),
+                   let kubeconfig = kube.string("kubeconfig", required: true) {
+                    connection = .kubernetes(kubeconfig: kubeconfig.value, context: kube.string("context")?.value)
+                }
+            }
+        }
+        var addonValues: [String: Located<Value>] = [:]
+        if let addons = spec["addons"], !addons.isNull {
+            if let pairs = addons.mapping {
+                for pair in pairs {
+                    guard let name = pair.key.scalar?.text else { continue }
+                    guard pair.value.mapping != nil || pair.value.isNull else {
+                        sink.error(file, pair.value.mark, "spec.addons.\(name) must be a mapping of values, found \(pair.value.kindDescription)")
+                        continue
+                    }
+                    addonValues[name] = Located(Value(pair.value), at: pair.key.mark)
+                }
+            } else {
+                sink.error(file, addons.mark, "spec.addons must be a mapping of add-on name to values")
+            }
+        }
+        return Cluster(header: header, release: release, connection: connection, addonValues: addonValues,
+                       disabledAddons: spec.stringList("disabledAddons"))
+    }
+}

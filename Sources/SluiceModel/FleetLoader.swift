@@ -1,0 +1,123 @@
+import SluiceGit
+
+/// Reads a fleet repo from a `SourceTree` (a commit or a directory) into typed values and
+/// validates it. Reports every problem at once; returns nothing partial.
+///
+/// Safety: files larger than `maxFileSize` are refused before they are read; symbolic links
+/// are followed only when they stay inside the repository; nothing outside the tree is read.
+public struct FleetLoader: Sendable {
+    public var maxFileSize: Int
+    public var parser: YAMLParser
+    /// Policies shipped with sluice, loaded before the repo's own `policies/`.
+    public var shippedPolicies: [(path: String, text: String)]
+
+    public init(maxFileSize: Int = 8 << 20, parser: YAMLParser = YAMLParser(),
+                shippedPolicies: [(path: String, text: String)] = ShippedPolicies.files) {
+        self.maxFileSize = maxFileSize
+        self.parser = parser
+        self.shippedPolicies = shippedPolicies
+    }
+
+    public func load(_ tree: SourceTree) throws(ValidationFailure) -> FleetRepository {
+        let sink = DiagnosticSink()
+        let files = RepoFiles(tree: tree, maxFileSize: maxFileSize, sink: sink)
+
+        var fleet: Fleet?
+        if let node = files.document("sluice.yaml", parser: parser) {
+            fleet = Fleet.read(node, file: "sluice.yaml", sink: sink)
+        } else if !files.exists("sluice.yaml") {
+            sink.error("sluice.yaml", .start, "missing sluice.yaml (kind: Fleet) at the top of the repository")
+        }
+
+        var addons: [String: Addon] = [:]
+        for folder in files.folders(under: "addons") {
+            if let addon = loadAddon(folder: folder, files: files, sink: sink) {
+                addons[addon.name] = addon
+            }
+        }
+        let releases = loadAll(files, folder: "releases", sink: sink, read: AddonRelease.read, name: \.header)
+        let clusters = loadAll(files, folder: "clusters", sink: sink, read: Cluster.read, name: \.header)
+        let pipelines = loadAll(files, folder: "pipelines", sink: sink, read: Pipeline.read, name: \.header)
+
+        var policies: [Policy] = []
+        for shipped in shippedPolicies {
+            if let node = try? parser.parseSingle(Array(shipped.text.utf8), file: shipped.path),
+               let policy = Policy.read(node, file: shipped.path, sink: sink) {
+                policies.append(policy)
+            }
+        }
+        policies += loadAll(files, folder: "policies", sink: sink, read: Policy.read, name: \.header)
+            .values.sorted { $0.header.file < $1.header.file }
+
+        guard let fleet else { throw ValidationFailure(sink.diagnostics) }
+        let repository = FleetRepository(commit: tree.commit, fleet: fleet, addons: addons, releases: releases,
+                                         clusters: clusters, pipelines: pipelines, policies: policies)
+        sink.append(contentsOf: FleetValidator.validate(repository))
+        guard sink.isEmpty else { throw ValidationFailure(sink.diagnostics) }
+        return repository
+    }
+
+    private func loadAll<T>(
+        _ files: RepoFiles, folder: String, sink: DiagnosticSink,
+        read: (YAMLNode, String, DiagnosticSink) -> T?, name: KeyPath<T, ObjectHeader>
+    ) -> [String: T] {
+        var result: [String: T] = [:]
+        for path in files.yamlFiles(directlyUnder: folder) {
+            guard let node = files.document(path, parser: parser), let object = read(node, path, sink) else { continue }
+            let header = object[keyPath: name]
+            if let existing = result[header.name.value] {
+                let other = existing[keyPath: name]
+                sink.error(path, header.name.mark, "duplicate name \"\(header.name.value)\": also defined in \(other.file):\(other.name.mark.line):\(other.name.mark.column)")
+                continue
+            }
+            result[header.name.value] = object
+        }
+        return result
+    }
+
+    private func loadAddon(folder: String, files: RepoFiles, sink: DiagnosticSink) -> Addon? {
+        let file = folder + "/addon.yaml"
+        guard files.exists(file) else {
+            sink.error(folder, .start, "add-on folder has no addon.yaml")
+            return nil
+        }
+        guard let node = files.document(file, parser: parser),
+              var addon = Addon.read(node, file: file, folder: folder, sink: sink) else { return nil }
+        let valuesFile = folder + "/values.yaml"
+        if files.exists(valuesFile) {
+            addon.valuesFile = valuesFile
+            if let bytes = files.read(valuesFile) {
+                do {
+                    let documents = try parser.parse(bytes, file: valuesFile)
+                    if documents.count > 1 {
+                        sink.error(valuesFile, documents[1].mark, "values.yaml must hold one document")
+                    } else if let root = documents.first, !root.isNull {
+                        if root.mapping == nil {
+                            sink.error(valuesFile, root.mark, "values.yaml must be a mapping, found \(root.kindDescription)")
+                        } else {
+                            addon.values = Value(root)
+                        }
+                    }
+                } catch {
+                    sink.append(error)
+                }
+            }
+        }
+        for path in files.files(under: folder + "/templates") {
+            let name = path.split(separator: "/").last ?? ""
+            guard name.hasSuffix(".yaml") || name.hasSuffix(".yml") || name.hasSuffix(".tpl") || name.hasSuffix(".json") else {
+                if name != "NOTES.txt" && name != ".gitkeep" {
+                    sink.error(path, .start, "unexpected file in templates/: templates end in .yaml, .yml, .json or .tpl")
+                }
+                continue
+            }
+            if let bytes = files.read(path), let text = files.utf8(bytes, path: path) {
+                addon.templates.append(TemplateSource(path: path, text: text))
+            }
+        }
+        if addon.templates.filter({ !$0.isHelper }).isEmpty {
+            sink.error(file, addon.header.name.mark, "add-on \"\(addon.name)\" has no templates in \(folder)/templates")
+        }
+        return addon
+    }
+}

@@ -1,0 +1,142 @@
+import SluiceGit
+
+/// The files of a tree as the loader sees them: size-capped, UTF-8 checked, symbolic links
+/// resolved only inside the repository. Problems are reported to the sink, once per file.
+struct RepoFiles {
+    let tree: SourceTree
+    let maxFileSize: Int
+    let sink: DiagnosticSink
+    private let kinds: [String: SourceEntry.Kind]
+    private let paths: [String]
+
+    init(tree: SourceTree, maxFileSize: Int, sink: DiagnosticSink) {
+        self.tree = tree
+        self.maxFileSize = maxFileSize
+        self.sink = sink
+        let entries = tree.entries()
+        paths = entries.map(\.path)
+        kinds = Dictionary(entries.map { ($0.path, $0.kind) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    func exists(_ path: String) -> Bool { kinds[path] != nil }
+
+    /// Immediate sub-folders of `folder`, e.g. `addons/dns`.
+    func folders(under folder: String) -> [String] {
+        let prefix = folder + "/"
+        var result: [String] = []
+        for path in paths where path.hasPrefix(prefix) {
+            let rest = path.dropFirst(prefix.count)
+            guard let slash = rest.firstIndex(of: "/") else { continue }
+            let child = prefix + rest[..<slash]
+            if result.last != child { result.append(child) }
+        }
+        return Array(Set(result)).sorted()
+    }
+
+    /// `*.yaml` / `*.yml` directly in `folder`.
+    func yamlFiles(directlyUnder folder: String) -> [String] {
+        let prefix = folder + "/"
+        return paths.filter { path in
+            guard path.hasPrefix(prefix), !path.dropFirst(prefix.count).contains("/") else { return false }
+            return path.hasSuffix(".yaml") || path.hasSuffix(".yml")
+        }
+    }
+
+    /// Every file below `folder`, at any depth.
+    func files(under folder: String) -> [String] {
+        paths.filter { $0.hasPrefix(folder + "/") }
+    }
+
+    /// The bytes of a file, following a symbolic link that stays inside the repository.
+    func read(_ path: String) -> [UInt8]? {
+        guard let target = resolve(path, hops: 0) else { return nil }
+        guard kinds[target] == .file else {
+            sink.error(path, .start, kinds[target] == .submodule ? "is a Git submodule, not a file" : "is not a file")
+            return nil
+        }
+        do {
+            let size = try tree.size(of: target)
+            guard size <= maxFileSize else {
+                sink.error(path, .start, "file is \(size) bytes, over the \(maxFileSize >> 20) MiB limit for fleet-repo files")
+                return nil
+            }
+            return try tree.read(target)
+        } catch {
+            sink.error(path, .start, "cannot read: \(error)")
+            return nil
+        }
+    }
+
+    func utf8(_ bytes: [UInt8], path: String) -> String? {
+        if let mark = UTF8Check.firstInvalidByte(bytes) {
+            sink.error(path, mark, "file is not valid UTF-8 text")
+            return nil
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Reads and parses a file holding one YAML document.
+    func document(_ path: String, parser: YAMLParser) -> YAMLNode? {
+        guard let bytes = read(path) else { return nil }
+        do {
+            return try parser.parseSingle(bytes, file: path)
+        } catch {
+            sink.append(error)
+            return nil
+        }
+    }
+
+    private func resolve(_ path: String, hops: Int) -> String? {
+        guard let kind = kinds[path] else {
+            sink.error(path, .start, "no such file")
+            return nil
+        }
+        guard kind == .symlink else { return path }
+        guard hops < 8 else {
+            sink.error(path, .start, "too many levels of symbolic links")
+            return nil
+        }
+        guard let target = try? tree.linkTarget(path) else {
+            sink.error(path, .start, "cannot read symbolic link")
+            return nil
+        }
+        guard let resolved = RepoPath.join(RepoPath.directory(of: path), target) else {
+            sink.error(path, .start, "symbolic link to \"\(target)\" leaves the repository; links must stay inside it")
+            return nil
+        }
+        guard kinds[resolved] != nil else {
+            sink.error(path, .start, "symbolic link to \"\(target)\" points to nothing in the repository")
+            return nil
+        }
+        return resolve(resolved, hops: hops + 1)
+    }
+}
+
+/// Repo-relative path arithmetic that never leaves the root.
+public enum RepoPath {
+    public static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "" }
+        return String(path[..<slash])
+    }
+
+    /// `base` + `relative`, normalised; nil when it is absolute or climbs above the root.
+    public static func join(_ base: String, _ relative: String) -> String? {
+        guard !relative.hasPrefix("/") else { return nil }
+        var parts = base.split(separator: "/").map(String.init)
+        for part in relative.split(separator: "/") {
+            switch part {
+            case ".": continue
+            case "..":
+                guard !parts.isEmpty else { return nil }
+                parts.removeLast()
+            default: parts.append(String(part))
+            }
+        }
+        return parts.joined(separator: "/")
+    }
+
+    /// True when `path` (repo-relative, normalised) is `folder` or inside it.
+    public static func isInside(_ path: String, folder: String) -> Bool {
+        path == folder || path.hasPrefix(folder + "/")
+    }
+}

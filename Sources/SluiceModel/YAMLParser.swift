@@ -1,0 +1,229 @@
+import CYAML
+
+/// Parses YAML text into `YAMLNode` documents with libyaml, keeping `line:column` for every
+/// node. Anchors and aliases are expanded, but an alias expansion may not exceed
+/// `maxAliasExpansion` nodes per document (an "alias bomb" is rejected, not expanded).
+/// Duplicate mapping keys are errors; `<<` merge keys are applied.
+public struct YAMLParser: Sendable {
+    public var maxAliasExpansion: Int
+
+    public init(maxAliasExpansion: Int = 100_000) {
+        self.maxAliasExpansion = maxAliasExpansion
+    }
+
+    /// Parses every document of a stream. Errors carry `file:line:column`.
+    public func parse(_ bytes: [UInt8], file: String) throws(Diagnostic) -> [YAMLNode] {
+        if let bad = UTF8Check.firstInvalidByte(bytes) {
+            throw Diagnostic(file: file, mark: bad, message: "file is not valid UTF-8 text")
+        }
+        if bytes.isEmpty { return [] }
+        var state = EventBuilder(file: file, maxAliasExpansion: maxAliasExpansion)
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) != 0 else {
+            throw Diagnostic(file: file, message: "cannot initialise the YAML parser")
+        }
+        defer { yaml_parser_delete(&parser) }
+        return try bytes.withUnsafeBufferPointer { buffer throws(Diagnostic) in
+            yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
+            var event = yaml_event_t()
+            while true {
+                guard yaml_parser_parse(&parser, &event) != 0 else {
+                    throw Self.parserError(parser, bytes: buffer, file: file)
+                }
+                defer { yaml_event_delete(&event) }
+                if event.type == YAML_STREAM_END_EVENT { break }
+                try state.handle(event)
+            }
+            return state.documents
+        }
+    }
+
+    /// Parses text that must hold exactly one document (an empty file is an error).
+    public func parseSingle(_ bytes: [UInt8], file: String) throws(Diagnostic) -> YAMLNode {
+        let documents = try parse(bytes, file: file)
+        guard let first = documents.first else {
+            throw Diagnostic(file: file, message: "file is empty; expected one YAML document")
+        }
+        guard documents.count == 1 else {
+            throw Diagnostic(file: file, mark: documents[1].mark,
+                             message: "expected one YAML document, found \(documents.count)")
+        }
+        return first
+    }
+
+    private static func parserError(
+        _ parser: yaml_parser_t, bytes: UnsafeBufferPointer<UInt8>, file: String
+    ) -> Diagnostic {
+        let mark = Mark(line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1)
+        let problem = parser.problem.map { String(cString: $0) } ?? "invalid YAML"
+        var message = problem
+        if let context = parser.context.map({ String(cString: $0) }) {
+            let at = parser.context_mark
+            message += " (\(context) at line \(at.line + 1), column \(at.column + 1))"
+        }
+        let offset = Int(parser.problem_offset)
+        if offset < bytes.count, bytes[offset] == 0x09 {
+            message = "tab character used for indentation; YAML indents with spaces only: " + message
+        }
+        return Diagnostic(file: file, mark: mark, message: message)
+    }
+}
+
+/// Builds nodes from libyaml events with an explicit stack (no recursion on deep input).
+private struct EventBuilder {
+    let file: String
+    let maxAliasExpansion: Int
+    var documents: [YAMLNode] = []
+    var stack: [Frame] = []
+    var anchors: [String: YAMLNode] = [:]
+    var aliasExpansion = 0
+
+    enum Frame {
+        case sequence(mark: Mark, tag: String?, anchor: String?, items: [YAMLNode])
+        case mapping(mark: Mark, tag: String?, anchor: String?, pairs: [YAMLPair], key: YAMLNode?,
+                     merges: [YAMLNode])
+    }
+
+    init(file: String, maxAliasExpansion: Int) {
+        self.file = file
+        self.maxAliasExpansion = maxAliasExpansion
+    }
+
+    mutating func handle(_ event: yaml_event_t) throws(Diagnostic) {
+        let mark = Mark(line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1)
+        switch event.type {
+        case YAML_DOCUMENT_START_EVENT:
+            anchors = [:]
+            aliasExpansion = 0
+        case YAML_SCALAR_EVENT:
+            let data = event.data.scalar
+            let text = data.value.map {
+                String(decoding: UnsafeBufferPointer(start: $0, count: Int(data.length)), as: UTF8.self)
+            } ?? ""
+            let style: YAMLScalar.Style
+            switch data.style {
+            case YAML_SINGLE_QUOTED_SCALAR_STYLE: style = .singleQuoted
+            case YAML_DOUBLE_QUOTED_SCALAR_STYLE: style = .doubleQuoted
+            case YAML_LITERAL_SCALAR_STYLE: style = .literal
+            case YAML_FOLDED_SCALAR_STYLE: style = .folded
+            default: style = .plain
+            }
+            let node = YAMLNode(.scalar(YAMLScalar(text, style: style)), mark: mark, tag: Self.tag(data.tag))
+            try complete(node, anchor: Self.string(data.anchor))
+        case YAML_SEQUENCE_START_EVENT:
+            let data = event.data.sequence_start
+            stack.append(.sequence(mark: mark, tag: Self.tag(data.tag), anchor: Self.string(data.anchor), items: []))
+        case YAML_MAPPING_START_EVENT:
+            let data = event.data.mapping_start
+            stack.append(.mapping(mark: mark, tag: Self.tag(data.tag), anchor: Self.string(data.anchor),
+                                  pairs: [], key: nil, merges: []))
+        case YAML_SEQUENCE_END_EVENT:
+            guard case let .sequence(start, tag, anchor, items)? = stack.popLast() else { return }
+            try complete(YAMLNode(.sequence(items), mark: start, tag: tag), anchor: anchor)
+        case YAML_MAPPING_END_EVENT:
+            guard case let .mapping(start, tag, anchor, pairs, _, merges)? = stack.popLast() else { return }
+            let merged = try applyMerges(pairs, merges: merges)
+            try complete(YAMLNode(.mapping(merged), mark: start, tag: tag), anchor: anchor)
+        case YAML_ALIAS_EVENT:
+            let name = Self.string(event.data.alias.anchor) ?? ""
+            guard var node = anchors[name] else {
+                throw Diagnostic(file: file, mark: mark, message: "unknown alias *\(name)")
+            }
+            aliasExpansion += node.weight
+            if aliasExpansion > maxAliasExpansion {
+                throw Diagnostic(file: file, mark: mark, message:
+                    "aliases expand to more than \(maxAliasExpansion) nodes; refusing a possible alias bomb")
+            }
+            node.mark = mark
+            try complete(node, anchor: nil)
+        default:
+            break
+        }
+    }
+
+    private mutating func complete(_ node: YAMLNode, anchor: String?) throws(Diagnostic) {
+        if let anchor { anchors[anchor] = node }
+        guard let top = stack.popLast() else {
+            documents.append(node)
+            return
+        }
+        switch top {
+        case .sequence(let mark, let tag, let anchor, var items):
+            items.append(node)
+            stack.append(.sequence(mark: mark, tag: tag, anchor: anchor, items: items))
+        case .mapping(let mark, let tag, let anchor, var pairs, let key, var merges):
+            if let key {
+                if key.scalar?.text == "<<", key.scalar?.style == .plain {
+                    merges.append(node)
+                } else {
+                    if let text = key.scalar?.text,
+                       let first = pairs.first(where: { $0.key.scalar?.text == text }) {
+                        throw Diagnostic(file: file, mark: key.mark, message:
+                            "duplicate key \"\(text)\" (first at line \(first.key.mark.line), column \(first.key.mark.column))")
+                    }
+                    pairs.append(YAMLPair(key: key, value: node))
+                }
+                stack.append(.mapping(mark: mark, tag: tag, anchor: anchor, pairs: pairs, key: nil, merges: merges))
+            } else {
+                stack.append(.mapping(mark: mark, tag: tag, anchor: anchor, pairs: pairs, key: node, merges: merges))
+            }
+        }
+    }
+
+    /// `<<: *base` or `<<: [*a, *b]`: keys not already present are taken from the merged maps.
+    private func applyMerges(_ pairs: [YAMLPair], merges: [YAMLNode]) throws(Diagnostic) -> [YAMLPair] {
+        guard !merges.isEmpty else { return pairs }
+        var result = pairs
+        var present = Set(pairs.compactMap { $0.key.scalar?.text })
+        var sources: [YAMLNode] = []
+        for merge in merges {
+            if let items = merge.sequence { sources += items } else { sources.append(merge) }
+        }
+        for source in sources {
+            guard let mergedPairs = source.mapping else {
+                throw Diagnostic(file: file, mark: source.mark, message: "a << merge key needs a mapping or a list of mappings")
+            }
+            for pair in mergedPairs {
+                guard let text = pair.key.scalar?.text, !present.contains(text) else { continue }
+                present.insert(text)
+                result.append(pair)
+            }
+        }
+        return result
+    }
+
+    private static func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
+        pointer.map { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
+    }
+
+    private static func tag(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
+        guard let tag = string(pointer), tag != "!" else { return nil }
+        return tag
+    }
+}
+
+enum UTF8Check {
+    /// The position of the first byte that is not valid UTF-8, or nil.
+    static func firstInvalidByte(_ bytes: [UInt8]) -> Mark? {
+        if String(validating: bytes, as: UTF8.self) != nil { return nil }
+        var line = 1, column = 1, index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            let length: Int
+            switch byte {
+            case 0x00...0x7F: length = 1
+            case 0xC2...0xDF: length = 2
+            case 0xE0...0xEF: length = 3
+            case 0xF0...0xF4: length = 4
+            default: return Mark(line: line, column: column)
+            }
+            guard index + length <= bytes.count,
+                  String(validating: bytes[index..<index + length], as: UTF8.self) != nil else {
+                return Mark(line: line, column: column)
+            }
+            if byte == 0x0A { line += 1; column = 1 } else { column += 1 }
+            index += length
+        }
+        return nil
+    }
+}
