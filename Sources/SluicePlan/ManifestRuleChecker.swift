@@ -1,0 +1,79 @@
+import SluiceModel
+import SluiceRender
+
+/// Checks rendered objects against the manifest rules of the policies.
+public struct ManifestRuleChecker: Sendable {
+    public let rules: [ManifestRule]
+
+    public init(rules: [ManifestRule]) { self.rules = rules }
+
+    /// One message per violation, without the cluster (the caller adds or collapses it).
+    public func violations(in rendered: RenderedAddon) -> [Diagnostic] {
+        var found: [Diagnostic] = []
+        for object in rendered.objects {
+            let pods = PodSpecs.containers(of: object)
+            for rule in rules {
+                for problem in check(rule, object: object, pods: pods, addon: rendered.addon) {
+                    found.append(Diagnostic(file: object.template, message:
+                        "\(object.key): \(problem): \(rule.message) [rule \"\(rule.name)\" in \(rule.file)]"))
+                }
+            }
+        }
+        return found
+    }
+
+    private func check(_ rule: ManifestRule, object: RenderedObject, pods: PodSpecs, addon: String) -> [String] {
+        switch rule.kind {
+        case .imageTag(let forbidden):
+            return pods.containers.compactMap { container in
+                guard let image = container.image else { return "container \"\(container.name)\" has no image" }
+                if image.contains("@") { return nil }
+                guard let tag = ImageReference.tag(of: image) else { return "container \"\(container.name)\" image \"\(image)\" has no tag" }
+                return forbidden.contains(tag) ? "container \"\(container.name)\" image \"\(image)\" uses the tag \"\(tag)\"" : nil
+            }
+        case .resourceLimits(let kinds, let resources):
+            guard kinds.isEmpty || kinds.contains(object.key.kind) else { return [] }
+            return pods.containers.flatMap { container in
+                resources.filter { container.limits[$0] == nil }.map {
+                    "container \"\(container.name)\" sets no resources.limits.\($0)"
+                }
+            }
+        case .hostNetwork(let namespaces, let addons):
+            guard pods.hostNetwork, !namespaces.contains(object.key.namespace), !addons.contains(addon) else { return [] }
+            return ["uses hostNetwork in namespace \"\(object.key.namespace)\""]
+        }
+    }
+}
+
+/// The containers of whatever pod template an object carries (Pod, workloads, Jobs, CronJobs).
+struct PodSpecs {
+    struct Container {
+        var name: String
+        var image: String?
+        var limits: [String: Value]
+    }
+
+    var containers: [Container] = []
+    var hostNetwork = false
+
+    static func containers(of object: RenderedObject) -> PodSpecs {
+        let root = object.object
+        let spec: Value?
+        switch object.key.kind {
+        case "Pod": spec = root["spec"]
+        case "CronJob": spec = root.at("spec.jobTemplate.spec.template.spec")
+        default: spec = root.at("spec.template.spec")
+        }
+        guard let spec else { return PodSpecs() }
+        var result = PodSpecs()
+        if case .bool(true)? = spec["hostNetwork"] { result.hostNetwork = true }
+        for key in ["initContainers", "containers"] {
+            for item in spec[key]?.listValue ?? [] {
+                result.containers.append(Container(
+                    name: item["name"]?.stringValue ?? "?", image: item["image"]?.stringValue,
+                    limits: item.at("resources.limits")?.mapValue ?? [:]))
+            }
+        }
+        return result
+    }
+}

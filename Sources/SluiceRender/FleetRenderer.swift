@@ -1,0 +1,181 @@
+import Foundation
+import Synchronization
+import SluiceModel
+
+/// Renders add-ons for clusters. Each add-on's templates are parsed once at construction;
+/// rendering a (cluster, add-on) pair then only evaluates them and parses the output.
+/// Safe to use from several threads: it holds only immutable data.
+public final class FleetRenderer: Sendable {
+    public let repository: FleetRepository
+    /// The value of the `sluice.dev/commit` annotation (the commit SHA, or `worktree`).
+    public let commitLabel: String
+    private let libraries: [String: TemplateLibrary]
+
+    public static let managedByLabel = "app.kubernetes.io/managed-by"
+    public static let addonLabel = "sluice.dev/addon"
+    public static let commitAnnotation = "sluice.dev/commit"
+
+    /// Parses every add-on's templates; all template syntax errors are reported together.
+    public init(repository: FleetRepository) throws(ValidationFailure) {
+        self.repository = repository
+        commitLabel = repository.commit?.hex ?? "worktree"
+        var libraries: [String: TemplateLibrary] = [:]
+        var problems: [Diagnostic] = []
+        for (name, addon) in repository.addons {
+            do {
+                libraries[name] = try TemplateLibrary(folder: addon.folder, sources: addon.templates)
+            } catch {
+                problems += error.diagnostics
+            }
+        }
+        guard problems.isEmpty else { throw ValidationFailure(problems) }
+        self.libraries = libraries
+    }
+
+    /// The data a template sees (DESIGN §1): `.Values`, `.Images`, `.Release`, `.Cluster`, `.Addon`.
+    public func templateData(cluster: Cluster, addon: Addon) -> Value {
+        let release = repository.releases[cluster.release.value]
+        let entry = release?.entry(for: addon.name)
+        var values = addon.values
+        if let override = cluster.addonValues[addon.name] { values = ValuesMerge.merge(values, override.value) }
+        let images = (entry?.images ?? [:]).mapValues { Value.string($0.value) }
+        let environment = repository.environment(of: cluster)?.name.value ?? ""
+        return .map([
+            "Values": values,
+            "Images": .map(images),
+            "Release": .map(["name": .string(release?.name ?? ""), "version": .string(release?.version.value ?? "")]),
+            "Cluster": .map(["name": .string(cluster.name), "labels": .map(cluster.labels.mapValues(Value.string)),
+                             "environment": .string(environment)]),
+            "Addon": .map(["name": .string(addon.name), "namespace": .string(addon.namespace.value),
+                           "version": .string(entry?.version.value ?? "")]),
+        ])
+    }
+
+    /// Renders one add-on for one cluster.
+    public func render(cluster clusterName: String, addon addonName: String) throws(Diagnostic) -> RenderedAddon {
+        guard let cluster = repository.clusters[clusterName] else {
+            throw Diagnostic(file: "clusters", message: "no cluster named \"\(clusterName)\"\(Suggestion.hint(for: clusterName, in: repository.clusters.keys))")
+        }
+        guard let addon = repository.addons[addonName], let library = libraries[addonName] else {
+            throw Diagnostic(file: "addons", message: "no add-on named \"\(addonName)\"\(Suggestion.hint(for: addonName, in: repository.addons.keys))")
+        }
+        let data = templateData(cluster: cluster, addon: addon)
+        var objects: [RenderedObject] = []
+        var seen: [ObjectKey: String] = [:]
+        for template in library.manifests {
+            var evaluator = TemplateEvaluator(library: library, file: template.file)
+            let text: String
+            do {
+                text = try evaluator.render(template, data: data)
+            } catch {
+                throw error.diagnostic
+            }
+            for parsed in try ManifestStream.parse(text, template: template.file, cluster: clusterName) {
+                let object = try finish(parsed, addon: addon, template: template.file, cluster: clusterName)
+                if let other = seen[object.key] {
+                    throw Diagnostic(file: template.file, mark: parsed.mark, message: "object \(object.key) is rendered twice (also by \(other))")
+                }
+                seen[object.key] = template.file
+                objects.append(object)
+            }
+        }
+        return RenderedAddon(cluster: clusterName, addon: addonName, objects: objects, digest: Self.digest(objects))
+    }
+
+    /// Adds Sluice's labels and annotation and the add-on's namespace where none is set.
+    private func finish(
+        _ parsed: (apiVersion: String, kind: String, object: [String: Value], mark: Mark),
+        addon: Addon, template: String, cluster: String
+    ) throws(Diagnostic) -> RenderedObject {
+        var object = parsed.object
+        guard case .map(var metadata)? = object["metadata"], case .string(let name)? = metadata["name"], !name.isEmpty else {
+            throw Diagnostic(file: template, mark: parsed.mark, message: "rendered output: \(parsed.kind) has no metadata.name")
+        }
+        let group = parsed.apiVersion.contains("/") ? String(parsed.apiVersion.split(separator: "/")[0]) : ""
+        var namespace = metadata["namespace"]?.stringValue ?? ""
+        if namespace.isEmpty && !ClusterScopedKinds.contains(group: group, kind: parsed.kind) {
+            namespace = addon.namespace.value
+            metadata["namespace"] = .string(namespace)
+        }
+        var labels = metadata["labels"]?.mapValue ?? [:]
+        labels[Self.managedByLabel] = .string("sluice")
+        labels[Self.addonLabel] = .string(addon.name)
+        metadata["labels"] = .map(labels)
+        var annotations = metadata["annotations"]?.mapValue ?? [:]
+        annotations[Self.commitAnnotation] = .string(commitLabel)
+        metadata["annotations"] = .map(annotations)
+        object["metadata"] = .map(metadata)
+        let key = ObjectKey(group: group, kind: parsed.kind, namespace: namespace, name: name)
+        return RenderedObject(key: key, apiVersion: parsed.apiVersion, object: .map(object), template: template)
+    }
+
+    /// SHA-256 over the objects' canonical JSON, leaving out the commit annotation.
+    static func digest(_ objects: [RenderedObject]) -> String {
+        var text = ""
+        for object in objects.sorted(by: { $0.key < $1.key }) {
+            var value = object.object
+            if case .map(var map) = value, case .map(var metadata)? = map["metadata"],
+               case .map(var annotations)? = metadata["annotations"] {
+                annotations.removeValue(forKey: commitAnnotation)
+                metadata["annotations"] = .map(annotations)
+                map["metadata"] = .map(metadata)
+                value = .map(map)
+            }
+            text += JSONEmitter.emit(value) + "\n"
+        }
+        return SHA256Digest.hex(Array(text.utf8))
+    }
+
+    /// Renders many pairs on `parallelism` threads. Results come back in input order;
+    /// every failure is reported.
+    public func renderAll(_ pairs: [(cluster: String, addon: String)], parallelism: Int = ProcessInfo.processInfo.activeProcessorCount)
+        -> (rendered: [RenderedAddon], failures: [RenderFailure])
+    {
+        let results = Mutex<[Int: Result<RenderedAddon, Diagnostic>]>([:])
+        let workers = max(1, min(parallelism, pairs.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var local: [Int: Result<RenderedAddon, Diagnostic>] = [:]
+            for index in stride(from: worker, to: pairs.count, by: workers) {
+                do throws(Diagnostic) {
+                    local[index] = .success(try render(cluster: pairs[index].cluster, addon: pairs[index].addon))
+                } catch {
+                    local[index] = .failure(error)
+                }
+            }
+            results.withLock { $0.merge(local) { first, _ in first } }
+        }
+        var rendered: [RenderedAddon] = []
+        var failures: [RenderFailure] = []
+        results.withLock { all in
+            for index in pairs.indices {
+                switch all[index] {
+                case .success(let value)?: rendered.append(value)
+                case .failure(let error)?: failures.append(RenderFailure(cluster: pairs[index].cluster, addon: pairs[index].addon, diagnostic: error))
+                case nil: break
+                }
+            }
+        }
+        return (rendered, failures)
+    }
+}
+
+/// A pair that did not render; the diagnostic does not repeat the cluster, so the same
+/// template error on many clusters can be reported once.
+public struct RenderFailure: Error, Sendable {
+    public var cluster: String
+    public var addon: String
+    public var diagnostic: Diagnostic
+}
+
+/// Kinds that live outside namespaces, so Sluice does not give them the add-on's namespace.
+public enum ClusterScopedKinds {
+    static let kinds: Set<String> = [
+        "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
+        "StorageClass", "CSIDriver", "CSINode", "PriorityClass", "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration", "APIService", "RuntimeClass", "IngressClass", "ClusterIssuer",
+        "VolumeSnapshotClass", "PodSecurityPolicy", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
+        "FlowSchema", "PriorityLevelConfiguration", "CertificateSigningRequest",
+    ]
+
+    public static func contains(group: String, kind: String) -> Bool { kinds.contains(kind) }
+}

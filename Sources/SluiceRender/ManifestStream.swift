@@ -1,0 +1,43 @@
+import SluiceModel
+
+/// Turns rendered template text into Kubernetes objects: a `---`-separated YAML stream whose
+/// non-empty documents must each be an object with `apiVersion`, `kind` and `metadata.name`.
+/// A `kind: List` is unpacked into its items, as kubectl does.
+public enum ManifestStream {
+    public static func parse(_ text: String, template: String, cluster: String, parser: YAMLParser = YAMLParser())
+        throws(Diagnostic) -> [(apiVersion: String, kind: String, object: [String: Value], mark: Mark)]
+    {
+        let documents: [YAMLNode]
+        do {
+            documents = try parser.parse(Array(text.utf8), file: template)
+        } catch {
+            var diagnostic = error
+            diagnostic.message = "rendered output is not valid YAML at its line \(error.mark.line): \(error.message)"
+            throw diagnostic
+        }
+        var objects: [(String, String, [String: Value], Mark)] = []
+        for document in documents where !document.isNull {
+            guard case .map(let map) = Value(document) else {
+                throw Diagnostic(file: template, mark: document.mark, message: "rendered output: each YAML document must be a Kubernetes object (a mapping), found \(document.kindDescription)")
+            }
+            guard case .string(let apiVersion)? = map["apiVersion"], !apiVersion.isEmpty else {
+                throw Diagnostic(file: template, mark: document.mark, message: "rendered output: object has no apiVersion")
+            }
+            guard case .string(let kind)? = map["kind"], !kind.isEmpty else {
+                throw Diagnostic(file: template, mark: document.mark, message: "rendered output: object has no kind")
+            }
+            if kind == "List", case .list(let items)? = map["items"] {
+                for item in items {
+                    guard case .map(let itemMap) = item, case .string(let v)? = itemMap["apiVersion"],
+                          case .string(let k)? = itemMap["kind"] else {
+                        throw Diagnostic(file: template, mark: document.mark, message: "rendered output: every item of a List needs apiVersion and kind")
+                    }
+                    objects.append((v, k, itemMap, document.mark))
+                }
+                continue
+            }
+            objects.append((apiVersion, kind, map, document.mark))
+        }
+        return objects
+    }
+}

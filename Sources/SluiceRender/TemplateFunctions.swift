@@ -1,0 +1,242 @@
+import Foundation
+import CCrypto
+import SluiceModel
+
+/// The functions templates may call: Go's builtins and the Sprig functions Helm users use
+/// most (DESIGN §1 lists the contract; a few more common ones are here too).
+enum TemplateFunctions {
+    static let names: [String] = [
+        "default", "empty", "required", "quote", "squote", "toYaml", "toJson", "indent", "nindent", "upper",
+        "lower", "trim", "trimPrefix", "trimSuffix", "replace", "printf", "print", "println", "b64enc", "b64dec",
+        "sha256sum", "eq", "ne", "lt", "le", "gt", "ge", "and", "or", "not", "len", "index", "list", "dict",
+        "join", "contains", "hasPrefix", "hasSuffix", "toString", "int", "ternary", "trunc", "coalesce", "include",
+    ]
+
+    static func call(_ name: String, _ args: [Datum], at mark: Mark, evaluator: TemplateEvaluator) throws(TemplateError) -> Datum {
+        func fail(_ message: String) -> TemplateError { evaluator.error(mark, "\(name): \(message)") }
+        func count(_ n: ClosedRange<Int>) throws(TemplateError) {
+            guard n.contains(args.count) else {
+                let want = n.lowerBound == n.upperBound ? "\(n.lowerBound)" : "\(n.lowerBound) to \(n.upperBound)"
+                throw fail("wrong number of args: want \(want) got \(args.count)")
+            }
+        }
+        /// The value of an argument; a missing key is an error here.
+        func value(_ i: Int) throws(TemplateError) -> Value {
+            switch args[i] {
+            case .value(let v): return v
+            case .missing(let key): throw evaluator.missingError(key, at: mark)
+            }
+        }
+        func string(_ i: Int) throws(TemplateError) -> String { GoPrint.string(try value(i)) }
+        func integer(_ i: Int) throws(TemplateError) -> Int {
+            switch try value(i) {
+            case .int(let n): return n
+            case .double(let d) where d == d.rounded(): return Int(d)
+            case .string(let s): if let n = Int(s) { return n }; fallthrough
+            default: throw fail("argument \(i + 1) must be an integer")
+            }
+        }
+        func out(_ v: Value) -> Datum { .value(v) }
+
+        switch name {
+        case "default":
+            try count(1...2)
+            if args.count == 1 { return args[0] }
+            return isEmpty(args[1]) ? args[0] : args[1]
+        case "empty":
+            try count(1...1)
+            return out(.bool(isEmpty(args[0])))
+        case "coalesce":
+            return args.first { !isEmpty($0) } ?? .null
+        case "required":
+            try count(2...2)
+            if isEmpty(args[1]) && !isZeroNumberOrFalse(args[1]) { throw evaluator.error(mark, try string(0)) }
+            return args[1]
+        case "ternary":
+            try count(3...3)
+            return args[2].isTruthy ? args[0] : args[1]
+        case "not":
+            try count(1...1)
+            return out(.bool(!args[0].isTruthy))
+        case "quote", "squote":
+            var parts: [String] = []
+            for i in 0..<args.count {
+                if case .null = try value(i) { continue }
+                let text = try string(i)
+                parts.append(name == "quote" ? GoPrint.quote(text) : "'" + text + "'")
+            }
+            return out(.string(parts.joined(separator: " ")))
+        case "toYaml":
+            try count(1...1)
+            var text = YAMLEmitter.emit(try value(0))
+            if text.hasSuffix("\n") { text.removeLast() }
+            return out(.string(text))
+        case "toJson":
+            try count(1...1)
+            return out(.string(JSONEmitter.emit(try value(0))))
+        case "indent", "nindent":
+            try count(2...2)
+            let pad = String(repeating: " ", count: max(0, try integer(0)))
+            let text = pad + (try string(1)).replacing("\n", with: "\n" + pad)
+            return out(.string(name == "nindent" ? "\n" + text : text))
+        case "upper": try count(1...1); return out(.string(try string(0).uppercased()))
+        case "lower": try count(1...1); return out(.string(try string(0).lowercased()))
+        case "trim":
+            try count(1...1)
+            return out(.string(String(try string(0).trimmingCharacters(in: .whitespacesAndNewlines))))
+        case "trimPrefix":
+            try count(2...2)
+            let (prefix, s) = (try string(0), try string(1))
+            return out(.string(s.hasPrefix(prefix) ? String(s.dropFirst(prefix.count)) : s))
+        case "trimSuffix":
+            try count(2...2)
+            let (suffix, s) = (try string(0), try string(1))
+            return out(.string(s.hasSuffix(suffix) ? String(s.dropLast(suffix.count)) : s))
+        case "replace":
+            try count(3...3)
+            let (old, new, s) = (try string(0), try string(1), try string(2))
+            return out(.string(old.isEmpty ? s : s.replacing(old, with: new)))
+        case "contains": try count(2...2); return out(.bool(try string(1).contains(try string(0))))
+        case "hasPrefix": try count(2...2); return out(.bool(try string(1).hasPrefix(try string(0))))
+        case "hasSuffix": try count(2...2); return out(.bool(try string(1).hasSuffix(try string(0))))
+        case "trunc":
+            try count(2...2)
+            let n = try integer(0), s = try string(1)
+            return out(.string(n >= 0 ? String(s.prefix(n)) : String(s.suffix(-n))))
+        case "toString": try count(1...1); return out(.string(try string(0)))
+        case "int":
+            try count(1...1)
+            switch try value(0) {
+            case .int(let n): return out(.int(n))
+            case .double(let d): return out(.int(Int(d)))
+            case .string(let s): return out(.int(Int(s) ?? 0))
+            case .bool(let b): return out(.int(b ? 1 : 0))
+            default: return out(.int(0))
+            }
+        case "printf":
+            guard !args.isEmpty else { throw fail("needs a format") }
+            let values = try (1..<args.count).map { i throws(TemplateError) in try value(i) }
+            return out(.string(GoFormat.sprintf(try string(0), values)))
+        case "print", "println":
+            let values = try (0..<args.count).map { i throws(TemplateError) in try value(i) }
+            var text = ""
+            for (i, v) in values.enumerated() {
+                let isString: (Value) -> Bool = { if case .string = $0 { return true }; return false }
+                if i > 0 && (name == "println" || (!isString(v) && !isString(values[i - 1]))) { text += " " }
+                text += GoPrint.string(v)
+            }
+            return out(.string(name == "println" ? text + "\n" : text))
+        case "b64enc":
+            try count(1...1)
+            return out(.string(Data(try string(0).utf8).base64EncodedString()))
+        case "b64dec":
+            try count(1...1)
+            guard let data = Data(base64Encoded: try string(0)) else { throw fail("input is not valid base64") }
+            return out(.string(String(decoding: data, as: UTF8.self)))
+        case "sha256sum":
+            try count(1...1)
+            return out(.string(SHA256Digest.hex(Array(try string(0).utf8))))
+        case "eq", "ne", "lt", "le", "gt", "ge":
+            try count(2...(name == "eq" ? 64 : 2))
+            let first = try value(0)
+            if name == "eq" {
+                for i in 1..<args.count where try compare(first, try value(i), fail) == 0 { return out(.bool(true)) }
+                return out(.bool(false))
+            }
+            let order = try compare(first, try value(1), fail)
+            switch name {
+            case "ne": return out(.bool(order != 0))
+            case "lt": return out(.bool(order < 0))
+            case "le": return out(.bool(order <= 0))
+            case "gt": return out(.bool(order > 0))
+            default: return out(.bool(order >= 0))
+            }
+        case "len":
+            try count(1...1)
+            switch try value(0) {
+            case .string(let s): return out(.int(s.utf8.count))
+            case .list(let l): return out(.int(l.count))
+            case .map(let m): return out(.int(m.count))
+            case let other: throw fail("len of type \(GoPrint.typeName(other))")
+            }
+        case "index":
+            try count(1...64)
+            var current = try value(0)
+            for i in 1..<args.count {
+                switch (current, try value(i)) {
+                case (.map(let m), .string(let key)):
+                    guard let next = m[key] else { return .missing(key: "[\(GoPrint.quote(key))]") }
+                    current = next
+                case (.list(let l), .int(let n)):
+                    guard l.indices.contains(n) else { throw fail("index out of range: \(n)") }
+                    current = l[n]
+                case (let c, let k):
+                    throw fail("can't index item of type \(GoPrint.typeName(c)) with \(GoPrint.typeName(k))")
+                }
+            }
+            return out(current)
+        case "list":
+            return out(.list(try (0..<args.count).map { i throws(TemplateError) in try value(i) }))
+        case "dict":
+            guard args.count % 2 == 0 else { throw fail("needs key and value pairs") }
+            var map: [String: Value] = [:]
+            for i in stride(from: 0, to: args.count, by: 2) { map[try string(i)] = try value(i + 1) }
+            return out(.map(map))
+        case "join":
+            try count(2...2)
+            guard case .list(let items) = try value(1) else { return out(.string(try string(1))) }
+            return out(.string(items.map(GoPrint.string).joined(separator: try string(0))))
+        default:
+            throw evaluator.error(mark, "function \"\(name)\" not defined\(Suggestion.hint(for: name, in: names))")
+        }
+    }
+
+    /// Sprig's `empty`: nil, false, 0, "" and empty collections; a missing key too.
+    static func isEmpty(_ datum: Datum) -> Bool { !datum.isTruthy }
+
+    private static func isZeroNumberOrFalse(_ datum: Datum) -> Bool {
+        switch datum {
+        case .value(.int), .value(.double), .value(.bool): return true
+        default: return false
+        }
+    }
+
+    /// -1, 0 or 1. Numbers compare by value whatever their type; other kinds must match.
+    private static func compare(_ a: Value, _ b: Value, _ fail: (String) -> TemplateError) throws(TemplateError) -> Int {
+        switch (a, b) {
+        case (.int(let x), .int(let y)): return x < y ? -1 : (x > y ? 1 : 0)
+        case (.int, .double), (.double, .int), (.double, .double):
+            let x = number(a), y = number(b)
+            return x < y ? -1 : (x > y ? 1 : 0)
+        case (.string(let x), .string(let y)): return x < y ? -1 : (x > y ? 1 : 0)
+        case (.bool(let x), .bool(let y)): return x == y ? 0 : (x ? 1 : -1)
+        case (.null, .null): return 0
+        case (.null, _), (_, .null): return 1
+        default:
+            if a == b { return 0 }
+            throw fail("incompatible types for comparison: \(GoPrint.typeName(a)) and \(GoPrint.typeName(b))")
+        }
+    }
+
+    private static func number(_ v: Value) -> Double {
+        switch v {
+        case .int(let i): return Double(i)
+        case .double(let d): return d
+        default: return 0
+        }
+    }
+}
+
+/// SHA-256 through the system's libcrypto.
+public enum SHA256Digest {
+    public static func hex(_ bytes: [UInt8]) -> String {
+        var digest = [UInt8](repeating: 0, count: 32)
+        _ = bytes.withUnsafeBytes { input in
+            sluice_sha256(input.baseAddress, input.count, &digest)
+        }
+        return digest.map { byte in
+            let s = String(byte, radix: 16)
+            return s.count == 1 ? "0" + s : s
+        }.joined()
+    }
+}

@@ -1,0 +1,124 @@
+import ArgumentParser
+import Foundation
+import SluiceGit
+import SluiceModel
+import SluicePlan
+import SluiceRender
+
+/// Prints diagnostics to stderr (or JSON to stdout) and exits 1.
+func fail(_ diagnostics: [Diagnostic], output: OutputFormat) throws -> Never {
+    switch output {
+    case .text:
+        let text = diagnostics.map(\.description).joined(separator: "\n")
+        FileHandle.standardError.write(Data((text + "\nerror: \(diagnostics.count) problem\(diagnostics.count == 1 ? "" : "s") found\n").utf8))
+    case .json:
+        print(JSONOutput.encode(JSONOutput.Errors(valid: false, errors: diagnostics.map(JSONOutput.DiagnosticEntry.init))))
+    }
+    throw ExitCode(1)
+}
+
+/// Opens the repo; a Git or file problem is invalid input (exit 1), not a crash.
+func openTree(_ options: RepoOptions, output: OutputFormat) throws -> SourceTree {
+    do {
+        return try FleetSource.open(options.repo, revision: options.rev).tree
+    } catch {
+        try fail([Diagnostic(file: options.repo, message: "\(error)")], output: output)
+    }
+}
+
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Validate a commit: files, references, add-on graphs, every template for every cluster, policies.")
+
+    @OptionGroup var repo: RepoOptions
+    @Option(help: "text or json") var output: OutputFormat = .text
+    @Flag(help: "Also print the rollout order the commit implies.") var order = false
+
+    func run() throws {
+        let tree = try openTree(repo, output: output)
+        let fleet: CommitValidator.ValidatedFleet
+        do { fleet = try CommitValidator().validate(tree) } catch { try fail(error.diagnostics, output: output) }
+        let outline = RolloutOutline(repository: fleet.repository, graphs: fleet.graphs)
+        let objects = fleet.rendered.reduce(0) { $0 + $1.objects.count }
+        switch output {
+        case .text:
+            let r = fleet.repository
+            print("valid: \(tree.label): \(r.fleet.environments.count) environments, \(r.clusters.count) clusters, \(r.addons.count) add-ons, \(r.releases.count) releases, \(fleet.rendered.count) (cluster, add-on) pairs rendered to \(objects) objects")
+            if order { print(outline.text, terminator: "") }
+        case .json:
+            print(JSONOutput.encode(JSONOutput.Valid(valid: true, commit: tree.commit?.hex, pairs: fleet.rendered.count,
+                                                     objects: objects, rollout: order ? outline : nil)))
+        }
+    }
+}
+
+struct Graph: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show the add-on dependency graph of a release.")
+
+    @OptionGroup var repo: RepoOptions
+    @Option(help: "The release (default: every release).") var release: String?
+    @Option(help: "text, dot or mermaid") var format: GraphFormatter.Format = .text
+
+    func run() throws {
+        let tree = try openTree(repo, output: .text)
+        let repository: FleetRepository
+        do { repository = try FleetLoader().load(tree) } catch { try fail(error.diagnostics, output: .text) }
+        let names = release.map { [$0] } ?? repository.releases.keys.sorted()
+        for name in names {
+            guard let release = repository.releases[name] else {
+                try fail([Diagnostic(file: "releases", message: "no release named \"\(name)\"\(Suggestion.hint(for: name, in: repository.releases.keys))")], output: .text)
+            }
+            do {
+                print(GraphFormatter.format(try AddonGraph.build(release: release, addons: repository.addons), as: format), terminator: "")
+            } catch {
+                try fail(error.diagnostics, output: .text)
+            }
+        }
+    }
+}
+
+extension GraphFormatter.Format: ExpressibleByArgument {}
+
+struct Render: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print a cluster's rendered manifests as a YAML stream.")
+
+    @OptionGroup var repo: RepoOptions
+    @Option(help: "The cluster to render for.") var cluster: String
+    @Option(help: "Only this add-on.") var addon: String?
+    @Option(help: "text (YAML) or json") var output: OutputFormat = .text
+
+    func run() throws {
+        let tree = try openTree(repo, output: output)
+        let repository: FleetRepository
+        let renderer: FleetRenderer
+        do {
+            repository = try FleetLoader().load(tree)
+            renderer = try FleetRenderer(repository: repository)
+        } catch { try fail(error.diagnostics, output: output) }
+        guard let target = repository.clusters[cluster] else {
+            try fail([Diagnostic(file: "clusters", message: "no cluster named \"\(cluster)\"\(Suggestion.hint(for: cluster, in: repository.clusters.keys))")], output: output)
+        }
+        var addons = repository.installedAddons(of: target)
+        if let release = repository.releases[target.release.value],
+           let graph = try? AddonGraph.build(release: release, addons: repository.addons) {
+            addons = graph.order(of: Set(addons))
+        }
+        if let addon {
+            guard addons.contains(addon) else {
+                try fail([Diagnostic(file: target.header.file, message: "cluster \"\(cluster)\" does not run add-on \"\(addon)\"\(Suggestion.hint(for: addon, in: addons))")], output: output)
+            }
+            addons = [addon]
+        }
+        var objects: [Value] = []
+        var problems: [Diagnostic] = []
+        for name in addons {
+            do { objects += try renderer.render(cluster: cluster, addon: name).objects.map(\.object) }
+            catch { problems.append(error) }
+        }
+        if !problems.isEmpty { try fail(problems, output: output) }
+        switch output {
+        case .text: print(YAMLEmitter.emitStream(objects), terminator: "")
+        case .json: print(JSONEmitter.emit(.list(objects)))
+        }
+    }
+}

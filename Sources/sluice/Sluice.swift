@@ -1,0 +1,19 @@
+import ArgumentParser
+
+struct Sluice: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sluice",
+        abstract: "A GitOps reconciler for the add-ons of a fleet of Kubernetes clusters.",
+        subcommands: [Validate.self, Graph.self, Render.self]
+    )
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
+
+struct RepoOptions: ParsableArguments {
+    @Option(name: .long, help: "The fleet repo: a path or a URL to clone (default: the current directory).")
+    var repo: String = "."
+
+    @Option(name: .long, help: "A branch, tag or commit (default: HEAD; a plain directory is read as it is).")
+    var rev: String?
+}
