@@ -56,7 +56,11 @@ struct TemplateParser {
                 guard let first = current else { throw error(token.mark, "unclosed action") }
                 if case .identifier(let word) = first.kind {
                     switch word {
-                    case "end", "else":
+                    case "end":
+                        position += 1
+                        try expect(.rightDelim, "}} after end")
+                        return (nodes, Terminator(word: word, mark: first.mark))
+                    case "else":
                         position += 1
                         return (nodes, Terminator(word: word, mark: first.mark))
                     case "if", "with":
@@ -145,7 +149,6 @@ struct TemplateParser {
         try expect(.rightDelim, "}} after {{define \"\(name)\"")
         let (body, terminator) = try parseList()
         guard terminator?.word == "end" else { throw error(mark, "{{define \"\(name)\"}} without {{end}}") }
-        try expect(.rightDelim, "}} after {{end")
         if let existing = defines[name] {
             throw error(mark, "template \"\(name)\" is defined twice (first at line \(existing.mark.line))")
         }
@@ -161,7 +164,6 @@ struct TemplateParser {
         if isBlock {
             let (body, terminator) = try parseList()
             guard terminator?.word == "end" else { throw error(mark, "{{block \"\(name)\"}} without {{end}}") }
-            try expect(.rightDelim, "}} after {{end")
             if defines[name] == nil { defines[name] = (body, mark) }
         }
         return .include(name: name, argument: argument, mark: mark)
