@@ -36,14 +36,12 @@ let package = Package(
         ),
 
         .target(name: "SluiceTestSupport", dependencies: ["SluiceGit"], path: "Tests/SluiceTestSupport"),
-        .testTarget(name: "SluiceGitTests", dependencies: ["SluiceGit", "SluiceTestSupport"]),
+        .target(name: "CHeapProbe", path: "Tests/CHeapProbe"),
+        .testTarget(name: "SluiceGitTests", dependencies: ["SluiceGit", "SluiceTestSupport", "CHeapProbe"]),
         .testTarget(name: "SluiceModelTests", dependencies: ["SluiceModel", "SluiceTestSupport"]),
         .testTarget(name: "SluiceRenderTests", dependencies: ["SluiceRender", "SluiceModel"]),
-        .testTarget(
-            name: "SluicePlanTests",
-            dependencies: ["SluicePlan", "SluiceModel", "SluiceRender", "SluiceGit", "SluiceTestSupport"],
-            resources: [.copy("Corpus")]
-        ),
-        .testTarget(name: "SluiceCLITests", dependencies: ["SluiceTestSupport"]),
+        .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan", "SluiceModel", "SluiceRender", "SluiceGit", "SluiceTestSupport"]),
+        // Runs the built `sluice` binary; the broken-repo corpus is read from the source tree.
+        .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "SluiceTestSupport"], exclude: ["Corpus"]),
     ]
 )

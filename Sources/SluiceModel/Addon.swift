@@ -70,6 +70,11 @@ public struct TemplateSource: Sendable {
     public var path: String
     public var text: String
 
+    public init(path: String, text: String) {
+        self.path = path
+        self.text = text
+    }
+
     /// Files whose name starts with `_` hold only `define`s (as in Helm) and render nothing.
     public var isHelper: Bool {
         (path.split(separator: "/").last ?? "").hasPrefix("_")

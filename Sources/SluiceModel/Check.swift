@@ -132,7 +132,7 @@ public struct TimeWindow: Sendable, Hashable {
         return TimeWindow(timezone: timezone, allow: rules("allow"), deny: rules("deny"))
     }
 
-    static func parseHours(_ text: String) -> Range<Int>? {
+    public static func parseHours(_ text: String) -> Range<Int>? {
         let parts = text.split(separator: "-")
         guard parts.count == 2, let start = minutes(parts[0]), let end = minutes(parts[1]), start < end else { return nil }
         return start..<end

@@ -23,16 +23,20 @@ public struct FleetLoader: Sendable {
         let files = RepoFiles(tree: tree, maxFileSize: maxFileSize, sink: sink)
 
         var fleet: Fleet?
-        if let node = files.document("sluice.yaml", parser: parser) {
-            fleet = Fleet.read(node, file: "sluice.yaml", sink: sink)
-        } else if !files.exists("sluice.yaml") {
+        if !files.exists("sluice.yaml") {
             sink.error("sluice.yaml", .start, "missing sluice.yaml (kind: Fleet) at the top of the repository")
+        } else if let node = files.document("sluice.yaml", parser: parser) {
+            fleet = Fleet.read(node, file: "sluice.yaml", sink: sink)
         }
 
         var addons: [String: Addon] = [:]
         for folder in files.folders(under: "addons") {
-            if let addon = loadAddon(folder: folder, files: files, sink: sink) {
-                addons[addon.name] = addon
+            // Keyed by folder: a name that does not match its folder is reported once, and
+            // references to the folder's add-on still resolve instead of cascading.
+            if var addon = loadAddon(folder: folder, files: files, sink: sink) {
+                let folderName = String(folder.dropFirst("addons/".count))
+                addon.header.name.value = folderName
+                addons[folderName] = addon
             }
         }
         let releases = loadAll(files, folder: "releases", sink: sink, read: AddonRelease.read, name: \.header)

@@ -27,17 +27,21 @@ public enum FleetValidator {
             }
         }
 
+        let selectorsValid = repo.fleet.environments.allSatisfy(\.clusters.isValid)
         for name in repo.clusterNames {
             guard let cluster = repo.clusters[name] else { continue }
             let file = cluster.header.file
             let labels = cluster.labels
             let environments = repo.fleet.environments.filter { $0.clusters.matches(labels) }
-            if environments.isEmpty {
+            if !selectorsValid {
+                // An environment selector did not parse; membership is unknown (already reported).
+            } else if environments.isEmpty {
                 error(file, cluster.header.name.mark, "cluster \"\(name)\" belongs to no environment: its labels match no selector in sluice.yaml")
             } else if environments.count > 1 {
                 let names = environments.map { "\"\($0.name.value)\"" }.joined(separator: " and ")
                 error(file, cluster.header.name.mark, "cluster \"\(name)\" belongs to two environments, \(names); each cluster belongs to exactly one")
-            } else if let pipeline = repo.pipelines[environments[0].pipeline.value] {
+            } else if let pipeline = repo.pipelines[environments[0].pipeline.value],
+                      pipeline.stages.allSatisfy(\.clusters.isValid) {
                 let stages = pipeline.stages.filter { $0.clusters.matches(labels) }
                 if stages.isEmpty {
                     error(file, cluster.header.name.mark, "cluster \"\(name)\" falls in no stage of pipeline \"\(pipeline.name)\" (environment \"\(environments[0].name.value)\")")
@@ -46,6 +50,7 @@ public enum FleetValidator {
                     error(file, cluster.header.name.mark, "cluster \"\(name)\" falls in two stages of pipeline \"\(pipeline.name)\", \(names); each cluster falls in exactly one")
                 }
             }
+            guard !cluster.release.value.isEmpty else { continue }  // a missing field is reported already
             guard let release = repo.releases[cluster.release.value] else {
                 error(file, cluster.release.mark, "cluster \"\(name)\" follows release \"\(cluster.release.value)\", which does not exist in releases/\(Suggestion.hint(for: cluster.release.value, in: repo.releases.keys))")
                 continue

@@ -6,11 +6,20 @@ public struct LabelSelector: Sendable, Hashable {
         public var key: String
         public var op: Operator
         public var values: [String]
+
+        public init(key: String, op: Operator, values: [String]) {
+            self.key = key
+            self.op = op
+            self.values = values
+        }
     }
 
     public var matchLabels: [String: String] = [:]
     public var matchExpressions: [Requirement] = []
     public var mark: Mark = .start
+    /// False when part of it could not be read: its meaning is unknown, so membership checks
+    /// that depend on it are skipped rather than reported as false errors.
+    public var isValid = true
 
     public init(matchLabels: [String: String] = [:], matchExpressions: [Requirement] = []) {
         self.matchLabels = matchLabels
@@ -54,19 +63,25 @@ public struct LabelSelector: Sendable, Hashable {
             guard let expression = NodeReader(item, file: reader.file, sink: reader.sink, path: path,
                                               fields: ["key", "operator", "values"]),
                   let key = expression.string("key", required: true),
-                  let op = expression.string("operator", required: true) else { continue }
+                  let op = expression.string("operator", required: true) else {
+                selector.isValid = false
+                continue
+            }
             guard let parsed = Requirement.Operator(rawValue: op.value) else {
                 let names = Requirement.Operator.allCases.map(\.rawValue)
+                selector.isValid = false
                 reader.sink.error(reader.file, op.mark, "\(path).operator must be one of \(names.joined(separator: ", ")), found \"\(op.value)\"\(Suggestion.hint(for: op.value, in: names))")
                 continue
             }
             let values = expression.stringList("values").map(\.value)
             let needsValues = parsed == .in || parsed == .notIn
             if needsValues && values.isEmpty {
+                selector.isValid = false
                 reader.sink.error(reader.file, op.mark, "\(path): operator \(parsed.rawValue) needs a non-empty values list")
                 continue
             }
             if !needsValues && !values.isEmpty {
+                selector.isValid = false
                 reader.sink.error(reader.file, op.mark, "\(path): operator \(parsed.rawValue) takes no values")
                 continue
             }

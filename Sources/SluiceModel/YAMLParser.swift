@@ -61,7 +61,7 @@ public struct YAMLParser: Sendable {
             let at = parser.context_mark
             message += " (\(context) at line \(at.line + 1), column \(at.column + 1))"
         }
-        let offset = Int(parser.problem_offset)
+        let offset = Int(parser.problem_mark.index)
         if offset < bytes.count, bytes[offset] == 0x09 {
             message = "tab character used for indentation; YAML indents with spaces only: " + message
         }

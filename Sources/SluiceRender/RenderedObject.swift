@@ -30,6 +30,13 @@ public struct RenderedObject: Sendable {
     public var apiVersion: String
     public var object: Value
     public var template: String
+
+    public init(key: ObjectKey, apiVersion: String, object: Value, template: String) {
+        self.key = key
+        self.apiVersion = apiVersion
+        self.object = object
+        self.template = template
+    }
 }
 
 /// The objects of one add-on on one cluster at one commit.
@@ -40,4 +47,11 @@ public struct RenderedAddon: Sendable {
     /// SHA-256 of the objects' canonical JSON, without the commit annotation: equal digests
     /// mean equal content whatever commit rendered them.
     public var digest: String
+
+    public init(cluster: String, addon: String, objects: [RenderedObject], digest: String) {
+        self.cluster = cluster
+        self.addon = addon
+        self.objects = objects
+        self.digest = digest
+    }
 }

@@ -135,7 +135,16 @@ struct TemplateLexer {
                 return false
             }
             let here = mark
-            let kind = try lexToken(c)
+            let kind: TemplateToken.Kind
+            do {
+                kind = try lexToken(c)
+            } catch {
+                var problem = error
+                if here.line > start.line {
+                    problem.message += " (inside the action opened at line \(start.line), column \(start.column): is its }} missing?)"
+                }
+                throw problem
+            }
             tokens.append(TemplateToken(kind: kind, mark: here, spaced: spaced))
             spaced = false
         }
@@ -149,7 +158,7 @@ struct TemplateLexer {
         case ",": advance(); return .comma
         case "=": advance(); return .assign
         case ":":
-            guard peek(1) == "=" else { throw TemplateError(file: file, mark: mark, message: "expected := ") }
+            guard peek(1) == "=" else { throw TemplateError(file: file, mark: mark, message: "unexpected \":\" in action") }
             advance(2)
             return .declare
         case "\"": return .string(try lexQuoted())

@@ -1,0 +1,131 @@
+import Foundation
+import SluiceGit
+import SluiceModel
+import SluicePlan
+import SluiceRender
+import SluiceTestSupport
+import Testing
+
+@Suite struct CommitValidatorTests {
+    let repo: TestRepository
+    let fleet: CommitValidator.ValidatedFleet
+
+    init() throws {
+        repo = try TestRepository(copying: ProjectPaths.exampleRepo)
+        try repo.commit("fleet")
+        let git = try GitRepository.open(repo.path)
+        fleet = try CommitValidator().validate(try git.tree(at: git.resolve("HEAD")))
+    }
+
+    @Test func everyPairRendersWithSluiceLabelsAndCommit() throws {
+        #expect(fleet.rendered.count == 214)
+        let commit = try repo.git("rev-parse", "HEAD").trimmingCharacters(in: .whitespacesAndNewlines)
+        for pair in fleet.rendered {
+            for object in pair.objects {
+                #expect(object.object.at("metadata.labels")?["app.kubernetes.io/managed-by"] == .string("sluice"))
+                #expect(object.object.at("metadata.labels")?["sluice.dev/addon"] == .string(pair.addon))
+                #expect(object.object.at("metadata.annotations")?["sluice.dev/commit"] == .string(commit))
+            }
+        }
+    }
+
+    @Test func namespacesDefaultToTheAddonsButNotForClusterScopedKinds() throws {
+        let dns = try #require(fleet.rendered.first { $0.cluster == "test-1" && $0.addon == "coredns" })
+        #expect(dns.objects.first { $0.key.kind == "Deployment" }?.key.namespace == "kube-system")
+        #expect(dns.objects.first { $0.key.kind == "ClusterRole" }?.key.namespace == "")
+        #expect(dns.objects.first { $0.key.kind == "ClusterRole" }?.object.at("metadata.namespace") == nil)
+    }
+
+    @Test func metaConfigOverridesReachTheObjects() throws {
+        func replicas(_ cluster: String) -> Value? {
+            fleet.rendered.first { $0.cluster == cluster && $0.addon == "coredns" }?
+                .objects.first { $0.key.kind == "Deployment" }?.object.at("spec.replicas")
+        }
+        #expect(replicas("test-1") == .int(1))
+        #expect(replicas("canary-us-1") == .int(3))
+        #expect(replicas("prod-eu-1") == .int(8))
+        let test2 = Set(fleet.rendered.filter { $0.cluster == "test-2" }.map(\.addon))
+        #expect(!test2.contains("ingress-nginx") && !test2.contains("cert-manager") && test2.count == 10)
+    }
+
+    /// The digest leaves the commit annotation out: a commit that changes nothing for a pair
+    /// keeps its digest; one that changes it does not.
+    @Test func digestsFollowContentNotCommit() throws {
+        try repo.write("README.md", "docs only\n")
+        try repo.commit("docs")
+        try repo.write("clusters/test-1.yaml", try repo.read("clusters/test-1.yaml").replacingOccurrences(of: "      replicas: 1\n", with: "      replicas: 2\n"))
+        try repo.commit("scale dns on test-1")
+        let git = try GitRepository.open(repo.path)
+        let after = try CommitValidator().validate(try git.tree(at: git.resolve("HEAD")))
+        let before = Dictionary(uniqueKeysWithValues: fleet.rendered.map { ("\($0.cluster)/\($0.addon)", $0.digest) })
+        for pair in after.rendered {
+            let key = "\(pair.cluster)/\(pair.addon)"
+            if key == "test-1/coredns" { #expect(pair.digest != before[key]) } else { #expect(pair.digest == before[key]) }
+        }
+    }
+
+    @Test func outlineCutsCumulativeBatchesInOrder() throws {
+        let outline = RolloutOutline(repository: fleet.repository, graphs: fleet.graphs)
+        let production = try #require(outline.environments.last?.stages.last)
+        #expect(production.batches.map { $0.clusters.map(\.name) } == [
+            ["prod-ap-2"], ["prod-us-4", "prod-eu-3"], ["prod-us-1", "prod-ap-1", "prod-us-3"], ["prod-eu-2", "prod-eu-1", "prod-us-2"],
+        ])
+        let test2 = try #require(outline.environments.first?.stages.first?.batches.last?.clusters.first)
+        #expect(test2.name == "test-2")
+        #expect(test2.addonLevels.joined().contains("ingress-nginx") == false)
+    }
+}
+
+@Suite struct ManifestRuleTests {
+    func object(_ kind: String, namespace: String = "apps", pod: Value) -> RenderedObject {
+        let spec: Value = kind == "Pod" ? pod : .map(["template": .map(["spec": pod])])
+        return RenderedObject(key: ObjectKey(group: "apps", kind: kind, namespace: namespace, name: "x"), apiVersion: "apps/v1",
+                              object: .map(["kind": .string(kind), "spec": spec]), template: "addons/a/templates/t.yaml")
+    }
+
+    func container(_ image: String, limits: [String: Value]? = nil) -> Value {
+        var c: [String: Value] = ["name": .string("c"), "image": .string(image)]
+        if let limits { c["resources"] = .map(["limits": .map(limits)]) }
+        return .map(c)
+    }
+
+    func violations(_ objects: [RenderedObject], addon: String = "a") throws -> [String] {
+        let repo = try FleetLoader().load(try DirectoryTree(root: ProjectPaths.exampleRepo))
+        let checker = ManifestRuleChecker(rules: repo.policies.flatMap(\.manifestRules))
+        return checker.violations(in: RenderedAddon(cluster: "c", addon: addon, objects: objects, digest: "")).map(\.message)
+    }
+
+    @Test func imagesMustBePinned() throws {
+        let found = try violations([object("Deployment", pod: .map(["containers": .list([
+            container("reg/a:latest"), container("reg/b"), container("reg/c:1.0"), container("reg/d@sha256:" + String(repeating: "0", count: 64)),
+        ])]))])
+        #expect(found.count == 2)
+        #expect(found[0].hasPrefix("Deployment.apps apps/x: container \"c\" image \"reg/a:latest\" uses the tag \"latest\": pin every image"))
+        #expect(found[1].contains("image \"reg/b\" has no tag"))
+    }
+
+    @Test func daemonSetsNeedLimitsOtherKindsDoNot() throws {
+        let pod = Value.map(["containers": .list([container("reg/a:1", limits: ["cpu": .string("1")])])])
+        #expect(try violations([object("DaemonSet", pod: pod)]) == [
+            "DaemonSet.apps apps/x: container \"c\" sets no resources.limits.memory: a DaemonSet runs on every node; without limits one bad release can starve them all [rule \"daemonset-limits\" in sluice:policies/manifest-rules.yaml]",
+        ])
+        #expect(try violations([object("Deployment", pod: pod)]).isEmpty)
+    }
+
+    @Test func hostNetworkOnlyInKubeSystem() throws {
+        let pod = Value.map(["hostNetwork": .bool(true), "containers": .list([container("reg/a:1")])])
+        #expect(try violations([object("Deployment", namespace: "kube-system", pod: pod)]).isEmpty)
+        #expect(try violations([object("Deployment", namespace: "web", pod: pod)]).first?.contains("uses hostNetwork in namespace \"web\"") == true)
+    }
+
+    @Test func shippedDangerousFieldsAreTyped() throws {
+        let repo = try FleetLoader().load(try DirectoryTree(root: ProjectPaths.exampleRepo))
+        let fields = repo.policies.first { $0.name == "dangerous-fields" }?.dangerousFields ?? []
+        let selector = try #require(fields.first { $0.path == "spec.selector" && $0.applies(toKind: "Deployment", group: "apps") })
+        #expect(selector.action == .block)
+        #expect(fields.first { $0.path == "spec.clusterIP" }?.action == .drop)
+        #expect(fields.first { $0.path == "spec.template" && $0.applies(toKind: "Job", group: "batch") }?.action == .recreate)
+        #expect(fields.contains { $0.path == "spec.volumeClaimTemplates" && $0.applies(toKind: "StatefulSet", group: "apps") })
+        #expect(!selector.applies(toKind: "Deployment", group: "extensions"))
+    }
+}
