@@ -69,7 +69,7 @@ public enum ImageReference {
 
     /// The tag of `repo:tag` (a registry port such as `host:5000/repo` is not a tag).
     public static func tag(of image: String) -> String? {
-        if image.contains("@") { return nil }
+        if image.utf8.contains(UInt8(ascii: "@")) { return nil }
         let lastComponent = image.split(separator: "/").last ?? ""
         guard let colon = lastComponent.lastIndex(of: ":") else { return nil }
         let tag = lastComponent[lastComponent.index(after: colon)...]

@@ -1,61 +1,75 @@
 /// Writes `Value`s as Go's `encoding/json` does (what Helm's `toJson` prints): compact,
 /// map keys sorted, `<`, `>`, `&`, U+2028 and U+2029 escaped.
+/// Works on UTF-8 bytes: it is on the hot path (every rendered object is digested through it).
 public enum JSONEmitter {
     public static func emit(_ value: Value) -> String {
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
         write(value, into: &out)
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
-    private static func write(_ value: Value, into out: inout String) {
+    /// Appends the JSON of `value` to a byte buffer.
+    public static func write(_ value: Value, into out: inout [UInt8]) {
         switch value {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .int(let i): out += String(i)
-        case .double(let d): out += d.isFinite ? GoNumberFormat.json(d) : "null"
+        case .null: out += "null".utf8
+        case .bool(let b): out += (b ? "true" : "false").utf8
+        case .int(let i): out += String(i).utf8
+        case .double(let d): out += (d.isFinite ? GoNumberFormat.json(d) : "null").utf8
         case .string(let s): quote(s, into: &out)
         case .list(let items):
-            out += "["
+            out.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
-                if index > 0 { out += "," }
+                if index > 0 { out.append(UInt8(ascii: ",")) }
                 write(item, into: &out)
             }
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         case .map(let map):
-            out += "{"
+            out.append(UInt8(ascii: "{"))
             for (index, key) in map.keys.sorted().enumerated() {
-                if index > 0 { out += "," }
+                if index > 0 { out.append(UInt8(ascii: ",")) }
                 quote(key, into: &out)
-                out += ":"
+                out.append(UInt8(ascii: ":"))
                 write(map[key] ?? .null, into: &out)
             }
-            out += "}"
+            out.append(UInt8(ascii: "}"))
         }
     }
 
     public static func quote(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "<": out += "\\u003c"
-            case ">": out += "\\u003e"
-            case "&": out += "\\u0026"
-            case "\u{2028}": out += "\\u2028"
-            case "\u{2029}": out += "\\u2029"
+        var bytes: [UInt8] = []
+        quote(s, into: &bytes)
+        out += String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    public static func quote(_ s: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var utf8 = Array(s.utf8)[...]
+        while let byte = utf8.popFirst() {
+            switch byte {
+            case UInt8(ascii: "\""): out += #"\""#.utf8
+            case UInt8(ascii: "\\"): out += #"\\"#.utf8
+            case UInt8(ascii: "\n"): out += #"\n"#.utf8
+            case UInt8(ascii: "\r"): out += #"\r"#.utf8
+            case UInt8(ascii: "\t"): out += #"\t"#.utf8
+            case UInt8(ascii: "<"): out += #"\u003c"#.utf8
+            case UInt8(ascii: ">"): out += #"\u003e"#.utf8
+            case UInt8(ascii: "&"): out += #"\u0026"#.utf8
+            case 0x00..<0x20:
+                out += #"\u00"#.utf8
+                out.append(hexDigits[Int(byte >> 4)])
+                out.append(hexDigits[Int(byte & 0xF)])
+            case 0xE2 where utf8.count >= 2 && utf8[utf8.startIndex] == 0x80
+                && (utf8[utf8.startIndex + 1] == 0xA8 || utf8[utf8.startIndex + 1] == 0xA9):
+                // U+2028 / U+2029 (E2 80 A8 / E2 80 A9)
+                out += (utf8[utf8.startIndex + 1] == 0xA8 ? #"\u2028"# : #"\u2029"#).utf8
+                utf8 = utf8.dropFirst(2)
             default:
-                if scalar.value < 0x20 {
-                    let digits = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - digits.count) + digits
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+                out.append(byte)
             }
         }
-        out += "\""
+        out.append(UInt8(ascii: "\""))
     }
 }

@@ -80,7 +80,7 @@ public enum YAMLEmitter {
 
     static func string(_ s: String, indent: Int) -> String {
         let analysis = YAMLStringAnalysis(s)
-        if s.contains("\n") {
+        if s.utf8.contains(0x0A) {
             if analysis.blockAllowed { return literal(s, indent: indent) }
             return doubleQuoted(s)
         }

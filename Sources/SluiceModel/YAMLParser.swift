@@ -17,13 +17,31 @@ public struct YAMLParser: Sendable {
             throw Diagnostic(file: file, mark: bad, message: "file is not valid UTF-8 text")
         }
         if bytes.isEmpty { return [] }
-        var state = EventBuilder(file: file, maxAliasExpansion: maxAliasExpansion)
+        var builder = EventBuilder(file: file, maxAliasExpansion: maxAliasExpansion)
+        try run(bytes, file: file, handler: &builder)
+        return builder.documents
+    }
+
+    /// Parses a stream straight into untyped values with each document's position: for
+    /// rendered manifests, where building the positioned node tree would be wasted work.
+    public func parseValues(_ bytes: [UInt8], file: String) throws(Diagnostic) -> [(value: Value, mark: Mark)] {
+        if let bad = UTF8Check.firstInvalidByte(bytes) {
+            throw Diagnostic(file: file, mark: bad, message: "file is not valid UTF-8 text")
+        }
+        if bytes.isEmpty { return [] }
+        var builder = YAMLValueBuilder(file: file, maxAliasExpansion: maxAliasExpansion)
+        try run(bytes, file: file, handler: &builder)
+        return builder.documents
+    }
+
+    /// Feeds every libyaml event of `bytes` to `handler`.
+    private func run<H: YAMLEventHandler>(_ bytes: [UInt8], file: String, handler: inout H) throws(Diagnostic) {
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) != 0 else {
             throw Diagnostic(file: file, message: "cannot initialise the YAML parser")
         }
         defer { yaml_parser_delete(&parser) }
-        return try bytes.withUnsafeBufferPointer { buffer throws(Diagnostic) in
+        try bytes.withUnsafeBufferPointer { buffer throws(Diagnostic) in
             yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
             var event = yaml_event_t()
             while true {
@@ -32,9 +50,8 @@ public struct YAMLParser: Sendable {
                 }
                 defer { yaml_event_delete(&event) }
                 if event.type == YAML_STREAM_END_EVENT { break }
-                try state.handle(event)
+                try handler.handle(event)
             }
-            return state.documents
         }
     }
 
@@ -69,8 +86,25 @@ public struct YAMLParser: Sendable {
     }
 }
 
+/// Receives libyaml's events one by one.
+protocol YAMLEventHandler {
+    mutating func handle(_ event: yaml_event_t) throws(Diagnostic)
+}
+
+/// Reading libyaml's C strings.
+enum YAMLEvents {
+    static func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
+        pointer.map { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
+    }
+
+    static func tag(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
+        guard let tag = string(pointer), tag != "!" else { return nil }
+        return tag
+    }
+}
+
 /// Builds nodes from libyaml events with an explicit stack (no recursion on deep input).
-private struct EventBuilder {
+private struct EventBuilder: YAMLEventHandler {
     let file: String
     let maxAliasExpansion: Int
     var documents: [YAMLNode] = []
@@ -108,14 +142,14 @@ private struct EventBuilder {
             case YAML_FOLDED_SCALAR_STYLE: style = .folded
             default: style = .plain
             }
-            let node = YAMLNode(.scalar(YAMLScalar(text, style: style)), mark: mark, tag: Self.tag(data.tag))
-            try complete(node, anchor: Self.string(data.anchor))
+            let node = YAMLNode(.scalar(YAMLScalar(text, style: style)), mark: mark, tag: YAMLEvents.tag(data.tag))
+            try complete(node, anchor: YAMLEvents.string(data.anchor))
         case YAML_SEQUENCE_START_EVENT:
             let data = event.data.sequence_start
-            stack.append(.sequence(mark: mark, tag: Self.tag(data.tag), anchor: Self.string(data.anchor), items: []))
+            stack.append(.sequence(mark: mark, tag: YAMLEvents.tag(data.tag), anchor: YAMLEvents.string(data.anchor), items: []))
         case YAML_MAPPING_START_EVENT:
             let data = event.data.mapping_start
-            stack.append(.mapping(mark: mark, tag: Self.tag(data.tag), anchor: Self.string(data.anchor),
+            stack.append(.mapping(mark: mark, tag: YAMLEvents.tag(data.tag), anchor: YAMLEvents.string(data.anchor),
                                   pairs: [], key: nil, merges: []))
         case YAML_SEQUENCE_END_EVENT:
             guard case let .sequence(start, tag, anchor, items)? = stack.popLast() else { return }
@@ -125,7 +159,7 @@ private struct EventBuilder {
             let merged = try applyMerges(pairs, merges: merges)
             try complete(YAMLNode(.mapping(merged), mark: start, tag: tag), anchor: anchor)
         case YAML_ALIAS_EVENT:
-            let name = Self.string(event.data.alias.anchor) ?? ""
+            let name = YAMLEvents.string(event.data.alias.anchor) ?? ""
             guard var node = anchors[name] else {
                 throw Diagnostic(file: file, mark: mark, message: "unknown alias *\(name)")
             }
@@ -190,15 +224,6 @@ private struct EventBuilder {
             }
         }
         return result
-    }
-
-    private static func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
-        pointer.map { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
-    }
-
-    private static func tag(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
-        guard let tag = string(pointer), tag != "!" else { return nil }
-        return tag
     }
 }
 

@@ -54,7 +54,7 @@ struct YAMLStringAnalysis {
         if trailingSpace { blockAllowed = false }
         if breakSpace { plainAllowed = false; singleQuotedAllowed = false }
         if spaceBreak || special { plainAllowed = false; singleQuotedAllowed = false; blockAllowed = false }
-        if s.contains("\n") { plainAllowed = false }
+        if s.utf8.contains(0x0A) { plainAllowed = false }
     }
 
     static func isPrintable(_ c: Unicode.Scalar) -> Bool {

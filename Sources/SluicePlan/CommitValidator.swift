@@ -16,12 +16,23 @@ public struct CommitValidator: Sendable {
         self.parallelism = parallelism
     }
 
-    /// The result of a valid commit: the model, its graphs, and every rendered pair.
+    /// The result of a valid commit: the model, its graphs, the renderer, and a summary of
+    /// every (cluster, add-on) pair. Objects are not kept: a large fleet renders millions.
     public struct ValidatedFleet: Sendable {
         public let repository: FleetRepository
         public let graphs: [String: AddonGraph]
         public let renderer: FleetRenderer
-        public let rendered: [RenderedAddon]
+        public let pairs: [RenderedPair]
+
+        public var objectCount: Int { pairs.reduce(0) { $0 + $1.objectCount } }
+    }
+
+    /// One rendered (cluster, add-on) pair, without its objects.
+    public struct RenderedPair: Sendable {
+        public let cluster: String
+        public let addon: String
+        public let digest: String
+        public let objectCount: Int
     }
 
     public func validate(_ tree: SourceTree) throws(ValidationFailure) -> ValidatedFleet {
@@ -39,20 +50,50 @@ public struct CommitValidator: Sendable {
         do { renderer = try FleetRenderer(repository: repository) } catch {
             throw ValidationFailure(problems + error.diagnostics)
         }
-        let pairs = repository.clusterNames.flatMap { cluster in
-            (repository.clusters[cluster].map(repository.installedAddons) ?? []).map { (cluster: cluster, addon: $0) }
-        }
-        let (rendered, failures) = renderer.renderAll(pairs, parallelism: parallelism)
-        var perCluster = ClusterCollapser()
-        for failure in failures { perCluster.add(failure.diagnostic, cluster: failure.cluster) }
+        // One cluster per work item: its add-ons render, pass the manifest rules and are
+        // checked against each other there; only summaries and problems come back.
         let checker = ManifestRuleChecker(rules: repository.policies.flatMap(\.manifestRules))
-        for pair in rendered {
-            for violation in checker.violations(in: pair) { perCluster.add(violation, cluster: pair.cluster) }
+        let names = repository.clusterNames
+        let results = ParallelMap.map(names.count, parallelism: parallelism) { index in
+            validateCluster(names[index], repository: repository, renderer: renderer, checker: checker)
         }
-        for conflict in conflicts(rendered) { perCluster.add(conflict.diagnostic, cluster: conflict.cluster) }
+        var perCluster = ClusterCollapser()
+        var pairs: [RenderedPair] = []
+        for (name, result) in zip(names, results) {
+            pairs += result.pairs
+            for problem in result.problems { perCluster.add(problem, cluster: name) }
+        }
         problems += perCluster.diagnostics()
         guard problems.isEmpty else { throw ValidationFailure(problems) }
-        return ValidatedFleet(repository: repository, graphs: graphs, renderer: renderer, rendered: rendered)
+        return ValidatedFleet(repository: repository, graphs: graphs, renderer: renderer, pairs: pairs)
+    }
+
+    /// Renders every add-on of one cluster; problems carry no cluster name (the caller adds it).
+    private func validateCluster(_ name: String, repository: FleetRepository, renderer: FleetRenderer,
+                                 checker: ManifestRuleChecker) -> (pairs: [RenderedPair], problems: [Diagnostic]) {
+        guard let cluster = repository.clusters[name] else { return ([], []) }
+        var pairs: [RenderedPair] = []
+        var problems: [Diagnostic] = []
+        var owners: [ObjectKey: (addon: String, template: String)] = [:]
+        for addon in repository.installedAddons(of: cluster) {
+            let rendered: RenderedAddon
+            do { rendered = try renderer.render(cluster: name, addon: addon) } catch {
+                problems.append(error)
+                continue
+            }
+            problems += checker.violations(in: rendered)
+            for object in rendered.objects {
+                if let owner = owners[object.key] {
+                    // Two add-ons of one cluster rendering the same object would fight over it.
+                    problems.append(Diagnostic(file: object.template, message:
+                        "\(object.key) is also rendered by add-on \"\(owner.addon)\" (\(owner.template)); an object belongs to one add-on"))
+                } else {
+                    owners[object.key] = (addon, object.template)
+                }
+            }
+            pairs.append(RenderedPair(cluster: name, addon: addon, digest: rendered.digest, objectCount: rendered.objects.count))
+        }
+        return (pairs, problems)
     }
 
     /// A cluster may not disable an add-on that another of its add-ons depends on.
@@ -70,23 +111,6 @@ public struct CommitValidator: Sendable {
             }
         }
         return problems
-    }
-
-    /// Two add-ons of one cluster rendering the same object would fight over it.
-    private func conflicts(_ rendered: [RenderedAddon]) -> [(cluster: String, diagnostic: Diagnostic)] {
-        var owners: [String: [ObjectKey: (addon: String, template: String)]] = [:]
-        var found: [(String, Diagnostic)] = []
-        for pair in rendered {
-            for object in pair.objects {
-                if let owner = owners[pair.cluster]?[object.key], owner.addon != pair.addon {
-                    found.append((pair.cluster, Diagnostic(file: object.template, message:
-                        "\(object.key) is also rendered by add-on \"\(owner.addon)\" (\(owner.template)); an object belongs to one add-on")))
-                } else {
-                    owners[pair.cluster, default: [:]][object.key] = (pair.addon, object.template)
-                }
-            }
-        }
-        return found
     }
 }
 

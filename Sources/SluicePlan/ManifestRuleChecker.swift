@@ -27,7 +27,7 @@ public struct ManifestRuleChecker: Sendable {
         case .imageTag(let forbidden):
             return pods.containers.compactMap { container in
                 guard let image = container.image else { return "container \"\(container.name)\" has no image" }
-                if image.contains("@") { return nil }
+                if image.utf8.contains(UInt8(ascii: "@")) { return nil }
                 guard let tag = ImageReference.tag(of: image) else { return "container \"\(container.name)\" image \"\(image)\" has no tag" }
                 return forbidden.contains(tag) ? "container \"\(container.name)\" image \"\(image)\" uses the tag \"\(tag)\"" : nil
             }

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import SluiceModel
 
 /// Renders add-ons for clusters. Each add-on's templates are parsed once at construction;
@@ -10,6 +9,7 @@ public final class FleetRenderer: Sendable {
     /// The value of the `sluice.dev/commit` annotation (the commit SHA, or `worktree`).
     public let commitLabel: String
     private let libraries: [String: TemplateLibrary]
+    private let parseCache = ManifestParseCache()
 
     public static let managedByLabel = "app.kubernetes.io/managed-by"
     public static let addonLabel = "sluice.dev/addon"
@@ -62,6 +62,8 @@ public final class FleetRenderer: Sendable {
         let data = templateData(cluster: cluster, addon: addon)
         var objects: [RenderedObject] = []
         var seen: [ObjectKey: String] = [:]
+        // What the objects are made from: the add-on's identity and every template's output.
+        var digestInput = Array("\(addon.name)\n\(addon.namespace.value)\n".utf8)
         for template in library.manifests {
             var evaluator = TemplateEvaluator(library: library, file: template.file)
             let text: String
@@ -70,7 +72,11 @@ public final class FleetRenderer: Sendable {
             } catch {
                 throw error.diagnostic
             }
-            for parsed in try ManifestStream.parse(text, template: template.file, cluster: clusterName) {
+            digestInput += template.file.utf8
+            digestInput.append(0)
+            digestInput += text.utf8
+            digestInput.append(0)
+            for parsed in try parseCache.parse(text, template: template.file, cluster: clusterName) {
                 let object = try finish(parsed, addon: addon, template: template.file, cluster: clusterName)
                 if let other = seen[object.key] {
                     throw Diagnostic(file: template.file, mark: parsed.mark, message: "object \(object.key) is rendered twice (also by \(other))")
@@ -79,7 +85,7 @@ public final class FleetRenderer: Sendable {
                 objects.append(object)
             }
         }
-        return RenderedAddon(cluster: clusterName, addon: addonName, objects: objects, digest: Self.digest(objects))
+        return RenderedAddon(cluster: clusterName, addon: addonName, objects: objects, digest: SHA256Digest.hex(digestInput))
     }
 
     /// Adds Sluice's labels and annotation and the add-on's namespace where none is set.
@@ -91,7 +97,7 @@ public final class FleetRenderer: Sendable {
         guard case .map(var metadata)? = object["metadata"], case .string(let name)? = metadata["name"], !name.isEmpty else {
             throw Diagnostic(file: template, mark: parsed.mark, message: "rendered output: \(parsed.kind) has no metadata.name")
         }
-        let group = parsed.apiVersion.contains("/") ? String(parsed.apiVersion.split(separator: "/")[0]) : ""
+        let group = parsed.apiVersion.utf8.contains(UInt8(ascii: "/")) ? String(parsed.apiVersion.split(separator: "/")[0]) : ""
         var namespace = metadata["namespace"]?.stringValue ?? ""
         if namespace.isEmpty && !ClusterScopedKinds.contains(group: group, kind: parsed.kind) {
             namespace = addon.namespace.value
@@ -108,63 +114,6 @@ public final class FleetRenderer: Sendable {
         let key = ObjectKey(group: group, kind: parsed.kind, namespace: namespace, name: name)
         return RenderedObject(key: key, apiVersion: parsed.apiVersion, object: .map(object), template: template)
     }
-
-    /// SHA-256 over the objects' canonical JSON, leaving out the commit annotation.
-    static func digest(_ objects: [RenderedObject]) -> String {
-        var text = ""
-        for object in objects.sorted(by: { $0.key < $1.key }) {
-            var value = object.object
-            if case .map(var map) = value, case .map(var metadata)? = map["metadata"],
-               case .map(var annotations)? = metadata["annotations"] {
-                annotations.removeValue(forKey: commitAnnotation)
-                metadata["annotations"] = .map(annotations)
-                map["metadata"] = .map(metadata)
-                value = .map(map)
-            }
-            text += JSONEmitter.emit(value) + "\n"
-        }
-        return SHA256Digest.hex(Array(text.utf8))
-    }
-
-    /// Renders many pairs on `parallelism` threads. Results come back in input order;
-    /// every failure is reported.
-    public func renderAll(_ pairs: [(cluster: String, addon: String)], parallelism: Int = ProcessInfo.processInfo.activeProcessorCount)
-        -> (rendered: [RenderedAddon], failures: [RenderFailure])
-    {
-        let results = Mutex<[Int: Result<RenderedAddon, Diagnostic>]>([:])
-        let workers = max(1, min(parallelism, pairs.count))
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            var local: [Int: Result<RenderedAddon, Diagnostic>] = [:]
-            for index in stride(from: worker, to: pairs.count, by: workers) {
-                do throws(Diagnostic) {
-                    local[index] = .success(try render(cluster: pairs[index].cluster, addon: pairs[index].addon))
-                } catch {
-                    local[index] = .failure(error)
-                }
-            }
-            results.withLock { $0.merge(local) { first, _ in first } }
-        }
-        var rendered: [RenderedAddon] = []
-        var failures: [RenderFailure] = []
-        results.withLock { all in
-            for index in pairs.indices {
-                switch all[index] {
-                case .success(let value)?: rendered.append(value)
-                case .failure(let error)?: failures.append(RenderFailure(cluster: pairs[index].cluster, addon: pairs[index].addon, diagnostic: error))
-                case nil: break
-                }
-            }
-        }
-        return (rendered, failures)
-    }
-}
-
-/// A pair that did not render; the diagnostic does not repeat the cluster, so the same
-/// template error on many clusters can be reported once.
-public struct RenderFailure: Error, Sendable {
-    public var cluster: String
-    public var addon: String
-    public var diagnostic: Diagnostic
 }
 
 /// Kinds that live outside namespaces, so Sluice does not give them the add-on's namespace.

@@ -7,18 +7,19 @@ public enum ManifestStream {
     public static func parse(_ text: String, template: String, cluster: String, parser: YAMLParser = YAMLParser())
         throws(Diagnostic) -> [(apiVersion: String, kind: String, object: [String: Value], mark: Mark)]
     {
-        let documents: [YAMLNode]
+        let documents: [(value: Value, mark: Mark)]
         do {
-            documents = try parser.parse(Array(text.utf8), file: template)
+            documents = try parser.parseValues(Array(text.utf8), file: template)
         } catch {
             var diagnostic = error
             diagnostic.message = "rendered output is not valid YAML at its line \(error.mark.line): \(error.message)"
             throw diagnostic
         }
         var objects: [(String, String, [String: Value], Mark)] = []
-        for document in documents where !document.isNull {
-            guard case .map(let map) = Value(document) else {
-                throw Diagnostic(file: template, mark: document.mark, message: "rendered output: each YAML document must be a Kubernetes object (a mapping), found \(document.kindDescription)")
+        for document in documents {
+            if case .null = document.value { continue }
+            guard case .map(let map) = document.value else {
+                throw Diagnostic(file: template, mark: document.mark, message: "rendered output: each YAML document must be a Kubernetes object (a mapping), found \(document.value.listValue == nil ? "a scalar" : "a list")")
             }
             guard case .string(let apiVersion)? = map["apiVersion"], !apiVersion.isEmpty else {
                 throw Diagnostic(file: template, mark: document.mark, message: "rendered output: object has no apiVersion")

@@ -44,8 +44,9 @@ public struct RenderedAddon: Sendable {
     public var cluster: String
     public var addon: String
     public var objects: [RenderedObject]
-    /// SHA-256 of the objects' canonical JSON, without the commit annotation: equal digests
-    /// mean equal content whatever commit rendered them.
+    /// SHA-256 of what the objects are made from (the add-on's name and namespace and each
+    /// template's rendered text), so it leaves out the commit annotation: equal digests mean
+    /// equal objects whatever commit rendered them.
     public var digest: String
 
     public init(cluster: String, addon: String, objects: [RenderedObject], digest: String) {

@@ -65,6 +65,8 @@ enum GoPrint {
 
     /// `strconv.Quote`: Go's double-quoted form with Go escapes.
     static func quote(_ s: String) -> String {
+        // Fast path: printable ASCII without quotes or backslashes needs no escaping.
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) { return "\"" + s + "\"" }
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -80,6 +82,8 @@ enum GoPrint {
             default:
                 if scalar.value < 0x20 || scalar.value == 0x7F {
                     out += "\\x" + hex(scalar.value, 2)
+                } else if scalar.isASCII {
+                    out.unicodeScalars.append(scalar)
                 } else if scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format
                             || scalar.properties.generalCategory == .unassigned || scalar.properties.generalCategory == .lineSeparator
                             || scalar.properties.generalCategory == .paragraphSeparator || scalar.properties.generalCategory == .surrogate

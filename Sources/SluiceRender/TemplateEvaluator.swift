@@ -155,7 +155,7 @@ struct TemplateEvaluator {
     }
 
     private mutating func evaluate(_ command: TemplateCommand, dot: Datum, piped: Datum?) throws(TemplateError) -> Datum {
-        guard case .function(let name, let mark) = command.operands[0] else {
+        guard case .function(let function, let mark) = command.operands[0] else {
             guard command.operands.count == 1, piped == nil else {
                 throw error(command.mark, "can't give arguments to a non-function \(describe(command.operands[0]))")
             }
@@ -163,13 +163,13 @@ struct TemplateEvaluator {
         }
         let argumentNodes = command.operands.dropFirst()
         // `and` and `or` stop at the first decisive argument, as Go does.
-        if name == "and" || name == "or" {
+        if function == .and || function == .or {
             var last: Datum = .null
             let all = Array(argumentNodes)
-            guard !all.isEmpty || piped != nil else { throw error(mark, "wrong number of args for \(name): want at least 1 got 0") }
+            guard !all.isEmpty || piped != nil else { throw error(mark, "wrong number of args for \(function.rawValue): want at least 1 got 0") }
             for node in all {
                 last = try evaluate(node, dot: dot)
-                if (name == "and") != last.isTruthy { return last }
+                if (function == .and) != last.isTruthy { return last }
             }
             if let piped { last = piped }
             return last
@@ -178,13 +178,13 @@ struct TemplateEvaluator {
         arguments.reserveCapacity(argumentNodes.count + 1)
         for node in argumentNodes { arguments.append(try evaluate(node, dot: dot)) }
         if let piped { arguments.append(piped) }
-        if name == "include" {
+        if function == .include {
             guard arguments.count == 2, case .value(.string(let target)) = arguments[0] else {
                 throw error(mark, "include needs a template name and a context: include \"name\" .")
             }
             return .value(.string(try include(target, argument: arguments[1], mark: mark)))
         }
-        return try TemplateFunctions.call(name, arguments, at: mark, evaluator: self)
+        return try TemplateFunctions.call(function, arguments, at: mark, evaluator: self)
     }
 
     private mutating func evaluate(_ operand: TemplateOperand, dot: Datum) throws(TemplateError) -> Datum {
@@ -200,11 +200,11 @@ struct TemplateEvaluator {
             return .value(value)
         case .null:
             return .null
-        case .function(let name, let mark):
-            if name == "and" || name == "or" || name == "include" {
-                throw error(mark, "wrong number of args for \(name)")
+        case .function(let function, let mark):
+            if function == .and || function == .or || function == .include {
+                throw error(mark, "wrong number of args for \(function.rawValue)")
             }
-            return try TemplateFunctions.call(name, [], at: mark, evaluator: self)
+            return try TemplateFunctions.call(function, [], at: mark, evaluator: self)
         case .parenthesized(let pipeline, let fields, let mark):
             let inner = try evaluate(pipeline, dot: dot)
             return try walk(inner, fields: fields, prefix: "(\(pipeline.text))", mark: mark)
@@ -212,21 +212,22 @@ struct TemplateEvaluator {
     }
 
     /// Follows `.a.b.c`. A key that is not there gives `.missing` naming the whole path, so a
-    /// later `default` can supply it; a field of a non-map is an error at once.
+    /// later `default` can supply it; a field of a non-map is an error at once. The path text
+    /// is built only for those two cases: field access is the hottest code in rendering.
     private func walk(_ start: Datum, fields: [String], prefix: String, mark: Mark) throws(TemplateError) -> Datum {
         var current = start
-        var path = prefix
-        for field in fields {
-            path += "." + field
+        func path(through index: Int) -> String { prefix + fields[...index].map { "." + $0 }.joined() }
+        for (index, field) in fields.enumerated() {
             switch current {
             case .missing:
-                current = .missing(key: path)
+                return .missing(key: path(through: fields.count - 1))
             case .value(.map(let map)):
-                current = map[field].map(Datum.value) ?? .missing(key: path)
+                guard let next = map[field] else { return .missing(key: path(through: fields.count - 1)) }
+                current = .value(next)
             case .value(.null):
-                current = .missing(key: path)
+                return .missing(key: path(through: fields.count - 1))
             case .value(let other):
-                throw error(mark, "can't evaluate field \(field) in type \(GoPrint.typeName(other)) (at \(path))")
+                throw error(mark, "can't evaluate field \(field) in type \(GoPrint.typeName(other)) (at \(path(through: index)))")
             }
         }
         return current
@@ -238,7 +239,7 @@ struct TemplateEvaluator {
         case .variable(let name, let fields, _): return ([name] + fields).joined(separator: ".")
         case .literal(let value, _): return GoPrint.string(value)
         case .null: return "nil"
-        case .function(let name, _): return name
+        case .function(let function, _): return function.rawValue
         case .parenthesized(let p, _, _): return "(\(p.text))"
         }
     }

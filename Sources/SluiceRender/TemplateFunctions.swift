@@ -4,15 +4,59 @@ import SluiceModel
 
 /// The functions templates may call: Go's builtins and the Sprig functions Helm users use
 /// most (DESIGN §1 lists the contract; a few more common ones are here too).
-enum TemplateFunctions {
-    static let names: [String] = [
-        "default", "empty", "required", "quote", "squote", "toYaml", "toJson", "indent", "nindent", "upper",
-        "lower", "trim", "trimPrefix", "trimSuffix", "replace", "printf", "print", "println", "b64enc", "b64dec",
-        "sha256sum", "eq", "ne", "lt", "le", "gt", "ge", "and", "or", "not", "len", "index", "list", "dict",
-        "join", "contains", "hasPrefix", "hasSuffix", "toString", "int", "ternary", "trunc", "coalesce", "include",
-    ]
+/// A function templates may call, resolved once when the template is parsed.
+enum TemplateFunction: String, CaseIterable, Sendable {
+    case `default`
+    case `empty`
+    case `required`
+    case `quote`
+    case `squote`
+    case `toYaml`
+    case `toJson`
+    case `indent`
+    case `nindent`
+    case `upper`
+    case `lower`
+    case `trim`
+    case `trimPrefix`
+    case `trimSuffix`
+    case `replace`
+    case `printf`
+    case `print`
+    case `println`
+    case `b64enc`
+    case `b64dec`
+    case `sha256sum`
+    case `eq`
+    case `ne`
+    case `lt`
+    case `le`
+    case `gt`
+    case `ge`
+    case `and`
+    case `or`
+    case `not`
+    case `len`
+    case `index`
+    case `list`
+    case `dict`
+    case `join`
+    case `contains`
+    case `hasPrefix`
+    case `hasSuffix`
+    case `toString`
+    case `int`
+    case `ternary`
+    case `trunc`
+    case `coalesce`
+    case `include`
+}
 
-    static func call(_ name: String, _ args: [Datum], at mark: Mark, evaluator: TemplateEvaluator) throws(TemplateError) -> Datum {
+enum TemplateFunctions {
+    static var names: [String] { TemplateFunction.allCases.map(\.rawValue) }
+
+    static func call(_ function: TemplateFunction, _ args: [Datum], at mark: Mark, evaluator: TemplateEvaluator) throws(TemplateError) -> Datum {
+        let name = function.rawValue
         func fail(_ message: String) -> TemplateError { evaluator.error(mark, "\(name): \(message)") }
         func count(_ n: ClosedRange<Int>) throws(TemplateError) {
             guard n.contains(args.count) else {
@@ -38,73 +82,73 @@ enum TemplateFunctions {
         }
         func out(_ v: Value) -> Datum { .value(v) }
 
-        switch name {
-        case "default":
+        switch function {
+        case .default:
             try count(1...2)
             if args.count == 1 { return args[0] }
             return isEmpty(args[1]) ? args[0] : args[1]
-        case "empty":
+        case .empty:
             try count(1...1)
             return out(.bool(isEmpty(args[0])))
-        case "coalesce":
+        case .coalesce:
             return args.first { !isEmpty($0) } ?? .null
-        case "required":
+        case .required:
             try count(2...2)
             if isEmpty(args[1]) && !isZeroNumberOrFalse(args[1]) { throw evaluator.error(mark, try string(0)) }
             return args[1]
-        case "ternary":
+        case .ternary:
             try count(3...3)
             return args[2].isTruthy ? args[0] : args[1]
-        case "not":
+        case .not:
             try count(1...1)
             return out(.bool(!args[0].isTruthy))
-        case "quote", "squote":
+        case .quote, .squote:
             var parts: [String] = []
             for i in 0..<args.count {
                 if case .null = try value(i) { continue }
                 let text = try string(i)
-                parts.append(name == "quote" ? GoPrint.quote(text) : "'" + text + "'")
+                parts.append(function == .quote ? GoPrint.quote(text) : "'" + text + "'")
             }
             return out(.string(parts.joined(separator: " ")))
-        case "toYaml":
+        case .toYaml:
             try count(1...1)
             var text = YAMLEmitter.emit(try value(0))
             if text.hasSuffix("\n") { text.removeLast() }
             return out(.string(text))
-        case "toJson":
+        case .toJson:
             try count(1...1)
             return out(.string(JSONEmitter.emit(try value(0))))
-        case "indent", "nindent":
+        case .indent, .nindent:
             try count(2...2)
-            let pad = String(repeating: " ", count: max(0, try integer(0)))
-            let text = pad + (try string(1)).replacing("\n", with: "\n" + pad)
-            return out(.string(name == "nindent" ? "\n" + text : text))
-        case "upper": try count(1...1); return out(.string(try string(0).uppercased()))
-        case "lower": try count(1...1); return out(.string(try string(0).lowercased()))
-        case "trim":
+            let width = max(0, try integer(0))
+            let text = Indentation.indent(try string(1), by: width)
+            return out(.string(function == .nindent ? "\n" + text : text))
+        case .upper: try count(1...1); return out(.string(try string(0).uppercased()))
+        case .lower: try count(1...1); return out(.string(try string(0).lowercased()))
+        case .trim:
             try count(1...1)
             return out(.string(String(try string(0).trimmingCharacters(in: .whitespacesAndNewlines))))
-        case "trimPrefix":
+        case .trimPrefix:
             try count(2...2)
             let (prefix, s) = (try string(0), try string(1))
             return out(.string(s.hasPrefix(prefix) ? String(s.dropFirst(prefix.count)) : s))
-        case "trimSuffix":
+        case .trimSuffix:
             try count(2...2)
             let (suffix, s) = (try string(0), try string(1))
             return out(.string(s.hasSuffix(suffix) ? String(s.dropLast(suffix.count)) : s))
-        case "replace":
+        case .replace:
             try count(3...3)
             let (old, new, s) = (try string(0), try string(1), try string(2))
             return out(.string(old.isEmpty ? s : s.replacing(old, with: new)))
-        case "contains": try count(2...2); return out(.bool(try string(1).contains(try string(0))))
-        case "hasPrefix": try count(2...2); return out(.bool(try string(1).hasPrefix(try string(0))))
-        case "hasSuffix": try count(2...2); return out(.bool(try string(1).hasSuffix(try string(0))))
-        case "trunc":
+        case .contains: try count(2...2); return out(.bool(try string(1).contains(try string(0))))
+        case .hasPrefix: try count(2...2); return out(.bool(try string(1).hasPrefix(try string(0))))
+        case .hasSuffix: try count(2...2); return out(.bool(try string(1).hasSuffix(try string(0))))
+        case .trunc:
             try count(2...2)
             let n = try integer(0), s = try string(1)
             return out(.string(n >= 0 ? String(s.prefix(n)) : String(s.suffix(-n))))
-        case "toString": try count(1...1); return out(.string(try string(0)))
-        case "int":
+        case .toString: try count(1...1); return out(.string(try string(0)))
+        case .int:
             try count(1...1)
             switch try value(0) {
             case .int(let n): return out(.int(n))
@@ -113,45 +157,45 @@ enum TemplateFunctions {
             case .bool(let b): return out(.int(b ? 1 : 0))
             default: return out(.int(0))
             }
-        case "printf":
+        case .printf:
             guard !args.isEmpty else { throw fail("needs a format") }
             let values = try (1..<args.count).map { i throws(TemplateError) in try value(i) }
             return out(.string(GoFormat.sprintf(try string(0), values)))
-        case "print", "println":
+        case .print, .println:
             let values = try (0..<args.count).map { i throws(TemplateError) in try value(i) }
             var text = ""
             for (i, v) in values.enumerated() {
                 let isString: (Value) -> Bool = { if case .string = $0 { return true }; return false }
-                if i > 0 && (name == "println" || (!isString(v) && !isString(values[i - 1]))) { text += " " }
+                if i > 0 && (function == .println || (!isString(v) && !isString(values[i - 1]))) { text += " " }
                 text += GoPrint.string(v)
             }
-            return out(.string(name == "println" ? text + "\n" : text))
-        case "b64enc":
+            return out(.string(function == .println ? text + "\n" : text))
+        case .b64enc:
             try count(1...1)
             return out(.string(Data(try string(0).utf8).base64EncodedString()))
-        case "b64dec":
+        case .b64dec:
             try count(1...1)
             guard let data = Data(base64Encoded: try string(0)) else { throw fail("input is not valid base64") }
             return out(.string(String(decoding: data, as: UTF8.self)))
-        case "sha256sum":
+        case .sha256sum:
             try count(1...1)
             return out(.string(SHA256Digest.hex(Array(try string(0).utf8))))
-        case "eq", "ne", "lt", "le", "gt", "ge":
-            try count(2...(name == "eq" ? 64 : 2))
+        case .eq, .ne, .lt, .le, .gt, .ge:
+            try count(2...(function == .eq ? 64 : 2))
             let first = try value(0)
-            if name == "eq" {
+            if function == .eq {
                 for i in 1..<args.count where try compare(first, try value(i), fail) == 0 { return out(.bool(true)) }
                 return out(.bool(false))
             }
             let order = try compare(first, try value(1), fail)
-            switch name {
-            case "ne": return out(.bool(order != 0))
-            case "lt": return out(.bool(order < 0))
-            case "le": return out(.bool(order <= 0))
-            case "gt": return out(.bool(order > 0))
+            switch function {
+            case .ne: return out(.bool(order != 0))
+            case .lt: return out(.bool(order < 0))
+            case .le: return out(.bool(order <= 0))
+            case .gt: return out(.bool(order > 0))
             default: return out(.bool(order >= 0))
             }
-        case "len":
+        case .len:
             try count(1...1)
             switch try value(0) {
             case .string(let s): return out(.int(s.utf8.count))
@@ -159,7 +203,7 @@ enum TemplateFunctions {
             case .map(let m): return out(.int(m.count))
             case let other: throw fail("len of type \(GoPrint.typeName(other))")
             }
-        case "index":
+        case .index:
             try count(1...64)
             var current = try value(0)
             for i in 1..<args.count {
@@ -175,19 +219,20 @@ enum TemplateFunctions {
                 }
             }
             return out(current)
-        case "list":
+        case .list:
             return out(.list(try (0..<args.count).map { i throws(TemplateError) in try value(i) }))
-        case "dict":
+        case .dict:
             guard args.count % 2 == 0 else { throw fail("needs key and value pairs") }
             var map: [String: Value] = [:]
             for i in stride(from: 0, to: args.count, by: 2) { map[try string(i)] = try value(i + 1) }
             return out(.map(map))
-        case "join":
+        case .join:
             try count(2...2)
             guard case .list(let items) = try value(1) else { return out(.string(try string(1))) }
             return out(.string(items.map(GoPrint.string).joined(separator: try string(0))))
-        default:
-            throw evaluator.error(mark, "function \"\(name)\" not defined\(Suggestion.hint(for: name, in: names))")
+        case .and, .or, .include:
+            // Handled by the evaluator: they need lazy arguments or the template library.
+            throw evaluator.error(mark, "\(name) cannot be called here")
         }
     }
 
@@ -238,5 +283,20 @@ public enum SHA256Digest {
             let s = String(byte, radix: 16)
             return s.count == 1 ? "0" + s : s
         }.joined()
+    }
+}
+
+/// Sprig's `indent`: the pad before the text and after every line break.
+enum Indentation {
+    static func indent(_ text: String, by width: Int) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + width * 8)
+        let pad = [UInt8](repeating: 0x20, count: width)
+        out += pad
+        for byte in text.utf8 {
+            out.append(byte)
+            if byte == 0x0A { out += pad }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -270,7 +270,11 @@ struct TemplateParser {
             case "nil": return .null(mark)
             case "end", "else", "if", "range", "with", "define", "template", "block", "break", "continue":
                 throw error(mark, "unexpected keyword \"\(word)\" in pipeline")
-            default: return .function(name: word, mark: mark)
+            default:
+                guard let function = TemplateFunction(rawValue: word) else {
+                    throw error(mark, "function \"\(word)\" not defined\(Suggestion.hint(for: word, in: TemplateFunctions.names))")
+                }
+                return .function(function, mark: mark)
             }
         case .leftParen:
             let inner = try parsePipeline(allowDeclaration: false)

@@ -42,7 +42,7 @@ struct TemplateCommand: Sendable {
 indirect enum TemplateOperand: Sendable {
     case dot(fields: [String], mark: Mark)
     case variable(name: String, fields: [String], mark: Mark)
-    case function(name: String, mark: Mark)
+    case function(TemplateFunction, mark: Mark)
     case literal(Value, mark: Mark)
     case null(Mark)
     case parenthesized(TemplatePipeline, fields: [String], mark: Mark)

@@ -39,14 +39,14 @@ struct Validate: ParsableCommand {
         let fleet: CommitValidator.ValidatedFleet
         do { fleet = try CommitValidator().validate(tree) } catch { try fail(error.diagnostics, output: output) }
         let outline = RolloutOutline(repository: fleet.repository, graphs: fleet.graphs)
-        let objects = fleet.rendered.reduce(0) { $0 + $1.objects.count }
+        let objects = fleet.objectCount
         switch output {
         case .text:
             let r = fleet.repository
-            print("valid: \(tree.label): \(r.fleet.environments.count) environments, \(r.clusters.count) clusters, \(r.addons.count) add-ons, \(r.releases.count) releases, \(fleet.rendered.count) (cluster, add-on) pairs rendered to \(objects) objects")
+            print("valid: \(tree.label): \(r.fleet.environments.count) environments, \(r.clusters.count) clusters, \(r.addons.count) add-ons, \(r.releases.count) releases, \(fleet.pairs.count) (cluster, add-on) pairs rendered to \(objects) objects")
             if order { print(outline.text, terminator: "") }
         case .json:
-            print(JSONOutput.encode(JSONOutput.Valid(valid: true, commit: tree.commit?.hex, pairs: fleet.rendered.count,
+            print(JSONOutput.encode(JSONOutput.Valid(valid: true, commit: tree.commit?.hex, pairs: fleet.pairs.count,
                                                      objects: objects, rollout: order ? outline : nil)))
         }
     }

@@ -17,10 +17,17 @@ import Testing
         fleet = try CommitValidator().validate(try git.tree(at: git.resolve("HEAD")))
     }
 
+    /// Every pair, rendered again from the validated fleet's renderer.
+    var rendered: [RenderedAddon] {
+        fleet.pairs.compactMap { try? fleet.renderer.render(cluster: $0.cluster, addon: $0.addon) }
+    }
+
     @Test func everyPairRendersWithSluiceLabelsAndCommit() throws {
-        #expect(fleet.rendered.count == 214)
+        #expect(fleet.pairs.count == 214)
+        #expect(rendered.count == 214)
+        #expect(fleet.objectCount == rendered.reduce(0) { $0 + $1.objects.count })
         let commit = try repo.git("rev-parse", "HEAD").trimmingCharacters(in: .whitespacesAndNewlines)
-        for pair in fleet.rendered {
+        for pair in rendered {
             for object in pair.objects {
                 #expect(object.object.at("metadata.labels")?["app.kubernetes.io/managed-by"] == .string("sluice"))
                 #expect(object.object.at("metadata.labels")?["sluice.dev/addon"] == .string(pair.addon))
@@ -30,7 +37,7 @@ import Testing
     }
 
     @Test func namespacesDefaultToTheAddonsButNotForClusterScopedKinds() throws {
-        let dns = try #require(fleet.rendered.first { $0.cluster == "test-1" && $0.addon == "coredns" })
+        let dns = try fleet.renderer.render(cluster: "test-1", addon: "coredns")
         #expect(dns.objects.first { $0.key.kind == "Deployment" }?.key.namespace == "kube-system")
         #expect(dns.objects.first { $0.key.kind == "ClusterRole" }?.key.namespace == "")
         #expect(dns.objects.first { $0.key.kind == "ClusterRole" }?.object.at("metadata.namespace") == nil)
@@ -38,13 +45,13 @@ import Testing
 
     @Test func metaConfigOverridesReachTheObjects() throws {
         func replicas(_ cluster: String) -> Value? {
-            fleet.rendered.first { $0.cluster == cluster && $0.addon == "coredns" }?
+            (try? fleet.renderer.render(cluster: cluster, addon: "coredns"))?
                 .objects.first { $0.key.kind == "Deployment" }?.object.at("spec.replicas")
         }
         #expect(replicas("test-1") == .int(1))
         #expect(replicas("canary-us-1") == .int(3))
         #expect(replicas("prod-eu-1") == .int(8))
-        let test2 = Set(fleet.rendered.filter { $0.cluster == "test-2" }.map(\.addon))
+        let test2 = Set(fleet.pairs.filter { $0.cluster == "test-2" }.map(\.addon))
         #expect(!test2.contains("ingress-nginx") && !test2.contains("cert-manager") && test2.count == 10)
     }
 
@@ -57,8 +64,8 @@ import Testing
         try repo.commit("scale dns on test-1")
         let git = try GitRepository.open(repo.path)
         let after = try CommitValidator().validate(try git.tree(at: git.resolve("HEAD")))
-        let before = Dictionary(uniqueKeysWithValues: fleet.rendered.map { ("\($0.cluster)/\($0.addon)", $0.digest) })
-        for pair in after.rendered {
+        let before = Dictionary(uniqueKeysWithValues: fleet.pairs.map { ("\($0.cluster)/\($0.addon)", $0.digest) })
+        for pair in after.pairs {
             let key = "\(pair.cluster)/\(pair.addon)"
             if key == "test-1/coredns" { #expect(pair.digest != before[key]) } else { #expect(pair.digest == before[key]) }
         }
