@@ -1,0 +1,108 @@
+import Foundation
+import SluiceGit
+import SluiceModel
+import SluicePlan
+import SluiceRender
+
+// Usage: FleetBenchmark [--clusters N] [--addons M] [--kustomize-sample K] [--keep DIR]
+// Generates a synthetic fleet, commits it, then loads, validates and renders every
+// (cluster, add-on) pair at that commit, printing wall times and peak memory. A sample of
+// pairs is also rendered by `kubectl kustomize` (base + per-cluster overlay) for comparison.
+
+var clusters = 100, addons = 50, sample = 20
+var keep: String?
+var arguments = CommandLine.arguments.dropFirst()
+while let flag = arguments.popFirst() {
+    switch flag {
+    case "--clusters": clusters = Int(arguments.popFirst() ?? "") ?? clusters
+    case "--addons": addons = Int(arguments.popFirst() ?? "") ?? addons
+    case "--kustomize-sample": sample = Int(arguments.popFirst() ?? "") ?? sample
+    case "--keep": keep = arguments.popFirst()
+    default:
+        FileHandle.standardError.write(Data("unknown argument \(flag)\n".utf8))
+        exit(2)
+    }
+}
+
+func seconds(since start: ContinuousClock.Instant) -> Double {
+    let d = ContinuousClock.now - start
+    return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+}
+
+/// User + system CPU seconds of this process so far: steadier than wall time on a shared VM.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return s(usage.ru_utime) + s(usage.ru_stime)
+}
+
+func peakMemoryMiB() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024  // ru_maxrss is in KiB on Linux
+}
+
+func git(_ directory: String, _ args: String...) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+    process.arguments = ["-C", directory, "-c", "user.name=bench", "-c", "user.email=bench@example.com"] + args
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+}
+
+let root = keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("sluice-bench-\(UUID().uuidString)").path
+defer { if keep == nil { try? FileManager.default.removeItem(atPath: root) } }
+let fleet = SyntheticFleet(clusters: clusters, addons: addons)
+var start = ContinuousClock.now
+try fleet.write(to: root)
+try git(root, "init", "-q", "-b", "main")
+try git(root, "add", "-A")
+try git(root, "commit", "-q", "-m", "synthetic fleet")
+print("fleet \(clusters) clusters x \(addons) add-ons: generated and committed in \(String(format: "%.2f", seconds(since: start))) s")
+
+start = ContinuousClock.now
+let repository = try GitRepository.open(root)
+let tree = try repository.tree(at: try repository.resolve("HEAD"))
+let loaded = try FleetLoader().load(tree)
+let loadSeconds = seconds(since: start)
+
+start = ContinuousClock.now
+let cpuBefore = cpuSeconds()
+let validated: CommitValidator.ValidatedFleet
+do {
+    validated = try CommitValidator().validate(tree)
+} catch {
+    print(error.description.split(separator: "\n").prefix(10).joined(separator: "\n"))
+    exit(1)
+}
+let totalSeconds = seconds(since: start)
+let totalCPU = cpuSeconds() - cpuBefore
+let objects = validated.objectCount
+print(String(format: "load + model validation (libgit2 tree, %d files): %.2f s", tree.entries().count, loadSeconds))
+print(String(format: "load + validate + render every pair: %.2f s wall, %.2f s CPU, %d pairs, %d objects, %.1f µs wall per pair", totalSeconds,
+             totalCPU, validated.pairs.count, objects, totalSeconds / Double(max(1, validated.pairs.count)) * 1e6))
+print(String(format: "peak memory (max RSS): %.0f MiB", peakMemoryMiB()))
+let allPairs = validated.pairs
+func renderEveryPair(parallelism: Int) -> Double {
+    let start = ContinuousClock.now
+    _ = ParallelMap.map(allPairs.count, parallelism: parallelism) { index in
+        (try? validated.renderer.render(cluster: allPairs[index].cluster, addon: allPairs[index].addon))?.objects.count ?? 0
+    }
+    return seconds(since: start)
+}
+print(String(format: "of which rendering alone: %.2f s on all cores, %.2f s on one", renderEveryPair(parallelism: 2), renderEveryPair(parallelism: 1)))
+_ = loaded
+
+// Side by side with kustomize on a sample of pairs.
+guard sample > 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/kubectl") else { exit(0) }
+let comparison = KustomizeComparison(renderer: validated.renderer, root: root + "-kustomize")
+defer { if keep == nil { try? FileManager.default.removeItem(atPath: root + "-kustomize") } }
+let pairs = stride(from: 0, to: validated.pairs.count, by: max(1, validated.pairs.count / sample)).prefix(sample)
+    .map { (validated.pairs[$0].cluster, validated.pairs[$0].addon) }
+let result = try comparison.run(pairs: pairs, defaultCluster: fleet.clusterName(0))
+print(String(format: "per pair, %d sampled pairs: sluice %.3f ms (median, in process); kubectl kustomize %.1f ms (median, one process per pair: %.0fx); kustomize %.2f ms (all overlays in one process, start-up subtracted: %.1fx)",
+             pairs.count, result.sluiceMilliseconds, result.kustomizeMilliseconds,
+             result.kustomizeMilliseconds / max(result.sluiceMilliseconds, 0.0001), result.kustomizeInProcessMilliseconds,
+             result.kustomizeInProcessMilliseconds / max(result.sluiceMilliseconds, 0.0001)))
