@@ -5,11 +5,14 @@ import SluicePlan
 import SluiceRender
 
 // Usage: FleetBenchmark [--clusters N] [--addons M] [--kustomize-sample K] [--keep DIR]
+//                       [--parallelism P] [--no-render-passes]
 // Generates a synthetic fleet, commits it, then loads, validates and renders every
 // (cluster, add-on) pair at that commit, printing wall times and peak memory. A sample of
 // pairs is also rendered by `kubectl kustomize` (base + per-cluster overlay) for comparison.
 
 var clusters = 100, addons = 50, sample = 20
+var parallelism = ProcessInfo.processInfo.activeProcessorCount
+var renderPasses = true
 var keep: String?
 var arguments = CommandLine.arguments.dropFirst()
 while let flag = arguments.popFirst() {
@@ -18,6 +21,8 @@ while let flag = arguments.popFirst() {
     case "--addons": addons = Int(arguments.popFirst() ?? "") ?? addons
     case "--kustomize-sample": sample = Int(arguments.popFirst() ?? "") ?? sample
     case "--keep": keep = arguments.popFirst()
+    case "--parallelism": parallelism = Int(arguments.popFirst() ?? "") ?? parallelism
+    case "--no-render-passes": renderPasses = false
     default:
         FileHandle.standardError.write(Data("unknown argument \(flag)\n".utf8))
         exit(2)
@@ -72,7 +77,7 @@ start = ContinuousClock.now
 let cpuBefore = cpuSeconds()
 let validated: CommitValidator.ValidatedFleet
 do {
-    validated = try CommitValidator().validate(tree)
+    validated = try CommitValidator(parallelism: parallelism).validate(tree)
 } catch {
     print(error.description.split(separator: "\n").prefix(10).joined(separator: "\n"))
     exit(1)
@@ -92,7 +97,9 @@ func renderEveryPair(parallelism: Int) -> Double {
     }
     return seconds(since: start)
 }
-print(String(format: "of which rendering alone: %.2f s on all cores, %.2f s on one", renderEveryPair(parallelism: 2), renderEveryPair(parallelism: 1)))
+if renderPasses {
+    print(String(format: "of which rendering alone: %.2f s on all cores, %.2f s on one", renderEveryPair(parallelism: parallelism), renderEveryPair(parallelism: 1)))
+}
 _ = loaded
 
 // Side by side with kustomize on a sample of pairs.

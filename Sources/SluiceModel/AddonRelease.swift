@@ -9,11 +9,24 @@ public struct AddonRelease: Sendable {
     public var header: ObjectHeader
     public var version: Located<String>
     /// In the order written.
-    public var entries: [Entry]
+    public let entries: [Entry]
+    /// Where each add-on's entry is in `entries`: rendering asks once per (cluster, add-on).
+    private let index: [String: Int]
+
+    public init(header: ObjectHeader, version: Located<String>, entries: [Entry]) {
+        self.header = header
+        self.version = version
+        self.entries = entries
+        var index: [String: Int] = [:]
+        for (position, entry) in entries.enumerated() where index[entry.addon.value] == nil {
+            index[entry.addon.value] = position
+        }
+        self.index = index
+    }
 
     public var name: String { header.name.value }
 
-    public func entry(for addon: String) -> Entry? { entries.first { $0.addon.value == addon } }
+    public func entry(for addon: String) -> Entry? { index[addon].map { entries[$0] } }
 
     static func read(_ node: YAMLNode, file: String, sink: DiagnosticSink) -> AddonRelease? {
         guard let (header, spec) = ObjectHeader.read(node, file: file, sink: sink, kind: "AddonRelease",

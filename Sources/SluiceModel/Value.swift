@@ -30,8 +30,13 @@ public enum Value: Sendable, Hashable {
 
     /// Reads a dotted path such as `metadata.name`.
     public func at(_ path: String) -> Value? {
+        at(path.split(separator: ".").map(String.init))
+    }
+
+    /// Reads a path of keys; hot code passes a constant array instead of splitting a string.
+    public func at(_ keys: [String]) -> Value? {
         var current: Value? = self
-        for key in path.split(separator: ".") { current = current?[String(key)] }
+        for key in keys { current = current?[key] }
         return current
     }
 

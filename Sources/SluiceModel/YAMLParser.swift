@@ -6,9 +6,12 @@ import CYAML
 /// Duplicate mapping keys are errors; `<<` merge keys are applied.
 public struct YAMLParser: Sendable {
     public var maxAliasExpansion: Int
+    /// Whether `parseValues` may use `BlockYAMLReader`; tests turn it off to compare.
+    public var usesBlockReader: Bool
 
-    public init(maxAliasExpansion: Int = 100_000) {
+    public init(maxAliasExpansion: Int = 100_000, usesBlockReader: Bool = true) {
         self.maxAliasExpansion = maxAliasExpansion
+        self.usesBlockReader = usesBlockReader
     }
 
     /// Parses every document of a stream. Errors carry `file:line:column`.
@@ -25,6 +28,9 @@ public struct YAMLParser: Sendable {
     /// Parses a stream straight into untyped values with each document's position: for
     /// rendered manifests, where building the positioned node tree would be wasted work.
     public func parseValues(_ bytes: [UInt8], file: String) throws(Diagnostic) -> [(value: Value, mark: Mark)] {
+        // Plain block YAML (what templates usually emit) takes the fast path; the rest,
+        // and every error message, comes from libyaml.
+        if usesBlockReader, let documents = BlockYAMLReader.read(bytes) { return documents }
         if let bad = UTF8Check.firstInvalidByte(bytes) {
             throw Diagnostic(file: file, mark: bad, message: "file is not valid UTF-8 text")
         }

@@ -7,18 +7,32 @@ struct YAMLStringAnalysis {
     var blockAllowed = true
 
     init(_ s: String) {
-        let scalars = Array(s.unicodeScalars)
-        guard !scalars.isEmpty else {
+        guard !s.isEmpty else {
             plainAllowed = false
             return
         }
         if s.hasPrefix("---") || s.hasPrefix("...") { plainAllowed = false }
+        // Most strings are ASCII: read their bytes as scalars instead of decoding UTF-8.
+        if s.utf8.allSatisfy({ $0 < 0x80 }) {
+            analyze(s.utf8.lazy.map { Unicode.Scalar($0) })
+        } else {
+            analyze(s.unicodeScalars)
+        }
+        if s.utf8.contains(0x0A) { plainAllowed = false }
+    }
+
+    private mutating func analyze<Scalars: Collection<Unicode.Scalar>>(_ scalars: Scalars) {
         var previousWasSpace = false, previousWasBreak = false
         var spaceBreak = false, breakSpace = false, special = false
-        for (index, c) in scalars.enumerated() {
-            let next: Unicode.Scalar? = index + 1 < scalars.count ? scalars[index + 1] : nil
+        var index = scalars.startIndex
+        var isFirst = true
+        var last: Unicode.Scalar = " "
+        while index != scalars.endIndex {
+            let c = scalars[index]
+            let nextIndex = scalars.index(after: index)
+            let next: Unicode.Scalar? = nextIndex == scalars.endIndex ? nil : scalars[nextIndex]
             let followedByBlank = next == nil || next == " " || next == "\t" || next == "\n"
-            if index == 0 {
+            if isFirst {
                 switch c {
                 case "#", ",", "[", "]", "{", "}", "&", "*", "!", "|", ">", "'", "\"", "%", "@", "`":
                     plainAllowed = false
@@ -26,6 +40,7 @@ struct YAMLStringAnalysis {
                     if followedByBlank { plainAllowed = false }
                 default: break
                 }
+                if c == " " || c == "\n" { plainAllowed = false }  // leading space or break
             } else {
                 switch c {
                 case ":": if followedByBlank { plainAllowed = false }
@@ -47,14 +62,14 @@ struct YAMLStringAnalysis {
                 previousWasSpace = false
                 previousWasBreak = false
             }
+            last = c
+            isFirst = false
+            index = nextIndex
         }
-        let leadingSpace = scalars.first == " ", trailingSpace = scalars.last == " "
-        let leadingBreak = scalars.first == "\n", trailingBreak = scalars.last == "\n"
-        if leadingSpace || leadingBreak || trailingSpace || trailingBreak { plainAllowed = false }
-        if trailingSpace { blockAllowed = false }
+        if last == " " || last == "\n" { plainAllowed = false }  // trailing space or break
+        if last == " " { blockAllowed = false }
         if breakSpace { plainAllowed = false; singleQuotedAllowed = false }
         if spaceBreak || special { plainAllowed = false; singleQuotedAllowed = false; blockAllowed = false }
-        if s.utf8.contains(0x0A) { plainAllowed = false }
     }
 
     static func isPrintable(_ c: Unicode.Scalar) -> Bool {
@@ -68,6 +83,11 @@ struct YAMLStringAnalysis {
 
     /// go-yaml v2 `resolve("", s)` gives a non-string tag: the string must be quoted.
     static func resolvesToNonString(_ s: String) -> Bool {
+        guard let first = s.utf8.first else { return true }
+        // Only numbers and the short words below resolve to something else; most strings
+        // are neither, and comparing them with forty words each would be the slow part.
+        let startsNumeric = (0x30...0x39).contains(first) || first == 0x2D || first == 0x2B || first == 0x2E
+        if !startsNumeric && s.utf8.count > 6 { return false }
         switch s {
         case "", "~", "null", "Null", "NULL",
              "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
@@ -79,8 +99,7 @@ struct YAMLStringAnalysis {
         default:
             break
         }
-        guard let first = s.unicodeScalars.first,
-              ("0"..."9").contains(first) || first == "-" || first == "+" || first == "." else { return false }
+        guard startsNumeric else { return false }
         let plain = s.filter { $0 != "_" }
         return goParsesAsInt(plain) || isYAMLFloat(plain) || isBase60Float(s) || isTimestamp(s)
     }

@@ -56,13 +56,17 @@ struct PodSpecs {
     var containers: [Container] = []
     var hostNetwork = false
 
+    private static let podTemplateSpec = ["spec", "template", "spec"]
+    private static let cronJobPodSpec = ["spec", "jobTemplate", "spec", "template", "spec"]
+    private static let limits = ["resources", "limits"]
+
     static func containers(of object: RenderedObject) -> PodSpecs {
         let root = object.object
         let spec: Value?
         switch object.key.kind {
         case "Pod": spec = root["spec"]
-        case "CronJob": spec = root.at("spec.jobTemplate.spec.template.spec")
-        default: spec = root.at("spec.template.spec")
+        case "CronJob": spec = root.at(Self.cronJobPodSpec)
+        default: spec = root.at(Self.podTemplateSpec)
         }
         guard let spec else { return PodSpecs() }
         var result = PodSpecs()
@@ -71,7 +75,7 @@ struct PodSpecs {
             for item in spec[key]?.listValue ?? [] {
                 result.containers.append(Container(
                     name: item["name"]?.stringValue ?? "?", image: item["image"]?.stringValue,
-                    limits: item.at("resources.limits")?.mapValue ?? [:]))
+                    limits: item.at(Self.limits)?.mapValue ?? [:]))
             }
         }
         return result

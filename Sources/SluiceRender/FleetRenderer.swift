@@ -2,7 +2,9 @@ import Foundation
 import SluiceModel
 
 /// Renders add-ons for clusters. Each add-on's templates are parsed once at construction;
-/// rendering a (cluster, add-on) pair then only evaluates them and parses the output.
+/// rendering a (cluster, add-on) pair then only evaluates them and parses the output, and
+/// reuses what does not depend on the cluster: whole template outputs (TemplateOutputMemo)
+/// and pipeline values (PipelineMemo).
 /// Safe to use from several threads: it holds only immutable data.
 public final class FleetRenderer: Sendable {
     public let repository: FleetRepository
@@ -10,6 +12,8 @@ public final class FleetRenderer: Sendable {
     public let commitLabel: String
     private let libraries: [String: TemplateLibrary]
     private let parseCache = ManifestParseCache()
+    private let outputMemo = TemplateOutputMemo()
+    private let pipelineMemo = PipelineMemo()
 
     public static let managedByLabel = "app.kubernetes.io/managed-by"
     public static let addonLabel = "sluice.dev/addon"
@@ -60,38 +64,72 @@ public final class FleetRenderer: Sendable {
             throw Diagnostic(file: "addons", message: "no add-on named \"\(addonName)\"\(Suggestion.hint(for: addonName, in: repository.addons.keys))")
         }
         let data = templateData(cluster: cluster, addon: addon)
+        // Clusters that share the add-on's values share the output of templates that do not
+        // read `.Cluster` (TemplateOutputMemo).
+        let sharesValues = cluster.addonValues[addon.name] == nil
         var objects: [RenderedObject] = []
         var seen: [ObjectKey: String] = [:]
-        // What the objects are made from: the add-on's identity and every template's output.
-        var digestInput = Array("\(addon.name)\n\(addon.namespace.value)\n".utf8)
+        var outputs: [(file: String, text: String)] = []
         for template in library.manifests {
-            var evaluator = TemplateEvaluator(library: library, file: template.file)
-            let text: String
-            do {
-                text = try evaluator.render(template, data: data)
-            } catch {
-                throw error.diagnostic
+            let memoKey = TemplateOutputMemo.Key(release: cluster.release.value, addon: addon.name, template: template.file)
+            let remembered = sharesValues ? outputMemo.entry(for: memoKey) : nil
+            let output: TemplateOutputMemo.Output
+            if case .constant(let constant)? = remembered {
+                output = constant
+            } else {
+                var evaluator = TemplateEvaluator(library: library, file: template.file,
+                                                  memo: sharesValues ? (pipelineMemo, cluster.release.value) : nil)
+                let text: String
+                var newPlan: TemplatePlan?
+                do {
+                    if case .plan(let plan)? = remembered {
+                        text = try evaluator.render(plan, of: template, data: data)
+                    } else if sharesValues {
+                        (text, newPlan) = try evaluator.renderPlan(template, data: data)
+                    } else {
+                        text = try evaluator.render(template, data: data)
+                    }
+                } catch {
+                    throw error.diagnostic
+                }
+                var finished: [(mark: Mark, object: RenderedObject)] = []
+                for parsed in try parseCache.parse(text, template: template.file) {
+                    finished.append((parsed.mark, try finish(parsed, addon: addon, template: template.file)))
+                }
+                output = TemplateOutputMemo.Output(text: text, objects: finished)
+                if let newPlan {
+                    outputMemo.remember(newPlan.isConstant ? .constant(output) : .plan(newPlan), for: memoKey)
+                }
             }
-            digestInput += template.file.utf8
-            digestInput.append(0)
-            digestInput += text.utf8
-            digestInput.append(0)
-            for parsed in try parseCache.parse(text, template: template.file, cluster: clusterName) {
-                let object = try finish(parsed, addon: addon, template: template.file, cluster: clusterName)
+            outputs.append((template.file, output.text))
+            for (mark, object) in output.objects {
                 if let other = seen[object.key] {
-                    throw Diagnostic(file: template.file, mark: parsed.mark, message: "object \(object.key) is rendered twice (also by \(other))")
+                    throw Diagnostic(file: template.file, mark: mark, message: "object \(object.key) is rendered twice (also by \(other))")
                 }
                 seen[object.key] = template.file
                 objects.append(object)
             }
         }
-        return RenderedAddon(cluster: clusterName, addon: addonName, objects: objects, digest: SHA256Digest.hex(digestInput))
+        return RenderedAddon(cluster: clusterName, addon: addonName, objects: objects, digest: Self.digest(addon: addon, outputs: outputs))
+    }
+
+    /// What the objects are made from: the add-on's identity and every template's output.
+    static func digest(addon: Addon, outputs: [(file: String, text: String)]) -> String {
+        var input = Array("\(addon.name)\n\(addon.namespace.value)\n".utf8)
+        input.reserveCapacity(outputs.reduce(input.count) { $0 + $1.file.utf8.count + $1.text.utf8.count + 2 })
+        for output in outputs {
+            input += output.file.utf8
+            input.append(0)
+            input += output.text.utf8
+            input.append(0)
+        }
+        return SHA256Digest.hex(input)
     }
 
     /// Adds Sluice's labels and annotation and the add-on's namespace where none is set.
     private func finish(
         _ parsed: (apiVersion: String, kind: String, object: [String: Value], mark: Mark),
-        addon: Addon, template: String, cluster: String
+        addon: Addon, template: String
     ) throws(Diagnostic) -> RenderedObject {
         var object = parsed.object
         guard case .map(var metadata)? = object["metadata"], case .string(let name)? = metadata["name"], !name.isEmpty else {

@@ -4,7 +4,7 @@ import SluiceModel
 /// non-empty documents must each be an object with `apiVersion`, `kind` and `metadata.name`.
 /// A `kind: List` is unpacked into its items, as kubectl does.
 public enum ManifestStream {
-    public static func parse(_ text: String, template: String, cluster: String, parser: YAMLParser = YAMLParser())
+    public static func parse(_ text: String, template: String, parser: YAMLParser = YAMLParser())
         throws(Diagnostic) -> [(apiVersion: String, kind: String, object: [String: Value], mark: Mark)]
     {
         let documents: [(value: Value, mark: Mark)]

@@ -7,17 +7,30 @@ import SluiceModel
 enum Datum: Sendable {
     case value(Value)
     case missing(key: String)
+    /// The template's root data (`$`, and `.` at the top). Kept apart so the evaluator can
+    /// tell whether a template used `.Cluster`: fields other than `Cluster` read through it
+    /// freely, any other use (printing it, passing it to a function, ranging over it) counts
+    /// as reading the cluster. A template that never does renders the same on every cluster
+    /// with the same values, so its output can be reused (see `TemplateOutputMemo`).
+    case root(Value)
 
     static let null = Datum.value(.null)
 
     var value: Value? {
-        if case .value(let v) = self { return v }
-        return nil
+        switch self {
+        case .value(let v), .root(let v): return v
+        case .missing: return nil
+        }
     }
 
     /// Go's notion of truth: false, 0, nil, and empty strings, lists and maps are false.
     var isTruthy: Bool {
-        guard case .value(let v) = self else { return false }
+        let v: Value
+        switch self {
+        case .missing: return false
+        case .root: return true  // the root map always has its five keys
+        case .value(let value): v = value
+        }
         switch v {
         case .null: return false
         case .bool(let b): return b

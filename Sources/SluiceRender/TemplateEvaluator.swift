@@ -7,19 +7,69 @@ struct TemplateEvaluator {
     private var file: String
     private var variables: [(name: String, value: Datum)] = []
     private var depth = 0
+    /// Whether this evaluation read `.Cluster` (or used the root data whole).
+    private(set) var readCluster = false
+    /// The lowest position in `variables` of a variable read (other than the root `$`)
+    /// since the last reset: reads below a node's first own variable make it depend on
+    /// what ran before it.
+    private var lowestVariableRead = Int.max
+    /// Where cluster-independent pipeline values are shared, and the release they belong
+    /// to; nil for a cluster whose values differ from the add-on's (an override).
+    private let memo: (store: PipelineMemo, release: String)?
     static let maxIncludeDepth = 64
 
     enum Flow { case normal, breakLoop, continueLoop }
 
-    init(library: TemplateLibrary, file: String) {
+    init(library: TemplateLibrary, file: String, memo: (store: PipelineMemo, release: String)? = nil) {
         self.library = library
         self.file = file
+        self.memo = memo
     }
 
     mutating func render(_ template: ParsedTemplate, data: Value) throws(TemplateError) -> String {
         var out = ""
-        variables = [("$", .value(data))]
-        _ = try execute(template.body, dot: .value(data), into: &out)
+        variables = [("$", .root(data))]
+        readCluster = false
+        _ = try execute(template.body, dot: .root(data), into: &out)
+        return out
+    }
+
+    /// Renders a template as `render` does and also returns its plan: which top-level
+    /// nodes printed the same as they would on any cluster sharing the values.
+    mutating func renderPlan(_ template: ParsedTemplate, data: Value) throws(TemplateError) -> (text: String, plan: TemplatePlan) {
+        var out = ""
+        var plan = TemplatePlan()
+        variables = [("$", .root(data))]
+        readCluster = false
+        for (index, node) in template.body.enumerated() {
+            let before = (readCluster, lowestVariableRead, variables.count)
+            (readCluster, lowestVariableRead) = (false, Int.max)
+            var piece = ""
+            _ = try execute(CollectionOfOne(node), dot: .root(data), into: &piece)
+            var declares = false
+            if case .action(let pipeline) = node, !pipeline.variables.isEmpty { declares = true }
+            if readCluster || lowestVariableRead < before.2 || declares {
+                plan.pieces.append(.node(index))
+            } else {
+                plan.append(text: piece)
+            }
+            out += piece
+            readCluster = readCluster || before.0
+            lowestVariableRead = min(lowestVariableRead, before.1)
+        }
+        return (out, plan)
+    }
+
+    /// Renders a template from its plan: the text pieces as they are, the nodes evaluated.
+    mutating func render(_ plan: TemplatePlan, of template: ParsedTemplate, data: Value) throws(TemplateError) -> String {
+        var out = ""
+        variables = [("$", .root(data))]
+        for piece in plan.pieces {
+            switch piece {
+            case .text(let text): out += text
+            case .node(let index): _ = try execute(CollectionOfOne(template.body[index]), dot: .root(data), into: &out)
+            }
+        }
         return out
     }
 
@@ -27,14 +77,14 @@ struct TemplateEvaluator {
         TemplateError(file: file, mark: mark, message: message)
     }
 
-    private mutating func execute(_ nodes: [TemplateNode], dot: Datum, into out: inout String) throws(TemplateError) -> Flow {
+    private mutating func execute<Nodes: Collection<TemplateNode>>(_ nodes: Nodes, dot: Datum, into out: inout String) throws(TemplateError) -> Flow {
         for node in nodes {
             switch node {
             case .text(let text):
                 out += text
             case .action(let pipeline):
                 let result = try evaluate(pipeline, dot: dot)
-                if pipeline.variables.isEmpty { out += try printable(result, pipeline: pipeline) }
+                if pipeline.variables.isEmpty { out += try printable(resolved(result), pipeline: pipeline) }
             case .conditional(let conditional):
                 let mark = variables.count
                 defer { variables.removeSubrange(mark...) }
@@ -73,18 +123,18 @@ struct TemplateEvaluator {
         var pipeline = loop.pipeline
         let names = pipeline.variables
         pipeline.variables = []
-        let collection = try evaluate(pipeline, dot: dot)
+        let collection = resolved(try evaluate(pipeline, dot: dot))
         var items: [(key: Value, value: Value)] = []
         switch collection {
         case .missing, .value(.null):
             break
         case .value(.list(let list)):
             items = list.enumerated().map { (.int($0.offset), $0.element) }
-        case .value(.map(let map)):
+        case .value(.map(let map)), .root(.map(let map)):
             items = map.keys.sorted().map { (.string($0), map[$0] ?? .null) }
         case .value(.int(let n)):
             items = (0..<max(0, n)).map { (.int($0), .int($0)) }
-        case .value(let other):
+        case .value(let other), .root(let other):
             throw error(loop.pipeline.mark, "range can't iterate over \(GoPrint.typeName(other)) value \(GoPrint.string(other))")
         }
         if items.isEmpty { return try execute(loop.elseBody, dot: dot, into: &out) }
@@ -109,12 +159,13 @@ struct TemplateEvaluator {
         guard depth < Self.maxIncludeDepth else {
             throw error(mark, "template \"\(name)\" includes itself too deeply (more than \(Self.maxIncludeDepth) levels)")
         }
-        var nested = TemplateEvaluator(library: library, file: target.file)
+        var nested = TemplateEvaluator(library: library, file: target.file, memo: memo)
         nested.depth = depth + 1
         nested.variables = [("$", argument)]
         var out = ""
         do {
             _ = try nested.execute(target.body, dot: argument, into: &out)
+            if nested.readCluster { readCluster = true }
         } catch var inner {
             if !inner.message.contains("included from") {
                 inner.message += " (in template \"\(name)\" included from \(file):\(mark.line):\(mark.column))"
@@ -126,9 +177,16 @@ struct TemplateEvaluator {
 
     private func printable(_ datum: Datum, pipeline: TemplatePipeline) throws(TemplateError) -> String {
         switch datum {
-        case .value(let value): return GoPrint.string(value)
+        case .value(let value), .root(let value): return GoPrint.string(value)
         case .missing(let key): throw missingError(key, at: pipeline.mark)
         }
+    }
+
+    /// The root data used as a whole value: from here on the output may depend on the cluster.
+    private mutating func resolved(_ datum: Datum) -> Datum {
+        guard case .root(let value) = datum else { return datum }
+        readCluster = true
+        return .value(value)
     }
 
     func missingError(_ key: String, at mark: Mark) -> TemplateError {
@@ -138,11 +196,24 @@ struct TemplateEvaluator {
     // MARK: - Pipelines
 
     mutating func evaluate(_ pipeline: TemplatePipeline, dot: Datum) throws(TemplateError) -> Datum {
-        var result: Datum?
-        for command in pipeline.commands {
-            result = try evaluate(command, dot: dot, piped: result)
+        let value: Datum
+        if let memo, pipeline.callsFunction, case .root = dot {
+            let key = PipelineMemo.Key(release: memo.release, file: file, mark: pipeline.mark)
+            if let remembered = memo.store.value(for: key) {
+                value = remembered
+            } else {
+                // Track this pipeline's own reads, then fold them into the enclosing ones.
+                // Every variable a pipeline reads was declared before it.
+                let outer = (readCluster, lowestVariableRead)
+                (readCluster, lowestVariableRead) = (false, Int.max)
+                value = try evaluateCommands(pipeline, dot: dot)
+                if !readCluster && lowestVariableRead == Int.max { memo.store.remember(value, for: key) }
+                readCluster = readCluster || outer.0
+                lowestVariableRead = min(lowestVariableRead, outer.1)
+            }
+        } else {
+            value = try evaluateCommands(pipeline, dot: dot)
         }
-        let value = result ?? .null
         if pipeline.isAssignment {
             guard let index = variables.lastIndex(where: { $0.name == pipeline.variables[0] }) else {
                 throw error(pipeline.mark, "undefined variable: \(pipeline.variables[0])")
@@ -152,6 +223,14 @@ struct TemplateEvaluator {
             variables.append((name, value))
         }
         return value
+    }
+
+    private mutating func evaluateCommands(_ pipeline: TemplatePipeline, dot: Datum) throws(TemplateError) -> Datum {
+        var result: Datum?
+        for command in pipeline.commands {
+            result = try evaluate(command, dot: dot, piped: result)
+        }
+        return result ?? .null
     }
 
     private mutating func evaluate(_ command: TemplateCommand, dot: Datum, piped: Datum?) throws(TemplateError) -> Datum {
@@ -184,6 +263,7 @@ struct TemplateEvaluator {
             }
             return .value(.string(try include(target, argument: arguments[1], mark: mark)))
         }
+        for index in arguments.indices { arguments[index] = resolved(arguments[index]) }
         return try TemplateFunctions.call(function, arguments, at: mark, evaluator: self)
     }
 
@@ -192,9 +272,11 @@ struct TemplateEvaluator {
         case .dot(let fields, let mark):
             return try walk(dot, fields: fields, prefix: "", mark: mark)
         case .variable(let name, let fields, let mark):
-            guard let found = variables.last(where: { $0.name == name }) else {
+            guard let position = variables.lastIndex(where: { $0.name == name }) else {
                 throw error(mark, "undefined variable \(name)")
             }
+            let found = variables[position]
+            if case .root = found.value {} else { lowestVariableRead = min(lowestVariableRead, position) }
             return try walk(found.value, fields: fields, prefix: name, mark: mark)
         case .literal(let value, _):
             return .value(value)
@@ -214,19 +296,20 @@ struct TemplateEvaluator {
     /// Follows `.a.b.c`. A key that is not there gives `.missing` naming the whole path, so a
     /// later `default` can supply it; a field of a non-map is an error at once. The path text
     /// is built only for those two cases: field access is the hottest code in rendering.
-    private func walk(_ start: Datum, fields: [String], prefix: String, mark: Mark) throws(TemplateError) -> Datum {
+    private mutating func walk(_ start: Datum, fields: [String], prefix: String, mark: Mark) throws(TemplateError) -> Datum {
         var current = start
+        if case .root = start, fields.first == "Cluster" { readCluster = true }
         func path(through index: Int) -> String { prefix + fields[...index].map { "." + $0 }.joined() }
         for (index, field) in fields.enumerated() {
             switch current {
             case .missing:
                 return .missing(key: path(through: fields.count - 1))
-            case .value(.map(let map)):
+            case .value(.map(let map)), .root(.map(let map)):
                 guard let next = map[field] else { return .missing(key: path(through: fields.count - 1)) }
                 current = .value(next)
             case .value(.null):
                 return .missing(key: path(through: fields.count - 1))
-            case .value(let other):
+            case .value(let other), .root(let other):
                 throw error(mark, "can't evaluate field \(field) in type \(GoPrint.typeName(other)) (at \(path(through: index)))")
             }
         }

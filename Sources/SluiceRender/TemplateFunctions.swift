@@ -67,7 +67,7 @@ enum TemplateFunctions {
         /// The value of an argument; a missing key is an error here.
         func value(_ i: Int) throws(TemplateError) -> Value {
             switch args[i] {
-            case .value(let v): return v
+            case .value(let v), .root(let v): return v
             case .missing(let key): throw evaluator.missingError(key, at: mark)
             }
         }
@@ -279,10 +279,14 @@ public enum SHA256Digest {
         _ = bytes.withUnsafeBytes { input in
             sluice_sha256(input.baseAddress, input.count, &digest)
         }
-        return digest.map { byte in
-            let s = String(byte, radix: 16)
-            return s.count == 1 ? "0" + s : s
-        }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        return String(unsafeUninitializedCapacity: 64) { buffer in
+            for (index, byte) in digest.enumerated() {
+                buffer[2 * index] = digits[Int(byte >> 4)]
+                buffer[2 * index + 1] = digits[Int(byte & 0x0F)]
+            }
+            return 64
+        }
     }
 }
 

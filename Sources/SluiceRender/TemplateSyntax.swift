@@ -32,6 +32,26 @@ struct TemplatePipeline: Sendable {
     var mark: Mark
     /// The source text, for messages.
     var text: String
+    /// Whether a command calls a function: only such pipelines are worth remembering
+    /// (`PipelineMemo`); a plain field read is cheaper than a lookup.
+    var callsFunction: Bool
+
+    init(variables: [String], isAssignment: Bool, commands: [TemplateCommand], mark: Mark, text: String) {
+        self.variables = variables
+        self.isAssignment = isAssignment
+        self.commands = commands
+        self.mark = mark
+        self.text = text
+        callsFunction = commands.contains { command in
+            command.operands.contains { operand in
+                switch operand {
+                case .function: return true
+                case .parenthesized(let inner, _, _): return inner.callsFunction
+                default: return false
+                }
+            }
+        }
+    }
 }
 
 struct TemplateCommand: Sendable {
