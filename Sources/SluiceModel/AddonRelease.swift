@@ -82,10 +82,18 @@ public enum ImageReference {
 
     /// The tag of `repo:tag` (a registry port such as `host:5000/repo` is not a tag).
     public static func tag(of image: String) -> String? {
-        if image.utf8.contains(UInt8(ascii: "@")) { return nil }
-        let lastComponent = image.split(separator: "/").last ?? ""
-        guard let colon = lastComponent.lastIndex(of: ":") else { return nil }
-        let tag = lastComponent[lastComponent.index(after: colon)...]
-        return tag.isEmpty ? nil : String(tag)
+        // Scan the bytes from the end: the rule checker asks for every container of every object.
+        let bytes = image.utf8
+        if bytes.contains(UInt8(ascii: "@")) { return nil }
+        var index = bytes.endIndex
+        while index > bytes.startIndex {
+            let previous = bytes.index(before: index)
+            switch bytes[previous] {
+            case UInt8(ascii: "/"): return nil
+            case UInt8(ascii: ":"): return index == bytes.endIndex ? nil : String(image[index...])
+            default: index = previous
+            }
+        }
+        return nil
     }
 }

@@ -117,7 +117,8 @@ public struct BlockYAMLReader {
     }
 
     private func mapping(line start: Int, indent: Int) throws(Decline) -> (Value, Int) {
-        var map: [String: Value] = [:]
+        // Entries are gathered first so the dictionary is built at its final size.
+        var entries: [(key: String, value: Value)] = []
         var index = start
         var position = lines[start].start + indent
         while true {
@@ -139,13 +140,24 @@ public struct BlockYAMLReader {
             } else {
                 (value, next) = try inlineValue(line: index, at: valueStart, parentIndent: indent)
             }
-            guard map.updateValue(value, forKey: key) == nil else { throw Decline() }
+            entries.append((key, value))
             next = nextContent(next)
-            guard next < lines.count, !lines[next].isDocumentStart, lines[next].indent >= indent else { return (.map(map), next) }
+            guard next < lines.count, !lines[next].isDocumentStart, lines[next].indent >= indent else {
+                return (.map(try Self.dictionary(entries)), next)
+            }
             guard lines[next].indent == indent, !isDash(lines[next]) else { throw Decline() }
             index = next
             position = lines[index].start + indent
         }
+    }
+
+    /// The entries as a dictionary; a duplicate key is libyaml's to report.
+    private static func dictionary(_ entries: [(key: String, value: Value)]) throws(Decline) -> [String: Value] {
+        var map = [String: Value](minimumCapacity: entries.count)
+        for (key, value) in entries {
+            guard map.updateValue(value, forKey: key) == nil else { throw Decline() }
+        }
+        return map
     }
 
     private func sequence(line start: Int, indent: Int) throws(Decline) -> (Value, Int) {

@@ -31,7 +31,7 @@ public enum ScalarResolver {
         case UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"), UInt8(ascii: "F"):
             return bool(text).map(Value.bool) ?? .string(text)
         case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."):
-            if let i = int(text) { return .int(i) }
+            if let i = plainDecimal(text) ?? int(text) { return .int(i) }
             if let d = double(text) { return .double(d) }
             return .string(text)
         default:
@@ -49,6 +49,19 @@ public enum ScalarResolver {
         case "false", "False", "FALSE": return false
         default: return nil
         }
+    }
+
+    /// The common case of `int`, without building substrings: digits with no leading zero,
+    /// short enough not to overflow. Anything else is left to `int`.
+    private static func plainDecimal(_ text: String) -> Int? {
+        let bytes = text.utf8
+        guard bytes.count <= 18, let first = bytes.first, first != UInt8(ascii: "0") || bytes.count == 1 else { return nil }
+        var result = 0
+        for byte in bytes {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            result = result * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        return result
     }
 
     public static func int(_ text: String) -> Int? {

@@ -74,8 +74,9 @@ public struct CommitValidator: Sendable {
         guard let cluster = repository.clusters[name] else { return ([], []) }
         var pairs: [RenderedPair] = []
         var problems: [Diagnostic] = []
-        var owners: [ObjectKey: (addon: String, template: String)] = [:]
-        for addon in repository.installedAddons(of: cluster) {
+        let addons = repository.installedAddons(of: cluster)
+        var owners = [ObjectKey: (addon: String, template: String)](minimumCapacity: addons.count * 8)
+        for addon in addons {
             let rendered: RenderedAddon
             do { rendered = try renderer.render(cluster: name, addon: addon) } catch {
                 problems.append(error)

@@ -14,6 +14,8 @@ public final class FleetRenderer: Sendable {
     private let parseCache = ManifestParseCache()
     private let outputMemo = TemplateOutputMemo()
     private let pipelineMemo = PipelineMemo()
+    /// `.Cluster` of each cluster, built once rather than for each of its add-ons.
+    private let clusterData: [String: Value]
 
     public static let managedByLabel = "app.kubernetes.io/managed-by"
     public static let addonLabel = "sluice.dev/addon"
@@ -34,6 +36,12 @@ public final class FleetRenderer: Sendable {
         }
         guard problems.isEmpty else { throw ValidationFailure(problems) }
         self.libraries = libraries
+        clusterData = repository.clusters.mapValues { Self.clusterValue($0, in: repository) }
+    }
+
+    private static func clusterValue(_ cluster: Cluster, in repository: FleetRepository) -> Value {
+        .map(["name": .string(cluster.name), "labels": .map(cluster.labels.mapValues(Value.string)),
+              "environment": .string(repository.environment(of: cluster)?.name.value ?? "")])
     }
 
     /// The data a template sees (DESIGN §1): `.Values`, `.Images`, `.Release`, `.Cluster`, `.Addon`.
@@ -43,13 +51,11 @@ public final class FleetRenderer: Sendable {
         var values = addon.values
         if let override = cluster.addonValues[addon.name] { values = ValuesMerge.merge(values, override.value) }
         let images = (entry?.images ?? [:]).mapValues { Value.string($0.value) }
-        let environment = repository.environment(of: cluster)?.name.value ?? ""
         return .map([
             "Values": values,
             "Images": .map(images),
             "Release": .map(["name": .string(release?.name ?? ""), "version": .string(release?.version.value ?? "")]),
-            "Cluster": .map(["name": .string(cluster.name), "labels": .map(cluster.labels.mapValues(Value.string)),
-                             "environment": .string(environment)]),
+            "Cluster": clusterData[cluster.name] ?? Self.clusterValue(cluster, in: repository),
             "Addon": .map(["name": .string(addon.name), "namespace": .string(addon.namespace.value),
                            "version": .string(entry?.version.value ?? "")]),
         ])
