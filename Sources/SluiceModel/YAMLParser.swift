@@ -16,10 +16,6 @@ public struct YAMLParser: Sendable {
 
     /// Parses every document of a stream. Errors carry `file:line:column`.
     public func parse(_ bytes: [UInt8], file: String) throws(Diagnostic) -> [YAMLNode] {
-        if let bad = UTF8Check.firstInvalidByte(bytes) {
-            throw Diagnostic(file: file, mark: bad, message: "file is not valid UTF-8 text")
-        }
-        if bytes.isEmpty { return [] }
         var builder = EventBuilder(file: file, maxAliasExpansion: maxAliasExpansion)
         try run(bytes, file: file, handler: &builder)
         return builder.documents
@@ -31,17 +27,17 @@ public struct YAMLParser: Sendable {
         // Plain block YAML (what templates usually emit) takes the fast path; the rest,
         // and every error message, comes from libyaml.
         if usesBlockReader, let documents = BlockYAMLReader.read(bytes) { return documents }
-        if let bad = UTF8Check.firstInvalidByte(bytes) {
-            throw Diagnostic(file: file, mark: bad, message: "file is not valid UTF-8 text")
-        }
-        if bytes.isEmpty { return [] }
         var builder = YAMLValueBuilder(file: file, maxAliasExpansion: maxAliasExpansion)
         try run(bytes, file: file, handler: &builder)
         return builder.documents
     }
 
-    /// Feeds every libyaml event of `bytes` to `handler`.
+    /// Feeds every libyaml event of `bytes` to `handler` (none for empty text).
     private func run<H: YAMLEventHandler>(_ bytes: [UInt8], file: String, handler: inout H) throws(Diagnostic) {
+        if let bad = UTF8Check.firstInvalidByte(bytes) {
+            throw Diagnostic(file: file, mark: bad, message: "file is not valid UTF-8 text")
+        }
+        if bytes.isEmpty { return }
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) != 0 else {
             throw Diagnostic(file: file, message: "cannot initialise the YAML parser")
