@@ -9,6 +9,23 @@ public enum GitCredentials: Sendable {
     case sshKey(user: String, publicKeyPath: String?, privateKeyPath: String, passphrase: String?)
     /// Keys held by the running ssh-agent.
     case sshAgent(user: String)
+
+    /// Credentials from the environment, so secrets never sit in command lines (visible in
+    /// `ps`) or files Sluice writes: `SLUICE_GIT_TOKEN` (HTTPS, with `SLUICE_GIT_USER`,
+    /// default `git`), else `SLUICE_GIT_SSH_KEY` (a private key path, with optional
+    /// `SLUICE_GIT_SSH_PUBLIC_KEY` and `SLUICE_GIT_SSH_PASSPHRASE`), else
+    /// `SLUICE_GIT_SSH_AGENT=1`; none of them means anonymous access.
+    public static func fromEnvironment(_ environment: [String: String]) -> GitCredentials {
+        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        let user = value("SLUICE_GIT_USER") ?? "git"
+        if let token = value("SLUICE_GIT_TOKEN") { return .userPassword(user: user, password: token) }
+        if let key = value("SLUICE_GIT_SSH_KEY") {
+            return .sshKey(user: user, publicKeyPath: value("SLUICE_GIT_SSH_PUBLIC_KEY"), privateKeyPath: key,
+                           passphrase: value("SLUICE_GIT_SSH_PASSPHRASE"))
+        }
+        if value("SLUICE_GIT_SSH_AGENT") == "1" { return .sshAgent(user: user) }
+        return .none
+    }
 }
 
 /// Keeps the credentials alive for libgit2's C callback and limits its retries.

@@ -20,7 +20,8 @@ func fail(_ diagnostics: [Diagnostic], output: OutputFormat) throws -> Never {
 /// Opens the repo; a Git or file problem is invalid input (exit 1), not a crash.
 func openTree(_ options: RepoOptions, output: OutputFormat) throws -> SourceTree {
     do {
-        return try FleetSource.open(options.repo, revision: options.rev).tree
+        return try FleetSource.open(options.repo, revision: options.rev,
+                                    credentials: .fromEnvironment(ProcessInfo.processInfo.environment)).tree
     } catch {
         try fail([Diagnostic(file: options.repo, message: "\(error)")], output: output)
     }
