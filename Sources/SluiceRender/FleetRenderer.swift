@@ -70,43 +70,15 @@ public final class FleetRenderer: Sendable {
             throw Diagnostic(file: "addons", message: "no add-on named \"\(addonName)\"\(Suggestion.hint(for: addonName, in: repository.addons.keys))")
         }
         let data = templateData(cluster: cluster, addon: addon)
-        // Clusters that share the add-on's values share the output of templates that do not
-        // read `.Cluster` (TemplateOutputMemo).
+        // A cluster that does not override the add-on's values sees, apart from `.Cluster`,
+        // what every such cluster of its release sees, so it may reuse their work.
         let sharesValues = cluster.addonValues[addon.name] == nil
         var objects: [RenderedObject] = []
         var seen: [ObjectKey: String] = [:]
         var outputs: [(file: String, text: String)] = []
         for template in library.manifests {
-            let memoKey = TemplateOutputMemo.Key(release: cluster.release.value, addon: addon.name, template: template.file)
-            let remembered = sharesValues ? outputMemo.entry(for: memoKey) : nil
-            let output: TemplateOutputMemo.Output
-            if case .constant(let constant)? = remembered {
-                output = constant
-            } else {
-                var evaluator = TemplateEvaluator(library: library, file: template.file,
-                                                  memo: sharesValues ? (pipelineMemo, cluster.release.value) : nil)
-                let text: String
-                var newPlan: TemplatePlan?
-                do {
-                    if case .plan(let plan)? = remembered {
-                        text = try evaluator.render(plan, of: template, data: data)
-                    } else if sharesValues {
-                        (text, newPlan) = try evaluator.renderPlan(template, data: data)
-                    } else {
-                        text = try evaluator.render(template, data: data)
-                    }
-                } catch {
-                    throw error.diagnostic
-                }
-                var finished: [(mark: Mark, object: RenderedObject)] = []
-                for parsed in try parseCache.parse(text, template: template.file) {
-                    finished.append((parsed.mark, try finish(parsed, addon: addon, template: template.file)))
-                }
-                output = TemplateOutputMemo.Output(text: text, objects: finished)
-                if let newPlan {
-                    outputMemo.remember(newPlan.isConstant ? .constant(output) : .plan(newPlan), for: memoKey)
-                }
-            }
+            let output = try render(template, of: library, addon: addon, release: cluster.release.value,
+                                    data: data, sharesValues: sharesValues)
             outputs.append((template.file, output.text))
             for (mark, object) in output.objects {
                 if let other = seen[object.key] {
@@ -117,6 +89,38 @@ public final class FleetRenderer: Sendable {
             }
         }
         return RenderedAddon(cluster: clusterName, addon: addonName, objects: objects, digest: Self.digest(addon: addon, outputs: outputs))
+    }
+
+    /// One template's finished objects, from the memo where the cluster shares the values.
+    private func render(_ template: ParsedTemplate, of library: TemplateLibrary, addon: Addon, release: String,
+                        data: Value, sharesValues: Bool) throws(Diagnostic) -> TemplateOutputMemo.Output {
+        let memoKey = TemplateOutputMemo.Key(release: release, addon: addon.name, template: template.file)
+        let remembered = sharesValues ? outputMemo.entry(for: memoKey) : nil
+        if case .constant(let output)? = remembered { return output }
+        var evaluator = TemplateEvaluator(library: library, file: template.file,
+                                          memo: sharesValues ? (pipelineMemo, release) : nil)
+        let text: String
+        var newPlan: TemplatePlan?
+        do {
+            if case .plan(let plan)? = remembered {
+                text = try evaluator.render(plan, of: template, data: data)
+            } else if sharesValues {
+                (text, newPlan) = try evaluator.renderPlan(template, data: data)
+            } else {
+                text = try evaluator.render(template, data: data)
+            }
+        } catch {
+            throw error.diagnostic
+        }
+        var finished: [(mark: Mark, object: RenderedObject)] = []
+        for parsed in try parseCache.parse(text, template: template.file) {
+            finished.append((parsed.mark, try finish(parsed, addon: addon, template: template.file)))
+        }
+        let output = TemplateOutputMemo.Output(text: text, objects: finished)
+        if let newPlan {
+            outputMemo.remember(newPlan.isConstant ? .constant(output) : .plan(newPlan), for: memoKey)
+        }
+        return output
     }
 
     /// What the objects are made from: the add-on's identity and every template's output.
