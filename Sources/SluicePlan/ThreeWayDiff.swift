@@ -8,6 +8,9 @@ public enum ObjectAction: Sendable, Equatable {
     case update(patch: Value)
     /// The object left the target and Sluice owns the live one: prune it.
     case delete
+    /// A change the API server would reject (a dangerous field with action `recreate`):
+    /// delete the live object and create the target.
+    case recreate
     case unchanged
 }
 
