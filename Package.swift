@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// One module per step of the data's way (DESIGN §9): Git -> Model -> Render -> Plan.
+// One module per step of the data's way (DESIGN §9): Git -> Model -> Render -> Plan, with
+// Store beside Plan.
 // A lower module never imports a higher one.
 let package = Package(
     name: "Sluice",
@@ -17,11 +18,14 @@ let package = Package(
         .systemLibrary(name: "CGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         .target(name: "SluiceGit", dependencies: ["CGit2"]),
         .target(name: "SluiceModel", dependencies: ["CYAML", "SluiceGit"]),
         .target(name: "SluiceRender", dependencies: ["SluiceModel", "CCrypto"]),
         .target(name: "SluicePlan", dependencies: ["SluiceModel", "SluiceRender", "SluiceGit"]),
+        // Beside Plan and Rollout: what each cluster has applied, history, rollout state.
+        .target(name: "SluiceStore", dependencies: ["CSQLite", "SluiceModel"]),
         .executableTarget(
             name: "sluice",
             dependencies: [
@@ -40,6 +44,7 @@ let package = Package(
         .testTarget(name: "SluiceGitTests", dependencies: ["SluiceGit", "SluiceTestSupport", "CHeapProbe"]),
         .testTarget(name: "SluiceModelTests", dependencies: ["SluiceModel", "SluiceTestSupport"]),
         .testTarget(name: "SluiceRenderTests", dependencies: ["SluiceRender", "SluiceModel"]),
+        .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceStore", "SluiceModel", "CSQLite"]),
         .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan", "SluiceModel", "SluiceRender", "SluiceGit", "SluiceTestSupport"]),
         // Runs the built `sluice` binary; the broken-repo corpus is read from the source tree.
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "SluiceTestSupport"], exclude: ["Corpus"]),

@@ -1,0 +1,101 @@
+import CSQLite
+
+/// One SQLite connection: statements, bindings and rows, with SQLite's message in every
+/// error. Not thread-safe by itself (opened with SQLITE_OPEN_NOMUTEX): it is only reached
+/// through SQLiteStateStore's Mutex, which is what makes the unchecked Sendable true.
+final class SQLiteConnection: @unchecked Sendable {
+    private var handle: OpaquePointer?
+    let path: String
+
+    init(path: String) throws(StoreError) {
+        self.path = path
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        guard sqlite3_open_v2(path, &handle, flags, nil) == SQLITE_OK else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close(handle)
+            handle = nil
+            throw StoreError("cannot open state store \(path): \(message)")
+        }
+        // Another process writing: wait for it rather than fail at once.
+        sqlite3_busy_timeout(handle, 5_000)
+    }
+
+    deinit { sqlite3_close(handle) }
+
+    /// A value to bind or a column read back.
+    enum Cell: Equatable {
+        case null, integer(Int64), real(Double), text(String)
+
+        var text: String? { if case .text(let s) = self { return s }; return nil }
+        var integer: Int64? { if case .integer(let i) = self { return i }; return nil }
+        var real: Double? {
+            switch self {
+            case .real(let d): return d
+            case .integer(let i): return Double(i)
+            default: return nil
+            }
+        }
+    }
+
+    /// Runs SQL that returns no rows (several statements allowed, no parameters).
+    func execute(_ sql: String) throws(StoreError) {
+        var message: UnsafeMutablePointer<CChar>?
+        guard sqlite3_exec(handle, sql, nil, nil, &message) == SQLITE_OK else {
+            let text = message.map { String(cString: $0) } ?? "unknown error"
+            sqlite3_free(message)
+            throw StoreError("state store \(path): \(text)")
+        }
+    }
+
+    /// Runs one statement with parameters and returns its rows.
+    @discardableResult
+    func query(_ sql: String, _ parameters: [Cell] = []) throws(StoreError) -> [[Cell]] {
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK else { throw error("prepare") }
+        defer { sqlite3_finalize(statement) }
+        for (offset, parameter) in parameters.enumerated() {
+            let index = Int32(offset + 1)
+            let result: Int32
+            switch parameter {
+            case .null: result = sqlite3_bind_null(statement, index)
+            case .integer(let value): result = sqlite3_bind_int64(statement, index, value)
+            case .real(let value): result = sqlite3_bind_double(statement, index, value)
+            case .text(let value): result = sqlite3_bind_text(statement, index, value, -1, sluice_sqlite_transient())
+            }
+            guard result == SQLITE_OK else { throw error("bind") }
+        }
+        var rows: [[Cell]] = []
+        while true {
+            let step = sqlite3_step(statement)
+            if step == SQLITE_DONE { break }
+            guard step == SQLITE_ROW else { throw error("step") }
+            rows.append((0..<sqlite3_column_count(statement)).map { column in
+                switch sqlite3_column_type(statement, column) {
+                case SQLITE_INTEGER: return .integer(sqlite3_column_int64(statement, column))
+                case SQLITE_FLOAT: return .real(sqlite3_column_double(statement, column))
+                case SQLITE_NULL: return .null
+                default: return .text(sqlite3_column_text(statement, column).map { String(cString: $0) } ?? "")
+                }
+            })
+        }
+        return rows
+    }
+
+    /// Runs `body` in a write transaction taken at once (BEGIN IMMEDIATE), so two writers
+    /// queue instead of deadlocking; rolled back if `body` throws.
+    func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    private func error(_ step: String) -> StoreError {
+        StoreError("state store \(path): \(step): \(String(cString: sqlite3_errmsg(handle)))")
+    }
+}

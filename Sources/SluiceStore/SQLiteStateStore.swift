@@ -1,0 +1,172 @@
+import Foundation
+import Synchronization
+import SluiceModel
+
+/// The default `StateStore`: one SQLite file in WAL mode, so one writer and any number of
+/// readers (this process or others, such as `sluice status`) work at the same time. Each
+/// instance owns one connection and serialises its own calls.
+public final class SQLiteStateStore: StateStore {
+    private let connection: Mutex<SQLiteConnection>
+    public let path: String
+
+    /// Opens (creating if needed) the store at `path` and brings its schema up to date. A
+    /// store written by a newer Sluice is refused rather than misread.
+    public init(path: String) throws(StoreError) {
+        self.path = path
+        let connection = try SQLiteConnection(path: path)
+        try connection.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON")
+        try Self.migrate(connection)
+        self.connection = Mutex(connection)
+    }
+
+    /// The schema version of the store's file.
+    public func schemaVersion() throws(StoreError) -> Int {
+        try withConnection { db throws(StoreError) in Int(try db.query("PRAGMA user_version").first?.first?.integer ?? 0) }
+    }
+
+    /// The journal mode SQLite reports (`wal`).
+    public func journalMode() throws(StoreError) -> String {
+        try withConnection { db throws(StoreError) in try db.query("PRAGMA journal_mode").first?.first?.text ?? "" }
+    }
+
+    private static func migrate(_ db: SQLiteConnection) throws(StoreError) {
+        try db.transaction { () throws(StoreError) in
+            let current = Int(try db.query("PRAGMA user_version").first?.first?.integer ?? 0)
+            guard current <= StoreSchema.version else {
+                throw StoreError("state store \(db.path) has schema version \(current), newer than this sluice knows (\(StoreSchema.version)); upgrade sluice")
+            }
+            for version in current..<StoreSchema.version {
+                try db.execute(StoreSchema.migrations[version])
+                try db.execute("PRAGMA user_version = \(version + 1)")
+            }
+        }
+    }
+
+    @discardableResult
+    private func withConnection<T>(_ body: (SQLiteConnection) throws(StoreError) -> T) throws(StoreError) -> T {
+        try connection.withLock { db throws(StoreError) in try body(db) }
+    }
+
+    // MARK: - Applied commits
+
+    public func applied(environment: String, cluster: String, addon: String) throws(StoreError) -> AppliedRecord? {
+        try withConnection { db throws(StoreError) in
+            try db.query("SELECT environment, cluster, addon, commit_sha, digest, applied_at FROM applied WHERE environment = ? AND cluster = ? AND addon = ?",
+                         [.text(environment), .text(cluster), .text(addon)]).first.map(Self.appliedRecord)
+        }
+    }
+
+    public func applied(environment: String) throws(StoreError) -> [AppliedRecord] {
+        try withConnection { db throws(StoreError) in
+            try db.query("SELECT environment, cluster, addon, commit_sha, digest, applied_at FROM applied WHERE environment = ? ORDER BY cluster, addon",
+                         [.text(environment)]).map(Self.appliedRecord)
+        }
+    }
+
+    public func recordApply(_ record: AppliedRecord) throws(StoreError) {
+        try withConnection { db throws(StoreError) in
+            try db.transaction { () throws(StoreError) in
+                try db.query("""
+                    INSERT INTO applied (environment, cluster, addon, commit_sha, digest, applied_at) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (environment, cluster, addon) DO UPDATE SET commit_sha = excluded.commit_sha,
+                        digest = excluded.digest, applied_at = excluded.applied_at
+                    """, [.text(record.environment), .text(record.cluster), .text(record.addon), .text(record.commit),
+                          .text(record.digest), .real(record.appliedAt.timeIntervalSince1970)])
+                try Self.insert(HistoryEvent(at: record.appliedAt, kind: .apply, environment: record.environment, cluster: record.cluster,
+                                             addon: record.addon, commit: record.commit, detail: "applied, digest \(record.digest)"), into: db)
+            }
+        }
+    }
+
+    private static func appliedRecord(_ row: [SQLiteConnection.Cell]) -> AppliedRecord {
+        AppliedRecord(environment: row[0].text ?? "", cluster: row[1].text ?? "", addon: row[2].text ?? "",
+                      commit: row[3].text ?? "", digest: row[4].text ?? "",
+                      appliedAt: Date(timeIntervalSince1970: row[5].real ?? 0))
+    }
+
+    // MARK: - History
+
+    public func append(_ event: HistoryEvent) throws(StoreError) {
+        try withConnection { db throws(StoreError) in try Self.insert(event, into: db) }
+    }
+
+    private static func insert(_ event: HistoryEvent, into db: SQLiteConnection) throws(StoreError) {
+        func optional(_ text: String?) -> SQLiteConnection.Cell { text.map { .text($0) } ?? .null }
+        try db.query("INSERT INTO history (at, kind, environment, cluster, addon, commit_sha, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     [.real(event.at.timeIntervalSince1970), .text(event.kind.rawValue), .text(event.environment),
+                      optional(event.cluster), optional(event.addon), optional(event.commit), .text(event.detail)])
+    }
+
+    public func history(cluster: String?, addon: String?, limit: Int) throws(StoreError) -> [HistoryEvent] {
+        try withConnection { db throws(StoreError) in
+            try db.query("""
+                SELECT at, kind, environment, cluster, addon, commit_sha, detail FROM history
+                WHERE (?1 IS NULL OR cluster = ?1) AND (?2 IS NULL OR addon = ?2) ORDER BY id DESC LIMIT ?3
+                """, [cluster.map { .text($0) } ?? .null, addon.map { .text($0) } ?? .null, .integer(Int64(limit))]).map { row in
+                HistoryEvent(at: Date(timeIntervalSince1970: row[0].real ?? 0), kind: HistoryEvent.Kind(rawValue: row[1].text ?? "") ?? .operatorAction,
+                             environment: row[2].text ?? "", cluster: row[3].text, addon: row[4].text, commit: row[5].text,
+                             detail: row[6].text ?? "")
+            }
+        }
+    }
+
+    // MARK: - Rollouts
+
+    public func save(_ rollout: RolloutRecord) throws(StoreError) {
+        try withConnection { db throws(StoreError) in
+            try db.query("""
+                INSERT INTO rollouts (id, environment, commit_sha, phase, position, started_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET phase = excluded.phase, position = excluded.position, updated_at = excluded.updated_at
+                """, [.text(rollout.id), .text(rollout.environment), .text(rollout.commit), .text(rollout.phase),
+                      .text(JSONEmitter.emit(rollout.position)), .real(rollout.startedAt.timeIntervalSince1970),
+                      .real(rollout.updatedAt.timeIntervalSince1970)])
+        }
+    }
+
+    public func rollouts(environment: String) throws(StoreError) -> [RolloutRecord] {
+        try withConnection { db throws(StoreError) in
+            try db.query("SELECT id, environment, commit_sha, phase, position, started_at, updated_at FROM rollouts WHERE environment = ? ORDER BY started_at, id",
+                         [.text(environment)]).map { row throws(StoreError) in
+                RolloutRecord(id: row[0].text ?? "", environment: row[1].text ?? "", commit: row[2].text ?? "", phase: row[3].text ?? "",
+                              position: try Self.value(row[4].text ?? "null"), startedAt: Date(timeIntervalSince1970: row[5].real ?? 0),
+                              updatedAt: Date(timeIntervalSince1970: row[6].real ?? 0))
+            }
+        }
+    }
+
+    // MARK: - Simulated clusters' objects
+
+    public func objects(cluster: String) throws(StoreError) -> [StoredObject] {
+        try withConnection { db throws(StoreError) in
+            try db.query("SELECT api_group, kind, namespace, name, body FROM objects WHERE cluster = ? ORDER BY api_group, kind, namespace, name",
+                         [.text(cluster)]).map { row throws(StoreError) in
+                StoredObject(cluster: cluster, id: .init(group: row[0].text ?? "", kind: row[1].text ?? "", namespace: row[2].text ?? "",
+                                                         name: row[3].text ?? ""), body: try Self.value(row[4].text ?? "null"))
+            }
+        }
+    }
+
+    public func put(_ object: StoredObject) throws(StoreError) {
+        try withConnection { db throws(StoreError) in
+            try db.query("INSERT OR REPLACE INTO objects (cluster, api_group, kind, namespace, name, body) VALUES (?, ?, ?, ?, ?, ?)",
+                         [.text(object.cluster), .text(object.id.group), .text(object.id.kind), .text(object.id.namespace),
+                          .text(object.id.name), .text(JSONEmitter.emit(object.body))])
+        }
+    }
+
+    public func deleteObject(cluster: String, id: StoredObject.ID) throws(StoreError) {
+        try withConnection { db throws(StoreError) in
+            try db.query("DELETE FROM objects WHERE cluster = ? AND api_group = ? AND kind = ? AND namespace = ? AND name = ?",
+                         [.text(cluster), .text(id.group), .text(id.kind), .text(id.namespace), .text(id.name)])
+        }
+    }
+
+    /// JSON back to a value (JSON is YAML).
+    private static func value(_ json: String) throws(StoreError) -> Value {
+        do {
+            return try YAMLParser().parseValues(Array(json.utf8), file: "state").first?.value ?? .null
+        } catch {
+            throw StoreError("state store holds unreadable JSON: \(error.message)")
+        }
+    }
+}

@@ -1,0 +1,32 @@
+/// The state store's schema as numbered migrations. A store records the version it is at
+/// (`PRAGMA user_version`); opening it applies the missing ones in one transaction. Never edit
+/// a released migration: add the next one.
+enum StoreSchema {
+    static let migrations: [String] = [
+        // 1: applied commits, history, rollouts, simulated clusters' objects.
+        """
+        CREATE TABLE applied (
+            environment TEXT NOT NULL, cluster TEXT NOT NULL, addon TEXT NOT NULL,
+            commit_sha TEXT NOT NULL, digest TEXT NOT NULL, applied_at REAL NOT NULL,
+            PRIMARY KEY (environment, cluster, addon)
+        ) WITHOUT ROWID;
+        CREATE TABLE history (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, kind TEXT NOT NULL,
+            environment TEXT NOT NULL, cluster TEXT, addon TEXT, commit_sha TEXT, detail TEXT NOT NULL
+        );
+        CREATE INDEX history_cluster ON history (cluster, addon, id);
+        CREATE TABLE rollouts (
+            id TEXT PRIMARY KEY, environment TEXT NOT NULL, commit_sha TEXT NOT NULL, phase TEXT NOT NULL,
+            position TEXT NOT NULL, started_at REAL NOT NULL, updated_at REAL NOT NULL
+        );
+        CREATE INDEX rollouts_environment ON rollouts (environment, started_at);
+        CREATE TABLE objects (
+            cluster TEXT NOT NULL, api_group TEXT NOT NULL, kind TEXT NOT NULL, namespace TEXT NOT NULL,
+            name TEXT NOT NULL, body TEXT NOT NULL,
+            PRIMARY KEY (cluster, api_group, kind, namespace, name)
+        ) WITHOUT ROWID;
+        """,
+    ]
+
+    static var version: Int { migrations.count }
+}

@@ -1,0 +1,120 @@
+import CSQLite
+import Foundation
+import SluiceModel
+import SluiceStore
+import Testing
+
+/// The SQLite state store: schema and migrations, applied records with their history,
+/// rollouts, simulated objects, and two connections on one file.
+@Suite struct SQLiteStateStoreTests {
+    let directory: String
+    var path: String { directory + "/state.db" }
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-store-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    func at(_ seconds: Double) -> Date { Date(timeIntervalSince1970: seconds) }
+
+    @Test func aNewStoreIsInWALModeAtTheLatestSchema() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try SQLiteStateStore(path: path)
+        #expect(try store.journalMode() == "wal")
+        #expect(try store.schemaVersion() >= 1)
+        // Reopening migrates nothing and loses nothing.
+        try store.recordApply(AppliedRecord(environment: "production", cluster: "c1", addon: "dns", commit: "abc", digest: "d1", appliedAt: at(10)))
+        let again = try SQLiteStateStore(path: path)
+        #expect(try again.schemaVersion() == store.schemaVersion())
+        #expect(try again.applied(environment: "production", cluster: "c1", addon: "dns")?.commit == "abc")
+    }
+
+    @Test func aStoreFromANewerSluiceIsRefused() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        _ = try SQLiteStateStore(path: path)
+        var db: OpaquePointer?
+        #expect(sqlite3_open(path, &db) == SQLITE_OK)
+        #expect(sqlite3_exec(db, "PRAGMA user_version = 999", nil, nil, nil) == SQLITE_OK)
+        sqlite3_close(db)
+        #expect {
+            try SQLiteStateStore(path: path)
+        } throws: { error in
+            (error as? StoreError)?.description.contains("newer than this sluice knows") == true
+        }
+    }
+
+    @Test func anApplyReplacesTheRecordAndAppendsHistory() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try SQLiteStateStore(path: path)
+        try store.recordApply(AppliedRecord(environment: "production", cluster: "c1", addon: "dns", commit: "a1", digest: "d1", appliedAt: at(1)))
+        try store.recordApply(AppliedRecord(environment: "production", cluster: "c1", addon: "dns", commit: "a2", digest: "d2", appliedAt: at(2)))
+        try store.recordApply(AppliedRecord(environment: "production", cluster: "c0", addon: "cni", commit: "a2", digest: "d3", appliedAt: at(3)))
+        try store.recordApply(AppliedRecord(environment: "staging", cluster: "t1", addon: "dns", commit: "a3", digest: "d4", appliedAt: at(4)))
+        let record = try #require(try store.applied(environment: "production", cluster: "c1", addon: "dns"))
+        #expect(record == AppliedRecord(environment: "production", cluster: "c1", addon: "dns", commit: "a2", digest: "d2", appliedAt: at(2)))
+        #expect(try store.applied(environment: "production").map(\.cluster) == ["c0", "c1"])
+        #expect(try store.applied(environment: "production", cluster: "c9", addon: "dns") == nil)
+        let history = try store.history(cluster: "c1", addon: "dns", limit: 10)
+        #expect(history.map(\.commit) == ["a2", "a1"])
+        #expect(history.allSatisfy { $0.kind == .apply })
+        #expect(try store.history(cluster: nil, addon: "dns", limit: 10).count == 3)
+        #expect(try store.history(cluster: nil, addon: nil, limit: 2).count == 2)
+    }
+
+    @Test func historyKeepsRejectionsChecksAndOperatorActions() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try SQLiteStateStore(path: path)
+        try store.append(HistoryEvent(at: at(1), kind: .rejection, environment: "production", commit: "bad", detail: "clusters/x.yaml:3:1: ..."))
+        try store.append(HistoryEvent(at: at(2), kind: .check, environment: "production", cluster: "c1", commit: "good", detail: "dns-probe ok"))
+        try store.append(HistoryEvent(at: at(3), kind: .operatorAction, environment: "production", detail: "paused by alice: incident 42"))
+        let all = try store.history(cluster: nil, addon: nil, limit: 10)
+        #expect(all.map(\.kind) == [.operatorAction, .check, .rejection])
+        #expect(all.last?.cluster == nil && all.last?.detail.hasPrefix("clusters/x.yaml") == true)
+    }
+
+    @Test func rolloutsAreSavedAndUpdated() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try SQLiteStateStore(path: path)
+        var rollout = RolloutRecord(id: "r1", environment: "production", commit: "abc", phase: "running",
+                                    position: .map(["stage": .string("canary"), "batch": .int(1)]), startedAt: at(5), updatedAt: at(5))
+        try store.save(rollout)
+        rollout.phase = "halted"
+        rollout.position = .map(["stage": .string("production"), "batch": .int(3), "failed": .list([.string("prod-us-1")])])
+        rollout.updatedAt = at(9)
+        try store.save(rollout)
+        #expect(try store.rollouts(environment: "production") == [rollout])
+        #expect(try store.rollouts(environment: "staging").isEmpty)
+    }
+
+    @Test func simulatedObjectsRoundTrip() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try SQLiteStateStore(path: path)
+        let id = StoredObject.ID(group: "apps", kind: "Deployment", namespace: "kube-system", name: "coredns")
+        let body: Value = .map(["spec": .map(["replicas": .int(2), "paused": .bool(false), "ratio": .double(0.5),
+                                              "note": .string("on \"yes\" 0777 é"), "gone": .null,
+                                              "args": .list([.string("--a"), .int(1)])])])
+        try store.put(StoredObject(cluster: "c1", id: id, body: body))
+        try store.put(StoredObject(cluster: "c2", id: id, body: .map([:])))
+        #expect(try store.objects(cluster: "c1") == [StoredObject(cluster: "c1", id: id, body: body)])
+        try store.deleteObject(cluster: "c1", id: id)
+        #expect(try store.objects(cluster: "c1").isEmpty)
+        #expect(try store.objects(cluster: "c2").count == 1)
+    }
+
+    @Test func aSecondConnectionReadsWhatTheFirstWrites() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let writer = try SQLiteStateStore(path: path)
+        let reader = try SQLiteStateStore(path: path)
+        #expect(try reader.applied(environment: "production").isEmpty)
+        try writer.recordApply(AppliedRecord(environment: "production", cluster: "c1", addon: "dns", commit: "a1", digest: "d1", appliedAt: at(1)))
+        #expect(try reader.applied(environment: "production").count == 1)
+        // A reader in the middle of a read transaction does not block the writer (WAL).
+        var db: OpaquePointer?
+        #expect(sqlite3_open(path, &db) == SQLITE_OK)
+        defer { sqlite3_close(db) }
+        #expect(sqlite3_exec(db, "BEGIN; SELECT count(*) FROM applied;", nil, nil, nil) == SQLITE_OK)
+        try writer.recordApply(AppliedRecord(environment: "production", cluster: "c2", addon: "dns", commit: "a1", digest: "d1", appliedAt: at(2)))
+        #expect(sqlite3_exec(db, "COMMIT", nil, nil, nil) == SQLITE_OK)
+        #expect(try reader.applied(environment: "production").count == 2)
+    }
+}
