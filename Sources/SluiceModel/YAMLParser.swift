@@ -95,6 +95,16 @@ protocol YAMLEventHandler {
 
 /// Reading libyaml's C strings.
 enum YAMLEvents {
+    /// Where an event starts, 1-based as messages print it.
+    static func mark(_ event: yaml_event_t) -> Mark {
+        Mark(line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1)
+    }
+
+    /// A scalar's text (it may hold NUL bytes, so its length is used, not a C string).
+    static func text(of scalar: yaml_event_t.__Unnamed_union_data.__Unnamed_struct_scalar) -> String {
+        scalar.value.map { String(decoding: UnsafeBufferPointer(start: $0, count: Int(scalar.length)), as: UTF8.self) } ?? ""
+    }
+
     static func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
         pointer.map { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
     }
@@ -126,16 +136,14 @@ private struct EventBuilder: YAMLEventHandler {
     }
 
     mutating func handle(_ event: yaml_event_t) throws(Diagnostic) {
-        let mark = Mark(line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1)
+        let mark = YAMLEvents.mark(event)
         switch event.type {
         case YAML_DOCUMENT_START_EVENT:
             anchors = [:]
             aliasExpansion = 0
         case YAML_SCALAR_EVENT:
             let data = event.data.scalar
-            let text = data.value.map {
-                String(decoding: UnsafeBufferPointer(start: $0, count: Int(data.length)), as: UTF8.self)
-            } ?? ""
+            let text = YAMLEvents.text(of: data)
             let style: YAMLScalar.Style
             switch data.style {
             case YAML_SINGLE_QUOTED_SCALAR_STYLE: style = .singleQuoted

@@ -34,7 +34,7 @@ struct YAMLValueBuilder: YAMLEventHandler {
     }
 
     mutating func handle(_ event: yaml_event_t) throws(Diagnostic) {
-        let mark = Mark(line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1)
+        let mark = YAMLEvents.mark(event)
         switch event.type {
         case YAML_DOCUMENT_START_EVENT:
             anchors = [:]
@@ -42,9 +42,7 @@ struct YAMLValueBuilder: YAMLEventHandler {
             documentMark = mark
         case YAML_SCALAR_EVENT:
             let data = event.data.scalar
-            let text = data.value.map {
-                String(decoding: UnsafeBufferPointer(start: $0, count: Int(data.length)), as: UTF8.self)
-            } ?? ""
+            let text = YAMLEvents.text(of: data)
             // A mapping key stays the text as written, whatever it would resolve to.
             if let top = stack.last, top.isMapping, top.key == nil {
                 top.key = text

@@ -8,7 +8,7 @@ struct TemplateEvaluator {
     private var variables: [(name: String, value: Datum)] = []
     private var depth = 0
     /// Whether this evaluation read `.Cluster` (or used the root data whole).
-    private(set) var readCluster = false
+    private var readCluster = false
     /// The lowest position in `variables` of a variable read (other than the root `$`)
     /// since the last reset: reads below a node's first own variable make it depend on
     /// what ran before it.

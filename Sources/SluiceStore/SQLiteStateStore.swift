@@ -140,7 +140,7 @@ public final class SQLiteStateStore: StateStore {
         try withConnection { db throws(StoreError) in
             try db.query("SELECT api_group, kind, namespace, name, body FROM objects WHERE cluster = ? ORDER BY api_group, kind, namespace, name",
                          [.text(cluster)]).map { row throws(StoreError) in
-                StoredObject(cluster: cluster, id: .init(group: row[0].text ?? "", kind: row[1].text ?? "", namespace: row[2].text ?? "",
+                StoredObject(cluster: cluster, id: ObjectKey(group: row[0].text ?? "", kind: row[1].text ?? "", namespace: row[2].text ?? "",
                                                          name: row[3].text ?? ""), body: try Self.value(row[4].text ?? "null"))
             }
         }
@@ -154,7 +154,7 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
-    public func deleteObject(cluster: String, id: StoredObject.ID) throws(StoreError) {
+    public func deleteObject(cluster: String, id: ObjectKey) throws(StoreError) {
         try withConnection { db throws(StoreError) in
             try db.query("DELETE FROM objects WHERE cluster = ? AND api_group = ? AND kind = ? AND namespace = ? AND name = ?",
                          [.text(cluster), .text(id.group), .text(id.kind), .text(id.namespace), .text(id.name)])

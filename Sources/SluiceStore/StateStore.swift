@@ -19,7 +19,7 @@ public protocol StateStore: Sendable {
     func rollouts(environment: String) throws(StoreError) -> [RolloutRecord]
     func objects(cluster: String) throws(StoreError) -> [StoredObject]
     func put(_ object: StoredObject) throws(StoreError)
-    func deleteObject(cluster: String, id: StoredObject.ID) throws(StoreError)
+    func deleteObject(cluster: String, id: ObjectKey) throws(StoreError)
 }
 
 public struct AppliedRecord: Sendable, Equatable {
@@ -93,25 +93,11 @@ public struct RolloutRecord: Sendable, Equatable {
 
 /// A live object of a simulated cluster.
 public struct StoredObject: Sendable, Equatable {
-    public struct ID: Hashable, Sendable {
-        public var group: String
-        public var kind: String
-        public var namespace: String
-        public var name: String
-
-        public init(group: String, kind: String, namespace: String, name: String) {
-            self.group = group
-            self.kind = kind
-            self.namespace = namespace
-            self.name = name
-        }
-    }
-
     public var cluster: String
-    public var id: ID
+    public var id: ObjectKey
     public var body: Value
 
-    public init(cluster: String, id: ID, body: Value) {
+    public init(cluster: String, id: ObjectKey, body: Value) {
         self.cluster = cluster
         self.id = id
         self.body = body

@@ -89,7 +89,7 @@ import Testing
     @Test func simulatedObjectsRoundTrip() throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try SQLiteStateStore(path: path)
-        let id = StoredObject.ID(group: "apps", kind: "Deployment", namespace: "kube-system", name: "coredns")
+        let id = ObjectKey(group: "apps", kind: "Deployment", namespace: "kube-system", name: "coredns")
         let body: Value = .map(["spec": .map(["replicas": .int(2), "paused": .bool(false), "ratio": .double(0.5),
                                               "note": .string("on \"yes\" 0777 é"), "gone": .null,
                                               "args": .list([.string("--a"), .int(1)])])])
