@@ -1,8 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// One module per step of the data's way (DESIGN §9): Git -> Model -> Render -> Plan, with
-// Store beside Plan.
+// One module per step of the data's way (DESIGN §9): Git -> Model -> Render, Store, Drivers
+// -> Plan (which reads the store and the clusters).
 // A lower module never imports a higher one.
 let package = Package(
     name: "Sluice",
@@ -23,19 +23,21 @@ let package = Package(
         .target(name: "SluiceGit", dependencies: ["CGit2"]),
         .target(name: "SluiceModel", dependencies: ["CYAML", "SluiceGit"]),
         .target(name: "SluiceRender", dependencies: ["SluiceModel", "CCrypto"]),
-        .target(name: "SluicePlan", dependencies: ["SluiceModel", "SluiceRender", "SluiceGit"]),
+        .target(name: "SluicePlan", dependencies: ["SluiceModel", "SluiceRender", "SluiceGit", "SluiceStore", "SluiceDrivers"]),
         // Beside Plan and Rollout: what each cluster has applied, history, rollout state.
         .target(name: "SluiceStore", dependencies: ["CSQLite", "SluiceModel"]),
+        // ClusterDriver and the simulated clusters, whose objects live in the store.
+        .target(name: "SluiceDrivers", dependencies: ["SluiceModel", "SluiceStore"]),
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluicePlan", "SluiceRender", "SluiceModel", "SluiceGit",
+                "SluicePlan", "SluiceDrivers", "SluiceStore", "SluiceRender", "SluiceModel", "SluiceGit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "FleetBenchmark",
-            dependencies: ["SluicePlan", "SluiceRender", "SluiceModel", "SluiceGit"],
+            dependencies: ["SluicePlan", "SluiceRender", "SluiceModel", "SluiceGit", "SluiceStore", "SluiceDrivers"],
             path: "Benchmarks/FleetBenchmark"
         ),
 
@@ -45,7 +47,8 @@ let package = Package(
         .testTarget(name: "SluiceModelTests", dependencies: ["SluiceModel", "SluiceTestSupport"]),
         .testTarget(name: "SluiceRenderTests", dependencies: ["SluiceRender", "SluiceModel"]),
         .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceStore", "SluiceModel", "CSQLite"]),
-        .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan", "SluiceModel", "SluiceRender", "SluiceGit", "SluiceTestSupport"]),
+        .testTarget(name: "SluiceDriversTests", dependencies: ["SluiceDrivers", "SluiceStore", "SluiceModel"]),
+        .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan", "SluiceStore", "SluiceDrivers", "SluiceModel", "SluiceRender", "SluiceGit", "SluiceTestSupport"]),
         // Runs the built `sluice` binary; the broken-repo corpus is read from the source tree.
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "SluiceTestSupport"], exclude: ["Corpus"]),
     ]

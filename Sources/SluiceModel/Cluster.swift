@@ -10,6 +10,11 @@ public struct Cluster: Sendable {
         /// Images matching one of these globs never become ready. Default: `*-broken*`.
         public var faultImages: [String]
         public static let defaultFaultImages = ["*-broken*"]
+
+        public init(nodes: Int, faultImages: [String]) {
+            self.nodes = nodes
+            self.faultImages = faultImages
+        }
     }
 
     public var header: ObjectHeader

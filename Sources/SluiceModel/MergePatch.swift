@@ -1,4 +1,3 @@
-import SluiceModel
 
 /// JSON merge patch (RFC 7386): maps merge key by key, `null` deletes, anything else
 /// (scalars, lists) replaces. What `ThreeWayDiff` produces and a driver applies.

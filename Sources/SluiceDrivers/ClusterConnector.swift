@@ -1,0 +1,27 @@
+import SluiceModel
+import SluiceStore
+
+/// Opens the driver a cluster file's `spec.connection` names, one per cluster for the
+/// connector's lifetime (a simulated cluster caches its objects).
+public actor ClusterConnector {
+    private let store: any StateStore
+    private let clock: any FleetClock
+    private var drivers: [String: any ClusterDriver] = [:]
+
+    public init(store: any StateStore, clock: any FleetClock) {
+        self.store = store
+        self.clock = clock
+    }
+
+    public func driver(for cluster: Cluster) throws(DriverError) -> any ClusterDriver {
+        if let driver = drivers[cluster.name] { return driver }
+        switch cluster.connection {
+        case .simulated(let connection):
+            let driver = SimulatedCluster(name: cluster.name, connection: connection, store: store, clock: clock)
+            drivers[cluster.name] = driver
+            return driver
+        case .kubernetes:
+            throw .unavailable("cluster \"\(cluster.name)\": the kubernetes driver is not built yet; use a simulated connection")
+        }
+    }
+}

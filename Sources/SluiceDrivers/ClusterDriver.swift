@@ -1,0 +1,78 @@
+import SluiceModel
+
+/// What Sluice needs of a cluster (DESIGN §6): read live objects, create, apply a JSON merge
+/// patch, delete, read a workload's rollout status and set its partition. The simulated
+/// driver implements it now and the Kubernetes driver later; both pass `ClusterDriverContract`.
+public protocol ClusterDriver: Sendable {
+    var clusterName: String { get }
+
+    /// The live object, or nil when there is none.
+    func get(_ key: ObjectKey) async throws(DriverError) -> Value?
+    /// Live objects whose labels include every pair of `labels` (the way Sluice finds what
+    /// it applied for an add-on, to prune what left the target).
+    func list(labels: [String: String]) async throws(DriverError) -> [ObjectKey: Value]
+    /// Creates the object; `conflict` when it exists.
+    func create(_ object: Value, key: ObjectKey) async throws(DriverError) -> Value
+    /// Applies an RFC 7386 merge patch to the live object; `notFound` when there is none.
+    func patch(_ key: ObjectKey, mergePatch: Value) async throws(DriverError) -> Value
+    /// Deletes the object; deleting what is not there is not an error (prune is idempotent).
+    func delete(_ key: ObjectKey) async throws(DriverError)
+    /// How far a workload's pods are on its current template; nil for kinds that are not
+    /// workloads (a ConfigMap is healthy once it exists).
+    func workloadStatus(_ key: ObjectKey) async throws(DriverError) -> WorkloadStatus?
+    /// Holds `partition` pods at the old revision (StatefulSet semantics); 0 releases all.
+    func setPartition(_ key: ObjectKey, to partition: Int) async throws(DriverError)
+}
+
+/// A workload's rollout progress as its status reports it.
+public struct WorkloadStatus: Sendable, Equatable {
+    public var generation: Int
+    public var observedGeneration: Int
+    /// Pods the workload wants (replicas, or one per node for a DaemonSet).
+    public var desired: Int
+    /// Pods on the current template.
+    public var updated: Int
+    public var ready: Int
+    /// Pods on the current template that are ready.
+    public var updatedReady: Int
+    /// Pods held at the old revision.
+    public var partition: Int
+
+    public init(generation: Int, observedGeneration: Int, desired: Int, updated: Int, ready: Int, updatedReady: Int, partition: Int) {
+        self.generation = generation
+        self.observedGeneration = observedGeneration
+        self.desired = desired
+        self.updated = updated
+        self.ready = ready
+        self.updatedReady = updatedReady
+        self.partition = partition
+    }
+
+    /// The step the partition allows is done: the status is current and every pod that may
+    /// be updated is updated and ready.
+    public var isStepComplete: Bool {
+        observedGeneration >= generation && updatedReady >= max(0, desired - partition)
+    }
+
+    /// Fully rolled out: partition released, every pod updated and ready.
+    public var isHealthy: Bool {
+        partition == 0 && isStepComplete && ready >= desired
+    }
+}
+
+public enum DriverError: Error, Equatable, CustomStringConvertible, Sendable {
+    case notFound(ObjectKey)
+    case conflict(ObjectKey)
+    case invalid(ObjectKey, String)
+    /// The cluster could not be reached or answered with an error.
+    case unavailable(String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let key): return "\(key) not found"
+        case .conflict(let key): return "\(key) already exists"
+        case .invalid(let key, let why): return "\(key): \(why)"
+        case .unavailable(let why): return "cluster unavailable: \(why)"
+        }
+    }
+}

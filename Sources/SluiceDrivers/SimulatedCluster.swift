@@ -1,0 +1,131 @@
+import Foundation
+import SluiceModel
+import SluiceStore
+
+/// The embedded simulated cluster (DESIGN §6): its objects are kept in the state store, so it
+/// survives restarts like a real cluster; it has nodes; its workloads move pods to a new
+/// template over the clock's time, honouring partition and maxUnavailable; pods whose image
+/// matches a fault rule never become ready.
+public actor SimulatedCluster: ClusterDriver {
+    public nonisolated let clusterName: String
+    private let store: any StateStore
+    private let clock: any FleetClock
+    private let nodeCount: Int
+    private let faults: [GlobPattern]
+    private let podReadySeconds: Double
+    /// The cluster's objects, read from the store on first use and written through.
+    private var objects: [ObjectKey: Value]?
+
+    public init(name: String, connection: Cluster.SimulatedConnection, store: any StateStore,
+                clock: any FleetClock, podReadySeconds: Double = 10) {
+        clusterName = name
+        self.store = store
+        self.clock = clock
+        nodeCount = connection.nodes
+        faults = connection.faultImages.map(GlobPattern.init)
+        self.podReadySeconds = podReadySeconds
+    }
+
+    public nonisolated var nodes: [String] { (1...max(1, nodeCount)).map { "\(clusterName)-node-\($0)" } }
+
+    public func get(_ key: ObjectKey) async throws(DriverError) -> Value? {
+        guard let object = try loaded()[key] else { return nil }
+        return try await advanced(key, object)
+    }
+
+    public func list(labels: [String: String]) async throws(DriverError) -> [ObjectKey: Value] {
+        var result: [ObjectKey: Value] = [:]
+        for (key, object) in try loaded() where Self.has(labels, object) {
+            result[key] = try await advanced(key, object)
+        }
+        return result
+    }
+
+    public func create(_ object: Value, key: ObjectKey) async throws(DriverError) -> Value {
+        guard try loaded()[key] == nil else { throw .conflict(key) }
+        var created = object
+        created.set(["metadata", "generation"], to: .int(1))
+        created.set(["metadata", "uid"], to: .string(UUID().uuidString.lowercased()))
+        created.set(["status"], to: .null)
+        return try await write(key, created)
+    }
+
+    public func patch(_ key: ObjectKey, mergePatch: Value) async throws(DriverError) -> Value {
+        guard let current = try loaded()[key] else { throw .notFound(key) }
+        let live = try await advanced(key, current)
+        var patched = MergePatch.apply(mergePatch, to: live)
+        // The API server owns status and identity; a spec change is a new generation.
+        patched.set(["status"], to: live.at("status") ?? .null)
+        patched.set(["metadata", "uid"], to: live.at(["metadata", "uid"]) ?? .null)
+        if patched.at("spec") != live.at("spec") {
+            let generation = live.at(["metadata", "generation"]).flatMap(WorkloadSimulation.number).map(Int.init) ?? 1
+            patched.set(["metadata", "generation"], to: .int(generation + 1))
+        }
+        return try await write(key, patched)
+    }
+
+    public func delete(_ key: ObjectKey) async throws(DriverError) {
+        guard try loaded()[key] != nil else { return }
+        do { try store.deleteObject(cluster: clusterName, id: key) } catch { throw .unavailable(error.description) }
+        objects?[key] = nil
+    }
+
+    public func workloadStatus(_ key: ObjectKey) async throws(DriverError) -> WorkloadStatus? {
+        guard let simulation = simulation(for: key) else { return nil }
+        guard let object = try await get(key) else { throw .notFound(key) }
+        return simulation.status(of: object)
+    }
+
+    public func setPartition(_ key: ObjectKey, to partition: Int) async throws(DriverError) {
+        guard let simulation = simulation(for: key) else { throw .invalid(key, "\(key.kind) has no partition") }
+        guard partition >= 0 else { throw .invalid(key, "partition must not be negative") }
+        guard let live = try await get(key) else { throw .notFound(key) }
+        _ = try await write(key, simulation.setPartition(live, to: partition))
+    }
+
+    // MARK: - Internals
+
+    private func loaded() throws(DriverError) -> [ObjectKey: Value] {
+        if let objects { return objects }
+        var map: [ObjectKey: Value] = [:]
+        do {
+            for stored in try store.objects(cluster: clusterName) { map[stored.id] = stored.body }
+        } catch {
+            throw .unavailable(error.description)
+        }
+        objects = map
+        return map
+    }
+
+    private func simulation(for key: ObjectKey) -> WorkloadSimulation? {
+        WorkloadSimulation.kind(of: key).map {
+            WorkloadSimulation(kind: $0, nodes: nodeCount, faults: faults, podReadySeconds: podReadySeconds)
+        }
+    }
+
+    /// The object with its workload advanced to now (written back when pods moved).
+    private func advanced(_ key: ObjectKey, _ object: Value) async throws(DriverError) -> Value {
+        guard let simulation = simulation(for: key) else { return object }
+        let now = await clock.now().timeIntervalSince1970
+        let moved = simulation.advance(object, to: now)
+        if moved != object { try persist(key, moved) }
+        return moved
+    }
+
+    private func write(_ key: ObjectKey, _ object: Value) async throws(DriverError) -> Value {
+        try persist(key, object)
+        return try await advanced(key, object)
+    }
+
+    private func persist(_ key: ObjectKey, _ object: Value) throws(DriverError) {
+        do { try store.put(StoredObject(cluster: clusterName, id: key, body: object)) } catch {
+            throw .unavailable(error.description)
+        }
+        objects?[key] = object
+    }
+
+    private static func has(_ labels: [String: String], _ object: Value) -> Bool {
+        let present = object.at(["metadata", "labels"])?.mapValue ?? [:]
+        return labels.allSatisfy { present[$0.key]?.stringValue == $0.value }
+    }
+}

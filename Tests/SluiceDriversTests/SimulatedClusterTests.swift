@@ -1,0 +1,99 @@
+import Foundation
+import SluiceDrivers
+import SluiceModel
+import SluiceStore
+import Testing
+
+/// The simulated driver: the protocol contract on virtual time, plus what only it has
+/// (persistence in the store, nodes, the fault rules of the cluster file).
+@Suite struct SimulatedClusterTests {
+    let directory: String
+    let store: SQLiteStateStore
+    let clock = VirtualClock()
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-sim-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        store = try SQLiteStateStore(path: directory + "/state.db")
+    }
+
+    func cluster(nodes: Int = 3, faults: [String] = Cluster.SimulatedConnection.defaultFaultImages) -> SimulatedCluster {
+        SimulatedCluster(name: "sim-1", connection: .init(nodes: nodes, faultImages: faults), store: store, clock: clock)
+    }
+
+    func contract(_ driver: SimulatedCluster) -> ClusterDriverContract {
+        let clock = clock
+        return ClusterDriverContract(driver: driver, passTime: { seconds in await clock.advance(by: seconds) })
+    }
+
+    @Test func objectsCanBeCreatedReadListedPatchedAndDeleted() async throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await contract(cluster()).objectsCanBeCreatedReadListedPatchedAndDeleted()
+    }
+
+    @Test func aSpecChangeIsANewGenerationALabelChangeIsNot() async throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await contract(cluster()).aSpecChangeIsANewGenerationALabelChangeIsNot()
+    }
+
+    @Test func aRolloutRespectsMaxUnavailableAndFinishes() async throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await contract(cluster()).aRolloutRespectsMaxUnavailableAndFinishes()
+    }
+
+    @Test func aPartitionHoldsPodsAtTheOldRevision() async throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await contract(cluster()).aPartitionHoldsPodsAtTheOldRevision()
+    }
+
+    @Test func aFaultyImageNeverBecomesReady() async throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await contract(cluster()).aFaultyImageNeverBecomesReady()
+    }
+
+    @Test func objectsAndPodProgressSurviveARestart() async throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let key = ClusterDriverContract.deployment
+        _ = try await cluster().create(ClusterDriverContract.workload(key, replicas: 2, image: "dns:1"), key: key)
+        await clock.advance(by: 60)
+        let reopened = SimulatedCluster(name: "sim-1", connection: .init(nodes: 3, faultImages: []),
+                                        store: try SQLiteStateStore(path: directory + "/state.db"), clock: clock)
+        let status = try #require(try await reopened.workloadStatus(key))
+        #expect(status.isHealthy && status.ready == 2)
+        // Another cluster on the same store sees nothing of it.
+        let other = SimulatedCluster(name: "sim-2", connection: .init(nodes: 3, faultImages: []), store: store, clock: clock)
+        #expect(try await other.get(key) == nil)
+    }
+
+    @Test func aDaemonSetRunsOnePodPerNodeAndPodsTakeTimeToStart() async throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let key = ObjectKey(group: "apps", kind: "DaemonSet", namespace: "kube-system", name: "kube-proxy")
+        let driver = cluster(nodes: 5)
+        #expect(driver.nodes.count == 5)
+        _ = try await driver.create(ClusterDriverContract.workload(key, replicas: 1, image: "proxy:1"), key: key)
+        let starting = try #require(try await driver.workloadStatus(key))
+        #expect(starting.desired == 5 && starting.ready == 0 && !starting.isHealthy)
+        await clock.advance(by: 10)
+        #expect(try await driver.workloadStatus(key)?.isHealthy == true)
+    }
+
+    @Test func theClusterFileFaultRulesReplaceTheDefault() async throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let key = ClusterDriverContract.deployment
+        let driver = cluster(faults: ["*:canary-*"])
+        _ = try await driver.create(ClusterDriverContract.workload(key, replicas: 1, image: "dns:1-broken"), key: key)
+        await clock.advance(by: 60)
+        #expect(try await driver.workloadStatus(key)?.isHealthy == true)
+        _ = try await driver.patch(key, mergePatch: ClusterDriverContract.imagePatch("dns:canary-2"))
+        await clock.advance(by: 600)
+        #expect(try await driver.workloadStatus(key)?.isHealthy == false)
+    }
+
+    @Test(arguments: [
+        ("*-broken*", "registry/dns:1.2-broken", true), ("*-broken*", "dns:1.2", false), ("a?c", "abc", true),
+        ("a*b*c", "aXbYc", true), ("a*b*c", "aXbY", false), ("*", "", true), ("", "x", false), ("x*", "x", true),
+    ])
+    func globPatterns(pattern: String, text: String, matches: Bool) {
+        #expect(GlobPattern(pattern).matches(text) == matches)
+    }
+}
