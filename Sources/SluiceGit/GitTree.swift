@@ -39,6 +39,10 @@ public final class GitTree: SourceTree {
         return String(decoding: try repository.readBlob(object.oid, path: path), as: UTF8.self)
     }
 
+    public func contentID(_ path: String) -> String? {
+        objects[path].map { ObjectID($0.oid).hex }
+    }
+
     private func lookup(_ path: String) throws -> (oid: git_oid, kind: SourceEntry.Kind) {
         guard let object = objects[path] else {
             throw SourceTreeError(path: path, message: "no such file in \(label)")

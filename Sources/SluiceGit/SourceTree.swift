@@ -15,6 +15,13 @@ public protocol SourceTree {
     func read(_ path: String) throws -> [UInt8]
     /// The target a symbolic link names, as written.
     func linkTarget(_ path: String) throws -> String
+    /// An id that changes whenever the file's content does (a Git blob id), or nil when the
+    /// tree has none to offer; lets a planner see that an input is unchanged without reading it.
+    func contentID(_ path: String) -> String?
+}
+
+extension SourceTree {
+    public func contentID(_ path: String) -> String? { nil }
 }
 
 public struct SourceEntry: Hashable, Sendable {

@@ -61,6 +61,16 @@ public struct FleetLoader: Sendable {
         return repository
     }
 
+    /// One release file on its own (nil when it does not read as one), for comparing a
+    /// release at an older commit without loading the whole fleet there.
+    public func loadRelease(_ path: String, from tree: SourceTree) -> AddonRelease? {
+        let sink = DiagnosticSink()
+        let files = RepoFiles(tree: tree, maxFileSize: maxFileSize, sink: sink)
+        guard let node = files.document(path, parser: parser) else { return nil }
+        let release = AddonRelease.read(node, file: path, sink: sink)
+        return sink.isEmpty ? release : nil
+    }
+
     private func loadAll<T>(
         _ files: RepoFiles, folder: String, sink: DiagnosticSink,
         read: (YAMLNode, String, DiagnosticSink) -> T?, name: KeyPath<T, ObjectHeader>

@@ -18,12 +18,15 @@ public struct Policy: Sendable {
     public var manifestRules: [ManifestRule]
     public var releaseWindows: [ReleaseWindow]
     public var freeze: Freeze?
+    /// Fields whose values plans never print (beside the data of Secrets, always hidden).
+    public var sensitiveFields: [SensitiveField] = []
 
     public var name: String { header.name.value }
 
     static func read(_ node: YAMLNode, file: String, sink: DiagnosticSink) -> Policy? {
         guard let (header, spec) = ObjectHeader.read(node, file: file, sink: sink, kind: "Policy",
-                                                     specFields: ["dangerousFields", "manifestRules", "releaseWindows", "freeze", "description"]),
+                                                     specFields: ["dangerousFields", "manifestRules", "releaseWindows", "freeze",
+                                                                  "sensitiveFields", "description"]),
               let spec else { return nil }
         let dangerous = (spec.list("dangerousFields") ?? []).enumerated().compactMap { index, item in
             DangerousField.read(item, file: file, sink: sink, path: "spec.dangerousFields[\(index)]")
@@ -42,7 +45,11 @@ public struct Policy: Sendable {
             freeze = Freeze(enabled: reader.bool("enabled") ?? true, reason: reader.string("reason")?.value ?? "",
                             environments: reader.stringList("environments").map(\.value))
         }
-        return Policy(header: header, dangerousFields: dangerous, manifestRules: rules, releaseWindows: windows, freeze: freeze)
+        let sensitive = (spec.list("sensitiveFields") ?? []).enumerated().compactMap { index, item in
+            SensitiveField.read(item, file: file, sink: sink, path: "spec.sensitiveFields[\(index)]")
+        }
+        return Policy(header: header, dangerousFields: dangerous, manifestRules: rules, releaseWindows: windows,
+                      freeze: freeze, sensitiveFields: sensitive)
     }
 }
 
@@ -78,6 +85,33 @@ public struct DangerousField: Sendable, Hashable {
         return DangerousField(kinds: reader.stringList("kinds").map(\.value), path: fieldPath.value, action: action,
                               message: reader.string("message")?.value ?? "\(fieldPath.value) is dangerous to change",
                               file: file, mark: node.mark)
+    }
+}
+
+/// A field a plan shows only as `(sensitive value)`, e.g. a token in a ConfigMap.
+public struct SensitiveField: Sendable, Hashable {
+    /// Kinds it applies to (`ConfigMap`, `apps/Deployment`); empty means every kind.
+    public var kinds: [String]
+    /// A dotted path; every value under it is hidden.
+    public var path: String
+
+    public init(kinds: [String], path: String) {
+        self.kinds = kinds
+        self.path = path
+    }
+
+    public func applies(toKind kind: String, group: String) -> Bool {
+        kinds.isEmpty || kinds.contains(kind) || kinds.contains("\(group)/\(kind)")
+    }
+
+    static func read(_ node: YAMLNode, file: String, sink: DiagnosticSink, path: String) -> SensitiveField? {
+        guard let reader = NodeReader(node, file: file, sink: sink, path: path, fields: ["kinds", "path"]),
+              let fieldPath = reader.string("path", required: true) else { return nil }
+        if fieldPath.value.isEmpty || fieldPath.value.split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty) {
+            sink.error(file, fieldPath.mark, "\(path).path \"\(fieldPath.value)\" must be a dotted field path such as data.token")
+            return nil
+        }
+        return SensitiveField(kinds: reader.stringList("kinds").map(\.value), path: fieldPath.value)
     }
 }
 

@@ -37,14 +37,8 @@ public struct CommitValidator: Sendable {
 
     public func validate(_ tree: SourceTree) throws(ValidationFailure) -> ValidatedFleet {
         let repository = try loader.load(tree)
-        var problems: [Diagnostic] = []
-
-        var graphs: [String: AddonGraph] = [:]
-        for (name, release) in repository.releases {
-            do { graphs[name] = try AddonGraph.build(release: release, addons: repository.addons) }
-            catch { problems += error.diagnostics }
-        }
-        problems += disabledDependencies(repository, graphs: graphs)
+        let (graphs, structural) = Self.structure(of: repository)
+        var problems = structural
 
         let renderer: FleetRenderer
         do { renderer = try FleetRenderer(repository: repository) } catch {
@@ -75,7 +69,7 @@ public struct CommitValidator: Sendable {
         var pairs: [RenderedPair] = []
         var problems: [Diagnostic] = []
         let addons = repository.installedAddons(of: cluster)
-        var owners = [ObjectKey: (addon: String, template: String)](minimumCapacity: addons.count * 8)
+        var owners = ObjectOwners(capacity: addons.count * 8)
         for addon in addons {
             let rendered: RenderedAddon
             do { rendered = try renderer.render(cluster: name, addon: addon) } catch {
@@ -83,22 +77,27 @@ public struct CommitValidator: Sendable {
                 continue
             }
             problems += checker.violations(in: rendered)
-            for object in rendered.objects {
-                if let owner = owners[object.key] {
-                    // Two add-ons of one cluster rendering the same object would fight over it.
-                    problems.append(Diagnostic(file: object.template, message:
-                        "\(object.key) is also rendered by add-on \"\(owner.addon)\" (\(owner.template)); an object belongs to one add-on"))
-                } else {
-                    owners[object.key] = (addon, object.template)
-                }
-            }
+            problems += owners.claim(rendered)
             pairs.append(RenderedPair(cluster: name, addon: addon, digest: rendered.digest, objectCount: rendered.objects.count))
         }
         return (pairs, problems)
     }
 
+    /// What can be checked without rendering: each release's graph, and dependencies that a
+    /// cluster disables. The planner checks the same before it renders what changed.
+    static func structure(of repository: FleetRepository) -> (graphs: [String: AddonGraph], problems: [Diagnostic]) {
+        var problems: [Diagnostic] = []
+        var graphs: [String: AddonGraph] = [:]
+        for (name, release) in repository.releases {
+            do { graphs[name] = try AddonGraph.build(release: release, addons: repository.addons) }
+            catch { problems += error.diagnostics }
+        }
+        problems += disabledDependencies(repository, graphs: graphs)
+        return (graphs, problems)
+    }
+
     /// A cluster may not disable an add-on that another of its add-ons depends on.
-    private func disabledDependencies(_ repository: FleetRepository, graphs: [String: AddonGraph]) -> [Diagnostic] {
+    private static func disabledDependencies(_ repository: FleetRepository, graphs: [String: AddonGraph]) -> [Diagnostic] {
         var problems: [Diagnostic] = []
         for name in repository.clusterNames {
             guard let cluster = repository.clusters[name], let graph = graphs[cluster.release.value] else { continue }

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceModel
+import Synchronization
 
 /// Renders add-ons for clusters. Each add-on's templates are parsed once at construction;
 /// rendering a (cluster, add-on) pair then only evaluates them and parses the output, and
@@ -16,6 +17,11 @@ public final class FleetRenderer: Sendable {
     private let pipelineMemo = PipelineMemo()
     /// `.Cluster` of each cluster, built once rather than for each of its add-ons.
     private let clusterData: [String: Value]
+    private let renders = Atomic<Int>(0)
+
+    /// How many (cluster, add-on) pairs this renderer has rendered: tests of incremental
+    /// planning count them.
+    public var renderCount: Int { renders.load(ordering: .relaxed) }
 
     public static let managedByLabel = "app.kubernetes.io/managed-by"
     public static let addonLabel = "sluice.dev/addon"
@@ -69,6 +75,7 @@ public final class FleetRenderer: Sendable {
         guard let addon = repository.addons[addonName], let library = libraries[addonName] else {
             throw Diagnostic(file: "addons", message: "no add-on named \"\(addonName)\"\(Suggestion.hint(for: addonName, in: repository.addons.keys))")
         }
+        renders.add(1, ordering: .relaxed)
         let data = templateData(cluster: cluster, addon: addon)
         // A cluster that does not override the add-on's values sees, apart from `.Cluster`,
         // what every such cluster of its release sees, so it may reuse their work.

@@ -1,0 +1,171 @@
+import SluiceDrivers
+import SluiceModel
+import SluiceRender
+import SluiceStore
+
+/// Plans one cluster (DESIGN §2 steps 1-2): renders the add-ons whose inputs changed since
+/// their recorded commit (the others are unchanged by construction and not rendered), checks
+/// what it rendered against the manifest rules and the other add-ons' objects, and, when the
+/// cluster is selected, diffs each rendered add-on three ways against its last-applied spec
+/// and the live objects.
+struct ClusterPlanner: Sendable {
+    let repository: FleetRepository
+    let graphs: [String: AddonGraph]
+    let renderer: FleetRenderer
+    let inputs: PairInputs
+    let commits: RecordedCommits
+    let lastApplied: LastAppliedSpecs
+    let checker: ManifestRuleChecker
+    let connector: ClusterConnector
+    let selection: PlanSelection
+    /// Whether to keep the apply steps (objects to create): `sluice apply` needs them, a plan
+    /// of a whole fleet does not.
+    let keepSteps: Bool
+
+    struct Outcome: Sendable {
+        var problems: [Diagnostic] = []
+        var plan: FleetPlan.ClusterPlan?
+        var pairs: [PlannedPair] = []
+        var statistics = FleetPlan.Statistics()
+    }
+
+    /// One add-on of the cluster: rendered (its inputs changed) or not, and its record.
+    private struct Pair {
+        var addon: String
+        var record: AppliedRecord?
+        var target: RenderedAddon?
+        var spec: LastAppliedSpecs.Spec?
+    }
+
+    func plan(_ cluster: Cluster, records: [String: AppliedRecord]) async -> Outcome {
+        var outcome = Outcome()
+        guard let environment = repository.environment(of: cluster)?.name.value,
+              let release = repository.releases[cluster.release.value], let graph = graphs[release.name] else { return outcome }
+        let order = graph.order(of: Set(repository.installedAddons(of: cluster)))
+        var pairs: [Pair] = []
+        for addon in order {
+            let record = records[addon]
+            if let record, let old = commits.inputs(record.commit),
+               inputs.unchanged(cluster: cluster, addon: addon, release: release, since: old) {
+                pairs.append(Pair(addon: addon, record: record))
+                outcome.statistics.pairsUnchanged += 1
+                continue
+            }
+            do {
+                let target = try renderer.render(cluster: cluster.name, addon: addon)
+                outcome.problems += checker.violations(in: target)
+                pairs.append(Pair(addon: addon, record: record, target: target))
+            } catch {
+                outcome.problems.append(error)
+            }
+        }
+        for index in pairs.indices {
+            guard let record = pairs[index].record, let target = pairs[index].target else { continue }
+            let spec = lastApplied.spec(for: record, target: target)
+            if spec.rendered { outcome.statistics.lastAppliedRendered += 1 }
+            if spec.fromDigest { outcome.statistics.lastAppliedFromDigest += 1 }
+            pairs[index].spec = spec
+        }
+        outcome.problems += ownershipProblems(cluster, pairs)
+        guard outcome.problems.isEmpty, selection.includes(environment: environment, cluster: cluster.name) else { return outcome }
+
+        let removed = records.keys.filter { !order.contains($0) }.sorted()
+        await diff(cluster, environment: environment, pairs: pairs, removed: removed.compactMap { records[$0] }, into: &outcome)
+        return outcome
+    }
+
+    /// Objects two add-ons render. When some add-ons were not rendered, their objects are
+    /// those of their recorded commit, which passed this check; so only a rendered add-on
+    /// whose set of objects moved away from its last-applied spec needs the others rendered.
+    private func ownershipProblems(_ cluster: Cluster, _ pairs: [Pair]) -> [Diagnostic] {
+        let rendered = pairs.compactMap(\.target)
+        let skipped = pairs.filter { $0.target == nil }
+        let moved = pairs.contains { pair in
+            guard let target = pair.target else { return false }
+            guard let known = pair.spec?.objects else { return true }
+            return known.count != target.objects.count || target.objects.contains { known[$0.key] == nil }
+        }
+        var all = rendered
+        if moved && !skipped.isEmpty {
+            // Keys only; a render error here was not caught above only if the binary changed.
+            all += skipped.compactMap { try? renderer.render(cluster: cluster.name, addon: $0.addon) }
+        }
+        var owners = ObjectOwners(capacity: all.count * 8)
+        return all.flatMap { owners.claim($0) }
+    }
+
+    /// Reads the live objects of the rendered add-ons and diffs each pair.
+    private func diff(_ cluster: Cluster, environment: String, pairs: [Pair], removed: [AppliedRecord],
+                      into outcome: inout Outcome) async {
+        var plan = FleetPlan.ClusterPlan(name: cluster.name, summary: FleetPlan.Summary(), unreachable: nil, addons: [])
+        let commit = renderer.commitLabel
+        func planned(_ addon: String, digest: String, steps: [ApplyStep] = [], blocked: [String] = [],
+                     objects: [ObjectKey] = [], removed: Bool = false) -> PlannedPair {
+            PlannedPair(environment: environment, cluster: cluster.name, addon: addon, commit: commit, digest: digest,
+                        steps: keepSteps ? steps : [], blocked: blocked, objects: objects, removed: removed)
+        }
+        // Live objects are read only when something was rendered or must be pruned.
+        var live: [String: [ObjectKey: Value]] = [:]
+        var driver: (any ClusterDriver)?
+        if pairs.contains(where: { $0.target != nil }) || !removed.isEmpty {
+            do {
+                let opened = try await connector.driver(for: cluster)
+                for (key, object) in try await opened.list(labels: [FleetRenderer.managedByLabel: "sluice"]) {
+                    live[object.at(["metadata", "labels", FleetRenderer.addonLabel])?.stringValue ?? "", default: [:]][key] = object
+                }
+                driver = opened
+            } catch {
+                plan.unreachable = "\(error)"
+                plan.summary.unreachable = 1
+                outcome.plan = plan
+                return
+            }
+        }
+        let differ = PairDiffer(rules: DangerousFieldGuard(rules: []), sensitive: SensitiveValues(fields: sensitiveFields),
+                                commit: commit)
+        for pair in pairs {
+            guard let target = pair.target, let driver else {
+                plan.summary.unchangedAddons += 1
+                outcome.pairs.append(planned(pair.addon, digest: pair.record?.digest ?? ""))
+                continue
+            }
+            var objects = live[pair.addon] ?? [:]
+            do {
+                for object in target.objects where objects[object.key] == nil {
+                    if let found = try await driver.get(object.key) { objects[object.key] = found }
+                }
+            } catch {
+                plan.unreachable = "\(error)"
+                plan.summary.unreachable = 1
+                break
+            }
+            let result = PairDiffer(rules: DangerousFieldGuard(rules: repository.dangerousFields(for: pair.addon)),
+                                    sensitive: differ.sensitive, commit: commit)
+                .diff(addon: pair.addon, recordedCommit: pair.record?.commit, target: target.objects,
+                      lastApplied: pair.spec?.objects, live: objects, warnings: pair.spec?.warning.map { [$0] } ?? [])
+            add(result, to: &plan)
+            outcome.pairs.append(planned(pair.addon, digest: target.digest, steps: result.steps, blocked: result.plan.blocked,
+                                         objects: target.objects.map(\.key)))
+        }
+        // Add-ons that left the cluster: what Sluice applied for them is pruned.
+        for record in removed where plan.unreachable == nil {
+            let objects = live[record.addon] ?? [:]
+            let result = differ.diff(addon: record.addon, recordedCommit: record.commit, target: [], lastApplied: objects,
+                                     live: objects, warnings: ["add-on \"\(record.addon)\" left this cluster: its objects are pruned"])
+            add(result, to: &plan)
+            outcome.pairs.append(planned(record.addon, digest: "", steps: result.steps, removed: true))
+        }
+        outcome.plan = plan
+    }
+
+    private func add(_ result: PairDiffer.Result, to plan: inout FleetPlan.ClusterPlan) {
+        var summary = result.summary
+        if result.plan.objects.isEmpty && result.plan.blocked.isEmpty { summary.unchangedAddons += 1 }
+        plan.summary = plan.summary + summary
+        if !result.plan.objects.isEmpty || !result.plan.blocked.isEmpty || !result.plan.warnings.isEmpty {
+            plan.addons.append(result.plan)
+        }
+    }
+
+    private var sensitiveFields: [SensitiveField] { repository.policies.flatMap(\.sensitiveFields) }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import SluiceDrivers
+import SluiceGit
+import SluiceModel
+import SluiceRender
+import SluiceStore
+
+/// Plans a commit for the fleet (DESIGN §2 steps 1-2): validates it, renders what changed
+/// since each pair's recorded commit, diffs it three ways against the last-applied spec and
+/// the live objects, and groups the changes the way they would roll out.
+///
+/// Validation is incremental too: a pair whose inputs equal those of its recorded commit
+/// renders to what was applied there, which passed validation before it was applied. So a
+/// commit that bumps one add-on renders that add-on on each cluster, not the whole fleet.
+public struct FleetPlanner: Sendable {
+    public var loader: FleetLoader
+    public var store: any StateStore
+    public var connector: ClusterConnector
+    public var parallelism: Int
+
+    public init(store: any StateStore, connector: ClusterConnector, loader: FleetLoader = FleetLoader(),
+                parallelism: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.store = store
+        self.connector = connector
+        self.loader = loader
+        self.parallelism = parallelism
+    }
+
+    /// `git` is the repository `tree` comes from (nil for a plain directory); recorded commits
+    /// are read from it. `keepSteps` keeps what an apply needs (the objects to create).
+    public func plan(_ tree: any SourceTree, git: sending GitRepository?, selection: PlanSelection = PlanSelection(),
+                     keepSteps: Bool = false) async throws(PlanError) -> PlanResult {
+        let repository: FleetRepository
+        do { repository = try loader.load(tree) } catch { throw .invalid(error.diagnostics) }
+        try check(selection, in: repository)
+        let (graphs, structural) = CommitValidator.structure(of: repository)
+        guard structural.isEmpty else { throw .invalid(structural) }
+        let renderer: FleetRenderer
+        do { renderer = try FleetRenderer(repository: repository) } catch { throw .invalid(error.diagnostics) }
+
+        let inputs = PairInputs(tree: tree, loader: loader)
+        let commits = RecordedCommits(repository: git, loader: loader, target: tree.commit.map {
+            ($0.hex, RecordedCommits.Snapshot(inputs: .success(inputs), renderer: .success(renderer)))
+        })
+        let records = try self.records(repository)
+        let planner = ClusterPlanner(
+            repository: repository, graphs: graphs, renderer: renderer, inputs: inputs, commits: commits,
+            lastApplied: LastAppliedSpecs(commits: commits),
+            checker: ManifestRuleChecker(rules: repository.policies.flatMap(\.manifestRules)),
+            connector: connector, selection: selection, keepSteps: keepSteps)
+
+        let names = repository.clusterNames
+        let outcomes = await Self.forEach(names.count, parallelism: parallelism) { index in
+            guard let cluster = repository.clusters[names[index]] else { return ClusterPlanner.Outcome() }
+            let environment = repository.environment(of: cluster)?.name.value ?? ""
+            return await planner.plan(cluster, records: records[environment]?[cluster.name] ?? [:])
+        }
+        var collapser = ClusterCollapser()
+        var statistics = FleetPlan.Statistics()
+        for (name, outcome) in zip(names, outcomes) {
+            for problem in outcome.problems { collapser.add(problem, cluster: name) }
+            statistics = statistics + outcome.statistics
+        }
+        let problems = collapser.diagnostics()
+        guard problems.isEmpty else { throw .invalid(problems.sorted()) }
+        statistics.pairsRendered = renderer.renderCount
+        return assemble(repository: repository, graphs: graphs, commit: renderer.commitLabel, selection: selection,
+                        outcomes: Dictionary(uniqueKeysWithValues: zip(names, outcomes)), statistics: statistics)
+    }
+
+    private func check(_ selection: PlanSelection, in repository: FleetRepository) throws(PlanError) {
+        if let name = selection.environment, repository.fleet.environment(named: name) == nil {
+            let names = repository.fleet.environments.map(\.name.value)
+            throw .selection("no environment named \"\(name)\"\(Suggestion.hint(for: name, in: names)) (environments: \(names.joined(separator: ", ")))")
+        }
+        if let name = selection.cluster {
+            guard let cluster = repository.clusters[name] else {
+                throw .selection("no cluster named \"\(name)\"\(Suggestion.hint(for: name, in: repository.clusters.keys))")
+            }
+            if let environment = selection.environment, repository.environment(of: cluster)?.name.value != environment {
+                throw .selection("cluster \"\(name)\" is not in environment \"\(environment)\"")
+            }
+        }
+    }
+
+    /// Every record, by environment, cluster and add-on: one read per environment.
+    private func records(_ repository: FleetRepository) throws(PlanError) -> [String: [String: [String: AppliedRecord]]] {
+        var result: [String: [String: [String: AppliedRecord]]] = [:]
+        for environment in repository.fleet.environments {
+            let name = environment.name.value
+            do {
+                for record in try store.applied(environment: name) {
+                    result[name, default: [:]][record.cluster, default: [:]][record.addon] = record
+                }
+            } catch {
+                throw .store(error.description)
+            }
+        }
+        return result
+    }
+
+    /// The plan in rollout order: environment -> stage -> batch -> cluster -> add-on.
+    private func assemble(repository: FleetRepository, graphs: [String: AddonGraph], commit: String, selection: PlanSelection,
+                          outcomes: [String: ClusterPlanner.Outcome], statistics: FleetPlan.Statistics) -> PlanResult {
+        var environments: [FleetPlan.Environment] = []
+        var pairs: [PlannedPair] = []
+        for environment in RolloutOutline(repository: repository, graphs: graphs).environments
+        where selection.environment == nil || selection.environment == environment.name {
+            var summary = FleetPlan.Summary()
+            let stages = environment.stages.map { stage in
+                FleetPlan.Stage(name: stage.name, batches: stage.batches.compactMap { batch in
+                    let clusters = batch.clusters.compactMap { entry -> FleetPlan.ClusterPlan? in
+                        guard let outcome = outcomes[entry.name], let plan = outcome.plan else { return nil }
+                        summary = summary + plan.summary
+                        pairs += outcome.pairs
+                        return plan
+                    }
+                    return clusters.isEmpty ? nil : FleetPlan.Batch(number: batch.number, step: batch.step, clusters: clusters)
+                })
+            }.filter { !$0.batches.isEmpty }
+            environments.append(FleetPlan.Environment(name: environment.name, branch: environment.branch,
+                                                      pipeline: environment.pipeline, summary: summary, stages: stages))
+        }
+        let total = environments.reduce(FleetPlan.Summary()) { $0 + $1.summary }
+        let plan = FleetPlan(commit: commit, summary: total, environments: environments, statistics: statistics)
+        return PlanResult(plan: plan, repository: repository, pairs: pairs)
+    }
+
+    /// Runs `body` for every index, at most `parallelism` at a time; results in index order.
+    static func forEach<T: Sendable>(_ count: Int, parallelism: Int,
+                                     _ body: @escaping @Sendable (Int) async -> T) async -> [T] {
+        await withTaskGroup(of: (Int, T).self) { group in
+            var results = [T?](repeating: nil, count: count)
+            var next = 0
+            for _ in 0..<min(max(1, parallelism), count) {
+                let index = next
+                group.addTask { (index, await body(index)) }
+                next += 1
+            }
+            while let (index, result) = await group.next() {
+                results[index] = result
+                if next < count {
+                    let index = next
+                    group.addTask { (index, await body(index)) }
+                    next += 1
+                }
+            }
+            return results.compactMap { $0 }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import SluiceModel
+import SluiceRender
+import SluiceStore
+import Synchronization
+
+/// The last-applied spec of a pair: the objects its recorded commit renders to (DESIGN §2
+/// step 4). Equal digests mean equal objects, so the target's own objects serve when the
+/// digest did not change, and a render at an old commit is kept by digest for the next pair
+/// that recorded the same one.
+final class LastAppliedSpecs: Sendable {
+    struct Spec {
+        var objects: [ObjectKey: Value]?
+        var warning: String?
+        /// True when the recorded commit was rendered again for this pair.
+        var rendered = false
+        var fromDigest = false
+    }
+
+    private let commits: RecordedCommits
+    private let cache = Mutex<[String: [ObjectKey: Value]]>([:])
+    /// Enough for every changed pair of a large fleet; beyond it the cache starts again.
+    private let capacity = 20_000
+
+    init(commits: RecordedCommits) { self.commits = commits }
+
+    func spec(for record: AppliedRecord, target: RenderedAddon) -> Spec {
+        if record.digest == target.digest {
+            return Spec(objects: Self.index(target.objects), fromDigest: true)
+        }
+        if let cached = cache.withLock({ $0[record.digest] }) {
+            return Spec(objects: cached, fromDigest: true)
+        }
+        let rendered: RenderedAddon
+        switch commits.renderer(record.commit) {
+        case .failure(let error):
+            return Spec(objects: nil, warning: "\(error); planned against the live objects alone")
+        case .success(let renderer):
+            do { rendered = try renderer.render(cluster: record.cluster, addon: record.addon) } catch {
+                return Spec(objects: nil, warning: "the last-applied spec at \(String(record.commit.prefix(12))) does not render (\(error.message)); planned against the live objects alone")
+            }
+        }
+        let objects = Self.index(rendered.objects)
+        cache.withLock { cache in
+            if cache.count >= capacity { cache.removeAll(keepingCapacity: true) }
+            cache[record.digest] = objects
+        }
+        return Spec(objects: objects, rendered: true)
+    }
+
+    private static func index(_ objects: [RenderedObject]) -> [ObjectKey: Value] {
+        var map = [ObjectKey: Value](minimumCapacity: objects.count)
+        for object in objects { map[object.key] = PairDiffer.comparable(object.object) }
+        return map
+    }
+}

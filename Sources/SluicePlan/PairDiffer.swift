@@ -1,0 +1,128 @@
+import SluiceModel
+import SluiceRender
+
+/// The plan of one (cluster, add-on) pair: for each object of the target, the last-applied
+/// spec and the live cluster, the three-way action after the dangerous-field rules, and what
+/// a reviewer is shown of it. The `sluice.dev/commit` annotation is left out of the
+/// comparison (otherwise every commit would update every object) and added to what changes.
+struct PairDiffer: Sendable {
+    struct Result: Sendable {
+        var steps: [ApplyStep] = []
+        var plan: FleetPlan.AddonPlan
+        var summary = FleetPlan.Summary()
+    }
+
+    let rules: DangerousFieldGuard
+    let sensitive: SensitiveValues
+    let commit: String
+
+    /// `lastApplied` holds objects as `comparable` leaves them. `live` holds the live version of every target object that exists and every object
+    /// labelled as this add-on's.
+    func diff(addon: String, recordedCommit: String?, target: [RenderedObject], lastApplied: [ObjectKey: Value]?,
+              live: [ObjectKey: Value], warnings: [String]) -> Result {
+        var result = Result(plan: FleetPlan.AddonPlan(name: addon, recordedCommit: recordedCommit, blocked: [],
+                                                      warnings: warnings, objects: []))
+        var rendered = Set<ObjectKey>()
+        for object in target {
+            rendered.insert(object.key)
+            let liveObject = live[object.key]
+            if let owner = liveObject.flatMap(Self.owner), owner != addon {
+                result.plan.blocked.append("\(object.key) is managed by add-on \"\(owner)\"; an object belongs to one add-on")
+                continue
+            }
+            // Nothing live: a create, with no need to compare anything.
+            guard let liveObject else {
+                record(.create(object.object), key: object.key, apiVersion: object.apiVersion, target: object.object, live: nil, into: &result)
+                continue
+            }
+            guard let action = ThreeWayDiff.action(lastApplied: lastApplied?[object.key], target: Self.comparable(object.object),
+                                                   live: liveObject, ownedBySluice: true) else { continue }
+            let outcome = rules.check(action, key: object.key)
+            result.plan.warnings += outcome.warnings
+            if let blocked = outcome.blocked { result.plan.blocked.append(blocked) }
+            guard let checked = outcome.action else { continue }
+            record(checked, key: object.key, apiVersion: object.apiVersion, target: object.object, live: liveObject, into: &result)
+        }
+        // Prune: objects of this add-on that left the target and were applied by Sluice.
+        for (key, liveObject) in live.sorted(by: { $0.key < $1.key }) where !rendered.contains(key) && Self.owner(liveObject) == addon {
+            let action = ThreeWayDiff.action(lastApplied: lastApplied?[key], target: nil, live: liveObject, ownedBySluice: true)
+            if let action {
+                record(action, key: key, apiVersion: liveObject.at("apiVersion")?.stringValue ?? "", target: nil, live: liveObject, into: &result)
+            }
+        }
+        if !result.plan.blocked.isEmpty {
+            result.summary.blocked = 1
+            result.steps = []
+        }
+        return result
+    }
+
+    private func record(_ action: ObjectAction, key: ObjectKey, apiVersion: String, target: Value?, live: Value?,
+                        into result: inout Result) {
+        let shown: FleetPlan.ObjectChange.Action
+        var step = ApplyStep(key: key, action: action, object: nil)
+        var diff: String?
+        switch action {
+        case .unchanged:
+            result.summary.unchanged += 1
+            return
+        case .create:
+            shown = .create
+            step.object = target
+        case .update(let patch):
+            shown = .update
+            var stamped = patch
+            stamped.set(["metadata", "annotations", FleetRenderer.commitAnnotation], to: .string(commit))
+            step.action = .update(patch: stamped)
+            diff = text(key: key, before: live, after: live.map { MergePatch.apply(patch, to: $0) })
+        case .recreate:
+            shown = .recreate
+            step.object = target
+            diff = text(key: key, before: live, after: target)
+        case .delete:
+            shown = .delete
+        }
+        result.summary.count(shown)
+        result.steps.append(step)
+        result.plan.objects.append(FleetPlan.ObjectChange(action: shown, apiVersion: apiVersion, kind: key.kind,
+                                                          namespace: key.namespace, name: key.name, diff: diff))
+    }
+
+    /// A unified diff of what a reviewer cares about: no status, no server fields, no
+    /// commit annotation, sensitive values masked.
+    private func text(key: ObjectKey, before: Value?, after: Value?) -> String {
+        let masked = sensitive.mask(before: before.map(Self.displayed), after: after.map(Self.displayed), key: key)
+        let old = masked.before.map(YAMLEmitter.emit) ?? ""
+        let new = masked.after.map(YAMLEmitter.emit) ?? ""
+        return UnifiedDiff.lines(old: old, new: new).joined(separator: "\n")
+    }
+
+    static func owner(_ object: Value) -> String? {
+        guard object.at(["metadata", "labels", FleetRenderer.managedByLabel])?.stringValue == "sluice" else { return nil }
+        return object.at(["metadata", "labels", FleetRenderer.addonLabel])?.stringValue
+    }
+
+    /// The object without the commit annotation (and without an annotations map it leaves empty).
+    static func comparable(_ object: Value) -> Value {
+        guard var annotations = object.at(["metadata", "annotations"])?.mapValue,
+              annotations[FleetRenderer.commitAnnotation] != nil else { return object }
+        annotations[FleetRenderer.commitAnnotation] = nil
+        var result = object
+        result.set(["metadata", "annotations"], to: annotations.isEmpty ? .null : .map(annotations))
+        if annotations.isEmpty, case .map(var metadata)? = result["metadata"] {
+            metadata["annotations"] = nil
+            result.set(["metadata"], to: .map(metadata))
+        }
+        return result
+    }
+
+    static func displayed(_ object: Value) -> Value {
+        guard case .map(var map) = comparable(object) else { return object }
+        map["status"] = nil
+        if case .map(var metadata)? = map["metadata"] {
+            for field in ["uid", "generation", "resourceVersion", "creationTimestamp", "managedFields"] { metadata[field] = nil }
+            map["metadata"] = .map(metadata)
+        }
+        return .map(map)
+    }
+}

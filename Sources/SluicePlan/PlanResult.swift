@@ -1,0 +1,69 @@
+import SluiceModel
+
+/// Which part of the fleet a plan covers; nil means all of it. The whole commit is validated
+/// whatever the selection: a commit is accepted or rejected as a whole.
+public struct PlanSelection: Sendable {
+    public var environment: String?
+    public var cluster: String?
+
+    public init(environment: String? = nil, cluster: String? = nil) {
+        self.environment = environment
+        self.cluster = cluster
+    }
+
+    func includes(environment: String, cluster: String) -> Bool {
+        (self.environment == nil || self.environment == environment) && (self.cluster == nil || self.cluster == cluster)
+    }
+}
+
+/// One thing an apply does to a cluster, in order: creates and updates in template order,
+/// then prunes.
+public struct ApplyStep: Sendable {
+    public var key: ObjectKey
+    public var action: ObjectAction
+    /// The object to create (create, recreate), with Sluice's labels and commit annotation.
+    public var object: Value?
+}
+
+/// A selected (cluster, add-on) pair as the apply needs it: what to do, and what to record.
+public struct PlannedPair: Sendable {
+    public var environment: String
+    public var cluster: String
+    public var addon: String
+    /// The commit planned; recorded once the pair is applied and healthy.
+    public var commit: String
+    /// The digest of the target's objects (for a pair not rendered, the recorded one).
+    public var digest: String
+    public var steps: [ApplyStep]
+    /// Why the pair must not be applied; empty when it may.
+    public var blocked: [String]
+    /// The target's objects, to wait for their health after the apply.
+    public var objects: [ObjectKey]
+    /// The add-on left this cluster: its objects are pruned and its record removed.
+    public var removed: Bool
+}
+
+/// What `FleetPlanner` found: the plan to show, and the selected pairs in rollout order
+/// (environment, stage, batch, cluster, dependency order), for an apply to carry out.
+public struct PlanResult: Sendable {
+    public var plan: FleetPlan
+    public var repository: FleetRepository
+    public var pairs: [PlannedPair]
+}
+
+public enum PlanError: Error, CustomStringConvertible, Sendable {
+    /// The commit is invalid: nothing of it may be applied.
+    case invalid([Diagnostic])
+    /// `--env` or `--cluster` names nothing.
+    case selection(String)
+    /// The state store could not be read.
+    case store(String)
+
+    public var description: String {
+        switch self {
+        case .invalid(let problems): return problems.map(\.description).joined(separator: "\n")
+        case .selection(let why): return why
+        case .store(let why): return "state store: \(why)"
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import SluiceGit
+import SluiceModel
+import SluiceRender
+import Synchronization
+
+/// The fleet at the commits the store records as applied: each one's inputs (to decide that a
+/// pair did not change) and its renderer (to re-render a last-applied spec), loaded once per
+/// commit on first use. All Git access goes through one lock: libgit2 handles are for one
+/// thread at a time.
+final class RecordedCommits: Sendable {
+    /// What one recorded commit offers, each part read on first use.
+    struct Snapshot: Sendable {
+        var inputs: Result<PairInputs, RecordedCommitError>?
+        var renderer: Result<FleetRenderer, RecordedCommitError>?
+    }
+
+    private struct State {
+        var repository: GitRepository?
+        var snapshots: [String: Snapshot] = [:]
+    }
+
+    private let state: Mutex<State>
+    private let loader: FleetLoader
+
+    /// `target` is the commit being planned, already loaded: it is not read twice.
+    init(repository: sending GitRepository?, loader: FleetLoader, target: (commit: String, snapshot: Snapshot)?) {
+        var initial = State(repository: repository)
+        if let target { initial.snapshots[target.commit] = target.snapshot }
+        state = Mutex(initial)
+        self.loader = loader
+    }
+
+    /// The inputs of a commit (cheap: its file list and release files), nil when unreadable.
+    func inputs(_ commit: String) -> PairInputs? {
+        state.withLock { state in
+            if let known = state.snapshots[commit]?.inputs { return try? known.get() }
+            let result = Result { () throws(RecordedCommitError) in
+                PairInputs(tree: try Self.tree(commit, in: state.repository), loader: loader)
+            }
+            state.snapshots[commit, default: Snapshot()].inputs = result
+            return try? result.get()
+        }
+    }
+
+    /// The renderer of a commit (loads the whole fleet there, once), or why there is none.
+    func renderer(_ commit: String) -> Result<FleetRenderer, RecordedCommitError> {
+        state.withLock { state in
+            if let known = state.snapshots[commit]?.renderer { return known }
+            let result = Result { () throws(RecordedCommitError) in
+                let tree = try Self.tree(commit, in: state.repository)
+                do throws(ValidationFailure) {
+                    return try FleetRenderer(repository: try loader.load(tree))
+                } catch {
+                    throw RecordedCommitError(commit: commit, reason:
+                        "it no longer loads: \(error.diagnostics.first?.description ?? "invalid")")
+                }
+            }
+            state.snapshots[commit, default: Snapshot()].renderer = result
+            return result
+        }
+    }
+
+    private static func tree(_ commit: String, in repository: GitRepository?) throws(RecordedCommitError) -> GitTree {
+        guard let repository else {
+            throw RecordedCommitError(commit: commit, reason: "the fleet repo is not a Git repository")
+        }
+        do {
+            return try repository.tree(at: try repository.resolve(commit))
+        } catch {
+            throw RecordedCommitError(commit: commit, reason: "not found in the fleet repo (\(error.message))")
+        }
+    }
+}
+
+/// A recorded commit that cannot be read (rewritten history, a shallow clone...). The pair is
+/// then planned against the live objects alone, with a warning.
+struct RecordedCommitError: Error, Sendable, CustomStringConvertible {
+    var commit: String
+    var reason: String
+    var description: String { "recorded commit \(String(commit.prefix(12))) cannot be read: \(reason)" }
+}

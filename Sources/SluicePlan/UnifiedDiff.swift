@@ -1,0 +1,64 @@
+/// A line diff in unified format (`-` old, `+` new, ` ` context), for showing a reviewer how
+/// an object changes. Common leading and trailing lines are cut first, so the longest
+/// common subsequence runs only over the changed middle; a middle too large for that is
+/// shown as removed then added.
+public enum UnifiedDiff {
+    public static func lines(old: String, new: String, context: Int = 3) -> [String] {
+        let a = old.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let b = new.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var prefix = 0
+        while prefix < a.count, prefix < b.count, a[prefix] == b[prefix] { prefix += 1 }
+        var suffix = 0
+        while suffix < a.count - prefix, suffix < b.count - prefix, a[a.count - 1 - suffix] == b[b.count - 1 - suffix] { suffix += 1 }
+        if prefix == a.count && prefix == b.count { return [] }
+        let middle = edits(Array(a[prefix..<(a.count - suffix)]), Array(b[prefix..<(b.count - suffix)]))
+        var all: [(Character, String)] = a[..<prefix].map { (" ", $0) }
+        all += middle
+        all += a[(a.count - suffix)...].map { (" ", $0) }
+        // Keep changed lines and `context` lines around them; mark cuts with `@@`.
+        var keep = [Bool](repeating: false, count: all.count)
+        for (index, line) in all.enumerated() where line.0 != " " {
+            for near in max(0, index - context)...min(all.count - 1, index + context) { keep[near] = true }
+        }
+        var result: [String] = []
+        var cut = false
+        for (index, line) in all.enumerated() {
+            if keep[index] {
+                if cut || (result.isEmpty && index > 0) { result.append("@@") }
+                cut = false
+                result.append("\(line.0)\(line.1)")
+            } else {
+                cut = true
+            }
+        }
+        if cut && !result.isEmpty { result.append("@@") }
+        return result
+    }
+
+    private static func edits(_ a: [String], _ b: [String]) -> [(Character, String)] {
+        guard !a.isEmpty, !b.isEmpty, a.count * b.count <= 4_000_000 else {
+            return a.map { ("-", $0) } + b.map { ("+", $0) }
+        }
+        // lengths[i][j]: LCS of a[i...] and b[j...].
+        let width = b.count + 1
+        var lengths = [Int32](repeating: 0, count: (a.count + 1) * width)
+        for i in stride(from: a.count - 1, through: 0, by: -1) {
+            for j in stride(from: b.count - 1, through: 0, by: -1) {
+                lengths[i * width + j] = a[i] == b[j] ? lengths[(i + 1) * width + j + 1] + 1
+                    : max(lengths[(i + 1) * width + j], lengths[i * width + j + 1])
+            }
+        }
+        var result: [(Character, String)] = []
+        var i = 0, j = 0
+        while i < a.count || j < b.count {
+            if i < a.count, j < b.count, a[i] == b[j] {
+                result.append((" ", a[i])); i += 1; j += 1
+            } else if j < b.count, i == a.count || lengths[i * width + j + 1] >= lengths[(i + 1) * width + j] {
+                result.append(("+", b[j])); j += 1
+            } else {
+                result.append(("-", a[i])); i += 1
+            }
+        }
+        return result
+    }
+}
