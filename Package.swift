@@ -2,7 +2,7 @@
 import PackageDescription
 
 // One module per step of the data's way (DESIGN §9): Git -> Model -> Render, Store, Drivers
-// -> Plan (which reads the store and the clusters).
+// -> Plan (which reads the store and the clusters) -> Rollout (which applies plans).
 // A lower module never imports a higher one.
 let package = Package(
     name: "Sluice",
@@ -28,10 +28,12 @@ let package = Package(
         .target(name: "SluiceStore", dependencies: ["CSQLite", "SluiceModel"]),
         // ClusterDriver and the simulated clusters, whose objects live in the store.
         .target(name: "SluiceDrivers", dependencies: ["SluiceModel", "SluiceStore"]),
+        // Applying plans to clusters (the rollout engine will live here too).
+        .target(name: "SluiceRollout", dependencies: ["SluicePlan", "SluiceDrivers", "SluiceStore", "SluiceModel"]),
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluicePlan", "SluiceDrivers", "SluiceStore", "SluiceRender", "SluiceModel", "SluiceGit",
+                "SluiceRollout", "SluicePlan", "SluiceDrivers", "SluiceStore", "SluiceRender", "SluiceModel", "SluiceGit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -48,6 +50,7 @@ let package = Package(
         .testTarget(name: "SluiceRenderTests", dependencies: ["SluiceRender", "SluiceModel"]),
         .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceStore", "SluiceModel", "CSQLite"]),
         .testTarget(name: "SluiceDriversTests", dependencies: ["SluiceDrivers", "SluiceStore", "SluiceModel"]),
+        .testTarget(name: "SluiceRolloutTests", dependencies: ["SluiceRollout", "SluicePlan", "SluiceStore", "SluiceDrivers", "SluiceModel", "SluiceRender", "SluiceGit", "SluiceTestSupport"]),
         .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan", "SluiceStore", "SluiceDrivers", "SluiceModel", "SluiceRender", "SluiceGit", "SluiceTestSupport"]),
         // Runs the built `sluice` binary; the broken-repo corpus is read from the source tree.
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "SluiceTestSupport"], exclude: ["Corpus"]),

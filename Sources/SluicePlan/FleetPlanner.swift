@@ -26,9 +26,9 @@ public struct FleetPlanner: Sendable {
         self.parallelism = parallelism
     }
 
-    /// `git` is the repository `tree` comes from (nil for a plain directory); recorded commits
-    /// are read from it. `keepSteps` keeps what an apply needs (the objects to create).
-    public func plan(_ tree: any SourceTree, git: sending GitRepository?, selection: PlanSelection = PlanSelection(),
+    /// `gitPath` is the Git repository `tree` comes from (nil for a plain directory); recorded
+    /// commits are read from it. `keepSteps` keeps what an apply needs (the objects to create).
+    public func plan(_ tree: any SourceTree, gitPath: String?, selection: PlanSelection = PlanSelection(),
                      keepSteps: Bool = false) async throws(PlanError) -> PlanResult {
         let repository: FleetRepository
         do { repository = try loader.load(tree) } catch { throw .invalid(error.diagnostics) }
@@ -39,7 +39,7 @@ public struct FleetPlanner: Sendable {
         do { renderer = try FleetRenderer(repository: repository) } catch { throw .invalid(error.diagnostics) }
 
         let inputs = PairInputs(tree: tree, loader: loader)
-        let commits = RecordedCommits(repository: git, loader: loader, target: tree.commit.map {
+        let commits = RecordedCommits(gitPath: gitPath, loader: loader, target: tree.commit.map {
             ($0.hex, RecordedCommits.Snapshot(inputs: .success(inputs), renderer: .success(renderer)))
         })
         let records = try self.records(repository)
@@ -50,7 +50,7 @@ public struct FleetPlanner: Sendable {
             connector: connector, selection: selection, keepSteps: keepSteps)
 
         let names = repository.clusterNames
-        let outcomes = await Self.forEach(names.count, parallelism: parallelism) { index in
+        let outcomes = await BoundedConcurrency.map(names.count, parallelism: parallelism) { index in
             guard let cluster = repository.clusters[names[index]] else { return ClusterPlanner.Outcome() }
             let environment = repository.environment(of: cluster)?.name.value ?? ""
             return await planner.plan(cluster, records: records[environment]?[cluster.name] ?? [:])
@@ -124,28 +124,5 @@ public struct FleetPlanner: Sendable {
         let total = environments.reduce(FleetPlan.Summary()) { $0 + $1.summary }
         let plan = FleetPlan(commit: commit, summary: total, environments: environments, statistics: statistics)
         return PlanResult(plan: plan, repository: repository, pairs: pairs)
-    }
-
-    /// Runs `body` for every index, at most `parallelism` at a time; results in index order.
-    static func forEach<T: Sendable>(_ count: Int, parallelism: Int,
-                                     _ body: @escaping @Sendable (Int) async -> T) async -> [T] {
-        await withTaskGroup(of: (Int, T).self) { group in
-            var results = [T?](repeating: nil, count: count)
-            var next = 0
-            for _ in 0..<min(max(1, parallelism), count) {
-                let index = next
-                group.addTask { (index, await body(index)) }
-                next += 1
-            }
-            while let (index, result) = await group.next() {
-                results[index] = result
-                if next < count {
-                    let index = next
-                    group.addTask { (index, await body(index)) }
-                    next += 1
-                }
-            }
-            return results.compactMap { $0 }
-        }
     }
 }

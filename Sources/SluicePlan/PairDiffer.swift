@@ -23,7 +23,7 @@ struct PairDiffer: Sendable {
         var result = Result(plan: FleetPlan.AddonPlan(name: addon, recordedCommit: recordedCommit, blocked: [],
                                                       warnings: warnings, objects: []))
         var rendered = Set<ObjectKey>()
-        for object in target {
+        for object in KindOrder.forInstall(target, kind: \.key.kind) {
             rendered.insert(object.key)
             let liveObject = live[object.key]
             if let owner = liveObject.flatMap(Self.owner), owner != addon {
@@ -44,7 +44,8 @@ struct PairDiffer: Sendable {
             record(checked, key: object.key, apiVersion: object.apiVersion, target: object.object, live: liveObject, into: &result)
         }
         // Prune: objects of this add-on that left the target and were applied by Sluice.
-        for (key, liveObject) in live.sorted(by: { $0.key < $1.key }) where !rendered.contains(key) && Self.owner(liveObject) == addon {
+        for key in KindOrder.forPrune(Array(live.keys)) where !rendered.contains(key) {
+            guard let liveObject = live[key], Self.owner(liveObject) == addon else { continue }
             let action = ThreeWayDiff.action(lastApplied: lastApplied?[key], target: nil, live: liveObject, ownedBySluice: true)
             if let action {
                 record(action, key: key, apiVersion: liveObject.at("apiVersion")?.stringValue ?? "", target: nil, live: liveObject, into: &result)

@@ -16,8 +16,8 @@ public struct PlanSelection: Sendable {
     }
 }
 
-/// One thing an apply does to a cluster, in order: creates and updates in template order,
-/// then prunes.
+/// One thing an apply does to a cluster, in order: creates and updates in install order
+/// (`KindOrder`), then prunes in the reverse order.
 public struct ApplyStep: Sendable {
     public var key: ObjectKey
     public var action: ObjectAction

@@ -15,18 +15,23 @@ final class RecordedCommits: Sendable {
     }
 
     private struct State {
-        var repository: GitRepository?
+        /// Opened on first use: a handle of its own, as libgit2 handles are not shared.
+        var repository: Result<GitRepository, RecordedCommitError>?
         var snapshots: [String: Snapshot] = [:]
     }
 
     private let state: Mutex<State>
     private let loader: FleetLoader
 
-    /// `target` is the commit being planned, already loaded: it is not read twice.
-    init(repository: sending GitRepository?, loader: FleetLoader, target: (commit: String, snapshot: Snapshot)?) {
-        var initial = State(repository: repository)
+    private let gitPath: String?
+
+    /// `gitPath` is the fleet repo's Git repository (nil for a plain directory). `target` is
+    /// the commit being planned, already loaded: it is not read twice.
+    init(gitPath: String?, loader: FleetLoader, target: (commit: String, snapshot: Snapshot)?) {
+        var initial = State()
         if let target { initial.snapshots[target.commit] = target.snapshot }
         state = Mutex(initial)
+        self.gitPath = gitPath
         self.loader = loader
     }
 
@@ -35,7 +40,7 @@ final class RecordedCommits: Sendable {
         state.withLock { state in
             if let known = state.snapshots[commit]?.inputs { return try? known.get() }
             let result = Result { () throws(RecordedCommitError) in
-                PairInputs(tree: try Self.tree(commit, in: state.repository), loader: loader)
+                PairInputs(tree: try tree(commit, in: &state), loader: loader)
             }
             state.snapshots[commit, default: Snapshot()].inputs = result
             return try? result.get()
@@ -47,7 +52,7 @@ final class RecordedCommits: Sendable {
         state.withLock { state in
             if let known = state.snapshots[commit]?.renderer { return known }
             let result = Result { () throws(RecordedCommitError) in
-                let tree = try Self.tree(commit, in: state.repository)
+                let tree = try tree(commit, in: &state)
                 do throws(ValidationFailure) {
                     return try FleetRenderer(repository: try loader.load(tree))
                 } catch {
@@ -60,12 +65,21 @@ final class RecordedCommits: Sendable {
         }
     }
 
-    private static func tree(_ commit: String, in repository: GitRepository?) throws(RecordedCommitError) -> GitTree {
-        guard let repository else {
-            throw RecordedCommitError(commit: commit, reason: "the fleet repo is not a Git repository")
+    private func tree(_ commit: String, in state: inout State) throws(RecordedCommitError) -> GitTree {
+        if state.repository == nil {
+            state.repository = Result { () throws(RecordedCommitError) in
+                guard let gitPath else {
+                    throw RecordedCommitError(commit: commit, reason: "the fleet repo is not a Git repository")
+                }
+                do throws(GitError) { return try GitRepository.open(gitPath) } catch {
+                    throw RecordedCommitError(commit: commit, reason: error.description)
+                }
+            }
         }
+        guard let repository = state.repository else { throw RecordedCommitError(commit: commit, reason: "no repository") }
+        let opened = try repository.get()
         do {
-            return try repository.tree(at: try repository.resolve(commit))
+            return try opened.tree(at: try opened.resolve(commit))
         } catch {
             throw RecordedCommitError(commit: commit, reason: "not found in the fleet repo (\(error.message))")
         }

@@ -53,10 +53,11 @@ public enum UnifiedDiff {
         while i < a.count || j < b.count {
             if i < a.count, j < b.count, a[i] == b[j] {
                 result.append((" ", a[i])); i += 1; j += 1
-            } else if j < b.count, i == a.count || lengths[i * width + j + 1] >= lengths[(i + 1) * width + j] {
-                result.append(("+", b[j])); j += 1
-            } else {
+            } else if i < a.count, j == b.count || lengths[(i + 1) * width + j] >= lengths[i * width + j + 1] {
+                // Removed lines before added ones, as `diff -u` prints them.
                 result.append(("-", a[i])); i += 1
+            } else {
+                result.append(("+", b[j])); j += 1
             }
         }
         return result

@@ -78,6 +78,17 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
+    public func removeApplied(environment: String, cluster: String, addon: String, commit: String, at time: Date) throws(StoreError) {
+        try withConnection { db throws(StoreError) in
+            try db.transaction { () throws(StoreError) in
+                try db.query("DELETE FROM applied WHERE environment = ? AND cluster = ? AND addon = ?",
+                             [.text(environment), .text(cluster), .text(addon)])
+                try Self.insert(HistoryEvent(at: time, kind: .apply, environment: environment, cluster: cluster, addon: addon,
+                                             commit: commit, detail: "removed: the add-on left the cluster and its objects were pruned"), into: db)
+            }
+        }
+    }
+
     private static func appliedRecord(_ row: [SQLiteConnection.Cell]) -> AppliedRecord {
         AppliedRecord(environment: row[0].text ?? "", cluster: row[1].text ?? "", addon: row[2].text ?? "",
                       commit: row[3].text ?? "", digest: row[4].text ?? "",

@@ -12,6 +12,9 @@ public protocol StateStore: Sendable {
     func applied(environment: String) throws(StoreError) -> [AppliedRecord]
     /// Records an apply and appends it to the history, both or neither.
     func recordApply(_ record: AppliedRecord) throws(StoreError)
+    /// Forgets an add-on that left a cluster (its objects were pruned at `commit`), with a
+    /// history event, both or neither.
+    func removeApplied(environment: String, cluster: String, addon: String, commit: String, at time: Date) throws(StoreError)
     func append(_ event: HistoryEvent) throws(StoreError)
     /// Newest first; nil filters match everything.
     func history(cluster: String?, addon: String?, limit: Int) throws(StoreError) -> [HistoryEvent]

@@ -1,10 +1,10 @@
 import ArgumentParser
 
-struct Sluice: ParsableCommand {
+struct Sluice: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sluice",
         abstract: "A GitOps reconciler for the add-ons of a fleet of Kubernetes clusters.",
-        subcommands: [Validate.self, Graph.self, Render.self]
+        subcommands: [Validate.self, Graph.self, Render.self, Plan.self, Apply.self]
     )
 }
 

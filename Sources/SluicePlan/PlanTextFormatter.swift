@@ -1,0 +1,87 @@
+/// `sluice plan`'s text: the plan in rollout order, a summary line per cluster, a unified diff
+/// per changed object, and a last line for the whole plan. ANSI colour only when asked (the
+/// CLI asks when standard output is a terminal and `NO_COLOR` is not set).
+public struct PlanTextFormatter: Sendable {
+    public var color: Bool
+
+    public init(color: Bool) { self.color = color }
+
+    private enum Paint: String {
+        case red = "31", green = "32", yellow = "33", cyan = "36", bold = "1", dim = "2"
+    }
+
+    private func paint(_ text: String, _ paint: Paint) -> String {
+        color ? "\u{1B}[\(paint.rawValue)m\(text)\u{1B}[0m" : text
+    }
+
+    public func format(_ plan: FleetPlan) -> String {
+        var out: [String] = ["Plan for \(plan.commit.count == 40 ? "commit \(plan.commit.prefix(12))" : plan.commit)"]
+        for environment in plan.environments {
+            out.append("")
+            out.append(paint("environment \(environment.name)", .bold) + " (branch \(environment.branch), pipeline \(environment.pipeline)): \(describe(environment.summary))")
+            for stage in environment.stages {
+                out.append("  stage \(stage.name)")
+                for batch in stage.batches {
+                    out.append("    batch \(batch.number) (up to \(batch.step))")
+                    for cluster in batch.clusters { out += lines(for: cluster) }
+                }
+            }
+        }
+        out.append("")
+        let statistics = plan.statistics
+        out.append(paint("Plan: \(describe(plan.summary))", .bold)
+            + paint(" [\(statistics.pairsRendered) pairs rendered, \(statistics.pairsUnchanged) not rendered (inputs unchanged)]", .dim))
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    private func lines(for cluster: FleetPlan.ClusterPlan) -> [String] {
+        var out = ["      cluster \(paint(cluster.name, .bold)): \(describe(cluster.summary))"]
+        if let why = cluster.unreachable { out.append("        " + paint("! live objects unavailable: \(why)", .red)) }
+        for addon in cluster.addons {
+            let recorded = addon.recordedCommit.map { " (recorded \($0.prefix(12)))" } ?? " (not applied before)"
+            out.append("        add-on \(addon.name)" + paint(recorded, .dim))
+            for reason in addon.blocked { out.append("          " + paint("x blocked: \(reason)", .red)) }
+            for warning in addon.warnings { out.append("          " + paint("! \(warning)", .yellow)) }
+            for object in addon.objects {
+                let (sign, tint): (String, Paint) = switch object.action {
+                case .create: ("+", .green)
+                case .update: ("~", .yellow)
+                case .delete: ("-", .red)
+                case .recreate: ("-/+", .red)
+                }
+                let place = object.namespace.isEmpty ? object.name : "\(object.namespace)/\(object.name)"
+                out.append("          " + paint("\(sign) \(object.action.rawValue) \(object.kind) \(place)", tint)
+                           + paint(" (\(object.apiVersion))", .dim))
+                for line in (object.diff ?? "").split(separator: "\n", omittingEmptySubsequences: false) where !(object.diff ?? "").isEmpty {
+                    out.append("              " + diffLine(String(line)))
+                }
+            }
+        }
+        return out
+    }
+
+    private func diffLine(_ line: String) -> String {
+        switch line.first {
+        case "+": return paint(line, .green)
+        case "-": return paint(line, .red)
+        case "@": return paint(line, .cyan)
+        default: return line
+        }
+    }
+
+    /// `2 to create, 1 to update, 11 add-ons unchanged`; only the counts that are not zero.
+    func describe(_ summary: FleetPlan.Summary) -> String {
+        var parts: [String] = []
+        if summary.create > 0 { parts.append(paint("\(summary.create) to create", .green)) }
+        if summary.update > 0 { parts.append(paint("\(summary.update) to update", .yellow)) }
+        if summary.recreate > 0 { parts.append(paint("\(summary.recreate) to recreate", .red)) }
+        if summary.delete > 0 { parts.append(paint("\(summary.delete) to delete", .red)) }
+        if summary.blocked > 0 { parts.append(paint("\(summary.blocked) add-on\(summary.blocked == 1 ? "" : "s") blocked", .red)) }
+        if summary.unreachable > 0 { parts.append(paint("\(summary.unreachable) cluster\(summary.unreachable == 1 ? "" : "s") unreachable", .red)) }
+        if parts.isEmpty { parts.append("no changes") }
+        if summary.unchangedAddons > 0 {
+            parts.append("\(summary.unchangedAddons) add-on\(summary.unchangedAddons == 1 ? "" : "s") unchanged")
+        }
+        return parts.joined(separator: ", ")
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import SluiceDrivers
+import SluiceModel
+import SluicePlan
+import SluiceStore
+
+/// Carries out a plan on its clusters (the one-shot `sluice apply`, and the step the rollout
+/// engine will drive): on each cluster, add-on by add-on in dependency order, the add-on's
+/// steps (create, merge patch, delete, recreate), then a wait until its workloads are healthy
+/// (bounded by the add-on's `health.timeout`), then the record of its commit (DESIGN §2 step
+/// 4). An add-on that fails stops its cluster, so nothing starts before its dependencies are
+/// healthy. No batches, bakes or partitions: those belong to the rollout engine.
+public struct PlanApplier: Sendable {
+    public var store: any StateStore
+    public var connector: ClusterConnector
+    public var clock: any FleetClock
+    /// Clusters applied at the same time.
+    public var concurrency: Int
+    /// Seconds between two reads of a workload's status while waiting for health.
+    public var pollSeconds: Double = 2
+    /// When an add-on sets no `health.timeout`.
+    public var defaultHealthTimeout: Double = 300
+
+    public init(store: any StateStore, connector: ClusterConnector, clock: any FleetClock, concurrency: Int = 4) {
+        self.store = store
+        self.connector = connector
+        self.clock = clock
+        self.concurrency = concurrency
+    }
+
+    public struct Report: Sendable {
+        /// Pairs whose commit is now recorded (changed or not).
+        public var recorded = 0
+        /// Object operations sent to clusters.
+        public var operations = 0
+        public var failures: [Failure] = []
+    }
+
+    public struct Failure: Sendable, CustomStringConvertible {
+        public var cluster: String
+        public var addon: String
+        public var message: String
+        public var description: String { "cluster \(cluster), add-on \(addon): \(message)" }
+    }
+
+    /// Refuses the whole plan when any pair is blocked or any cluster unreachable: applying
+    /// the rest would leave the fleet half on a commit that was not accepted.
+    public func apply(_ result: PlanResult) async throws(ApplyRefusal) -> Report {
+        var reasons = result.pairs.flatMap { pair in pair.blocked.map { "cluster \(pair.cluster), add-on \(pair.addon): \($0)" } }
+        for environment in result.plan.environments {
+            for stage in environment.stages {
+                for cluster in stage.batches.flatMap(\.clusters) {
+                    if let why = cluster.unreachable { reasons.append("cluster \(cluster.name): \(why)") }
+                }
+            }
+        }
+        guard reasons.isEmpty else { throw ApplyRefusal(reasons: reasons) }
+        guard !result.plan.commit.isEmpty, result.repository.commit != nil else {
+            throw ApplyRefusal(reasons: ["the fleet repo is not a Git commit: only a commit can be applied and recorded"])
+        }
+        var byCluster: [(String, [PlannedPair])] = []
+        for pair in result.pairs {
+            if byCluster.last?.0 == pair.cluster { byCluster[byCluster.count - 1].1.append(pair) } else { byCluster.append((pair.cluster, [pair])) }
+        }
+        let clusters = byCluster
+        let repository = result.repository
+        let reports = await BoundedConcurrency.map(clusters.count, parallelism: concurrency) { index in
+            await applyCluster(clusters[index].1, repository: repository)
+        }
+        return reports.reduce(into: Report()) { total, report in
+            total.recorded += report.recorded
+            total.operations += report.operations
+            total.failures += report.failures
+        }
+    }
+
+    private func applyCluster(_ pairs: [PlannedPair], repository: FleetRepository) async -> Report {
+        var report = Report()
+        guard let first = pairs.first, let cluster = repository.clusters[first.cluster] else { return report }
+        for pair in pairs {
+            do {
+                if !pair.steps.isEmpty {
+                    let driver = try await connector.driver(for: cluster)
+                    for step in pair.steps {
+                        try await perform(step, on: driver)
+                        report.operations += 1
+                    }
+                    let timeout = repository.addons[pair.addon]?.healthTimeout.map(Self.seconds) ?? defaultHealthTimeout
+                    try await waitForHealth(pair.objects, on: driver, timeout: timeout)
+                }
+                let now = await clock.now()
+                if pair.removed {
+                    try store.removeApplied(environment: pair.environment, cluster: pair.cluster, addon: pair.addon,
+                                            commit: pair.commit, at: now)
+                } else {
+                    try store.recordApply(AppliedRecord(environment: pair.environment, cluster: pair.cluster, addon: pair.addon,
+                                                        commit: pair.commit, digest: pair.digest, appliedAt: now))
+                    report.recorded += 1
+                }
+            } catch {
+                let message = "\(error)"
+                report.failures.append(Failure(cluster: pair.cluster, addon: pair.addon, message: message))
+                try? store.append(HistoryEvent(at: await clock.now(), kind: .apply, environment: pair.environment,
+                                               cluster: pair.cluster, addon: pair.addon, commit: pair.commit,
+                                               detail: "failed: \(message)"))
+                // Its dependents must not start on an add-on that is not healthy.
+                break
+            }
+        }
+        return report
+    }
+
+    private func perform(_ step: ApplyStep, on driver: any ClusterDriver) async throws(DriverError) {
+        switch step.action {
+        case .create(let object):
+            _ = try await driver.create(step.object ?? object, key: step.key)
+        case .update(let patch):
+            _ = try await driver.patch(step.key, mergePatch: patch)
+        case .delete:
+            try await driver.delete(step.key)
+        case .recreate:
+            guard let object = step.object else { throw .invalid(step.key, "recreate without an object") }
+            try await driver.delete(step.key)
+            _ = try await driver.create(object, key: step.key)
+        case .unchanged:
+            break
+        }
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    /// Waits until every workload among `keys` is rolled out and ready, or fails at `timeout`.
+    private func waitForHealth(_ keys: [ObjectKey], on driver: any ClusterDriver, timeout: Double) async throws {
+        let deadline = await clock.now().addingTimeInterval(timeout)
+        for key in keys {
+            while true {
+                guard let status = try await driver.workloadStatus(key) else { break }
+                if status.isHealthy { break }
+                guard await clock.now() < deadline else {
+                    throw HealthTimeout(key: key, status: status, timeout: timeout)
+                }
+                try await clock.sleep(seconds: pollSeconds)
+            }
+        }
+    }
+}
+
+/// A workload that did not become healthy in time.
+public struct HealthTimeout: Error, CustomStringConvertible {
+    public var key: ObjectKey
+    public var status: WorkloadStatus
+    public var timeout: Double
+    public var description: String {
+        "\(key) not healthy after \(Int(timeout))s: \(status.updatedReady) of \(status.desired) pods updated and ready"
+    }
+}
+
+/// Why an apply did not start; nothing was applied.
+public struct ApplyRefusal: Error, CustomStringConvertible {
+    public var reasons: [String]
+    public var description: String { reasons.joined(separator: "\n") }
+}

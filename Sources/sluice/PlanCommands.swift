@@ -1,0 +1,125 @@
+import ArgumentParser
+import Foundation
+import SluiceDrivers
+import SluiceGit
+import SluiceModel
+import SluicePlan
+import SluiceRollout
+import SluiceStore
+
+struct StateOptions: ParsableArguments {
+    @Option(name: .long, help: "The state store: a SQLite file (default: .sluice/state.db beside the repo).")
+    var state: String?
+
+    func path(repo: String) -> String {
+        if let state { return state }
+        let base = FleetSource.isURL(repo) ? "." : repo
+        return base + "/.sluice/state.db"
+    }
+
+    /// Opens the store; an unusable one is an error with its reason (exit 1).
+    func open(repo: String, output: OutputFormat) throws -> SQLiteStateStore {
+        let path = path(repo: repo)
+        do {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                    withIntermediateDirectories: true)
+            return try SQLiteStateStore(path: path)
+        } catch {
+            try fail([Diagnostic(file: path, message: "cannot open the state store: \(error)")], output: output)
+        }
+    }
+}
+
+struct PlanScope: ParsableArguments {
+    @Option(help: "Only this environment.") var env: String?
+    @Option(help: "Only this cluster.") var cluster: String?
+
+    var selection: PlanSelection { PlanSelection(environment: env, cluster: cluster) }
+}
+
+/// Plans the commit: the planner's errors become exit codes (1 invalid, 2 unknown selection).
+func runPlanner(_ repo: RepoOptions, scope: PlanScope, store: any StateStore, clock: any FleetClock,
+                output: OutputFormat, keepSteps: Bool) async throws -> PlanResult {
+    let opened: FleetSource.Opened
+    do {
+        opened = try FleetSource.open(repo.repo, revision: repo.rev, credentials: .fromEnvironment(ProcessInfo.processInfo.environment))
+    } catch {
+        try fail([Diagnostic(file: repo.repo, message: "\(error)")], output: output)
+    }
+    let planner = FleetPlanner(store: store, connector: ClusterConnector(store: store, clock: clock))
+    do {
+        return try await planner.plan(opened.tree, gitPath: opened.repository?.path, selection: scope.selection, keepSteps: keepSteps)
+    } catch {
+        switch error {
+        case .invalid(let problems): try fail(problems, output: output)
+        case .selection(let why):
+            FileHandle.standardError.write(Data("error: \(why)\n".utf8))
+            throw ExitCode(2)
+        case .store(let why): try fail([Diagnostic(file: "state", message: why)], output: output)
+        }
+    }
+}
+
+struct Plan: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show what a commit would change, cluster by cluster, in rollout order.",
+        discussion: "Exit codes: 0 no changes, 1 invalid commit, 2 usage, 4 changes present.")
+
+    @OptionGroup var repo: RepoOptions
+    @OptionGroup var state: StateOptions
+    @OptionGroup var scope: PlanScope
+    @Option(help: "text or json") var output: OutputFormat = .text
+
+    func run() async throws {
+        let store = try state.open(repo: repo.repo, output: output)
+        let result = try await runPlanner(repo, scope: scope, store: store, clock: SystemClock(), output: output, keepSteps: false)
+        switch output {
+        case .text:
+            let color = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+            print(PlanTextFormatter(color: color).format(result.plan), terminator: "")
+        case .json:
+            print(JSONOutput.encode(result.plan))
+        }
+        if result.plan.hasChanges { throw ExitCode(4) }
+    }
+}
+
+struct Apply: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Apply the commit's plan to an environment's simulated clusters at once and record it (no pipeline).",
+        discussion: "Each add-on is applied in dependency order, waited for until healthy, then recorded. Nothing is applied when the commit is invalid, a pair is blocked or a cluster is unreachable. Exit codes: 0 applied, 1 invalid or refused, 2 usage, 3 an add-on failed.")
+
+    @OptionGroup var repo: RepoOptions
+    @OptionGroup var state: StateOptions
+    @Option(help: "The environment to apply.") var env: String
+    @Option(help: "Only this cluster.") var cluster: String?
+    @Flag(help: "Waits advance a virtual clock instead of sleeping.") var virtualTime = false
+    @Option(help: "Clusters applied at the same time.") var concurrency = 4
+
+    func run() async throws {
+        let store = try state.open(repo: repo.repo, output: .text)
+        let clock: any FleetClock = virtualTime ? VirtualClock(start: Date()) : SystemClock()
+        let scope = PlanScope(env: env, cluster: cluster)
+        let result = try await runPlanner(repo, scope: scope, store: store, clock: clock, output: .text, keepSteps: true)
+        let applier = PlanApplier(store: store, connector: ClusterConnector(store: store, clock: clock), clock: clock,
+                                  concurrency: max(1, concurrency))
+        let report: PlanApplier.Report
+        do { report = try await applier.apply(result) } catch {
+            FileHandle.standardError.write(Data("error: nothing applied:\n\(error.description)\n".utf8))
+            throw ExitCode(1)
+        }
+        print("applied \(result.plan.commit.prefix(12)) to \(env): \(report.operations) object operations, \(report.recorded) add-ons recorded")
+        guard report.failures.isEmpty else {
+            for failure in report.failures { FileHandle.standardError.write(Data("failed: \(failure)\n".utf8)) }
+            throw ExitCode(3)
+        }
+    }
+}
+
+extension PlanScope {
+    init(env: String?, cluster: String?) {
+        self.init()
+        self.env = env
+        self.cluster = cluster
+    }
+}
