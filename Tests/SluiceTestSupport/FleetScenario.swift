@@ -1,0 +1,62 @@
+import Foundation
+import SluiceDrivers
+import SluiceGit
+import SluicePlan
+import SluiceRollout
+import SluiceStore
+
+/// A scenario as an operator lives it: a Git repository copied from `example-repo` (or
+/// another fleet), a SQLite state store, simulated clusters on a virtual clock, and plan and
+/// apply run the way the CLI runs them. Commits are made with the `git` command.
+public final class FleetScenario {
+    public let repo: TestRepository
+    public let store: SQLiteStateStore
+    public let clock: VirtualClock
+    public let connector: ClusterConnector
+    private let stateFolder: String
+
+    public init(copying template: String = ProjectPaths.exampleRepo) throws {
+        repo = try TestRepository(copying: template)
+        try repo.commit("fleet")
+        stateFolder = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-state-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: stateFolder, withIntermediateDirectories: true)
+        store = try SQLiteStateStore(path: stateFolder + "/state.db")
+        clock = VirtualClock()
+        connector = ClusterConnector(store: store, clock: clock)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: stateFolder) }
+
+    public var head: String { (try? repo.git("rev-parse", "HEAD").trimmingCharacters(in: .whitespacesAndNewlines)) ?? "" }
+
+    /// Plans `rev`; `parallelism` 1 makes render counts and orders easy to reason about.
+    public func plan(rev: String = "HEAD", env: String? = nil, cluster: String? = nil, keepSteps: Bool = false,
+                     parallelism: Int = 2) async throws -> PlanResult {
+        let opened = try FleetSource.open(repo.path, revision: rev)
+        let planner = FleetPlanner(store: store, connector: connector, parallelism: parallelism)
+        return try await planner.plan(opened.tree, gitPath: opened.repository?.path,
+                                      selection: PlanSelection(environment: env, cluster: cluster), keepSteps: keepSteps)
+    }
+
+    /// Plans and applies `rev` to an environment, as `sluice apply --virtual-time` does.
+    @discardableResult
+    public func apply(rev: String = "HEAD", env: String, cluster: String? = nil) async throws -> PlanApplier.Report {
+        let result = try await plan(rev: rev, env: env, cluster: cluster, keepSteps: true)
+        return try await PlanApplier(store: store, connector: connector, clock: clock).apply(result)
+    }
+
+    /// Applies `rev` to every environment.
+    public func applyAll(rev: String = "HEAD") async throws {
+        for env in ["staging", "production"] {
+            let report = try await apply(rev: rev, env: env)
+            guard report.failures.isEmpty else { throw TestFailure("apply \(env): \(report.failures)") }
+        }
+    }
+
+    /// Replaces `old` with `new` in a file of the repository (fails when `old` is not there).
+    public func edit(_ path: String, replacing old: String, with new: String) throws {
+        let text = try repo.read(path)
+        guard text.contains(old) else { throw TestFailure("\(path) does not contain \(old)") }
+        try repo.write(path, text.replacingOccurrences(of: old, with: new))
+    }
+}
