@@ -31,9 +31,16 @@ demo-repo:
 	  git -c user.name=sluice -c user.email=sluice@example.com commit -qm "Fleet from example-repo" && \
 	  git branch staging
 
-# Until the controller exists: validate the example fleet and print its rollout order.
+# Until the controller exists: validate the example fleet, plan one cluster (exit 4: changes),
+# apply the staging environment to its simulated clusters on virtual time, and plan again
+# (exit 0: nothing left to do).
+DEMO_STATE := .sluice/demo-state.db
 run: build demo-repo
+	@rm -f $(DEMO_STATE) $(DEMO_STATE)-wal $(DEMO_STATE)-shm
 	$(SLUICE) validate --repo $(DEMO) --rev main --order
+	$(SLUICE) plan --repo $(DEMO) --state $(DEMO_STATE) --rev staging --env staging --cluster test-1; test $$? -eq 4
+	$(SLUICE) apply --repo $(DEMO) --state $(DEMO_STATE) --rev staging --env staging --virtual-time
+	$(SLUICE) plan --repo $(DEMO) --state $(DEMO_STATE) --rev staging --env staging | tail -n 3
 
 policies:
 	scripts/embed-policies.sh

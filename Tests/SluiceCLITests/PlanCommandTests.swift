@@ -1,0 +1,80 @@
+import Foundation
+import SluiceTestSupport
+import Testing
+
+/// `sluice plan` and `sluice apply` as a pull-request bot and an operator meet them: exit
+/// codes like `terraform plan -detailed-exitcode`, the JSON a bot posts, plain text when piped.
+@Suite struct PlanCommandTests {
+    let repo: TestRepository
+    let state: String
+
+    init() throws {
+        repo = try TestRepository(copying: ProjectPaths.exampleRepo)
+        try repo.commit("fleet")
+        state = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-cli-\(UUID().uuidString).db").path
+    }
+
+    func sluice(_ arguments: String...) throws -> ProcessResult {
+        try ProcessResult.run(ProjectPaths.sluiceBinary, arguments)
+    }
+
+    @Test func planExitsFourWithChangesAndZeroOnceApplied() throws {
+        let cold = try sluice("plan", "--repo", repo.path, "--state", state, "--env", "staging")
+        #expect(cold.status == 4, "\(cold.stderr)")
+        #expect(cold.stdout.contains("environment staging (branch staging, pipeline staging): "))
+        #expect(cold.stdout.contains("      cluster test-1: "))
+        #expect(cold.stdout.contains("+ create Deployment kube-system/coredns (apps/v1)"))
+        #expect(!cold.stdout.contains("\u{1B}["))  // piped: no colour
+
+        let apply = try sluice("apply", "--repo", repo.path, "--state", state, "--env", "staging", "--virtual-time")
+        #expect(apply.status == 0, "\(apply.stderr)")
+        #expect(apply.stdout.contains("add-ons recorded"))
+
+        let again = try sluice("plan", "--repo", repo.path, "--state", state, "--env", "staging")
+        #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+        #expect(again.stdout.contains("Plan: no changes"))
+    }
+
+    @Test func planJSONIsStable() throws {
+        _ = try sluice("apply", "--repo", repo.path, "--state", state, "--env", "staging", "--virtual-time")
+        let text = try repo.read("releases/2026-11-2.yaml").replacingOccurrences(of: "coredns:v1.11.4", with: "coredns:v1.11.5")
+        try repo.write("releases/2026-11-2.yaml", text)
+        let commit = try repo.commit("bump coredns")
+        let result = try sluice("plan", "--repo", repo.path, "--state", state, "--env", "staging", "--output", "json")
+        #expect(result.status == 4)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(json["commit"] as? String == commit)
+        #expect(Set(json.keys) == ["commit", "summary", "environments", "statistics"])
+        let environment = try #require((json["environments"] as? [[String: Any]])?.first)
+        #expect(environment["name"] as? String == "staging")
+        let stage = try #require((environment["stages"] as? [[String: Any]])?.first)
+        let batch = try #require((stage["batches"] as? [[String: Any]])?.first)
+        #expect(batch["number"] as? Int == 1 && batch["step"] as? String == "1")
+        let cluster = try #require((batch["clusters"] as? [[String: Any]])?.first)
+        let addon = try #require((cluster["addons"] as? [[String: Any]])?.first)
+        #expect(addon["name"] as? String == "coredns")
+        let object = try #require((addon["objects"] as? [[String: Any]])?.first)
+        #expect(object["action"] as? String == "update")
+        #expect(object["kind"] as? String == "Deployment" && object["namespace"] as? String == "kube-system")
+        #expect((object["diff"] as? String)?.contains("+        image: registry.k8s.io/coredns/coredns:v1.11.5") == true)
+        let summary = try #require(json["summary"] as? [String: Any])
+        #expect(summary["update"] as? Int == 4)
+        // Same commit, same store: the same bytes.
+        let twice = try sluice("plan", "--repo", repo.path, "--state", state, "--env", "staging", "--output", "json")
+        #expect(twice.stdout == result.stdout)
+    }
+
+    @Test func invalidCommitsAndUnknownNamesExitOneAndTwo() throws {
+        let unknown = try sluice("plan", "--repo", repo.path, "--state", state, "--env", "prod")
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("no environment named \"prod\""))
+        try repo.write("clusters/test-1.yaml", try repo.read("clusters/test-1.yaml").replacingOccurrences(of: "release: 2026-11-2", with: "release: 2026-11-9"))
+        try repo.commit("bad release")
+        let invalid = try sluice("plan", "--repo", repo.path, "--state", state)
+        #expect(invalid.status == 1)
+        #expect(invalid.stderr.contains("clusters/test-1.yaml:12:12: "))
+        let apply = try sluice("apply", "--repo", repo.path, "--state", state, "--env", "staging", "--virtual-time")
+        #expect(apply.status == 1)
+        #expect(try sluice("plan", "--repo", repo.path, "--state", state, "--rev", "HEAD~1", "--env", "staging").status == 4)
+    }
+}
