@@ -5,14 +5,18 @@ import SluicePlan
 import SluiceRender
 
 // Usage: FleetBenchmark [--clusters N] [--addons M] [--kustomize-sample K] [--keep DIR]
-//                       [--parallelism P] [--no-render-passes]
+//                       [--parallelism P] [--no-render-passes] [--plan [--repeat-bump N]]
 // Generates a synthetic fleet, commits it, then loads, validates and renders every
 // (cluster, add-on) pair at that commit, printing wall times and peak memory. A sample of
 // pairs is also rendered by `kubectl kustomize` (base + per-cluster overlay) for comparison.
+// `--plan` runs the planner benchmarks instead (PlanBenchmark): a cold plan, then the plan
+// of a one-add-on image bump against a store that records the previous commit.
 
 var clusters = 100, addons = 50, sample = 20
 var parallelism = ProcessInfo.processInfo.activeProcessorCount
 var renderPasses = true
+var planOnly = false
+var repeatBump = 0
 var keep: String?
 var arguments = CommandLine.arguments.dropFirst()
 while let flag = arguments.popFirst() {
@@ -23,6 +27,8 @@ while let flag = arguments.popFirst() {
     case "--keep": keep = arguments.popFirst()
     case "--parallelism": parallelism = Int(arguments.popFirst() ?? "") ?? parallelism
     case "--no-render-passes": renderPasses = false
+    case "--plan": planOnly = true
+    case "--repeat-bump": repeatBump = Int(arguments.popFirst() ?? "") ?? 0
     default:
         FileHandle.standardError.write(Data("unknown argument \(flag)\n".utf8))
         exit(2)
@@ -66,6 +72,18 @@ try git(root, "init", "-q", "-b", "main")
 try git(root, "add", "-A")
 try git(root, "commit", "-q", "-m", "synthetic fleet")
 print("fleet \(clusters) clusters x \(addons) add-ons: generated and committed in \(String(format: "%.2f", seconds(since: start))) s")
+if planOnly {
+    var status: Int32 = 0
+    do {
+        try await PlanBenchmark(root: root, fleet: fleet, parallelism: parallelism, repeatBump: repeatBump).run()
+    } catch {
+        print("plan benchmark failed: \(error)")
+        status = 1
+    }
+    // `exit` skips the `defer` above.
+    if keep == nil { try? FileManager.default.removeItem(atPath: root) }
+    exit(status)
+}
 
 start = ContinuousClock.now
 let repository = try GitRepository.open(root)

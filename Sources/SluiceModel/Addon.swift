@@ -65,7 +65,7 @@ public struct Addon: Sendable {
 }
 
 /// One template file of an add-on, as text.
-public struct TemplateSource: Sendable {
+public struct TemplateSource: Sendable, Equatable {
     /// Repo-relative path, e.g. `addons/dns/templates/deployment.yaml`.
     public var path: String
     public var text: String

@@ -10,6 +10,8 @@ public struct FleetLoader: Sendable {
     public var parser: YAMLParser
     /// Policies shipped with sluice, loaded before the repo's own `policies/`.
     public var shippedPolicies: [(path: String, text: String)]
+    /// Documents parsed by earlier loads of the same repository (nil: parse everything).
+    public var cache: ParsedDocumentCache?
 
     public init(maxFileSize: Int = 8 << 20, parser: YAMLParser = YAMLParser(),
                 shippedPolicies: [(path: String, text: String)] = ShippedPolicies.files) {
@@ -20,7 +22,7 @@ public struct FleetLoader: Sendable {
 
     public func load(_ tree: SourceTree) throws(ValidationFailure) -> FleetRepository {
         let sink = DiagnosticSink()
-        let files = RepoFiles(tree: tree, maxFileSize: maxFileSize, sink: sink)
+        let files = RepoFiles(tree: tree, maxFileSize: maxFileSize, sink: sink, cache: cache)
 
         var fleet: Fleet?
         if !files.exists("sluice.yaml") {
@@ -65,7 +67,7 @@ public struct FleetLoader: Sendable {
     /// release at an older commit without loading the whole fleet there.
     public func loadRelease(_ path: String, from tree: SourceTree) -> AddonRelease? {
         let sink = DiagnosticSink()
-        let files = RepoFiles(tree: tree, maxFileSize: maxFileSize, sink: sink)
+        let files = RepoFiles(tree: tree, maxFileSize: maxFileSize, sink: sink, cache: cache)
         guard let node = files.document(path, parser: parser) else { return nil }
         let release = AddonRelease.read(node, file: path, sink: sink)
         return sink.isEmpty ? release : nil
@@ -100,20 +102,15 @@ public struct FleetLoader: Sendable {
         let valuesFile = folder + "/values.yaml"
         if files.exists(valuesFile) {
             addon.valuesFile = valuesFile
-            if let bytes = files.read(valuesFile) {
-                do {
-                    let documents = try parser.parse(bytes, file: valuesFile)
-                    if documents.count > 1 {
-                        sink.error(valuesFile, documents[1].mark, "values.yaml must hold one document")
-                    } else if let root = documents.first, !root.isNull {
-                        if root.mapping == nil {
-                            sink.error(valuesFile, root.mark, "values.yaml must be a mapping, found \(root.kindDescription)")
-                        } else {
-                            addon.values = Value(root)
-                        }
+            if let documents = files.documents(valuesFile, parser: parser) {
+                if documents.count > 1 {
+                    sink.error(valuesFile, documents[1].mark, "values.yaml must hold one document")
+                } else if let root = documents.first, !root.isNull {
+                    if root.mapping == nil {
+                        sink.error(valuesFile, root.mark, "values.yaml must be a mapping, found \(root.kindDescription)")
+                    } else {
+                        addon.values = Value(root)
                     }
-                } catch {
-                    sink.append(error)
                 }
             }
         }

@@ -6,11 +6,13 @@ struct RepoFiles {
     let tree: SourceTree
     let maxFileSize: Int
     let sink: DiagnosticSink
+    var cache: ParsedDocumentCache?
     private let kinds: [String: SourceEntry.Kind]
     private let paths: [String]
 
-    init(tree: SourceTree, maxFileSize: Int, sink: DiagnosticSink) {
+    init(tree: SourceTree, maxFileSize: Int, sink: DiagnosticSink, cache: ParsedDocumentCache? = nil) {
         self.tree = tree
+        self.cache = cache
         self.maxFileSize = maxFileSize
         self.sink = sink
         let entries = tree.entries()
@@ -77,9 +79,24 @@ struct RepoFiles {
 
     /// Reads and parses a file holding one YAML document.
     func document(_ path: String, parser: YAMLParser) -> YAMLNode? {
+        cached(path) { bytes throws(Diagnostic) in [try parser.parseSingle(bytes, file: path)] }?.first
+    }
+
+    /// Reads and parses a file holding any number of YAML documents.
+    func documents(_ path: String, parser: YAMLParser) -> [YAMLNode]? {
+        cached(path) { bytes throws(Diagnostic) in try parser.parse(bytes, file: path) }
+    }
+
+    /// Parsed documents from the cache when the file's content was parsed before (in this
+    /// or another commit), else read and parsed here.
+    private func cached(_ path: String, parse: ([UInt8]) throws(Diagnostic) -> [YAMLNode]) -> [YAMLNode]? {
+        let id = kinds[path] == .file ? tree.contentID(path) : nil
+        if let cache, let id, let known = cache.documents(path: path, contentID: id) { return known }
         guard let bytes = read(path) else { return nil }
         do {
-            return try parser.parseSingle(bytes, file: path)
+            let parsed = try parse(bytes)
+            if let cache, let id { cache.remember(parsed, path: path, contentID: id) }
+            return parsed
         } catch {
             sink.append(error)
             return nil

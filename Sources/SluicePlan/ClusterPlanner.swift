@@ -43,10 +43,14 @@ struct ClusterPlanner: Sendable {
               let release = repository.releases[cluster.release.value], let graph = graphs[release.name] else { return outcome }
         let order = graph.order(of: Set(repository.installedAddons(of: cluster)))
         var pairs: [Pair] = []
+        // Usually every record of a cluster names one commit: look its changes up once.
+        var changes: (commit: String, changes: InputChanges?)?
         for addon in order {
             let record = records[addon]
-            if let record, let old = commits.inputs(record.commit),
-               inputs.unchanged(cluster: cluster, addon: addon, release: release, since: old) {
+            if let record, changes?.commit != record.commit {
+                changes = (record.commit, commits.changes(since: record.commit, target: inputs))
+            }
+            if record != nil, let since = changes?.changes, since.unchanged(cluster: cluster, addon: addon, release: release) {
                 pairs.append(Pair(addon: addon, record: record))
                 outcome.statistics.pairsUnchanged += 1
                 continue
@@ -69,7 +73,8 @@ struct ClusterPlanner: Sendable {
         outcome.problems += ownershipProblems(cluster, pairs)
         guard outcome.problems.isEmpty, selection.includes(environment: environment, cluster: cluster.name) else { return outcome }
 
-        let removed = records.keys.filter { !order.contains($0) }.sorted()
+        let installed = Set(order)
+        let removed = records.keys.filter { !installed.contains($0) }.sorted()
         await diff(cluster, environment: environment, pairs: pairs, removed: removed.compactMap { records[$0] }, into: &outcome)
         return outcome
     }

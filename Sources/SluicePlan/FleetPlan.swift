@@ -111,7 +111,8 @@ public struct FleetPlan: Sendable, Codable, Equatable {
         public var pairsRendered = 0
         /// Pairs whose inputs did not change since their recorded commit: not rendered.
         public var pairsUnchanged = 0
-        /// Last-applied specs rendered again at their recorded commit.
+        /// Last-applied specs that needed the recorded commit (rendered there once per
+        /// distinct digest; the others come from that render).
         public var lastAppliedRendered = 0
         /// Last-applied specs taken from the target because the digests matched.
         public var lastAppliedFromDigest = 0

@@ -30,6 +30,9 @@ public struct FleetPlanner: Sendable {
     /// commits are read from it. `keepSteps` keeps what an apply needs (the objects to create).
     public func plan(_ tree: any SourceTree, gitPath: String?, selection: PlanSelection = PlanSelection(),
                      keepSteps: Bool = false) async throws(PlanError) -> PlanResult {
+        // Recorded commits are loaded too; files they share with this one are parsed once.
+        var loader = self.loader
+        if loader.cache == nil { loader.cache = ParsedDocumentCache() }
         let repository: FleetRepository
         do { repository = try loader.load(tree) } catch { throw .invalid(error.diagnostics) }
         try check(selection, in: repository)

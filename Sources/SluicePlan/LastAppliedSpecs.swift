@@ -11,15 +11,18 @@ final class LastAppliedSpecs: Sendable {
     struct Spec {
         var objects: [ObjectKey: Value]?
         var warning: String?
-        /// True when the recorded commit was rendered again for this pair.
+        /// True when the spec is the recorded commit's render (made for this pair, or for
+        /// another with the same digest).
         var rendered = false
+        /// True when the recorded digest is the target's, so the target is the spec.
         var fromDigest = false
     }
 
     private let commits: RecordedCommits
     private let cache = Mutex<[String: [ObjectKey: Value]]>([:])
-    /// Enough for every changed pair of a large fleet; beyond it the cache starts again.
-    private let capacity = 20_000
+    /// Enough for the changed pairs of a large fleet's typical commit (one add-on on every
+    /// cluster); beyond it the cache starts again rather than grow without bound.
+    private let capacity = 5_000
 
     init(commits: RecordedCommits) { self.commits = commits }
 
@@ -27,8 +30,10 @@ final class LastAppliedSpecs: Sendable {
         if record.digest == target.digest {
             return Spec(objects: Self.index(target.objects), fromDigest: true)
         }
+        // Counted as rendered either way, so that a plan's statistics do not depend on
+        // which of two clusters with the same digest got there first.
         if let cached = cache.withLock({ $0[record.digest] }) {
-            return Spec(objects: cached, fromDigest: true)
+            return Spec(objects: cached, rendered: true)
         }
         let rendered: RenderedAddon
         switch commits.renderer(record.commit) {

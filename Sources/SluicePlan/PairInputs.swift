@@ -45,28 +45,58 @@ final class PairInputs: Sendable {
         self.releases = releases
     }
 
-    /// True when the pair renders to the same objects here as in `old` (given the same
-    /// binary): every input is byte-for-byte the same, or the release file changed only in
-    /// other add-ons' entries.
-    func unchanged(cluster: Cluster, addon: String, release: AddonRelease, since old: PairInputs) -> Bool {
-        guard comparable, old.comparable else { return false }
-        let addonFolder = "addons/\(addon)"
-        guard folderDigests[addonFolder] != nil, folderDigests[addonFolder] == old.folderDigests[addonFolder],
-              folderDigests["policies"] == old.folderDigests["policies"],
-              same("sluice.yaml", as: old), same(cluster.header.file, as: old) else { return false }
-        if same(release.header.file, as: old) { return true }
-        guard let before = old.releases[release.header.file] else { return false }
-        return before.name == release.name && before.version.value == release.version.value
-            && Self.sameEntry(before.entry(for: addon), release.entry(for: addon))
+    /// What differs between `old` and this commit, worked out once for the pair of commits;
+    /// nil when the trees cannot be compared (a plain directory).
+    func changes(since old: PairInputs) -> InputChanges? {
+        guard comparable, old.comparable else { return nil }
+        var changedFiles = Set<String>()
+        for (path, id) in ids where old.ids[path] != id { changedFiles.insert(path) }
+        for path in old.ids.keys where ids[path] == nil { changedFiles.insert(path) }
+        var changedFolders = Set<String>()
+        for (folder, digest) in folderDigests where old.folderDigests[folder] != digest { changedFolders.insert(folder) }
+        for folder in old.folderDigests.keys where folderDigests[folder] == nil { changedFolders.insert(folder) }
+        var releases: [String: Set<String>?] = [:]
+        for path in changedFiles where path.hasPrefix("releases/") {
+            releases[path] = Self.changedEntries(old.releases[path], now: self.releases[path])
+        }
+        let addons = Set(changedFolders.filter { $0.hasPrefix("addons/") }.map { String($0.dropFirst("addons/".count)) })
+        return InputChanges(files: changedFiles, addons: addons,
+                            everything: changedFiles.contains("sluice.yaml") || changedFolders.contains("policies"),
+                            releaseEntries: releases)
     }
 
-    private func same(_ path: String, as old: PairInputs) -> Bool {
-        guard let id = ids[path] else { return false }
-        return id == old.ids[path]
+    /// The add-ons whose entries differ between two versions of a release file; nil when the
+    /// release itself changed (name, version) or one side does not read.
+    private static func changedEntries(_ before: AddonRelease?, now: AddonRelease?) -> Set<String>? {
+        guard let before, let now, before.name == now.name, before.version.value == now.version.value else { return nil }
+        var changed = Set<String>()
+        for entry in now.entries where !sameEntry(before.entry(for: entry.addon.value), entry) { changed.insert(entry.addon.value) }
+        for entry in before.entries where now.entry(for: entry.addon.value) == nil { changed.insert(entry.addon.value) }
+        return changed
     }
 
     private static func sameEntry(_ a: AddonRelease.Entry?, _ b: AddonRelease.Entry?) -> Bool {
         guard let a, let b else { return a == nil && b == nil }
         return a.version.value == b.version.value && a.images.mapValues(\.value) == b.images.mapValues(\.value)
+    }
+}
+
+/// How two commits' inputs differ, for deciding pair by pair, with set lookups only, that a
+/// pair renders the same at both (given the same binary).
+struct InputChanges: Sendable {
+    /// Files whose content differs, or that exist in one commit only.
+    let files: Set<String>
+    /// Add-ons whose folder's content differs.
+    let addons: Set<String>
+    /// `sluice.yaml` or the policies changed: every pair may render differently.
+    let everything: Bool
+    /// For each changed release file, the add-ons whose entries changed; nil: all of them.
+    let releaseEntries: [String: Set<String>?]
+
+    func unchanged(cluster: Cluster, addon: String, release: AddonRelease) -> Bool {
+        guard !everything, !files.contains(cluster.header.file), !addons.contains(addon) else { return false }
+        guard files.contains(release.header.file) else { return true }
+        guard let entries = releaseEntries[release.header.file], let changed = entries else { return false }
+        return !changed.contains(addon)
     }
 }

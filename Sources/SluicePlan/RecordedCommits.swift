@@ -11,6 +11,8 @@ final class RecordedCommits: Sendable {
     /// What one recorded commit offers, each part read on first use.
     struct Snapshot: Sendable {
         var inputs: Result<PairInputs, RecordedCommitError>?
+        /// How the planned commit's inputs differ from this one's.
+        var changes: InputChanges??
         var renderer: Result<FleetRenderer, RecordedCommitError>?
     }
 
@@ -24,6 +26,8 @@ final class RecordedCommits: Sendable {
     private let loader: FleetLoader
 
     private let gitPath: String?
+    /// The planned commit's renderer, whose parsed templates an older commit reuses.
+    private let base: FleetRenderer?
 
     /// `gitPath` is the fleet repo's Git repository (nil for a plain directory). `target` is
     /// the commit being planned, already loaded: it is not read twice.
@@ -33,17 +37,22 @@ final class RecordedCommits: Sendable {
         state = Mutex(initial)
         self.gitPath = gitPath
         self.loader = loader
+        base = try? target?.snapshot.renderer?.get()
     }
 
-    /// The inputs of a commit (cheap: its file list and release files), nil when unreadable.
-    func inputs(_ commit: String) -> PairInputs? {
+    /// How `target`'s inputs differ from those of a recorded commit, worked out once per
+    /// commit; nil when the commit cannot be read or compared.
+    func changes(since commit: String, target: PairInputs) -> InputChanges? {
         state.withLock { state in
-            if let known = state.snapshots[commit]?.inputs { return try? known.get() }
-            let result = Result { () throws(RecordedCommitError) in
-                PairInputs(tree: try tree(commit, in: &state), loader: loader)
+            if let known = state.snapshots[commit]?.changes { return known }
+            if state.snapshots[commit]?.inputs == nil {
+                state.snapshots[commit, default: Snapshot()].inputs = Result { () throws(RecordedCommitError) in
+                    PairInputs(tree: try tree(commit, in: &state), loader: loader)
+                }
             }
-            state.snapshots[commit, default: Snapshot()].inputs = result
-            return try? result.get()
+            let changes = (try? state.snapshots[commit]?.inputs?.get()).flatMap { target.changes(since: $0) }
+            state.snapshots[commit, default: Snapshot()].changes = .some(changes)
+            return changes
         }
     }
 
@@ -54,7 +63,7 @@ final class RecordedCommits: Sendable {
             let result = Result { () throws(RecordedCommitError) in
                 let tree = try tree(commit, in: &state)
                 do throws(ValidationFailure) {
-                    return try FleetRenderer(repository: try loader.load(tree))
+                    return try FleetRenderer(repository: try loader.load(tree), reusing: base)
                 } catch {
                     throw RecordedCommitError(commit: commit, reason:
                         "it no longer loads: \(error.diagnostics.first?.description ?? "invalid")")

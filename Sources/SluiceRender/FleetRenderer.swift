@@ -28,12 +28,19 @@ public final class FleetRenderer: Sendable {
     public static let commitAnnotation = "sluice.dev/commit"
 
     /// Parses every add-on's templates; all template syntax errors are reported together.
-    public init(repository: FleetRepository) throws(ValidationFailure) {
+    /// An add-on whose templates are those `reusing` parsed (the same add-on at another
+    /// commit) takes its parsed templates instead.
+    public init(repository: FleetRepository, reusing other: FleetRenderer? = nil) throws(ValidationFailure) {
         self.repository = repository
         commitLabel = repository.commit?.hex ?? "worktree"
         var libraries: [String: TemplateLibrary] = [:]
         var problems: [Diagnostic] = []
         for (name, addon) in repository.addons {
+            if let other, let parsed = other.libraries[name], other.repository.addons[name]?.templates == addon.templates,
+               other.repository.addons[name]?.folder == addon.folder {
+                libraries[name] = parsed
+                continue
+            }
             do {
                 libraries[name] = try TemplateLibrary(folder: addon.folder, sources: addon.templates)
             } catch {

@@ -77,17 +77,32 @@ public struct PlanApplier: Sendable {
     private func applyCluster(_ pairs: [PlannedPair], repository: FleetRepository) async -> Report {
         var report = Report()
         guard let first = pairs.first, let cluster = repository.clusters[first.cluster] else { return report }
-        for pair in pairs {
+        // Pairs with nothing to do render at the commit to what is already applied: they are
+        // recorded together, whatever happens to the others.
+        let unchanged = pairs.filter { $0.steps.isEmpty && !$0.removed }
+        if !unchanged.isEmpty {
+            let now = await clock.now()
             do {
-                if !pair.steps.isEmpty {
-                    let driver = try await connector.driver(for: cluster)
-                    for step in pair.steps {
-                        try await perform(step, on: driver)
-                        report.operations += 1
-                    }
-                    let timeout = repository.addons[pair.addon]?.healthTimeout.map(Self.seconds) ?? defaultHealthTimeout
-                    try await waitForHealth(pair.objects, on: driver, timeout: timeout)
+                try store.recordApply(unchanged.map {
+                    AppliedRecord(environment: $0.environment, cluster: $0.cluster, addon: $0.addon, commit: $0.commit,
+                                  digest: $0.digest, appliedAt: now)
+                })
+                report.recorded += unchanged.count
+            } catch {
+                report.failures.append(Failure(cluster: first.cluster, addon: unchanged.map(\.addon).joined(separator: ","),
+                                               message: "\(error)"))
+                return report
+            }
+        }
+        for pair in pairs where !pair.steps.isEmpty || pair.removed {
+            do {
+                let driver = try await connector.driver(for: cluster)
+                for step in pair.steps {
+                    try await perform(step, on: driver)
+                    report.operations += 1
                 }
+                let timeout = repository.addons[pair.addon]?.healthTimeout.map(Self.seconds) ?? defaultHealthTimeout
+                try await waitForHealth(pair.objects, on: driver, timeout: timeout)
                 let now = await clock.now()
                 if pair.removed {
                     try store.removeApplied(environment: pair.environment, cluster: pair.cluster, addon: pair.addon,

@@ -64,16 +64,22 @@ public final class SQLiteStateStore: StateStore {
     }
 
     public func recordApply(_ record: AppliedRecord) throws(StoreError) {
+        try recordApply([record])
+    }
+
+    public func recordApply(_ records: [AppliedRecord]) throws(StoreError) {
         try withConnection { db throws(StoreError) in
             try db.transaction { () throws(StoreError) in
-                try db.query("""
-                    INSERT INTO applied (environment, cluster, addon, commit_sha, digest, applied_at) VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (environment, cluster, addon) DO UPDATE SET commit_sha = excluded.commit_sha,
-                        digest = excluded.digest, applied_at = excluded.applied_at
-                    """, [.text(record.environment), .text(record.cluster), .text(record.addon), .text(record.commit),
-                          .text(record.digest), .real(record.appliedAt.timeIntervalSince1970)])
-                try Self.insert(HistoryEvent(at: record.appliedAt, kind: .apply, environment: record.environment, cluster: record.cluster,
-                                             addon: record.addon, commit: record.commit, detail: "applied, digest \(record.digest)"), into: db)
+                for record in records {
+                    try db.query("""
+                        INSERT INTO applied (environment, cluster, addon, commit_sha, digest, applied_at) VALUES (?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (environment, cluster, addon) DO UPDATE SET commit_sha = excluded.commit_sha,
+                            digest = excluded.digest, applied_at = excluded.applied_at
+                        """, [.text(record.environment), .text(record.cluster), .text(record.addon), .text(record.commit),
+                              .text(record.digest), .real(record.appliedAt.timeIntervalSince1970)])
+                    try Self.insert(HistoryEvent(at: record.appliedAt, kind: .apply, environment: record.environment, cluster: record.cluster,
+                                                 addon: record.addon, commit: record.commit, detail: "applied, digest \(record.digest)"), into: db)
+                }
             }
         }
     }

@@ -12,6 +12,8 @@ public protocol StateStore: Sendable {
     func applied(environment: String) throws(StoreError) -> [AppliedRecord]
     /// Records an apply and appends it to the history, both or neither.
     func recordApply(_ record: AppliedRecord) throws(StoreError)
+    /// Records several applies in one transaction (a cluster's unchanged add-ons), all or none.
+    func recordApply(_ records: [AppliedRecord]) throws(StoreError)
     /// Forgets an add-on that left a cluster (its objects were pruned at `commit`), with a
     /// history event, both or neither.
     func removeApplied(environment: String, cluster: String, addon: String, commit: String, at time: Date) throws(StoreError)

@@ -117,4 +117,20 @@ import Testing
         #expect(sqlite3_exec(db, "COMMIT", nil, nil, nil) == SQLITE_OK)
         #expect(try reader.applied(environment: "production").count == 2)
     }
+
+    @Test func severalAppliesAreRecordedTogetherAndARemovedAddonIsForgotten() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try SQLiteStateStore(path: path)
+        let records = ["calico", "dns", "proxy"].map {
+            AppliedRecord(environment: "staging", cluster: "c1", addon: $0, commit: "abc", digest: "d-\($0)", appliedAt: at(5))
+        }
+        try store.recordApply(records)
+        #expect(try store.applied(environment: "staging") == records)
+        #expect(try store.history(cluster: "c1", addon: nil, limit: 10).count == 3)
+
+        try store.removeApplied(environment: "staging", cluster: "c1", addon: "dns", commit: "def", at: at(6))
+        #expect(try store.applied(environment: "staging").map(\.addon) == ["calico", "proxy"])
+        let last = try store.history(cluster: "c1", addon: "dns", limit: 1).first
+        #expect(last?.commit == "def" && last?.detail.hasPrefix("removed") == true)
+    }
 }
