@@ -58,13 +58,15 @@ struct PlanBenchmark {
         print(String(format: "plan after a one-add-on image bump: %.3f s wall, %.3f s CPU, %d pairs rendered, %d not rendered, %d last-applied rendered, %d updates",
                      bumpSeconds, bumpCPU, statistics.pairsRendered, statistics.pairsUnchanged, statistics.lastAppliedRendered,
                      bump.plan.summary.update))
+        print("  phases: " + bump.timings.map { String(format: "%@ %.3f s", $0.phase, $0.seconds) }.joined(separator: ", "))
         guard bump.plan.summary.update == fleet.clusters, statistics.pairsRendered == fleet.clusters else {
             throw BenchmarkError("expected \(fleet.clusters) updates from \(fleet.clusters) renders")
         }
         for run in 0..<repeatBump {
             let again = ContinuousClock.now
-            _ = try await plan(store: store, clock: clock)
-            print(String(format: "  again (%d): %.3f s wall", run + 1, seconds(since: again)))
+            let result = try await plan(store: store, clock: clock)
+            print(String(format: "  again (%d): %.3f s wall; ", run + 1, seconds(since: again))
+                  + result.timings.map { String(format: "%@ %.3f", $0.phase, $0.seconds) }.joined(separator: ", "))
         }
         try phases(store: store)
         print(String(format: "peak memory (max RSS) after the plan benchmarks: %.0f MiB", peakMemoryMiB()))

@@ -169,6 +169,14 @@ struct WorkloadSimulation {
         return String(String(hash, radix: 16).prefix(10))
     }
 
+    /// The object without the time its simulation last ran.
+    static func withoutClock(_ object: Value) -> Value {
+        guard object.at(["status", "simulation", "at"]) != nil else { return object }
+        var copy = object
+        copy.set(["status", "simulation", "at"], to: .null)
+        return copy
+    }
+
     static func pods(of object: Value) -> [Pod] {
         (object.at(["status", "simulation", "pods"])?.listValue ?? []).map { item in
             Pod(revision: item.at("revision")?.stringValue ?? "", readyAt: item.at("readyAt").flatMap(number))

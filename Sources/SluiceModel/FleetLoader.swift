@@ -1,3 +1,4 @@
+import Foundation
 import SluiceGit
 
 /// Reads a fleet repo from a `SourceTree` (a commit or a directory) into typed values and
@@ -22,6 +23,10 @@ public struct FleetLoader: Sendable {
 
     public func load(_ tree: SourceTree) throws(ValidationFailure) -> FleetRepository {
         let sink = DiagnosticSink()
+        // Parse the YAML on every core first; the reading below then finds it in the cache.
+        let cache = self.cache ?? ParsedDocumentCache()
+        cache.prefetch(Self.yamlDocuments(in: tree), from: tree, parser: parser, maxFileSize: maxFileSize,
+                       parallelism: ProcessInfo.processInfo.activeProcessorCount)
         let files = RepoFiles(tree: tree, maxFileSize: maxFileSize, sink: sink, cache: cache)
 
         var fleet: Fleet?
@@ -61,6 +66,22 @@ public struct FleetLoader: Sendable {
         sink.append(contentsOf: FleetValidator.validate(repository))
         guard sink.isEmpty else { throw ValidationFailure(sink.diagnostics) }
         return repository
+    }
+
+    /// The files `load` parses as YAML documents (plain files only).
+    static func yamlDocuments(in tree: SourceTree) -> [String] {
+        tree.entries().compactMap { entry in
+            guard entry.kind == .file else { return nil }
+            let path = entry.path
+            guard path.hasSuffix(".yaml") || path.hasSuffix(".yml") else { return nil }
+            let parts = path.split(separator: "/")
+            switch (parts.count, parts.first) {
+            case (1, _): return path == "sluice.yaml" ? path : nil
+            case (2, "releases"), (2, "clusters"), (2, "pipelines"), (2, "policies"): return path
+            case (3, "addons"): return parts[2] == "addon.yaml" || parts[2] == "values.yaml" ? path : nil
+            default: return nil
+            }
+        }
     }
 
     /// One release file on its own (nil when it does not read as one), for comparing a

@@ -1,3 +1,5 @@
+import Dispatch
+import SluiceGit
 import Synchronization
 
 /// Parsed YAML documents by path and content id (a Git blob id), shared by the loads of
@@ -20,5 +22,28 @@ public final class ParsedDocumentCache: Sendable {
 
     func remember(_ parsed: [YAMLNode], path: String, contentID: String) {
         documents.withLock { $0[Key(path: path, contentID: contentID)] = parsed }
+    }
+
+    /// Parses `paths` on every core into the cache: the tree is read on this thread (a Git
+    /// handle is for one thread), only parsing runs in parallel. Files that are not plain,
+    /// too large, unreadable or invalid are skipped: the loader reads them again and reports.
+    func prefetch(_ paths: [String], from tree: SourceTree, parser: YAMLParser, maxFileSize: Int, parallelism: Int) {
+        var work: [(path: String, id: String, bytes: [UInt8])] = []
+        for path in paths {
+            guard let id = tree.contentID(path), documents(path: path, contentID: id) == nil,
+                  let size = try? tree.size(of: path), size <= maxFileSize, let bytes = try? tree.read(path) else { continue }
+            work.append((path, id, bytes))
+        }
+        let workers = max(1, min(parallelism, work.count))
+        guard !work.isEmpty else { return }
+        let items = work
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for index in stride(from: worker, to: items.count, by: workers) {
+                let item = items[index]
+                if let parsed = try? parser.parse(item.bytes, file: item.path) {
+                    remember(parsed, path: item.path, contentID: item.id)
+                }
+            }
+        }
     }
 }

@@ -9,6 +9,9 @@ struct RepoFiles {
     var cache: ParsedDocumentCache?
     private let kinds: [String: SourceEntry.Kind]
     private let paths: [String]
+    /// Paths by their top two folders (`addons/dns`), so an add-on's files are found without
+    /// scanning the whole tree for each add-on.
+    private let byFolder: [String: [String]]
 
     init(tree: SourceTree, maxFileSize: Int, sink: DiagnosticSink, cache: ParsedDocumentCache? = nil) {
         self.tree = tree
@@ -18,6 +21,12 @@ struct RepoFiles {
         let entries = tree.entries()
         paths = entries.map(\.path)
         kinds = Dictionary(entries.map { ($0.path, $0.kind) }, uniquingKeysWith: { first, _ in first })
+        var byFolder: [String: [String]] = [:]
+        for path in paths {
+            let parts = path.split(separator: "/", maxSplits: 2)
+            if parts.count == 3 { byFolder["\(parts[0])/\(parts[1])", default: []].append(path) }
+        }
+        self.byFolder = byFolder
     }
 
     func exists(_ path: String) -> Bool { kinds[path] != nil }
@@ -46,7 +55,10 @@ struct RepoFiles {
 
     /// Every file below `folder`, at any depth.
     func files(under folder: String) -> [String] {
-        paths.filter { $0.hasPrefix(folder + "/") }
+        let prefix = folder + "/"
+        let parts = folder.split(separator: "/", maxSplits: 2)
+        let candidates = parts.count >= 2 ? byFolder["\(parts[0])/\(parts[1])"] ?? [] : paths
+        return candidates.filter { $0.hasPrefix(prefix) }
     }
 
     /// The bytes of a file, following a symbolic link that stays inside the repository.
@@ -77,9 +89,20 @@ struct RepoFiles {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Reads and parses a file holding one YAML document.
+    /// Reads and parses a file holding one YAML document. A cached parse holding another
+    /// number of documents is parsed again, so that the error is reported.
     func document(_ path: String, parser: YAMLParser) -> YAMLNode? {
-        cached(path) { bytes throws(Diagnostic) in [try parser.parseSingle(bytes, file: path)] }?.first
+        if let id = kinds[path] == .file ? tree.contentID(path) : nil,
+           let known = cache?.documents(path: path, contentID: id), known.count == 1 {
+            return known[0]
+        }
+        guard let bytes = read(path) else { return nil }
+        do {
+            return try parser.parseSingle(bytes, file: path)
+        } catch {
+            sink.append(error)
+            return nil
+        }
     }
 
     /// Reads and parses a file holding any number of YAML documents.

@@ -106,8 +106,10 @@ struct ClusterPlanner: Sendable {
         let commit = renderer.commitLabel
         func planned(_ addon: String, digest: String, steps: [ApplyStep] = [], blocked: [String] = [],
                      objects: [ObjectKey] = [], removed: Bool = false) -> PlannedPair {
+            // What to wait for matters only to an apply, and only where something changes.
             PlannedPair(environment: environment, cluster: cluster.name, addon: addon, commit: commit, digest: digest,
-                        steps: keepSteps ? steps : [], blocked: blocked, objects: objects, removed: removed)
+                        steps: keepSteps ? steps : [], blocked: blocked, objects: keepSteps && !steps.isEmpty ? objects : [],
+                        removed: removed)
         }
         // Live objects are read only when something was rendered or must be pruned.
         var live: [String: [ObjectKey: Value]] = [:]

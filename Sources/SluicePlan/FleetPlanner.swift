@@ -33,19 +33,24 @@ public struct FleetPlanner: Sendable {
         // Recorded commits are loaded too; files they share with this one are parsed once.
         var loader = self.loader
         if loader.cache == nil { loader.cache = ParsedDocumentCache() }
+        var timings = PhaseTimer()
         let repository: FleetRepository
         do { repository = try loader.load(tree) } catch { throw .invalid(error.diagnostics) }
         try check(selection, in: repository)
         let (graphs, structural) = CommitValidator.structure(of: repository)
         guard structural.isEmpty else { throw .invalid(structural) }
         let renderer: FleetRenderer
+        timings.lap("load and check the model")
         do { renderer = try FleetRenderer(repository: repository) } catch { throw .invalid(error.diagnostics) }
+        timings.lap("parse templates")
 
         let inputs = PairInputs(tree: tree, loader: loader)
         let commits = RecordedCommits(gitPath: gitPath, loader: loader, target: tree.commit.map {
             ($0.hex, RecordedCommits.Snapshot(inputs: .success(inputs), renderer: .success(renderer)))
         })
+        timings.lap("index inputs")
         let records = try self.records(repository)
+        timings.lap("read records")
         let planner = ClusterPlanner(
             repository: repository, graphs: graphs, renderer: renderer, inputs: inputs, commits: commits,
             lastApplied: LastAppliedSpecs(commits: commits),
@@ -56,8 +61,11 @@ public struct FleetPlanner: Sendable {
         let outcomes = await BoundedConcurrency.map(names.count, parallelism: parallelism) { index in
             guard let cluster = repository.clusters[names[index]] else { return ClusterPlanner.Outcome() }
             let environment = repository.environment(of: cluster)?.name.value ?? ""
-            return await planner.plan(cluster, records: records[environment]?[cluster.name] ?? [:])
+            var byAddon: [String: AppliedRecord] = [:]
+            for record in records[environment]?[cluster.name] ?? [] { byAddon[record.addon] = record }
+            return await planner.plan(cluster, records: byAddon)
         }
+        timings.lap("plan clusters")
         var collapser = ClusterCollapser()
         var statistics = FleetPlan.Statistics()
         for (name, outcome) in zip(names, outcomes) {
@@ -67,8 +75,11 @@ public struct FleetPlanner: Sendable {
         let problems = collapser.diagnostics()
         guard problems.isEmpty else { throw .invalid(problems.sorted()) }
         statistics.pairsRendered = renderer.renderCount
-        return assemble(repository: repository, graphs: graphs, commit: renderer.commitLabel, selection: selection,
-                        outcomes: Dictionary(uniqueKeysWithValues: zip(names, outcomes)), statistics: statistics)
+        var result = assemble(repository: repository, graphs: graphs, commit: renderer.commitLabel, selection: selection,
+                              outcomes: Dictionary(uniqueKeysWithValues: zip(names, outcomes)), statistics: statistics)
+        timings.lap("assemble")
+        result.timings = timings.laps
+        return result
     }
 
     private func check(_ selection: PlanSelection, in repository: FleetRepository) throws(PlanError) {
@@ -86,18 +97,23 @@ public struct FleetPlanner: Sendable {
         }
     }
 
-    /// Every record, by environment, cluster and add-on: one read per environment.
-    private func records(_ repository: FleetRepository) throws(PlanError) -> [String: [String: [String: AppliedRecord]]] {
-        var result: [String: [String: [String: AppliedRecord]]] = [:]
+    /// Every record, by environment and cluster: one read per environment. The store returns
+    /// them sorted by cluster, so grouping costs one insert per cluster.
+    private func records(_ repository: FleetRepository) throws(PlanError) -> [String: [String: ArraySlice<AppliedRecord>]] {
+        var result: [String: [String: ArraySlice<AppliedRecord>]] = [:]
         for environment in repository.fleet.environments {
             let name = environment.name.value
-            do {
-                for record in try store.applied(environment: name) {
-                    result[name, default: [:]][record.cluster, default: [:]][record.addon] = record
-                }
-            } catch {
-                throw .store(error.description)
+            let all: [AppliedRecord]
+            do { all = try store.applied(environment: name) } catch { throw .store(error.description) }
+            var byCluster: [String: ArraySlice<AppliedRecord>] = [:]
+            var start = all.startIndex
+            while start < all.endIndex {
+                var end = start + 1
+                while end < all.endIndex && all[end].cluster == all[start].cluster { end += 1 }
+                byCluster[all[start].cluster, default: []] += all[start..<end]
+                start = end
             }
+            result[name] = byCluster
         }
         return result
     }
@@ -107,7 +123,7 @@ public struct FleetPlanner: Sendable {
                           outcomes: [String: ClusterPlanner.Outcome], statistics: FleetPlan.Statistics) -> PlanResult {
         var environments: [FleetPlan.Environment] = []
         var pairs: [PlannedPair] = []
-        for environment in RolloutOutline(repository: repository, graphs: graphs).environments
+        for environment in RolloutOutline(repository: repository, graphs: graphs, addonLevels: false).environments
         where selection.environment == nil || selection.environment == environment.name {
             var summary = FleetPlan.Summary()
             let stages = environment.stages.map { stage in
@@ -127,5 +143,18 @@ public struct FleetPlanner: Sendable {
         let total = environments.reduce(FleetPlan.Summary()) { $0 + $1.summary }
         let plan = FleetPlan(commit: commit, summary: total, environments: environments, statistics: statistics)
         return PlanResult(plan: plan, repository: repository, pairs: pairs)
+    }
+}
+
+/// Wall time between the steps of a plan.
+struct PhaseTimer {
+    private(set) var laps: [(phase: String, seconds: Double)] = []
+    private var last = ContinuousClock.now
+
+    mutating func lap(_ phase: String) {
+        let now = ContinuousClock.now
+        let elapsed = now - last
+        laps.append((phase, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+        last = now
     }
 }

@@ -49,6 +49,8 @@ public struct PlanResult: Sendable {
     public var plan: FleetPlan
     public var repository: FleetRepository
     public var pairs: [PlannedPair]
+    /// Where the time went (for benchmarks; never part of the plan's output).
+    public var timings: [(phase: String, seconds: Double)] = []
 }
 
 public enum PlanError: Error, CustomStringConvertible, Sendable {

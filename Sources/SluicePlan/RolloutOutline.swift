@@ -35,7 +35,9 @@ public struct RolloutOutline: Sendable, Codable {
 
     public var environments: [Environment]
 
-    public init(repository: FleetRepository, graphs: [String: AddonGraph]) {
+    /// `addonLevels: false` leaves each cluster's add-on levels empty, for callers that only
+    /// need the stages, batches and clusters (the planner, on a fleet of thousands).
+    public init(repository: FleetRepository, graphs: [String: AddonGraph], addonLevels: Bool = true) {
         environments = repository.fleet.environments.map { environment in
             let clusters = repository.clusters(in: environment)
             let pipeline = repository.pipelines[environment.pipeline.value]
@@ -47,6 +49,7 @@ public struct RolloutOutline: Sendable, Codable {
                     let upTo = step.cumulative(of: members.count)
                     guard upTo > done else { continue }
                     let entries = members[done..<upTo].map { cluster in
+                        guard addonLevels else { return ClusterEntry(name: cluster.name, release: cluster.release.value, addonLevels: []) }
                         let enabled = Set(repository.installedAddons(of: cluster))
                         let levels = (graphs[cluster.release.value]?.levels ?? []).map { $0.filter(enabled.contains) }.filter { !$0.isEmpty }
                         return ClusterEntry(name: cluster.name, release: cluster.release.value, addonLevels: levels)

@@ -50,6 +50,23 @@ final class SQLiteConnection: @unchecked Sendable {
     /// Runs one statement with parameters and returns its rows.
     @discardableResult
     func query(_ sql: String, _ parameters: [Cell] = []) throws(StoreError) -> [[Cell]] {
+        var rows: [[Cell]] = []
+        try forEachRow(sql, parameters) { statement in
+            rows.append((0..<sqlite3_column_count(statement)).map { column in
+                switch sqlite3_column_type(statement, column) {
+                case SQLITE_INTEGER: return .integer(sqlite3_column_int64(statement, column))
+                case SQLITE_FLOAT: return .real(sqlite3_column_double(statement, column))
+                case SQLITE_NULL: return .null
+                default: return .text(sqlite3_column_text(statement, column).map { String(cString: $0) } ?? "")
+                }
+            })
+        }
+        return rows
+    }
+
+    /// Runs one statement and hands each row's statement to `body` to read its columns
+    /// (for large results: no intermediate rows).
+    func forEachRow(_ sql: String, _ parameters: [Cell] = [], _ body: (OpaquePointer) throws(StoreError) -> Void) throws(StoreError) {
         var statement: OpaquePointer?
         guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK else { throw error("prepare") }
         defer { sqlite3_finalize(statement) }
@@ -64,21 +81,12 @@ final class SQLiteConnection: @unchecked Sendable {
             }
             guard result == SQLITE_OK else { throw error("bind") }
         }
-        var rows: [[Cell]] = []
         while true {
             let step = sqlite3_step(statement)
             if step == SQLITE_DONE { break }
-            guard step == SQLITE_ROW else { throw error("step") }
-            rows.append((0..<sqlite3_column_count(statement)).map { column in
-                switch sqlite3_column_type(statement, column) {
-                case SQLITE_INTEGER: return .integer(sqlite3_column_int64(statement, column))
-                case SQLITE_FLOAT: return .real(sqlite3_column_double(statement, column))
-                case SQLITE_NULL: return .null
-                default: return .text(sqlite3_column_text(statement, column).map { String(cString: $0) } ?? "")
-                }
-            })
+            guard step == SQLITE_ROW, let statement else { throw error("step") }
+            try body(statement)
         }
-        return rows
     }
 
     /// Runs `body` in a write transaction taken at once (BEGIN IMMEDIATE), so two writers
@@ -93,6 +101,15 @@ final class SQLiteConnection: @unchecked Sendable {
             try? execute("ROLLBACK")
             throw error
         }
+    }
+
+    /// A text column; `reusing` is returned when it holds the same text (no new string).
+    static func text(_ row: OpaquePointer, _ column: Int32, reusing previous: String? = nil) -> String {
+        guard let bytes = sqlite3_column_text(row, column) else { return "" }
+        let count = Int(sqlite3_column_bytes(row, column))
+        let buffer = UnsafeBufferPointer(start: bytes, count: count)
+        if let previous, previous.utf8.count == count, previous.utf8.elementsEqual(buffer) { return previous }
+        return String(decoding: buffer, as: UTF8.self)
     }
 
     private func error(_ step: String) -> StoreError {

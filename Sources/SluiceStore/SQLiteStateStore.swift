@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 import Synchronization
 import SluiceModel
@@ -57,9 +58,20 @@ public final class SQLiteStateStore: StateStore {
     }
 
     public func applied(environment: String) throws(StoreError) -> [AppliedRecord] {
+        // A fleet's worth of rows (400,000 for 1,000 clusters x 400 add-ons): read straight
+        // from the statement, reusing the cluster and commit strings that repeat row to row.
         try withConnection { db throws(StoreError) in
-            try db.query("SELECT environment, cluster, addon, commit_sha, digest, applied_at FROM applied WHERE environment = ? ORDER BY cluster, addon",
-                         [.text(environment)]).map(Self.appliedRecord)
+            var records: [AppliedRecord] = []
+            var cluster = "", commit = ""
+            try db.forEachRow("SELECT cluster, addon, commit_sha, digest, applied_at FROM applied WHERE environment = ? ORDER BY cluster, addon",
+                              [.text(environment)]) { row in
+                cluster = SQLiteConnection.text(row, 0, reusing: cluster)
+                commit = SQLiteConnection.text(row, 2, reusing: commit)
+                records.append(AppliedRecord(environment: environment, cluster: cluster, addon: SQLiteConnection.text(row, 1),
+                                             commit: commit, digest: SQLiteConnection.text(row, 3),
+                                             appliedAt: Date(timeIntervalSince1970: sqlite3_column_double(row, 4))))
+            }
+            return records
         }
     }
 
