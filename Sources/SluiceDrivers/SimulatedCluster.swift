@@ -110,7 +110,7 @@ public actor SimulatedCluster: ClusterDriver {
         let moved = simulation.advance(object, to: now)
         // Written back only when pods or status changed, not for the replay clock alone
         // (replaying from an older time gives the same pods), so reads stay reads.
-        if WorkloadSimulation.withoutClock(moved) != WorkloadSimulation.withoutClock(object) { try persist(key, moved) }
+        if !WorkloadSimulation.sameState(moved, object) { try persist(key, moved) }
         return moved
     }
 

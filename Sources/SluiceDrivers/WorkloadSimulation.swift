@@ -169,12 +169,17 @@ struct WorkloadSimulation {
         return String(String(hash, radix: 16).prefix(10))
     }
 
-    /// The object without the time its simulation last ran.
-    static func withoutClock(_ object: Value) -> Value {
-        guard object.at(["status", "simulation", "at"]) != nil else { return object }
-        var copy = object
-        copy.set(["status", "simulation", "at"], to: .null)
-        return copy
+    /// Whether two versions of an object have the same spec, status and pods, whatever
+    /// time their simulation last ran (and whether a number came back from JSON as an
+    /// integer or a double).
+    static func sameState(_ a: Value, _ b: Value) -> Bool {
+        func withoutSimulation(_ object: Value) -> Value {
+            guard object.at(["status", "simulation"]) != nil else { return object }
+            var copy = object
+            copy.set(["status", "simulation"], to: .null)
+            return copy
+        }
+        return pods(of: a) == pods(of: b) && withoutSimulation(a) == withoutSimulation(b)
     }
 
     static func pods(of object: Value) -> [Pod] {
