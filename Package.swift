@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "SluiceModelTests", dependencies: ["SluiceModel", "SluiceTestSupport"]),
         .testTarget(name: "SluiceRenderTests", dependencies: ["SluiceRender", "SluiceModel"]),
         .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceStore", "SluiceModel", "CSQLite"]),
-        .testTarget(name: "SluiceDriversTests", dependencies: ["SluiceDrivers", "SluiceStore", "SluiceModel"]),
+        .testTarget(name: "SluiceDriversTests", dependencies: ["SluiceDrivers", "SluiceStore", "SluiceModel", "SluiceTestSupport"]),
         .testTarget(name: "SluiceRolloutTests", dependencies: ["SluiceRollout", "SluicePlan", "SluiceStore", "SluiceDrivers", "SluiceModel", "SluiceRender", "SluiceGit", "SluiceTestSupport"]),
         .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan", "SluiceRollout", "SluiceStore", "SluiceDrivers", "SluiceModel", "SluiceRender", "SluiceGit", "SluiceTestSupport"]),
         // Runs the built `sluice` binary; the broken-repo corpus is read from the source tree.

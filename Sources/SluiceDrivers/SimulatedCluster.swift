@@ -13,8 +13,13 @@ public actor SimulatedCluster: ClusterDriver {
     private let nodeCount: Int
     private let faults: [GlobPattern]
     private let podReadySeconds: Double
-    /// The cluster's objects, read from the store on first use and written through.
-    private var objects: [ObjectKey: Value]?
+    /// The objects read so far (nil: known absent), written through. Read by key or by
+    /// add-on on demand, so that planning one add-on does not read a whole cluster.
+    private var cache: [ObjectKey: Value?] = [:]
+    /// Add-ons whose objects are all in `cache`.
+    private var cachedAddons: Set<String> = []
+    /// Every object of the cluster is in `cache`.
+    private var complete = false
 
     public init(name: String, connection: Cluster.SimulatedConnection, store: any StateStore,
                 clock: any FleetClock, podReadySeconds: Double = 10) {
@@ -29,20 +34,22 @@ public actor SimulatedCluster: ClusterDriver {
     public nonisolated var nodes: [String] { (1...max(1, nodeCount)).map { "\(clusterName)-node-\($0)" } }
 
     public func get(_ key: ObjectKey) async throws(DriverError) -> Value? {
-        guard let object = try loaded()[key] else { return nil }
+        guard let object = try stored(key) else { return nil }
         return try await advanced(key, object)
     }
 
     public func list(labels: [String: String]) async throws(DriverError) -> [ObjectKey: Value] {
         var result: [ObjectKey: Value] = [:]
-        for (key, object) in try loaded() where Self.has(labels, object) {
+        let candidates: [ObjectKey: Value]
+        if let addon = labels[SluiceLabels.addon] { candidates = try loaded(addon: addon) } else { candidates = try loaded() }
+        for (key, object) in candidates where Self.has(labels, object) {
             result[key] = try await advanced(key, object)
         }
         return result
     }
 
     public func create(_ object: Value, key: ObjectKey) async throws(DriverError) -> Value {
-        guard try loaded()[key] == nil else { throw .conflict(key) }
+        guard try stored(key) == nil else { throw .conflict(key) }
         var created = object
         created.set(["metadata", "generation"], to: .int(1))
         created.set(["metadata", "uid"], to: .string(UUID().uuidString.lowercased()))
@@ -51,7 +58,7 @@ public actor SimulatedCluster: ClusterDriver {
     }
 
     public func patch(_ key: ObjectKey, mergePatch: Value) async throws(DriverError) -> Value {
-        guard let current = try loaded()[key] else { throw .notFound(key) }
+        guard let current = try stored(key) else { throw .notFound(key) }
         let live = try await advanced(key, current)
         var patched = MergePatch.apply(mergePatch, to: live)
         // The API server owns status and identity; a spec change is a new generation.
@@ -65,9 +72,9 @@ public actor SimulatedCluster: ClusterDriver {
     }
 
     public func delete(_ key: ObjectKey) async throws(DriverError) {
-        guard try loaded()[key] != nil else { return }
+        guard try stored(key) != nil else { return }
         do { try store.deleteObject(cluster: clusterName, id: key) } catch { throw .unavailable(error.description) }
-        objects?[key] = nil
+        cache[key] = .some(nil)
     }
 
     public func workloadStatus(_ key: ObjectKey) async throws(DriverError) -> WorkloadStatus? {
@@ -85,16 +92,43 @@ public actor SimulatedCluster: ClusterDriver {
 
     // MARK: - Internals
 
+    /// One object, from the cache or the store.
+    private func stored(_ key: ObjectKey) throws(DriverError) -> Value? {
+        if let known = cache[key] { return known }
+        if complete { return nil }
+        let found: Value?
+        do { found = try store.object(cluster: clusterName, id: key)?.body } catch { throw .unavailable(error.description) }
+        cache[key] = .some(found)
+        return found
+    }
+
+    /// Every object of the cluster.
     private func loaded() throws(DriverError) -> [ObjectKey: Value] {
-        if let objects { return objects }
-        var map: [ObjectKey: Value] = [:]
-        do {
-            for stored in try store.objects(cluster: clusterName) { map[stored.id] = stored.body }
-        } catch {
-            throw .unavailable(error.description)
+        if !complete {
+            let all: [StoredObject]
+            do { all = try store.objects(cluster: clusterName) } catch { throw .unavailable(error.description) }
+            var fresh: [ObjectKey: Value?] = [:]
+            for object in all { fresh[object.id] = .some(object.body) }
+            // What this actor wrote is already in the store; the store is the truth.
+            cache = fresh
+            complete = true
         }
-        objects = map
-        return map
+        return cache.compactMapValues { $0 }
+    }
+
+    /// The objects labelled as one add-on's.
+    private func loaded(addon: String) throws(DriverError) -> [ObjectKey: Value] {
+        if !complete && !cachedAddons.contains(addon) {
+            let found: [StoredObject]
+            do { found = try store.objects(cluster: clusterName, addon: addon) } catch { throw .unavailable(error.description) }
+            for object in found { cache[object.id] = .some(object.body) }
+            cachedAddons.insert(addon)
+        }
+        var result: [ObjectKey: Value] = [:]
+        for (key, object) in cache {
+            if let object, object.at(["metadata", "labels", SluiceLabels.addon])?.stringValue == addon { result[key] = object }
+        }
+        return result
     }
 
     private func simulation(for key: ObjectKey) -> WorkloadSimulation? {
@@ -123,7 +157,7 @@ public actor SimulatedCluster: ClusterDriver {
         do { try store.put(StoredObject(cluster: clusterName, id: key, body: object)) } catch {
             throw .unavailable(error.description)
         }
-        objects?[key] = object
+        cache[key] = .some(object)
     }
 
     private static func has(_ labels: [String: String], _ object: Value) -> Bool {

@@ -111,14 +111,16 @@ struct ClusterPlanner: Sendable {
                         steps: keepSteps ? steps : [], blocked: blocked, objects: keepSteps && !steps.isEmpty ? objects : [],
                         removed: removed)
         }
-        // Live objects are read only when something was rendered or must be pruned.
+        // Live objects are read only for the add-ons rendered or pruned, by their label: a
+        // change to one add-on reads that add-on's objects, not the whole cluster's.
         var live: [String: [ObjectKey: Value]] = [:]
         var driver: (any ClusterDriver)?
-        if pairs.contains(where: { $0.target != nil }) || !removed.isEmpty {
+        let read = pairs.filter { $0.target != nil }.map(\.addon) + removed.map(\.addon)
+        if !read.isEmpty {
             do {
                 let opened = try await connector.driver(for: cluster)
-                for (key, object) in try await opened.list(labels: [FleetRenderer.managedByLabel: "sluice"]) {
-                    live[object.at(["metadata", "labels", FleetRenderer.addonLabel])?.stringValue ?? "", default: [:]][key] = object
+                for addon in read {
+                    live[addon] = try await opened.list(labels: [SluiceLabels.managedBy: "sluice", SluiceLabels.addon: addon])
                 }
                 driver = opened
             } catch {

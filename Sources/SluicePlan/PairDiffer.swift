@@ -98,10 +98,7 @@ struct PairDiffer: Sendable {
         return UnifiedDiff.lines(old: old, new: new).joined(separator: "\n")
     }
 
-    static func owner(_ object: Value) -> String? {
-        guard object.at(["metadata", "labels", FleetRenderer.managedByLabel])?.stringValue == "sluice" else { return nil }
-        return object.at(["metadata", "labels", FleetRenderer.addonLabel])?.stringValue
-    }
+    static func owner(_ object: Value) -> String? { SluiceLabels.addon(of: object) }
 
     /// The object without the commit annotation (and without an annotations map it leaves empty).
     static func comparable(_ object: Value) -> Value {

@@ -23,9 +23,9 @@ public final class FleetRenderer: Sendable {
     /// planning count them.
     public var renderCount: Int { renders.load(ordering: .relaxed) }
 
-    public static let managedByLabel = "app.kubernetes.io/managed-by"
-    public static let addonLabel = "sluice.dev/addon"
-    public static let commitAnnotation = "sluice.dev/commit"
+    public static let managedByLabel = SluiceLabels.managedBy
+    public static let addonLabel = SluiceLabels.addon
+    public static let commitAnnotation = SluiceLabels.commit
 
     /// Parses every add-on's templates; all template syntax errors are reported together.
     /// An add-on whose templates are those `reusing` parsed (the same add-on at another

@@ -166,9 +166,22 @@ public final class SQLiteStateStore: StateStore {
     // MARK: - Simulated clusters' objects
 
     public func objects(cluster: String) throws(StoreError) -> [StoredObject] {
+        try storedObjects(cluster: cluster, where: "", [])
+    }
+
+    public func objects(cluster: String, addon: String) throws(StoreError) -> [StoredObject] {
+        try storedObjects(cluster: cluster, where: " AND addon = ?", [.text(addon)])
+    }
+
+    public func object(cluster: String, id: ObjectKey) throws(StoreError) -> StoredObject? {
+        try storedObjects(cluster: cluster, where: " AND api_group = ? AND kind = ? AND namespace = ? AND name = ?",
+                          [.text(id.group), .text(id.kind), .text(id.namespace), .text(id.name)]).first
+    }
+
+    private func storedObjects(cluster: String, where condition: String, _ parameters: [SQLiteConnection.Cell]) throws(StoreError) -> [StoredObject] {
         try withConnection { db throws(StoreError) in
-            try db.query("SELECT api_group, kind, namespace, name, body FROM objects WHERE cluster = ? ORDER BY api_group, kind, namespace, name",
-                         [.text(cluster)]).map { row throws(StoreError) in
+            try db.query("SELECT api_group, kind, namespace, name, body FROM objects WHERE cluster = ?\(condition) ORDER BY api_group, kind, namespace, name",
+                         [.text(cluster)] + parameters).map { row throws(StoreError) in
                 StoredObject(cluster: cluster, id: ObjectKey(group: row[0].text ?? "", kind: row[1].text ?? "", namespace: row[2].text ?? "",
                                                          name: row[3].text ?? ""), body: try Self.value(row[4].text ?? "null"))
             }
@@ -176,10 +189,11 @@ public final class SQLiteStateStore: StateStore {
     }
 
     public func put(_ object: StoredObject) throws(StoreError) {
+        let addon = object.body.at(["metadata", "labels", SluiceLabels.addon])?.stringValue ?? ""
         try withConnection { db throws(StoreError) in
-            try db.query("INSERT OR REPLACE INTO objects (cluster, api_group, kind, namespace, name, body) VALUES (?, ?, ?, ?, ?, ?)",
+            try db.query("INSERT OR REPLACE INTO objects (cluster, api_group, kind, namespace, name, addon, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
                          [.text(object.cluster), .text(object.id.group), .text(object.id.kind), .text(object.id.namespace),
-                          .text(object.id.name), .text(JSONEmitter.emit(object.body))])
+                          .text(object.id.name), .text(addon), .text(JSONEmitter.emit(object.body))])
         }
     }
 

@@ -23,6 +23,9 @@ public protocol StateStore: Sendable {
     func save(_ rollout: RolloutRecord) throws(StoreError)
     func rollouts(environment: String) throws(StoreError) -> [RolloutRecord]
     func objects(cluster: String) throws(StoreError) -> [StoredObject]
+    /// The objects labelled `sluice.dev/addon: <addon>` (whoever manages them).
+    func objects(cluster: String, addon: String) throws(StoreError) -> [StoredObject]
+    func object(cluster: String, id: ObjectKey) throws(StoreError) -> StoredObject?
     func put(_ object: StoredObject) throws(StoreError)
     func deleteObject(cluster: String, id: ObjectKey) throws(StoreError)
 }

@@ -26,6 +26,13 @@ enum StoreSchema {
             PRIMARY KEY (cluster, api_group, kind, namespace, name)
         ) WITHOUT ROWID;
         """,
+        // 2: simulated objects found by the add-on label, so listing one add-on's objects
+        // does not read the whole cluster.
+        """
+        ALTER TABLE objects ADD COLUMN addon TEXT NOT NULL DEFAULT '';
+        UPDATE objects SET addon = coalesce(json_extract(body, '$.metadata.labels."sluice.dev/addon"'), '');
+        CREATE INDEX objects_addon ON objects (cluster, addon);
+        """,
     ]
 
     static var version: Int { migrations.count }

@@ -2,6 +2,7 @@ import Foundation
 import SluiceDrivers
 import SluiceModel
 import SluiceStore
+import SluiceTestSupport
 import Testing
 
 /// The simulated driver: the protocol contract on virtual time, plus what only it has
@@ -99,7 +100,7 @@ import Testing
 
     @Test func readingWithoutPodProgressWritesNothing() async throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let counting = WriteCountingStore(store)
+        let counting = CountingStore(store)
         let key = ClusterDriverContract.deployment
         let first = SimulatedCluster(name: "sim-1", connection: .init(nodes: 3, faultImages: []), store: counting, clock: clock)
         _ = try await first.create(ClusterDriverContract.workload(key, replicas: 2, image: "dns:1"), key: key)
@@ -115,32 +116,4 @@ import Testing
         _ = try await reader.get(key)
         #expect(counting.puts > writes)
     }
-}
-
-/// A store that counts object writes, to tell a read from a write.
-final class WriteCountingStore: StateStore, @unchecked Sendable {
-    let base: SQLiteStateStore
-    private(set) var puts = 0
-    init(_ base: SQLiteStateStore) { self.base = base }
-    func applied(environment: String, cluster: String, addon: String) throws(StoreError) -> AppliedRecord? {
-        try base.applied(environment: environment, cluster: cluster, addon: addon)
-    }
-    func applied(environment: String) throws(StoreError) -> [AppliedRecord] { try base.applied(environment: environment) }
-    func recordApply(_ record: AppliedRecord) throws(StoreError) { try base.recordApply(record) }
-    func recordApply(_ records: [AppliedRecord]) throws(StoreError) { try base.recordApply(records) }
-    func removeApplied(environment: String, cluster: String, addon: String, commit: String, at time: Date) throws(StoreError) {
-        try base.removeApplied(environment: environment, cluster: cluster, addon: addon, commit: commit, at: time)
-    }
-    func append(_ event: HistoryEvent) throws(StoreError) { try base.append(event) }
-    func history(cluster: String?, addon: String?, limit: Int) throws(StoreError) -> [HistoryEvent] {
-        try base.history(cluster: cluster, addon: addon, limit: limit)
-    }
-    func save(_ rollout: RolloutRecord) throws(StoreError) { try base.save(rollout) }
-    func rollouts(environment: String) throws(StoreError) -> [RolloutRecord] { try base.rollouts(environment: environment) }
-    func objects(cluster: String) throws(StoreError) -> [StoredObject] { try base.objects(cluster: cluster) }
-    func put(_ object: StoredObject) throws(StoreError) {
-        puts += 1
-        try base.put(object)
-    }
-    func deleteObject(cluster: String, id: ObjectKey) throws(StoreError) { try base.deleteObject(cluster: cluster, id: id) }
 }

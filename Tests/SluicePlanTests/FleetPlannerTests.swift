@@ -1,5 +1,6 @@
 import Foundation
 import SluiceDrivers
+import SluiceGit
 import SluiceModel
 import SluicePlan
 import SluiceRender
@@ -284,5 +285,20 @@ import Testing
             if case PlanError.selection = error { return true }
             return false
         }
+    }
+
+    @Test func aBumpReadsOnlyTheBumpedAddonsLiveObjects() async throws {
+        let scenario = try FleetScenario()
+        try await scenario.applyAll()
+        try Self.bumpCoreDNS(scenario)
+        // A fresh connector, as a new process has: nothing of the clusters is cached.
+        let counting = CountingStore(scenario.store)
+        let opened = try SluiceGit.FleetSource.open(scenario.repo.path, revision: "HEAD")
+        let planner = FleetPlanner(store: counting, connector: ClusterConnector(store: counting, clock: scenario.clock))
+        let plan = try await planner.plan(opened.tree, gitPath: opened.repository?.path).plan
+        #expect(plan.summary.update > 0)
+        #expect(counting.clusterReads == 0)
+        #expect(counting.addonReads("coredns") == plan.summary.update)
+        #expect(counting.addonReadsTotal == counting.addonReads("coredns"))
     }
 }

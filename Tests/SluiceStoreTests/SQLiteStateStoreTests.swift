@@ -1,7 +1,7 @@
 import CSQLite
 import Foundation
 import SluiceModel
-import SluiceStore
+@testable import SluiceStore
 import Testing
 
 /// The SQLite state store: schema and migrations, applied records with their history,
@@ -132,5 +132,24 @@ import Testing
         #expect(try store.applied(environment: "staging").map(\.addon) == ["calico", "proxy"])
         let last = try store.history(cluster: "c1", addon: "dns", limit: 1).first
         #expect(last?.commit == "def" && last?.detail.hasPrefix("removed") == true)
+    }
+
+    @Test func objectsOfAnOlderStoreAreFoundByAddonAfterMigrating() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // A store at schema 1, written before objects had an add-on column.
+        var db: OpaquePointer?
+        #expect(sqlite3_open(path, &db) == SQLITE_OK)
+        #expect(sqlite3_exec(db, StoreSchema.migrations[0] + "; PRAGMA user_version = 1;", nil, nil, nil) == SQLITE_OK)
+        let body = #"{"kind":"ConfigMap","metadata":{"name":"dns","labels":{"sluice.dev/addon":"coredns"}}}"#
+        #expect(sqlite3_exec(db, "INSERT INTO objects VALUES ('c1', '', 'ConfigMap', 'kube-system', 'dns', '\(body)')", nil, nil, nil) == SQLITE_OK)
+        sqlite3_close(db)
+
+        let store = try SQLiteStateStore(path: path)
+        #expect(try store.schemaVersion() == StoreSchema.version)
+        let key = ObjectKey(group: "", kind: "ConfigMap", namespace: "kube-system", name: "dns")
+        #expect(try store.objects(cluster: "c1", addon: "coredns").map(\.id) == [key])
+        #expect(try store.objects(cluster: "c1", addon: "calico").isEmpty)
+        #expect(try store.object(cluster: "c1", id: key)?.body.at("kind") == .string("ConfigMap"))
+        #expect(try store.object(cluster: "c2", id: key) == nil)
     }
 }

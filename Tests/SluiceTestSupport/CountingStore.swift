@@ -1,0 +1,51 @@
+import Foundation
+import SluiceModel
+import SluiceStore
+import Synchronization
+
+/// A state store that counts how it is used: object writes, whole-cluster reads and reads by
+/// add-on, to tell a read from a write and a narrow read from a wide one.
+public final class CountingStore: StateStore {
+    public let base: SQLiteStateStore
+    private let counts = Mutex<[String: Int]>([:])
+
+    public init(_ base: SQLiteStateStore) { self.base = base }
+
+    public var puts: Int { count("put") }
+    public var clusterReads: Int { count("objects(cluster:)") }
+    public func addonReads(_ addon: String) -> Int { count("objects(addon: \(addon))") }
+    public var addonReadsTotal: Int { counts.withLock { $0.filter { $0.key.hasPrefix("objects(addon:") }.values.reduce(0, +) } }
+
+    private func count(_ name: String) -> Int { counts.withLock { $0[name] ?? 0 } }
+    private func bump(_ name: String) { counts.withLock { $0[name, default: 0] += 1 } }
+
+    public func applied(environment: String, cluster: String, addon: String) throws(StoreError) -> AppliedRecord? {
+        try base.applied(environment: environment, cluster: cluster, addon: addon)
+    }
+    public func applied(environment: String) throws(StoreError) -> [AppliedRecord] { try base.applied(environment: environment) }
+    public func recordApply(_ record: AppliedRecord) throws(StoreError) { try base.recordApply(record) }
+    public func recordApply(_ records: [AppliedRecord]) throws(StoreError) { try base.recordApply(records) }
+    public func removeApplied(environment: String, cluster: String, addon: String, commit: String, at time: Date) throws(StoreError) {
+        try base.removeApplied(environment: environment, cluster: cluster, addon: addon, commit: commit, at: time)
+    }
+    public func append(_ event: HistoryEvent) throws(StoreError) { try base.append(event) }
+    public func history(cluster: String?, addon: String?, limit: Int) throws(StoreError) -> [HistoryEvent] {
+        try base.history(cluster: cluster, addon: addon, limit: limit)
+    }
+    public func save(_ rollout: RolloutRecord) throws(StoreError) { try base.save(rollout) }
+    public func rollouts(environment: String) throws(StoreError) -> [RolloutRecord] { try base.rollouts(environment: environment) }
+    public func objects(cluster: String) throws(StoreError) -> [StoredObject] {
+        bump("objects(cluster:)")
+        return try base.objects(cluster: cluster)
+    }
+    public func objects(cluster: String, addon: String) throws(StoreError) -> [StoredObject] {
+        bump("objects(addon: \(addon))")
+        return try base.objects(cluster: cluster, addon: addon)
+    }
+    public func object(cluster: String, id: ObjectKey) throws(StoreError) -> StoredObject? { try base.object(cluster: cluster, id: id) }
+    public func put(_ object: StoredObject) throws(StoreError) {
+        bump("put")
+        try base.put(object)
+    }
+    public func deleteObject(cluster: String, id: ObjectKey) throws(StoreError) { try base.deleteObject(cluster: cluster, id: id) }
+}
