@@ -87,11 +87,21 @@ public struct FleetLoader: Sendable {
     /// One release file on its own (nil when it does not read as one), for comparing a
     /// release at an older commit without loading the whole fleet there.
     public func loadRelease(_ path: String, from tree: SourceTree) -> AddonRelease? {
+        loadOne(path, from: tree, read: AddonRelease.read)
+    }
+
+    /// One cluster file on its own (nil when it does not read as one), for rebuilding an
+    /// older commit's model from a newer one that differs in a few files.
+    public func loadCluster(_ path: String, from tree: SourceTree) -> Cluster? {
+        loadOne(path, from: tree, read: Cluster.read)
+    }
+
+    private func loadOne<T>(_ path: String, from tree: SourceTree, read: (YAMLNode, String, DiagnosticSink) -> T?) -> T? {
         let sink = DiagnosticSink()
         let files = RepoFiles(tree: tree, maxFileSize: maxFileSize, sink: sink, cache: cache)
         guard let node = files.document(path, parser: parser) else { return nil }
-        let release = AddonRelease.read(node, file: path, sink: sink)
-        return sink.isEmpty ? release : nil
+        let object = read(node, path, sink)
+        return sink.isEmpty ? object : nil
     }
 
     private func loadAll<T>(

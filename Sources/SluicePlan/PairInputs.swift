@@ -45,6 +45,12 @@ final class PairInputs: Sendable {
         self.releases = releases
     }
 
+    /// The release file at `path` as this commit has it (nil: absent or unreadable).
+    func release(at path: String) -> AddonRelease? { releases[path] }
+
+    /// Whether the commit has a file at `path`.
+    func has(_ path: String) -> Bool { ids[path] != nil }
+
     /// What differs between `old` and this commit, worked out once for the pair of commits;
     /// nil when the trees cannot be compared (a plain directory).
     func changes(since old: PairInputs) -> InputChanges? {

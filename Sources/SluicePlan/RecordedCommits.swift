@@ -62,6 +62,7 @@ final class RecordedCommits: Sendable {
             if let known = state.snapshots[commit]?.renderer { return known }
             let result = Result { () throws(RecordedCommitError) in
                 let tree = try tree(commit, in: &state)
+                if let derived = derived(commit, tree: tree, snapshot: state.snapshots[commit]) { return derived }
                 do throws(ValidationFailure) {
                     return try FleetRenderer(repository: try loader.load(tree), reusing: base)
                 } catch {
@@ -72,6 +73,39 @@ final class RecordedCommits: Sendable {
             state.snapshots[commit, default: Snapshot()].renderer = result
             return result
         }
+    }
+
+    /// The recorded commit's renderer built from the planned commit's model when the two
+    /// differ only in release and cluster files (the usual bump or override change): those
+    /// files are read at the recorded commit and everything else, parsed templates included,
+    /// is shared. Nil when anything else differs; the caller then loads the whole commit.
+    /// The recorded commit passed validation when it was applied, so it is not validated again.
+    private func derived(_ commit: String, tree: GitTree, snapshot: Snapshot?) -> FleetRenderer? {
+        guard let base, let changes = snapshot?.changes ?? nil, let old = try? snapshot?.inputs?.get(), !changes.everything,
+              let id = ObjectID(hex: commit) else { return nil }
+        var model = base.repository
+        model.commit = id
+        for path in changes.files {
+            let parts = path.split(separator: "/")
+            guard parts.count == 2, path.hasSuffix(".yaml") || path.hasSuffix(".yml") else { return nil }
+            switch parts[0] {
+            case "releases":
+                model.releases = model.releases.filter { $0.value.header.file != path }
+                if old.has(path) {
+                    guard let release = old.release(at: path) else { return nil }
+                    model.releases[release.name] = release
+                }
+            case "clusters":
+                model.clusters = model.clusters.filter { $0.value.header.file != path }
+                if old.has(path) {
+                    guard let cluster = loader.loadCluster(path, from: tree) else { return nil }
+                    model.clusters[cluster.name] = cluster
+                }
+            default:
+                return nil
+            }
+        }
+        return try? FleetRenderer(repository: model, reusing: base)
     }
 
     private func tree(_ commit: String, in state: inout State) throws(RecordedCommitError) -> GitTree {

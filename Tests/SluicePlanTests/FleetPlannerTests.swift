@@ -301,4 +301,27 @@ import Testing
         #expect(counting.addonReads("coredns") == plan.summary.update)
         #expect(counting.addonReadsTotal == counting.addonReads("coredns"))
     }
+
+    @Test func aFieldLeavingAClusterOverrideIsRemovedLive() async throws {
+        let scenario = try FleetScenario()
+        try scenario.edit("clusters/test-1.yaml", replacing: "    coredns:\n      replicas: 1\n",
+                          with: "    coredns:\n      replicas: 1\n      resources: {limits: {cpu: 500m}}\n")
+        try scenario.repo.commit("cpu limit on test-1")
+        try await scenario.applyAll()
+        let cluster = try #require(try await scenario.plan().repository.clusters["test-1"])
+        let key = ObjectKey(group: "apps", kind: "Deployment", namespace: "kube-system", name: "coredns")
+        func limits() async throws -> Value? {
+            try await scenario.connector.driver(for: cluster).get(key)?
+                .at(["spec", "template", "spec", "containers"])?.listValue?.first?.at(["resources", "limits"])
+        }
+        #expect(try await limits() == .map(["cpu": .string("500m"), "memory": .string("170Mi")]))
+        // Only the cluster file changes back: the last-applied spec (with the limit) comes from
+        // the recorded commit, so the three-way patch removes the field.
+        try scenario.edit("clusters/test-1.yaml", replacing: "      resources: {limits: {cpu: 500m}}\n", with: "")
+        try scenario.repo.commit("no cpu limit")
+        let result = try await scenario.plan(env: "staging", cluster: "test-1")
+        #expect(result.plan.statistics.lastAppliedRendered == 1)
+        try await scenario.apply(env: "staging", cluster: "test-1")
+        #expect(try await limits() == .map(["memory": .string("170Mi")]))
+    }
 }
