@@ -34,6 +34,9 @@ public struct FleetPlanner: Sendable {
         var loader = self.loader
         if loader.cache == nil { loader.cache = ParsedDocumentCache() }
         var timings = PhaseTimer()
+        // The records do not depend on the model: read them while the model loads.
+        let store = self.store
+        async let recordsRead = Self.records(store)
         let repository: FleetRepository
         do { repository = try loader.load(tree) } catch { throw .invalid(error.diagnostics) }
         try check(selection, in: repository)
@@ -49,8 +52,8 @@ public struct FleetPlanner: Sendable {
             ($0.hex, RecordedCommits.Snapshot(inputs: .success(inputs), renderer: .success(renderer)))
         })
         timings.lap("index inputs")
-        let records = try self.records(repository)
-        timings.lap("read records")
+        let records = try await recordsRead.get()
+        timings.lap("wait for records")
         let planner = ClusterPlanner(
             repository: repository, graphs: graphs, renderer: renderer, inputs: inputs, commits: commits,
             lastApplied: LastAppliedSpecs(commits: commits),
@@ -97,25 +100,20 @@ public struct FleetPlanner: Sendable {
         }
     }
 
-    /// Every record, by environment and cluster: one read per environment. The store returns
-    /// them sorted by cluster, so grouping costs one insert per cluster.
-    private func records(_ repository: FleetRepository) throws(PlanError) -> [String: [String: ArraySlice<AppliedRecord>]] {
+    /// Every record, by environment and cluster, in one read. The store returns them sorted,
+    /// so grouping costs one insert per cluster.
+    private static func records(_ store: any StateStore) async -> Result<[String: [String: ArraySlice<AppliedRecord>]], PlanError> {
+        let all: [AppliedRecord]
+        do { all = try store.applied() } catch { return .failure(.store(error.description)) }
         var result: [String: [String: ArraySlice<AppliedRecord>]] = [:]
-        for environment in repository.fleet.environments {
-            let name = environment.name.value
-            let all: [AppliedRecord]
-            do { all = try store.applied(environment: name) } catch { throw .store(error.description) }
-            var byCluster: [String: ArraySlice<AppliedRecord>] = [:]
-            var start = all.startIndex
-            while start < all.endIndex {
-                var end = start + 1
-                while end < all.endIndex && all[end].cluster == all[start].cluster { end += 1 }
-                byCluster[all[start].cluster, default: []] += all[start..<end]
-                start = end
-            }
-            result[name] = byCluster
+        var start = all.startIndex
+        while start < all.endIndex {
+            var end = start + 1
+            while end < all.endIndex && all[end].cluster == all[start].cluster && all[end].environment == all[start].environment { end += 1 }
+            result[all[start].environment, default: [:]][all[start].cluster, default: []] += all[start..<end]
+            start = end
         }
-        return result
+        return .success(result)
     }
 
     /// The plan in rollout order: environment -> stage -> batch -> cluster -> add-on.

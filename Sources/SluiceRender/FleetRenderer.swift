@@ -33,18 +33,22 @@ public final class FleetRenderer: Sendable {
     public init(repository: FleetRepository, reusing other: FleetRenderer? = nil) throws(ValidationFailure) {
         self.repository = repository
         commitLabel = repository.commit?.hex ?? "worktree"
+        // Add-ons parse independently: on every core, in name order for stable diagnostics.
+        let addons = repository.addons.sorted { $0.key < $1.key }
+        let parsed = ParallelMap.map(addons.count, parallelism: ProcessInfo.processInfo.activeProcessorCount) { index in
+            let (name, addon) = addons[index]
+            if let other, let reused = other.libraries[name], other.repository.addons[name]?.templates == addon.templates,
+               other.repository.addons[name]?.folder == addon.folder {
+                return Result<TemplateLibrary, ValidationFailure>.success(reused)
+            }
+            return Result { () throws(ValidationFailure) in try TemplateLibrary(folder: addon.folder, sources: addon.templates) }
+        }
         var libraries: [String: TemplateLibrary] = [:]
         var problems: [Diagnostic] = []
-        for (name, addon) in repository.addons {
-            if let other, let parsed = other.libraries[name], other.repository.addons[name]?.templates == addon.templates,
-               other.repository.addons[name]?.folder == addon.folder {
-                libraries[name] = parsed
-                continue
-            }
-            do {
-                libraries[name] = try TemplateLibrary(folder: addon.folder, sources: addon.templates)
-            } catch {
-                problems += error.diagnostics
+        for ((name, _), result) in zip(addons, parsed) {
+            switch result {
+            case .success(let library): libraries[name] = library
+            case .failure(let failure): problems += failure.diagnostics
             }
         }
         guard problems.isEmpty else { throw ValidationFailure(problems) }

@@ -58,18 +58,27 @@ public final class SQLiteStateStore: StateStore {
     }
 
     public func applied(environment: String) throws(StoreError) -> [AppliedRecord] {
-        // A fleet's worth of rows (400,000 for 1,000 clusters x 400 add-ons): read straight
-        // from the statement, reusing the cluster and commit strings that repeat row to row.
+        try appliedRecords(where: "WHERE environment = ?", [.text(environment)])
+    }
+
+    public func applied() throws(StoreError) -> [AppliedRecord] {
+        try appliedRecords(where: "", [])
+    }
+
+    /// A fleet's worth of rows (400,000 for 1,000 clusters x 400 add-ons): read straight from
+    /// the statement, reusing the strings that repeat row to row (environment, cluster, commit).
+    private func appliedRecords(where condition: String, _ parameters: [SQLiteConnection.Cell]) throws(StoreError) -> [AppliedRecord] {
         try withConnection { db throws(StoreError) in
             var records: [AppliedRecord] = []
-            var cluster = "", commit = ""
-            try db.forEachRow("SELECT cluster, addon, commit_sha, digest, applied_at FROM applied WHERE environment = ? ORDER BY cluster, addon",
-                              [.text(environment)]) { row in
-                cluster = SQLiteConnection.text(row, 0, reusing: cluster)
-                commit = SQLiteConnection.text(row, 2, reusing: commit)
-                records.append(AppliedRecord(environment: environment, cluster: cluster, addon: SQLiteConnection.text(row, 1),
-                                             commit: commit, digest: SQLiteConnection.text(row, 3),
-                                             appliedAt: Date(timeIntervalSince1970: sqlite3_column_double(row, 4))))
+            var environment = "", cluster = "", commit = ""
+            try db.forEachRow("SELECT environment, cluster, addon, commit_sha, digest, applied_at FROM applied \(condition) ORDER BY environment, cluster, addon",
+                              parameters) { row in
+                environment = SQLiteConnection.text(row, 0, reusing: environment)
+                cluster = SQLiteConnection.text(row, 1, reusing: cluster)
+                commit = SQLiteConnection.text(row, 3, reusing: commit)
+                records.append(AppliedRecord(environment: environment, cluster: cluster, addon: SQLiteConnection.text(row, 2),
+                                             commit: commit, digest: SQLiteConnection.text(row, 4),
+                                             appliedAt: Date(timeIntervalSince1970: sqlite3_column_double(row, 5))))
             }
             return records
         }

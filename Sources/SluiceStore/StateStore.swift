@@ -10,6 +10,8 @@ public protocol StateStore: Sendable {
     func applied(environment: String, cluster: String, addon: String) throws(StoreError) -> AppliedRecord?
     /// Every record of an environment, sorted by cluster then add-on.
     func applied(environment: String) throws(StoreError) -> [AppliedRecord]
+    /// Every record, sorted by environment, cluster, add-on.
+    func applied() throws(StoreError) -> [AppliedRecord]
     /// Records an apply and appends it to the history, both or neither.
     func recordApply(_ record: AppliedRecord) throws(StoreError)
     /// Records several applies in one transaction (a cluster's unchanged add-ons), all or none.

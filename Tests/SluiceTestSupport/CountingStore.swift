@@ -23,6 +23,7 @@ public final class CountingStore: StateStore {
         try base.applied(environment: environment, cluster: cluster, addon: addon)
     }
     public func applied(environment: String) throws(StoreError) -> [AppliedRecord] { try base.applied(environment: environment) }
+    public func applied() throws(StoreError) -> [AppliedRecord] { try base.applied() }
     public func recordApply(_ record: AppliedRecord) throws(StoreError) { try base.recordApply(record) }
     public func recordApply(_ records: [AppliedRecord]) throws(StoreError) { try base.recordApply(records) }
     public func removeApplied(environment: String, cluster: String, addon: String, commit: String, at time: Date) throws(StoreError) {
