@@ -26,7 +26,7 @@ struct PlanBenchmark {
         // 1. Cold: nothing recorded, nothing live.
         var start = ContinuousClock.now
         var cpu = cpuSeconds()
-        let cold = try await plan(store: store, clock: clock)
+        let cold = try await plan(store: store, clock: clock, detail: .records)
         let coldSeconds = seconds(since: start), coldCPU = cpuSeconds() - cpu
         print(String(format: "cold plan of every pair: %.2f s wall, %.2f s CPU, %d pairs rendered, %d objects to create, peak memory %.0f MiB",
                      coldSeconds, coldCPU, cold.plan.statistics.pairsRendered, cold.plan.summary.create, peakMemoryMiB()))
@@ -92,11 +92,11 @@ struct PlanBenchmark {
                      treeSeconds, loadSeconds, rendererSeconds, records, recordSeconds))
     }
 
-    private func plan(store: SQLiteStateStore, clock: VirtualClock) async throws -> PlanResult {
+    private func plan(store: SQLiteStateStore, clock: VirtualClock, detail: PlanDetail = .summary) async throws -> PlanResult {
         let repository = try GitRepository.open(root)
         let tree = try repository.tree(at: try repository.resolve("HEAD"))
         let planner = FleetPlanner(store: store, connector: ClusterConnector(store: store, clock: clock), parallelism: parallelism)
-        return try await planner.plan(tree, gitPath: root, selection: PlanSelection())
+        return try await planner.plan(tree, gitPath: root, selection: PlanSelection(), detail: detail)
     }
 
     /// The add-on's objects at HEAD created on every simulated cluster, as an apply would.

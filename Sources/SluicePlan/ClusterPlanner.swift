@@ -18,9 +18,9 @@ struct ClusterPlanner: Sendable {
     let checker: ManifestRuleChecker
     let connector: ClusterConnector
     let selection: PlanSelection
-    /// Whether to keep the apply steps (objects to create): `sluice apply` needs them, a plan
-    /// of a whole fleet does not.
-    let keepSteps: Bool
+    /// What to keep of each pair: a plan of a whole fleet keeps none (400,000 pairs), an
+    /// apply keeps steps and the objects to create.
+    let detail: PlanDetail
 
     struct Outcome: Sendable {
         var problems: [Diagnostic] = []
@@ -107,9 +107,10 @@ struct ClusterPlanner: Sendable {
         func planned(_ addon: String, digest: String, steps: [ApplyStep] = [], blocked: [String] = [],
                      objects: [ObjectKey] = [], removed: Bool = false) -> PlannedPair {
             // What to wait for matters only to an apply, and only where something changes.
-            PlannedPair(environment: environment, cluster: cluster.name, addon: addon, commit: commit, digest: digest,
-                        steps: keepSteps ? steps : [], blocked: blocked, objects: keepSteps && !steps.isEmpty ? objects : [],
-                        removed: removed)
+            let apply = detail == .apply
+            return PlannedPair(environment: environment, cluster: cluster.name, addon: addon, commit: commit, digest: digest,
+                               steps: apply ? steps : [], blocked: blocked, objects: apply && !steps.isEmpty ? objects : [],
+                               removed: removed)
         }
         // Live objects are read only for the add-ons rendered or pruned, by their label: a
         // change to one add-on reads that add-on's objects, not the whole cluster's.
@@ -135,7 +136,7 @@ struct ClusterPlanner: Sendable {
         for pair in pairs {
             guard let target = pair.target, let driver else {
                 plan.summary.unchangedAddons += 1
-                outcome.pairs.append(planned(pair.addon, digest: pair.record?.digest ?? ""))
+                keep(&outcome, planned(pair.addon, digest: pair.record?.digest ?? ""))
                 continue
             }
             var objects = live[pair.addon] ?? [:]
@@ -153,7 +154,7 @@ struct ClusterPlanner: Sendable {
                 .diff(addon: pair.addon, recordedCommit: pair.record?.commit, target: target.objects,
                       lastApplied: pair.spec?.objects, live: objects, warnings: pair.spec?.warning.map { [$0] } ?? [])
             add(result, to: &plan)
-            outcome.pairs.append(planned(pair.addon, digest: target.digest, steps: result.steps, blocked: result.plan.blocked,
+            keep(&outcome, planned(pair.addon, digest: target.digest, steps: result.steps, blocked: result.plan.blocked,
                                          objects: target.objects.map(\.key)))
         }
         // Add-ons that left the cluster: what Sluice applied for them is pruned.
@@ -162,9 +163,13 @@ struct ClusterPlanner: Sendable {
             let result = differ.diff(addon: record.addon, recordedCommit: record.commit, target: [], lastApplied: objects,
                                      live: objects, warnings: ["add-on \"\(record.addon)\" left this cluster: its objects are pruned"])
             add(result, to: &plan)
-            outcome.pairs.append(planned(record.addon, digest: "", steps: result.steps, removed: true))
+            keep(&outcome, planned(record.addon, digest: "", steps: result.steps, removed: true))
         }
         outcome.plan = plan
+    }
+
+    private func keep(_ outcome: inout Outcome, _ pair: @autoclosure () -> PlannedPair) {
+        if detail != .summary { outcome.pairs.append(pair()) }
     }
 
     private func add(_ result: PairDiffer.Result, to plan: inout FleetPlan.ClusterPlan) {

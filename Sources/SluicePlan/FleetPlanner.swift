@@ -27,9 +27,9 @@ public struct FleetPlanner: Sendable {
     }
 
     /// `gitPath` is the Git repository `tree` comes from (nil for a plain directory); recorded
-    /// commits are read from it. `keepSteps` keeps what an apply needs (the objects to create).
+    /// commits are read from it. `detail` says what to keep of each pair besides the plan.
     public func plan(_ tree: any SourceTree, gitPath: String?, selection: PlanSelection = PlanSelection(),
-                     keepSteps: Bool = false) async throws(PlanError) -> PlanResult {
+                     detail: PlanDetail = .summary) async throws(PlanError) -> PlanResult {
         // Recorded commits are loaded too; files they share with this one are parsed once.
         var loader = self.loader
         if loader.cache == nil { loader.cache = ParsedDocumentCache() }
@@ -58,7 +58,7 @@ public struct FleetPlanner: Sendable {
             repository: repository, graphs: graphs, renderer: renderer, inputs: inputs, commits: commits,
             lastApplied: LastAppliedSpecs(commits: commits),
             checker: ManifestRuleChecker(rules: repository.policies.flatMap(\.manifestRules)),
-            connector: connector, selection: selection, keepSteps: keepSteps)
+            connector: connector, selection: selection, detail: detail)
 
         let names = repository.clusterNames
         let outcomes = await BoundedConcurrency.map(names.count, parallelism: parallelism) { index in

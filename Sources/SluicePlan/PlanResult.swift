@@ -16,6 +16,16 @@ public struct PlanSelection: Sendable {
     }
 }
 
+/// How much of each selected pair a plan keeps besides the plan itself.
+public enum PlanDetail: Sendable {
+    /// The plan only (`sluice plan`): no pairs.
+    case summary
+    /// Every selected pair with its commit and digest, no steps (what recording needs).
+    case records
+    /// Every selected pair with its steps and the objects to create (`sluice apply`).
+    case apply
+}
+
 /// One thing an apply does to a cluster, in order: creates and updates in install order
 /// (`KindOrder`), then prunes in the reverse order.
 public struct ApplyStep: Sendable {

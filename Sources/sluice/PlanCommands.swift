@@ -39,7 +39,7 @@ struct PlanScope: ParsableArguments {
 
 /// Plans the commit: the planner's errors become exit codes (1 invalid, 2 unknown selection).
 func runPlanner(_ repo: RepoOptions, scope: PlanScope, store: any StateStore, clock: any FleetClock,
-                output: OutputFormat, keepSteps: Bool) async throws -> PlanResult {
+                output: OutputFormat, detail: PlanDetail) async throws -> PlanResult {
     let opened: FleetSource.Opened
     do {
         opened = try FleetSource.open(repo.repo, revision: repo.rev, credentials: .fromEnvironment(ProcessInfo.processInfo.environment))
@@ -48,7 +48,7 @@ func runPlanner(_ repo: RepoOptions, scope: PlanScope, store: any StateStore, cl
     }
     let planner = FleetPlanner(store: store, connector: ClusterConnector(store: store, clock: clock))
     do {
-        return try await planner.plan(opened.tree, gitPath: opened.repository?.path, selection: scope.selection, keepSteps: keepSteps)
+        return try await planner.plan(opened.tree, gitPath: opened.repository?.path, selection: scope.selection, detail: detail)
     } catch {
         switch error {
         case .invalid(let problems): try fail(problems, output: output)
@@ -72,7 +72,7 @@ struct Plan: AsyncParsableCommand {
 
     func run() async throws {
         let store = try state.open(repo: repo.repo, output: output)
-        let result = try await runPlanner(repo, scope: scope, store: store, clock: SystemClock(), output: output, keepSteps: false)
+        let result = try await runPlanner(repo, scope: scope, store: store, clock: SystemClock(), output: output, detail: .summary)
         switch output {
         case .text:
             let color = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
@@ -100,7 +100,7 @@ struct Apply: AsyncParsableCommand {
         let store = try state.open(repo: repo.repo, output: .text)
         let clock: any FleetClock = virtualTime ? VirtualClock(start: Date()) : SystemClock()
         let scope = PlanScope(env: env, cluster: cluster)
-        let result = try await runPlanner(repo, scope: scope, store: store, clock: clock, output: .text, keepSteps: true)
+        let result = try await runPlanner(repo, scope: scope, store: store, clock: clock, output: .text, detail: .apply)
         let applier = PlanApplier(store: store, connector: ClusterConnector(store: store, clock: clock), clock: clock,
                                   concurrency: max(1, concurrency))
         let report: PlanApplier.Report

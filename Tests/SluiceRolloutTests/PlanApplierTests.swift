@@ -59,7 +59,7 @@ import Testing
         let scenario = try FleetScenario()
         let tree = try SluiceGit.DirectoryTree(root: scenario.repo.path)
         let result = try await FleetPlanner(store: scenario.store, connector: scenario.connector)
-            .plan(tree, gitPath: nil, selection: PlanSelection(environment: "staging"), keepSteps: true)
+            .plan(tree, gitPath: nil, selection: PlanSelection(environment: "staging"), detail: .apply)
         await #expect(throws: ApplyRefusal.self) {
             try await PlanApplier(store: scenario.store, connector: scenario.connector, clock: scenario.clock).apply(result)
         }

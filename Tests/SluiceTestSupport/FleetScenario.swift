@@ -35,7 +35,7 @@ public final class FleetScenario {
         let opened = try FleetSource.open(repo.path, revision: rev)
         let planner = FleetPlanner(store: store, connector: connector, parallelism: parallelism)
         return try await planner.plan(opened.tree, gitPath: opened.repository?.path,
-                                      selection: PlanSelection(environment: env, cluster: cluster), keepSteps: keepSteps)
+                                      selection: PlanSelection(environment: env, cluster: cluster), detail: keepSteps ? .apply : .records)
     }
 
     /// Plans and applies `rev` to an environment, as `sluice apply --virtual-time` does.
