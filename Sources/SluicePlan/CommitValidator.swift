@@ -100,7 +100,8 @@ public struct CommitValidator: Sendable {
     private static func disabledDependencies(_ repository: FleetRepository, graphs: [String: AddonGraph]) -> [Diagnostic] {
         var problems: [Diagnostic] = []
         for name in repository.clusterNames {
-            guard let cluster = repository.clusters[name], let graph = graphs[cluster.release.value] else { continue }
+            guard let cluster = repository.clusters[name], !cluster.disabledAddons.isEmpty,
+                  let graph = graphs[cluster.release.value] else { continue }
             let enabled = Set(repository.installedAddons(of: cluster))
             for disabled in cluster.disabledAddons {
                 let needers = enabled.filter { graph.dependencies[$0]?.contains(disabled.value) == true }.sorted()

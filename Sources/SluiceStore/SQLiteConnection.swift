@@ -1,3 +1,4 @@
+import Foundation
 import CSQLite
 
 /// One SQLite connection: statements, bindings and rows, with SQLite's message in every
@@ -108,7 +109,14 @@ final class SQLiteConnection: @unchecked Sendable {
         guard let bytes = sqlite3_column_text(row, column) else { return "" }
         let count = Int(sqlite3_column_bytes(row, column))
         let buffer = UnsafeBufferPointer(start: bytes, count: count)
-        if let previous, previous.utf8.count == count, previous.utf8.elementsEqual(buffer) { return previous }
+        if var previous, previous.utf8.count == count {
+            // Native strings are contiguous UTF-8: one memcmp.
+            let same = previous.withUTF8 { stored in
+                guard let start = stored.baseAddress else { return count == 0 }
+                return memcmp(start, bytes, count) == 0
+            }
+            if same { return previous }
+        }
         return String(decoding: buffer, as: UTF8.self)
     }
 
