@@ -10,7 +10,8 @@ import SluiceStore
 /// and the live objects.
 struct ClusterPlanner: Sendable {
     let repository: FleetRepository
-    let graphs: [String: AddonGraph]
+    /// Each release's add-ons in dependency order (those with a folder), worked out once.
+    let releaseOrder: [String: [String]]
     let renderer: FleetRenderer
     let inputs: PairInputs
     let commits: RecordedCommits
@@ -40,17 +41,20 @@ struct ClusterPlanner: Sendable {
     func plan(_ cluster: Cluster, records: [String: AppliedRecord]) async -> Outcome {
         var outcome = Outcome()
         guard let environment = repository.environment(of: cluster)?.name.value,
-              let release = repository.releases[cluster.release.value], let graph = graphs[release.name] else { return outcome }
-        let order = graph.order(of: Set(repository.installedAddons(of: cluster)))
+              let release = repository.releases[cluster.release.value], let releaseOrder = releaseOrder[release.name] else { return outcome }
+        let disabled = Set(cluster.disabledAddons.map(\.value))
+        let order = disabled.isEmpty ? releaseOrder : releaseOrder.filter { !disabled.contains($0) }
         var pairs: [Pair] = []
+        var matched = 0
         // Usually every record of a cluster names one commit: look its changes up once.
-        var changes: (commit: String, changes: InputChanges?)?
+        var changes: (commit: String, changes: ClusterInputChanges?)?
         for addon in order {
             let record = records[addon]
+            if record != nil { matched += 1 }
             if let record, changes?.commit != record.commit {
-                changes = (record.commit, commits.changes(since: record.commit, target: inputs))
+                changes = (record.commit, commits.changes(since: record.commit, target: inputs)?.forCluster(cluster, release: release))
             }
-            if record != nil, let since = changes?.changes, since.unchanged(cluster: cluster, addon: addon, release: release) {
+            if record != nil, let since = changes?.changes, since.unchanged(addon) {
                 pairs.append(Pair(addon: addon, record: record))
                 outcome.statistics.pairsUnchanged += 1
                 continue
@@ -73,8 +77,12 @@ struct ClusterPlanner: Sendable {
         outcome.problems += ownershipProblems(cluster, pairs)
         guard outcome.problems.isEmpty, selection.includes(environment: environment, cluster: cluster.name) else { return outcome }
 
-        let installed = Set(order)
-        let removed = records.keys.filter { !installed.contains($0) }.sorted()
+        // Records of add-ons the cluster no longer runs (counted, so usually no set is built).
+        var removed: [String] = []
+        if matched < records.count {
+            let installed = Set(order)
+            removed = records.keys.filter { !installed.contains($0) }.sorted()
+        }
         await diff(cluster, environment: environment, pairs: pairs, removed: removed.compactMap { records[$0] }, into: &outcome)
         return outcome
     }

@@ -54,8 +54,9 @@ public struct FleetPlanner: Sendable {
         timings.lap("index inputs")
         let records = try await recordsRead.get()
         timings.lap("wait for records")
+        let releaseOrder = graphs.mapValues { $0.order.filter { repository.addons[$0] != nil } }
         let planner = ClusterPlanner(
-            repository: repository, graphs: graphs, renderer: renderer, inputs: inputs, commits: commits,
+            repository: repository, releaseOrder: releaseOrder, renderer: renderer, inputs: inputs, commits: commits,
             lastApplied: LastAppliedSpecs(commits: commits),
             checker: ManifestRuleChecker(rules: repository.policies.flatMap(\.manifestRules)),
             connector: connector, selection: selection, detail: detail)

@@ -99,10 +99,28 @@ struct InputChanges: Sendable {
     /// For each changed release file, the add-ons whose entries changed; nil: all of them.
     let releaseEntries: [String: Set<String>?]
 
-    func unchanged(cluster: Cluster, addon: String, release: AddonRelease) -> Bool {
-        guard !everything, !files.contains(cluster.header.file), !addons.contains(addon) else { return false }
-        guard files.contains(release.header.file) else { return true }
-        guard let entries = releaseEntries[release.header.file], let changed = entries else { return false }
-        return !changed.contains(addon)
+    /// What is the same for every add-on of one cluster, worked out once per cluster.
+    func forCluster(_ cluster: Cluster, release: AddonRelease) -> ClusterInputChanges {
+        if everything || files.contains(cluster.header.file) { return ClusterInputChanges(all: true, addons: []) }
+        var changed = addons
+        if files.contains(release.header.file) {
+            guard let entries = releaseEntries[release.header.file], let entryChanges = entries else {
+                return ClusterInputChanges(all: true, addons: [])
+            }
+            changed.formUnion(entryChanges)
+        }
+        return ClusterInputChanges(all: false, addons: changed)
+    }
+}
+
+/// Which add-ons of one cluster may render differently than at a recorded commit.
+struct ClusterInputChanges: Sendable {
+    /// Every add-on (the cluster file, `sluice.yaml`, the policies or the release changed).
+    let all: Bool
+    /// Add-ons whose folder or release entry changed.
+    let addons: Set<String>
+
+    func unchanged(_ addon: String) -> Bool {
+        !all && (addons.isEmpty || !addons.contains(addon))
     }
 }
