@@ -54,7 +54,7 @@ public struct FleetPlanner: Sendable {
         timings.lap("index inputs")
         let records = try await recordsRead.get()
         timings.lap("wait for records")
-        let releaseOrder = graphs.mapValues { $0.order.filter { repository.addons[$0] != nil } }
+        let releaseOrder = graphs.mapValues { ReleaseOrder($0.order.filter { repository.addons[$0] != nil }) }
         let planner = ClusterPlanner(
             repository: repository, releaseOrder: releaseOrder, renderer: renderer, inputs: inputs, commits: commits,
             lastApplied: LastAppliedSpecs(commits: commits),
@@ -65,9 +65,7 @@ public struct FleetPlanner: Sendable {
         let outcomes = await BoundedConcurrency.map(names.count, parallelism: parallelism) { index in
             guard let cluster = repository.clusters[names[index]] else { return ClusterPlanner.Outcome() }
             let environment = repository.environment(of: cluster)?.name.value ?? ""
-            var byAddon: [String: AppliedRecord] = [:]
-            for record in records[environment]?[cluster.name] ?? [] { byAddon[record.addon] = record }
-            return await planner.plan(cluster, records: byAddon)
+            return await planner.plan(cluster, records: records[environment]?[cluster.name] ?? [])
         }
         timings.lap("plan clusters")
         var collapser = ClusterCollapser()
