@@ -42,18 +42,26 @@ public struct FleetPlanner: Sendable {
         try check(selection, in: repository)
         let (graphs, structural) = CommitValidator.structure(of: repository)
         guard structural.isEmpty else { throw .invalid(structural) }
-        let renderer: FleetRenderer
         timings.lap("load and check the model")
-        do { renderer = try FleetRenderer(repository: repository) } catch { throw .invalid(error.diagnostics) }
-        timings.lap("parse templates")
 
         let inputs = PairInputs(tree: tree, loader: loader)
-        let commits = RecordedCommits(gitPath: gitPath, loader: loader, target: tree.commit.map {
-            ($0.hex, RecordedCommits.Snapshot(inputs: .success(inputs), renderer: .success(renderer)))
-        })
+        let commits = RecordedCommits(gitPath: gitPath, loader: loader, target: tree.commit.map { ($0.hex, inputs) })
         timings.lap("index inputs")
-        let records = try await recordsRead.get()
+        let (records, recordedCommits) = try await recordsRead.get()
         timings.lap("wait for records")
+        // Templates an add-on had, unchanged, at a recorded commit parsed then (the commit
+        // was validated before it was applied): they are parsed when first rendered, not here.
+        var proven = Set<String>()
+        for commit in recordedCommits {
+            guard let changes = commits.changes(since: commit, target: inputs) else { continue }
+            proven.formUnion(repository.addons.keys.filter { !changes.addons.contains($0) })
+        }
+        let renderer: FleetRenderer
+        do {
+            renderer = try FleetRenderer(repository: repository, parsing: Set(repository.addons.keys).subtracting(proven))
+        } catch { throw .invalid(error.diagnostics) }
+        commits.adopt(renderer, for: tree.commit?.hex)
+        timings.lap("parse templates")
         let releaseOrder = graphs.mapValues { ReleaseOrder($0.order.filter { repository.addons[$0] != nil }) }
         let planner = ClusterPlanner(
             repository: repository, releaseOrder: releaseOrder, renderer: renderer, inputs: inputs, commits: commits,
@@ -101,18 +109,26 @@ public struct FleetPlanner: Sendable {
 
     /// Every record, by environment and cluster, in one read. The store returns them sorted,
     /// so grouping costs one insert per cluster.
-    private static func records(_ store: any StateStore) async -> Result<[String: [String: ArraySlice<AppliedRecord>]], PlanError> {
+    /// Also the distinct commits the records name (usually a handful).
+    private static func records(_ store: any StateStore) async
+        -> Result<([String: [String: ArraySlice<AppliedRecord>]], Set<String>), PlanError> {
         let all: [AppliedRecord]
         do { all = try store.applied() } catch { return .failure(.store(error.description)) }
         var result: [String: [String: ArraySlice<AppliedRecord>]] = [:]
+        var commits = Set<String>()
+        var lastCommit: String?
         var start = all.startIndex
         while start < all.endIndex {
             var end = start + 1
             while end < all.endIndex && all[end].cluster == all[start].cluster && all[end].environment == all[start].environment { end += 1 }
             result[all[start].environment, default: [:]][all[start].cluster, default: []] += all[start..<end]
+            for record in all[start..<end] where record.commit != lastCommit {
+                commits.insert(record.commit)
+                lastCommit = record.commit
+            }
             start = end
         }
-        return .success(result)
+        return .success((result, commits))
     }
 
     /// The plan in rollout order: environment -> stage -> batch -> cluster -> add-on.

@@ -20,24 +20,31 @@ final class RecordedCommits: Sendable {
         /// Opened on first use: a handle of its own, as libgit2 handles are not shared.
         var repository: Result<GitRepository, RecordedCommitError>?
         var snapshots: [String: Snapshot] = [:]
+        /// The planned commit's renderer, whose model and parsed templates an older commit reuses.
+        var base: FleetRenderer?
     }
 
     private let state: Mutex<State>
     private let loader: FleetLoader
 
     private let gitPath: String?
-    /// The planned commit's renderer, whose parsed templates an older commit reuses.
-    private let base: FleetRenderer?
 
     /// `gitPath` is the fleet repo's Git repository (nil for a plain directory). `target` is
-    /// the commit being planned, already loaded: it is not read twice.
-    init(gitPath: String?, loader: FleetLoader, target: (commit: String, snapshot: Snapshot)?) {
+    /// the commit being planned, whose inputs are already indexed.
+    init(gitPath: String?, loader: FleetLoader, target: (commit: String, inputs: PairInputs)?) {
         var initial = State()
-        if let target { initial.snapshots[target.commit] = target.snapshot }
+        if let target { initial.snapshots[target.commit] = Snapshot(inputs: .success(target.inputs)) }
         state = Mutex(initial)
         self.gitPath = gitPath
         self.loader = loader
-        base = try? target?.snapshot.renderer?.get()
+    }
+
+    /// The planned commit's renderer: it serves that commit, and older ones build on it.
+    func adopt(_ renderer: FleetRenderer, for commit: String?) {
+        state.withLock { state in
+            state.base = renderer
+            if let commit { state.snapshots[commit, default: Snapshot()].renderer = .success(renderer) }
+        }
     }
 
     /// How `target`'s inputs differ from those of a recorded commit, worked out once per
@@ -62,9 +69,10 @@ final class RecordedCommits: Sendable {
             if let known = state.snapshots[commit]?.renderer { return known }
             let result = Result { () throws(RecordedCommitError) in
                 let tree = try tree(commit, in: &state)
-                if let derived = derived(commit, tree: tree, snapshot: state.snapshots[commit]) { return derived }
+                if let derived = derived(commit, tree: tree, snapshot: state.snapshots[commit], base: state.base) { return derived }
                 do throws(ValidationFailure) {
-                    return try FleetRenderer(repository: try loader.load(tree), reusing: base)
+                    // Validated when it was applied: templates are parsed as renders need them.
+                    return try FleetRenderer(repository: try loader.load(tree), reusing: state.base, parsing: [])
                 } catch {
                     throw RecordedCommitError(commit: commit, reason:
                         "it no longer loads: \(error.diagnostics.first?.description ?? "invalid")")
@@ -80,7 +88,7 @@ final class RecordedCommits: Sendable {
     /// files are read at the recorded commit and everything else, parsed templates included,
     /// is shared. Nil when anything else differs; the caller then loads the whole commit.
     /// The recorded commit passed validation when it was applied, so it is not validated again.
-    private func derived(_ commit: String, tree: GitTree, snapshot: Snapshot?) -> FleetRenderer? {
+    private func derived(_ commit: String, tree: GitTree, snapshot: Snapshot?, base: FleetRenderer?) -> FleetRenderer? {
         guard let base, let changes = snapshot?.changes ?? nil, let old = try? snapshot?.inputs?.get(), !changes.everything,
               let id = ObjectID(hex: commit) else { return nil }
         var model = base.repository
@@ -105,7 +113,7 @@ final class RecordedCommits: Sendable {
                 return nil
             }
         }
-        return try? FleetRenderer(repository: model, reusing: base)
+        return try? FleetRenderer(repository: model, reusing: base, parsing: [])
     }
 
     private func tree(_ commit: String, in state: inout State) throws(RecordedCommitError) -> GitTree {

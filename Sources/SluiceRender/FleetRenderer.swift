@@ -11,7 +11,12 @@ public final class FleetRenderer: Sendable {
     public let repository: FleetRepository
     /// The value of the `sluice.dev/commit` annotation (the commit SHA, or `worktree`).
     public let commitLabel: String
+    /// Parsed templates of the add-ons parsed at construction.
     private let libraries: [String: TemplateLibrary]
+    /// Add-ons parsed on first render (see `init(repository:reusing:parsing:)`).
+    private let parsedLater = Mutex<[String: Result<TemplateLibrary, ValidationFailure>]>([:])
+    /// The renderer whose parsed templates are reused where an add-on's templates are equal.
+    private let other: FleetRenderer?
     private let parseCache = ManifestParseCache()
     private let outputMemo = TemplateOutputMemo()
     private let pipelineMemo = PipelineMemo()
@@ -27,21 +32,19 @@ public final class FleetRenderer: Sendable {
     public static let addonLabel = SluiceLabels.addon
     public static let commitAnnotation = SluiceLabels.commit
 
-    /// Parses every add-on's templates; all template syntax errors are reported together.
-    /// An add-on whose templates are those `reusing` parsed (the same add-on at another
-    /// commit) takes its parsed templates instead.
-    public init(repository: FleetRepository, reusing other: FleetRenderer? = nil) throws(ValidationFailure) {
+    /// Parses every add-on's templates, or those named by `parsing` (the others are parsed
+    /// on first render: a caller that knows their templates parsed before, unchanged, need not
+    /// wait for them); all syntax errors of what is parsed here are reported together. An
+    /// add-on whose templates are those `reusing` has (the same add-on at another commit)
+    /// takes its parsed templates instead.
+    public init(repository: FleetRepository, reusing other: FleetRenderer? = nil, parsing: Set<String>? = nil) throws(ValidationFailure) {
         self.repository = repository
+        self.other = other
         commitLabel = repository.commit?.hex ?? "worktree"
         // Add-ons parse independently: on every core, in name order for stable diagnostics.
-        let addons = repository.addons.sorted { $0.key < $1.key }
+        let addons = repository.addons.filter { parsing?.contains($0.key) ?? true }.sorted { $0.key < $1.key }
         let parsed = ParallelMap.map(addons.count, parallelism: ProcessInfo.processInfo.activeProcessorCount) { index in
-            let (name, addon) = addons[index]
-            if let other, let reused = other.libraries[name], other.repository.addons[name]?.templates == addon.templates,
-               other.repository.addons[name]?.folder == addon.folder {
-                return Result<TemplateLibrary, ValidationFailure>.success(reused)
-            }
-            return Result { () throws(ValidationFailure) in try TemplateLibrary(folder: addon.folder, sources: addon.templates) }
+            Self.parse(addons[index].value, reusing: other)
         }
         var libraries: [String: TemplateLibrary] = [:]
         var problems: [Diagnostic] = []
@@ -83,7 +86,7 @@ public final class FleetRenderer: Sendable {
         guard let cluster = repository.clusters[clusterName] else {
             throw Diagnostic(file: "clusters", message: "no cluster named \"\(clusterName)\"\(Suggestion.hint(for: clusterName, in: repository.clusters.keys))")
         }
-        guard let addon = repository.addons[addonName], let library = libraries[addonName] else {
+        guard let addon = repository.addons[addonName], let library = try library(of: addon) else {
             throw Diagnostic(file: "addons", message: "no add-on named \"\(addonName)\"\(Suggestion.hint(for: addonName, in: repository.addons.keys))")
         }
         renders.add(1, ordering: .relaxed)
@@ -107,6 +110,30 @@ public final class FleetRenderer: Sendable {
             }
         }
         return RenderedAddon(cluster: clusterName, addon: addonName, objects: objects, digest: Self.digest(addon: addon, outputs: outputs))
+    }
+
+    /// The add-on's parsed templates: parsed at construction, reused from `other`, or parsed
+    /// now (once); a syntax error is thrown as the first of its diagnostics.
+    private func library(of addon: Addon) throws(Diagnostic) -> TemplateLibrary? {
+        if let parsed = libraries[addon.name] { return parsed }
+        let result = parsedLater.withLock { later in
+            if let known = later[addon.name] { return known }
+            let parsed = Self.parse(addon, reusing: other)
+            later[addon.name] = parsed
+            return parsed
+        }
+        switch result {
+        case .success(let library): return library
+        case .failure(let failure): throw failure.diagnostics.first ?? Diagnostic(file: addon.folder, message: "templates do not parse")
+        }
+    }
+
+    private static func parse(_ addon: Addon, reusing other: FleetRenderer?) -> Result<TemplateLibrary, ValidationFailure> {
+        if let other, let theirs = other.repository.addons[addon.name], theirs.templates == addon.templates, theirs.folder == addon.folder,
+           let reused = try? other.library(of: theirs) {
+            return .success(reused)
+        }
+        return Result { () throws(ValidationFailure) in try TemplateLibrary(folder: addon.folder, sources: addon.templates) }
     }
 
     /// One template's finished objects, from the memo where the cluster shares the values.

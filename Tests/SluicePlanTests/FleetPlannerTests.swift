@@ -324,4 +324,25 @@ import Testing
         try await scenario.apply(env: "staging", cluster: "test-1")
         #expect(try await limits() == .map(["memory": .string("170Mi")]))
     }
+
+    @Test func aTemplateErrorInAnAddonNoClusterRendersIsStillRejected() async throws {
+        let scenario = try FleetScenario()
+        try await scenario.applyAll()
+        // An add-on in no release is rendered nowhere; its templates changed (it is new), so
+        // they are parsed and the commit rejected, although every recorded pair is unchanged.
+        try scenario.repo.write("addons/spare/addon.yaml", """
+            apiVersion: sluice.dev/v1
+            kind: Addon
+            metadata: {name: spare}
+            spec: {namespace: default}
+            """)
+        try scenario.repo.write("addons/spare/templates/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.name \n")
+        try scenario.repo.commit("a broken spare add-on")
+        await #expect {
+            _ = try await scenario.plan()
+        } throws: { error in
+            guard case PlanError.invalid(let problems) = error else { return false }
+            return problems.contains { $0.file == "addons/spare/templates/cm.yaml" }
+        }
+    }
 }
