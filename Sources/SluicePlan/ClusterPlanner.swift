@@ -33,7 +33,8 @@ struct ClusterPlanner: Sendable {
     /// One add-on of the cluster: rendered (its inputs changed) or not, and its record.
     private struct Pair {
         var addon: String
-        var record: AppliedRecord?
+        /// Where its record is in the cluster's records.
+        var record: Int?
         var target: RenderedAddon?
         var spec: LastAppliedSpecs.Spec?
     }
@@ -50,8 +51,9 @@ struct ClusterPlanner: Sendable {
         var changes: (commit: String, changes: ClusterInputChanges?)?
         for (position, addon) in releaseOrder.addons.enumerated() where disabled.isEmpty || !disabled.contains(addon) {
             let record = recordAt[position]
-            if let record, changes?.commit != record.commit {
-                changes = (record.commit, commits.changes(since: record.commit, target: inputs)?.forCluster(cluster, release: release))
+            if let record, changes?.commit != records[record].commit {
+                let commit = records[record].commit
+                changes = (commit, commits.changes(since: commit, target: inputs)?.forCluster(cluster, release: release))
             }
             if record != nil, let since = changes?.changes, since.unchanged(addon) {
                 pairs.append(Pair(addon: addon, record: record))
@@ -68,7 +70,7 @@ struct ClusterPlanner: Sendable {
         }
         for index in pairs.indices {
             guard let record = pairs[index].record, let target = pairs[index].target else { continue }
-            let spec = lastApplied.spec(for: record, target: target)
+            let spec = lastApplied.spec(for: records[record], target: target)
             if spec.rendered { outcome.statistics.lastAppliedRendered += 1 }
             if spec.fromDigest { outcome.statistics.lastAppliedFromDigest += 1 }
             pairs[index].spec = spec
@@ -76,7 +78,7 @@ struct ClusterPlanner: Sendable {
         outcome.problems += ownershipProblems(cluster, pairs)
         guard outcome.problems.isEmpty, selection.includes(environment: environment, cluster: cluster.name) else { return outcome }
 
-        await diff(cluster, environment: environment, pairs: pairs, removed: removed, into: &outcome)
+        await diff(cluster, environment: environment, pairs: pairs, records: records, removed: removed, into: &outcome)
         return outcome
     }
 
@@ -101,7 +103,7 @@ struct ClusterPlanner: Sendable {
     }
 
     /// Reads the live objects of the rendered add-ons and diffs each pair.
-    private func diff(_ cluster: Cluster, environment: String, pairs: [Pair], removed: [AppliedRecord],
+    private func diff(_ cluster: Cluster, environment: String, pairs: [Pair], records: ArraySlice<AppliedRecord>, removed: [AppliedRecord],
                       into outcome: inout Outcome) async {
         var plan = FleetPlan.ClusterPlan(name: cluster.name, summary: FleetPlan.Summary(), unreachable: nil, addons: [])
         let commit = renderer.commitLabel
@@ -137,7 +139,7 @@ struct ClusterPlanner: Sendable {
         for pair in pairs {
             guard let target = pair.target, let driver else {
                 plan.summary.unchangedAddons += 1
-                keep(&outcome, planned(pair.addon, digest: pair.record?.digest ?? ""))
+                keep(&outcome, planned(pair.addon, digest: pair.record.map { records[$0].digest } ?? ""))
                 continue
             }
             var objects = live[pair.addon] ?? [:]
@@ -152,7 +154,7 @@ struct ClusterPlanner: Sendable {
             }
             let result = PairDiffer(rules: DangerousFieldGuard(rules: repository.dangerousFields(for: pair.addon)),
                                     sensitive: differ.sensitive, commit: commit)
-                .diff(addon: pair.addon, recordedCommit: pair.record?.commit, target: target.objects,
+                .diff(addon: pair.addon, recordedCommit: pair.record.map { records[$0].commit }, target: target.objects,
                       lastApplied: pair.spec?.objects, live: objects, warnings: pair.spec?.warning.map { [$0] } ?? [])
             add(result, to: &plan)
             keep(&outcome, planned(pair.addon, digest: target.digest, steps: result.steps, blocked: result.plan.blocked,
@@ -198,20 +200,21 @@ struct ReleaseOrder: Sendable {
         positions = Dictionary(addons.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
-    /// Each add-on's record by position in `addons`, and the records of add-ons the cluster
+    /// Each add-on's record (its index in `records`) by position in `addons`, and the records of add-ons the cluster
     /// no longer runs (left the release, or disabled). A record the walk does not place (the
     /// store's order of names may differ from Swift's for unusual names) is looked up by hash.
-    func match(_ records: ArraySlice<AppliedRecord>, disabled: Set<String>) -> (recordAt: [AppliedRecord?], removed: [AppliedRecord]) {
-        var recordAt = [AppliedRecord?](repeating: nil, count: addons.count)
+    func match(_ records: ArraySlice<AppliedRecord>, disabled: Set<String>) -> (recordAt: [Int?], removed: [AppliedRecord]) {
+        var recordAt = [Int?](repeating: nil, count: addons.count)
         var removed: [AppliedRecord] = []
         var next = 0
-        for record in records {
-            while next < byName.count && byName[next].name < record.addon { next += 1 }
-            let position = next < byName.count && byName[next].name == record.addon ? byName[next].position : positions[record.addon]
-            if let position, disabled.isEmpty || !disabled.contains(record.addon) {
-                recordAt[position] = record
+        for index in records.indices {
+            let addon = records[index].addon
+            while next < byName.count && byName[next].name < addon { next += 1 }
+            let position = next < byName.count && byName[next].name == addon ? byName[next].position : positions[addon]
+            if let position, disabled.isEmpty || !disabled.contains(addon) {
+                recordAt[position] = index
             } else {
-                removed.append(record)
+                removed.append(records[index])
             }
         }
         return (recordAt, removed.sorted { $0.addon < $1.addon })

@@ -121,7 +121,8 @@ public struct FleetPlanner: Sendable {
         while start < all.endIndex {
             var end = start + 1
             while end < all.endIndex && all[end].cluster == all[start].cluster && all[end].environment == all[start].environment { end += 1 }
-            result[all[start].environment, default: [:]][all[start].cluster, default: []] += all[start..<end]
+            // Sorted, so each (environment, cluster) is one run: a slice of `all`, not a copy.
+            result[all[start].environment, default: [:]][all[start].cluster] = all[start..<end]
             for record in all[start..<end] where record.commit != lastCommit {
                 commits.insert(record.commit)
                 lastCommit = record.commit

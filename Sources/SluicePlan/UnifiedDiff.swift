@@ -1,41 +1,43 @@
 /// A line diff in unified format (`-` old, `+` new, ` ` context), for showing a reviewer how
 /// an object changes. Common leading and trailing lines are cut first, so the longest
 /// common subsequence runs only over the changed middle; a middle too large for that is
-/// shown as removed then added.
+/// shown as removed then added. Lines are views into the two texts: only those printed are
+/// copied (a plan diffs thousands of objects).
 public enum UnifiedDiff {
     public static func lines(old: String, new: String, context: Int = 3) -> [String] {
-        let a = old.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        let b = new.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let a = old.split(separator: "\n", omittingEmptySubsequences: false)
+        let b = new.split(separator: "\n", omittingEmptySubsequences: false)
         var prefix = 0
         while prefix < a.count, prefix < b.count, a[prefix] == b[prefix] { prefix += 1 }
         var suffix = 0
         while suffix < a.count - prefix, suffix < b.count - prefix, a[a.count - 1 - suffix] == b[b.count - 1 - suffix] { suffix += 1 }
         if prefix == a.count && prefix == b.count { return [] }
-        let middle = edits(Array(a[prefix..<(a.count - suffix)]), Array(b[prefix..<(b.count - suffix)]))
-        var all: [(Character, String)] = a[..<prefix].map { (" ", $0) }
-        all += middle
-        all += a[(a.count - suffix)...].map { (" ", $0) }
+        // Only the context next to the changed middle can be printed.
+        let before = min(prefix, context), after = min(suffix, context)
+        var all: [(Character, Substring)] = a[(prefix - before)..<prefix].map { (" ", $0) }
+        all += edits(Array(a[prefix..<(a.count - suffix)]), Array(b[prefix..<(b.count - suffix)]))
+        all += a[(a.count - suffix)..<(a.count - suffix + after)].map { (" ", $0) }
         // Keep changed lines and `context` lines around them; mark cuts with `@@`.
         var keep = [Bool](repeating: false, count: all.count)
         for (index, line) in all.enumerated() where line.0 != " " {
             for near in max(0, index - context)...min(all.count - 1, index + context) { keep[near] = true }
         }
         var result: [String] = []
-        var cut = false
+        var cut = prefix > before
         for (index, line) in all.enumerated() {
             if keep[index] {
-                if cut || (result.isEmpty && index > 0) { result.append("@@") }
+                if cut { result.append("@@") }
                 cut = false
                 result.append("\(line.0)\(line.1)")
             } else {
                 cut = true
             }
         }
-        if cut && !result.isEmpty { result.append("@@") }
+        if (cut || suffix > after) && !result.isEmpty { result.append("@@") }
         return result
     }
 
-    private static func edits(_ a: [String], _ b: [String]) -> [(Character, String)] {
+    private static func edits(_ a: [Substring], _ b: [Substring]) -> [(Character, Substring)] {
         guard !a.isEmpty, !b.isEmpty, a.count * b.count <= 4_000_000 else {
             return a.map { ("-", $0) } + b.map { ("+", $0) }
         }
@@ -48,7 +50,7 @@ public enum UnifiedDiff {
                     : max(lengths[(i + 1) * width + j], lengths[i * width + j + 1])
             }
         }
-        var result: [(Character, String)] = []
+        var result: [(Character, Substring)] = []
         var i = 0, j = 0
         while i < a.count || j < b.count {
             if i < a.count, j < b.count, a[i] == b[j] {

@@ -13,21 +13,23 @@ import Testing
     let order = ReleaseOrder(["kube-proxy", "calico", "coredns", "metrics-server"])
 
     @Test func sortedRecordsArePlacedByDependencyPosition() {
-        let (recordAt, removed) = order.match(ArraySlice(["calico", "coredns", "kube-proxy", "metrics-server"].map(Self.record)), disabled: [])
-        #expect(recordAt.map { $0?.addon } == ["kube-proxy", "calico", "coredns", "metrics-server"])
+        let records = ArraySlice(["calico", "coredns", "kube-proxy", "metrics-server"].map(Self.record))
+        let (recordAt, removed) = order.match(records, disabled: [])
+        #expect(recordAt.map { $0.map { records[$0].addon } } == ["kube-proxy", "calico", "coredns", "metrics-server"])
         #expect(removed.isEmpty)
     }
 
     @Test func recordsInAnotherOrderAreStillPlacedNotPruned() {
-        let (recordAt, removed) = order.match(ArraySlice(["metrics-server", "kube-proxy", "coredns", "calico"].map(Self.record)), disabled: [])
-        #expect(recordAt.map { $0?.addon } == ["kube-proxy", "calico", "coredns", "metrics-server"])
+        let records = ArraySlice(["metrics-server", "kube-proxy", "coredns", "calico"].map(Self.record))
+        let (recordAt, removed) = order.match(records, disabled: [])
+        #expect(recordAt.map { $0.map { records[$0].addon } } == ["kube-proxy", "calico", "coredns", "metrics-server"])
         #expect(removed.isEmpty)
     }
 
     @Test func addonsLeftOrDisabledAreRemovedAndMissingOnesAreNil() {
-        let (recordAt, removed) = order.match(ArraySlice(["calico", "coredns", "fluent-bit", "metrics-server"].map(Self.record)),
-                                              disabled: ["metrics-server"])
-        #expect(recordAt.map { $0?.addon } == [nil, "calico", "coredns", nil])
+        let records = ArraySlice(["calico", "coredns", "fluent-bit", "metrics-server"].map(Self.record))
+        let (recordAt, removed) = order.match(records, disabled: ["metrics-server"])
+        #expect(recordAt.map { $0.map { records[$0].addon } } == [nil, "calico", "coredns", nil])
         #expect(removed.map(\.addon) == ["fluent-bit", "metrics-server"])
     }
 }
