@@ -216,9 +216,9 @@ public final class SQLiteStateStore: StateStore {
     /// JSON back to a value (JSON is YAML).
     private static func value(_ json: String) throws(StoreError) -> Value {
         do {
-            return try YAMLParser().parseValues(Array(json.utf8), file: "state").first?.value ?? .null
+            return try JSONReader.read(json)
         } catch {
-            throw StoreError("state store holds unreadable JSON: \(error.message)")
+            throw StoreError("state store holds unreadable JSON: \(error.description)")
         }
     }
 }
