@@ -16,6 +16,9 @@ public actor SimulatedCluster: ClusterDriver {
     /// The objects read so far (nil: known absent), written through. Read by key or by
     /// add-on on demand, so that planning one add-on does not read a whole cluster.
     private var cache: [ObjectKey: Value?] = [:]
+    /// The keys in `cache` by their `sluice.dev/addon` label, so an add-on's objects are found
+    /// without a scan of the cluster (a plan asks once for each of hundreds of add-ons).
+    private var keysByAddon: [String: Set<ObjectKey>] = [:]
     /// Add-ons whose objects are all in `cache`.
     private var cachedAddons: Set<String> = []
     /// Every object of the cluster is in `cache`.
@@ -78,7 +81,7 @@ public actor SimulatedCluster: ClusterDriver {
     public func delete(_ key: ObjectKey) async throws(DriverError) {
         guard try stored(key) != nil else { return }
         do { try store.deleteObject(cluster: clusterName, id: key) } catch { throw .unavailable(error.description) }
-        cache[key] = .some(nil)
+        remember(key, nil)
     }
 
     public func workloadStatus(_ key: ObjectKey) async throws(DriverError) -> WorkloadStatus? {
@@ -101,24 +104,31 @@ public actor SimulatedCluster: ClusterDriver {
         if let known = cache[key] { return known }
         if complete { return nil }
         narrowReads += 1
-        if narrowReads > narrowReadLimit { return try loaded()[key] }
+        if narrowReads > narrowReadLimit {
+            try loadAll()
+            return cache[key] ?? nil
+        }
         let found: Value?
         do { found = try store.object(cluster: clusterName, id: key)?.body } catch { throw .unavailable(error.description) }
-        cache[key] = .some(found)
+        remember(key, found)
         return found
+    }
+
+    /// Reads every object of the cluster into the cache, once.
+    private func loadAll() throws(DriverError) {
+        guard !complete else { return }
+        let all: [StoredObject]
+        do { all = try store.objects(cluster: clusterName) } catch { throw .unavailable(error.description) }
+        // What this actor wrote is already in the store; the store is the truth.
+        cache = [:]
+        keysByAddon = [:]
+        for object in all { remember(object.id, object.body) }
+        complete = true
     }
 
     /// Every object of the cluster.
     private func loaded() throws(DriverError) -> [ObjectKey: Value] {
-        if !complete {
-            let all: [StoredObject]
-            do { all = try store.objects(cluster: clusterName) } catch { throw .unavailable(error.description) }
-            var fresh: [ObjectKey: Value?] = [:]
-            for object in all { fresh[object.id] = .some(object.body) }
-            // What this actor wrote is already in the store; the store is the truth.
-            cache = fresh
-            complete = true
-        }
+        try loadAll()
         return cache.compactMapValues { $0 }
     }
 
@@ -126,17 +136,31 @@ public actor SimulatedCluster: ClusterDriver {
     private func loaded(addon: String) throws(DriverError) -> [ObjectKey: Value] {
         if !complete && !cachedAddons.contains(addon) {
             narrowReads += 1
-            if narrowReads > narrowReadLimit { return try loaded().filter { Self.has([SluiceLabels.addon: addon], $0.value) } }
-            let found: [StoredObject]
-            do { found = try store.objects(cluster: clusterName, addon: addon) } catch { throw .unavailable(error.description) }
-            for object in found { cache[object.id] = .some(object.body) }
-            cachedAddons.insert(addon)
+            if narrowReads > narrowReadLimit {
+                try loadAll()
+            } else {
+                let found: [StoredObject]
+                do { found = try store.objects(cluster: clusterName, addon: addon) } catch { throw .unavailable(error.description) }
+                for object in found { remember(object.id, object.body) }
+                cachedAddons.insert(addon)
+            }
         }
         var result: [ObjectKey: Value] = [:]
-        for (key, object) in cache {
-            if let object, object.at(["metadata", "labels", SluiceLabels.addon])?.stringValue == addon { result[key] = object }
+        for key in keysByAddon[addon] ?? [] {
+            if let object = cache[key] ?? nil { result[key] = object }
         }
         return result
+    }
+
+    /// Caches an object (nil: absent) and keeps `keysByAddon` in step with its label.
+    private func remember(_ key: ObjectKey, _ object: Value?) {
+        if let old = cache[key] ?? nil, let addon = Self.addonLabel(old) { keysByAddon[addon]?.remove(key) }
+        cache[key] = .some(object)
+        if let object, let addon = Self.addonLabel(object) { keysByAddon[addon, default: []].insert(key) }
+    }
+
+    private static func addonLabel(_ object: Value) -> String? {
+        object.at(["metadata", "labels", SluiceLabels.addon])?.stringValue
     }
 
     private func simulation(for key: ObjectKey) -> WorkloadSimulation? {
@@ -165,7 +189,7 @@ public actor SimulatedCluster: ClusterDriver {
         do { try store.put(StoredObject(cluster: clusterName, id: key, body: object)) } catch {
             throw .unavailable(error.description)
         }
-        cache[key] = .some(object)
+        remember(key, object)
     }
 
     private static func has(_ labels: [String: String], _ object: Value) -> Bool {

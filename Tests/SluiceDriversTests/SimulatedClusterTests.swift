@@ -116,4 +116,27 @@ import Testing
         _ = try await reader.get(key)
         #expect(counting.puts > writes)
     }
+
+    @Test func listingByAddonFollowsRelabelsBeforeAndAfterTheWholeClusterIsRead() async throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let driver = cluster()
+        func key(_ index: Int) -> ObjectKey { ObjectKey(group: "", kind: "ConfigMap", namespace: "ns", name: "cm-\(index)") }
+        func object(_ index: Int, addon: String) -> Value {
+            .map(["apiVersion": .string("v1"), "kind": .string("ConfigMap"),
+                  "metadata": .map(["name": .string("cm-\(index)"), "namespace": .string("ns"),
+                                    "labels": .map(["sluice.dev/addon": .string(addon)])])])
+        }
+        for index in 0..<3 { _ = try await driver.create(object(index, addon: "a"), key: key(index)) }
+        _ = try await driver.patch(key(0), mergePatch: .map(["metadata": .map(["labels": .map(["sluice.dev/addon": .string("b")])])]))
+        #expect(try await driver.list(labels: ["sluice.dev/addon": "a"]).keys.sorted() == [key(1), key(2)])
+        #expect(try await driver.list(labels: ["sluice.dev/addon": "b"]).keys.sorted() == [key(0)])
+
+        // A new reader past its narrow reads reads the whole cluster; listing stays right.
+        let reader = cluster()
+        for index in 100..<180 { _ = try await reader.get(key(index)) }
+        _ = try await reader.patch(key(1), mergePatch: .map(["metadata": .map(["labels": .map(["sluice.dev/addon": .string("b")])])]))
+        try await reader.delete(key(2))
+        #expect(try await reader.list(labels: ["sluice.dev/addon": "a"]).isEmpty)
+        #expect(try await reader.list(labels: ["sluice.dev/addon": "b"]).keys.sorted() == [key(0), key(1)])
+    }
 }
