@@ -60,8 +60,8 @@ struct KustomizeComparison {
         // The base: plain manifests, without the labels the overlay adds.
         let plain = base.objects.map { object -> Value in
             var value = object.object
-            value.set(["metadata", "labels", FleetRenderer.managedByLabel], to: .null)
-            value.set(["metadata", "labels", FleetRenderer.addonLabel], to: .null)
+            value.set(["metadata", "labels", SluiceLabels.managedBy], to: .null)
+            value.set(["metadata", "labels", SluiceLabels.addon], to: .null)
             value.set(["metadata", "annotations"], to: .null)
             return value
         }
@@ -75,13 +75,13 @@ struct KustomizeComparison {
             patches += "  - target: {kind: \(targetObject.key.kind), name: \(targetObject.key.name)}\n    patch: |-\n"
             for op in ops { patches += "      - \(op)\n" }
         }
-        let commit = target.objects.first?.object.at("metadata.annotations")?[FleetRenderer.commitAnnotation]?.stringValue ?? ""
+        let commit = target.objects.first?.object.at("metadata.annotations")?[SluiceLabels.commit]?.stringValue ?? ""
         try write(overlayDir + "/kustomization.yaml", """
             resources: [../base]
             namePrefix: s\(index)-
             labels:
-              - pairs: {\(FleetRenderer.managedByLabel): sluice, \(FleetRenderer.addonLabel): \(addon)}
-            commonAnnotations: {\(FleetRenderer.commitAnnotation): "\(commit)"}
+              - pairs: {\(SluiceLabels.managedBy): sluice, \(SluiceLabels.addon): \(addon)}
+            commonAnnotations: {\(SluiceLabels.commit): "\(commit)"}
             patches:
             \(patches.isEmpty ? "  []\n" : patches)
             """)
@@ -107,7 +107,7 @@ struct KustomizeComparison {
 
     private func milliseconds(since start: ContinuousClock.Instant) -> Double {
         let d = ContinuousClock.now - start
-        return (Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18) * 1000
+        return GoDuration.seconds(d) * 1000
     }
 
     private func median(_ values: [Double]) -> Double {

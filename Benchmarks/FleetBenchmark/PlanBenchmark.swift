@@ -34,9 +34,7 @@ struct PlanBenchmark {
         // 2. Record that commit for every pair, as applies would have.
         start = ContinuousClock.now
         let now = Date()
-        try store.recordApply(cold.pairs.map {
-            AppliedRecord(environment: $0.environment, cluster: $0.cluster, addon: $0.addon, commit: $0.commit, digest: $0.digest, appliedAt: now)
-        })
+        try store.recordApply(cold.pairs.map { $0.record(at: now) })
         let bumped = fleet.addonName(fleet.addons / 2)
         try await makeLive(bumped, store: store, clock: clock)
         print(String(format: "  (setup: %d records and %@'s objects on %d clusters written in %.2f s)",

@@ -36,8 +36,7 @@ while let flag = arguments.popFirst() {
 }
 
 func seconds(since start: ContinuousClock.Instant) -> Double {
-    let d = ContinuousClock.now - start
-    return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    GoDuration.seconds(ContinuousClock.now - start)
 }
 
 /// User + system CPU seconds of this process so far: steadier than wall time on a shared VM.

@@ -177,6 +177,11 @@ public enum GoDuration {
         return total
     }
 
+    /// The duration in seconds, for clocks and timeouts that count in `Double`.
+    public static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
     public static func format(_ duration: Duration) -> String {
         var seconds = Int(duration.components.seconds)
         if seconds == 0 { return "0s" }

@@ -107,9 +107,9 @@ public struct FleetPlanner: Sendable {
         }
     }
 
-    /// Every record, by environment and cluster, in one read. The store returns them sorted,
-    /// so grouping costs one insert per cluster.
-    /// Also the distinct commits the records name (usually a handful).
+    /// Every record, by environment and cluster, in one read, and the distinct commits they
+    /// name (usually a handful). The store returns them sorted, so grouping costs one insert
+    /// per cluster.
     private static func records(_ store: any StateStore) async
         -> Result<([String: [String: ArraySlice<AppliedRecord>]], Set<String>), PlanError> {
         let all: [AppliedRecord]
@@ -167,8 +167,7 @@ struct PhaseTimer {
 
     mutating func lap(_ phase: String) {
         let now = ContinuousClock.now
-        let elapsed = now - last
-        laps.append((phase, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+        laps.append((phase, GoDuration.seconds(now - last)))
         last = now
     }
 }

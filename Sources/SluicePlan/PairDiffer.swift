@@ -26,7 +26,7 @@ struct PairDiffer: Sendable {
         for object in KindOrder.forInstall(target, kind: \.key.kind) {
             rendered.insert(object.key)
             let liveObject = live[object.key]
-            if let owner = liveObject.flatMap(Self.owner), owner != addon {
+            if let owner = liveObject.flatMap(SluiceLabels.addon(of:)), owner != addon {
                 result.plan.blocked.append("\(object.key) is managed by add-on \"\(owner)\"; an object belongs to one add-on")
                 continue
             }
@@ -45,7 +45,7 @@ struct PairDiffer: Sendable {
         }
         // Prune: objects of this add-on that left the target and were applied by Sluice.
         for key in KindOrder.forPrune(Array(live.keys)) where !rendered.contains(key) {
-            guard let liveObject = live[key], Self.owner(liveObject) == addon else { continue }
+            guard let liveObject = live[key], SluiceLabels.addon(of: liveObject) == addon else { continue }
             let action = ThreeWayDiff.action(lastApplied: lastApplied?[key], target: nil, live: liveObject, ownedBySluice: true)
             if let action {
                 record(action, key: key, apiVersion: liveObject.at("apiVersion")?.stringValue ?? "", target: nil, live: liveObject, into: &result)
@@ -69,11 +69,10 @@ struct PairDiffer: Sendable {
             return
         case .create:
             shown = .create
-            step.object = target
         case .update(let patch):
             shown = .update
             var stamped = patch
-            stamped.set(["metadata", "annotations", FleetRenderer.commitAnnotation], to: .string(commit))
+            stamped.set(["metadata", "annotations", SluiceLabels.commit], to: .string(commit))
             step.action = .update(patch: stamped)
             diff = text(key: key, before: live, after: live.map { MergePatch.apply(patch, to: $0) })
         case .recreate:
@@ -98,13 +97,12 @@ struct PairDiffer: Sendable {
         return UnifiedDiff.lines(old: old, new: new).joined(separator: "\n")
     }
 
-    static func owner(_ object: Value) -> String? { SluiceLabels.addon(of: object) }
 
     /// The object without the commit annotation (and without an annotations map it leaves empty).
     static func comparable(_ object: Value) -> Value {
         guard var annotations = object.at(["metadata", "annotations"])?.mapValue,
-              annotations[FleetRenderer.commitAnnotation] != nil else { return object }
-        annotations[FleetRenderer.commitAnnotation] = nil
+              annotations[SluiceLabels.commit] != nil else { return object }
+        annotations[SluiceLabels.commit] = nil
         var result = object
         result.set(["metadata", "annotations"], to: annotations.isEmpty ? .null : .map(annotations))
         if annotations.isEmpty, case .map(var metadata)? = result["metadata"] {

@@ -1,4 +1,6 @@
+import Foundation
 import SluiceModel
+import SluiceStore
 
 /// Which part of the fleet a plan covers; nil means all of it. The whole commit is validated
 /// whatever the selection: a commit is accepted or rejected as a whole.
@@ -31,7 +33,7 @@ public enum PlanDetail: Sendable {
 public struct ApplyStep: Sendable {
     public var key: ObjectKey
     public var action: ObjectAction
-    /// The object to create (create, recreate), with Sluice's labels and commit annotation.
+    /// For a recreate, the object to create after the delete (a create carries its own).
     public var object: Value?
 }
 
@@ -51,6 +53,11 @@ public struct PlannedPair: Sendable {
     public var objects: [ObjectKey]
     /// The add-on left this cluster: its objects are pruned and its record removed.
     public var removed: Bool
+
+    /// The record of this pair applied at `time`.
+    public func record(at time: Date) -> AppliedRecord {
+        AppliedRecord(environment: environment, cluster: cluster, addon: addon, commit: commit, digest: digest, appliedAt: time)
+    }
 }
 
 /// What `FleetPlanner` found: the plan to show, and the selected pairs in rollout order

@@ -28,10 +28,6 @@ public final class FleetRenderer: Sendable {
     /// planning count them.
     public var renderCount: Int { renders.load(ordering: .relaxed) }
 
-    public static let managedByLabel = SluiceLabels.managedBy
-    public static let addonLabel = SluiceLabels.addon
-    public static let commitAnnotation = SluiceLabels.commit
-
     /// Parses every add-on's templates, or those named by `parsing` (the others are parsed
     /// on first render: a caller that knows their templates parsed before, unchanged, need not
     /// wait for them); all syntax errors of what is parsed here are reported together. An
@@ -197,11 +193,11 @@ public final class FleetRenderer: Sendable {
             metadata["namespace"] = .string(namespace)
         }
         var labels = metadata["labels"]?.mapValue ?? [:]
-        labels[Self.managedByLabel] = .string("sluice")
-        labels[Self.addonLabel] = .string(addon.name)
+        labels[SluiceLabels.managedBy] = .string("sluice")
+        labels[SluiceLabels.addon] = .string(addon.name)
         metadata["labels"] = .map(labels)
         var annotations = metadata["annotations"]?.mapValue ?? [:]
-        annotations[Self.commitAnnotation] = .string(commitLabel)
+        annotations[SluiceLabels.commit] = .string(commitLabel)
         metadata["annotations"] = .map(annotations)
         object["metadata"] = .map(metadata)
         let key = ObjectKey(group: group, kind: parsed.kind, namespace: namespace, name: name)

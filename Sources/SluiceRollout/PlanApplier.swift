@@ -83,10 +83,7 @@ public struct PlanApplier: Sendable {
         if !unchanged.isEmpty {
             let now = await clock.now()
             do {
-                try store.recordApply(unchanged.map {
-                    AppliedRecord(environment: $0.environment, cluster: $0.cluster, addon: $0.addon, commit: $0.commit,
-                                  digest: $0.digest, appliedAt: now)
-                })
+                try store.recordApply(unchanged.map { $0.record(at: now) })
                 report.recorded += unchanged.count
             } catch {
                 report.failures.append(Failure(cluster: first.cluster, addon: unchanged.map(\.addon).joined(separator: ","),
@@ -101,15 +98,14 @@ public struct PlanApplier: Sendable {
                     try await perform(step, on: driver)
                     report.operations += 1
                 }
-                let timeout = repository.addons[pair.addon]?.healthTimeout.map(Self.seconds) ?? defaultHealthTimeout
+                let timeout = repository.addons[pair.addon]?.healthTimeout.map(GoDuration.seconds) ?? defaultHealthTimeout
                 try await waitForHealth(pair.objects, on: driver, timeout: timeout)
                 let now = await clock.now()
                 if pair.removed {
                     try store.removeApplied(environment: pair.environment, cluster: pair.cluster, addon: pair.addon,
                                             commit: pair.commit, at: now)
                 } else {
-                    try store.recordApply(AppliedRecord(environment: pair.environment, cluster: pair.cluster, addon: pair.addon,
-                                                        commit: pair.commit, digest: pair.digest, appliedAt: now))
+                    try store.recordApply(pair.record(at: now))
                     report.recorded += 1
                 }
             } catch {
@@ -128,7 +124,7 @@ public struct PlanApplier: Sendable {
     private func perform(_ step: ApplyStep, on driver: any ClusterDriver) async throws(DriverError) {
         switch step.action {
         case .create(let object):
-            _ = try await driver.create(step.object ?? object, key: step.key)
+            _ = try await driver.create(object, key: step.key)
         case .update(let patch):
             _ = try await driver.patch(step.key, mergePatch: patch)
         case .delete:
@@ -140,10 +136,6 @@ public struct PlanApplier: Sendable {
         case .unchanged:
             break
         }
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// Waits until every workload among `keys` is rolled out and ready, or fails at `timeout`.

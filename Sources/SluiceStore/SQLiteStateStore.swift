@@ -213,7 +213,7 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
-    /// JSON back to a value (JSON is YAML).
+    /// A stored JSON body back to a value.
     private static func value(_ json: String) throws(StoreError) -> Value {
         do {
             return try JSONReader.read(json)
