@@ -12,6 +12,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // System libraries, linked from the Debian packages the Makefile installs.
@@ -28,13 +29,15 @@ let package = Package(
         .target(name: "SluiceStore", dependencies: ["CSQLite", "SluiceModel"]),
         // ClusterDriver and the simulated clusters, whose objects live in the store.
         .target(name: "SluiceDrivers", dependencies: ["SluiceModel", "SluiceStore"]),
-        // Applying plans to clusters (the rollout engine will live here too).
-        .target(name: "SluiceRollout", dependencies: ["SluicePlan", "SluiceDrivers", "SluiceStore", "SluiceModel"]),
+        // Applying plans to clusters, and the controller: the rollout state machine, its runner, checks.
+        .target(name: "SluiceRollout", dependencies: ["SluicePlan", "SluiceDrivers", "SluiceStore", "SluiceModel", "SluiceGit",
+                                                      .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "sluice",
             dependencies: [
                 "SluiceRollout", "SluicePlan", "SluiceDrivers", "SluiceStore", "SluiceRender", "SluiceModel", "SluiceGit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -43,7 +46,8 @@ let package = Package(
             path: "Benchmarks/FleetBenchmark"
         ),
 
-        .target(name: "SluiceTestSupport", dependencies: ["SluiceGit", "SluiceStore", "SluiceDrivers", "SluicePlan", "SluiceRollout"],
+        .target(name: "SluiceTestSupport", dependencies: ["SluiceGit", "SluiceStore", "SluiceDrivers", "SluicePlan", "SluiceRollout",
+                                                          .product(name: "Logging", package: "swift-log")],
                 path: "Tests/SluiceTestSupport"),
         .target(name: "CHeapProbe", path: "Tests/CHeapProbe"),
         .testTarget(name: "SluiceGitTests", dependencies: ["SluiceGit", "SluiceTestSupport", "CHeapProbe"]),
@@ -51,7 +55,8 @@ let package = Package(
         .testTarget(name: "SluiceRenderTests", dependencies: ["SluiceRender", "SluiceModel"]),
         .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceStore", "SluiceModel", "CSQLite"]),
         .testTarget(name: "SluiceDriversTests", dependencies: ["SluiceDrivers", "SluiceStore", "SluiceModel", "SluiceTestSupport"]),
-        .testTarget(name: "SluiceRolloutTests", dependencies: ["SluiceRollout", "SluicePlan", "SluiceStore", "SluiceDrivers", "SluiceModel", "SluiceRender", "SluiceGit", "SluiceTestSupport"]),
+        .testTarget(name: "SluiceRolloutTests", dependencies: ["SluiceRollout", "SluicePlan", "SluiceStore", "SluiceDrivers", "SluiceModel", "SluiceRender", "SluiceGit", "SluiceTestSupport", "CSQLite",
+                                                           .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan", "SluiceRollout", "SluiceStore", "SluiceDrivers", "SluiceModel", "SluiceRender", "SluiceGit", "SluiceTestSupport"]),
         // Runs the built `sluice` binary; the broken-repo corpus is read from the source tree.
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "SluiceTestSupport"], exclude: ["Corpus"]),

@@ -7,17 +7,19 @@ public actor ClusterConnector {
     private let store: any StateStore
     private let clock: any FleetClock
     private var drivers: [String: any ClusterDriver] = [:]
+    public nonisolated let network: SimulatedNetwork?
 
-    public init(store: any StateStore, clock: any FleetClock) {
+    public init(store: any StateStore, clock: any FleetClock, network: SimulatedNetwork? = nil) {
         self.store = store
         self.clock = clock
+        self.network = network
     }
 
     public func driver(for cluster: Cluster) throws(DriverError) -> any ClusterDriver {
         if let driver = drivers[cluster.name] { return driver }
         switch cluster.connection {
         case .simulated(let connection):
-            let driver = SimulatedCluster(name: cluster.name, connection: connection, store: store, clock: clock)
+            let driver = SimulatedCluster(name: cluster.name, connection: connection, store: store, clock: clock, network: network)
             drivers[cluster.name] = driver
             return driver
         case .kubernetes:

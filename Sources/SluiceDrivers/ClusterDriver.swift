@@ -22,6 +22,8 @@ public protocol ClusterDriver: Sendable {
     func workloadStatus(_ key: ObjectKey) async throws(DriverError) -> WorkloadStatus?
     /// Holds `partition` pods at the old revision (StatefulSet semantics); 0 releases all.
     func setPartition(_ key: ObjectKey, to partition: Int) async throws(DriverError)
+    /// Whether the workload can be updated in partition steps (DESIGN §4).
+    func canPartition(_ key: ObjectKey) -> Bool
 }
 
 /// A workload's rollout progress as its status reports it.
@@ -66,6 +68,12 @@ public enum DriverError: Error, Equatable, CustomStringConvertible, Sendable {
     case invalid(ObjectKey, String)
     /// The cluster could not be reached or answered with an error.
     case unavailable(String)
+
+    /// Worth retrying with backoff (the cluster may come back); the others fail at once.
+    public var isTransient: Bool {
+        if case .unavailable = self { return true }
+        return false
+    }
 
     public var description: String {
         switch self {

@@ -13,6 +13,7 @@ public actor SimulatedCluster: ClusterDriver {
     private let nodeCount: Int
     private let faults: [GlobPattern]
     private let podReadySeconds: Double
+    private let network: SimulatedNetwork?
     /// The objects read so far (nil: known absent), written through. Read by key or by
     /// add-on on demand, so that planning one add-on does not read a whole cluster.
     private var cache: [ObjectKey: Value?] = [:]
@@ -29,8 +30,9 @@ public actor SimulatedCluster: ClusterDriver {
     private let narrowReadLimit = 64
 
     public init(name: String, connection: Cluster.SimulatedConnection, store: any StateStore,
-                clock: any FleetClock, podReadySeconds: Double = 10) {
+                clock: any FleetClock, podReadySeconds: Double = 10, network: SimulatedNetwork? = nil) {
         clusterName = name
+        self.network = network
         self.store = store
         self.clock = clock
         nodeCount = connection.nodes
@@ -41,11 +43,13 @@ public actor SimulatedCluster: ClusterDriver {
     public nonisolated var nodes: [String] { (1...max(1, nodeCount)).map { "\(clusterName)-node-\($0)" } }
 
     public func get(_ key: ObjectKey) async throws(DriverError) -> Value? {
+        try await network?.check(clusterName)
         guard let object = try stored(key) else { return nil }
         return try await advanced(key, object)
     }
 
     public func list(labels: [String: String]) async throws(DriverError) -> [ObjectKey: Value] {
+        try await network?.check(clusterName)
         var result: [ObjectKey: Value] = [:]
         let candidates: [ObjectKey: Value]
         if let addon = labels[SluiceLabels.addon] { candidates = try loaded(addon: addon) } else { candidates = try loaded() }
@@ -56,15 +60,18 @@ public actor SimulatedCluster: ClusterDriver {
     }
 
     public func create(_ object: Value, key: ObjectKey) async throws(DriverError) -> Value {
+        try await network?.check(clusterName)
         guard try stored(key) == nil else { throw .conflict(key) }
         var created = object
         created.set(["metadata", "generation"], to: .int(1))
         created.set(["metadata", "uid"], to: .string(UUID().uuidString.lowercased()))
         created.set(["status"], to: .null)
+        try audit(.create, key, created)
         return try await write(key, created)
     }
 
     public func patch(_ key: ObjectKey, mergePatch: Value) async throws(DriverError) -> Value {
+        try await network?.check(clusterName)
         guard let current = try stored(key) else { throw .notFound(key) }
         let live = try await advanced(key, current)
         var patched = MergePatch.apply(mergePatch, to: live)
@@ -75,11 +82,14 @@ public actor SimulatedCluster: ClusterDriver {
             let generation = live.at(["metadata", "generation"]).flatMap(WorkloadSimulation.number).map(Int.init) ?? 1
             patched.set(["metadata", "generation"], to: .int(generation + 1))
         }
+        try audit(.patch, key, patched)
         return try await write(key, patched)
     }
 
     public func delete(_ key: ObjectKey) async throws(DriverError) {
-        guard try stored(key) != nil else { return }
+        try await network?.check(clusterName)
+        guard let object = try stored(key) else { return }
+        try audit(.delete, key, object)
         do { try store.deleteObject(cluster: clusterName, id: key) } catch { throw .unavailable(error.description) }
         remember(key, nil)
     }
@@ -91,13 +101,40 @@ public actor SimulatedCluster: ClusterDriver {
     }
 
     public func setPartition(_ key: ObjectKey, to partition: Int) async throws(DriverError) {
+        try await network?.check(clusterName)
         guard let simulation = simulation(for: key) else { throw .invalid(key, "\(key.kind) has no partition") }
         guard partition >= 0 else { throw .invalid(key, "partition must not be negative") }
         guard let live = try await get(key) else { throw .notFound(key) }
-        _ = try await write(key, simulation.setPartition(live, to: partition))
+        let changed = simulation.setPartition(live, to: partition)
+        try audit(.partition, key, changed)
+        _ = try await write(key, changed)
+    }
+
+    public nonisolated func canPartition(_ key: ObjectKey) -> Bool {
+        WorkloadSimulation.kind(of: key) != nil
+    }
+
+    /// Pods of the workloads Sluice manages here: how many are wanted and how many are
+    /// ready. A simulated cluster answers `http` and `prometheus` checks from this.
+    public func podReadiness() async throws(DriverError) -> (ready: Int, desired: Int) {
+        var ready = 0, desired = 0
+        for (key, object) in try await list(labels: [SluiceLabels.managedBy: "sluice"]) {
+            guard let simulation = simulation(for: key) else { continue }
+            let status = simulation.status(of: object)
+            desired += status.desired
+            ready += min(status.desired, status.updatedReady)
+        }
+        return (ready, desired)
     }
 
     // MARK: - Internals
+
+    /// The cluster's audit log of mutating calls, kept in the store like its objects.
+    private func audit(_ verb: SimulatedCall.Verb, _ key: ObjectKey, _ object: Value) throws(DriverError) {
+        let call = SimulatedCall(cluster: clusterName, verb: verb, key: key, addon: Self.addonLabel(object) ?? "",
+                                 commit: object.at(["metadata", "annotations", SluiceLabels.commit])?.stringValue ?? "")
+        do { try store.logCall(call) } catch { throw .unavailable(error.description) }
+    }
 
     /// One object, from the cache or the store.
     private func stored(_ key: ObjectKey) throws(DriverError) -> Value? {

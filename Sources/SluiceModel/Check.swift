@@ -1,3 +1,5 @@
+import Foundation
+
 /// A named gate of a pipeline (DESIGN §5). Parsed and validated here; run by the rollout.
 public struct Check: Sendable {
     public enum Kind: Sendable {
@@ -108,6 +110,9 @@ public struct TimeWindow: Sendable, Hashable {
 
     static func read(_ reader: NodeReader) -> TimeWindow? {
         let timezone = reader.string("timezone")?.value ?? "UTC"
+        if let zone = reader.string("timezone"), TimeZone(identifier: zone.value) == nil {
+            reader.sink.error(reader.file, zone.mark, "\(reader.path).timezone \"\(zone.value)\" is not a time zone; use an IANA name such as Europe/Berlin or UTC")
+        }
         func rules(_ key: String) -> [Rule] {
             (reader.list(key) ?? []).enumerated().compactMap { index, item in
                 let path = "\(reader.path).\(key)[\(index)]"

@@ -9,11 +9,15 @@ public struct Cluster: Sendable {
         public var nodes: Int
         /// Images matching one of these globs never become ready. Default: `*-broken*`.
         public var faultImages: [String]
+        /// Whether `http` and `prometheus` checks of this cluster go to the network (`real`)
+        /// or are answered by the simulated cluster from its pods (`simulated`, the default).
+        public var realProbes: Bool
         public static let defaultFaultImages = ["*-broken*"]
 
-        public init(nodes: Int, faultImages: [String]) {
+        public init(nodes: Int, faultImages: [String], realProbes: Bool = false) {
             self.nodes = nodes
             self.faultImages = faultImages
+            self.realProbes = realProbes
         }
     }
 
@@ -38,7 +42,7 @@ public struct Cluster: Sendable {
             case (true, true), (false, false):
                 sink.error(file, reader.node.mark, "spec.connection must have exactly one of \"simulated\" or \"kubernetes\"")
             case (true, false):
-                let simulated = reader.object("simulated", fields: ["nodes", "faults"])
+                let simulated = reader.object("simulated", fields: ["nodes", "faults", "probes"])
                 var faults = SimulatedConnection.defaultFaultImages
                 if let list = simulated?.list("faults") {
                     faults = list.enumerated().compactMap { index, item in
@@ -46,8 +50,16 @@ public struct Cluster: Sendable {
                                    fields: ["image"])?.string("image", required: true)?.value
                     }
                 }
+                var realProbes = false
+                if let probes = simulated?.string("probes") {
+                    switch probes.value {
+                    case "simulated": realProbes = false
+                    case "real": realProbes = true
+                    default: sink.error(file, probes.mark, "spec.connection.simulated.probes must be \"simulated\" or \"real\", found \"\(probes.value)\"")
+                    }
+                }
                 connection = .simulated(SimulatedConnection(nodes: simulated?.int("nodes", range: 1...100_000)?.value ?? 3,
-                                                            faultImages: faults))
+                                                            faultImages: faults, realProbes: realProbes))
             case (false, true):
                 if let kube = reader.object("kubernetes", fields: ["kubeconfig", "context"], required: true),
                    let kubeconfig = kube.string("kubeconfig", required: true) {

@@ -163,3 +163,21 @@ public struct FleetLoader: Sendable {
         return addon
     }
 }
+
+extension FleetLoader {
+    /// Only `sluice.yaml`'s environments: what a controller needs to know which branches to
+    /// follow, even when another file of the commit is broken (that commit is then rejected
+    /// by its environment's rollout, not by the controller).
+    public func environments(in tree: SourceTree) throws(ValidationFailure) -> [Fleet.Environment] {
+        let sink = DiagnosticSink()
+        let files = RepoFiles(tree: tree, maxFileSize: maxFileSize, sink: sink)
+        var fleet: Fleet?
+        if !files.exists("sluice.yaml") {
+            sink.error("sluice.yaml", .start, "missing sluice.yaml (kind: Fleet) at the top of the repository")
+        } else if let node = files.document("sluice.yaml", parser: parser) {
+            fleet = Fleet.read(node, file: "sluice.yaml", sink: sink)
+        }
+        guard let fleet, sink.isEmpty else { throw ValidationFailure(sink.diagnostics) }
+        return fleet.environments
+    }
+}

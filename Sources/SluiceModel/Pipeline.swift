@@ -2,6 +2,9 @@
 public struct Pipeline: Sendable {
     public struct Stage: Sendable {
         public enum OnFailure: String, Sendable { case halt, rollback }
+        /// What a batch does about a cluster it cannot reach: wait for it (the default), or go
+        /// on without it and give it the commit when it is back.
+        public enum Unreachable: String, Sendable { case wait, skip }
         public var name: Located<String>
         public var clusters: LabelSelector
         /// Sort key: a label name; clusters sort by it (numerically when both are numbers), then by name.
@@ -12,6 +15,7 @@ public struct Pipeline: Sendable {
         public var bake: Duration?
         public var approval: Bool
         public var onFailure: OnFailure
+        public var unreachable: Unreachable = .wait
         public var preChecks: [Located<String>]
         public var postChecks: [Located<String>]
     }
@@ -40,7 +44,7 @@ public struct Pipeline: Sendable {
         var stages: [Stage] = []
         var seen: [String: Mark] = [:]
         let stageFields = ["name", "clusters", "order", "batches", "maxConcurrency", "maxFailures", "bake",
-                           "approval", "onFailure", "checks"]
+                           "approval", "onFailure", "unreachable", "checks"]
         for (index, item) in (spec.list("stages", required: true) ?? []).enumerated() {
             let path = "spec.stages[\(index)]"
             guard let stage = NodeReader(item, file: file, sink: sink, path: path, fields: stageFields),
@@ -59,6 +63,12 @@ public struct Pipeline: Sendable {
                     sink.error(file, text.mark, "\(path).onFailure must be \"halt\" or \"rollback\", found \"\(text.value)\"")
                 }
             }
+            var unreachable = Stage.Unreachable.wait
+            if let text = stage.string("unreachable") {
+                if let parsed = Stage.Unreachable(rawValue: text.value) { unreachable = parsed } else {
+                    sink.error(file, text.mark, "\(path).unreachable must be \"wait\" or \"skip\", found \"\(text.value)\"")
+                }
+            }
             let stageChecks = stage.object("checks", fields: ["pre", "post"])
             let pre = stageChecks?.stringList("pre") ?? [], post = stageChecks?.stringList("post") ?? []
             for reference in pre + post where checks[reference.value] == nil {
@@ -69,7 +79,8 @@ public struct Pipeline: Sendable {
                 name: name, clusters: selector, order: stage.string("order")?.value, batches: batches,
                 maxConcurrency: stage.int("maxConcurrency", range: 1...10_000)?.value,
                 maxFailures: stage.int("maxFailures")?.value ?? 0, bake: stage.duration("bake")?.value,
-                approval: stage.bool("approval") ?? false, onFailure: onFailure, preChecks: pre, postChecks: post))
+                approval: stage.bool("approval") ?? false, onFailure: onFailure, unreachable: unreachable,
+                preChecks: pre, postChecks: post))
         }
         return Pipeline(header: header, stages: stages, checks: checks)
     }

@@ -20,13 +20,17 @@ public struct Policy: Sendable {
     public var freeze: Freeze?
     /// Fields whose values plans never print (beside the data of Secrets, always hidden).
     public var sensitiveFields: [SensitiveField] = []
+    /// Programs a `command` check may run. A fleet repo's policy may allow only programs
+    /// inside the repo (relative paths); anything else must be allowed on the machine Sluice
+    /// runs on (`sluice run --allow-command`).
+    public var allowedCommands: [Located<String>] = []
 
     public var name: String { header.name.value }
 
     static func read(_ node: YAMLNode, file: String, sink: DiagnosticSink) -> Policy? {
         guard let (header, spec) = ObjectHeader.read(node, file: file, sink: sink, kind: "Policy",
                                                      specFields: ["dangerousFields", "manifestRules", "releaseWindows", "freeze",
-                                                                  "sensitiveFields", "description"]),
+                                                                  "sensitiveFields", "allowedCommands", "description"]),
               let spec else { return nil }
         let dangerous = (spec.list("dangerousFields") ?? []).enumerated().compactMap { index, item in
             DangerousField.read(item, file: file, sink: sink, path: "spec.dangerousFields[\(index)]")
@@ -48,8 +52,14 @@ public struct Policy: Sendable {
         let sensitive = (spec.list("sensitiveFields") ?? []).enumerated().compactMap { index, item in
             SensitiveField.read(item, file: file, sink: sink, path: "spec.sensitiveFields[\(index)]")
         }
+        let commands = spec.stringList("allowedCommands")
+        for command in commands where RepoPath.join("", command.value).map(\.isEmpty) ?? true {
+            sink.error(file, command.mark, "spec.allowedCommands: \"\(command.value)\" is outside the fleet repo; a repo may allow only its own programs (allow others with sluice run --allow-command)")
+        }
         return Policy(header: header, dangerousFields: dangerous, manifestRules: rules, releaseWindows: windows,
-                      freeze: freeze, sensitiveFields: sensitive)
+                      freeze: freeze, sensitiveFields: sensitive, allowedCommands: commands.compactMap { command in
+                          RepoPath.join("", command.value).flatMap { $0.isEmpty ? nil : Located($0, at: command.mark) }
+                      })
     }
 }
 
@@ -160,3 +170,4 @@ public struct ManifestRule: Sendable, Hashable {
         return ManifestRule(name: name.value, kind: kind, message: message.value, file: file, mark: node.mark)
     }
 }
+

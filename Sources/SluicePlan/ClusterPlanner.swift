@@ -55,7 +55,7 @@ struct ClusterPlanner: Sendable {
                 let commit = records[record].commit
                 changes = (commit, commits.changes(since: commit, target: inputs)?.forCluster(cluster, release: release))
             }
-            if record != nil, let since = changes?.changes, since.unchanged(addon) {
+            if let record, records[record].pending == nil, let since = changes?.changes, since.unchanged(addon) {
                 pairs.append(Pair(addon: addon, record: record))
                 outcome.statistics.pairsUnchanged += 1
                 continue
@@ -107,13 +107,16 @@ struct ClusterPlanner: Sendable {
                       into outcome: inout Outcome) async {
         var plan = FleetPlan.ClusterPlan(name: cluster.name, summary: FleetPlan.Summary(), unreachable: nil, addons: [])
         let commit = renderer.commitLabel
-        func planned(_ addon: String, digest: String, steps: [ApplyStep] = [], blocked: [String] = [],
+        func planned(_ addon: String, digest: String, record: Int?, steps: [ApplyStep] = [], blocked: [String] = [],
                      objects: [ObjectKey] = [], removed: Bool = false) -> PlannedPair {
-            // What to wait for matters only to an apply, and only where something changes.
+            // What to wait for matters only to an apply, and only where something changes
+            // (or may have: the record's digest is not the target's).
             let apply = detail == .apply
+            let recorded = record.map { records[$0] }
+            let settled = steps.isEmpty && recorded?.digest == digest && recorded?.pending == nil
             return PlannedPair(environment: environment, cluster: cluster.name, addon: addon, commit: commit, digest: digest,
-                               steps: apply ? steps : [], blocked: blocked, objects: apply && !steps.isEmpty ? objects : [],
-                               removed: removed)
+                               steps: apply ? steps : [], blocked: blocked, objects: apply && !settled ? objects : [],
+                               removed: removed, recordedCommit: recorded?.commit, recordedDigest: recorded?.digest)
         }
         // Live objects are read only for the add-ons rendered or pruned, by their label: a
         // change to one add-on reads that add-on's objects, not the whole cluster's.
@@ -139,7 +142,7 @@ struct ClusterPlanner: Sendable {
         for pair in pairs {
             guard let target = pair.target, let driver else {
                 plan.summary.unchangedAddons += 1
-                keep(&outcome, planned(pair.addon, digest: pair.record.map { records[$0].digest } ?? ""))
+                keep(&outcome, planned(pair.addon, digest: pair.record.map { records[$0].digest } ?? "", record: pair.record))
                 continue
             }
             var objects = live[pair.addon] ?? [:]
@@ -157,8 +160,8 @@ struct ClusterPlanner: Sendable {
                 .diff(addon: pair.addon, recordedCommit: pair.record.map { records[$0].commit }, target: target.objects,
                       lastApplied: pair.spec?.objects, live: objects, warnings: pair.spec?.warning.map { [$0] } ?? [])
             add(result, to: &plan)
-            keep(&outcome, planned(pair.addon, digest: target.digest, steps: result.steps, blocked: result.plan.blocked,
-                                         objects: target.objects.map(\.key)))
+            keep(&outcome, planned(pair.addon, digest: target.digest, record: pair.record, steps: result.steps,
+                                   blocked: result.plan.blocked, objects: target.objects.map(\.key)))
         }
         // Add-ons that left the cluster: what Sluice applied for them is pruned.
         for record in removed where plan.unreachable == nil {
@@ -166,7 +169,7 @@ struct ClusterPlanner: Sendable {
             let result = differ.diff(addon: record.addon, recordedCommit: record.commit, target: [], lastApplied: objects,
                                      live: objects, warnings: ["add-on \"\(record.addon)\" left this cluster: its objects are pruned"])
             add(result, to: &plan)
-            keep(&outcome, planned(record.addon, digest: "", steps: result.steps, removed: true))
+            keep(&outcome, planned(record.addon, digest: "", record: nil, steps: result.steps, removed: true))
         }
         outcome.plan = plan
     }

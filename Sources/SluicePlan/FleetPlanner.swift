@@ -73,6 +73,9 @@ public struct FleetPlanner: Sendable {
         let outcomes = await BoundedConcurrency.map(names.count, parallelism: parallelism) { index in
             guard let cluster = repository.clusters[names[index]] else { return ClusterPlanner.Outcome() }
             let environment = repository.environment(of: cluster)?.name.value ?? ""
+            if !selection.validatesEverything && !selection.includes(environment: environment, cluster: cluster.name) {
+                return ClusterPlanner.Outcome()
+            }
             return await planner.plan(cluster, records: records[environment]?[cluster.name] ?? [])
         }
         timings.lap("plan clusters")

@@ -7,14 +7,21 @@ import SluiceStore
 public struct PlanSelection: Sendable {
     public var environment: String?
     public var cluster: String?
+    /// Only these clusters (a batch of a rollout).
+    public var clusters: Set<String>?
+    /// Render every cluster to validate the whole commit (the default). A rollout validated
+    /// the commit when it started, so the plans of its batches render only their clusters.
+    public var validatesEverything = true
 
-    public init(environment: String? = nil, cluster: String? = nil) {
+    public init(environment: String? = nil, cluster: String? = nil, clusters: Set<String>? = nil) {
         self.environment = environment
         self.cluster = cluster
+        self.clusters = clusters
     }
 
-    func includes(environment: String, cluster: String) -> Bool {
+    public func includes(environment: String, cluster: String) -> Bool {
         (self.environment == nil || self.environment == environment) && (self.cluster == nil || self.cluster == cluster)
+            && (clusters == nil || clusters?.contains(cluster) == true)
     }
 }
 
@@ -49,10 +56,16 @@ public struct PlannedPair: Sendable {
     public var steps: [ApplyStep]
     /// Why the pair must not be applied; empty when it may.
     public var blocked: [String]
-    /// The target's objects, to wait for their health after the apply.
+    /// The target's objects, to wait for their health after the apply; empty when the pair
+    /// is settled (nothing to do, and the record already says so).
     public var objects: [ObjectKey]
     /// The add-on left this cluster: its objects are pruned and its record removed.
     public var removed: Bool
+    public var recordedCommit: String? = nil
+    public var recordedDigest: String? = nil
+
+    /// Nothing to apply and nothing to wait for: the record only moves to this commit.
+    public var isSettled: Bool { steps.isEmpty && objects.isEmpty && !removed }
 
     /// The record of this pair applied at `time`.
     public func record(at time: Date) -> AppliedRecord {

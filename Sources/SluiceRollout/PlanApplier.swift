@@ -77,9 +77,11 @@ public struct PlanApplier: Sendable {
     private func applyCluster(_ pairs: [PlannedPair], repository: FleetRepository) async -> Report {
         var report = Report()
         guard let first = pairs.first, let cluster = repository.clusters[first.cluster] else { return report }
-        // Pairs with nothing to do render at the commit to what is already applied: they are
-        // recorded together, whatever happens to the others.
-        let unchanged = pairs.filter { $0.steps.isEmpty && !$0.removed }
+        // Settled pairs render at the commit to what is already applied and recorded: they are
+        // recorded together, whatever happens to the others. A pair whose objects already
+        // match the target but whose record does not (an earlier apply failed its health
+        // wait) is done only once its workloads are healthy at the target.
+        let unchanged = pairs.filter(\.isSettled)
         if !unchanged.isEmpty {
             let now = await clock.now()
             do {
@@ -91,11 +93,18 @@ public struct PlanApplier: Sendable {
                 return report
             }
         }
-        for pair in pairs where !pair.steps.isEmpty || pair.removed {
+        for pair in pairs where !pair.isSettled {
             do {
                 let driver = try await connector.driver(for: cluster)
+                // Marked before the cluster is touched: if this apply fails or is cut short,
+                // the next plan renders the pair instead of trusting its record.
+                if !pair.steps.isEmpty, pair.recordedCommit != nil {
+                    var mark = StoreTransition()
+                    mark.pending = [PendingApply(environment: pair.environment, cluster: pair.cluster, addon: pair.addon, commit: pair.commit)]
+                    try store.commit(mark)
+                }
                 for step in pair.steps {
-                    try await perform(step, on: driver)
+                    try await Self.perform(step, on: driver)
                     report.operations += 1
                 }
                 let timeout = repository.addons[pair.addon]?.healthTimeout.map(GoDuration.seconds) ?? defaultHealthTimeout
@@ -121,7 +130,7 @@ public struct PlanApplier: Sendable {
         return report
     }
 
-    private func perform(_ step: ApplyStep, on driver: any ClusterDriver) async throws(DriverError) {
+    static func perform(_ step: ApplyStep, on driver: any ClusterDriver) async throws(DriverError) {
         switch step.action {
         case .create(let object):
             _ = try await driver.create(object, key: step.key)

@@ -44,7 +44,7 @@ public final class SQLiteStateStore: StateStore {
     }
 
     @discardableResult
-    private func withConnection<T>(_ body: (SQLiteConnection) throws(StoreError) -> T) throws(StoreError) -> T {
+    func withConnection<T>(_ body: (SQLiteConnection) throws(StoreError) -> T) throws(StoreError) -> T {
         try connection.withLock { db throws(StoreError) in try body(db) }
     }
 
@@ -52,7 +52,7 @@ public final class SQLiteStateStore: StateStore {
 
     public func applied(environment: String, cluster: String, addon: String) throws(StoreError) -> AppliedRecord? {
         try withConnection { db throws(StoreError) in
-            try db.query("SELECT environment, cluster, addon, commit_sha, digest, applied_at FROM applied WHERE environment = ? AND cluster = ? AND addon = ?",
+            try db.query("SELECT environment, cluster, addon, commit_sha, digest, applied_at, pending_commit FROM applied WHERE environment = ? AND cluster = ? AND addon = ?",
                          [.text(environment), .text(cluster), .text(addon)]).first.map(Self.appliedRecord)
         }
     }
@@ -71,14 +71,15 @@ public final class SQLiteStateStore: StateStore {
         try withConnection { db throws(StoreError) in
             var records: [AppliedRecord] = []
             var environment = "", cluster = "", commit = ""
-            try db.forEachRow("SELECT environment, cluster, addon, commit_sha, digest, applied_at FROM applied \(condition) ORDER BY environment, cluster, addon",
+            try db.forEachRow("SELECT environment, cluster, addon, commit_sha, digest, applied_at, pending_commit FROM applied \(condition) ORDER BY environment, cluster, addon",
                               parameters) { row in
                 environment = SQLiteConnection.text(row, 0, reusing: environment)
                 cluster = SQLiteConnection.text(row, 1, reusing: cluster)
                 commit = SQLiteConnection.text(row, 3, reusing: commit)
                 records.append(AppliedRecord(environment: environment, cluster: cluster, addon: SQLiteConnection.text(row, 2),
                                              commit: commit, digest: SQLiteConnection.text(row, 4),
-                                             appliedAt: Date(timeIntervalSince1970: sqlite3_column_double(row, 5))))
+                                             appliedAt: Date(timeIntervalSince1970: sqlite3_column_double(row, 5)),
+                                             pending: sqlite3_column_type(row, 6) == SQLITE_NULL ? nil : SQLiteConnection.text(row, 6)))
             }
             return records
         }
@@ -91,35 +92,42 @@ public final class SQLiteStateStore: StateStore {
     public func recordApply(_ records: [AppliedRecord]) throws(StoreError) {
         try withConnection { db throws(StoreError) in
             try db.transaction { () throws(StoreError) in
-                for record in records {
-                    try db.query("""
-                        INSERT INTO applied (environment, cluster, addon, commit_sha, digest, applied_at) VALUES (?, ?, ?, ?, ?, ?)
-                        ON CONFLICT (environment, cluster, addon) DO UPDATE SET commit_sha = excluded.commit_sha,
-                            digest = excluded.digest, applied_at = excluded.applied_at
-                        """, [.text(record.environment), .text(record.cluster), .text(record.addon), .text(record.commit),
-                              .text(record.digest), .real(record.appliedAt.timeIntervalSince1970)])
-                    try Self.insert(HistoryEvent(at: record.appliedAt, kind: .apply, environment: record.environment, cluster: record.cluster,
-                                                 addon: record.addon, commit: record.commit, detail: "applied, digest \(record.digest)"), into: db)
-                }
+                for record in records { try Self.record(record, into: db) }
             }
         }
+    }
+
+    /// Upserts a record (clearing its pending mark) and appends its history event.
+    static func record(_ record: AppliedRecord, into db: SQLiteConnection) throws(StoreError) {
+        try db.query("""
+            INSERT INTO applied (environment, cluster, addon, commit_sha, digest, applied_at, pending_commit) VALUES (?, ?, ?, ?, ?, ?, NULL)
+            ON CONFLICT (environment, cluster, addon) DO UPDATE SET commit_sha = excluded.commit_sha,
+                digest = excluded.digest, applied_at = excluded.applied_at, pending_commit = NULL
+            """, [.text(record.environment), .text(record.cluster), .text(record.addon), .text(record.commit),
+                  .text(record.digest), .real(record.appliedAt.timeIntervalSince1970)])
+        try insert(HistoryEvent(at: record.appliedAt, kind: .apply, environment: record.environment, cluster: record.cluster,
+                                addon: record.addon, commit: record.commit, detail: "applied, digest \(record.digest)"), into: db)
     }
 
     public func removeApplied(environment: String, cluster: String, addon: String, commit: String, at time: Date) throws(StoreError) {
         try withConnection { db throws(StoreError) in
             try db.transaction { () throws(StoreError) in
-                try db.query("DELETE FROM applied WHERE environment = ? AND cluster = ? AND addon = ?",
-                             [.text(environment), .text(cluster), .text(addon)])
-                try Self.insert(HistoryEvent(at: time, kind: .apply, environment: environment, cluster: cluster, addon: addon,
-                                             commit: commit, detail: "removed: the add-on left the cluster and its objects were pruned"), into: db)
+                try Self.remove(AppliedRemoval(environment: environment, cluster: cluster, addon: addon, commit: commit, at: time), from: db)
             }
         }
+    }
+
+    static func remove(_ removal: AppliedRemoval, from db: SQLiteConnection) throws(StoreError) {
+        try db.query("DELETE FROM applied WHERE environment = ? AND cluster = ? AND addon = ?",
+                     [.text(removal.environment), .text(removal.cluster), .text(removal.addon)])
+        try insert(HistoryEvent(at: removal.at, kind: .apply, environment: removal.environment, cluster: removal.cluster, addon: removal.addon,
+                                commit: removal.commit, detail: "removed: the add-on left the cluster and its objects were pruned"), into: db)
     }
 
     private static func appliedRecord(_ row: [SQLiteConnection.Cell]) -> AppliedRecord {
         AppliedRecord(environment: row[0].text ?? "", cluster: row[1].text ?? "", addon: row[2].text ?? "",
                       commit: row[3].text ?? "", digest: row[4].text ?? "",
-                      appliedAt: Date(timeIntervalSince1970: row[5].real ?? 0))
+                      appliedAt: Date(timeIntervalSince1970: row[5].real ?? 0), pending: row[6].text)
     }
 
     // MARK: - History
@@ -128,46 +136,25 @@ public final class SQLiteStateStore: StateStore {
         try withConnection { db throws(StoreError) in try Self.insert(event, into: db) }
     }
 
-    private static func insert(_ event: HistoryEvent, into db: SQLiteConnection) throws(StoreError) {
+    static func insert(_ event: HistoryEvent, into db: SQLiteConnection) throws(StoreError) {
         func optional(_ text: String?) -> SQLiteConnection.Cell { text.map { .text($0) } ?? .null }
         try db.query("INSERT INTO history (at, kind, environment, cluster, addon, commit_sha, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
                      [.real(event.at.timeIntervalSince1970), .text(event.kind.rawValue), .text(event.environment),
                       optional(event.cluster), optional(event.addon), optional(event.commit), .text(event.detail)])
     }
 
-    public func history(cluster: String?, addon: String?, limit: Int) throws(StoreError) -> [HistoryEvent] {
-        try withConnection { db throws(StoreError) in
+    public func history(_ filter: HistoryFilter) throws(StoreError) -> [HistoryEvent] {
+        func optional(_ text: String?) -> SQLiteConnection.Cell { text.map { .text($0) } ?? .null }
+        return try withConnection { db throws(StoreError) in
             try db.query("""
                 SELECT at, kind, environment, cluster, addon, commit_sha, detail FROM history
-                WHERE (?1 IS NULL OR cluster = ?1) AND (?2 IS NULL OR addon = ?2) ORDER BY id DESC LIMIT ?3
-                """, [cluster.map { .text($0) } ?? .null, addon.map { .text($0) } ?? .null, .integer(Int64(limit))]).map { row in
+                WHERE (?1 IS NULL OR environment = ?1) AND (?2 IS NULL OR cluster = ?2) AND (?3 IS NULL OR addon = ?3)
+                  AND (?4 IS NULL OR at >= ?4) ORDER BY id DESC LIMIT ?5
+                """, [optional(filter.environment), optional(filter.cluster), optional(filter.addon),
+                      filter.since.map { .real($0.timeIntervalSince1970) } ?? .null, .integer(Int64(max(0, filter.limit)))]).map { row in
                 HistoryEvent(at: Date(timeIntervalSince1970: row[0].real ?? 0), kind: HistoryEvent.Kind(rawValue: row[1].text ?? "") ?? .operatorAction,
                              environment: row[2].text ?? "", cluster: row[3].text, addon: row[4].text, commit: row[5].text,
                              detail: row[6].text ?? "")
-            }
-        }
-    }
-
-    // MARK: - Rollouts
-
-    public func save(_ rollout: RolloutRecord) throws(StoreError) {
-        try withConnection { db throws(StoreError) in
-            try db.query("""
-                INSERT INTO rollouts (id, environment, commit_sha, phase, position, started_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (id) DO UPDATE SET phase = excluded.phase, position = excluded.position, updated_at = excluded.updated_at
-                """, [.text(rollout.id), .text(rollout.environment), .text(rollout.commit), .text(rollout.phase),
-                      .text(JSONEmitter.emit(rollout.position)), .real(rollout.startedAt.timeIntervalSince1970),
-                      .real(rollout.updatedAt.timeIntervalSince1970)])
-        }
-    }
-
-    public func rollouts(environment: String) throws(StoreError) -> [RolloutRecord] {
-        try withConnection { db throws(StoreError) in
-            try db.query("SELECT id, environment, commit_sha, phase, position, started_at, updated_at FROM rollouts WHERE environment = ? ORDER BY started_at, id",
-                         [.text(environment)]).map { row throws(StoreError) in
-                RolloutRecord(id: row[0].text ?? "", environment: row[1].text ?? "", commit: row[2].text ?? "", phase: row[3].text ?? "",
-                              position: try Self.value(row[4].text ?? "null"), startedAt: Date(timeIntervalSince1970: row[5].real ?? 0),
-                              updatedAt: Date(timeIntervalSince1970: row[6].real ?? 0))
             }
         }
     }
@@ -214,7 +201,7 @@ public final class SQLiteStateStore: StateStore {
     }
 
     /// A stored JSON body back to a value.
-    private static func value(_ json: String) throws(StoreError) -> Value {
+    static func value(_ json: String) throws(StoreError) -> Value {
         do {
             return try JSONReader.read(json)
         } catch {

@@ -20,16 +20,40 @@ public protocol StateStore: Sendable {
     /// history event, both or neither.
     func removeApplied(environment: String, cluster: String, addon: String, commit: String, at time: Date) throws(StoreError)
     func append(_ event: HistoryEvent) throws(StoreError)
-    /// Newest first; nil filters match everything.
-    func history(cluster: String?, addon: String?, limit: Int) throws(StoreError) -> [HistoryEvent]
-    func save(_ rollout: RolloutRecord) throws(StoreError)
-    func rollouts(environment: String) throws(StoreError) -> [RolloutRecord]
+    /// Newest first.
+    func history(_ filter: HistoryFilter) throws(StoreError) -> [HistoryEvent]
+    /// Writes one rollout step (state, records, marks, history, consumed commands), all or none.
+    func commit(_ transition: StoreTransition) throws(StoreError)
+    /// The environment's newest rollout that was not rejected (the one under way, or the
+    /// last one to run).
+    func rollout(environment: String) throws(StoreError) -> RolloutRecord?
+    /// The environment's rollouts, rejected ones included, newest first.
+    func rollouts(environment: String, limit: Int) throws(StoreError) -> [RolloutRecord]
+    /// The pending marks of an environment: applies started and not recorded.
+    func pending(environment: String) throws(StoreError) -> [PendingApply]
+    /// Queues an operator command; returns its id.
+    @discardableResult func enqueue(_ command: OperatorCommand) throws(StoreError) -> Int64
+    /// Commands not yet acted on, oldest first.
+    func commands(environment: String) throws(StoreError) -> [OperatorCommand]
+    /// Sets (or with nil lifts) an operator's freeze of an environment, with a history event.
+    func setFreeze(environment: String, to freeze: FreezeRecord?, event: HistoryEvent) throws(StoreError)
+    func freeze(environment: String) throws(StoreError) -> FreezeRecord?
+    /// The audit log of simulated clusters.
+    func logCall(_ call: SimulatedCall) throws(StoreError)
+    func calls(cluster: String?) throws(StoreError) -> [SimulatedCall]
     func objects(cluster: String) throws(StoreError) -> [StoredObject]
     /// The objects labelled `sluice.dev/addon: <addon>` (whoever manages them).
     func objects(cluster: String, addon: String) throws(StoreError) -> [StoredObject]
     func object(cluster: String, id: ObjectKey) throws(StoreError) -> StoredObject?
     func put(_ object: StoredObject) throws(StoreError)
     func deleteObject(cluster: String, id: ObjectKey) throws(StoreError)
+}
+
+extension StateStore {
+    /// Newest first; nil filters match everything.
+    public func history(cluster: String?, addon: String?, limit: Int) throws(StoreError) -> [HistoryEvent] {
+        try history(HistoryFilter(cluster: cluster, addon: addon, limit: limit))
+    }
 }
 
 public struct AppliedRecord: Sendable, Equatable {
@@ -39,21 +63,26 @@ public struct AppliedRecord: Sendable, Equatable {
     public var commit: String
     public var digest: String
     public var appliedAt: Date
+    /// A commit whose apply started on this pair after `commit` and was not recorded (see
+    /// `PendingApply`): the live objects may differ from the record.
+    public var pending: String?
 
-    public init(environment: String, cluster: String, addon: String, commit: String, digest: String, appliedAt: Date) {
+    public init(environment: String, cluster: String, addon: String, commit: String, digest: String, appliedAt: Date,
+                pending: String? = nil) {
         self.environment = environment
         self.cluster = cluster
         self.addon = addon
         self.commit = commit
         self.digest = digest
         self.appliedAt = appliedAt
+        self.pending = pending
     }
 }
 
 /// One line of the append-only history.
 public struct HistoryEvent: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
-        case apply, rejection, check, operatorAction = "operator"
+        case apply, rejection, check, operatorAction = "operator", rollout, drift
     }
 
     public var at: Date
@@ -77,27 +106,181 @@ public struct HistoryEvent: Sendable, Equatable {
     }
 }
 
-/// A rollout of one commit through one environment. The rollout engine owns the meaning of
-/// `phase` and `position`; the store keeps them so a restarted controller resumes.
+/// The phase of a rollout as the store, `status` and `--until-idle` see it. The rollout
+/// engine keeps the details in its own typed state (`RolloutRecord.state`).
+public enum RolloutPhase: String, Sendable, Codable, CaseIterable {
+    /// Moving, or waiting for something that comes by itself (a bake, a window, pods).
+    case running
+    /// Stopped by `sluice pause`; moves on `sluice resume`.
+    case paused
+    /// Waiting for `sluice approve`.
+    case awaitingApproval
+    /// Failures beyond `maxFailures`: no new batch starts until `sluice resume` or a newer commit.
+    case halted
+    /// Every cluster of the environment recorded the commit.
+    case done
+    /// A newer commit replaced it.
+    case superseded
+    /// The commit is invalid: nothing of it was applied.
+    case rejected
+
+    /// Nothing more happens to a rollout in this phase.
+    public var isFinal: Bool { self == .done || self == .superseded || self == .rejected }
+}
+
+/// A rollout of one commit through one environment. `state` is the rollout engine's typed
+/// state, encoded as JSON in the encoding version `format`; the engine refuses a format newer
+/// than it knows, as the store refuses a newer schema.
 public struct RolloutRecord: Sendable, Equatable {
     public var id: String
     public var environment: String
     public var commit: String
-    /// `running`, `paused`, `halted`, `done`, `superseded`...
-    public var phase: String
-    /// Where it is: stage, batch, and the engine's own state, as JSON.
-    public var position: Value
+    public var phase: RolloutPhase
+    public var format: Int
+    public var state: [UInt8]
     public var startedAt: Date
     public var updatedAt: Date
 
-    public init(id: String, environment: String, commit: String, phase: String, position: Value, startedAt: Date, updatedAt: Date) {
+    public init(id: String, environment: String, commit: String, phase: RolloutPhase, format: Int, state: [UInt8],
+                startedAt: Date, updatedAt: Date) {
         self.id = id
         self.environment = environment
         self.commit = commit
         self.phase = phase
-        self.position = position
+        self.format = format
+        self.state = state
         self.startedAt = startedAt
         self.updatedAt = updatedAt
+    }
+}
+
+/// What an operator asked of an environment (`sluice pause|resume|approve`); the controller
+/// acts on it at the next batch boundary and marks it consumed in the same transaction.
+public struct OperatorCommand: Sendable, Equatable {
+    public enum Verb: String, Sendable, CaseIterable { case pause, resume, approve }
+    public var id: Int64
+    public var environment: String
+    public var verb: Verb
+    /// The OS user who gave it.
+    public var user: String
+    public var reason: String
+    public var at: Date
+
+    public init(id: Int64 = 0, environment: String, verb: Verb, user: String, reason: String, at: Date) {
+        self.id = id
+        self.environment = environment
+        self.verb = verb
+        self.user = user
+        self.reason = reason
+        self.at = at
+    }
+}
+
+/// A freeze set with `sluice freeze ENV` (beside the freezes policies set).
+public struct FreezeRecord: Sendable, Equatable {
+    public var environment: String
+    public var user: String
+    public var reason: String
+    public var at: Date
+
+    public init(environment: String, user: String, reason: String, at: Date) {
+        self.environment = environment
+        self.user = user
+        self.reason = reason
+        self.at = at
+    }
+}
+
+/// An apply that has started on a pair but is not recorded yet: the live objects may be
+/// anywhere between the recorded commit and `commit`, so the next plan must render the pair
+/// instead of trusting its record (a failed or interrupted apply leaves this mark).
+public struct PendingApply: Sendable, Equatable {
+    public var environment: String
+    public var cluster: String
+    public var addon: String
+    public var commit: String
+
+    public init(environment: String, cluster: String, addon: String, commit: String) {
+        self.environment = environment
+        self.cluster = cluster
+        self.addon = addon
+        self.commit = commit
+    }
+}
+
+/// An add-on that left a cluster (its objects were pruned at `commit`).
+public struct AppliedRemoval: Sendable, Equatable {
+    public var environment: String
+    public var cluster: String
+    public var addon: String
+    public var commit: String
+    public var at: Date
+
+    public init(environment: String, cluster: String, addon: String, commit: String, at: Date) {
+        self.environment = environment
+        self.cluster = cluster
+        self.addon = addon
+        self.commit = commit
+        self.at = at
+    }
+}
+
+/// Everything one step of a rollout writes, in one transaction: the new rollout state, the
+/// records of pairs that became healthy, the marks of applies about to start, history, and the
+/// operator commands it acted on. The controller writes it before it performs the step's
+/// actions, which is what makes a `kill -9` at any point safe.
+public struct StoreTransition: Sendable, Equatable {
+    public var rollout: RolloutRecord?
+    public var records: [AppliedRecord] = []
+    public var removals: [AppliedRemoval] = []
+    public var pending: [PendingApply] = []
+    public var history: [HistoryEvent] = []
+    public var consumedCommands: [Int64] = []
+
+    public init(rollout: RolloutRecord? = nil) { self.rollout = rollout }
+
+    public var isEmpty: Bool {
+        rollout == nil && records.isEmpty && removals.isEmpty && pending.isEmpty && history.isEmpty && consumedCommands.isEmpty
+    }
+}
+
+/// Which history events to read; nil matches everything.
+public struct HistoryFilter: Sendable {
+    public var environment: String?
+    public var cluster: String?
+    public var addon: String?
+    public var since: Date?
+    public var limit: Int
+
+    public init(environment: String? = nil, cluster: String? = nil, addon: String? = nil, since: Date? = nil, limit: Int = 1_000) {
+        self.environment = environment
+        self.cluster = cluster
+        self.addon = addon
+        self.since = since
+        self.limit = limit
+    }
+}
+
+/// A mutating call a simulated cluster received (its audit log, as an API server keeps one):
+/// `historyMark` is the newest history event at the time, so a test can tell whether a pair
+/// was applied again after its record.
+public struct SimulatedCall: Sendable, Equatable {
+    public enum Verb: String, Sendable { case create, patch, delete, partition }
+    public var cluster: String
+    public var verb: Verb
+    public var key: ObjectKey
+    public var addon: String
+    /// The object's `sluice.dev/commit` annotation after the call.
+    public var commit: String
+    public var historyMark: Int64
+
+    public init(cluster: String, verb: Verb, key: ObjectKey, addon: String, commit: String, historyMark: Int64 = 0) {
+        self.cluster = cluster
+        self.verb = verb
+        self.key = key
+        self.addon = addon
+        self.commit = commit
+        self.historyMark = historyMark
     }
 }
 

@@ -33,6 +33,32 @@ enum StoreSchema {
         UPDATE objects SET addon = coalesce(json_extract(body, '$.metadata.labels."sluice.dev/addon"'), '');
         CREATE INDEX objects_addon ON objects (cluster, addon);
         """,
+        // 3: typed rollout state (one row per rollout, phase and encoding version as columns),
+        // pending applies, operator commands and freezes, and simulated clusters' audit log.
+        // The untyped rollouts table of schema 1 was never written by a released sluice.
+        """
+        DROP TABLE rollouts;
+        CREATE TABLE rollouts (
+            id TEXT PRIMARY KEY, environment TEXT NOT NULL, commit_sha TEXT NOT NULL, phase TEXT NOT NULL,
+            format INTEGER NOT NULL, state TEXT NOT NULL, started_at REAL NOT NULL, updated_at REAL NOT NULL
+        );
+        CREATE INDEX rollouts_environment ON rollouts (environment, started_at);
+        ALTER TABLE applied ADD COLUMN pending_commit TEXT;
+        CREATE TABLE commands (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, environment TEXT NOT NULL, verb TEXT NOT NULL, user TEXT NOT NULL,
+            reason TEXT NOT NULL, at REAL NOT NULL, consumed INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX commands_open ON commands (environment, consumed, id);
+        CREATE TABLE freezes (
+            environment TEXT PRIMARY KEY, user TEXT NOT NULL, reason TEXT NOT NULL, at REAL NOT NULL
+        );
+        CREATE TABLE simulated_calls (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, cluster TEXT NOT NULL, verb TEXT NOT NULL, api_group TEXT NOT NULL,
+            kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL, addon TEXT NOT NULL, commit_sha TEXT NOT NULL,
+            history_mark INTEGER NOT NULL
+        );
+        CREATE INDEX history_environment ON history (environment, id);
+        """,
     ]
 
     static var version: Int { migrations.count }

@@ -72,18 +72,71 @@ import Testing
         #expect(all.last?.cluster == nil && all.last?.detail.hasPrefix("clusters/x.yaml") == true)
     }
 
-    @Test func rolloutsAreSavedAndUpdated() throws {
+    @Test func aTransitionWritesStateRecordsMarksHistoryAndCommandsTogether() throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try SQLiteStateStore(path: path)
-        var rollout = RolloutRecord(id: "r1", environment: "production", commit: "abc", phase: "running",
-                                    position: .map(["stage": .string("canary"), "batch": .int(1)]), startedAt: at(5), updatedAt: at(5))
-        try store.save(rollout)
-        rollout.phase = "halted"
-        rollout.position = .map(["stage": .string("production"), "batch": .int(3), "failed": .list([.string("prod-us-1")])])
+        try store.recordApply(AppliedRecord(environment: "production", cluster: "c1", addon: "dns", commit: "old", digest: "d0", appliedAt: at(1)))
+        let command = try store.enqueue(OperatorCommand(environment: "production", verb: .pause, user: "alice", reason: "incident", at: at(2)))
+        #expect(try store.commands(environment: "production").map(\.verb) == [.pause])
+        var rollout = RolloutRecord(id: "r1", environment: "production", commit: "new", phase: .running, format: 1,
+                                    state: Array("{\"stage\":0}".utf8), startedAt: at(5), updatedAt: at(5))
+        var transition = StoreTransition(rollout: rollout)
+        transition.pending = [PendingApply(environment: "production", cluster: "c1", addon: "dns", commit: "new")]
+        transition.consumedCommands = [command]
+        transition.history = [HistoryEvent(at: at(5), kind: .rollout, environment: "production", commit: "new", detail: "started")]
+        try store.commit(transition)
+        #expect(try store.rollout(environment: "production") == rollout)
+        #expect(try store.pending(environment: "production") == [PendingApply(environment: "production", cluster: "c1", addon: "dns", commit: "new")])
+        #expect(try store.applied(environment: "production", cluster: "c1", addon: "dns")?.pending == "new")
+        #expect(try store.commands(environment: "production").isEmpty)
+
+        rollout.phase = .done
         rollout.updatedAt = at(9)
-        try store.save(rollout)
-        #expect(try store.rollouts(environment: "production") == [rollout])
-        #expect(try store.rollouts(environment: "staging").isEmpty)
+        var done = StoreTransition(rollout: rollout)
+        done.records = [AppliedRecord(environment: "production", cluster: "c1", addon: "dns", commit: "new", digest: "d1", appliedAt: at(9))]
+        try store.commit(done)
+        #expect(try store.rollout(environment: "production")?.phase == .done)
+        // Recording clears the mark.
+        #expect(try store.pending(environment: "production").isEmpty)
+        #expect(try store.rollout(environment: "staging") == nil)
+        let events = try store.history(HistoryFilter(environment: "production"))
+        #expect(events.map(\.kind) == [.apply, .rollout, .apply])
+        #expect(try store.history(HistoryFilter(environment: "production", since: at(6))).count == 1)
+    }
+
+    @Test func aFailingTransitionWritesNothing() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try SQLiteStateStore(path: path)
+        let rollout = RolloutRecord(id: "r1", environment: "production", commit: "new", phase: .running, format: 1,
+                                    state: [], startedAt: at(5), updatedAt: at(5))
+        var transition = StoreTransition(rollout: rollout)
+        transition.history = [HistoryEvent(at: at(5), kind: .rollout, environment: "production", detail: "started")]
+        try store.commit(transition)
+        // Break the next write half-way: a trigger that fails on the record insert.
+        var db: OpaquePointer?
+        #expect(sqlite3_open(path, &db) == SQLITE_OK)
+        #expect(sqlite3_exec(db, "CREATE TRIGGER no_records BEFORE INSERT ON applied BEGIN SELECT RAISE(ABORT, 'refused'); END", nil, nil, nil) == SQLITE_OK)
+        sqlite3_close(db)
+        var next = StoreTransition(rollout: RolloutRecord(id: "r1", environment: "production", commit: "new", phase: .done, format: 1,
+                                                          state: [], startedAt: at(5), updatedAt: at(6)))
+        next.records = [AppliedRecord(environment: "production", cluster: "c1", addon: "dns", commit: "new", digest: "d", appliedAt: at(6))]
+        #expect(throws: StoreError.self) { try store.commit(next) }
+        #expect(try store.rollout(environment: "production")?.phase == .running)
+        #expect(try store.history(HistoryFilter()).count == 1)
+    }
+
+    @Test func freezesAndTheSimulatedAuditLog() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try SQLiteStateStore(path: path)
+        let freeze = FreezeRecord(environment: "production", user: "bob", reason: "holidays", at: at(1))
+        try store.setFreeze(environment: "production", to: freeze, event: HistoryEvent(at: at(1), kind: .operatorAction, environment: "production", detail: "frozen"))
+        #expect(try store.freeze(environment: "production") == freeze)
+        try store.setFreeze(environment: "production", to: nil, event: HistoryEvent(at: at(2), kind: .operatorAction, environment: "production", detail: "unfrozen"))
+        #expect(try store.freeze(environment: "production") == nil)
+        let key = ObjectKey(group: "apps", kind: "Deployment", namespace: "kube-system", name: "coredns")
+        try store.logCall(SimulatedCall(cluster: "c1", verb: .patch, key: key, addon: "coredns", commit: "abc"))
+        #expect(try store.calls(cluster: "c1") == [SimulatedCall(cluster: "c1", verb: .patch, key: key, addon: "coredns", commit: "abc", historyMark: 2)])
+        #expect(try store.calls(cluster: "c2").isEmpty)
     }
 
     @Test func simulatedObjectsRoundTrip() throws {

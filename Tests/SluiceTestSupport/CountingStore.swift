@@ -30,11 +30,19 @@ public final class CountingStore: StateStore {
         try base.removeApplied(environment: environment, cluster: cluster, addon: addon, commit: commit, at: time)
     }
     public func append(_ event: HistoryEvent) throws(StoreError) { try base.append(event) }
-    public func history(cluster: String?, addon: String?, limit: Int) throws(StoreError) -> [HistoryEvent] {
-        try base.history(cluster: cluster, addon: addon, limit: limit)
+    public func history(_ filter: HistoryFilter) throws(StoreError) -> [HistoryEvent] { try base.history(filter) }
+    public func commit(_ transition: StoreTransition) throws(StoreError) { try base.commit(transition) }
+    public func rollout(environment: String) throws(StoreError) -> RolloutRecord? { try base.rollout(environment: environment) }
+    public func rollouts(environment: String, limit: Int) throws(StoreError) -> [RolloutRecord] { try base.rollouts(environment: environment, limit: limit) }
+    public func pending(environment: String) throws(StoreError) -> [PendingApply] { try base.pending(environment: environment) }
+    public func enqueue(_ command: OperatorCommand) throws(StoreError) -> Int64 { try base.enqueue(command) }
+    public func commands(environment: String) throws(StoreError) -> [OperatorCommand] { try base.commands(environment: environment) }
+    public func setFreeze(environment: String, to freeze: FreezeRecord?, event: HistoryEvent) throws(StoreError) {
+        try base.setFreeze(environment: environment, to: freeze, event: event)
     }
-    public func save(_ rollout: RolloutRecord) throws(StoreError) { try base.save(rollout) }
-    public func rollouts(environment: String) throws(StoreError) -> [RolloutRecord] { try base.rollouts(environment: environment) }
+    public func freeze(environment: String) throws(StoreError) -> FreezeRecord? { try base.freeze(environment: environment) }
+    public func logCall(_ call: SimulatedCall) throws(StoreError) { try base.logCall(call) }
+    public func calls(cluster: String?) throws(StoreError) -> [SimulatedCall] { try base.calls(cluster: cluster) }
     public func objects(cluster: String) throws(StoreError) -> [StoredObject] {
         bump("objects(cluster:)")
         return try base.objects(cluster: cluster)

@@ -1,9 +1,11 @@
 import Foundation
+import Logging
 import SluiceDrivers
 import SluiceGit
 import SluicePlan
 import SluiceRollout
 import SluiceStore
+import SluiceModel
 
 /// A scenario as an operator lives it: a Git repository copied from `example-repo` (or
 /// another fleet), a SQLite state store, simulated clusters on a virtual clock, and plan and
@@ -13,16 +15,19 @@ public final class FleetScenario {
     public let store: SQLiteStateStore
     public let clock: VirtualClock
     public let connector: ClusterConnector
-    private let stateFolder: String
+    /// Cuts simulated clusters off and brings them back.
+    public let network = SimulatedNetwork()
+    public let stateFolder: String
 
     public init(copying template: String = ProjectPaths.exampleRepo) throws {
         repo = try TestRepository(copying: template)
         try repo.commit("fleet")
+        try repo.git("branch", "staging")
         stateFolder = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-state-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: stateFolder, withIntermediateDirectories: true)
         store = try SQLiteStateStore(path: stateFolder + "/state.db")
         clock = VirtualClock()
-        connector = ClusterConnector(store: store, clock: clock)
+        connector = ClusterConnector(store: store, clock: clock, network: network)
     }
 
     deinit { try? FileManager.default.removeItem(atPath: stateFolder) }
@@ -51,6 +56,31 @@ public final class FleetScenario {
             let report = try await apply(rev: rev, env: env)
             guard report.failures.isEmpty else { throw TestFailure("apply \(env): \(report.failures)") }
         }
+    }
+
+    /// Runs the controller (`sluice run --until-idle --virtual-time`) on this repository.
+    @discardableResult
+    public func runController(untilIdle: Bool = true, options: EnvironmentRunner.Options = FleetScenario.controllerOptions,
+                              logger: Logger = Logger(label: "sluice-test", factory: { _ in SwiftLogNoOpLogHandler() })) async throws
+        -> [String: EnvironmentRunner.Outcome] {
+        var options = options
+        options.untilIdle = untilIdle
+        let controller = Controller(location: repo.path, store: store, connector: connector, clock: clock, options: options,
+                                    cacheDirectory: stateFolder + "/cache", logger: logger)
+        return try await controller.run()
+    }
+
+    /// Heads and commands read every minute of virtual time: a rollout that waits days for a
+    /// window wakes a few thousand times, not tens of thousands.
+    public static var controllerOptions: EnvironmentRunner.Options {
+        var options = EnvironmentRunner.Options()
+        options.intervalSeconds = 60
+        return options
+    }
+
+    /// Every history event, oldest first.
+    public func history(environment: String? = nil) throws -> [HistoryEvent] {
+        try store.history(HistoryFilter(environment: environment, limit: 1_000_000)).reversed()
     }
 
     /// Replaces `old` with `new` in a file of the repository (fails when `old` is not there).

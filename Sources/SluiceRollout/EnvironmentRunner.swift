@@ -1,0 +1,469 @@
+import Foundation
+import Logging
+import Synchronization
+import SluiceDrivers
+import SluiceGit
+import SluiceModel
+import SluicePlan
+import SluiceStore
+
+/// Carries the head commits of one environment's branch through its pipeline: the one
+/// loop where the rollout's decisions (`RolloutMachine`) meet I/O. For every batch of
+/// events it writes the new state, the records, the pending marks and the history in one
+/// store transaction *before* it performs any of the actions they ask for, then performs
+/// them and feeds their answers back. A `kill -9` anywhere leaves a state that a restart
+/// resumes: what was asked and not answered is asked again, and a pair recorded is never
+/// applied again (its plan has nothing to do).
+public struct EnvironmentRunner: Sendable {
+    public struct Options: Sendable {
+        /// Between reads of the branch head and of operator commands.
+        public var intervalSeconds: Double = 10
+        /// Between status reads of a workload that is rolling out.
+        public var pollSeconds: Double = 5
+        /// Between tries of an unreachable cluster.
+        public var unreachableRetrySeconds: Double = 30
+        /// Return once nothing can move without an operator or a new commit.
+        public var untilIdle = false
+        public var machineAllowedCommands: [String] = []
+
+        public init() {}
+    }
+
+    public let environment: String
+    public let branch: String
+    public let watcher: BranchWatcher
+    public let store: any StateStore
+    public let connector: ClusterConnector
+    public let clock: any FleetClock
+    public let options: Options
+    public let logger: Logger
+    let loader: FleetLoader
+    private let reported = ReportedOnce()
+    private var missingBranchReported: Bool {
+        get { reported.value }
+        nonmutating set { reported.value = newValue }
+    }
+
+    public init(environment: String, branch: String, watcher: BranchWatcher, store: any StateStore, connector: ClusterConnector,
+                clock: any FleetClock, options: Options, logger: Logger) {
+        self.environment = environment
+        self.branch = branch
+        self.watcher = watcher
+        self.store = store
+        self.connector = connector
+        self.clock = clock
+        self.options = options
+        var logger = logger
+        logger[metadataKey: "environment"] = .string(environment)
+        self.logger = logger
+        var loader = FleetLoader()
+        loader.cache = ParsedDocumentCache()
+        self.loader = loader
+    }
+
+    /// How the environment stood when the runner returned.
+    public enum Outcome: Sendable, Equatable {
+        case converged
+        case halted
+        case rejected
+        case waitingForOperator
+        /// The branch the environment follows does not exist.
+        case noBranch
+        case stopped
+    }
+
+    /// Runs until cancelled (then: finishes what is in flight, persists, returns `.stopped`)
+    /// or, with `untilIdle`, until nothing can move by itself. `entered`: the caller has
+    /// already entered the clock for this runner (and the runner leaves it when done).
+    public func run(entered: Bool = false) async -> Outcome {
+        if !entered { await clock.enter() }
+        let outcome = await loop()
+        await clock.leave()
+        return outcome
+    }
+
+    private enum Event: Sendable {
+        case planned(String, [String: ClusterPlanOutcome], [String: [PlannedPair]])
+        case applied(String, cluster: String, addon: String, attempt: Int, StepResult)
+        case partitionSet(String, cluster: String, addon: String, attempt: Int, step: Int, StepResult)
+        case status(String, cluster: String, addon: String, attempt: Int, step: Int, StatusObservation)
+        case check(String, CheckID, CheckOutcome)
+        case rolledBack(String, cluster: String, StepResult)
+    }
+
+    /// The rollout in progress and what is needed to perform its actions.
+    private struct Active {
+        var machine: RolloutMachine
+        var effects: RolloutEffects
+        var checks: CheckRunner
+        var context: CheckRunner.Context
+        /// The latest plan of each cluster's pairs, by add-on.
+        var pairs: [String: [String: PlannedPair]] = [:]
+    }
+
+    private func loop() async -> Outcome {
+        let mailbox = Mailbox<Event>()
+        var active: Active?
+        var lastRejected: String?
+        var inFlight = 0
+        var nextPoll = await clock.now()
+        var stopping = false
+        var persisted: RolloutState?
+
+        // A rollout the store says is under way is resumed where it was; what it had asked
+        // and not seen answered is asked again.
+        var carried = RolloutOutput()
+        if let (resumed, output) = await resume() {
+            active = resumed
+            carried = output
+        }
+        lastRejected = (try? latestRejection())?.commit
+
+        while true {
+            var events: [Event] = []
+            if Task.isCancelled { stopping = true }
+            if inFlight > 0 {
+                events = await mailbox.take()
+                inFlight -= events.count
+            } else if stopping {
+                return .stopped
+            } else {
+                let wake = min(active?.machine.state.wakeAt ?? .distantFuture, nextPoll)
+                do { try await clock.sleep(until: wake) } catch { stopping = true; continue }
+            }
+            let now = await clock.now()
+            var output = carried
+            carried = RolloutOutput()
+
+            if var current = active {
+                for event in events { output.merge(handle(event, &current, now: now)) }
+                active = current
+            }
+            if now >= nextPoll && !stopping {
+                nextPoll = now.addingTimeInterval(options.intervalSeconds)
+                output.merge(await poll(&active, &lastRejected, now: now))
+            }
+            if var current = active, let wake = current.machine.state.wakeAt, wake <= now {
+                output.merge(current.machine.timerFired(now: now))
+                active = current
+            }
+            // Persist before anything is performed (the state only when a restart would
+            // not re-create it: a status read changes nothing durable).
+            let durable = active?.machine.state.durable
+            var transition = StoreTransition(rollout: durable != persisted || !output.isEmpty ? active?.machine.state.record() : nil)
+            transition.records = output.records
+            transition.removals = output.removals
+            transition.pending = output.pending
+            transition.history = output.history
+            transition.consumedCommands = output.consumedCommands
+            do {
+                try store.commit(transition)
+                if transition.rollout != nil { persisted = durable }
+            } catch {
+                // Nothing of this step is performed: the store is the truth. Try again later.
+                logger.error("state store: \(error.description); the step is not performed and is retried")
+                active = nil
+                if let (resumed, output) = await resume() {
+                    active = resumed
+                    carried = output
+                }
+                nextPoll = now.addingTimeInterval(options.intervalSeconds)
+                continue
+            }
+            for event in output.history { log(event) }
+            if let current = active, !stopping {
+                for action in output.actions {
+                    inFlight += 1
+                    perform(action, current, mailbox)
+                }
+            }
+            // A superseded rollout hands over to the newest commit at once.
+            if let current = active, current.machine.state.phase == .superseded, inFlight == 0 {
+                active = nil
+                nextPoll = now
+            }
+            if options.untilIdle, inFlight == 0, let outcome = await idleOutcome(active, lastRejected) {
+                return outcome
+            }
+        }
+    }
+
+    // MARK: - Heads and commands
+
+    /// Reads the branch head and the operator's commands.
+    private func poll(_ active: inout Active?, _ lastRejected: inout String?, now: Date) async -> RolloutOutput {
+        var output = RolloutOutput()
+        let head = await watcher.head(of: branch)
+        if head == nil && !missingBranchReported {
+            missingBranchReported = true
+            logger.error("branch \(branch) of environment \(environment) does not exist in the fleet repo; nothing to roll out")
+        }
+        if let head, head != lastRejected {
+            if let current = active, !current.machine.state.phase.isFinal {
+                if head != current.machine.state.commit, head != current.machine.state.supersededBy {
+                    switch await validate(head, now: now) {
+                    case .success:
+                        var updated = current
+                        output.merge(updated.machine.newHead(head, now: now))
+                        active = updated
+                    case .failure(let rejection):
+                        output.history.append(rejection.event)
+                        output.merge(reject(head, rejection, now: now))
+                        lastRejected = head
+                    }
+                }
+            } else if active?.machine.state.phase == .superseded || (try? store.rollout(environment: environment))?.commit != head {
+                switch await start(head, previous: active, now: now) {
+                case .success(let (started, startOutput)):
+                    active = started
+                    output.merge(startOutput)
+                case .failure(let rejection):
+                    output.history.append(rejection.event)
+                    output.merge(reject(head, rejection, now: now))
+                    lastRejected = head
+                }
+            }
+        }
+        let commands = (try? store.commands(environment: environment)) ?? []
+        for command in commands {
+            if var current = active, !current.machine.state.phase.isFinal {
+                output.merge(current.machine.command(command, now: now))
+                active = current
+            } else {
+                output.consumedCommands.append(command.id)
+                output.history.append(HistoryEvent(at: now, kind: .operatorAction, environment: environment,
+                                                   detail: "\(command.verb.rawValue) by \(command.user): no rollout is under way"))
+            }
+        }
+        return output
+    }
+
+    struct Rejection: Error {
+        var event: HistoryEvent
+        var diagnostics: [String]
+    }
+
+    /// Validates the whole commit (DESIGN §2 step 1): any error rejects it as a whole.
+    private func validate(_ commit: String, now: Date) async -> Result<(FleetRepository, String), Rejection> {
+        func rejection(_ problems: [String]) -> Rejection {
+            Rejection(event: HistoryEvent(at: now, kind: .rejection, environment: environment, commit: commit,
+                                          detail: "rejected: " + problems.joined(separator: "\n")), diagnostics: problems)
+        }
+        guard let gitPath = await watcher.gitPath else { return .failure(rejection(["the fleet repo could not be read"])) }
+        do {
+            let git = try GitRepository.open(gitPath)
+            let tree = try git.tree(at: try git.resolve(commit))
+            let result = try await FleetPlanner(store: store, connector: connector, loader: loader, parallelism: 2)
+                .plan(tree, gitPath: gitPath, selection: PlanSelection(environment: environment), detail: .summary)
+            return .success((result.repository, gitPath))
+        } catch let error as PlanError {
+            switch error {
+            case .invalid(let problems): return .failure(rejection(problems.map(\.description)))
+            default: return .failure(rejection([error.description]))
+            }
+        } catch {
+            return .failure(rejection(["\(error)"]))
+        }
+    }
+
+    private func reject(_ commit: String, _ rejection: Rejection, now: Date) -> RolloutOutput {
+        var state = RolloutState(id: "\(environment)-\(commit.prefix(12))-rejected-\(Int(now.timeIntervalSince1970))",
+                                 environment: environment, commit: commit, baseCommit: nil, blueprint: RolloutBlueprint(stages: []), now: now)
+        state.phase = .rejected
+        state.step = .finished
+        state.waitingFor = rejection.diagnostics.joined(separator: "\n")
+        // Written as its own record; the rollout under way (if any) is untouched.
+        try? store.commit(StoreTransition(rollout: state.record()))
+        return RolloutOutput()
+    }
+
+    private func start(_ head: String, previous: Active?, now: Date) async -> Result<(Active, RolloutOutput), Rejection> {
+        let validated: (FleetRepository, String)
+        switch await validate(head, now: now) {
+        case .success(let value): validated = value
+        case .failure(let rejection): return .failure(rejection)
+        }
+        let (repository, gitPath) = validated
+        let base = lastConverged()
+        let state = RolloutState(id: "\(environment)-\(head.prefix(12))-\(Int(now.timeIntervalSince1970))", environment: environment,
+                                 commit: head, baseCommit: base, blueprint: RolloutBlueprint(repository: repository, environment: environment),
+                                 now: now)
+        var active = makeActive(state, repository: repository, gitPath: gitPath)
+        let output = active.machine.start(now: now)
+        return .success((active, output))
+    }
+
+    private func resume() async -> (Active, RolloutOutput)? {
+        guard let record = try? store.rollout(environment: environment), !record.phase.isFinal else { return nil }
+        let state: RolloutState
+        do { state = try RolloutState.decode(record) } catch {
+            logger.critical("\(error.description)")
+            return nil
+        }
+        if await watcher.gitPath == nil { await watcher.refresh(branches: [branch]) }
+        guard let gitPath = await watcher.gitPath,
+              let git = try? GitRepository.open(gitPath), let commit = try? git.resolve(state.commit),
+              let tree = try? git.tree(at: commit), let repository = try? loader.load(tree) else {
+            logger.error("cannot read commit \(state.commit) of the rollout under way; waiting for the fleet repo")
+            return nil
+        }
+        var active = makeActive(state, repository: repository, gitPath: gitPath)
+        let output = active.machine.start(now: await clock.now())
+        return (active, output)
+    }
+
+    private func makeActive(_ state: RolloutState, repository: FleetRepository, gitPath: String) -> Active {
+        let machine = RolloutMachine(state: state, pollSeconds: options.pollSeconds, unreachableRetrySeconds: options.unreachableRetrySeconds)
+        let effects = RolloutEffects(environment: environment, commit: state.commit, gitPath: gitPath, repository: repository,
+                                     store: store, connector: connector, clock: clock, loader: loader)
+        let checks = CheckRunner(store: store, connector: connector, clock: clock, gitPath: gitPath,
+                                 machineAllowedCommands: options.machineAllowedCommands)
+        return Active(machine: machine, effects: effects, checks: checks,
+                      context: CheckRunner.Context(environment: environment, stage: state.currentStage?.name ?? "",
+                                                   commit: state.commit, repository: repository))
+    }
+
+    /// The commit of the newest rollout that converged (what a rollback returns to).
+    private func lastConverged() -> String? {
+        (try? store.rollouts(environment: environment, limit: 50))?.first { $0.phase == .done }?.commit
+    }
+
+    private func latestRejection() throws -> RolloutRecord? {
+        try store.rollouts(environment: environment, limit: 1).first { $0.phase == .rejected }
+    }
+
+    private func idleOutcome(_ active: Active?, _ lastRejected: String?) async -> Outcome? {
+        let head = await watcher.head(of: branch)
+        if let head, head == lastRejected { return .rejected }
+        guard let state = active?.machine.state else {
+            if head == nil { return .noBranch }
+            return (try? store.rollout(environment: environment))?.commit == head ? .converged : nil
+        }
+        if head != nil && head != state.commit && state.phase != .halted { return nil }
+        switch state.phase {
+        case .done: return .converged
+        case .halted: return .halted
+        case .rejected: return .rejected
+        case .paused, .awaitingApproval: return .waitingForOperator
+        case .superseded: return nil
+        case .running: return state.step == .catchingUp && !state.hasWorkInFlight ? .converged : nil
+        }
+    }
+
+    // MARK: - Events and actions
+
+    private func handle(_ event: Event, _ active: inout Active, now: Date) -> RolloutOutput {
+        let id = active.machine.state.id
+        switch event {
+        case .planned(let rollout, let outcomes, let pairs):
+            guard rollout == id else { return RolloutOutput() }
+            for (cluster, planned) in pairs { active.pairs[cluster] = Dictionary(planned.map { ($0.addon, $0) }, uniquingKeysWith: { a, _ in a }) }
+            return active.machine.planned(outcomes, now: now)
+        case .applied(let rollout, let cluster, let addon, let attempt, let result):
+            guard rollout == id else { return RolloutOutput() }
+            return active.machine.applied(cluster: cluster, addon: addon, attempt: attempt, result, now: now)
+        case .partitionSet(let rollout, let cluster, let addon, let attempt, let step, let result):
+            guard rollout == id else { return RolloutOutput() }
+            return active.machine.partitionSet(cluster: cluster, addon: addon, attempt: attempt, step: step, result, now: now)
+        case .status(let rollout, let cluster, let addon, let attempt, let step, let observation):
+            guard rollout == id else { return RolloutOutput() }
+            return active.machine.statusObserved(cluster: cluster, addon: addon, attempt: attempt, step: step, observation, now: now)
+        case .check(let rollout, let check, let outcome):
+            guard rollout == id else { return RolloutOutput() }
+            return active.machine.checkFinished(check, outcome, now: now)
+        case .rolledBack(let rollout, let cluster, let result):
+            guard rollout == id else { return RolloutOutput() }
+            return active.machine.rolledBack(cluster: cluster, result, now: now)
+        }
+    }
+
+    private func perform(_ action: RolloutAction, _ active: Active, _ mailbox: Mailbox<Event>) {
+        let id = active.machine.state.id
+        let effects = active.effects
+        var context = active.context
+        context.stage = active.machine.state.currentStage?.name ?? ""
+        let checks = active.checks
+        let state = active.machine.state, cache = active.pairs
+        func steps(_ cluster: String, _ addon: String) -> Int {
+            state.clusters.first { $0.name == cluster }?.pairs.first { $0.addon == addon }?.steps ?? 1
+        }
+        func pair(_ cluster: String, _ addon: String) -> PlannedPair? { cache[cluster]?[addon] }
+        switch action {
+        case .plan(let clusters):
+            Task { let (outcomes, pairs) = await effects.plan(clusters); await mailbox.put(.planned(id, outcomes, pairs)) }
+        case .apply(let cluster, let addon, let attempt):
+            let planned = pair(cluster, addon), hold = steps(cluster, addon) > 1
+            Task {
+                // After a restart the plan is made again: a pair recorded has nothing to do.
+                var target = planned
+                if target == nil { target = await effects.plan([cluster]).pairs[cluster]?.first { $0.addon == addon } }
+                let result: StepResult = if let target { await effects.apply(target, holdPartitions: hold) } else { .ok }
+                await mailbox.put(.applied(id, cluster: cluster, addon: addon, attempt: attempt, result))
+            }
+        case .setPartition(let cluster, let addon, let attempt, let step):
+            let planned = pair(cluster, addon)
+            Task {
+                var target = planned
+                if target == nil { target = await effects.plan([cluster]).pairs[cluster]?.first { $0.addon == addon } }
+                let result: StepResult = if let target { await effects.setPartition(target, step: step) } else { .ok }
+                await mailbox.put(.partitionSet(id, cluster: cluster, addon: addon, attempt: attempt, step: step, result))
+            }
+        case .readStatus(let cluster, let addon, let attempt, let step):
+            let planned = pair(cluster, addon), count = steps(cluster, addon)
+            Task {
+                var target = planned
+                if target == nil { target = await effects.plan([cluster]).pairs[cluster]?.first { $0.addon == addon } }
+                let observation: StatusObservation = if let target { await effects.status(target, step: step, steps: count) }
+                    else { .progress(complete: true, detail: "nothing to wait for") }
+                await mailbox.put(.status(id, cluster: cluster, addon: addon, attempt: attempt, step: step, observation))
+            }
+        case .runCheck(let check):
+            Task { await mailbox.put(.check(id, check, await checks.run(check, context))) }
+        case .rollback(let cluster, let base):
+            Task { await mailbox.put(.rolledBack(id, cluster: cluster, await effects.rollback(cluster, to: base))) }
+        }
+    }
+
+    private func log(_ event: HistoryEvent) {
+        var metadata: Logger.Metadata = ["kind": .string(event.kind.rawValue)]
+        if let cluster = event.cluster { metadata["cluster"] = .string(cluster) }
+        if let addon = event.addon { metadata["addon"] = .string(addon) }
+        if let commit = event.commit { metadata["commit"] = .string(String(commit.prefix(12))) }
+        logger.info("\(event.detail)", metadata: metadata)
+    }
+}
+
+/// Answers of actions, collected until the runner takes them (all at once, so that one
+/// store transaction covers every answer that arrived together).
+actor Mailbox<Event: Sendable> {
+    private var items: [Event] = []
+    private var waiter: CheckedContinuation<[Event], Never>?
+
+    func put(_ event: Event) {
+        if let waiter {
+            self.waiter = nil
+            waiter.resume(returning: items + [event])
+            items = []
+        } else {
+            items.append(event)
+        }
+    }
+
+    /// Waits for at least one answer and returns every answer there is.
+    func take() async -> [Event] {
+        if !items.isEmpty {
+            defer { items = [] }
+            return items
+        }
+        return await withCheckedContinuation { waiter = $0 }
+    }
+}
+
+/// A flag the runner's loop sets once (a problem it reports once, not at every poll).
+final class ReportedOnce: Sendable {
+    private let flag = Mutex(false)
+    var value: Bool {
+        get { flag.withLock { $0 } }
+        set { flag.withLock { $0 = newValue } }
+    }
+}

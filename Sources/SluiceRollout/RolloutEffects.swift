@@ -1,0 +1,179 @@
+import Foundation
+import SluiceDrivers
+import SluiceGit
+import SluiceModel
+import SluicePlan
+import SluiceStore
+
+/// The I/O behind `RolloutAction`s: planning a batch, applying a pair, moving partitions,
+/// reading workload status, rollbacks. Each takes values and returns the answer the machine
+/// expects; none of them decides anything about the rollout.
+struct RolloutEffects: Sendable {
+    let environment: String
+    let commit: String
+    let gitPath: String
+    let repository: FleetRepository
+    let store: any StateStore
+    let connector: ClusterConnector
+    let clock: any FleetClock
+    let loader: FleetLoader
+    /// Add-ons apply with this health timeout when they set none.
+    var defaultHealthTimeout: Double = 300
+
+    /// Plans `clusters` at the rollout's commit (the commit was validated when the rollout
+    /// started, so only these clusters are rendered).
+    func plan(_ clusters: [String]) async -> (outcomes: [String: ClusterPlanOutcome], pairs: [String: [PlannedPair]]) {
+        await plan(clusters, at: commit)
+    }
+
+    func plan(_ clusters: [String], at commit: String) async -> (outcomes: [String: ClusterPlanOutcome], pairs: [String: [PlannedPair]]) {
+        func all(_ outcome: ClusterPlanOutcome) -> [String: ClusterPlanOutcome] {
+            Dictionary(uniqueKeysWithValues: clusters.map { ($0, outcome) })
+        }
+        let result: PlanResult
+        switch await planResult(clusters, at: commit) {
+        case .success(let planned): result = planned
+        case .failure(let outcome): return (all(outcome.outcome), [:])
+        }
+        var byCluster: [String: [PlannedPair]] = [:]
+        for pair in result.pairs { byCluster[pair.cluster, default: []].append(pair) }
+        var plans: [String: FleetPlan.ClusterPlan] = [:]
+        for environment in result.plan.environments {
+            for stage in environment.stages { for batch in stage.batches { for cluster in batch.clusters { plans[cluster.name] = cluster } } }
+        }
+        var outcomes: [String: ClusterPlanOutcome] = [:]
+        for name in clusters {
+            if let unreachable = plans[name]?.unreachable {
+                outcomes[name] = .unreachable(unreachable)
+                continue
+            }
+            let pairs = byCluster[name] ?? []
+            let blocked = pairs.flatMap { pair in pair.blocked.map { "add-on \(pair.addon): \($0)" } }
+            if !blocked.isEmpty {
+                outcomes[name] = .failed(blocked.joined(separator: "; "))
+                continue
+            }
+            var plans: [PairPlan] = []
+            let present = Set(pairs.filter { !$0.removed }.map(\.addon))
+            let driver = try? await driver(name)
+            for pair in pairs {
+                let addon = result.repository.addons[pair.addon]
+                var steps = 1
+                // Partition steps hold old pods at their revision: only an update of a live
+                // workload has any (a first install starts every pod new).
+                if let partitions = addon?.rollout?.partitions, !partitions.isEmpty, let driver,
+                   pair.steps.contains(where: { step in
+                       if case .update = step.action { return driver.canPartition(step.key) }
+                       return false
+                   }) {
+                    steps = partitions.count + (partitions.last == .percent(100) ? 0 : 1)
+                }
+                plans.append(PairPlan(addon: pair.addon, dependsOn: (addon?.dependsOn.map(\.value) ?? []).filter(present.contains),
+                                      digest: pair.digest, settled: pair.isSettled, removed: pair.removed, steps: steps,
+                                      stepBakeSeconds: addon?.rollout?.bake.map(GoDuration.seconds),
+                                      healthTimeoutSeconds: addon?.healthTimeout.map(GoDuration.seconds) ?? defaultHealthTimeout))
+            }
+            outcomes[name] = .planned(plans)
+        }
+        return (outcomes, byCluster)
+    }
+
+    func driver(_ name: String) async throws(DriverError) -> any ClusterDriver {
+        guard let cluster = repository.clusters[name] else { throw .unavailable("cluster \(name) is not in the fleet repo at \(commit.prefix(12))") }
+        return try await connector.driver(for: cluster)
+    }
+
+    /// The pair's steps, in order. With partition steps, an updated workload is first held
+    /// at its old revision (partition = every pod), so that no pod moves before step one.
+    func apply(_ pair: PlannedPair, holdPartitions: Bool) async -> StepResult {
+        do {
+            let driver = try await driver(pair.cluster)
+            for step in pair.steps {
+                if holdPartitions, case .update = step.action, driver.canPartition(step.key),
+                   let status = try await driver.workloadStatus(step.key) {
+                    try await driver.setPartition(step.key, to: status.desired)
+                }
+                try await PlanApplier.perform(step, on: driver)
+            }
+            return .ok
+        } catch {
+            return .failed("\(error)", transient: error.isTransient)
+        }
+    }
+
+    /// Lets partition step `step` through on every partitionable workload of the pair.
+    func setPartition(_ pair: PlannedPair, step: Int) async -> StepResult {
+        let partitions = repository.addons[pair.addon]?.rollout?.partitions ?? []
+        do {
+            let driver = try await driver(pair.cluster)
+            for key in pair.objects where driver.canPartition(key) {
+                guard let status = try await driver.workloadStatus(key) else { continue }
+                let partition = step < partitions.count ? max(0, status.desired - partitions[step].cumulative(of: status.desired)) : 0
+                try await driver.setPartition(key, to: partition)
+            }
+            return .ok
+        } catch {
+            return .failed("\(error)", transient: error.isTransient)
+        }
+    }
+
+    /// Whether step `step` of the pair is complete: every workload's status is about the
+    /// generation this apply produced, and the pods the step lets through are updated and
+    /// ready (the last step: every pod, partition released).
+    func status(_ pair: PlannedPair, step: Int, steps: Int) async -> StatusObservation {
+        do {
+            let driver = try await driver(pair.cluster)
+            var complete = true
+            var details: [String] = []
+            for key in pair.objects where !pair.removed {
+                guard let status = try await driver.workloadStatus(key) else { continue }
+                let done = step + 1 >= steps ? status.isHealthy : status.isStepComplete
+                if !done {
+                    complete = false
+                    let stale = status.observedGeneration < status.generation ? ", status of generation \(status.observedGeneration) < \(status.generation)" : ""
+                    details.append("\(key.kind)/\(key.name) \(status.updatedReady)/\(status.desired) updated and ready\(stale)")
+                }
+            }
+            return .progress(complete: complete, detail: complete ? "healthy" : details.joined(separator: "; "))
+        } catch {
+            return .failed("\(error)", transient: error.isTransient)
+        }
+    }
+
+    struct PlanFailure: Error { var outcome: ClusterPlanOutcome }
+
+    private func planResult(_ clusters: [String], at commit: String) async -> Result<PlanResult, PlanFailure> {
+        do {
+            let git = try GitRepository.open(gitPath)
+            let tree = try git.tree(at: try git.resolve(commit))
+            var selection = PlanSelection(environment: environment, clusters: Set(clusters))
+            selection.validatesEverything = false
+            return .success(try await FleetPlanner(store: store, connector: connector, loader: loader, parallelism: 2)
+                .plan(tree, gitPath: gitPath, selection: selection, detail: .apply))
+        } catch let error as PlanError {
+            return .failure(PlanFailure(outcome: .failed("plan of \(commit.prefix(12)): \(error)")))
+        } catch {
+            // Git could not be read: worth trying again, like an unreachable cluster.
+            return .failure(PlanFailure(outcome: .unreachable("fleet repo: \(error)")))
+        }
+    }
+
+    /// Re-applies, on one cluster, the commit the environment had converged on.
+    func rollback(_ cluster: String, to base: String) async -> StepResult {
+        let result: PlanResult
+        switch await planResult([cluster], at: base) {
+        case .success(let planned): result = planned
+        case .failure(let failure):
+            if case .unreachable(let why) = failure.outcome { return .failed(why, transient: true) }
+            if case .failed(let why) = failure.outcome { return .failed(why, transient: false) }
+            return .ok
+        }
+        do {
+            let report = try await PlanApplier(store: store, connector: connector, clock: clock, concurrency: 1).apply(result)
+            if let failure = report.failures.first { return .failed(failure.message, transient: false) }
+            return .ok
+        } catch {
+            return .failed(error.description, transient: false)
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import SluiceStore
+
+/// What `RolloutMachine` asks its runner to do. The runner performs it and feeds the answer
+/// back as an event; the machine itself does no I/O.
+public enum RolloutAction: Sendable, Equatable, Hashable {
+    /// Plan these clusters at the rollout's commit (`RolloutMachine.planned`).
+    case plan(clusters: [String])
+    /// Apply the pair's planned steps; a pair with partition steps is applied with every pod
+    /// held at the old revision (`applied`).
+    case apply(cluster: String, addon: String, attempt: Int)
+    /// Lower the partitions of the pair's workloads to let step `step` through (`partitionSet`).
+    case setPartition(cluster: String, addon: String, attempt: Int, step: Int)
+    /// Read the pair's workloads: is step `step` complete (the last step: fully healthy)?
+    /// (`statusObserved`)
+    case readStatus(cluster: String, addon: String, attempt: Int, step: Int)
+    case runCheck(CheckID)
+    /// Re-apply the commit each pair of the cluster last recorded before this rollout (`rolledBack`).
+    case rollback(cluster: String, to: String)
+}
+
+/// What a plan found for one cluster of a batch.
+public enum ClusterPlanOutcome: Sendable, Equatable {
+    case planned([PairPlan])
+    /// The cluster could not be read.
+    case unreachable(String)
+    /// It cannot be applied (a blocked field, an object another add-on owns).
+    case failed(String)
+}
+
+/// One add-on of a planned cluster, as the machine needs it.
+public struct PairPlan: Sendable, Equatable {
+    public var addon: String
+    /// Its dependencies among the cluster's add-ons.
+    public var dependsOn: [String]
+    public var digest: String
+    public var settled: Bool
+    public var removed: Bool
+    public var steps: Int
+    public var stepBakeSeconds: Double?
+    public var healthTimeoutSeconds: Double
+
+    public init(addon: String, dependsOn: [String] = [], digest: String, settled: Bool = false, removed: Bool = false,
+                steps: Int = 1, stepBakeSeconds: Double? = nil, healthTimeoutSeconds: Double = 300) {
+        self.addon = addon
+        self.dependsOn = dependsOn
+        self.digest = digest
+        self.settled = settled
+        self.removed = removed
+        self.steps = steps
+        self.stepBakeSeconds = stepBakeSeconds
+        self.healthTimeoutSeconds = healthTimeoutSeconds
+    }
+}
+
+/// The answer to `apply`, `setPartition` and `rollback`.
+public enum StepResult: Sendable, Equatable {
+    case ok
+    /// `transient`: worth retrying (the cluster may come back); otherwise the pair fails at once.
+    case failed(String, transient: Bool)
+}
+
+/// The answer to `readStatus`. `complete` is about the generation this apply produced
+/// (observedGeneration caught up) and the pods the step allows, never an older status.
+public enum StatusObservation: Sendable, Equatable {
+    case progress(complete: Bool, detail: String)
+    case failed(String, transient: Bool)
+}
+
+/// The answer to `runCheck`.
+public enum CheckOutcome: Sendable, Equatable {
+    case passed(String)
+    case failed(String)
+    /// Not now, and not a failure (a closed window, a freeze): asked again at `until`, or
+    /// after the poll interval when nil.
+    case wait(until: Date?, String)
+}
+
+/// What one event changed besides the state: the actions to perform, and what to write in
+/// the same transaction as the state (records, removals, pending marks, history).
+public struct RolloutOutput: Sendable, Equatable {
+    public var actions: [RolloutAction] = []
+    public var records: [AppliedRecord] = []
+    public var removals: [AppliedRemoval] = []
+    public var pending: [PendingApply] = []
+    public var history: [HistoryEvent] = []
+    public var consumedCommands: [Int64] = []
+
+    public init() {}
+
+    /// Nothing to write (actions aside).
+    public var isEmpty: Bool {
+        records.isEmpty && removals.isEmpty && pending.isEmpty && history.isEmpty && consumedCommands.isEmpty
+    }
+
+    public mutating func merge(_ other: RolloutOutput) {
+        actions += other.actions
+        records += other.records
+        removals += other.removals
+        pending += other.pending
+        history += other.history
+        consumedCommands += other.consumedCommands
+    }
+}

@@ -1,0 +1,277 @@
+import Foundation
+import SluiceStore
+
+/// Where the rollout of one commit through one environment is: a value, saved as JSON in the
+/// store after every step (`RolloutRecord.state`) and changed only by `RolloutMachine`.
+/// Only the current batch's clusters are kept in detail; finished batches are counts.
+public struct RolloutState: Codable, Equatable, Sendable {
+    /// The encoding version of this type. Bump it when a change would misread older states,
+    /// and teach `decode` to read the old one; a newer one is refused.
+    public static let format = 1
+
+    public enum Step: Codable, Equatable, Sendable {
+        /// The batch's clusters are being planned.
+        case planning
+        case awaitingApproval
+        case preChecks
+        case applying
+        case postChecks
+        case baking(until: Date)
+        /// The failed batch is re-applied at the last-applied commit (`onFailure: rollback`).
+        case rollingBack
+        /// Every stage is done; clusters skipped as unreachable are retried until they are back.
+        case catchingUp
+        case finished
+    }
+
+    public var id: String
+    public var environment: String
+    public var commit: String
+    /// The commit the environment had converged on before (what a rollback re-applies).
+    public var baseCommit: String?
+    public var blueprint: RolloutBlueprint
+    public var phase: RolloutPhase
+    public var step: Step
+    public var stage: Int = 0
+    public var batch: Int = 0
+    /// The clusters of the current batch (and skipped clusters that came back).
+    public var clusters: [ClusterProgress] = []
+    public var checks: [CheckProgress] = []
+    /// Clusters whose plan is out; when it is back the machine goes on.
+    public var planning: [String] = []
+    /// Time passed since the batch was planned (a window, an approval): plan it again
+    /// before applying, so that the three-way patches are against what is live now.
+    public var replanBeforeApply = false
+    /// Failed clusters in the current stage (`maxFailures` counts these).
+    public var stageFailures = 0
+    /// Failures beyond the budget: nothing new starts; halts once nothing is in flight.
+    public var halting = false
+    public var haltReason: String?
+    /// Set by `sluice pause`; takes effect at the next batch boundary.
+    public var pauseRequested: String?
+    public var pauseReason: String?
+    public var approvedStages: [Int] = []
+    /// A newer head: nothing new starts, and once nothing is in flight this one is superseded.
+    public var supersededBy: String?
+    /// Clusters a `skip` stage went on without; each gets the commit when it is back.
+    public var skipped: [SkippedCluster] = []
+    public var clustersDone = 0
+    public var startedAt: Date
+    public var updatedAt: Date
+    /// When the machine next needs to be woken (bake ends, a poll, a window opens).
+    public var wakeAt: Date?
+    /// What it waits for, for people (`status`, the live view).
+    public var waitingFor: String?
+
+    public init(id: String, environment: String, commit: String, baseCommit: String?, blueprint: RolloutBlueprint, now: Date) {
+        self.id = id
+        self.environment = environment
+        self.commit = commit
+        self.baseCommit = baseCommit
+        self.blueprint = blueprint
+        self.phase = .running
+        self.step = .planning
+        self.startedAt = now
+        self.updatedAt = now
+    }
+
+    public var clustersTotal: Int { blueprint.clusterCount }
+    public var currentStage: RolloutBlueprint.Stage? { blueprint.stages.indices.contains(stage) ? blueprint.stages[stage] : nil }
+
+    /// Something was sent to a cluster or a check and its answer is not back.
+    public var hasWorkInFlight: Bool {
+        !planning.isEmpty || clusters.contains { $0.hasWorkInFlight } || checks.contains { $0.status == .running }
+    }
+
+    /// Nothing can move without an operator or a newer commit.
+    public var needsOperator: Bool {
+        phase == .halted || phase == .paused || phase == .awaitingApproval || phase.isFinal
+    }
+
+    /// The state without what a restart re-creates anyway (requests in flight, poll times,
+    /// texts for people): two states with the same durable part need not both be written.
+    public var durable: RolloutState {
+        var copy = self
+        copy.updatedAt = startedAt
+        copy.wakeAt = nil
+        copy.waitingFor = nil
+        for c in copy.clusters.indices {
+            for p in copy.clusters[c].pairs.indices {
+                copy.clusters[c].pairs[p].inFlight = false
+                copy.clusters[c].pairs[p].nextPoll = nil
+                copy.clusters[c].pairs[p].progress = nil
+            }
+        }
+        return copy
+    }
+
+    // MARK: - Encoding
+
+    public func encoded() -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .secondsSince1970
+        return (try? Array(encoder.encode(self))) ?? []
+    }
+
+    public static func decode(_ record: RolloutRecord) throws(RolloutStateError) -> RolloutState {
+        guard record.format <= format else {
+            throw .newerFormat(record.format, known: format)
+        }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .secondsSince1970
+        do { return try decoder.decode(RolloutState.self, from: Data(record.state)) } catch {
+            throw .unreadable("\(error)")
+        }
+    }
+
+    public func record() -> RolloutRecord {
+        RolloutRecord(id: id, environment: environment, commit: commit, phase: phase, format: Self.format, state: encoded(),
+                      startedAt: startedAt, updatedAt: updatedAt)
+    }
+}
+
+public enum RolloutStateError: Error, CustomStringConvertible, Sendable {
+    case newerFormat(Int, known: Int)
+    case unreadable(String)
+
+    public var description: String {
+        switch self {
+        case .newerFormat(let found, let known):
+            return "the stored rollout state has format \(found), newer than this sluice knows (\(known)); upgrade sluice"
+        case .unreadable(let why): return "the stored rollout state cannot be read: \(why)"
+        }
+    }
+}
+
+/// One cluster of the current batch.
+public struct ClusterProgress: Codable, Equatable, Sendable {
+    public enum Phase: Codable, Equatable, Sendable {
+        /// Planned; waits for a place under `maxConcurrency`.
+        case queued
+        case applying
+        /// Every pair recorded; post-checks may still run.
+        case done
+        case failed(String)
+        /// Could not be reached; a `wait` stage re-plans it at `retryAt`.
+        case unreachable(since: Date, reason: String, retryAt: Date)
+        /// A `skip` stage went on without it.
+        case skipped
+        case rolledBack
+    }
+
+    public var name: String
+    public var phase: Phase
+    public var pairs: [PairProgress] = []
+    /// Everything was settled at plan time: recorded without an apply.
+    public var noop = false
+    /// Something was sent to the cluster in this rollout (a rollback re-applies only those).
+    public var touched = false
+    public var rollbackRequested = false
+
+    public init(name: String, phase: Phase) {
+        self.name = name
+        self.phase = phase
+    }
+
+    public var isFinished: Bool {
+        switch phase {
+        case .done, .failed, .skipped, .rolledBack: return true
+        case .queued, .applying, .unreachable: return false
+        }
+    }
+
+    public var hasWorkInFlight: Bool { rollbackRequested || pairs.contains { $0.inFlight } }
+}
+
+/// One add-on of a cluster in the current batch.
+public struct PairProgress: Codable, Equatable, Sendable {
+    public enum Phase: Codable, Equatable, Sendable {
+        /// Its dependencies are not recorded yet.
+        case waiting
+        case applying
+        /// Partition step `step` (0-based; the last is the full rollout) is set and must be
+        /// complete by `deadline`.
+        case stepping(step: Int, deadline: Date)
+        case baking(step: Int, until: Date)
+        /// A transient error: tried again at `at`.
+        case retrying(at: Date)
+        case recorded
+        case failed(String)
+    }
+
+    public var addon: String
+    public var dependsOn: [String]
+    public var digest: String
+    /// Nothing to apply or wait for: recorded at once.
+    public var settled: Bool
+    /// The add-on left the cluster: its objects are pruned, its record removed.
+    public var removed: Bool
+    /// Partition steps (1 when the add-on has none or its workloads cannot be partitioned).
+    public var steps: Int
+    public var stepBakeSeconds: Double?
+    public var healthTimeoutSeconds: Double
+    public var phase: Phase = .waiting
+    /// Increases with every apply, so that an answer about an earlier one is ignored.
+    public var attempt = 0
+    public var retries = 0
+    /// A request to the cluster (apply, partition, status read) is out.
+    public var inFlight = false
+    public var nextPoll: Date?
+    /// The last status seen, for people.
+    public var progress: String?
+
+    public init(addon: String, dependsOn: [String], digest: String, settled: Bool, removed: Bool, steps: Int,
+                stepBakeSeconds: Double?, healthTimeoutSeconds: Double) {
+        self.addon = addon
+        self.dependsOn = dependsOn
+        self.digest = digest
+        self.settled = settled
+        self.removed = removed
+        self.steps = max(1, steps)
+        self.stepBakeSeconds = stepBakeSeconds
+        self.healthTimeoutSeconds = healthTimeoutSeconds
+    }
+
+    public var isFinished: Bool {
+        switch phase {
+        case .recorded, .failed: return true
+        default: return false
+        }
+    }
+}
+
+/// A check of the current batch: pre-checks run once per cluster (or once for the batch,
+/// for `timeWindow` and `freeze`), post-checks once per finished cluster.
+public struct CheckProgress: Codable, Equatable, Sendable {
+    public enum Status: Codable, Equatable, Sendable { case pending, running, waiting, passed, failed }
+    public var id: CheckID
+    public var status: Status
+    public var detail: String?
+    public var retryAt: Date?
+
+    public init(id: CheckID, status: Status = .pending) {
+        self.id = id
+        self.status = status
+    }
+}
+
+public struct CheckID: Codable, Hashable, Sendable {
+    public enum Phase: String, Codable, Sendable { case pre, post }
+    public var name: String
+    public var phase: Phase
+    /// Nil: the check is about the batch (a window, a freeze).
+    public var cluster: String?
+
+    public init(name: String, phase: Phase, cluster: String?) {
+        self.name = name
+        self.phase = phase
+        self.cluster = cluster
+    }
+}
+
+public struct SkippedCluster: Codable, Equatable, Sendable {
+    public var name: String
+    public var since: Date
+    public var reason: String
+}

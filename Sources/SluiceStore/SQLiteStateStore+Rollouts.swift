@@ -1,0 +1,143 @@
+import Foundation
+import SluiceModel
+
+/// Rollout state, pending applies, operator commands, freezes and the simulated audit log.
+extension SQLiteStateStore {
+    public func commit(_ transition: StoreTransition) throws(StoreError) {
+        guard !transition.isEmpty else { return }
+        try withConnection { db throws(StoreError) in
+            try db.transaction { () throws(StoreError) in
+                if let rollout = transition.rollout { try Self.save(rollout, into: db) }
+                for mark in transition.pending {
+                    try db.query("UPDATE applied SET pending_commit = ? WHERE environment = ? AND cluster = ? AND addon = ?",
+                                 [.text(mark.commit), .text(mark.environment), .text(mark.cluster), .text(mark.addon)])
+                }
+                for record in transition.records { try Self.record(record, into: db) }
+                for removal in transition.removals { try Self.remove(removal, from: db) }
+                for event in transition.history { try Self.insert(event, into: db) }
+                for id in transition.consumedCommands {
+                    try db.query("UPDATE commands SET consumed = 1 WHERE id = ?", [.integer(id)])
+                }
+            }
+        }
+    }
+
+    private static func save(_ rollout: RolloutRecord, into db: SQLiteConnection) throws(StoreError) {
+        try db.query("""
+            INSERT INTO rollouts (id, environment, commit_sha, phase, format, state, started_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET phase = excluded.phase, format = excluded.format, state = excluded.state,
+                updated_at = excluded.updated_at
+            """, [.text(rollout.id), .text(rollout.environment), .text(rollout.commit), .text(rollout.phase.rawValue),
+                  .integer(Int64(rollout.format)), .text(String(decoding: rollout.state, as: UTF8.self)),
+                  .real(rollout.startedAt.timeIntervalSince1970), .real(rollout.updatedAt.timeIntervalSince1970)])
+    }
+
+    public func rollout(environment: String) throws(StoreError) -> RolloutRecord? {
+        try rollouts(environment: environment, where: "AND phase != 'rejected'", limit: 1).first
+    }
+
+    public func rollouts(environment: String, limit: Int) throws(StoreError) -> [RolloutRecord] {
+        try rollouts(environment: environment, where: "", limit: limit)
+    }
+
+    private func rollouts(environment: String, where condition: String, limit: Int) throws(StoreError) -> [RolloutRecord] {
+        try withConnection { db throws(StoreError) in
+            try db.query("""
+                SELECT id, environment, commit_sha, phase, format, state, started_at, updated_at FROM rollouts
+                WHERE environment = ? \(condition) ORDER BY started_at DESC, rowid DESC LIMIT ?
+                """, [.text(environment), .integer(Int64(max(0, limit)))]).map { row throws(StoreError) in
+                guard let phase = RolloutPhase(rawValue: row[3].text ?? "") else {
+                    throw StoreError("state store \(path): rollout \(row[0].text ?? "?") has an unknown phase \"\(row[3].text ?? "")\"; upgrade sluice")
+                }
+                return RolloutRecord(id: row[0].text ?? "", environment: row[1].text ?? "", commit: row[2].text ?? "", phase: phase,
+                                     format: Int(row[4].integer ?? 0), state: Array((row[5].text ?? "").utf8),
+                                     startedAt: Date(timeIntervalSince1970: row[6].real ?? 0), updatedAt: Date(timeIntervalSince1970: row[7].real ?? 0))
+            }
+        }
+    }
+
+    public func pending(environment: String) throws(StoreError) -> [PendingApply] {
+        try withConnection { db throws(StoreError) in
+            try db.query("SELECT cluster, addon, pending_commit FROM applied WHERE environment = ? AND pending_commit IS NOT NULL ORDER BY cluster, addon",
+                         [.text(environment)]).map { row in
+                PendingApply(environment: environment, cluster: row[0].text ?? "", addon: row[1].text ?? "", commit: row[2].text ?? "")
+            }
+        }
+    }
+
+    @discardableResult
+    public func enqueue(_ command: OperatorCommand) throws(StoreError) -> Int64 {
+        try withConnection { db throws(StoreError) in
+            try db.transaction { () throws(StoreError) in
+                try db.query("INSERT INTO commands (environment, verb, user, reason, at) VALUES (?, ?, ?, ?, ?)",
+                             [.text(command.environment), .text(command.verb.rawValue), .text(command.user), .text(command.reason),
+                              .real(command.at.timeIntervalSince1970)])
+                return try db.query("SELECT last_insert_rowid()").first?.first?.integer ?? 0
+            }
+        }
+    }
+
+    public func commands(environment: String) throws(StoreError) -> [OperatorCommand] {
+        try withConnection { db throws(StoreError) in
+            try db.query("SELECT id, verb, user, reason, at FROM commands WHERE environment = ? AND consumed = 0 ORDER BY id",
+                         [.text(environment)]).compactMap { row in
+                guard let verb = OperatorCommand.Verb(rawValue: row[1].text ?? "") else { return nil }
+                return OperatorCommand(id: row[0].integer ?? 0, environment: environment, verb: verb, user: row[2].text ?? "",
+                                       reason: row[3].text ?? "", at: Date(timeIntervalSince1970: row[4].real ?? 0))
+            }
+        }
+    }
+
+    public func setFreeze(environment: String, to freeze: FreezeRecord?, event: HistoryEvent) throws(StoreError) {
+        try withConnection { db throws(StoreError) in
+            try db.transaction { () throws(StoreError) in
+                if let freeze {
+                    try db.query("INSERT OR REPLACE INTO freezes (environment, user, reason, at) VALUES (?, ?, ?, ?)",
+                                 [.text(environment), .text(freeze.user), .text(freeze.reason), .real(freeze.at.timeIntervalSince1970)])
+                } else {
+                    try db.query("DELETE FROM freezes WHERE environment = ?", [.text(environment)])
+                }
+                try Self.insert(event, into: db)
+            }
+        }
+    }
+
+    public func freeze(environment: String) throws(StoreError) -> FreezeRecord? {
+        try withConnection { db throws(StoreError) in
+            try db.query("SELECT user, reason, at FROM freezes WHERE environment = ?", [.text(environment)]).first.map { row in
+                FreezeRecord(environment: environment, user: row[0].text ?? "", reason: row[1].text ?? "",
+                             at: Date(timeIntervalSince1970: row[2].real ?? 0))
+            }
+        }
+    }
+
+    public func logCall(_ call: SimulatedCall) throws(StoreError) {
+        try withConnection { db throws(StoreError) in
+            try db.query("""
+                INSERT INTO simulated_calls (cluster, verb, api_group, kind, namespace, name, addon, commit_sha, history_mark)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(id), 0) FROM history))
+                """, [.text(call.cluster), .text(call.verb.rawValue), .text(call.key.group), .text(call.key.kind),
+                      .text(call.key.namespace), .text(call.key.name), .text(call.addon), .text(call.commit)])
+        }
+    }
+
+    public func calls(cluster: String?) throws(StoreError) -> [SimulatedCall] {
+        try withConnection { db throws(StoreError) in
+            try db.query("""
+                SELECT cluster, verb, api_group, kind, namespace, name, addon, commit_sha, history_mark FROM simulated_calls
+                WHERE (?1 IS NULL OR cluster = ?1) ORDER BY id
+                """, [cluster.map { .text($0) } ?? .null]).compactMap { row in
+                guard let verb = SimulatedCall.Verb(rawValue: row[1].text ?? "") else { return nil }
+                return SimulatedCall(cluster: row[0].text ?? "", verb: verb,
+                                     key: ObjectKey(group: row[2].text ?? "", kind: row[3].text ?? "", namespace: row[4].text ?? "",
+                                                    name: row[5].text ?? ""),
+                                     addon: row[6].text ?? "", commit: row[7].text ?? "", historyMark: row[8].integer ?? 0)
+            }
+        }
+    }
+
+    /// The id of the newest history event (0 when there is none).
+    public func historyMark() throws(StoreError) -> Int64 {
+        try withConnection { db throws(StoreError) in try db.query("SELECT coalesce(max(id), 0) FROM history").first?.first?.integer ?? 0 }
+    }
+}
