@@ -42,7 +42,9 @@ enum CommandProcess {
             return .timedOut
         }
         let bytes = (try? Data(contentsOf: outputURL)) ?? Data()
-        let text = String(decoding: bytes.prefix(maxOutput), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        // One line: it goes into the history and the log.
+        let text = String(decoding: bytes.prefix(maxOutput), as: UTF8.self).split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.joined(separator: " | ")
         return .exited(process.terminationStatus, output: text)
     }
 }

@@ -425,7 +425,8 @@ public struct EnvironmentRunner: Sendable {
     }
 
     private func log(_ event: HistoryEvent) {
-        var metadata: Logger.Metadata = ["kind": .string(event.kind.rawValue)]
+        // `at` is the rollout's time (virtual or scaled), not the wall clock's.
+        var metadata: Logger.Metadata = ["kind": .string(event.kind.rawValue), "at": .string(event.at.formatted(.iso8601))]
         if let cluster = event.cluster { metadata["cluster"] = .string(cluster) }
         if let addon = event.addon { metadata["addon"] = .string(addon) }
         if let commit = event.commit { metadata["commit"] = .string(String(commit.prefix(12))) }

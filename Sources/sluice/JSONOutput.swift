@@ -1,6 +1,7 @@
 import Foundation
 import SluiceModel
 import SluicePlan
+import SluiceStore
 
 /// The JSON shapes the read commands print (documented in the README).
 enum JSONOutput {
@@ -30,8 +31,30 @@ enum JSONOutput {
         var rollout: RolloutOutline?
     }
 
+    /// One event of `sluice history --output json`.
+    struct HistoryEntry: Codable {
+        var at: Date
+        var kind: String
+        var environment: String
+        var cluster: String?
+        var addon: String?
+        var commit: String?
+        var detail: String
+
+        init(_ event: HistoryEvent) {
+            at = event.at
+            kind = event.kind.rawValue
+            environment = event.environment
+            cluster = event.cluster
+            addon = event.addon
+            commit = event.commit
+            detail = event.detail
+        }
+    }
+
     static func encode(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(value) else { return "{}" }
         return String(decoding: data, as: UTF8.self)

@@ -30,6 +30,17 @@ struct StateOptions: ParsableArguments {
     }
 }
 
+extension StateOptions {
+    /// Opens a store that must exist already (read-only commands never create one).
+    func openExisting(repo: String, output: OutputFormat) throws -> SQLiteStateStore {
+        let path = path(repo: repo)
+        guard FileManager.default.fileExists(atPath: path) else {
+            try fail([Diagnostic(file: path, message: "no state store here: nothing has been applied or run with this --state yet")], output: output)
+        }
+        return try open(repo: repo, output: output)
+    }
+}
+
 struct PlanScope: ParsableArguments {
     @Option(help: "Only this environment.") var env: String?
     @Option(help: "Only this cluster.") var cluster: String?

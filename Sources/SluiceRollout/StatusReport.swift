@@ -1,0 +1,157 @@
+import Foundation
+import SluiceGit
+import SluiceModel
+import SluiceStore
+
+/// `sluice status`: per environment the head of its branch, the commit it converged on, the
+/// rollout under way (stage, batch, clusters done, what it waits for), a rejected head, the
+/// earliest time each remaining stage can start, and how many clusters run each version of
+/// each add-on. Encoded as the JSON of `status --output json` (documented in the README).
+public struct StatusReport: Codable, Sendable, Equatable {
+    public struct Environment: Codable, Sendable, Equatable {
+        public var name: String
+        public var branch: String
+        public var head: String?
+        /// The commit of the newest rollout that finished (every cluster recorded it).
+        public var applied: String?
+        public var rollout: Rollout?
+        public var rejected: Rejected?
+        public var stages: [StageForecast]
+        /// Add-on -> version -> clusters running it.
+        public var versions: [String: [String: Int]]
+    }
+
+    public struct Rollout: Codable, Sendable, Equatable {
+        public var id: String
+        public var commit: String
+        public var phase: RolloutPhase
+        public var stage: String?
+        public var batch: Int?
+        public var batches: Int?
+        public var clustersDone: Int
+        public var clustersTotal: Int
+        public var waitingFor: String?
+        public var until: Date?
+        public var haltReason: String?
+        public var skipped: [String]
+        public var startedAt: Date
+        public var updatedAt: Date
+    }
+
+    public struct Rejected: Codable, Sendable, Equatable {
+        public var commit: String
+        public var at: Date
+        public var errors: String
+    }
+
+    public struct StageForecast: Codable, Sendable, Equatable {
+        public var name: String
+        /// The earliest it can start, given bakes and windows; nil when it waits for an approval.
+        public var earliestStart: Date?
+        public var waitsForApproval: Bool
+    }
+
+    public var environments: [Environment]
+
+    /// Reads the store and the fleet repo; `now` is when the forecast starts.
+    public static func make(store: any StateStore, repository location: String, environment only: String?, now: Date) throws -> StatusReport {
+        let git = try GitRepository.open(location)
+        let head = try git.tree(at: git.resolve("HEAD"))
+        let environments = try FleetLoader().environments(in: head)
+        var models = ModelCache(git: git)
+        var result: [Environment] = []
+        for environment in environments where only == nil || only == environment.name.value {
+            let name = environment.name.value, branch = environment.branch.value
+            let headCommit = (try? git.resolve("refs/heads/" + branch))?.hex ?? (try? git.resolve(branch))?.hex
+            let rollouts = try store.rollouts(environment: name, limit: 50)
+            let current = rollouts.first { $0.phase != .rejected }
+            var state: RolloutState?
+            if let current {
+                do { state = try RolloutState.decode(current) } catch { throw StatusError(description: error.description) }
+            }
+            var rejected: Rejected?
+            if let newest = rollouts.first, newest.phase == .rejected {
+                let detail = (try? RolloutState.decode(newest))?.waitingFor ?? ""
+                rejected = Rejected(commit: newest.commit, at: newest.startedAt, errors: detail)
+            }
+            let rollout = state.map(Self.rollout)
+            var versions: [String: [String: Int]] = [:]
+            for record in try store.applied(environment: name) {
+                let version = models.version(of: record.addon, cluster: record.cluster, at: record.commit) ?? String(record.commit.prefix(12))
+                versions[record.addon, default: [:]][version, default: 0] += 1
+            }
+            let forecast = state.flatMap { state in models.model(state.commit).map { forecastStages(state, $0, now: now) } } ?? []
+            result.append(Environment(name: name, branch: branch, head: headCommit,
+                                      applied: rollouts.first { $0.phase == .done }?.commit, rollout: rollout, rejected: rejected,
+                                      stages: forecast, versions: versions))
+        }
+        return StatusReport(environments: result)
+    }
+
+    static func rollout(_ state: RolloutState) -> Rollout {
+        let stage = state.currentStage
+        let done: Int = state.clustersDone + state.clusters.filter { $0.phase == .done }.count
+        return Rollout(id: state.id, commit: state.commit, phase: state.phase, stage: stage?.name,
+                       batch: stage == nil ? nil : state.batch + 1, batches: stage?.batches.count,
+                       clustersDone: done, clustersTotal: state.clustersTotal, waitingFor: state.waitingFor, until: state.wakeAt,
+                       haltReason: state.haltReason, skipped: state.skipped.map(\.name), startedAt: state.startedAt, updatedAt: state.updatedAt)
+    }
+
+    /// When each stage not yet started can start at the earliest: after the bakes of the
+    /// batches before it, in the first minute its windows allow; unknown after an approval.
+    static func forecastStages(_ state: RolloutState, _ repository: FleetRepository, now: Date) -> [StageForecast] {
+        guard !state.phase.isFinal, state.currentStage != nil else { return [] }
+        let pipeline = repository.fleet.environment(named: state.environment).flatMap { repository.pipelines[$0.pipeline.value] }
+        let policyWindows = repository.policies.flatMap(\.releaseWindows)
+            .filter { $0.environments.isEmpty || $0.environments.contains(state.environment) }.map(\.window)
+        var time: Date? = now
+        if case .baking(let until) = state.step { time = max(now, until) }
+        var forecasts: [StageForecast] = []
+        for index in state.stage..<state.blueprint.stages.count {
+            let stage = state.blueprint.stages[index]
+            let remaining = index == state.stage ? max(0, stage.batches.count - state.batch - 1) : stage.batches.count
+            if index > state.stage {
+                let approval = stage.approval && !state.approvedStages.contains(index)
+                var start = time
+                let windows = policyWindows + stage.preChecks.compactMap { name -> TimeWindow? in
+                    if case .timeWindow(let window)? = pipeline?.checks[name]?.kind { return window }
+                    return nil
+                }
+                for _ in 0..<4 {
+                    for window in windows { start = start.flatMap { window.nextOpening(after: $0) } }
+                }
+                forecasts.append(StageForecast(name: stage.name, earliestStart: approval ? nil : start, waitsForApproval: approval))
+                time = approval ? nil : start
+            }
+            let bake = stage.bakeSeconds ?? 0
+            time = time.map { $0.addingTimeInterval(bake * Double(remaining)) }
+        }
+        return forecasts
+    }
+}
+
+public struct StatusError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// Models of the commits records name (usually a handful), loaded once each.
+struct ModelCache {
+    let git: GitRepository
+    var models: [String: FleetRepository?] = [:]
+
+    init(git: GitRepository) { self.git = git }
+
+    mutating func model(_ commit: String) -> FleetRepository? {
+        if let known = models[commit] { return known }
+        var loaded: FleetRepository?
+        if let id = try? git.resolve(commit), let tree = try? git.tree(at: id) { loaded = try? FleetLoader().load(tree) }
+        models[commit] = .some(loaded)
+        return loaded
+    }
+
+    mutating func version(of addon: String, cluster: String, at commit: String) -> String? {
+        guard let model = model(commit), let release = model.clusters[cluster].flatMap({ model.releases[$0.release.value] }) else { return nil }
+        return release.entry(for: addon)?.version.value
+    }
+}
+
