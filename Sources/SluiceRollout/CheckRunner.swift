@@ -121,12 +121,12 @@ public struct CheckRunner: Sendable {
 
     private func freezeOutcome(_ context: Context) -> CheckOutcome? {
         if let frozen = try? store.freeze(environment: context.environment) {
-            return .wait(until: nil, "frozen by \(frozen.user)\(frozen.reason.isEmpty ? "" : ": \(frozen.reason)") (sluice unfreeze \(context.environment))")
+            return .hold("frozen by \(frozen.user)\(frozen.reason.isEmpty ? "" : ": \(frozen.reason)") (sluice unfreeze \(context.environment))")
         }
         for policy in context.repository.policies {
             guard let freeze = policy.freeze, freeze.enabled,
                   freeze.environments.isEmpty || freeze.environments.contains(context.environment) else { continue }
-            return .wait(until: nil, "frozen by policy \(policy.name)\(freeze.reason.isEmpty ? "" : ": \(freeze.reason)")")
+            return .hold("frozen by policy \(policy.name)\(freeze.reason.isEmpty ? "" : ": \(freeze.reason)")")
         }
         return nil
     }

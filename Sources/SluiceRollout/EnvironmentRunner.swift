@@ -346,7 +346,9 @@ public struct EnvironmentRunner: Sendable {
         case .rejected: return .rejected
         case .paused, .awaitingApproval: return .waitingForOperator
         case .superseded: return nil
-        case .running: return state.step == .catchingUp && !state.hasWorkInFlight ? .converged : nil
+        case .running:
+            if state.isHeld { return .waitingForOperator }
+            return state.step == .catchingUp && !state.hasWorkInFlight ? .converged : nil
         }
     }
 

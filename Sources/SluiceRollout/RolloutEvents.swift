@@ -71,9 +71,11 @@ public enum StatusObservation: Sendable, Equatable {
 public enum CheckOutcome: Sendable, Equatable {
     case passed(String)
     case failed(String)
-    /// Not now, and not a failure (a closed window, a freeze): asked again at `until`, or
-    /// after the poll interval when nil.
+    /// Not now, and not a failure (a closed window): asked again at `until`, or after the
+    /// poll interval when nil.
     case wait(until: Date?, String)
+    /// A freeze: not a failure either, but only an operator (or a policy change) lifts it.
+    case hold(String)
 }
 
 /// What one event changed besides the state: the actions to perform, and what to write in

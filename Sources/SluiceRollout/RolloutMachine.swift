@@ -52,6 +52,10 @@ public struct RolloutMachine: Sendable, Equatable {
                 }
             }
             if case .queued = state.clusters[c].phase, state.clusters[c].pairs.isEmpty { state.planning.append(state.clusters[c].name) }
+            // An unreachable cluster is tried again at once after a restart.
+            if case .unreachable(let since, let reason, _) = state.clusters[c].phase {
+                state.clusters[c].phase = .unreachable(since: since, reason: reason, retryAt: now)
+            }
         }
         for index in state.checks.indices where state.checks[index].status == .running { state.checks[index].status = .pending }
         if !state.planning.isEmpty { out.actions.append(.plan(clusters: state.planning)) }
@@ -199,7 +203,17 @@ public struct RolloutMachine: Sendable, Equatable {
             }
             state.checks[index].status = .waiting
             state.checks[index].detail = detail
+            state.checks[index].held = false
             state.checks[index].retryAt = max(until ?? now.addingTimeInterval(pollSeconds), now.addingTimeInterval(1))
+            state.replanBeforeApply = true
+        case .hold(let detail):
+            if state.checks[index].detail != detail {
+                history(&out, now, "\(label) holds the batch: \(detail)", kind: .check, cluster: id.cluster)
+            }
+            state.checks[index].status = .waiting
+            state.checks[index].detail = detail
+            state.checks[index].held = true
+            state.checks[index].retryAt = now.addingTimeInterval(pollSeconds)
             state.replanBeforeApply = true
         }
         progress(now, &out)

@@ -85,8 +85,11 @@ public struct RolloutState: Codable, Equatable, Sendable {
 
     /// Nothing can move without an operator or a newer commit.
     public var needsOperator: Bool {
-        phase == .halted || phase == .paused || phase == .awaitingApproval || phase.isFinal
+        phase == .halted || phase == .paused || phase == .awaitingApproval || phase.isFinal || isHeld
     }
+
+    /// A freeze holds the batch.
+    public var isHeld: Bool { phase == .running && checks.contains { $0.status == .waiting && $0.held } }
 
     /// The state without what a restart re-creates anyway (requests in flight, poll times,
     /// texts for people): two states with the same durable part need not both be written.
@@ -249,6 +252,8 @@ public struct CheckProgress: Codable, Equatable, Sendable {
     public var status: Status
     public var detail: String?
     public var retryAt: Date?
+    /// Waiting for an operator (a freeze), not for time.
+    public var held = false
 
     public init(id: CheckID, status: Status = .pending) {
         self.id = id

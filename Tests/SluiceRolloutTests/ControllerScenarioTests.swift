@@ -9,12 +9,178 @@ import Testing
 /// `sluice run` on Git copies of example-repo with virtual time: what each scenario of a
 /// fleet operator's life leaves in the history, the records and the rollout state.
 @Suite struct ControllerScenarioTests {
-    @Test func aFreshFleetConvergesInEveryEnvironment() async throws {
+    static let oldDNS = "k8s-dns-node-cache:1.23.1"
+    static let newDNS = "k8s-dns-node-cache:1.23.2"
+
+    @Test func aFreshFleetWaitsForTheProductionApprovalThenConverges() async throws {
         let scenario = try FleetScenario()
-        let start = Date()
-        let outcomes = try await scenario.runController()
-        print("took", Date().timeIntervalSince(start))
-        for event in try scenario.history() { print(ISO8601DateFormatter().string(from: event.at), event.environment, event.kind, event.cluster ?? "-", event.addon ?? "-", event.detail.prefix(150)) }
-        #expect(outcomes == ["staging": .converged, "production": .waitingForOperator])
+        let first = try await scenario.runController()
+        #expect(first == ["staging": .converged, "production": .waitingForOperator])
+        #expect(try scenario.store.rollout(environment: "production")?.phase == .awaitingApproval)
+        let outcomes = try await scenario.runApproving()
+        #expect(outcomes == ["staging": .converged, "production": .converged])
+        let head = scenario.head
+        let records = try scenario.store.applied()
+        let repository = try await scenario.plan().repository
+        #expect(records.count == repository.clusters.values.reduce(0) { $0 + repository.installedAddons(of: $1).count })
+        #expect(records.allSatisfy { $0.commit == head && $0.pending == nil })
+    }
+
+    /// Scenario 1: a release bump walks stages and batches exactly, bakes between batches,
+    /// never runs more clusters at once than maxConcurrency, and steps the Advanced
+    /// DaemonSet's partitions in order with their bakes.
+    @Test func aReleaseBumpFollowsStagesBatchesBakesAndPartitions() async throws {
+        let scenario = try FleetScenario()
+        try await scenario.converge()
+        try scenario.edit("releases/2026-11-1.yaml", replacing: Self.oldDNS, with: Self.newDNS)
+        let bump = try scenario.repo.commit("node-local-dns 1.23.2")
+        let outcomes = try await scenario.runApproving()
+        #expect(outcomes["production"] == .converged)
+
+        let events = try scenario.history(environment: "production").filter { $0.commit == bump }
+        let blueprint = try scenario.blueprint("production")
+        let order = blueprint.stages.flatMap { $0.batches.flatMap { $0 } }
+        let applied = events.filter { $0.kind == .apply && $0.addon == "node-local-dns" && $0.detail.hasPrefix("applied") }
+        #expect(applied.map { $0.cluster ?? "" } .count == order.count)
+        // Batch by batch in pipeline order (clusters of one batch may finish in any order).
+        var position = 0
+        for stage in blueprint.stages {
+            for batch in stage.batches {
+                let got = Set(applied[position..<min(applied.count, position + batch.count)].compactMap(\.cluster))
+                #expect(got == Set(batch), "stage \(stage.name): expected \(batch), got \(got)")
+                position += batch.count
+            }
+        }
+        // No batch starts before the previous batch's bake has passed.
+        var previousEnd: Date?
+        var previousBake = 0.0
+        for stage in blueprint.stages {
+            for batch in stage.batches {
+                let starts = events.filter { $0.detail.hasPrefix("applying") && batch.contains($0.cluster ?? "") }.map(\.at)
+                let ends = applied.filter { batch.contains($0.cluster ?? "") }.map(\.at)
+                guard let start = starts.min(), let end = ends.max() else {
+                    Issue.record("batch \(batch) has no applies")
+                    continue
+                }
+                if let previousEnd { #expect(start >= previousEnd.addingTimeInterval(previousBake)) }
+                previousEnd = end
+                previousBake = stage.bakeSeconds ?? 0
+            }
+        }
+        // maxConcurrency is a hard cap.
+        for stage in blueprint.stages {
+            let members = Set(stage.batches.flatMap { $0 })
+            var running = 0, most = 0
+            for event in events where members.contains(event.cluster ?? "") {
+                if event.detail.hasPrefix("applying") { running += 1 }
+                if event.detail.hasPrefix("cluster done") || event.detail.hasPrefix("cluster failed") { running -= 1 }
+                most = max(most, running)
+            }
+            #expect(most <= stage.maxConcurrency ?? Int.max, "stage \(stage.name) ran \(most) clusters at once")
+            if stage.name == "production" { #expect(most == 3) }
+        }
+        // The Advanced DaemonSet steps its partitions in order, baking 10m between steps.
+        for cluster in order {
+            let steps = events.filter { $0.cluster == cluster && $0.addon == "node-local-dns" && $0.detail.hasPrefix("partition step") }
+            #expect(steps.map(\.detail) == (1...5).map { "partition step \($0) of 5 set" })
+            for (a, b) in zip(steps, steps.dropFirst()) { #expect(b.at.timeIntervalSince(a.at) >= 600) }
+        }
+        let records = try scenario.store.applied(environment: "production").filter { $0.addon == "node-local-dns" }
+        #expect(records.allSatisfy { $0.commit == bump })
+    }
+
+    /// Scenarios 2 and 3: a broken image halts in the first batch of the first production
+    /// stage, nothing later is touched; a `git revert` brings the touched cluster back and
+    /// records every other cluster without an apply.
+    @Test func aBrokenImageHaltsAndARevertWalksItBack() async throws {
+        let scenario = try FleetScenario()
+        try await scenario.converge()
+        try scenario.edit("releases/2026-11-1.yaml", replacing: "coredns:v1.11.3", with: "coredns:v1.11.3-broken")
+        let broken = try scenario.repo.commit("coredns broken")
+        let outcomes = try await scenario.runApproving()
+        #expect(outcomes["production"] == .halted)
+        #expect(Controller.exitCode(outcomes) == 3)
+        let blueprint = try scenario.blueprint("production")
+        let first = try #require(blueprint.stages.first?.batches.first?.first)
+        let state = try #require(try scenario.rolloutState("production"))
+        #expect(state.phase == .halted)
+        #expect(state.stage == 0 && state.batch == 0)
+        #expect(state.haltReason?.contains(first) == true)
+        let failed = state.clusters.first { $0.name == first }
+        if case .failed? = failed?.phase {} else { Issue.record("the first canary cluster is not failed: \(String(describing: failed?.phase))") }
+        // Only the first cluster of the canary stage was touched by the broken commit.
+        #expect(Set(try scenario.calls(commit: broken).map(\.cluster)) == [first])
+        let status = try StatusReport.make(store: scenario.store, repository: scenario.repo.path, environment: "production", now: await scenario.clock.now())
+        #expect(status.environments.first?.rollout?.phase == .halted)
+        #expect(status.environments.first?.rollout?.haltReason != nil)
+
+        try scenario.repo.git("revert", "--no-edit", "HEAD")
+        let revert = scenario.head
+        let after = try await scenario.runApproving()
+        #expect(after["production"] == .converged)
+        // The touched cluster got the old image back; every other cluster only a record.
+        let revertCalls = try scenario.calls(commit: revert)
+        #expect(Set(revertCalls.map(\.cluster)) == [first])
+        #expect(revertCalls.allSatisfy { $0.addon == "coredns" || $0.addon == "fluent-bit" || $0.addon == "metrics-server"
+            || $0.addon == "ingress-nginx" || $0.addon == "node-local-dns" || $0.addon == "monitoring-agent" })
+        let records = try scenario.store.applied(environment: "production")
+        #expect(records.allSatisfy { $0.commit == revert && $0.pending == nil })
+        let cluster = try #require(try await scenario.plan().repository.clusters[first])
+        let coredns = try await scenario.connector.driver(for: cluster)
+            .get(ObjectKey(group: "apps", kind: "Deployment", namespace: "kube-system", name: "coredns"))
+        let image = coredns?.at(["spec", "template", "spec", "containers"])?.listValue?.first?.at("image")?.stringValue
+        #expect(image == "registry.k8s.io/coredns/coredns:v1.11.3")
+    }
+
+    /// Scenario 4: a change on `staging` rolls through staging only; merging `staging` into
+    /// `main` rolls it through production.
+    @Test func promotionIsAMergeFromStagingIntoMain() async throws {
+        let scenario = try FleetScenario()
+        try await scenario.converge()
+        let before = scenario.head
+        try scenario.repo.git("checkout", "-q", "staging")
+        try scenario.edit("addons/coredns/values.yaml", replacing: "replicas: 2", with: "replicas: 3")
+        let change = try scenario.repo.commit("coredns: 3 replicas by default")
+        try scenario.repo.git("checkout", "-q", "main")
+        try await scenario.runApproving()
+        #expect(try scenario.store.applied(environment: "staging").allSatisfy { $0.commit == change })
+        #expect(try scenario.store.applied(environment: "production").allSatisfy { $0.commit == before })
+        #expect(try scenario.calls(commit: change).allSatisfy { ["test-1", "test-2", "stg-us-1", "stg-eu-1"].contains($0.cluster) })
+        #expect(!(try scenario.calls(commit: change)).isEmpty)
+
+        try scenario.repo.git("merge", "-q", "--no-ff", "--no-edit", "staging")
+        let merged = scenario.head
+        let outcomes = try await scenario.runApproving()
+        #expect(outcomes["production"] == .converged)
+        #expect(try scenario.store.applied(environment: "production").allSatisfy { $0.commit == merged })
+        let production = Set(try scenario.blueprint("production").stages.flatMap { $0.batches.flatMap { $0 } })
+        #expect(Set(try scenario.calls(commit: merged).map(\.cluster)).isSubset(of: production))
+        #expect(!(try scenario.calls(commit: merged)).isEmpty)
+    }
+
+    /// Scenario 5: an invalid commit is rejected as a whole; nothing applied, the last good
+    /// commit stays, status and history say why.
+    @Test(arguments: ["cycle", "template"])
+    func anInvalidCommitIsRejectedAsAWhole(_ breakage: String) async throws {
+        let scenario = try FleetScenario()
+        try await scenario.converge()
+        let good = scenario.head
+        if breakage == "cycle" {
+            try scenario.edit("addons/kube-proxy/addon.yaml", replacing: "dependsOn: []", with: "dependsOn: [coredns]")
+        } else {
+            try scenario.edit("addons/coredns/templates/deployment.yaml", replacing: "{{ .Values.replicas }}", with: "{{ .Values.nope.replicas }}")
+        }
+        try scenario.edit("releases/2026-11-1.yaml", replacing: Self.oldDNS, with: Self.newDNS)
+        let bad = try scenario.repo.commit("broken \(breakage)")
+        let outcomes = try await scenario.runApproving()
+        #expect(outcomes["production"] == .rejected)
+        #expect(Controller.exitCode(outcomes) == 3)
+        #expect(try scenario.calls(commit: bad).isEmpty)
+        #expect(try scenario.store.applied(environment: "production").allSatisfy { $0.commit == good })
+        let rejections = try scenario.history(environment: "production").filter { $0.kind == .rejection }
+        #expect(rejections.map(\.commit) == [bad])
+        let status = try StatusReport.make(store: scenario.store, repository: scenario.repo.path, environment: "production", now: await scenario.clock.now())
+        #expect(status.environments.first?.rejected?.commit == bad)
+        #expect(status.environments.first?.applied == good)
     }
 }
