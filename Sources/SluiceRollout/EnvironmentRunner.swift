@@ -25,6 +25,9 @@ public struct EnvironmentRunner: Sendable {
         /// Return once nothing can move without an operator or a new commit.
         public var untilIdle = false
         public var machineAllowedCommands: [String] = []
+        /// Told every rollout state the runner has written, with the clock's time (a live
+        /// view, metrics; tests that act at a given point of a rollout).
+        public var observer: (@Sendable (RolloutState, Date) async -> Void)?
 
         public init() {}
     }
@@ -171,6 +174,7 @@ public struct EnvironmentRunner: Sendable {
                 continue
             }
             for event in output.history { log(event) }
+            if let observer = options.observer, let state = active?.machine.state { await observer(state, now) }
             if let current = active, !stopping {
                 for action in output.actions {
                     inFlight += 1
@@ -348,7 +352,7 @@ public struct EnvironmentRunner: Sendable {
         case .superseded: return nil
         case .running:
             if state.isHeld { return .waitingForOperator }
-            return state.step == .catchingUp && !state.hasWorkInFlight ? .converged : nil
+            return state.isOnlyWaitingForSkipped ? .converged : nil
         }
     }
 

@@ -88,6 +88,17 @@ public struct RolloutState: Codable, Equatable, Sendable {
         phase == .halted || phase == .paused || phase == .awaitingApproval || phase.isFinal || isHeld
     }
 
+    /// Every stage is done; only clusters skipped as unreachable are missing, and none of
+    /// them is being applied.
+    public var isOnlyWaitingForSkipped: Bool {
+        step == .catchingUp && planning.isEmpty && clusters.allSatisfy { cluster in
+            switch cluster.phase {
+            case .unreachable, .skipped: return true
+            default: return false
+            }
+        }
+    }
+
     /// A freeze holds the batch.
     public var isHeld: Bool { phase == .running && checks.contains { $0.status == .waiting && $0.held } }
 

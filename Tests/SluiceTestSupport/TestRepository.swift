@@ -2,7 +2,7 @@ import Foundation
 
 /// A throwaway Git repository for tests, driven by the `git` command (tests only: the
 /// product reads Git through libgit2). Removed when the value is deinitialised.
-public final class TestRepository {
+public final class TestRepository: @unchecked Sendable {  // its path never changes; git runs as a child process
     public let path: String
 
     /// A new repository on branch `main`, optionally filled with a copy of `template`.
