@@ -64,7 +64,15 @@ struct WorkloadSimulation {
         var pods = Self.pods(of: object)
         var time = object.at(["status", "simulation", "at"]).flatMap(Self.number) ?? now
         let desired = desiredPods(object)
-        let revision = Self.revision(of: object)
+        let generation = object.at(["metadata", "generation"]).flatMap(Self.number).map(Int.init) ?? 1
+        // The template's hash changes only with the generation (a spec change bumps it).
+        let revision: String
+        if let known = object.at(["status", "updateRevision"])?.stringValue,
+           object.at(["status", "observedGeneration"]).flatMap(Self.number).map(Int.init) == generation {
+            revision = known
+        } else {
+            revision = Self.revision(of: object)
+        }
         let partition = min(desired, partitionValue(object))
         let budget = maxUnavailable(object, desired: desired)
         let faulty = images(of: object).contains { image in faults.contains { $0.matches(image) } }
@@ -92,7 +100,6 @@ struct WorkloadSimulation {
         time = max(time, now)
 
         let updated = pods.filter { $0.revision == revision }
-        let generation = object.at(["metadata", "generation"]).flatMap(Self.number).map(Int.init) ?? 1
         let ready = pods.filter { $0.isReady(at: time) }.count
         object.set(["status"], to: .map([
             "observedGeneration": .int(generation),

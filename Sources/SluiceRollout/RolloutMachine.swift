@@ -70,20 +70,22 @@ public struct RolloutMachine: Sendable, Equatable {
             state.planning.removeAll { $0 == name }
             switch outcome {
             case .planned(let pairs):
-                state.clusters[c].pairs = pairs.map { plan in
-                    var pair = PairProgress(addon: plan.addon, dependsOn: plan.dependsOn, digest: plan.digest, settled: plan.settled,
-                                            removed: plan.removed, steps: plan.steps, stepBakeSeconds: plan.stepBakeSeconds,
-                                            healthTimeoutSeconds: plan.healthTimeoutSeconds)
-                    if plan.settled { pair.phase = .recorded }
-                    return pair
+                state.clusters[c].pairs = pairs.filter { !$0.settled }.map { plan in
+                    PairProgress(addon: plan.addon, dependsOn: plan.dependsOn, digest: plan.digest, settled: false,
+                                 removed: plan.removed, steps: plan.steps, stepBakeSeconds: plan.stepBakeSeconds,
+                                 healthTimeoutSeconds: plan.healthTimeoutSeconds)
                 }
+                let settled = pairs.filter(\.settled)
+                state.clusters[c].settled = settled.map(\.addon)
                 if state.skipped.contains(where: { $0.name == name }) {
                     state.skipped.removeAll { $0.name == name }
                     history(&out, now, "cluster is reachable again: it gets \(short(state.commit)) in this batch", cluster: name)
                 }
-                let settled = state.clusters[c].pairs.filter(\.settled)
-                out.records += settled.map { record($0, cluster: name, now) }
-                if settled.count == state.clusters[c].pairs.count {
+                out.records += settled.map { plan in
+                    AppliedRecord(environment: state.environment, cluster: name, addon: plan.addon, commit: state.commit,
+                                  digest: plan.digest, appliedAt: now)
+                }
+                if state.clusters[c].pairs.isEmpty {
                     state.clusters[c].noop = true
                     state.clusters[c].phase = .done
                 } else {
@@ -407,7 +409,7 @@ public struct RolloutMachine: Sendable, Equatable {
                 && !state.planning.contains(state.clusters[c].name) {
                 state.clusters[c].phase = .applying
                 active += 1
-                history(&out, now, "applying \(state.clusters[c].pairs.filter { !$0.settled }.count) add-ons", cluster: state.clusters[c].name)
+                history(&out, now, "applying \(state.clusters[c].pairs.count) add-on\(state.clusters[c].pairs.count == 1 ? "" : "s")", cluster: state.clusters[c].name)
                 advanceCluster(c, now, &out, startNew: true)
             }
         }
@@ -445,7 +447,7 @@ public struct RolloutMachine: Sendable, Equatable {
 
     private mutating func advanceCluster(_ c: Int, _ now: Date, _ out: inout RolloutOutput, startNew: Bool) {
         let name = state.clusters[c].name
-        let recorded = Set(state.clusters[c].pairs.filter { $0.phase == .recorded }.map(\.addon))
+        let recorded = Set(state.clusters[c].pairs.filter { $0.phase == .recorded }.map(\.addon) + state.clusters[c].settled)
         let anyFailed = state.clusters[c].pairs.contains { if case .failed = $0.phase { return true }; return false }
         let othersDone = state.clusters[c].pairs.allSatisfy { $0.removed || $0.phase == .recorded }
         for p in state.clusters[c].pairs.indices {

@@ -176,7 +176,11 @@ public struct ClusterProgress: Codable, Equatable, Sendable {
 
     public var name: String
     public var phase: Phase
+    /// Add-ons with something to apply or wait for.
     public var pairs: [PairProgress] = []
+    /// Add-ons that were settled at plan time (recorded without an apply): names only, so
+    /// that the state written after every step stays small.
+    public var settled: [String] = []
     /// Everything was settled at plan time: recorded without an apply.
     public var noop = false
     /// Something was sent to the cluster in this rollout (a rollback re-applies only those).

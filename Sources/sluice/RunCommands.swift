@@ -47,7 +47,11 @@ struct Run: AsyncParsableCommand {
         LoggingSystem.bootstrap { _ in ConsoleLogHandler(format: format) }
         let logger = Logger(label: "sluice")
         let store = try state.open(repo: repo, output: .text)
-        let start = clockStart.flatMap { ISO8601DateFormatter().date(from: $0) } ?? Date()
+        var start = clockStart.flatMap { ISO8601DateFormatter().date(from: $0) } ?? Date()
+        if virtualTime, let latest = latestRolloutTime(store), latest > start {
+            // Virtual time resumes where the store left it: it never runs backwards across restarts.
+            start = latest
+        }
         let clock: any FleetClock = virtualTime ? VirtualClock(start: start)
             : timeScale.map { ScaledClock(start: start, scale: $0) } ?? SystemClock()
         var options = EnvironmentRunner.Options()
@@ -130,6 +134,11 @@ struct LiveView {
         }
         Console.shared.show([])
     }
+}
+
+/// The time of the newest event in the store's history.
+func latestRolloutTime(_ store: any StateStore) -> Date? {
+    (try? store.history(HistoryFilter(limit: 1)))?.first?.at
 }
 
 /// The OS user who gives an operator command.

@@ -1,0 +1,110 @@
+import CSQLite
+import Foundation
+import SluiceGit
+import SluiceModel
+import SluiceStore
+import SluiceTestSupport
+import Testing
+
+/// Scenario 9: `sluice run` as a child process over a 60-cluster fleet, killed with SIGKILL
+/// at 20 points of a rollout and restarted each time. At the end every pair is recorded at
+/// the target, and no pair was applied again after its record (the simulated clusters'
+/// audit log against the history).
+@Suite struct CrashSafetyTests {
+    @Test func killedTwentyTimesTheRolloutStillLandsOnceEverywhere() throws {
+        let repo = try TestRepository(copying: ProjectPaths.exampleRepo)
+        // 42 more production clusters: 60 in all (of 4 nodes: the simulation of 120-node
+        // DaemonSets is not what this test is about).
+        let template = try repo.read("clusters/prod-eu-1.yaml").replacingOccurrences(of: "nodes: 120", with: "nodes: 4")
+        for index in 1...42 {
+            try repo.write("clusters/prod-x-\(index).yaml", template
+                .replacingOccurrences(of: "name: prod-eu-1", with: "name: prod-x-\(index)")
+                .replacingOccurrences(of: "weight: \"80\"", with: "weight: \"\(100 + index)\""))
+        }
+        // No approval, so that --until-idle ends converged.
+        try repo.write("pipelines/production.yaml", try repo.read("pipelines/production.yaml").replacingOccurrences(of: "      approval: true\n", with: ""))
+        try repo.commit("60 clusters")
+        try repo.git("branch", "staging")
+        let state = repo.path + "/.sluice/state.db"
+        func run(killAfter lines: Int?) throws -> Int32? {
+            try Self.runSluice(["run", "--repo", repo.path, "--state", state, "--virtual-time", "--until-idle", "--interval", "60s",
+                                "--log-format", "json", "--clock-start", "2027-01-18T08:00:00Z"], killAfter: lines)
+        }
+        #expect(try run(killAfter: nil) == 0)
+
+        let release = try repo.read("releases/2026-11-1.yaml")
+        try repo.write("releases/2026-11-1.yaml", release
+            .replacingOccurrences(of: "k8s-dns-node-cache:1.23.1", with: "k8s-dns-node-cache:1.23.2")
+            .replacingOccurrences(of: "coredns:v1.11.3", with: "coredns:v1.11.4"))
+        let target = try repo.commit("bump node-local-dns and coredns")
+        var killed = 0
+        for round in 0..<20 {
+            // Kill points spread over what each run prints: a few lines after a start, and further in.
+            if try run(killAfter: 3 + (round * 7) % 40) == nil { killed += 1 }
+        }
+        #expect(killed >= 15)
+        #expect(try run(killAfter: nil) == 0)
+
+        let store = try SQLiteStateStore(path: state)
+        let records = try store.applied(environment: "production")
+        let repository = try FleetLoader().load(try FleetSource.open(repo.path, revision: "HEAD").tree)
+        let production = repository.clusters.values.filter { repository.environment(of: $0)?.name.value == "production" }
+        #expect(production.count == 56)
+        #expect(records.count == production.reduce(0) { $0 + repository.installedAddons(of: $1).count })
+        #expect(records.allSatisfy { $0.commit == target && $0.pending == nil })
+        #expect(try store.pending(environment: "production").isEmpty)
+        // No call carrying the target commit reached a pair after its record.
+        let applied = try Self.appliedEventIDs(path: state, commit: target)
+        let late = try store.calls(cluster: nil).filter { call in
+            guard call.commit == target, let recorded = applied["\(call.cluster)/\(call.addon)"] else { return false }
+            return call.historyMark >= recorded
+        }
+        #expect(late.isEmpty, "applied again after the record: \(late.prefix(5))")
+        #expect(try store.calls(cluster: nil).contains { $0.commit == target })
+    }
+
+    /// The id of each pair's `applied` history event at `commit`.
+    static func appliedEventIDs(path: String, commit: String) throws -> [String: Int64] {
+        var db: OpaquePointer?
+        guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, nil) == SQLITE_OK else { throw TestFailure("open \(path)") }
+        defer { sqlite3_close(db) }
+        var statement: OpaquePointer?
+        let sql = "SELECT cluster, addon, min(id) FROM history WHERE kind = 'apply' AND commit_sha = ? AND detail LIKE 'applied%' GROUP BY cluster, addon"
+        guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK else { throw TestFailure("prepare") }
+        defer { sqlite3_finalize(statement) }
+        sqlite3_bind_text(statement, 1, commit, -1, unsafeBitCast(-1, to: sqlite3_destructor_type.self))
+        var result: [String: Int64] = [:]
+        while sqlite3_step(statement) == SQLITE_ROW {
+            let cluster = String(cString: sqlite3_column_text(statement, 0)), addon = String(cString: sqlite3_column_text(statement, 1))
+            result["\(cluster)/\(addon)"] = sqlite3_column_int64(statement, 2)
+        }
+        return result
+    }
+
+    /// Runs the sluice binary; with `killAfter`, SIGKILLs it once it has printed that many
+    /// lines (nil then). Returns the exit status.
+    static func runSluice(_ arguments: [String], killAfter lines: Int?) throws -> Int32? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ProjectPaths.sluiceBinary)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var seen = 0
+        var killed = false
+        let reader = output.fileHandleForReading
+        while true {
+            let data = reader.availableData  // blocks until the child writes or exits
+            if data.isEmpty { break }
+            seen += data.filter { $0 == UInt8(ascii: "\n") }.count
+            if let lines, seen >= lines, !killed {
+                kill(process.processIdentifier, SIGKILL)
+                killed = true
+            }
+        }
+        process.waitUntilExit()
+        if process.terminationReason == .uncaughtSignal { return nil }
+        return process.terminationStatus
+    }
+}
