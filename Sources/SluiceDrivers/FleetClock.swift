@@ -20,9 +20,6 @@ extension FleetClock {
         try await sleep(until: await now().addingTimeInterval(max(0, seconds)))
     }
 
-    public func enter() async {}
-    public func leave() async {}
-
     /// Runs `body` as one of the clock's participants.
     public func participate<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
         await enter()
@@ -39,6 +36,10 @@ extension FleetClock {
 
 public struct SystemClock: FleetClock {
     public init() {}
+
+    // Real time passes whoever waits.
+    public func enter() async {}
+    public func leave() async {}
 
     public func now() async -> Date { Date() }
 
@@ -59,6 +60,9 @@ public struct ScaledClock: FleetClock {
         self.start = start
         self.scale = max(scale, 1e-6)
     }
+
+    public func enter() async {}
+    public func leave() async {}
 
     public func now() async -> Date {
         start.addingTimeInterval(GoDuration.seconds(ContinuousClock.now - origin) * scale)

@@ -1,0 +1,60 @@
+import Foundation
+import SluiceDrivers
+import Testing
+
+/// Virtual time moves only when every participant waits, to the earliest deadline.
+@Suite struct VirtualClockTests {
+    let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    @Test func concurrentWaitersMoveTimeOnceNotOncePerWaiter() async throws {
+        let clock = VirtualClock(start: t0)
+        for _ in 0..<10 { await clock.enter() }
+        let woke = await withTaskGroup(of: Date.self) { group in
+            for _ in 0..<10 {
+                group.addTask {
+                    try? await clock.sleep(seconds: 60)
+                    let now = await clock.now()
+                    await clock.leave()
+                    return now
+                }
+            }
+            return await group.reduce(into: [Date]()) { $0.append($1) }
+        }
+        #expect(woke.count == 10 && woke.allSatisfy { $0 == t0.addingTimeInterval(60) })
+        #expect(await clock.now() == t0.addingTimeInterval(60))
+    }
+
+    @Test func eachSleeperWakesAtItsOwnDeadlineInOrder() async throws {
+        let clock = VirtualClock(start: t0)
+        let delays: [Double] = [30, 5, 600, 5, 90]
+        for _ in delays { await clock.enter() }
+        let woke = await withTaskGroup(of: (Double, Date).self) { group in
+            for delay in delays {
+                group.addTask {
+                    try? await clock.sleep(seconds: delay)
+                    let now = await clock.now()
+                    await clock.leave()
+                    return (delay, now)
+                }
+            }
+            return await group.reduce(into: [(Double, Date)]()) { $0.append($1) }
+        }
+        for (delay, now) in woke { #expect(now == t0.addingTimeInterval(delay)) }
+    }
+
+    @Test func timeStandsStillWhileAParticipantWorks() async throws {
+        let clock = VirtualClock(start: t0)
+        await clock.enter()
+        await clock.enter()
+        let sleeper = Task {
+            try? await clock.sleep(seconds: 3600)
+            await clock.leave()
+        }
+        // The second participant has not slept: the hour has not passed.
+        await Task.yield()
+        #expect(await clock.now() == t0)
+        await clock.leave()
+        await sleeper.value
+        #expect(await clock.now() == t0.addingTimeInterval(3600))
+    }
+}

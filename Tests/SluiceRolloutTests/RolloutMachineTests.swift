@@ -1,0 +1,223 @@
+import Foundation
+import SluiceRollout
+import SluiceStore
+import Testing
+
+/// The rollout state machine with plain values: no Git, no store, no clusters, no clock.
+@Suite struct RolloutMachineTests {
+    let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+    func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
+
+    func machine(_ stages: [RolloutBlueprint.Stage], base: String? = "old") -> RolloutMachine {
+        RolloutMachine(state: RolloutState(id: "r", environment: "prod", commit: "new", baseCommit: base,
+                                           blueprint: RolloutBlueprint(stages: stages), now: t0), pollSeconds: 5)
+    }
+
+    func pair(_ addon: String, dependsOn: [String] = [], settled: Bool = false, steps: Int = 1, bake: Double? = nil, timeout: Double = 60) -> PairPlan {
+        PairPlan(addon: addon, dependsOn: dependsOn, digest: "d-\(addon)", settled: settled, steps: steps, stepBakeSeconds: bake,
+                 healthTimeoutSeconds: timeout)
+    }
+
+    func applies(_ output: RolloutOutput) -> [String] {
+        output.actions.compactMap { if case .apply(let cluster, let addon, _) = $0 { return "\(cluster)/\(addon)" }; return nil }
+    }
+
+    /// Drives one pair of one cluster from apply to healthy.
+    func finish(_ m: inout RolloutMachine, _ cluster: String, _ addon: String, now: Date) -> RolloutOutput {
+        var out = m.applied(cluster: cluster, addon: addon, attempt: 1, .ok, now: now)
+        out.merge(m.statusObserved(cluster: cluster, addon: addon, attempt: 1, step: 0, .progress(complete: true, detail: "ok"), now: now))
+        return out
+    }
+
+    @Test func maxConcurrencyIsAHardCap() {
+        var m = machine([RolloutBlueprint.Stage(name: "s", batches: [["a", "b", "c", "d", "e"]], maxConcurrency: 2)])
+        let start = m.start(now: t0)
+        #expect(start.actions == [.plan(clusters: ["a", "b", "c", "d", "e"])])
+        let outcomes = Dictionary(uniqueKeysWithValues: ["a", "b", "c", "d", "e"].map { ($0, ClusterPlanOutcome.planned([pair("dns")])) })
+        var out = m.planned(outcomes, now: t0)
+        // The policy gate runs first.
+        #expect(out.actions == [.runCheck(CheckID(name: RolloutChecks.policyGate, phase: .pre, cluster: nil))])
+        out = m.checkFinished(CheckID(name: RolloutChecks.policyGate, phase: .pre, cluster: nil), .passed("ok"), now: t0)
+        #expect(applies(out) == ["a/dns", "b/dns"])
+        #expect(out.pending.map(\.cluster) == ["a", "b"])
+        // However quick the others are, a third cluster starts only when one is done.
+        out = m.applied(cluster: "b", addon: "dns", attempt: 1, .ok, now: at(1))
+        #expect(applies(out).isEmpty)
+        out = m.statusObserved(cluster: "b", addon: "dns", attempt: 1, step: 0, .progress(complete: true, detail: "ok"), now: at(2))
+        #expect(applies(out) == ["c/dns"])
+        #expect(out.records.map(\.cluster) == ["b"])
+        #expect(m.state.clusters.filter { $0.phase == .applying }.count == 2)
+    }
+
+    @Test func aBatchWithNothingToApplyIsRecordedAtOnceWithoutChecksOrBake() {
+        var m = machine([RolloutBlueprint.Stage(name: "s", batches: [["a"], ["b"]], bakeSeconds: 3600, approval: true, postChecks: ["healthy"])])
+        _ = m.start(now: t0)
+        let out = m.planned(["a": .planned([pair("dns", settled: true), pair("cni", settled: true)])], now: t0)
+        #expect(out.records.map(\.addon) == ["dns", "cni"])
+        #expect(out.actions == [.plan(clusters: ["b"])])
+        #expect(m.state.batch == 1)
+        #expect(m.state.phase == .running)
+    }
+
+    @Test func anAddonStartsOnlyAfterItsDependenciesAreRecorded() {
+        var m = machine([RolloutBlueprint.Stage(name: "s", batches: [["a"]])])
+        _ = m.start(now: t0)
+        _ = m.planned(["a": .planned([pair("cni"), pair("dns", dependsOn: ["cni"]), pair("metrics", dependsOn: ["dns"]), pair("csi")])], now: t0)
+        var out = m.checkFinished(CheckID(name: RolloutChecks.policyGate, phase: .pre, cluster: nil), .passed("ok"), now: t0)
+        #expect(Set(applies(out)) == ["a/cni", "a/csi"])
+        out = finish(&m, "a", "cni", now: at(10))
+        #expect(applies(out) == ["a/dns"])
+    }
+
+    @Test func aStatusAboutAnEarlierApplyIsIgnored() {
+        var m = machine([RolloutBlueprint.Stage(name: "s", batches: [["a"]])])
+        _ = m.start(now: t0)
+        _ = m.planned(["a": .planned([pair("dns")])], now: t0)
+        _ = m.checkFinished(CheckID(name: RolloutChecks.policyGate, phase: .pre, cluster: nil), .passed("ok"), now: t0)
+        let before = m.state
+        let out = m.statusObserved(cluster: "a", addon: "dns", attempt: 0, step: 0, .progress(complete: true, detail: "old"), now: at(1))
+        #expect(out == RolloutOutput())
+        #expect(m.state == before)
+        // Nor a status before the apply's answer: the pair is still applying.
+        _ = m.statusObserved(cluster: "a", addon: "dns", attempt: 1, step: 0, .progress(complete: true, detail: "early"), now: at(1))
+        #expect(m.state.clusters[0].pairs[0].phase == .applying)
+    }
+
+    @Test func aHealthTimeoutFailsTheClusterAndHaltsBeyondTheBudget() {
+        var m = machine([RolloutBlueprint.Stage(name: "s", batches: [["a", "b"], ["c"]], maxConcurrency: 1, maxFailures: 0)])
+        _ = m.start(now: t0)
+        _ = m.planned(["a": .planned([pair("dns", timeout: 60)]), "b": .planned([pair("dns")])], now: t0)
+        _ = m.checkFinished(CheckID(name: RolloutChecks.policyGate, phase: .pre, cluster: nil), .passed("ok"), now: t0)
+        // The status is read only once the apply has answered.
+        var out = m.applied(cluster: "a", addon: "dns", attempt: 1, .ok, now: t0)
+        #expect(out.actions == [.readStatus(cluster: "a", addon: "dns", attempt: 1, step: 0)])
+        out = m.statusObserved(cluster: "a", addon: "dns", attempt: 1, step: 0, .progress(complete: false, detail: "0/1 ready"), now: at(5))
+        #expect(m.state.wakeAt == at(10))
+        #expect(m.state.phase == .running)
+        out = m.statusObserved(cluster: "a", addon: "dns", attempt: 1, step: 0, .progress(complete: false, detail: "0/1 ready"), now: at(61))
+        #expect(m.state.phase == .halted)
+        #expect(m.state.haltReason?.contains("a") == true)
+        // Nothing new started: b was never applied, no next batch.
+        #expect(applies(out).isEmpty)
+        #expect(!out.actions.contains(.plan(clusters: ["c"])))
+        // A resume tries the failed cluster again.
+        out = m.command(OperatorCommand(id: 7, environment: "prod", verb: .resume, user: "alice", reason: "fixed", at: at(100)), now: at(100))
+        #expect(m.state.phase == .running)
+        #expect(out.consumedCommands == [7])
+        #expect(out.actions.contains(.plan(clusters: ["a"])))
+    }
+
+    @Test func onFailureRollbackReappliesTheBaseToTheTouchedClusters() {
+        var m = machine([RolloutBlueprint.Stage(name: "s", batches: [["a"]], rollbackOnFailure: true)])
+        _ = m.start(now: t0)
+        _ = m.planned(["a": .planned([pair("dns")])], now: t0)
+        _ = m.checkFinished(CheckID(name: RolloutChecks.policyGate, phase: .pre, cluster: nil), .passed("ok"), now: t0)
+        let out = m.applied(cluster: "a", addon: "dns", attempt: 1, .failed("image pull", transient: false), now: at(1))
+        #expect(out.actions == [.rollback(cluster: "a", to: "old")])
+        #expect(m.state.step == .rollingBack)
+        _ = m.rolledBack(cluster: "a", .ok, now: at(2))
+        #expect(m.state.phase == .halted)
+    }
+
+    @Test func transientErrorsAreRetriedWithBackoffThenTheClusterCountsAsUnreachable() {
+        var m = machine([RolloutBlueprint.Stage(name: "s", batches: [["a"]])])
+        m.maxRetries = 2
+        _ = m.start(now: t0)
+        _ = m.planned(["a": .planned([pair("dns")])], now: t0)
+        _ = m.checkFinished(CheckID(name: RolloutChecks.policyGate, phase: .pre, cluster: nil), .passed("ok"), now: t0)
+        _ = m.applied(cluster: "a", addon: "dns", attempt: 1, .failed("503", transient: true), now: t0)
+        guard case .retrying(let first) = m.state.clusters[0].pairs[0].phase else { Issue.record("not retrying"); return }
+        #expect(first > t0)
+        var out = m.timerFired(now: first)
+        #expect(applies(out) == ["a/dns"])
+        _ = m.applied(cluster: "a", addon: "dns", attempt: 2, .failed("503", transient: true), now: first)
+        guard case .retrying(let second) = m.state.clusters[0].pairs[0].phase else { Issue.record("not retrying"); return }
+        #expect(second.timeIntervalSince(first) > first.timeIntervalSince(t0))
+        out = m.timerFired(now: second)
+        _ = m.applied(cluster: "a", addon: "dns", attempt: 3, .failed("503", transient: true), now: second)
+        // Not a failure: the batch waits for the cluster.
+        guard case .unreachable = m.state.clusters[0].phase else { Issue.record("not unreachable: \(m.state.clusters[0].phase)"); return }
+        #expect(m.state.stageFailures == 0)
+        #expect(m.state.phase == .running)
+    }
+
+    @Test func partitionStepsBakeBetweenSteps() {
+        var m = machine([RolloutBlueprint.Stage(name: "s", batches: [["a"]])])
+        _ = m.start(now: t0)
+        _ = m.planned(["a": .planned([pair("ds", steps: 3, bake: 600)])], now: t0)
+        _ = m.checkFinished(CheckID(name: RolloutChecks.policyGate, phase: .pre, cluster: nil), .passed("ok"), now: t0)
+        var out = m.applied(cluster: "a", addon: "ds", attempt: 1, .ok, now: t0)
+        #expect(out.actions == [.setPartition(cluster: "a", addon: "ds", attempt: 1, step: 0)])
+        var now = t0
+        for step in 0..<3 {
+            _ = m.partitionSet(cluster: "a", addon: "ds", attempt: 1, step: step, .ok, now: now)
+            out = m.statusObserved(cluster: "a", addon: "ds", attempt: 1, step: step, .progress(complete: true, detail: "ok"), now: now)
+            if step < 2 {
+                #expect(m.state.clusters[0].pairs[0].phase == .baking(step: step, until: now.addingTimeInterval(600)))
+                #expect(m.timerFired(now: now.addingTimeInterval(599)).actions.isEmpty)
+                now = now.addingTimeInterval(600)
+                out = m.timerFired(now: now)
+                #expect(out.actions == [.setPartition(cluster: "a", addon: "ds", attempt: 1, step: step + 1)])
+            }
+        }
+        #expect(out.records.map(\.addon) == ["ds"])
+    }
+
+    @Test func aPauseTakesEffectAtTheNextBatchBoundary() {
+        var m = machine([RolloutBlueprint.Stage(name: "s", batches: [["a"], ["b"]])])
+        _ = m.start(now: t0)
+        _ = m.planned(["a": .planned([pair("dns")])], now: t0)
+        _ = m.checkFinished(CheckID(name: RolloutChecks.policyGate, phase: .pre, cluster: nil), .passed("ok"), now: t0)
+        _ = m.command(OperatorCommand(id: 1, environment: "prod", verb: .pause, user: "bob", reason: "incident", at: t0), now: t0)
+        #expect(m.state.phase == .running)
+        let out = finish(&m, "a", "dns", now: at(1))
+        #expect(out.records.map(\.cluster) == ["a"])
+        #expect(m.state.phase == .paused)
+        #expect(!out.actions.contains(.plan(clusters: ["b"])))
+        let resumed = m.command(OperatorCommand(id: 2, environment: "prod", verb: .resume, user: "bob", reason: "", at: at(2)), now: at(2))
+        #expect(resumed.actions == [.plan(clusters: ["b"])])
+    }
+
+    @Test func aNewerHeadLetsRunningAppliesFinishThenSupersedes() {
+        var m = machine([RolloutBlueprint.Stage(name: "s", batches: [["a"], ["b"]])])
+        _ = m.start(now: t0)
+        _ = m.planned(["a": .planned([pair("cni"), pair("dns", dependsOn: ["cni"])])], now: t0)
+        _ = m.checkFinished(CheckID(name: RolloutChecks.policyGate, phase: .pre, cluster: nil), .passed("ok"), now: t0)
+        _ = m.newHead("newer", now: at(1))
+        #expect(m.state.phase == .running)
+        let out = finish(&m, "a", "cni", now: at(2))
+        // The running apply finished and was recorded; its dependent did not start.
+        #expect(out.records.map(\.addon) == ["cni"])
+        #expect(applies(out).isEmpty)
+        #expect(m.state.phase == .superseded)
+    }
+
+    @Test func aWindowWaitsAndAFreezeHoldsWithoutFailing() {
+        var m = machine([RolloutBlueprint.Stage(name: "s", batches: [["a"]], preChecks: ["window"])], base: nil)
+        m.state.blueprint.batchChecks = ["window"]
+        _ = m.start(now: t0)
+        _ = m.planned(["a": .planned([pair("dns")])], now: t0)
+        let gate = CheckID(name: RolloutChecks.policyGate, phase: .pre, cluster: nil), window = CheckID(name: "window", phase: .pre, cluster: nil)
+        _ = m.checkFinished(gate, .hold("frozen by ops"), now: t0)
+        #expect(m.state.isHeld)
+        _ = m.checkFinished(window, .wait(until: at(3600), "closed"), now: t0)
+        #expect(m.timerFired(now: at(5)).actions == [.runCheck(gate)])
+        _ = m.checkFinished(gate, .passed("ok"), now: at(5))
+        #expect(!m.state.isHeld)
+        #expect(m.state.wakeAt == at(3600))
+        let out = m.timerFired(now: at(3600))
+        #expect(out.actions == [.runCheck(window)])
+        let open = m.checkFinished(window, .passed("open"), now: at(3600))
+        // Time passed while waiting: the batch is planned again before it is applied.
+        #expect(open.actions == [.plan(clusters: ["a"])])
+        #expect(m.state.stageFailures == 0)
+    }
+
+    @Test func aNewerStateFormatIsRefused() throws {
+        let m = machine([RolloutBlueprint.Stage(name: "s", batches: [["a"]])])
+        var record = m.state.record()
+        #expect(try RolloutState.decode(record) == m.state)
+        record.format = RolloutState.format + 1
+        #expect(throws: RolloutStateError.self) { try RolloutState.decode(record) }
+    }
+}
