@@ -146,6 +146,15 @@ public final class GitRepository {
         }
     }
 
+    /// Whether `commit` is `descendant` or one of its ancestors (it is "on" that branch).
+    public func isAncestor(_ commit: ObjectID, of descendant: ObjectID) throws(GitError) -> Bool {
+        if commit == descendant { return true }
+        var a = descendant.raw, b = commit.raw
+        let result = git_graph_descendant_of(handle, &a, &b)
+        guard result >= 0 else { try check("is \(commit.short) an ancestor of \(descendant.short)", result); return false }
+        return result == 1
+    }
+
     /// First-parent history from `start`, newest first, at most `limit` commits.
     public func firstParentHistory(from start: ObjectID, limit: Int = .max) throws(GitError) -> [ObjectID] {
         var walk: OpaquePointer?

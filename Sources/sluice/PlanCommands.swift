@@ -48,12 +48,33 @@ struct PlanScope: ParsableArguments {
     var selection: PlanSelection { PlanSelection(environment: env, cluster: cluster) }
 }
 
+/// The revision to plan: `--rev`, or with `--env E` the head of E's branch (what the
+/// controller would roll out there), or HEAD. With `requireOnBranch`, a `--rev` that is not
+/// on E's branch is refused unless `force` (applying it would record a commit the
+/// environment's branch never had).
+func revision(_ repo: RepoOptions, env: String?, requireOnBranch: Bool, force: Bool) throws -> String? {
+    guard let env, !FleetSource.isURL(repo.repo), GitRepository.isRepository(repo.repo) else { return repo.rev }
+    guard let git = try? GitRepository.open(repo.repo), let head = try? git.tree(at: git.resolve("HEAD")),
+          let environment = (try? FleetLoader().environments(in: head))?.first(where: { $0.name.value == env }) else { return repo.rev }
+    let branch = environment.branch.value
+    guard let rev = repo.rev else { return branch }
+    if requireOnBranch && !force {
+        guard let commit = try? git.resolve(rev), let tip = try? git.resolve(branch) else { return rev }
+        if (try? git.isAncestor(commit, of: tip)) != true {
+            FileHandle.standardError.write(Data("error: \(rev) (\(commit.short)) is not on branch \(branch), which environment \(env) follows; apply it there by merging, or pass --force\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+    return rev
+}
+
 /// Plans the commit: the planner's errors become exit codes (1 invalid, 2 unknown selection).
 func runPlanner(_ repo: RepoOptions, scope: PlanScope, store: any StateStore, clock: any FleetClock,
-                output: OutputFormat, detail: PlanDetail) async throws -> PlanResult {
+                output: OutputFormat, detail: PlanDetail, requireOnBranch: Bool = false, force: Bool = false) async throws -> PlanResult {
     let opened: FleetSource.Opened
+    let rev = try revision(repo, env: scope.env, requireOnBranch: requireOnBranch, force: force)
     do {
-        opened = try FleetSource.open(repo.repo, revision: repo.rev, credentials: .fromEnvironment(ProcessInfo.processInfo.environment))
+        opened = try FleetSource.open(repo.repo, revision: rev, credentials: .fromEnvironment(ProcessInfo.processInfo.environment))
     } catch {
         try fail([Diagnostic(file: repo.repo, message: "\(error)")], output: output)
     }
@@ -74,7 +95,7 @@ func runPlanner(_ repo: RepoOptions, scope: PlanScope, store: any StateStore, cl
 struct Plan: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show what a commit would change, cluster by cluster, in rollout order.",
-        discussion: "Exit codes: 0 no changes, 1 invalid commit, 2 usage, 4 changes present.")
+        discussion: "With --env and no --rev, the head of the environment's branch is planned. Exit codes: 0 no changes, 1 invalid commit, 2 usage, 4 changes present.")
 
     @OptionGroup var repo: RepoOptions
     @OptionGroup var state: StateOptions
@@ -98,7 +119,7 @@ struct Plan: AsyncParsableCommand {
 struct Apply: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Apply the commit's plan to an environment's simulated clusters at once and record it (no pipeline).",
-        discussion: "Each add-on is applied in dependency order, waited for until healthy, then recorded. Nothing is applied when the commit is invalid, a pair is blocked or a cluster is unreachable. Exit codes: 0 applied, 1 invalid or refused, 2 usage, 3 an add-on failed.")
+        discussion: "Without --rev, the head of the environment's branch is applied. Each add-on is applied in dependency order, waited for until healthy, then recorded. Nothing is applied when the commit is invalid, a pair is blocked, a cluster is unreachable, or --rev is not on the environment's branch (unless --force). Exit codes: 0 applied, 1 invalid or refused, 2 usage, 3 an add-on failed.")
 
     @OptionGroup var repo: RepoOptions
     @OptionGroup var state: StateOptions
@@ -106,12 +127,14 @@ struct Apply: AsyncParsableCommand {
     @Option(help: "Only this cluster.") var cluster: String?
     @Flag(help: "Waits advance a virtual clock instead of sleeping.") var virtualTime = false
     @Option(help: "Clusters applied at the same time.") var concurrency = 4
+    @Flag(help: "Apply a --rev that is not on the environment's branch.") var force = false
 
     func run() async throws {
         let store = try state.open(repo: repo.repo, output: .text)
         let clock: any FleetClock = virtualTime ? VirtualClock(start: Date()) : SystemClock()
         let scope = PlanScope(env: env, cluster: cluster)
-        let result = try await runPlanner(repo, scope: scope, store: store, clock: clock, output: .text, detail: .apply)
+        let result = try await runPlanner(repo, scope: scope, store: store, clock: clock, output: .text, detail: .apply,
+                                          requireOnBranch: true, force: force)
         let applier = PlanApplier(store: store, connector: ClusterConnector(store: store, clock: clock), clock: clock,
                                   concurrency: max(1, concurrency))
         let report: PlanApplier.Report

@@ -11,6 +11,7 @@ import Testing
     init() throws {
         repo = try TestRepository(copying: ProjectPaths.exampleRepo)
         try repo.commit("fleet")
+        try repo.git("branch", "staging")
         state = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-cli-\(UUID().uuidString).db").path
     }
 
@@ -40,6 +41,7 @@ import Testing
         let text = try repo.read("releases/2026-11-2.yaml").replacingOccurrences(of: "coredns:v1.11.4", with: "coredns:v1.11.5")
         try repo.write("releases/2026-11-2.yaml", text)
         let commit = try repo.commit("bump coredns")
+        try repo.git("branch", "-f", "staging", "HEAD")
         let result = try sluice("plan", "--repo", repo.path, "--state", state, "--env", "staging", "--output", "json")
         #expect(result.status == 4)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
@@ -70,11 +72,47 @@ import Testing
         #expect(unknown.stderr.contains("no environment named \"prod\""))
         try repo.write("clusters/test-1.yaml", try repo.read("clusters/test-1.yaml").replacingOccurrences(of: "release: 2026-11-2", with: "release: 2026-11-9"))
         try repo.commit("bad release")
+        try repo.git("branch", "-f", "staging", "HEAD")
         let invalid = try sluice("plan", "--repo", repo.path, "--state", state)
         #expect(invalid.status == 1)
         #expect(invalid.stderr.contains("clusters/test-1.yaml:12:12: "))
         let apply = try sluice("apply", "--repo", repo.path, "--state", state, "--env", "staging", "--virtual-time")
         #expect(apply.status == 1)
         #expect(try sluice("plan", "--repo", repo.path, "--state", state, "--rev", "HEAD~1", "--env", "staging").status == 4)
+    }
+
+    /// `--env E` plans and applies the head of E's branch; a `--rev` that is not on it is
+    /// refused by `apply` unless `--force`.
+    @Test func anEnvironmentMeansItsBranchHead() throws {
+        let stagingHead = try repo.git("rev-parse", "staging").trimmingCharacters(in: .whitespacesAndNewlines)
+        try repo.write("releases/2026-11-2.yaml", try repo.read("releases/2026-11-2.yaml").replacingOccurrences(of: "coredns:v1.11.4", with: "coredns:v1.11.5"))
+        let mainOnly = try repo.commit("bump on main only")
+        let plan = try sluice("plan", "--repo", repo.path, "--state", state, "--env", "staging", "--output", "json")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any])
+        #expect(json["commit"] as? String == stagingHead)
+        let refused = try sluice("apply", "--repo", repo.path, "--state", state, "--env", "staging", "--rev", mainOnly, "--virtual-time")
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("is not on branch staging"))
+        let nothing = try sluice("history", "--repo", repo.path, "--state", state)
+        #expect(nothing.stdout.isEmpty)
+        let forced = try sluice("apply", "--repo", repo.path, "--state", state, "--env", "staging", "--rev", mainOnly, "--virtual-time", "--force")
+        #expect(forced.status == 0, "\(forced.stderr)")
+    }
+
+    /// Re-running `apply` after a health failure neither records the broken add-on nor exits 0.
+    @Test func aBrokenAddonIsNotRecordedWhenApplyIsRunAgain() throws {
+        try repo.git("checkout", "-q", "staging")
+        try repo.write("releases/2026-11-2.yaml", try repo.read("releases/2026-11-2.yaml").replacingOccurrences(of: "coredns:v1.11.4", with: "coredns:v1.11.4-broken"))
+        try repo.commit("broken coredns")
+        try repo.git("checkout", "-q", "main")
+        let first = try sluice("apply", "--repo", repo.path, "--state", state, "--env", "staging", "--cluster", "test-1", "--virtual-time")
+        #expect(first.status == 3)
+        let again = try sluice("apply", "--repo", repo.path, "--state", state, "--env", "staging", "--cluster", "test-1", "--virtual-time")
+        #expect(again.status == 3, "\(again.stdout)\(again.stderr)")
+        let plan = try sluice("plan", "--repo", repo.path, "--state", state, "--env", "staging", "--cluster", "test-1")
+        #expect(!plan.stdout.contains("Plan: no changes"))
+        let history = try sluice("history", "--repo", repo.path, "--state", state, "--addon", "coredns", "--output", "json")
+        let events = try #require(try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [[String: Any]])
+        #expect(!events.contains { ($0["detail"] as? String)?.hasPrefix("applied") == true })
     }
 }
