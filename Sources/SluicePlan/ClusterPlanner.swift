@@ -62,7 +62,7 @@ struct ClusterPlanner: Sendable {
             }
             do {
                 let target = try renderer.render(cluster: cluster.name, addon: addon)
-                outcome.problems += checker.violations(in: target)
+                outcome.problems += checker.violations(in: target, release: release)
                 pairs.append(Pair(addon: addon, record: record, target: target))
             } catch {
                 outcome.problems.append(error)

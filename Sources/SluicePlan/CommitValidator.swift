@@ -76,7 +76,7 @@ public struct CommitValidator: Sendable {
                 problems.append(error)
                 continue
             }
-            problems += checker.violations(in: rendered)
+            problems += checker.violations(in: rendered, release: repository.releases[cluster.release.value])
             problems += owners.claim(rendered)
             pairs.append(RenderedPair(cluster: name, addon: addon, digest: rendered.digest, objectCount: rendered.objects.count))
         }
