@@ -5,7 +5,11 @@ public struct Fleet: Sendable {
         public var branch: Located<String>
         public var clusters: LabelSelector
         public var pipeline: Located<String>
+        /// What a re-sync does about live objects that drifted from their recorded commit.
+        public var drift: Drift = .report
     }
+
+    public enum Drift: String, Sendable { case report, correct }
 
     public var header: ObjectHeader
     public var environments: [Environment]
@@ -24,7 +28,7 @@ public struct Fleet: Sendable {
         var seen: [String: Mark] = [:]
         for (index, item) in (spec.list("environments", required: true) ?? []).enumerated() {
             guard let env = NodeReader(item, file: file, sink: sink, path: "spec.environments[\(index)]",
-                                       fields: ["name", "branch", "clusters", "pipeline"]),
+                                       fields: ["name", "branch", "clusters", "pipeline", "drift"]),
                   let name = env.string("name", required: true) else { continue }
             if let first = seen[name.value] {
                 sink.error(file, name.mark, "duplicate environment \"\(name.value)\" (first at line \(first.line))")
@@ -34,7 +38,13 @@ public struct Fleet: Sendable {
                   let pipeline = env.string("pipeline", required: true),
                   let selector = LabelSelector.read(env.object("clusters", fields: LabelSelector.fields, required: true))
             else { continue }
-            environments.append(Environment(name: name, branch: branch, clusters: selector, pipeline: pipeline))
+            var drift = Drift.report
+            if let text = env.string("drift") {
+                if let parsed = Drift(rawValue: text.value) { drift = parsed } else {
+                    sink.error(file, text.mark, "spec.environments[\(index)].drift must be \"report\" or \"correct\", found \"\(text.value)\"")
+                }
+            }
+            environments.append(Environment(name: name, branch: branch, clusters: selector, pipeline: pipeline, drift: drift))
         }
         if environments.isEmpty && sink.isEmpty {
             sink.error(file, node.mark, "spec.environments must list at least one environment")

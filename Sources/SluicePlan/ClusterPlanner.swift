@@ -55,7 +55,7 @@ struct ClusterPlanner: Sendable {
                 let commit = records[record].commit
                 changes = (commit, commits.changes(since: commit, target: inputs)?.forCluster(cluster, release: release))
             }
-            if let record, records[record].pending == nil, let since = changes?.changes, since.unchanged(addon) {
+            if let record, records[record].pending == nil, !selection.rendersEverything, let since = changes?.changes, since.unchanged(addon) {
                 pairs.append(Pair(addon: addon, record: record))
                 outcome.statistics.pairsUnchanged += 1
                 continue

@@ -12,6 +12,9 @@ public struct PlanSelection: Sendable {
     /// Render every cluster to validate the whole commit (the default). A rollout validated
     /// the commit when it started, so the plans of its batches render only their clusters.
     public var validatesEverything = true
+    /// Render every selected pair and compare it with the live objects, even when its
+    /// inputs did not change since its record (a re-sync looking for drift).
+    public var rendersEverything = false
 
     public init(environment: String? = nil, cluster: String? = nil, clusters: Set<String>? = nil) {
         self.environment = environment

@@ -28,6 +28,9 @@ public struct EnvironmentRunner: Sendable {
         /// Told every rollout state the runner has written, with the clock's time (a live
         /// view, metrics; tests that act at a given point of a rollout).
         public var observer: (@Sendable (RolloutState, Date) async -> Void)?
+        /// Compare live objects with their recorded commit this often when no rollout is
+        /// under way (nil: never).
+        public var resyncSeconds: Double?
 
         public init() {}
     }
@@ -112,6 +115,7 @@ public struct EnvironmentRunner: Sendable {
         var nextPoll = await clock.now()
         var stopping = false
         var persisted: RolloutState?
+        var nextResync = await clock.now()
 
         // A rollout the store says is under way is resumed where it was; what it had asked
         // and not seen answered is asked again.
@@ -131,7 +135,9 @@ public struct EnvironmentRunner: Sendable {
             } else if stopping {
                 return .stopped
             } else {
-                let wake = min(active?.machine.state.wakeAt ?? .distantFuture, nextPoll)
+                var wake = min(active?.machine.state.wakeAt ?? .distantFuture, nextPoll)
+                // A re-sync waits while a rollout runs (it is pushed on below).
+                if options.resyncSeconds != nil, active?.machine.state.phase.isFinal ?? true { wake = min(wake, nextResync) }
                 do { try await clock.sleep(until: wake) } catch { stopping = true; continue }
             }
             let now = await clock.now()
@@ -181,6 +187,10 @@ public struct EnvironmentRunner: Sendable {
                     perform(action, current, mailbox)
                 }
             }
+            if let every = options.resyncSeconds, now >= nextResync {
+                nextResync = now.addingTimeInterval(every)
+                if inFlight == 0, !stopping, active?.machine.state.phase.isFinal ?? true { await resync(active, now: now) }
+            }
             // A superseded rollout hands over to the newest commit at once.
             if let current = active, current.machine.state.phase == .superseded, inFlight == 0 {
                 active = nil
@@ -190,6 +200,18 @@ public struct EnvironmentRunner: Sendable {
                 return outcome
             }
         }
+    }
+
+    /// Looks for drift on the commit the environment converged on.
+    private func resync(_ active: Active?, now: Date) async {
+        guard let record = try? store.rollout(environment: environment), record.phase == .done,
+              let gitPath = await watcher.gitPath else { return }
+        let (findings, events) = await DriftResync(environment: environment, commit: record.commit, gitPath: gitPath, store: store,
+                                                   connector: connector, clock: clock, loader: loader).run()
+        do { try store.replaceDrift(environment: environment, with: findings, events: events) } catch {
+            logger.error("state store: \(error.description); the re-sync's findings are not recorded")
+        }
+        for event in events { log(event) }
     }
 
     // MARK: - Heads and commands

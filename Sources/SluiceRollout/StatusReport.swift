@@ -19,6 +19,8 @@ public struct StatusReport: Codable, Sendable, Equatable {
         public var stages: [StageForecast]
         /// Add-on -> version -> clusters running it.
         public var versions: [String: [String: Int]]
+        /// Pairs whose live objects the last re-sync found different from their record.
+        public var drift: [DriftFinding]
     }
 
     public struct Rollout: Codable, Sendable, Equatable {
@@ -83,7 +85,7 @@ public struct StatusReport: Codable, Sendable, Equatable {
             let forecast = state.flatMap { state in models.model(state.commit).map { forecastStages(state, $0, now: now) } } ?? []
             result.append(Environment(name: name, branch: branch, head: headCommit,
                                       applied: rollouts.first { $0.phase == .done }?.commit, rollout: rollout, rejected: rejected,
-                                      stages: forecast, versions: versions))
+                                      stages: forecast, versions: versions, drift: try store.drift(environment: name)))
         }
         return StatusReport(environments: result)
     }

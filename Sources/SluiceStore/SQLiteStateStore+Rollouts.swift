@@ -111,6 +111,30 @@ extension SQLiteStateStore {
         }
     }
 
+    public func replaceDrift(environment: String, with findings: [DriftFinding], events: [HistoryEvent]) throws(StoreError) {
+        try withConnection { db throws(StoreError) in
+            try db.transaction { () throws(StoreError) in
+                try db.query("DELETE FROM drift WHERE environment = ?", [.text(environment)])
+                for finding in findings {
+                    try db.query("INSERT INTO drift (environment, cluster, addon, commit_sha, detail, at, corrected) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                 [.text(environment), .text(finding.cluster), .text(finding.addon), .text(finding.commit), .text(finding.detail),
+                                  .real(finding.at.timeIntervalSince1970), .integer(finding.corrected ? 1 : 0)])
+                }
+                for event in events { try Self.insert(event, into: db) }
+            }
+        }
+    }
+
+    public func drift(environment: String) throws(StoreError) -> [DriftFinding] {
+        try withConnection { db throws(StoreError) in
+            try db.query("SELECT cluster, addon, commit_sha, detail, at, corrected FROM drift WHERE environment = ? ORDER BY cluster, addon",
+                         [.text(environment)]).map { row in
+                DriftFinding(cluster: row[0].text ?? "", addon: row[1].text ?? "", commit: row[2].text ?? "", detail: row[3].text ?? "",
+                             at: Date(timeIntervalSince1970: row[4].real ?? 0), corrected: row[5].integer == 1)
+            }
+        }
+    }
+
     public func logCall(_ call: SimulatedCall) throws(StoreError) {
         try withConnection { db throws(StoreError) in
             try db.query("""

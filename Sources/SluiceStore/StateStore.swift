@@ -38,6 +38,9 @@ public protocol StateStore: Sendable {
     /// Sets (or with nil lifts) an operator's freeze of an environment, with a history event.
     func setFreeze(environment: String, to freeze: FreezeRecord?, event: HistoryEvent) throws(StoreError)
     func freeze(environment: String) throws(StoreError) -> FreezeRecord?
+    /// Replaces what the last re-sync of an environment found, with its history events.
+    func replaceDrift(environment: String, with findings: [DriftFinding], events: [HistoryEvent]) throws(StoreError)
+    func drift(environment: String) throws(StoreError) -> [DriftFinding]
     /// The audit log of simulated clusters.
     func logCall(_ call: SimulatedCall) throws(StoreError)
     func calls(cluster: String?) throws(StoreError) -> [SimulatedCall]
@@ -241,6 +244,27 @@ public struct StoreTransition: Sendable, Equatable {
 
     public var isEmpty: Bool {
         rollout == nil && records.isEmpty && removals.isEmpty && pending.isEmpty && history.isEmpty && consumedCommands.isEmpty
+    }
+}
+
+/// A recorded pair whose live objects differ from its recorded commit, as a re-sync found it.
+public struct DriftFinding: Sendable, Equatable, Codable {
+    public var cluster: String
+    public var addon: String
+    public var commit: String
+    /// The objects that drifted, and how (for people; never a secret value).
+    public var detail: String
+    public var at: Date
+    /// The re-sync applied the recorded commit again (`drift: correct`).
+    public var corrected: Bool
+
+    public init(cluster: String, addon: String, commit: String, detail: String, at: Date, corrected: Bool) {
+        self.cluster = cluster
+        self.addon = addon
+        self.commit = commit
+        self.detail = detail
+        self.at = at
+        self.corrected = corrected
     }
 }
 

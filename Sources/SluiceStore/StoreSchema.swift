@@ -58,6 +58,11 @@ enum StoreSchema {
             history_mark INTEGER NOT NULL
         );
         CREATE INDEX history_environment ON history (environment, id);
+        CREATE TABLE drift (
+            environment TEXT NOT NULL, cluster TEXT NOT NULL, addon TEXT NOT NULL, commit_sha TEXT NOT NULL,
+            detail TEXT NOT NULL, at REAL NOT NULL, corrected INTEGER NOT NULL,
+            PRIMARY KEY (environment, cluster, addon)
+        ) WITHOUT ROWID;
         """,
     ]
 

@@ -23,6 +23,7 @@ struct Run: AsyncParsableCommand {
     @OptionGroup var state: StateOptions
     @Option(help: "How often the branches are fetched and operator commands read.") var interval = "10s"
     @Option(help: "How often a rolling workload's status is read.") var poll = "5s"
+    @Option(help: "How often live objects are compared with their recorded commit when no rollout runs (0: never).") var resync = "10m"
     @Flag(help: "Return once no environment can move without an operator or a new commit.") var untilIdle = false
     @Flag(help: "Every wait advances a virtual clock instead of taking time.") var virtualTime = false
     @Option(help: "Run the clock this many times faster than real time (a demo of a long pipeline).") var timeScale: Double?
@@ -34,6 +35,7 @@ struct Run: AsyncParsableCommand {
     func validate() throws {
         guard let interval = GoDuration.parse(interval), interval > .zero else { throw ValidationError("--interval \(interval) is not a positive duration such as 10s") }
         guard let poll = GoDuration.parse(poll), poll > .zero else { throw ValidationError("--poll \(poll) is not a positive duration such as 5s") }
+        guard GoDuration.parse(resync) != nil else { throw ValidationError("--resync \(resync) is not a duration such as 10m (0 turns it off)") }
         if let timeScale, !(timeScale > 0 && timeScale.isFinite) { throw ValidationError("--time-scale must be a positive number") }
         if virtualTime && timeScale != nil { throw ValidationError("--virtual-time and --time-scale exclude each other") }
         if clockStart != nil && !virtualTime && timeScale == nil { throw ValidationError("--clock-start needs --virtual-time or --time-scale") }
@@ -58,6 +60,8 @@ struct Run: AsyncParsableCommand {
         options.intervalSeconds = GoDuration.parse(interval).map(GoDuration.seconds) ?? 10
         options.pollSeconds = GoDuration.parse(poll).map(GoDuration.seconds) ?? 5
         options.untilIdle = untilIdle
+        let resyncSeconds = GoDuration.parse(resync).map(GoDuration.seconds) ?? 0
+        options.resyncSeconds = resyncSeconds > 0 ? resyncSeconds : nil
         options.machineAllowedCommands = allowedCommands
         let controller = Controller(location: repo, store: store, connector: ClusterConnector(store: store, clock: clock), clock: clock,
                                     options: options, credentials: .fromEnvironment(ProcessInfo.processInfo.environment),

@@ -27,6 +27,9 @@ enum StatusText {
                 let when = stage.waitsForApproval ? "after an approval" : stage.earliestStart.map { "earliest \(time.string(from: $0))" } ?? "unknown"
                 out += "  stage     \(stage.name): \(when)\n"
             }
+            for finding in environment.drift {
+                out += "  drift     \(finding.cluster)/\(finding.addon): \(finding.detail) (found \(time.string(from: finding.at)))\n"
+            }
             for (addon, versions) in environment.versions.sorted(by: { $0.key < $1.key }) {
                 let counts = versions.sorted { $0.key < $1.key }.map { "\($0.key) on \($0.value)" }.joined(separator: ", ")
                 out += "  version   \(addon): \(counts)\n"

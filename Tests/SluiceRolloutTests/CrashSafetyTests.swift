@@ -28,7 +28,7 @@ import Testing
         let state = repo.path + "/.sluice/state.db"
         func run(killAfter lines: Int?) throws -> Int32? {
             try Self.runSluice(["run", "--repo", repo.path, "--state", state, "--virtual-time", "--until-idle", "--interval", "60s",
-                                "--log-format", "json", "--clock-start", "2027-01-18T08:00:00Z"], killAfter: lines)
+                                "--log-format", "json", "--resync", "0", "--clock-start", "2027-01-18T08:00:00Z"], killAfter: lines)
         }
         #expect(try run(killAfter: nil) == 0)
 

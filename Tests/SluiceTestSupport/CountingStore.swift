@@ -41,6 +41,10 @@ public final class CountingStore: StateStore {
         try base.setFreeze(environment: environment, to: freeze, event: event)
     }
     public func freeze(environment: String) throws(StoreError) -> FreezeRecord? { try base.freeze(environment: environment) }
+    public func replaceDrift(environment: String, with findings: [DriftFinding], events: [HistoryEvent]) throws(StoreError) {
+        try base.replaceDrift(environment: environment, with: findings, events: events)
+    }
+    public func drift(environment: String) throws(StoreError) -> [DriftFinding] { try base.drift(environment: environment) }
     public func logCall(_ call: SimulatedCall) throws(StoreError) { try base.logCall(call) }
     public func calls(cluster: String?) throws(StoreError) -> [SimulatedCall] { try base.calls(cluster: cluster) }
     public func objects(cluster: String) throws(StoreError) -> [StoredObject] {
