@@ -273,8 +273,15 @@ public struct RolloutMachine: Sendable, Equatable {
                 state.step = .preChecks
                 state.replanBeforeApply = true
                 history(&out, now, "stage \(stageName) approved \(who)", kind: .operatorAction)
+            } else if let next = state.blueprint.stages.indices.first(where: { index in
+                index >= state.stage && state.blueprint.stages[index].approval && !state.approvedStages.contains(index)
+                    && !(index == state.stage && state.batch > 0)
+            }), !state.phase.isFinal {
+                // Approved ahead: the stage will not wait (for this commit only).
+                state.approvedStages.append(next)
+                history(&out, now, "stage \(state.blueprint.stages[next].name) approved ahead \(who)", kind: .operatorAction)
             } else {
-                history(&out, now, "approve \(who): nothing waits for an approval", kind: .operatorAction)
+                history(&out, now, "approve \(who): no stage of this rollout waits for an approval", kind: .operatorAction)
             }
         }
         progress(now, &out)

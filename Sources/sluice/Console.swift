@@ -17,9 +17,13 @@ final class Console: Sendable {
         }
     }
 
-    /// Replaces the live view (terminal only).
+    /// Replaces the live view (terminal only). Lines are cut to the terminal's width, so
+    /// that none wraps and the view can be cleared line by line.
     func show(_ lines: [String]) {
         guard isTerminal else { return }
+        var size = winsize()
+        let width = ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 10 ? Int(size.ws_col) - 1 : 119
+        let lines = lines.map { $0.count > width ? String($0.prefix(width - 1)) + "…" : $0 }
         view.withLock { current in
             write(clear(current.count) + lines.map { $0 + "\n" }.joined())
             current = lines

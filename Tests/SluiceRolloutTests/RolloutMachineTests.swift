@@ -221,3 +221,20 @@ import Testing
         #expect(throws: RolloutStateError.self) { try RolloutState.decode(record) }
     }
 }
+
+extension RolloutMachineTests {
+    @Test func anApprovalGivenAheadLetsTheStagePassWithoutWaiting() {
+        var m = machine([RolloutBlueprint.Stage(name: "canary", batches: [["a"]]),
+                         RolloutBlueprint.Stage(name: "production", batches: [["b"]], approval: true)])
+        _ = m.start(now: t0)
+        _ = m.command(OperatorCommand(id: 1, environment: "prod", verb: .approve, user: "alice", reason: "", at: t0), now: t0)
+        #expect(m.state.approvedStages == [1])
+        _ = m.planned(["a": .planned([pair("dns")])], now: t0)
+        _ = m.checkFinished(CheckID(name: RolloutChecks.policyGate, phase: .pre, cluster: nil), .passed("ok"), now: t0)
+        let out = finish(&m, "a", "dns", now: at(1))
+        #expect(out.actions.contains(.plan(clusters: ["b"])))
+        _ = m.planned(["b": .planned([pair("dns")])], now: at(2))
+        #expect(m.state.phase == .running)
+        #expect(m.state.step == .preChecks)
+    }
+}
