@@ -42,7 +42,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "FleetBenchmark",
-            dependencies: ["SluicePlan", "SluiceRender", "SluiceModel", "SluiceGit", "SluiceStore", "SluiceDrivers"],
+            dependencies: ["SluicePlan", "SluiceRender", "SluiceModel", "SluiceGit", "SluiceStore", "SluiceDrivers", "SluiceRollout",
+                           .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/FleetBenchmark"
         ),
 

@@ -42,7 +42,7 @@ struct SyntheticFleet {
             spec:
               stages:
                 - {name: canary, clusters: {matchLabels: {env: canary}}, batches: [1, "100%"], bake: 1h}
-                - {name: production, clusters: {matchLabels: {env: production}}, order: weight, batches: [1, 10, "10%", "50%", "100%"], maxConcurrency: 10, bake: 1h}
+                - {name: production, clusters: {matchLabels: {env: production}}, order: weight, batches: [1, 10, "5%", "10%", "25%", "50%", "75%", "100%"], maxConcurrency: 10, bake: 1h}
             """)
         var release = "apiVersion: sluice.dev/v1\nkind: AddonRelease\nmetadata: {name: main}\nspec:\n  version: \"2026.11.1\"\n  addons:\n"
         for a in 0..<addons {

@@ -5,17 +5,20 @@ import SluicePlan
 import SluiceRender
 
 // Usage: FleetBenchmark [--clusters N] [--addons M] [--kustomize-sample K] [--keep DIR]
-//                       [--parallelism P] [--no-render-passes] [--plan [--repeat-bump N]]
+//                       [--parallelism P] [--no-render-passes] [--plan [--repeat-bump N]] [--rollout]
 // Generates a synthetic fleet, commits it, then loads, validates and renders every
 // (cluster, add-on) pair at that commit, printing wall times and peak memory. A sample of
 // pairs is also rendered by `kubectl kustomize` (base + per-cluster overlay) for comparison.
 // `--plan` runs the planner benchmarks instead (PlanBenchmark): a cold plan, then the plan
-// of a one-add-on image bump against a store that records the previous commit.
+// of a one-add-on image bump against a store that records the previous commit. `--rollout`
+// runs the controller benchmarks (RolloutBenchmark): a release through the whole fleet on
+// virtual time, then the reaction time from a commit to the first apply on real time.
 
 var clusters = 100, addons = 50, sample = 20
 var parallelism = ProcessInfo.processInfo.activeProcessorCount
 var renderPasses = true
 var planOnly = false
+var rolloutOnly = false
 var repeatBump = 0
 var keep: String?
 var arguments = CommandLine.arguments.dropFirst()
@@ -28,6 +31,7 @@ while let flag = arguments.popFirst() {
     case "--parallelism": parallelism = Int(arguments.popFirst() ?? "") ?? parallelism
     case "--no-render-passes": renderPasses = false
     case "--plan": planOnly = true
+    case "--rollout": rolloutOnly = true
     case "--repeat-bump": repeatBump = Int(arguments.popFirst() ?? "") ?? 0
     default:
         FileHandle.standardError.write(Data("unknown argument \(flag)\n".utf8))
@@ -71,6 +75,17 @@ try git(root, "init", "-q", "-b", "main")
 try git(root, "add", "-A")
 try git(root, "commit", "-q", "-m", "synthetic fleet")
 print("fleet \(clusters) clusters x \(addons) add-ons: generated and committed in \(String(format: "%.2f", seconds(since: start))) s")
+if rolloutOnly {
+    var status: Int32 = 0
+    do {
+        try await RolloutBenchmark(root: root, fleet: fleet).run()
+    } catch {
+        print("rollout benchmark failed: \(error)")
+        status = 1
+    }
+    if keep == nil { try? FileManager.default.removeItem(atPath: root) }
+    exit(status)
+}
 if planOnly {
     var status: Int32 = 0
     do {

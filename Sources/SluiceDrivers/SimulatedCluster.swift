@@ -217,9 +217,15 @@ public actor SimulatedCluster: ClusterDriver {
         return moved
     }
 
+    /// Stores the object as it is now (its pods advanced), in one write.
     private func write(_ key: ObjectKey, _ object: Value) async throws(DriverError) -> Value {
-        try persist(key, object)
-        return try await advanced(key, object)
+        guard let simulation = simulation(for: key) else {
+            try persist(key, object)
+            return object
+        }
+        let moved = simulation.advance(object, to: await clock.now().timeIntervalSince1970)
+        try persist(key, moved)
+        return moved
     }
 
     private func persist(_ key: ObjectKey, _ object: Value) throws(DriverError) {

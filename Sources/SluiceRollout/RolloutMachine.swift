@@ -51,7 +51,9 @@ public struct RolloutMachine: Sendable, Equatable {
                 default: break
                 }
             }
-            if case .queued = state.clusters[c].phase, state.clusters[c].pairs.isEmpty { state.planning.append(state.clusters[c].name) }
+            if case .queued = state.clusters[c].phase, state.clusters[c].pairs.isEmpty, !state.clusters[c].noop {
+                state.planning.append(state.clusters[c].name)
+            }
             // An unreachable cluster is tried again at once after a restart.
             if case .unreachable(let since, let reason, _) = state.clusters[c].phase {
                 state.clusters[c].phase = .unreachable(since: since, reason: reason, retryAt: now)

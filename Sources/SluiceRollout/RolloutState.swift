@@ -1,4 +1,5 @@
 import Foundation
+import SluiceModel
 import SluiceStore
 
 /// Where the rollout of one commit through one environment is: a value, saved as JSON in the
@@ -105,7 +106,7 @@ public struct RolloutState: Codable, Equatable, Sendable {
     /// The state without what a restart re-creates anyway (requests in flight, poll times,
     /// texts for people): two states with the same durable part need not both be written.
     public var durable: RolloutState {
-        var copy = self
+        var copy = persistable
         copy.updatedAt = startedAt
         copy.wakeAt = nil
         copy.waitingFor = nil
@@ -119,13 +120,23 @@ public struct RolloutState: Codable, Equatable, Sendable {
         return copy
     }
 
+    /// What is written: only clusters being applied keep their pairs. A queued cluster is
+    /// planned again after a restart (its plan was against the live objects of then anyway),
+    /// and a finished one needs only its outcome; so a batch of hundreds of clusters writes
+    /// the pairs of `maxConcurrency` of them.
+    public var persistable: RolloutState {
+        var copy = self
+        for c in copy.clusters.indices where copy.clusters[c].phase != .applying {
+            copy.clusters[c].pairs = []
+            copy.clusters[c].settled = []
+        }
+        return copy
+    }
+
     // MARK: - Encoding
 
     public func encoded() -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .secondsSince1970
-        return (try? Array(encoder.encode(self))) ?? []
+        (try? ValueEncoder.json(persistable)) ?? []
     }
 
     public static func decode(_ record: RolloutRecord) throws(RolloutStateError) -> RolloutState {

@@ -238,3 +238,28 @@ extension RolloutMachineTests {
         #expect(m.state.step == .preChecks)
     }
 }
+
+extension RolloutMachineTests {
+    /// The written state reads back as it was (only pairs of clusters not being applied are
+    /// left out): dates, enums with values, optionals.
+    @Test func theWrittenStateReadsBackEqual() throws {
+        var m = machine([RolloutBlueprint.Stage(name: "s", batches: [["a", "b", "c"]], maxConcurrency: 2, bakeSeconds: 90.5,
+                                                 preChecks: ["w"])], base: "base")
+        _ = m.start(now: t0)
+        _ = m.planned(["a": .planned([pair("ds", steps: 3, bake: 600), pair("dns", settled: true)]), "b": .unreachable("refused"),
+                       "c": .planned([pair("cni")])], now: t0.addingTimeInterval(0.25))
+        _ = m.checkFinished(CheckID(name: RolloutChecks.policyGate, phase: .pre, cluster: nil), .passed("ok"), now: at(1))
+        _ = m.checkFinished(CheckID(name: "w", phase: .pre, cluster: "a"), .wait(until: at(30), "closed"), now: at(1))
+        let record = m.state.record()
+        let decoded = try RolloutState.decode(record)
+        #expect(decoded == m.state.persistable)
+        _ = m.timerFired(now: at(30))
+        for check in m.state.checks where check.status == .running {
+            _ = m.checkFinished(check.id, .passed("open"), now: at(30))
+        }
+        for cluster in m.state.planning { _ = m.planned([cluster: .planned([pair("ds", steps: 3, bake: 600)])], now: at(31)) }
+        _ = m.applied(cluster: "a", addon: "ds", attempt: 1, .ok, now: at(32))
+        #expect(m.state.clusters.contains { $0.phase == .applying && !$0.pairs.isEmpty })
+        #expect(try RolloutState.decode(m.state.record()) == m.state.persistable)
+    }
+}
