@@ -131,6 +131,12 @@ public struct EnvironmentRunner: Sendable {
             if Task.isCancelled { stopping = true }
             if inFlight > 0 {
                 events = await mailbox.take()
+                // Answers that arrive together are written together: let the others in
+                // flight finish their step before this one is persisted.
+                for _ in 0..<4 where events.count < inFlight {
+                    await Task.yield()
+                    events += await mailbox.takeAvailable()
+                }
                 inFlight -= events.count
             } else if stopping {
                 return .stopped
@@ -159,7 +165,10 @@ public struct EnvironmentRunner: Sendable {
             // Persist before anything is performed (the state only when a restart would
             // not re-create it: a status read changes nothing durable).
             let durable = active?.machine.state.durable
-            var transition = StoreTransition(rollout: durable != persisted || !output.isEmpty ? active?.machine.state.record() : nil)
+            var transition = StoreTransition()
+            if let state = active?.machine.state, durable != persisted || !output.isEmpty {
+                transition = state.transition(after: persisted)
+            }
             transition.records = output.records
             transition.removals = output.removals
             transition.pending = output.pending
@@ -476,6 +485,12 @@ actor Mailbox<Event: Sendable> {
         } else {
             items.append(event)
         }
+    }
+
+    /// Every answer there is now, possibly none.
+    func takeAvailable() -> [Event] {
+        defer { items = [] }
+        return items
     }
 
     /// Waits for at least one answer and returns every answer there is.

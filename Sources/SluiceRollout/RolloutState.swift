@@ -110,13 +110,7 @@ public struct RolloutState: Codable, Equatable, Sendable {
         copy.updatedAt = startedAt
         copy.wakeAt = nil
         copy.waitingFor = nil
-        for c in copy.clusters.indices {
-            for p in copy.clusters[c].pairs.indices {
-                copy.clusters[c].pairs[p].inFlight = false
-                copy.clusters[c].pairs[p].nextPoll = nil
-                copy.clusters[c].pairs[p].progress = nil
-            }
-        }
+        copy.clusters = copy.clusters.map(\.durable)
         return copy
     }
 
@@ -135,8 +129,12 @@ public struct RolloutState: Codable, Equatable, Sendable {
 
     // MARK: - Encoding
 
+    /// The state as written: without the blueprint, which is written once (`record(withBlueprint:)`).
     public func encoded() -> [UInt8] {
-        (try? ValueEncoder.json(persistable)) ?? []
+        var copy = persistable
+        copy.blueprint = RolloutBlueprint(stages: [])
+        copy.clusters = []
+        return (try? ValueEncoder.json(copy)) ?? []
     }
 
     public static func decode(_ record: RolloutRecord) throws(RolloutStateError) -> RolloutState {
@@ -145,14 +143,42 @@ public struct RolloutState: Codable, Equatable, Sendable {
         }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .secondsSince1970
-        do { return try decoder.decode(RolloutState.self, from: Data(record.state)) } catch {
+        do {
+            var state = try decoder.decode(RolloutState.self, from: Data(record.state))
+            state.clusters = try record.clusters.map { try decoder.decode(ClusterProgress.self, from: Data($0)) }
+            if !record.blueprint.isEmpty { state.blueprint = try decoder.decode(RolloutBlueprint.self, from: Data(record.blueprint)) }
+            return state
+        } catch {
             throw .unreadable("\(error)")
         }
     }
 
-    public func record() -> RolloutRecord {
-        RolloutRecord(id: id, environment: environment, commit: commit, phase: phase, format: Self.format, state: encoded(),
-                      startedAt: startedAt, updatedAt: updatedAt)
+    /// The record to write; the blueprint goes with the first write of a rollout. The
+    /// clusters go as rows (`transition(after:)`); a record made here carries them all.
+    public func record(withBlueprint: Bool = true) -> RolloutRecord {
+        var record = RolloutRecord(id: id, environment: environment, commit: commit, phase: phase, format: Self.format, state: encoded(),
+                                   blueprint: withBlueprint ? ((try? ValueEncoder.json(blueprint)) ?? []) : [],
+                                   startedAt: startedAt, updatedAt: updatedAt)
+        record.clusters = persistable.clusters.map { (try? ValueEncoder.json($0)) ?? [] }
+        return record
+    }
+
+    /// What to write after `previous` (the durable state written last, nil when none of this
+    /// rollout was): the record, and only the cluster rows that changed.
+    public func transition(after previous: RolloutState?) -> StoreTransition {
+        let current = persistable
+        var transition = StoreTransition()
+        var record = RolloutRecord(id: id, environment: environment, commit: commit, phase: phase, format: Self.format, state: encoded(),
+                                   blueprint: previous?.id == id ? [] : ((try? ValueEncoder.json(blueprint)) ?? []),
+                                   startedAt: startedAt, updatedAt: updatedAt)
+        record.clusters = []
+        transition.rollout = record
+        let same = previous?.id == id && previous?.clusters.map(\.name) == current.clusters.map(\.name)
+        transition.replacesClusters = !same
+        for (position, cluster) in current.clusters.enumerated() where !same || previous?.clusters[position] != cluster.durable {
+            transition.clusterRows.append(ClusterRow(position: position, cluster: cluster.name, state: (try? ValueEncoder.json(cluster)) ?? []))
+        }
+        return transition
     }
 }
 
@@ -203,6 +229,32 @@ public struct ClusterProgress: Codable, Equatable, Sendable {
         self.phase = phase
     }
 
+    // Written after every step for every cluster of a batch (hundreds): what is empty or
+    // false is left out.
+    enum CodingKeys: String, CodingKey { case name, phase, pairs, settled, noop, touched, rollbackRequested }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        phase = try c.decode(Phase.self, forKey: .phase)
+        pairs = try c.decodeIfPresent([PairProgress].self, forKey: .pairs) ?? []
+        settled = try c.decodeIfPresent([String].self, forKey: .settled) ?? []
+        noop = try c.decodeIfPresent(Bool.self, forKey: .noop) ?? false
+        touched = try c.decodeIfPresent(Bool.self, forKey: .touched) ?? false
+        rollbackRequested = try c.decodeIfPresent(Bool.self, forKey: .rollbackRequested) ?? false
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(phase, forKey: .phase)
+        if !pairs.isEmpty { try c.encode(pairs, forKey: .pairs) }
+        if !settled.isEmpty { try c.encode(settled, forKey: .settled) }
+        if noop { try c.encode(noop, forKey: .noop) }
+        if touched { try c.encode(touched, forKey: .touched) }
+        if rollbackRequested { try c.encode(rollbackRequested, forKey: .rollbackRequested) }
+    }
+
     public var isFinished: Bool {
         switch phase {
         case .done, .failed, .skipped, .rolledBack: return true
@@ -211,6 +263,17 @@ public struct ClusterProgress: Codable, Equatable, Sendable {
     }
 
     public var hasWorkInFlight: Bool { rollbackRequested || pairs.contains { $0.inFlight } }
+
+    /// Without what a restart re-creates (requests in flight, poll times, progress texts).
+    public var durable: ClusterProgress {
+        var copy = self
+        for p in copy.pairs.indices {
+            copy.pairs[p].inFlight = false
+            copy.pairs[p].nextPoll = nil
+            copy.pairs[p].progress = nil
+        }
+        return copy
+    }
 }
 
 /// One add-on of a cluster in the current batch.

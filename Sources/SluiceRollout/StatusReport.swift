@@ -66,7 +66,7 @@ public struct StatusReport: Codable, Sendable, Equatable {
             let name = environment.name.value, branch = environment.branch.value
             let headCommit = (try? git.resolve("refs/heads/" + branch))?.hex ?? (try? git.resolve(branch))?.hex
             let rollouts = try store.rollouts(environment: name, limit: 50)
-            let current = rollouts.first { $0.phase != .rejected }
+            let current = try store.rollout(environment: name)
             var state: RolloutState?
             if let current {
                 do { state = try RolloutState.decode(current) } catch { throw StatusError(description: error.description) }

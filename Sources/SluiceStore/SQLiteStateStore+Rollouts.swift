@@ -7,7 +7,17 @@ extension SQLiteStateStore {
         guard !transition.isEmpty else { return }
         try withConnection { db throws(StoreError) in
             try db.transaction { () throws(StoreError) in
-                if let rollout = transition.rollout { try Self.save(rollout, into: db) }
+                if let rollout = transition.rollout {
+                    try Self.save(rollout, into: db)
+                    if transition.replacesClusters {
+                        try db.query("DELETE FROM rollout_clusters WHERE rollout_id = ?", [.text(rollout.id)])
+                    }
+                    for row in transition.clusterRows {
+                        try db.query("INSERT OR REPLACE INTO rollout_clusters (rollout_id, position, cluster, state) VALUES (?, ?, ?, ?)",
+                                     [.text(rollout.id), .integer(Int64(row.position)), .text(row.cluster),
+                                      .text(String(decoding: row.state, as: UTF8.self))])
+                    }
+                }
                 for mark in transition.pending {
                     try db.query("UPDATE applied SET pending_commit = ? WHERE environment = ? AND cluster = ? AND addon = ?",
                                  [.text(mark.commit), .text(mark.environment), .text(mark.cluster), .text(mark.addon)])
@@ -24,16 +34,23 @@ extension SQLiteStateStore {
 
     private static func save(_ rollout: RolloutRecord, into db: SQLiteConnection) throws(StoreError) {
         try db.query("""
-            INSERT INTO rollouts (id, environment, commit_sha, phase, format, state, started_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO rollouts (id, environment, commit_sha, phase, format, state, blueprint, started_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (id) DO UPDATE SET phase = excluded.phase, format = excluded.format, state = excluded.state,
+                blueprint = CASE WHEN excluded.blueprint = '' THEN rollouts.blueprint ELSE excluded.blueprint END,
                 updated_at = excluded.updated_at
             """, [.text(rollout.id), .text(rollout.environment), .text(rollout.commit), .text(rollout.phase.rawValue),
                   .integer(Int64(rollout.format)), .text(String(decoding: rollout.state, as: UTF8.self)),
+                  .text(String(decoding: rollout.blueprint, as: UTF8.self)),
                   .real(rollout.startedAt.timeIntervalSince1970), .real(rollout.updatedAt.timeIntervalSince1970)])
     }
 
     public func rollout(environment: String) throws(StoreError) -> RolloutRecord? {
-        try rollouts(environment: environment, where: "AND phase != 'rejected'", limit: 1).first
+        guard var record = try rollouts(environment: environment, where: "AND phase != 'rejected'", limit: 1).first else { return nil }
+        record.clusters = try withConnection { db throws(StoreError) in
+            try db.query("SELECT state FROM rollout_clusters WHERE rollout_id = ? ORDER BY position", [.text(record.id)])
+                .map { Array(($0[0].text ?? "").utf8) }
+        }
+        return record
     }
 
     public func rollouts(environment: String, limit: Int) throws(StoreError) -> [RolloutRecord] {
@@ -43,7 +60,7 @@ extension SQLiteStateStore {
     private func rollouts(environment: String, where condition: String, limit: Int) throws(StoreError) -> [RolloutRecord] {
         try withConnection { db throws(StoreError) in
             try db.query("""
-                SELECT id, environment, commit_sha, phase, format, state, started_at, updated_at FROM rollouts
+                SELECT id, environment, commit_sha, phase, format, state, started_at, updated_at, blueprint FROM rollouts
                 WHERE environment = ? \(condition) ORDER BY started_at DESC, rowid DESC LIMIT ?
                 """, [.text(environment), .integer(Int64(max(0, limit)))]).map { row throws(StoreError) in
                 guard let phase = RolloutPhase(rawValue: row[3].text ?? "") else {
@@ -51,7 +68,7 @@ extension SQLiteStateStore {
                 }
                 return RolloutRecord(id: row[0].text ?? "", environment: row[1].text ?? "", commit: row[2].text ?? "", phase: phase,
                                      format: Int(row[4].integer ?? 0), state: Array((row[5].text ?? "").utf8),
-                                     startedAt: Date(timeIntervalSince1970: row[6].real ?? 0), updatedAt: Date(timeIntervalSince1970: row[7].real ?? 0))
+                                     blueprint: Array((row[8].text ?? "").utf8), startedAt: Date(timeIntervalSince1970: row[6].real ?? 0), updatedAt: Date(timeIntervalSince1970: row[7].real ?? 0))
             }
         }
     }

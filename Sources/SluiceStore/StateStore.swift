@@ -141,17 +141,24 @@ public struct RolloutRecord: Sendable, Equatable {
     public var phase: RolloutPhase
     public var format: Int
     public var state: [UInt8]
+    /// What does not change during the rollout (its batches), written with its first step
+    /// only; empty in a record to save means "keep the one stored".
+    public var blueprint: [UInt8]
+    /// The state of each cluster of the current batch, in order: kept in rows of their own,
+    /// so that a step writes only the clusters it changed.
+    public var clusters: [[UInt8]] = []
     public var startedAt: Date
     public var updatedAt: Date
 
     public init(id: String, environment: String, commit: String, phase: RolloutPhase, format: Int, state: [UInt8],
-                startedAt: Date, updatedAt: Date) {
+                blueprint: [UInt8] = [], startedAt: Date, updatedAt: Date) {
         self.id = id
         self.environment = environment
         self.commit = commit
         self.phase = phase
         self.format = format
         self.state = state
+        self.blueprint = blueprint
         self.startedAt = startedAt
         self.updatedAt = updatedAt
     }
@@ -234,6 +241,10 @@ public struct AppliedRemoval: Sendable, Equatable {
 /// actions, which is what makes a `kill -9` at any point safe.
 public struct StoreTransition: Sendable, Equatable {
     public var rollout: RolloutRecord?
+    /// Cluster rows of `rollout` to write: (position, state). With `replacesClusters`, every
+    /// row of the rollout is replaced by these (a new batch); otherwise they are upserted.
+    public var clusterRows: [ClusterRow] = []
+    public var replacesClusters = false
     public var records: [AppliedRecord] = []
     public var removals: [AppliedRemoval] = []
     public var pending: [PendingApply] = []
@@ -265,6 +276,19 @@ public struct DriftFinding: Sendable, Equatable, Codable {
         self.detail = detail
         self.at = at
         self.corrected = corrected
+    }
+}
+
+/// One cluster of a rollout's current batch, as the store keeps it.
+public struct ClusterRow: Sendable, Equatable {
+    public var position: Int
+    public var cluster: String
+    public var state: [UInt8]
+
+    public init(position: Int, cluster: String, state: [UInt8]) {
+        self.position = position
+        self.cluster = cluster
+        self.state = state
     }
 }
 

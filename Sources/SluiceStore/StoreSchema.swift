@@ -40,9 +40,14 @@ enum StoreSchema {
         DROP TABLE rollouts;
         CREATE TABLE rollouts (
             id TEXT PRIMARY KEY, environment TEXT NOT NULL, commit_sha TEXT NOT NULL, phase TEXT NOT NULL,
-            format INTEGER NOT NULL, state TEXT NOT NULL, started_at REAL NOT NULL, updated_at REAL NOT NULL
+            format INTEGER NOT NULL, state TEXT NOT NULL, blueprint TEXT NOT NULL, started_at REAL NOT NULL,
+            updated_at REAL NOT NULL
         );
         CREATE INDEX rollouts_environment ON rollouts (environment, started_at);
+        CREATE TABLE rollout_clusters (
+            rollout_id TEXT NOT NULL, position INTEGER NOT NULL, cluster TEXT NOT NULL, state TEXT NOT NULL,
+            PRIMARY KEY (rollout_id, position)
+        ) WITHOUT ROWID;
         ALTER TABLE applied ADD COLUMN pending_commit TEXT;
         CREATE TABLE commands (
             id INTEGER PRIMARY KEY AUTOINCREMENT, environment TEXT NOT NULL, verb TEXT NOT NULL, user TEXT NOT NULL,
