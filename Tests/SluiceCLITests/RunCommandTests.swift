@@ -1,0 +1,102 @@
+import Foundation
+import SluiceTestSupport
+import Testing
+
+/// `sluice run`, `status`, `history` and the operator commands as an operator meets them.
+@Suite struct RunCommandTests {
+    let repo: TestRepository
+    let state: String
+
+    init() throws {
+        repo = try TestRepository(copying: ProjectPaths.exampleRepo)
+        try repo.commit("fleet")
+        try repo.git("branch", "staging")
+        state = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-run-\(UUID().uuidString).db").path
+    }
+
+    func sluice(_ arguments: String...) throws -> ProcessResult {
+        try ProcessResult.run(ProjectPaths.sluiceBinary, arguments)
+    }
+
+    @Test func untilIdleLogsJSONLinesAndExitsFiveAtAnApproval() throws {
+        let run = try sluice("run", "--repo", repo.path, "--state", state, "--virtual-time", "--until-idle", "--interval", "60s",
+                             "--log-format", "json", "--resync", "0", "--clock-start", "2027-01-18T08:00:00Z")
+        #expect(run.status == 5, "\(run.stderr)")
+        #expect(!run.stdout.contains("\u{1B}["))
+        let lines = run.stdout.split(separator: "\n")
+        #expect(lines.count > 20)
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["message"] is String && object?["time"] is String, "\(line)")
+        }
+        #expect(lines.contains { $0.contains("stage production waits for an approval") })
+
+        let status = try sluice("status", "--repo", repo.path, "--state", state, "--output", "json")
+        #expect(status.status == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        let environments = try #require(json["environments"] as? [[String: Any]])
+        let production = try #require(environments.first { $0["name"] as? String == "production" })
+        #expect((production["rollout"] as? [String: Any])?["phase"] as? String == "awaitingApproval")
+        let text = try sluice("status", "--repo", repo.path, "--state", state)
+        #expect(text.stdout.contains("waiting   approval of stage production"))
+
+        let approve = try sluice("approve", "production", "--repo", repo.path, "--state", state, "--reason", "canaries are fine")
+        #expect(approve.status == 0)
+        let again = try sluice("run", "--repo", repo.path, "--state", state, "--virtual-time", "--until-idle", "--interval", "60s", "--resync", "0")
+        #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+        let history = try sluice("history", "--repo", repo.path, "--state", state, "--env", "production", "--output", "json")
+        let events = try #require(try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [[String: Any]])
+        let approval = try #require(events.first { ($0["detail"] as? String)?.contains("approved by") == true })
+        #expect(approval["kind"] as? String == "operator")
+        #expect((approval["detail"] as? String)?.contains("canaries are fine") == true)
+        #expect(events.allSatisfy { $0["at"] is String && $0["environment"] as? String == "production" })
+    }
+
+    @Test func operatorCommandsNameTheEnvironmentAndRecordWhoAndWhy() throws {
+        let unknown = try sluice("pause", "prod", "--repo", repo.path, "--state", state)
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("no environment named \"prod\""))
+        #expect(try sluice("freeze", "production", "--repo", repo.path, "--state", state, "--reason", "holidays").status == 0)
+        let frozen = try sluice("run", "--repo", repo.path, "--state", state, "--virtual-time", "--until-idle", "--interval", "60s", "--resync", "0")
+        #expect(frozen.status == 5)
+        #expect(frozen.stdout.contains("holds the batch: frozen by"))
+        #expect(try sluice("unfreeze", "production", "--repo", repo.path, "--state", state).status == 0)
+        let history = try sluice("history", "--repo", repo.path, "--state", state, "--env", "production")
+        #expect(history.stdout.contains("frozen by ") && history.stdout.contains(": holidays"))
+        #expect(history.stdout.contains("unfrozen by "))
+    }
+
+    @Test func statusAndHistoryNeverCreateAStore() throws {
+        let status = try sluice("status", "--repo", repo.path, "--state", state)
+        #expect(status.status == 1)
+        #expect(!FileManager.default.fileExists(atPath: state))
+    }
+
+    /// SIGTERM stops the controller at its next safe point: exit 0, the state written.
+    @Test func sigtermStopsAtASafePointAndExitsZero() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ProjectPaths.sluiceBinary)
+        process.arguments = ["run", "--repo", repo.path, "--state", state, "--interval", "1s", "--resync", "0", "--log-format", "json"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Safety net only: a controller that ignored SIGTERM would otherwise hang the suite.
+        let watchdog = DispatchWorkItem { kill(process.processIdentifier, SIGKILL) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 120, execute: watchdog)
+        var text = ""
+        while !text.contains("applying") {
+            let data = output.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            text += String(decoding: data, as: UTF8.self)
+        }
+        kill(process.processIdentifier, SIGTERM)
+        while !output.fileHandleForReading.availableData.isEmpty {}
+        process.waitUntilExit()
+        watchdog.cancel()
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
+        let history = try sluice("history", "--repo", repo.path, "--state", state)
+        #expect(history.stdout.contains("rollout of "))
+    }
+}
