@@ -10,6 +10,8 @@ public actor BranchWatcher {
     private let credentials: GitCredentials
     private let cacheDirectory: String
     private var heads: [String: String] = [:]
+    private var refreshedAt: Date?
+    private var branches: [String] = []
     public private(set) var lastError: String?
     public private(set) var gitPath: String?
     private var isClone: Bool { FleetSource.isURL(location) }
@@ -23,6 +25,7 @@ public actor BranchWatcher {
     /// Fetches (for a URL) and reads the heads of `branches`.
     @discardableResult
     public func refresh(branches: [String]) -> [String: String] {
+        for branch in branches where !self.branches.contains(branch) { self.branches.append(branch) }
         do {
             let repository: GitRepository
             if isClone {
@@ -52,4 +55,15 @@ public actor BranchWatcher {
     }
 
     public func head(of branch: String) -> String? { heads[branch] }
+
+    /// Refreshes every branch asked for so far unless that was done less than `maximumAge`
+    /// ago: each environment's runner calls this when its poll is due, so a new commit is
+    /// seen within one interval, and a remote is fetched once per interval however many
+    /// environments follow it.
+    public func refreshIfStale(branch: String, now: Date, maximumAge: Double) {
+        if !branches.contains(branch) { branches.append(branch) }
+        if let refreshedAt, now.timeIntervalSince(refreshedAt) < maximumAge, heads[branch] != nil { return }
+        refreshedAt = now
+        refresh(branches: branches)
+    }
 }

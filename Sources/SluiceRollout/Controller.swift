@@ -51,37 +51,20 @@ public struct Controller: Sendable {
         if let error = await watcher.lastError { logger.error("fleet repo: \(error)") }
         logger.info("following \(environments.map { "\($0.name) (branch \($0.branch))" }.joined(separator: ", "))")
         let store = self.store, connector = self.connector, clock = self.clock, options = self.options, logger = self.logger
-        let interval = options.intervalSeconds
         let runners = environments.map { environment in
             EnvironmentRunner(environment: environment.name, branch: environment.branch, watcher: watcher, store: store,
                               connector: connector, clock: clock, options: options, logger: logger)
         }
-        // Every task enters the clock before any starts, so that virtual time cannot move
-        // while one of them has not begun.
-        for _ in 0...runners.count { await clock.enter() }
-        return await withTaskGroup(of: (String, EnvironmentRunner.Outcome)?.self) { group in
-            group.addTask {
-                // The watcher is a participant of the clock: virtual time waits for its fetch.
-                var lastError: String?
-                while !Task.isCancelled {
-                    do { try await clock.sleep(seconds: interval) } catch { break }
-                    await watcher.refresh(branches: branches)
-                    let error = await watcher.lastError
-                    if let error, error != lastError { logger.error("fleet repo: \(error); environments go on with the heads they know") }
-                    lastError = error
-                }
-                await clock.leave()
-                return nil
-            }
+        // Every runner enters the clock before any starts, so that virtual time cannot move
+        // while one of them has not begun. Each fetches the branches when its poll is due
+        // (the watcher fetches once per interval for all of them).
+        for _ in runners { await clock.enter() }
+        return await withTaskGroup(of: (String, EnvironmentRunner.Outcome).self) { group in
             for runner in runners {
                 group.addTask { (runner.environment, await runner.run(entered: true)) }
             }
             var outcomes: [String: EnvironmentRunner.Outcome] = [:]
-            while let result = await group.next() {
-                guard let (name, outcome) = result else { continue }
-                outcomes[name] = outcome
-                if outcomes.count == runners.count { group.cancelAll() }
-            }
+            for await (name, outcome) in group { outcomes[name] = outcome }
             return outcomes
         }
     }

@@ -1,0 +1,42 @@
+import Synchronization
+
+/// Answers of actions, collected until the runner takes them (all at once, so that one
+/// store transaction covers every answer that arrived together).
+actor Mailbox<Event: Sendable> {
+    private var items: [Event] = []
+    private var waiter: CheckedContinuation<[Event], Never>?
+
+    func put(_ event: Event) {
+        if let waiter {
+            self.waiter = nil
+            waiter.resume(returning: items + [event])
+            items = []
+        } else {
+            items.append(event)
+        }
+    }
+
+    /// Every answer there is now, possibly none.
+    func takeAvailable() -> [Event] {
+        defer { items = [] }
+        return items
+    }
+
+    /// Waits for at least one answer and returns every answer there is.
+    func take() async -> [Event] {
+        if !items.isEmpty {
+            defer { items = [] }
+            return items
+        }
+        return await withCheckedContinuation { waiter = $0 }
+    }
+}
+
+/// A flag the runner's loop sets once (a problem it reports once, not at every poll).
+final class ReportedOnce: Sendable {
+    private let flag = Mutex(false)
+    var value: Bool {
+        get { flag.withLock { $0 } }
+        set { flag.withLock { $0 = newValue } }
+    }
+}

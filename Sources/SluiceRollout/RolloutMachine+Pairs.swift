@@ -1,0 +1,144 @@
+import Foundation
+import SluiceStore
+
+/// Inside a cluster: add-ons in dependency order, partition steps, retries, failures.
+extension RolloutMachine {
+    /// Moves the pairs of every applying cluster.
+    mutating func advancePairs(_ now: Date, _ out: inout RolloutOutput, startNew: Bool) {
+        for c in state.clusters.indices where state.clusters[c].phase == .applying {
+            advanceCluster(c, now, &out, startNew: startNew)
+        }
+    }
+
+    mutating func advanceCluster(_ c: Int, _ now: Date, _ out: inout RolloutOutput, startNew: Bool) {
+        let name = state.clusters[c].name
+        let recorded = Set(state.clusters[c].pairs.filter { $0.phase == .recorded }.map(\.addon) + state.clusters[c].settled)
+        let anyFailed = state.clusters[c].pairs.contains { if case .failed = $0.phase { return true }; return false }
+        let othersDone = state.clusters[c].pairs.allSatisfy { $0.removed || $0.phase == .recorded }
+        for p in state.clusters[c].pairs.indices {
+            let pair = state.clusters[c].pairs[p]
+            guard !pair.inFlight else { continue }
+            switch pair.phase {
+            case .waiting:
+                // An add-on starts only when its dependencies are recorded (applied and
+                // healthy); prunes go last. Nothing new starts after a failure.
+                let ready = pair.removed ? othersDone : pair.dependsOn.allSatisfy(recorded.contains)
+                guard startNew, !anyFailed, ready else { continue }
+                startApply(c, p, now, &out)
+            case .retrying(let at):
+                guard at <= now, startNew || pair.attempt > 0, !anyFailed else { continue }
+                startApply(c, p, now, &out)
+            case .stepping(let step, _):
+                guard (pair.nextPoll ?? now) <= now else { continue }
+                state.clusters[c].pairs[p].inFlight = true
+                out.actions.append(.readStatus(cluster: name, addon: pair.addon, attempt: pair.attempt, step: step))
+            case .baking(let step, let until):
+                guard until <= now else { continue }
+                startStep(c, p, step + 1, now, &out)
+            case .applying, .recorded, .failed:
+                continue
+            }
+        }
+        let pairs = state.clusters[c].pairs
+        if pairs.contains(where: { $0.inFlight }) { return }
+        if let failed = pairs.first(where: { if case .failed = $0.phase { return true }; return false }) {
+            // Wait for the cluster's other started pairs to settle before calling it failed.
+            let started = pairs.contains { pair in
+                switch pair.phase {
+                case .stepping, .baking, .applying: return true
+                default: return false
+                }
+            }
+            if !started, case .failed(let why) = failed.phase { fail(c, "add-on \(failed.addon): \(why)", now, &out) }
+        } else if pairs.allSatisfy({ $0.phase == .recorded }) {
+            state.clusters[c].phase = .done
+            history(&out, now, "cluster done at \(short(state.commit))", cluster: name)
+        }
+    }
+
+    mutating func startApply(_ c: Int, _ p: Int, _ now: Date, _ out: inout RolloutOutput) {
+        let name = state.clusters[c].name
+        state.clusters[c].pairs[p].attempt += 1
+        state.clusters[c].pairs[p].phase = .applying
+        state.clusters[c].pairs[p].inFlight = true
+        state.clusters[c].touched = true
+        let pair = state.clusters[c].pairs[p]
+        if !pair.removed {
+            out.pending.append(PendingApply(environment: state.environment, cluster: name, addon: pair.addon, commit: state.commit))
+        }
+        out.actions.append(.apply(cluster: name, addon: pair.addon, attempt: pair.attempt))
+    }
+
+    mutating func startStep(_ c: Int, _ p: Int, _ step: Int, _ now: Date, _ out: inout RolloutOutput) {
+        let pair = state.clusters[c].pairs[p]
+        state.clusters[c].pairs[p].phase = .stepping(step: step, deadline: now.addingTimeInterval(pair.healthTimeoutSeconds))
+        state.clusters[c].pairs[p].inFlight = true
+        out.actions.append(.setPartition(cluster: state.clusters[c].name, addon: pair.addon, attempt: pair.attempt, step: step))
+    }
+
+    mutating func pairError(_ c: Int, _ p: Int, _ why: String, transient: Bool, _ now: Date, _ out: inout RolloutOutput) {
+        let name = state.clusters[c].name, addon = state.clusters[c].pairs[p].addon
+        if transient && state.clusters[c].pairs[p].retries < maxRetries {
+            state.clusters[c].pairs[p].retries += 1
+            let retries = state.clusters[c].pairs[p].retries
+            let delay = Backoff.delay(retry: retries, base: pollSeconds, key: "\(state.id)/\(name)/\(addon)")
+            state.clusters[c].pairs[p].phase = .retrying(at: now.addingTimeInterval(delay))
+            history(&out, now, "transient error, retry \(retries) of \(maxRetries) in \(Int(delay))s: \(why)", kind: .apply, cluster: name, addon: addon)
+        } else if transient {
+            // The cluster is gone, not broken: wait for it or skip it, never count it as failed.
+            state.clusters[c].pairs[p].phase = .waiting
+            state.clusters[c].pairs[p].retries = 0
+            unreachable(c, reason: why, now, &out)
+        } else {
+            state.clusters[c].pairs[p].phase = .failed(why)
+            history(&out, now, "failed: \(why)", kind: .apply, cluster: name, addon: addon)
+        }
+    }
+
+    mutating func unreachable(_ c: Int, reason: String, _ now: Date, _ out: inout RolloutOutput) {
+        let name = state.clusters[c].name
+        if state.currentStage?.skipUnreachable == true || state.step == .catchingUp || state.skipped.contains(where: { $0.name == name }) {
+            state.clusters[c].phase = .skipped
+            if !state.skipped.contains(where: { $0.name == name }) {
+                state.skipped.append(SkippedCluster(name: name, since: now, reason: reason))
+                history(&out, now, "unreachable, skipped: it gets the commit when it is back (\(reason))", cluster: name)
+            }
+        } else {
+            var since = now
+            if case .unreachable(let first, _, _) = state.clusters[c].phase { since = first } else {
+                history(&out, now, "unreachable, the batch waits for it: \(reason)", cluster: name)
+            }
+            state.clusters[c].phase = .unreachable(since: since, reason: reason, retryAt: now.addingTimeInterval(unreachableRetrySeconds))
+        }
+    }
+
+    mutating func fail(_ c: Int, _ why: String, _ now: Date, _ out: inout RolloutOutput) {
+        if case .failed = state.clusters[c].phase { return }
+        state.clusters[c].phase = .failed(why)
+        state.stageFailures += 1
+        let budget = state.currentStage?.maxFailures ?? 0
+        history(&out, now, "cluster failed (\(state.stageFailures) of \(budget) allowed in stage \(stageName)): \(why)", cluster: state.clusters[c].name)
+        if state.stageFailures > budget && !state.halting {
+            state.halting = true
+            state.haltReason = "stage \(stageName): \(state.stageFailures) failed cluster\(state.stageFailures == 1 ? "" : "s"), more than maxFailures \(budget); first: \(state.clusters[c].name): \(why)"
+        }
+    }
+}
+
+/// Exponential backoff with jitter for transient errors. The jitter is a hash of the pair
+/// and the retry, not a random number: the machine stays deterministic, and pairs of
+/// different clusters still spread out.
+enum Backoff {
+    static func delay(retry: Int, base: Double, key: String, cap: Double = 300) -> Double {
+        let exponential = min(cap, base * pow(2, Double(max(0, retry - 1))))
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in "\(key)#\(retry)".utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let jitter = Double(hash % 1000) / 1000 * 0.5  // up to +50%
+        return exponential * (1 + jitter)
+    }
+}
+
+public enum RolloutChecks {
+    /// The implicit pre-check of every batch: operator freezes, policy freezes and release windows.
+    public static let policyGate = "policy"
+}

@@ -1,0 +1,367 @@
+import Foundation
+import SluiceStore
+
+/// How the rollout moves: batches, checks, bakes, halts and rollbacks (the events in
+/// `RolloutMachine.swift` call `progress` after they changed the state).
+extension RolloutMachine {
+    // MARK: - Progress
+
+    /// Makes every move that is due at `now` and sets when to be woken next.
+    mutating func progress(_ now: Date, _ out: inout RolloutOutput) {
+        state.updatedAt = now
+        defer { computeWake(now) }
+        guard state.phase == .running else { return }
+        if let newer = state.supersededBy {
+            advancePairs(now, &out, startNew: false)
+            if !hasActiveWork {
+                state.phase = .superseded
+                state.waitingFor = nil
+                history(&out, now, "superseded by \(short(newer))")
+            }
+            return
+        }
+        switch state.step {
+        case .planning:
+            // Stages no cluster falls in are passed over.
+            while let stage = state.currentStage, stage.batches.isEmpty, state.clusters.isEmpty { state.stage += 1 }
+            if state.currentStage == nil && state.clusters.isEmpty {
+                if state.skipped.isEmpty { complete(now, &out) } else { catchUp(now, &out) }
+                return
+            }
+            if state.planning.isEmpty && state.clusters.isEmpty { beginBatch(now, &out) }
+            if state.phase == .running && state.planning.isEmpty && !state.clusters.isEmpty { afterPlanning(now, &out) }
+        case .awaitingApproval:
+            state.phase = .awaitingApproval
+        case .preChecks:
+            if applyPause(now, &out) { return }
+            runChecks(.pre, now, &out)
+            if state.checks.allSatisfy({ $0.status == .passed || $0.status == .failed }) { enterApplying(now, &out) }
+        case .applying, .catchingUp:
+            advanceApplying(now, &out)
+        case .postChecks:
+            runChecks(.post, now, &out)
+            if state.checks.allSatisfy({ $0.status == .passed || $0.status == .failed }) { afterPostChecks(now, &out) }
+        case .baking(let until):
+            state.waitingFor = "bake after batch \(state.batch + 1) of stage \(stageName)"
+            if now >= until { finishBatch(now, &out) }
+        case .rollingBack:
+            requestRollbacks(now, &out)
+            if !state.clusters.contains(where: \.rollbackRequested) { halt(now, &out) }
+        case .finished:
+            break
+        }
+    }
+
+    var stageName: String { state.currentStage?.name ?? "-" }
+
+    mutating func beginBatch(_ now: Date, _ out: inout RolloutOutput) {
+        guard let stage = state.currentStage, state.batch < stage.batches.count else { return }
+        if applyPause(now, &out) { return }
+        var names = stage.batches[state.batch]
+        // Skipped clusters come back in the next batch when they can be reached.
+        names = state.skipped.map(\.name).filter { !names.contains($0) } + names
+        state.clusters = names.map { ClusterProgress(name: $0, phase: .queued) }
+        state.checks = []
+        state.replanBeforeApply = false
+        state.planning = names
+        history(&out, now, "stage \(stage.name), batch \(state.batch + 1) of \(stage.batches.count): \(stage.batches[state.batch].joined(separator: ", "))")
+        out.actions.append(.plan(clusters: names))
+        state.waitingFor = "plan of batch \(state.batch + 1)"
+    }
+
+    mutating func afterPlanning(_ now: Date, _ out: inout RolloutOutput) {
+        guard let stage = state.currentStage else { return }
+        if state.clusters.allSatisfy({ $0.noop || $0.phase == .skipped }) {
+            // Nothing to apply: recorded at once, no checks, approval or bake.
+            history(&out, now, "batch \(state.batch + 1) of stage \(stage.name) has nothing to apply: recorded")
+            finishBatch(now, &out)
+            return
+        }
+        if stage.approval && state.batch == 0 && !state.approvedStages.contains(state.stage) {
+            state.step = .awaitingApproval
+            state.phase = .awaitingApproval
+            state.waitingFor = "approval of stage \(stage.name) (sluice approve \(state.environment))"
+            history(&out, now, "stage \(stage.name) waits for an approval")
+            return
+        }
+        state.step = .preChecks
+        progress(now, &out)
+    }
+
+    mutating func enterApplying(_ now: Date, _ out: inout RolloutOutput) {
+        state.step = .applying
+        if state.replanBeforeApply {
+            state.replanBeforeApply = false
+            let names = state.clusters.filter { !$0.noop && $0.phase == .queued }.map(\.name)
+            if !names.isEmpty {
+                state.planning += names
+                out.actions.append(.plan(clusters: names))
+                return
+            }
+        }
+        advanceApplying(now, &out)
+    }
+
+    mutating func advanceApplying(_ now: Date, _ out: inout RolloutOutput) {
+        guard let stage = state.currentStage ?? (state.step == .catchingUp ? RolloutBlueprint.Stage(name: "catch-up", batches: []) : nil) else { return }
+        // Unreachable clusters are planned again when their retry is due.
+        for c in state.clusters.indices {
+            guard case .unreachable(_, _, let retryAt) = state.clusters[c].phase, retryAt <= now,
+                  !state.planning.contains(state.clusters[c].name) else { continue }
+            state.planning.append(state.clusters[c].name)
+            out.actions.append(.plan(clusters: [state.clusters[c].name]))
+        }
+        advancePairs(now, &out, startNew: !state.halting)
+        // Start queued clusters while there is room under maxConcurrency.
+        if !state.halting {
+            let limit = stage.maxConcurrency ?? Int.max
+            var active = state.clusters.filter { $0.phase == .applying }.count
+            for c in state.clusters.indices where active < limit && state.clusters[c].phase == .queued && !state.clusters[c].pairs.isEmpty
+                && !state.planning.contains(state.clusters[c].name) {
+                state.clusters[c].phase = .applying
+                active += 1
+                history(&out, now, "applying \(state.clusters[c].pairs.count) add-on\(state.clusters[c].pairs.count == 1 ? "" : "s")", cluster: state.clusters[c].name)
+                advanceCluster(c, now, &out, startNew: true)
+            }
+        }
+        let unfinished = state.clusters.filter { !$0.isFinished }
+        let waiting = unfinished.filter { if case .unreachable = $0.phase { return true }; return false }
+        if state.halting {
+            if !hasActiveWork { afterFailureBudget(now, &out) }
+            return
+        }
+        if unfinished.isEmpty && state.planning.isEmpty {
+            if state.step == .catchingUp {
+                if state.skipped.isEmpty { complete(now, &out) } else { catchUp(now, &out) }
+                return
+            }
+            state.step = .postChecks
+            state.checks = []
+            progress(now, &out)
+        } else if !waiting.isEmpty && waiting.count == unfinished.count {
+            state.waitingFor = "unreachable: " + waiting.map { cluster -> String in
+                guard case .unreachable(let since, let reason, _) = cluster.phase else { return cluster.name }
+                return "\(cluster.name) since \(Self.timestamp(since)) (\(reason))"
+            }.joined(separator: "; ")
+        } else {
+            let done = state.clusters.filter { $0.phase == .done }.count
+            state.waitingFor = "batch \(state.batch + 1) of stage \(stageName): \(done) of \(state.clusters.count) clusters done"
+        }
+    }
+
+    mutating func runChecks(_ phase: CheckID.Phase, _ now: Date, _ out: inout RolloutOutput) {
+        guard let stage = state.currentStage else { return }
+        if state.checks.isEmpty {
+            let names = phase == .pre ? stage.preChecks : stage.postChecks
+            let clusters = state.clusters.filter { cluster in
+                !cluster.noop && (phase == .pre ? cluster.phase == .queued : cluster.phase == .done)
+            }.map(\.name)
+            var ids: [CheckID] = []
+            // The policies' freezes and release windows gate every batch, named or not.
+            if phase == .pre { ids.append(CheckID(name: RolloutChecks.policyGate, phase: .pre, cluster: nil)) }
+            for name in names {
+                if state.blueprint.batchChecks.contains(name) { ids.append(CheckID(name: name, phase: phase, cluster: nil)) } else {
+                    ids += clusters.map { CheckID(name: name, phase: phase, cluster: $0) }
+                }
+            }
+            state.checks = ids.map { CheckProgress(id: $0) }
+        }
+        var waiting: [String] = []
+        for index in state.checks.indices {
+            switch state.checks[index].status {
+            case .pending:
+                state.checks[index].status = .running
+                out.actions.append(.runCheck(state.checks[index].id))
+            case .waiting:
+                if let at = state.checks[index].retryAt, at <= now {
+                    state.checks[index].status = .running
+                    out.actions.append(.runCheck(state.checks[index].id))
+                } else {
+                    waiting.append("\(state.checks[index].id.name): \(state.checks[index].detail ?? "")")
+                }
+            default: break
+            }
+        }
+        state.waitingFor = waiting.isEmpty ? "\(phase == .pre ? "pre" : "post")-checks of batch \(state.batch + 1)"
+            : waiting.joined(separator: "; ")
+    }
+
+    mutating func afterPostChecks(_ now: Date, _ out: inout RolloutOutput) {
+        if state.halting {
+            if !hasActiveWork { afterFailureBudget(now, &out) }
+            return
+        }
+        if let bake = state.currentStage?.bakeSeconds, bake > 0 {
+            state.step = .baking(until: now.addingTimeInterval(bake))
+            state.waitingFor = "bake after batch \(state.batch + 1) of stage \(stageName)"
+        } else {
+            finishBatch(now, &out)
+        }
+    }
+
+    mutating func finishBatch(_ now: Date, _ out: inout RolloutOutput) {
+        state.clustersDone += state.clusters.filter { $0.phase == .done }.count
+        state.clusters = []
+        state.checks = []
+        state.batch += 1
+        if let stage = state.currentStage, state.batch >= stage.batches.count {
+            history(&out, now, "stage \(stage.name) done")
+            state.stage += 1
+            state.batch = 0
+            state.stageFailures = 0
+        }
+        // Empty stages (no cluster matched) are passed over.
+        while let stage = state.currentStage, stage.batches.isEmpty { state.stage += 1 }
+        state.step = .planning
+        if state.currentStage == nil {
+            if state.skipped.isEmpty { complete(now, &out) } else { catchUp(now, &out) }
+            return
+        }
+        progress(now, &out)
+    }
+
+    /// Every stage is done but some clusters were skipped: they get the commit when back.
+    mutating func catchUp(_ now: Date, _ out: inout RolloutOutput) {
+        state.step = .catchingUp
+        let names = state.skipped.map(\.name)
+        if state.clusters.isEmpty || state.clusters.allSatisfy(\.isFinished) {
+            let retryAt = now.addingTimeInterval(unreachableRetrySeconds)
+            state.clusters = names.map { ClusterProgress(name: $0, phase: .unreachable(since: now, reason: "skipped", retryAt: retryAt)) }
+        }
+        state.waitingFor = "skipped clusters to come back: \(names.joined(separator: ", "))"
+        advanceApplying(now, &out)
+    }
+
+    mutating func complete(_ now: Date, _ out: inout RolloutOutput) {
+        state.clustersDone += state.clusters.filter { $0.phase == .done }.count
+        state.step = .finished
+        state.phase = .done
+        state.clusters = []
+        state.waitingFor = nil
+        history(&out, now, "rollout of \(short(state.commit)) done: \(state.clustersDone) clusters")
+    }
+
+    /// Failures beyond the budget and nothing in flight: roll back or halt.
+    mutating func afterFailureBudget(_ now: Date, _ out: inout RolloutOutput) {
+        if state.currentStage?.rollbackOnFailure == true, state.baseCommit != nil, state.clusters.contains(where: \.touched) {
+            state.step = .rollingBack
+            requestRollbacks(now, &out)
+            state.waitingFor = "rollback of batch \(state.batch + 1) to \(short(state.baseCommit ?? ""))"
+            return
+        }
+        halt(now, &out)
+    }
+
+    mutating func requestRollbacks(_ now: Date, _ out: inout RolloutOutput) {
+        guard let base = state.baseCommit else { return }
+        for c in state.clusters.indices where state.clusters[c].touched && state.clusters[c].phase != .rolledBack
+            && !state.clusters[c].rollbackRequested {
+            state.clusters[c].rollbackRequested = true
+            out.actions.append(.rollback(cluster: state.clusters[c].name, to: base))
+        }
+    }
+
+    mutating func halt(_ now: Date, _ out: inout RolloutOutput) {
+        state.phase = .halted
+        state.halting = false
+        state.waitingFor = "halted: sluice resume \(state.environment), or a newer commit"
+        history(&out, now, "halted: \(state.haltReason ?? "failures beyond maxFailures")")
+    }
+
+    mutating func resumeHalted(_ now: Date, _ out: inout RolloutOutput) {
+        state.phase = .running
+        state.halting = false
+        state.haltReason = nil
+        state.stageFailures = 0
+        if state.step == .rollingBack || state.step == .postChecks { state.step = .applying }
+        state.checks = state.step == .applying ? [] : state.checks
+        for c in state.clusters.indices {
+            switch state.clusters[c].phase {
+            case .failed, .rolledBack:
+                state.clusters[c] = ClusterProgress(name: state.clusters[c].name, phase: .queued)
+                state.planning.append(state.clusters[c].name)
+            default: break
+            }
+        }
+        let names = state.planning
+        if !names.isEmpty { out.actions.append(.plan(clusters: names)) }
+    }
+
+    /// A pause asked for takes effect here, at a batch boundary, before anything of the batch is applied.
+    mutating func applyPause(_ now: Date, _ out: inout RolloutOutput) -> Bool {
+        guard let reason = state.pauseRequested else { return false }
+        state.pauseRequested = nil
+        state.pauseReason = reason
+        state.phase = .paused
+        state.replanBeforeApply = true
+        state.waitingFor = "\(reason) (sluice resume \(state.environment))"
+        history(&out, now, "paused at the start of batch \(state.batch + 1) of stage \(stageName): \(reason)")
+        return true
+    }
+
+    /// Pairs or checks started and not finished (supersede and halt wait for these).
+    var hasActiveWork: Bool {
+        if !state.planning.isEmpty || state.checks.contains(where: { $0.status == .running }) { return true }
+        return state.clusters.contains { cluster in
+            cluster.rollbackRequested || cluster.pairs.contains { pair in
+                if pair.inFlight { return true }
+                switch pair.phase {
+                case .applying, .stepping, .baking: return true
+                case .retrying: return pair.attempt > 0 && cluster.phase == .applying
+                default: return false
+                }
+            }
+        }
+    }
+
+    mutating func computeWake(_ now: Date) {
+        var times: [Date] = []
+        if case .baking(let until) = state.step { times.append(until) }
+        for cluster in state.clusters {
+            if case .unreachable(_, _, let retryAt) = cluster.phase { times.append(retryAt) }
+            for pair in cluster.pairs where !pair.inFlight {
+                switch pair.phase {
+                case .stepping: if let poll = pair.nextPoll { times.append(poll) }
+                case .baking(_, let until): times.append(until)
+                case .retrying(let at): times.append(at)
+                default: break
+                }
+            }
+        }
+        times += state.checks.filter { $0.status == .waiting }.compactMap(\.retryAt)
+        state.wakeAt = times.min().map { max($0, now) }
+    }
+
+    // MARK: - Helpers
+
+    /// The pair an answer is about, no longer in flight; nil for an answer about an earlier attempt.
+    mutating func answered(_ cluster: String, _ addon: String, _ attempt: Int) -> (Int, Int)? {
+        guard let (c, p) = current(cluster, addon, attempt) else { return nil }
+        state.clusters[c].pairs[p].inFlight = false
+        return (c, p)
+    }
+
+    func current(_ cluster: String, _ addon: String, _ attempt: Int) -> (Int, Int)? {
+        guard let c = state.clusters.firstIndex(where: { $0.name == cluster }),
+              let p = state.clusters[c].pairs.firstIndex(where: { $0.addon == addon }),
+              state.clusters[c].pairs[p].attempt == attempt else { return nil }
+        return (c, p)
+    }
+
+    func record(_ pair: PairProgress, cluster: String, _ now: Date) -> AppliedRecord {
+        AppliedRecord(environment: state.environment, cluster: cluster, addon: pair.addon, commit: state.commit, digest: pair.digest, appliedAt: now)
+    }
+
+    func history(_ out: inout RolloutOutput, _ now: Date, _ detail: String, kind: HistoryEvent.Kind = .rollout,
+                         cluster: String? = nil, addon: String? = nil) {
+        out.history.append(HistoryEvent(at: now, kind: kind, environment: state.environment, cluster: cluster, addon: addon,
+                                        commit: state.commit, detail: detail))
+    }
+
+    func short(_ commit: String) -> String { String(commit.prefix(12)) }
+
+    static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        return formatter.string(from: date)
+    }
+}
