@@ -115,6 +115,7 @@ public struct EnvironmentRunner: Sendable {
         var nextPoll = await clock.now()
         var stopping = false
         var persisted: RolloutState?
+        var prefilled: [Event] = []
         var nextResync = await clock.now()
 
         // A rollout the store says is under way is resumed where it was; what it had asked
@@ -156,7 +157,7 @@ public struct EnvironmentRunner: Sendable {
             }
             if now >= nextPoll && !stopping {
                 nextPoll = now.addingTimeInterval(options.intervalSeconds)
-                output.merge(await poll(&active, &lastRejected, now: now))
+                output.merge(await poll(&active, &lastRejected, &prefilled, now: now))
             }
             if var current = active, let wake = current.machine.state.wakeAt, wake <= now {
                 output.merge(current.machine.timerFired(now: now))
@@ -196,6 +197,12 @@ public struct EnvironmentRunner: Sendable {
                     perform(action, current, mailbox)
                 }
             }
+            // Answers known already (the first batch's plan) come back like any other.
+            for event in prefilled {
+                inFlight += 1
+                await mailbox.put(event)
+            }
+            prefilled = []
             if let every = options.resyncSeconds, now >= nextResync {
                 nextResync = now.addingTimeInterval(every)
                 if inFlight == 0, !stopping, active?.machine.state.phase.isFinal ?? true { await resync(active, now: now) }
@@ -226,7 +233,7 @@ public struct EnvironmentRunner: Sendable {
     // MARK: - Heads and commands
 
     /// Reads the branch head and the operator's commands.
-    private func poll(_ active: inout Active?, _ lastRejected: inout String?, now: Date) async -> RolloutOutput {
+    private func poll(_ active: inout Active?, _ lastRejected: inout String?, _ prefilled: inout [Event], now: Date) async -> RolloutOutput {
         var output = RolloutOutput()
         let previousError = await watcher.lastError
         await watcher.refreshIfStale(branch: branch, now: now, maximumAge: options.intervalSeconds / 2)
@@ -254,9 +261,10 @@ public struct EnvironmentRunner: Sendable {
                 }
             } else if active?.machine.state.phase == .superseded || (try? store.rollout(environment: environment))?.commit != head {
                 switch await start(head, previous: active, now: now) {
-                case .success(let (started, startOutput)):
+                case .success(let (started, startOutput, answers)):
                     active = started
                     output.merge(startOutput)
+                    prefilled += answers
                 case .failure(let rejection):
                     output.history.append(rejection.event)
                     output.merge(reject(head, rejection, now: now))
@@ -284,7 +292,17 @@ public struct EnvironmentRunner: Sendable {
     }
 
     /// Validates the whole commit (DESIGN §2 step 1): any error rejects it as a whole.
-    private func validate(_ commit: String, now: Date) async -> Result<(FleetRepository, String), Rejection> {
+    /// What validating a head gives: the model, and the plan of the rollout's first batch
+    /// (made in the same pass, so that the first apply does not wait for a second plan).
+    struct Validated {
+        var repository: FleetRepository
+        var gitPath: String
+        var firstBatch: [String]
+        var plan: PlanResult
+    }
+
+    /// Validates the whole commit (DESIGN §2 step 1): any error rejects it as a whole.
+    private func validate(_ commit: String, now: Date) async -> Result<Validated, Rejection> {
         func rejection(_ problems: [String]) -> Rejection {
             Rejection(event: HistoryEvent(at: now, kind: .rejection, environment: environment, commit: commit,
                                           detail: "rejected: " + problems.joined(separator: "\n")), diagnostics: problems)
@@ -293,9 +311,14 @@ public struct EnvironmentRunner: Sendable {
         do {
             let git = try GitRepository.open(gitPath)
             let tree = try git.tree(at: try git.resolve(commit))
+            let model = try loader.load(tree)
+            let blueprint = RolloutBlueprint(repository: model, environment: environment)
+            let first = blueprint.stages.first { !$0.batches.isEmpty }?.batches.first ?? []
             let result = try await FleetPlanner(store: store, connector: connector, loader: loader, parallelism: 2)
-                .plan(tree, gitPath: gitPath, selection: PlanSelection(environment: environment), detail: .summary)
-            return .success((result.repository, gitPath))
+                .plan(tree, gitPath: gitPath, selection: PlanSelection(environment: environment, clusters: Set(first)), detail: .apply)
+            return .success(Validated(repository: result.repository, gitPath: gitPath, firstBatch: first, plan: result))
+        } catch let error as ValidationFailure {
+            return .failure(rejection(error.diagnostics.map(\.description)))
         } catch let error as PlanError {
             switch error {
             case .invalid(let problems): return .failure(rejection(problems.map(\.description)))
@@ -317,20 +340,27 @@ public struct EnvironmentRunner: Sendable {
         return RolloutOutput()
     }
 
-    private func start(_ head: String, previous: Active?, now: Date) async -> Result<(Active, RolloutOutput), Rejection> {
-        let validated: (FleetRepository, String)
+    private func start(_ head: String, previous: Active?, now: Date) async -> Result<(Active, RolloutOutput, [Event]), Rejection> {
+        let validated: Validated
         switch await validate(head, now: now) {
         case .success(let value): validated = value
         case .failure(let rejection): return .failure(rejection)
         }
-        let (repository, gitPath) = validated
         let base = lastConverged()
         let state = RolloutState(id: "\(environment)-\(head.prefix(12))-\(Int(now.timeIntervalSince1970))", environment: environment,
-                                 commit: head, baseCommit: base, blueprint: RolloutBlueprint(repository: repository, environment: environment),
-                                 now: now)
-        var active = makeActive(state, repository: repository, gitPath: gitPath)
-        let output = active.machine.start(now: now)
-        return .success((active, output))
+                                 commit: head, baseCommit: base,
+                                 blueprint: RolloutBlueprint(repository: validated.repository, environment: environment), now: now)
+        var active = makeActive(state, repository: validated.repository, gitPath: validated.gitPath)
+        var output = active.machine.start(now: now)
+        // The first batch was planned with the validation: answer its plan from there.
+        var answers: [Event] = []
+        if let index = output.actions.firstIndex(where: { if case .plan(let names) = $0 { return Set(names) == Set(validated.firstBatch) }; return false }),
+           case .plan(let names) = output.actions[index] {
+            output.actions.remove(at: index)
+            let (outcomes, pairs) = await active.effects.outcomes(of: validated.plan, clusters: names)
+            answers.append(.planned(state.id, outcomes, pairs))
+        }
+        return .success((active, output, answers))
     }
 
     private func resume() async -> (Active, RolloutOutput)? {

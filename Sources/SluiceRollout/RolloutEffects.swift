@@ -30,11 +30,14 @@ struct RolloutEffects: Sendable {
         func all(_ outcome: ClusterPlanOutcome) -> [String: ClusterPlanOutcome] {
             Dictionary(uniqueKeysWithValues: clusters.map { ($0, outcome) })
         }
-        let result: PlanResult
         switch await planResult(clusters, at: commit) {
-        case .success(let planned): result = planned
+        case .success(let planned): return await outcomes(of: planned, clusters: clusters)
         case .failure(let outcome): return (all(outcome.outcome), [:])
         }
+    }
+
+    /// What a plan says about each of `clusters`, as the machine needs it.
+    func outcomes(of result: PlanResult, clusters: [String]) async -> (outcomes: [String: ClusterPlanOutcome], pairs: [String: [PlannedPair]]) {
         var byCluster: [String: [PlannedPair]] = [:]
         for pair in result.pairs { byCluster[pair.cluster, default: []].append(pair) }
         var plans: [String: FleetPlan.ClusterPlan] = [:]
