@@ -5,6 +5,12 @@ import SluiceStore
 extension RolloutMachine {
     /// Moves the pairs of every applying cluster.
     mutating func advancePairs(_ now: Date, _ out: inout RolloutOutput, startNew: Bool) {
+        if let focus {
+            if state.clusters.indices.contains(focus), state.clusters[focus].phase == .applying {
+                advanceCluster(focus, now, &out, startNew: startNew)
+            }
+            return
+        }
         for c in state.clusters.indices where state.clusters[c].phase == .applying {
             advanceCluster(c, now, &out, startNew: startNew)
         }

@@ -17,6 +17,9 @@ public struct RolloutMachine: Sendable, Equatable {
     /// Transient errors of one pair are retried this often, with backoff, before the
     /// cluster counts as unreachable.
     public var maxRetries: Int
+    /// While an answer about one pair is handled, only that pair's cluster moves (the others'
+    /// due timers are handled by `timerFired`): a batch of hundreds is not walked per answer.
+    var focus: Int?
 
     public init(state: RolloutState, pollSeconds: Double = 5, unreachableRetrySeconds: Double = 30, maxRetries: Int = 4) {
         self.state = state
@@ -124,6 +127,8 @@ public struct RolloutMachine: Sendable, Equatable {
         case .failed(let why, let transient):
             pairError(c, p, why, transient: transient, now, &out)
         }
+        focus = c
+        defer { focus = nil }
         progress(now, &out)
         return out
     }
@@ -142,6 +147,8 @@ public struct RolloutMachine: Sendable, Equatable {
         case .failed(let why, let transient):
             pairError(c, p, why, transient: transient, now, &out)
         }
+        focus = c
+        defer { focus = nil }
         progress(now, &out)
         return out
     }
@@ -181,6 +188,8 @@ public struct RolloutMachine: Sendable, Equatable {
         case .failed(let why, let transient):
             pairError(c, p, why, transient: transient, now, &out)
         }
+        focus = c
+        defer { focus = nil }
         progress(now, &out)
         return out
     }
