@@ -4,12 +4,12 @@ import SluiceModel
 import SluicePlan
 import SluiceStore
 
-/// Carries out a plan on its clusters (the one-shot `sluice apply`, and the step the rollout
-/// engine will drive): on each cluster, add-on by add-on in dependency order, the add-on's
+/// Carries out a plan on its clusters (the one-shot `sluice apply`, a rollback, a drift
+/// correction): on each cluster, add-on by add-on in dependency order, the add-on's
 /// steps (create, merge patch, delete, recreate), then a wait until its workloads are healthy
 /// (bounded by the add-on's `health.timeout`), then the record of its commit (DESIGN §2 step
 /// 4). An add-on that fails stops its cluster, so nothing starts before its dependencies are
-/// healthy. No batches, bakes or partitions: those belong to the rollout engine.
+/// healthy. No batches, bakes or partitions: those belong to the controller (RolloutMachine).
 public struct PlanApplier: Sendable {
     public var store: any StateStore
     public var connector: ClusterConnector
