@@ -22,11 +22,11 @@ import Testing
         return scenario
     }
 
-    func run(_ scenario: FleetScenario, _ name: String, cluster: String = "test-1") async throws -> CheckOutcome {
+    func run(_ scenario: FleetScenario, _ name: String, cluster: String = "test-1", environment: String = "staging") async throws -> CheckOutcome {
         let repository = try await scenario.plan().repository
         let runner = CheckRunner(store: scenario.store, connector: scenario.connector, clock: scenario.clock, gitPath: scenario.repo.path)
         return await runner.run(CheckID(name: name, phase: .post, cluster: cluster),
-                                CheckRunner.Context(environment: "staging", stage: "test", commit: scenario.head, repository: repository))
+                                CheckRunner.Context(environment: environment, stage: "test", commit: scenario.head, repository: repository))
     }
 
     @Test func prometheusAndHTTPChecksAgainstRealServers() async throws {
@@ -78,12 +78,19 @@ import Testing
         let scenario = try FleetScenario()
         try await scenario.applyAll()
         if case .passed = try await run(scenario, "ingress-smoke", cluster: "stg-us-1") {} else { Issue.record("simulated http did not pass") }
+        // example-repo's production checks, on a healthy simulated cluster.
+        for name in ["apiserver-errors", "dns-probe", "healthy"] {
+            if case .passed = try await run(scenario, name, cluster: "stg-us-1", environment: "production") {} else { Issue.record("\(name) did not pass") }
+        }
         try scenario.repo.git("checkout", "-q", "staging")
         try scenario.edit("releases/2026-11-2.yaml", replacing: "coredns:v1.11.4", with: "coredns:v1.11.4-broken")
         try scenario.repo.commit("broken")
         _ = try? await scenario.apply(env: "staging", cluster: "stg-us-1")
         if case .failed = try await run(scenario, "ingress-smoke", cluster: "stg-us-1") {} else { Issue.record("simulated http did not fail") }
         if case .failed = try await run(scenario, "healthy", cluster: "stg-us-1") {} else { Issue.record("health did not fail") }
+        for name in ["apiserver-errors", "dns-probe"] {
+            if case .failed = try await run(scenario, name, cluster: "stg-us-1", environment: "production") {} else { Issue.record("\(name) did not fail") }
+        }
     }
 
     @Test func aCommandRunsOnlyWhenAPolicyAllowsIt() async throws {

@@ -184,3 +184,32 @@ import Testing
         #expect(status.environments.first?.applied == good)
     }
 }
+
+extension ControllerScenarioTests {
+    /// `onFailure: rollback`: the failed batch's touched clusters get the last converged
+    /// commit again, then the rollout halts.
+    @Test func aStageThatRollsBackReappliesTheLastConvergedCommit() async throws {
+        let scenario = try FleetScenario()
+        try scenario.edit("pipelines/production.yaml", replacing: "      bake: 1h\n      checks:\n        pre: [business-hours, no-freeze]\n        post: [healthy, apiserver-errors]\n    - name: small-flow",
+                          with: "      bake: 1h\n      onFailure: rollback\n      checks:\n        pre: [business-hours, no-freeze]\n        post: [healthy, apiserver-errors]\n    - name: small-flow")
+        try scenario.repo.commit("canary rolls back")
+        let good = scenario.head
+        try await scenario.converge()
+        try scenario.edit("releases/2026-11-1.yaml", replacing: "coredns:v1.11.3", with: "coredns:v1.11.3-broken")
+        let broken = try scenario.repo.commit("coredns broken")
+        let outcomes = try await scenario.runApproving()
+        #expect(outcomes["production"] == .halted)
+        let first = try #require(try scenario.blueprint("production").stages.first?.batches.first?.first)
+        let state = try #require(try scenario.rolloutState("production"))
+        #expect(state.clusters.first { $0.name == first }?.phase == .rolledBack)
+        #expect(try scenario.history(environment: "production").contains { $0.cluster == first && $0.detail.hasPrefix("rolled back to") })
+        // The cluster runs the good image again and records the last converged commit.
+        let cluster = try #require(try await scenario.plan().repository.clusters[first])
+        let coredns = try await scenario.connector.driver(for: cluster)
+            .get(ObjectKey(group: "apps", kind: "Deployment", namespace: "kube-system", name: "coredns"))
+        #expect(coredns?.at(["spec", "template", "spec", "containers"])?.listValue?.first?.at("image")?.stringValue == "registry.k8s.io/coredns/coredns:v1.11.3")
+        let record = try scenario.store.applied(environment: "production", cluster: first, addon: "coredns")
+        #expect(record?.commit == good && record?.pending == nil)
+        #expect(broken != good)
+    }
+}
