@@ -115,7 +115,8 @@ extension RolloutMachine {
         // Start queued clusters while there is room under maxConcurrency.
         if !state.halting {
             let limit = stage.maxConcurrency ?? Int.max
-            var active = state.clusters.filter { $0.phase == .applying }.count
+            var active = 0
+            for cluster in state.clusters where cluster.phase == .applying { active += 1 }
             for c in state.clusters.indices where active < limit && state.clusters[c].phase == .queued && !state.clusters[c].pairs.isEmpty
                 && !state.planning.contains(state.clusters[c].name) {
                 state.clusters[c].phase = .applying
@@ -124,13 +125,17 @@ extension RolloutMachine {
                 advanceCluster(c, now, &out, startNew: true)
             }
         }
-        let unfinished = state.clusters.filter { !$0.isFinished }
-        let waiting = unfinished.filter { if case .unreachable = $0.phase { return true }; return false }
+        // Counted, not filtered: this runs for every answer, over batches of hundreds.
+        var unfinished = 0, waiting = 0
+        for cluster in state.clusters where !cluster.isFinished {
+            unfinished += 1
+            if case .unreachable = cluster.phase { waiting += 1 }
+        }
         if state.halting {
             if !hasActiveWork { afterFailureBudget(now, &out) }
             return
         }
-        if unfinished.isEmpty && state.planning.isEmpty {
+        if unfinished == 0 && state.planning.isEmpty {
             if state.step == .catchingUp {
                 if state.skipped.isEmpty { complete(now, &out) } else { catchUp(now, &out) }
                 return
@@ -138,13 +143,14 @@ extension RolloutMachine {
             state.step = .postChecks
             state.checks = []
             progress(now, &out)
-        } else if !waiting.isEmpty && waiting.count == unfinished.count {
-            state.waitingFor = "unreachable: " + waiting.map { cluster -> String in
-                guard case .unreachable(let since, let reason, _) = cluster.phase else { return cluster.name }
+        } else if waiting > 0 && waiting == unfinished {
+            state.waitingFor = "unreachable: " + state.clusters.compactMap { cluster -> String? in
+                guard case .unreachable(let since, let reason, _) = cluster.phase else { return nil }
                 return "\(cluster.name) since \(Self.timestamp(since)) (\(reason))"
             }.joined(separator: "; ")
         } else {
-            let done = state.clusters.filter { $0.phase == .done }.count
+            var done = 0
+            for cluster in state.clusters where cluster.phase == .done { done += 1 }
             state.waitingFor = "batch \(state.batch + 1) of stage \(stageName): \(done) of \(state.clusters.count) clusters done"
         }
     }
