@@ -52,6 +52,9 @@ struct DriftResync: Sendable {
         if correct && !drifted.isEmpty {
             var fixing = result
             fixing.pairs = drifted
+            // Only the drifted pairs of reachable clusters are corrected: a cluster that cannot
+            // be reached now must not stop the correction of the others.
+            fixing.plan.environments = []
             if let report = try? await PlanApplier(store: store, connector: connector, clock: clock).apply(fixing) {
                 let failed = Set(report.failures.map { "\($0.cluster)/\($0.addon)" })
                 corrected = Set(drifted.map { "\($0.cluster)/\($0.addon)" }).subtracting(failed)

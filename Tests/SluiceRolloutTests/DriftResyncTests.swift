@@ -52,6 +52,8 @@ import Testing
         try scenario.repo.git("branch", "-f", "staging", "HEAD")
         try await scenario.converge()
         let driver = try await tamper(scenario, cluster: "stg-us-1")
+        // Another cluster that cannot be reached does not stop the correction.
+        await scenario.network.cut("test-1")
         try await scenario.runController(options: options())
         let expected = try #require(try await scenario.plan().repository.clusters["stg-us-1"]?.addonValues["coredns"]?.value.at("replicas"))
         #expect(try await replicas(driver) == expected)
