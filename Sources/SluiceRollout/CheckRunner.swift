@@ -178,8 +178,8 @@ public struct CheckRunner: Sendable {
         var cleanup: String?
         if let repoPath, !repoPath.isEmpty, !program.hasPrefix("/"), allowedInRepo.contains(repoPath) {
             // The program as it is at the rollout's commit, never the working tree's.
-            guard let gitPath, let commit = try? GitRepository.open(gitPath).resolve(context.commit),
-                  let bytes = try? GitRepository.open(gitPath).readFile(repoPath, at: commit) else {
+            guard let gitPath, let git = try? GitRepository.open(gitPath), let commit = try? git.resolve(context.commit),
+                  let bytes = try? git.readFile(repoPath, at: commit) else {
                 return .failed("command \(program): not found in the fleet repo at \(context.commit.prefix(12))")
             }
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-check-\(UUID().uuidString)").path

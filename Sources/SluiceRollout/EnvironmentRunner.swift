@@ -44,11 +44,6 @@ public struct EnvironmentRunner: Sendable {
     public let options: Options
     public let logger: Logger
     let loader: FleetLoader
-    private let reported = ReportedOnce()
-    private var missingBranchReported: Bool {
-        get { reported.value }
-        nonmutating set { reported.value = newValue }
-    }
 
     public init(environment: String, branch: String, watcher: BranchWatcher, store: any StateStore, connector: ClusterConnector,
                 clock: any FleetClock, options: Options, logger: Logger) {
@@ -110,12 +105,11 @@ public struct EnvironmentRunner: Sendable {
     private func loop() async -> Outcome {
         let mailbox = Mailbox<Event>()
         var active: Active?
-        var lastRejected: String?
+        var polled = PollState()
         var inFlight = 0
         var nextPoll = await clock.now()
         var stopping = false
         var persisted: RolloutState?
-        var prefilled: [Event] = []
         var nextResync = await clock.now()
 
         // A rollout the store says is under way is resumed where it was; what it had asked
@@ -125,7 +119,7 @@ public struct EnvironmentRunner: Sendable {
             active = resumed
             carried = output
         }
-        lastRejected = (try? latestRejection())?.commit
+        polled.lastRejected = (try? latestRejection())?.commit
 
         while true {
             var events: [Event] = []
@@ -157,7 +151,7 @@ public struct EnvironmentRunner: Sendable {
             }
             if now >= nextPoll && !stopping {
                 nextPoll = now.addingTimeInterval(options.intervalSeconds)
-                output.merge(await poll(&active, &lastRejected, &prefilled, now: now))
+                output.merge(await poll(&active, &polled, now: now))
             }
             if var current = active, let wake = current.machine.state.wakeAt, wake <= now {
                 output.merge(current.machine.timerFired(now: now))
@@ -198,11 +192,11 @@ public struct EnvironmentRunner: Sendable {
                 }
             }
             // Answers known already (the first batch's plan) come back like any other.
-            for event in prefilled {
+            for event in polled.prefilled {
                 inFlight += 1
                 await mailbox.put(event)
             }
-            prefilled = []
+            polled.prefilled = []
             if let every = options.resyncSeconds, now >= nextResync {
                 nextResync = now.addingTimeInterval(every)
                 if inFlight == 0, !stopping, active?.machine.state.phase.isFinal ?? true { await resync(active, now: now) }
@@ -212,7 +206,7 @@ public struct EnvironmentRunner: Sendable {
                 active = nil
                 nextPoll = now
             }
-            if options.untilIdle, inFlight == 0, let outcome = await idleOutcome(active, lastRejected) {
+            if options.untilIdle, inFlight == 0, let outcome = await idleOutcome(active, polled.lastRejected) {
                 return outcome
             }
         }
@@ -233,7 +227,16 @@ public struct EnvironmentRunner: Sendable {
     // MARK: - Heads and commands
 
     /// Reads the branch head and the operator's commands.
-    private func poll(_ active: inout Active?, _ lastRejected: inout String?, _ prefilled: inout [Event], now: Date) async -> RolloutOutput {
+    /// What the loop remembers between polls.
+    struct PollState {
+        /// The newest head found invalid: not validated again until the branch moves.
+        var lastRejected: String?
+        /// Answers known without performing their action (the first batch's plan).
+        var prefilled: [Event] = []
+        var missingBranchReported = false
+    }
+
+    private func poll(_ active: inout Active?, _ polled: inout PollState, now: Date) async -> RolloutOutput {
         var output = RolloutOutput()
         let previousError = await watcher.lastError
         await watcher.refreshIfStale(branch: branch, now: now, maximumAge: options.intervalSeconds / 2)
@@ -241,11 +244,11 @@ public struct EnvironmentRunner: Sendable {
             logger.error("fleet repo: \(error); environments go on with the heads they know")
         }
         let head = await watcher.head(of: branch)
-        if head == nil && !missingBranchReported {
-            missingBranchReported = true
+        if head == nil && !polled.missingBranchReported {
+            polled.missingBranchReported = true
             logger.error("branch \(branch) of environment \(environment) does not exist in the fleet repo; nothing to roll out")
         }
-        if let head, head != lastRejected {
+        if let head, head != polled.lastRejected {
             if let current = active, !current.machine.state.phase.isFinal {
                 if head != current.machine.state.commit, head != current.machine.state.supersededBy {
                     switch await validate(head, now: now) {
@@ -255,8 +258,8 @@ public struct EnvironmentRunner: Sendable {
                         active = updated
                     case .failure(let rejection):
                         output.history.append(rejection.event)
-                        output.merge(reject(head, rejection, now: now))
-                        lastRejected = head
+                        reject(head, rejection, now: now)
+                        polled.lastRejected = head
                     }
                 }
             } else if active?.machine.state.phase == .superseded || (try? store.rollout(environment: environment))?.commit != head {
@@ -264,11 +267,11 @@ public struct EnvironmentRunner: Sendable {
                 case .success(let (started, startOutput, answers)):
                     active = started
                     output.merge(startOutput)
-                    prefilled += answers
+                    polled.prefilled += answers
                 case .failure(let rejection):
                     output.history.append(rejection.event)
-                    output.merge(reject(head, rejection, now: now))
-                    lastRejected = head
+                    reject(head, rejection, now: now)
+                    polled.lastRejected = head
                 }
             }
         }
@@ -329,15 +332,17 @@ public struct EnvironmentRunner: Sendable {
         }
     }
 
-    private func reject(_ commit: String, _ rejection: Rejection, now: Date) -> RolloutOutput {
+    /// Writes the rejection as a rollout record of its own (status shows it beside the rollout
+    /// under way, which is untouched); its history event goes with the step's output.
+    private func reject(_ commit: String, _ rejection: Rejection, now: Date) {
         var state = RolloutState(id: "\(environment)-\(commit.prefix(12))-rejected-\(Int(now.timeIntervalSince1970))",
                                  environment: environment, commit: commit, baseCommit: nil, blueprint: RolloutBlueprint(stages: []), now: now)
         state.phase = .rejected
         state.step = .finished
         state.waitingFor = rejection.diagnostics.joined(separator: "\n")
-        // Written as its own record; the rollout under way (if any) is untouched.
-        try? store.commit(StoreTransition(rollout: state.record()))
-        return RolloutOutput()
+        do { try store.commit(StoreTransition(rollout: state.record())) } catch {
+            logger.error("state store: \(error.description); the rejection of \(commit.prefix(12)) is not recorded")
+        }
     }
 
     private func start(_ head: String, previous: Active?, now: Date) async -> Result<(Active, RolloutOutput, [Event]), Rejection> {

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Answers of actions, collected until the runner takes them (all at once, so that one
 /// store transaction covers every answer that arrived together).
 actor Mailbox<Event: Sendable> {
@@ -29,14 +27,5 @@ actor Mailbox<Event: Sendable> {
             return items
         }
         return await withCheckedContinuation { waiter = $0 }
-    }
-}
-
-/// A flag the runner's loop sets once (a problem it reports once, not at every poll).
-final class ReportedOnce: Sendable {
-    private let flag = Mutex(false)
-    var value: Bool {
-        get { flag.withLock { $0 } }
-        set { flag.withLock { $0 = newValue } }
     }
 }

@@ -156,23 +156,23 @@ public struct RolloutState: Codable, Equatable, Sendable {
     /// The record to write; the blueprint goes with the first write of a rollout. The
     /// clusters go as rows (`transition(after:)`); a record made here carries them all.
     public func record(withBlueprint: Bool = true) -> RolloutRecord {
-        var record = RolloutRecord(id: id, environment: environment, commit: commit, phase: phase, format: Self.format, state: encoded(),
-                                   blueprint: withBlueprint ? ((try? ValueEncoder.json(blueprint)) ?? []) : [],
-                                   startedAt: startedAt, updatedAt: updatedAt)
+        var record = header(withBlueprint: withBlueprint)
         record.clusters = persistable.clusters.map { (try? ValueEncoder.json($0)) ?? [] }
         return record
+    }
+
+    /// The record without its cluster rows.
+    private func header(withBlueprint: Bool) -> RolloutRecord {
+        RolloutRecord(id: id, environment: environment, commit: commit, phase: phase, format: Self.format, state: encoded(),
+                      blueprint: withBlueprint ? ((try? ValueEncoder.json(blueprint)) ?? []) : [],
+                      startedAt: startedAt, updatedAt: updatedAt)
     }
 
     /// What to write after `previous` (the durable state written last, nil when none of this
     /// rollout was): the record, and only the cluster rows that changed.
     public func transition(after previous: RolloutState?) -> StoreTransition {
         let current = persistable
-        var transition = StoreTransition()
-        var record = RolloutRecord(id: id, environment: environment, commit: commit, phase: phase, format: Self.format, state: encoded(),
-                                   blueprint: previous?.id == id ? [] : ((try? ValueEncoder.json(blueprint)) ?? []),
-                                   startedAt: startedAt, updatedAt: updatedAt)
-        record.clusters = []
-        transition.rollout = record
+        var transition = StoreTransition(rollout: header(withBlueprint: previous?.id != id))
         let same = previous?.id == id && previous?.clusters.map(\.name) == current.clusters.map(\.name)
         transition.replacesClusters = !same
         for (position, cluster) in current.clusters.enumerated() where !same || previous?.clusters[position] != cluster.durable {

@@ -50,7 +50,7 @@ struct Run: AsyncParsableCommand {
         let logger = Logger(label: "sluice")
         let store = try state.open(repo: repo, output: .text)
         var start = clockStart.flatMap { ISO8601DateFormatter().date(from: $0) } ?? Date()
-        if virtualTime, let latest = latestRolloutTime(store), latest > start {
+        if virtualTime, let latest = latestRecordedTime(store), latest > start {
             // Virtual time resumes where the store left it: it never runs backwards across restarts.
             start = latest
         }
@@ -141,7 +141,7 @@ struct LiveView {
 }
 
 /// The time of the newest event in the store's history.
-func latestRolloutTime(_ store: any StateStore) -> Date? {
+func latestRecordedTime(_ store: any StateStore) -> Date? {
     (try? store.history(HistoryFilter(limit: 1)))?.first?.at
 }
 

@@ -129,28 +129,27 @@ struct Approve: ParsableCommand {
 struct Freeze: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Freeze an environment: no batch starts until unfreeze (running ones finish).")
     @OptionGroup var action: OperatorAction
-    func run() throws {
-        let store = try action.checkedStore()
-        let user = operatorName(), now = Date()
-        let event = HistoryEvent(at: now, kind: .operatorAction, environment: action.environment,
-                                 detail: "frozen by \(user)\(action.reason.isEmpty ? "" : ": \(action.reason)")")
-        do {
-            try store.setFreeze(environment: action.environment, to: FreezeRecord(environment: action.environment, user: user, reason: action.reason, at: now), event: event)
-        } catch { try fail([Diagnostic(file: action.state.path(repo: action.repo), message: "\(error)")], output: .text) }
-        print("\(action.environment) frozen")
-    }
+    func run() throws { try action.setFreeze(true) }
 }
 
 struct Unfreeze: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Lift an operator's freeze of an environment.")
     @OptionGroup var action: OperatorAction
-    func run() throws {
-        let store = try action.checkedStore()
-        let event = HistoryEvent(at: Date(), kind: .operatorAction, environment: action.environment,
-                                 detail: "unfrozen by \(operatorName())\(action.reason.isEmpty ? "" : ": \(action.reason)")")
-        do { try store.setFreeze(environment: action.environment, to: nil, event: event) } catch {
-            try fail([Diagnostic(file: action.state.path(repo: action.repo), message: "\(error)")], output: .text)
+    func run() throws { try action.setFreeze(false) }
+}
+
+extension OperatorAction {
+    /// `freeze` and `unfreeze` take effect at once, with a history event naming who and why.
+    func setFreeze(_ frozen: Bool) throws {
+        let store = try checkedStore()
+        let user = operatorName(), now = Date()
+        let why = reason.isEmpty ? "" : ": \(reason)"
+        let event = HistoryEvent(at: now, kind: .operatorAction, environment: environment,
+                                 detail: "\(frozen ? "frozen" : "unfrozen") by \(user)\(why)")
+        let record = frozen ? FreezeRecord(environment: environment, user: user, reason: reason, at: now) : nil
+        do { try store.setFreeze(environment: environment, to: record, event: event) } catch {
+            try fail([Diagnostic(file: state.path(repo: repo), message: "\(error)")], output: .text)
         }
-        print("\(action.environment) unfrozen")
+        print("\(environment) \(frozen ? "frozen" : "unfrozen")")
     }
 }
