@@ -7,19 +7,23 @@ public actor ClusterConnector {
     private let store: any StateStore
     private let clock: any FleetClock
     private var drivers: [String: any ClusterDriver] = [:]
+    /// One writer for every simulated cluster: their writes are committed together.
+    private let writer: SimulatedObjectWriter
     public nonisolated let network: SimulatedNetwork?
 
     public init(store: any StateStore, clock: any FleetClock, network: SimulatedNetwork? = nil) {
         self.store = store
         self.clock = clock
         self.network = network
+        writer = SimulatedObjectWriter(store: store)
     }
 
     public func driver(for cluster: Cluster) throws(DriverError) -> any ClusterDriver {
         if let driver = drivers[cluster.name] { return driver }
         switch cluster.connection {
         case .simulated(let connection):
-            let driver = SimulatedCluster(name: cluster.name, connection: connection, store: store, clock: clock, network: network)
+            let driver = SimulatedCluster(name: cluster.name, connection: connection, store: store, clock: clock, network: network,
+                                          writer: writer)
             drivers[cluster.name] = driver
             return driver
         case .kubernetes:

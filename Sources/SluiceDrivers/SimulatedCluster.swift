@@ -9,6 +9,8 @@ import SluiceStore
 public actor SimulatedCluster: ClusterDriver {
     public nonisolated let clusterName: String
     private let store: any StateStore
+    /// Writes go through it (group commit, shared by the clusters of a connector).
+    private let writer: SimulatedObjectWriter
     private let clock: any FleetClock
     private let nodeCount: Int
     private let faults: [GlobPattern]
@@ -30,10 +32,12 @@ public actor SimulatedCluster: ClusterDriver {
     private let narrowReadLimit = 64
 
     public init(name: String, connection: Cluster.SimulatedConnection, store: any StateStore,
-                clock: any FleetClock, podReadySeconds: Double = 10, network: SimulatedNetwork? = nil) {
+                clock: any FleetClock, podReadySeconds: Double = 10, network: SimulatedNetwork? = nil,
+                writer: SimulatedObjectWriter? = nil) {
         clusterName = name
         self.network = network
         self.store = store
+        self.writer = writer ?? SimulatedObjectWriter(store: store)
         self.clock = clock
         nodeCount = connection.nodes
         faults = connection.faultImages.map(GlobPattern.init)
@@ -66,8 +70,7 @@ public actor SimulatedCluster: ClusterDriver {
         created.set(["metadata", "generation"], to: .int(1))
         created.set(["metadata", "uid"], to: .string(UUID().uuidString.lowercased()))
         created.set(["status"], to: .null)
-        try audit(.create, key, created)
-        return try await write(key, created)
+        return try await write(key, created, logging: .create)
     }
 
     public func patch(_ key: ObjectKey, mergePatch: Value) async throws(DriverError) -> Value {
@@ -82,16 +85,13 @@ public actor SimulatedCluster: ClusterDriver {
             let generation = live.at(["metadata", "generation"]).flatMap(WorkloadSimulation.number).map(Int.init) ?? 1
             patched.set(["metadata", "generation"], to: .int(generation + 1))
         }
-        try audit(.patch, key, patched)
-        return try await write(key, patched)
+        return try await write(key, patched, logging: .patch)
     }
 
     public func delete(_ key: ObjectKey) async throws(DriverError) {
         try await network?.check(clusterName)
         guard let object = try stored(key) else { return }
-        try audit(.delete, key, object)
-        do { try store.deleteObject(cluster: clusterName, id: key) } catch { throw .unavailable(error.description) }
-        remember(key, nil)
+        try await commit(key, nil, ObjectChange(.delete(cluster: clusterName, id: key), logging: call(.delete, key, object)))
     }
 
     public func workloadStatus(_ key: ObjectKey) async throws(DriverError) -> WorkloadStatus? {
@@ -106,8 +106,7 @@ public actor SimulatedCluster: ClusterDriver {
         guard partition >= 0 else { throw .invalid(key, "partition must not be negative") }
         guard let live = try await get(key) else { throw .notFound(key) }
         let changed = simulation.setPartition(live, to: partition)
-        try audit(.partition, key, changed)
-        _ = try await write(key, changed)
+        _ = try await write(key, changed, logging: .partition)
     }
 
     public nonisolated func canPartition(_ key: ObjectKey) -> Bool {
@@ -129,11 +128,11 @@ public actor SimulatedCluster: ClusterDriver {
 
     // MARK: - Internals
 
-    /// The cluster's audit log of mutating calls, kept in the store like its objects.
-    private func audit(_ verb: SimulatedCall.Verb, _ key: ObjectKey, _ object: Value) throws(DriverError) {
-        let call = SimulatedCall(cluster: clusterName, verb: verb, key: key, addon: Self.addonLabel(object) ?? "",
-                                 commit: object.at(["metadata", "annotations", SluiceLabels.commit])?.stringValue ?? "")
-        do { try store.logCall(call) } catch { throw .unavailable(error.description) }
+    /// An entry of the cluster's audit log of mutating calls, kept in the store with the
+    /// object it changed.
+    private func call(_ verb: SimulatedCall.Verb, _ key: ObjectKey, _ object: Value) -> SimulatedCall {
+        SimulatedCall(cluster: clusterName, verb: verb, key: key, addon: Self.addonLabel(object) ?? "",
+                      commit: object.at(["metadata", "annotations", SluiceLabels.commit])?.stringValue ?? "")
     }
 
     /// One object, from the cache or the store.
@@ -210,29 +209,44 @@ public actor SimulatedCluster: ClusterDriver {
     private func advanced(_ key: ObjectKey, _ object: Value) async throws(DriverError) -> Value {
         guard let simulation = simulation(for: key) else { return object }
         let now = await clock.now().timeIntervalSince1970
+        // Already advanced to this instant (reads at one virtual time are many): nothing moves.
+        if object.at(["status", "simulation", "at"]).flatMap(WorkloadSimulation.number) == now { return object }
         let moved = simulation.advance(object, to: now)
         // Written back only when pods or status changed, not for the replay clock alone
         // (replaying from an older time gives the same pods), so reads stay reads.
-        if !WorkloadSimulation.sameState(moved, object) { try persist(key, moved) }
+        if !WorkloadSimulation.sameState(moved, object) { try await persist(key, moved) }
         return moved
     }
 
-    /// Stores the object as it is now (its pods advanced), in one write.
-    private func write(_ key: ObjectKey, _ object: Value) async throws(DriverError) -> Value {
+    /// Stores the object as it is now (its pods advanced) and the call that changed it, in
+    /// one write.
+    private func write(_ key: ObjectKey, _ object: Value, logging verb: SimulatedCall.Verb) async throws(DriverError) -> Value {
+        let entry = call(verb, key, object)
         guard let simulation = simulation(for: key) else {
-            try persist(key, object)
+            try await persist(key, object, logging: entry)
             return object
         }
         let moved = simulation.advance(object, to: await clock.now().timeIntervalSince1970)
-        try persist(key, moved)
+        try await persist(key, moved, logging: entry)
         return moved
     }
 
-    private func persist(_ key: ObjectKey, _ object: Value) throws(DriverError) {
-        do { try store.put(StoredObject(cluster: clusterName, id: key, body: object)) } catch {
+    private func persist(_ key: ObjectKey, _ object: Value, logging call: SimulatedCall? = nil) async throws(DriverError) {
+        try await commit(key, object, ObjectChange(.put(StoredObject(cluster: clusterName, id: key, body: object)), logging: call))
+    }
+
+    /// Writes one change and returns once it is committed. The cache has it before the
+    /// write is waited for, so that calls made meanwhile (the actor is re-entered) see it;
+    /// if the write fails, the cache is dropped and read again from the store, the truth.
+    private func commit(_ key: ObjectKey, _ object: Value?, _ change: ObjectChange) async throws(DriverError) {
+        remember(key, object)
+        do { try await writer.write(change) } catch {
+            cache = [:]
+            keysByAddon = [:]
+            cachedAddons = []
+            complete = false
             throw .unavailable(error.description)
         }
-        remember(key, object)
     }
 
     private static func has(_ labels: [String: String], _ object: Value) -> Bool {

@@ -7,6 +7,11 @@ import CSQLite
 final class SQLiteConnection: @unchecked Sendable {
     private var handle: OpaquePointer?
     let path: String
+    /// Prepared statements by their SQL, reused (a controller writes the same few statements
+    /// hundreds of thousands of times). One in use is taken out, so a nested query of the
+    /// same SQL prepares its own.
+    private var statements: [String: OpaquePointer] = [:]
+    private let statementCacheLimit = 128
 
     init(path: String) throws(StoreError) {
         self.path = path
@@ -21,7 +26,10 @@ final class SQLiteConnection: @unchecked Sendable {
         sqlite3_busy_timeout(handle, 5_000)
     }
 
-    deinit { sqlite3_close(handle) }
+    deinit {
+        for statement in statements.values { sqlite3_finalize(statement) }
+        sqlite3_close(handle)
+    }
 
     /// A value to bind or a column read back.
     enum Cell: Equatable {
@@ -68,9 +76,14 @@ final class SQLiteConnection: @unchecked Sendable {
     /// Runs one statement and hands each row's statement to `body` to read its columns
     /// (for large results: no intermediate rows).
     func forEachRow(_ sql: String, _ parameters: [Cell] = [], _ body: (OpaquePointer) throws(StoreError) -> Void) throws(StoreError) {
-        var statement: OpaquePointer?
-        guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK else { throw error("prepare") }
-        defer { sqlite3_finalize(statement) }
+        var statement = statements.removeValue(forKey: sql)
+        if statement == nil {
+            guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK else {
+                sqlite3_finalize(statement)
+                throw error("prepare")
+            }
+        }
+        defer { release(statement, sql) }
         for (offset, parameter) in parameters.enumerated() {
             let index = Int32(offset + 1)
             let result: Int32
@@ -90,6 +103,18 @@ final class SQLiteConnection: @unchecked Sendable {
         }
     }
 
+    /// Back into the cache, reset, with its bindings cleared (no text of this call is kept).
+    private func release(_ statement: OpaquePointer?, _ sql: String) {
+        guard let statement else { return }
+        sqlite3_reset(statement)
+        sqlite3_clear_bindings(statement)
+        if statements.count >= statementCacheLimit {
+            for cached in statements.values { sqlite3_finalize(cached) }
+            statements = [:]
+        }
+        if let displaced = statements.updateValue(statement, forKey: sql) { sqlite3_finalize(displaced) }
+    }
+
     /// Runs `body` in a write transaction taken at once (BEGIN IMMEDIATE), so two writers
     /// queue instead of deadlocking; rolled back if `body` throws.
     func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
@@ -102,6 +127,12 @@ final class SQLiteConnection: @unchecked Sendable {
             try? execute("ROLLBACK")
             throw error
         }
+    }
+
+    /// `body` in a transaction when it writes more than one statement (`needed`); one
+    /// statement is a transaction by itself.
+    func inTransaction(if needed: Bool, _ body: () throws(StoreError) -> Void) throws(StoreError) {
+        if needed { try transaction(body) } else { try body() }
     }
 
     /// A text column; `reusing` is returned when it holds the same text (no new string).

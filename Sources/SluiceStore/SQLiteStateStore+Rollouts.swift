@@ -152,14 +152,13 @@ extension SQLiteStateStore {
         }
     }
 
-    public func logCall(_ call: SimulatedCall) throws(StoreError) {
-        try withConnection { db throws(StoreError) in
-            try db.query("""
-                INSERT INTO simulated_calls (cluster, verb, api_group, kind, namespace, name, addon, commit_sha, history_mark)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(id), 0) FROM history))
-                """, [.text(call.cluster), .text(call.verb.rawValue), .text(call.key.group), .text(call.key.kind),
-                      .text(call.key.namespace), .text(call.key.name), .text(call.addon), .text(call.commit)])
-        }
+    /// One row of the simulated clusters' audit log, marked with the newest history event.
+    static func insert(_ call: SimulatedCall, into db: SQLiteConnection) throws(StoreError) {
+        try db.query("""
+            INSERT INTO simulated_calls (cluster, verb, api_group, kind, namespace, name, addon, commit_sha, history_mark)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(id), 0) FROM history))
+            """, [.text(call.cluster), .text(call.verb.rawValue), .text(call.key.group), .text(call.key.kind),
+                  .text(call.key.namespace), .text(call.key.name), .text(call.addon), .text(call.commit)])
     }
 
     public func calls(cluster: String?) throws(StoreError) -> [SimulatedCall] {

@@ -184,19 +184,28 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
-    public func put(_ object: StoredObject) throws(StoreError) {
-        let addon = object.body.at(["metadata", "labels", SluiceLabels.addon])?.stringValue ?? ""
-        try withConnection { db throws(StoreError) in
-            try db.query("INSERT OR REPLACE INTO objects (cluster, api_group, kind, namespace, name, addon, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                         [.text(object.cluster), .text(object.id.group), .text(object.id.kind), .text(object.id.namespace),
-                          .text(object.id.name), .text(addon), .text(JSONEmitter.emit(object.body))])
+    public func write(_ changes: [ObjectChange]) throws(StoreError) {
+        guard !changes.isEmpty else { return }
+        // Encoded before the lock is taken: the controller's writes wait for none of it.
+        let bodies = changes.map { change -> (addon: String, json: String)? in
+            guard case .put(let object) = change.operation else { return nil }
+            return (object.body.at(["metadata", "labels", SluiceLabels.addon])?.stringValue ?? "", JSONEmitter.emit(object.body))
         }
-    }
-
-    public func deleteObject(cluster: String, id: ObjectKey) throws(StoreError) {
         try withConnection { db throws(StoreError) in
-            try db.query("DELETE FROM objects WHERE cluster = ? AND api_group = ? AND kind = ? AND namespace = ? AND name = ?",
-                         [.text(cluster), .text(id.group), .text(id.kind), .text(id.namespace), .text(id.name)])
+            try db.inTransaction(if: changes.count > 1 || changes[0].call != nil) { () throws(StoreError) in
+                for (change, body) in zip(changes, bodies) {
+                    switch change.operation {
+                    case .put(let object):
+                        try db.query("INSERT OR REPLACE INTO objects (cluster, api_group, kind, namespace, name, addon, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                     [.text(object.cluster), .text(object.id.group), .text(object.id.kind), .text(object.id.namespace),
+                                      .text(object.id.name), .text(body?.addon ?? ""), .text(body?.json ?? "null")])
+                    case .delete(let cluster, let id):
+                        try db.query("DELETE FROM objects WHERE cluster = ? AND api_group = ? AND kind = ? AND namespace = ? AND name = ?",
+                                     [.text(cluster), .text(id.group), .text(id.kind), .text(id.namespace), .text(id.name)])
+                    }
+                    if let call = change.call { try Self.insert(call, into: db) }
+                }
+            }
         }
     }
 

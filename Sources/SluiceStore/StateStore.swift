@@ -41,18 +41,25 @@ public protocol StateStore: Sendable {
     /// Replaces what the last re-sync of an environment found, with its history events.
     func replaceDrift(environment: String, with findings: [DriftFinding], events: [HistoryEvent]) throws(StoreError)
     func drift(environment: String) throws(StoreError) -> [DriftFinding]
-    /// The audit log of simulated clusters.
-    func logCall(_ call: SimulatedCall) throws(StoreError)
+    /// The audit log of simulated clusters (written by `put` and `deleteObject`).
     func calls(cluster: String?) throws(StoreError) -> [SimulatedCall]
     func objects(cluster: String) throws(StoreError) -> [StoredObject]
     /// The objects labelled `sluice.dev/addon: <addon>` (whoever manages them).
     func objects(cluster: String, addon: String) throws(StoreError) -> [StoredObject]
     func object(cluster: String, id: ObjectKey) throws(StoreError) -> StoredObject?
-    func put(_ object: StoredObject) throws(StoreError)
-    func deleteObject(cluster: String, id: ObjectKey) throws(StoreError)
+    /// Writes simulated clusters' objects, in order and in one transaction, each with the
+    /// audit-log entry of the call that made it (a call is on record exactly when its effect is).
+    func write(_ changes: [ObjectChange]) throws(StoreError)
 }
 
 extension StateStore {
+    public func put(_ object: StoredObject, logging call: SimulatedCall? = nil) throws(StoreError) {
+        try write([ObjectChange(.put(object), logging: call)])
+    }
+    public func deleteObject(cluster: String, id: ObjectKey, logging call: SimulatedCall? = nil) throws(StoreError) {
+        try write([ObjectChange(.delete(cluster: cluster, id: id), logging: call)])
+    }
+
     /// Newest first; nil filters match everything.
     public func history(cluster: String?, addon: String?, limit: Int) throws(StoreError) -> [HistoryEvent] {
         try history(HistoryFilter(cluster: cluster, addon: addon, limit: limit))
@@ -342,6 +349,21 @@ public struct StoredObject: Sendable, Equatable {
         self.cluster = cluster
         self.id = id
         self.body = body
+    }
+}
+
+/// One write to a simulated cluster's objects, with the call that made it, if any.
+public struct ObjectChange: Sendable, Equatable {
+    public enum Operation: Sendable, Equatable {
+        case put(StoredObject)
+        case delete(cluster: String, id: ObjectKey)
+    }
+    public var operation: Operation
+    public var call: SimulatedCall?
+
+    public init(_ operation: Operation, logging call: SimulatedCall? = nil) {
+        self.operation = operation
+        self.call = call
     }
 }
 

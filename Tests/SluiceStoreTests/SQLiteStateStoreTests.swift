@@ -134,9 +134,17 @@ import Testing
         try store.setFreeze(environment: "production", to: nil, event: HistoryEvent(at: at(2), kind: .operatorAction, environment: "production", detail: "unfrozen"))
         #expect(try store.freeze(environment: "production") == nil)
         let key = ObjectKey(group: "apps", kind: "Deployment", namespace: "kube-system", name: "coredns")
-        try store.logCall(SimulatedCall(cluster: "c1", verb: .patch, key: key, addon: "coredns", commit: "abc"))
+        let patched: Value = .map(["metadata": .map(["name": .string("coredns")])])
+        try store.put(StoredObject(cluster: "c1", id: key, body: patched),
+                      logging: SimulatedCall(cluster: "c1", verb: .patch, key: key, addon: "coredns", commit: "abc"))
         #expect(try store.calls(cluster: "c1") == [SimulatedCall(cluster: "c1", verb: .patch, key: key, addon: "coredns", commit: "abc", historyMark: 2)])
+        #expect(try store.object(cluster: "c1", id: key)?.body == patched)
         #expect(try store.calls(cluster: "c2").isEmpty)
+        // A write without a call is not in the log; a logged delete is.
+        try store.put(StoredObject(cluster: "c1", id: key, body: patched))
+        try store.deleteObject(cluster: "c1", id: key, logging: SimulatedCall(cluster: "c1", verb: .delete, key: key, addon: "coredns", commit: "abc"))
+        #expect(try store.calls(cluster: "c1").map(\.verb) == [.patch, .delete])
+        #expect(try store.object(cluster: "c1", id: key) == nil)
     }
 
     @Test func simulatedObjectsRoundTrip() throws {

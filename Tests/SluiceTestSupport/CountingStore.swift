@@ -9,6 +9,14 @@ public final class CountingStore: StateStore {
     public let base: SQLiteStateStore
     private let counts = Mutex<[String: Int]>([:])
 
+    /// While set, object writes fail as a full disk would (nothing is written).
+    public let failsWrites = Mutex(false)
+    /// The size of every object-write transaction, in order.
+    public var writeBatches: [Int] { batches.withLock { $0 } }
+    private let batches = Mutex<[Int]>([])
+    /// Called before every object-write transaction (a test can hold one there).
+    public let beforeWrite = Mutex<(@Sendable () -> Void)?>(nil)
+
     public init(_ base: SQLiteStateStore) { self.base = base }
 
     public var puts: Int { count("put") }
@@ -45,7 +53,6 @@ public final class CountingStore: StateStore {
         try base.replaceDrift(environment: environment, with: findings, events: events)
     }
     public func drift(environment: String) throws(StoreError) -> [DriftFinding] { try base.drift(environment: environment) }
-    public func logCall(_ call: SimulatedCall) throws(StoreError) { try base.logCall(call) }
     public func calls(cluster: String?) throws(StoreError) -> [SimulatedCall] { try base.calls(cluster: cluster) }
     public func objects(cluster: String) throws(StoreError) -> [StoredObject] {
         bump("objects(cluster:)")
@@ -56,9 +63,11 @@ public final class CountingStore: StateStore {
         return try base.objects(cluster: cluster, addon: addon)
     }
     public func object(cluster: String, id: ObjectKey) throws(StoreError) -> StoredObject? { try base.object(cluster: cluster, id: id) }
-    public func put(_ object: StoredObject) throws(StoreError) {
-        bump("put")
-        try base.put(object)
+    public func write(_ changes: [ObjectChange]) throws(StoreError) {
+        beforeWrite.withLock { $0 }?()
+        if failsWrites.withLock({ $0 }) { throw StoreError("disk I/O error (injected)") }
+        for change in changes { if case .put = change.operation { bump("put") } }
+        batches.withLock { $0.append(changes.count) }
+        try base.write(changes)
     }
-    public func deleteObject(cluster: String, id: ObjectKey) throws(StoreError) { try base.deleteObject(cluster: cluster, id: id) }
 }

@@ -1,0 +1,101 @@
+import Foundation
+import SluiceDrivers
+import SluiceModel
+import SluiceStore
+import SluiceTestSupport
+import Synchronization
+import Testing
+
+/// Group commit of the simulated clusters' writes, and what a failed write leaves.
+@Suite struct SimulatedObjectWriterTests {
+    let directory: String
+    let store: CountingStore
+    let clock = VirtualClock()
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-writer-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        store = CountingStore(try SQLiteStateStore(path: directory + "/state.db"))
+    }
+
+    func configMap(_ index: Int) -> (ObjectKey, Value) {
+        let key = ObjectKey(group: "", kind: "ConfigMap", namespace: "ns", name: "cm-\(index)")
+        return (key, .map(["apiVersion": .string("v1"), "kind": .string("ConfigMap"),
+                           "metadata": .map(["name": .string(key.name), "namespace": .string("ns"),
+                                             "labels": .map([SluiceLabels.addon: .string("a")])])]))
+    }
+
+    func change(_ index: Int) -> ObjectChange {
+        let (key, body) = configMap(index)
+        return ObjectChange(.put(StoredObject(cluster: "sim-1", id: key, body: body)),
+                            logging: SimulatedCall(cluster: "sim-1", verb: .create, key: key, addon: "a", commit: "c"))
+    }
+
+    /// Writes that arrive while a transaction is being written go, all of them, into the next
+    /// one; each caller returns only when its own write is in the store.
+    @Test func writesArrivingDuringATransactionShareTheNext() async throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let writer = SimulatedObjectWriter(store: store)
+        let gate = DispatchSemaphore(value: 0), entered = Atomic<Bool>(false)
+        store.beforeWrite.withLock { hook in
+            hook = {
+                if !entered.exchange(true, ordering: .sequentiallyConsistent) {
+                    // Held until the test has queued the others (bounded, never a hang).
+                    _ = gate.wait(timeout: .now() + 30)
+                }
+            }
+        }
+        let first = Task { try await writer.write(change(0)) }
+        while !entered.load(ordering: .sequentiallyConsistent) { await Task.yield() }
+        let store = store
+        let others = (1...10).map { index in
+            Task {
+                try await writer.write(change(index))
+                // Committed when it returns.
+                return try store.object(cluster: "sim-1", id: configMap(index).0) != nil
+            }
+        }
+        while await writer.queued < 10 { await Task.yield() }
+        gate.signal()
+        try await first.value
+        for other in others { #expect(try await other.value) }
+        #expect(store.writeBatches == [1, 10])
+        #expect(try store.calls(cluster: "sim-1").count == 11)
+    }
+
+    /// A transaction that cannot be written fails every write in it, and nothing of it is
+    /// in the store or the audit log.
+    @Test func aFailedTransactionFailsEveryWriteInIt() async throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let writer = SimulatedObjectWriter(store: store)
+        store.failsWrites.withLock { $0 = true }
+        await #expect(throws: StoreError.self) { try await writer.write(change(0)) }
+        #expect(try store.objects(cluster: "sim-1").isEmpty)
+        #expect(try store.calls(cluster: "sim-1").isEmpty)
+        store.failsWrites.withLock { $0 = false }
+        try await writer.write(change(1))
+        #expect(try store.objects(cluster: "sim-1").count == 1)
+    }
+
+    /// A simulated cluster whose write failed says so (a transient error, worth retrying),
+    /// and then answers from the store, not from what it had meant to write.
+    @Test func aClusterWhoseWriteFailedAnswersFromTheStore() async throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let cluster = SimulatedCluster(name: "sim-1", connection: .init(nodes: 3, faultImages: []), store: store, clock: clock)
+        let (kept, keptBody) = configMap(1), (lost, lostBody) = configMap(2)
+        _ = try await cluster.create(keptBody, key: kept)
+        store.failsWrites.withLock { $0 = true }
+        do {
+            _ = try await cluster.create(lostBody, key: lost)
+            Issue.record("the create succeeded with the store failing")
+        } catch {
+            #expect(error.isTransient)
+        }
+        store.failsWrites.withLock { $0 = false }
+        #expect(try await cluster.get(lost) == nil)
+        #expect(try await cluster.get(kept) != nil)
+        // Created again once the store writes.
+        _ = try await cluster.create(lostBody, key: lost)
+        #expect(try await cluster.list(labels: [SluiceLabels.addon: "a"]).count == 2)
+    }
+}
