@@ -19,6 +19,15 @@ public enum GoNumberFormat {
     /// exponent with the leading zero of the exponent removed (`1e-7`).
     public static func json(_ value: Double) -> String {
         if value == 0 { return "0" }
+        // The common cases without taking the digits apart: whole numbers (timestamps,
+        // counts), and Swift's shortest form when it has no exponent (the same digits).
+        // (Swift writes a whole number below 2^53 with a `.0`: those take the general path.)
+        if value == value.rounded() {
+            if abs(value) < 1e15 { return String(Int64(value)) }
+        } else if abs(value) >= 1e-4 {
+            let shortest = value.description
+            if !shortest.utf8.contains(UInt8(ascii: "e")) { return shortest }
+        }
         let (negative, digits, pointPosition) = decompose(value)
         let magnitude = abs(value)
         let sign = negative ? "-" : ""

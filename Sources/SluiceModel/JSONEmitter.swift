@@ -46,6 +46,16 @@ public enum JSONEmitter {
 
     public static func quote(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        // Most strings (names, digests, labels) need no escape: copied as they are.
+        let plain = s.utf8.withContiguousStorageIfAvailable { bytes in
+            guard !bytes.contains(where: needsEscape) else { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if plain == true {
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         var utf8 = Array(s.utf8)[...]
         while let byte = utf8.popFirst() {
             switch byte {
@@ -71,5 +81,13 @@ public enum JSONEmitter {
             }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// Bytes `quote` writes otherwise than as they are (0xE2 may start U+2028 or U+2029).
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x00..<0x20, UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "&"), 0xE2: return true
+        default: return false
+        }
     }
 }

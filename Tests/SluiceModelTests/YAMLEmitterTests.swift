@@ -73,6 +73,15 @@ import Testing
         #expect(JSONEmitter.emit(value) == #"{"a":"\u003ctag\u003e \u0026 \"q\"\n","b":[1,2.5,null]}"#)
         #expect(JSONEmitter.emit(.double(1e21)) == "1e+21")
         #expect(JSONEmitter.emit(.double(0.000001)) == "0.000001")
+        // encoding/json's output for each, across the fast paths' edges (whole numbers below
+        // 1e15, Swift's plain form from 1e-4) and the general one.
+        let expected: [(Double, String)] = [
+            (1e15, "1000000000000000"), (999_999_999_999_999, "999999999999999"), (9_007_199_254_740_993, "9007199254740992"),
+            (1e20, "100000000000000000000"), (-3, "-3"), (1_700_000_000.25, "1700000000.25"), (0.1, "0.1"),
+            (123_456_789_012_345.6, "123456789012345.6"), (0.0001, "0.0001"), (0.00012, "0.00012"), (0.000015, "0.000015"),
+            (1e-7, "1e-7"), (-2.5e-9, "-2.5e-9"), (1.5e300, "1.5e+300"), (-0.0, "0"),
+        ]
+        for (value, json) in expected { #expect(GoNumberFormat.json(value) == json, "\(value)") }
     }
 
     @Test func goFloatFormatting() {
