@@ -27,8 +27,8 @@ struct RolloutBenchmark {
         let quiet = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
 
         // 1. The whole fleet, cold: every pair of the release applied through the pipeline.
-        var start = ContinuousClock.now
-        var cpu = cpuSeconds()
+        let start = ContinuousClock.now
+        let cpu = cpuSeconds()
         let controller = Controller(location: root, store: store, connector: ClusterConnector(store: store, clock: clock), clock: clock,
                                     options: options, cacheDirectory: root + "-cache", logger: quiet)
         let outcomes = try await controller.run()

@@ -14,6 +14,9 @@ extension EnvironmentRunner {
         switch event {
         case .planned(let rollout, let outcomes, let pairs):
             guard rollout == id else { return RolloutOutput() }
+            // Plans of earlier batches are not needed again (a restart plans anew too).
+            let batch = Set(active.machine.state.clusters.map(\.name))
+            active.pairs = active.pairs.filter { batch.contains($0.key) }
             for (cluster, planned) in pairs { active.pairs[cluster] = Dictionary(planned.map { ($0.addon, $0) }, uniquingKeysWith: { a, _ in a }) }
             return active.machine.planned(outcomes, now: now)
         case .applied(let rollout, let cluster, let addon, let attempt, let result):

@@ -325,6 +325,9 @@ extension RolloutMachine {
         if case .baking(let until) = state.step { times.append(until) }
         for cluster in state.clusters {
             if case .unreachable(_, _, let retryAt) = cluster.phase { times.append(retryAt) }
+            // Only an applying cluster's pairs move (`advancePairs`); the others' are not
+            // walked for every answer in a batch of hundreds.
+            guard cluster.phase == .applying else { continue }
             for pair in cluster.pairs where !pair.inFlight {
                 switch pair.phase {
                 case .stepping: if let poll = pair.nextPoll { times.append(poll) }

@@ -130,6 +130,49 @@ public struct PairProgress: Codable, Equatable, Sendable {
         self.healthTimeoutSeconds = healthTimeoutSeconds
     }
 
+    // Written with every cluster row (`ClusterProgress+JSON.swift`), where defaults are left
+    // out; rows of the first format, with every key, read the same.
+    enum CodingKeys: String, CodingKey {
+        case addon, dependsOn, digest, settled, removed, steps, stepBakeSeconds, healthTimeoutSeconds, phase, attempt, retries, inFlight,
+             nextPoll, progress
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        addon = try c.decode(String.self, forKey: .addon)
+        dependsOn = try c.decodeIfPresent([String].self, forKey: .dependsOn) ?? []
+        digest = try c.decode(String.self, forKey: .digest)
+        settled = try c.decodeIfPresent(Bool.self, forKey: .settled) ?? false
+        removed = try c.decodeIfPresent(Bool.self, forKey: .removed) ?? false
+        steps = max(1, try c.decodeIfPresent(Int.self, forKey: .steps) ?? 1)
+        stepBakeSeconds = try c.decodeIfPresent(Double.self, forKey: .stepBakeSeconds)
+        healthTimeoutSeconds = try c.decode(Double.self, forKey: .healthTimeoutSeconds)
+        phase = try c.decode(Phase.self, forKey: .phase)
+        attempt = try c.decodeIfPresent(Int.self, forKey: .attempt) ?? 0
+        retries = try c.decodeIfPresent(Int.self, forKey: .retries) ?? 0
+        inFlight = try c.decodeIfPresent(Bool.self, forKey: .inFlight) ?? false
+        nextPoll = try c.decodeIfPresent(Date.self, forKey: .nextPoll)
+        progress = try c.decodeIfPresent(String.self, forKey: .progress)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(addon, forKey: .addon)
+        if !dependsOn.isEmpty { try c.encode(dependsOn, forKey: .dependsOn) }
+        try c.encode(digest, forKey: .digest)
+        if settled { try c.encode(settled, forKey: .settled) }
+        if removed { try c.encode(removed, forKey: .removed) }
+        if steps != 1 { try c.encode(steps, forKey: .steps) }
+        try c.encodeIfPresent(stepBakeSeconds, forKey: .stepBakeSeconds)
+        try c.encode(healthTimeoutSeconds, forKey: .healthTimeoutSeconds)
+        try c.encode(phase, forKey: .phase)
+        if attempt != 0 { try c.encode(attempt, forKey: .attempt) }
+        if retries != 0 { try c.encode(retries, forKey: .retries) }
+        if inFlight { try c.encode(inFlight, forKey: .inFlight) }
+        try c.encodeIfPresent(nextPoll, forKey: .nextPoll)
+        try c.encodeIfPresent(progress, forKey: .progress)
+    }
+
     public var isFinished: Bool {
         switch phase {
         case .recorded, .failed: return true

@@ -157,7 +157,7 @@ public struct RolloutState: Codable, Equatable, Sendable {
     /// clusters go as rows (`transition(after:)`); a record made here carries them all.
     public func record(withBlueprint: Bool = true) -> RolloutRecord {
         var record = header(withBlueprint: withBlueprint)
-        record.clusters = persistable.clusters.map { (try? ValueEncoder.json($0)) ?? [] }
+        record.clusters = persistable.clusters.map { $0.json() }
         return record
     }
 
@@ -176,7 +176,7 @@ public struct RolloutState: Codable, Equatable, Sendable {
         let same = previous?.id == id && previous?.clusters.map(\.name) == current.clusters.map(\.name)
         transition.replacesClusters = !same
         for (position, cluster) in current.clusters.enumerated() where !same || previous?.clusters[position] != cluster.durable {
-            transition.clusterRows.append(ClusterRow(position: position, cluster: cluster.name, state: (try? ValueEncoder.json(cluster)) ?? []))
+            transition.clusterRows.append(ClusterRow(position: position, cluster: cluster.name, state: cluster.json()))
         }
         return transition
     }
