@@ -66,6 +66,7 @@ public actor SimulatedCluster: ClusterDriver {
     public func create(_ object: Value, key: ObjectKey) async throws(DriverError) -> Value {
         try await network?.check(clusterName)
         guard try stored(key) == nil else { throw .conflict(key) }
+        if let problem = simulation(for: key)?.problem(with: object) { throw .invalid(key, problem) }
         var created = object
         created.set(["metadata", "generation"], to: .int(1))
         created.set(["metadata", "uid"], to: .string(UUID().uuidString.lowercased()))
@@ -78,13 +79,12 @@ public actor SimulatedCluster: ClusterDriver {
         guard let current = try stored(key) else { throw .notFound(key) }
         let live = try await advanced(key, current)
         var patched = MergePatch.apply(mergePatch, to: live)
+        if let problem = simulation(for: key)?.problem(with: patched) { throw .invalid(key, problem) }
         // The API server owns status and identity; a spec change is a new generation.
         patched.set(["status"], to: live.at("status") ?? .null)
         patched.set(["metadata", "uid"], to: live.at(["metadata", "uid"]) ?? .null)
-        if patched.at("spec") != live.at("spec") {
-            let generation = live.at(["metadata", "generation"]).flatMap(WorkloadSimulation.number).map(Int.init) ?? 1
-            patched.set(["metadata", "generation"], to: .int(generation + 1))
-        }
+        let generation = min(Int.max - 1, live.at(["metadata", "generation"]).flatMap(WorkloadSimulation.integer) ?? 1)
+        patched.set(["metadata", "generation"], to: .int(patched.at("spec") != live.at("spec") ? generation + 1 : generation))
         return try await write(key, patched, logging: .patch)
     }
 

@@ -64,11 +64,11 @@ struct WorkloadSimulation {
         var pods = Self.pods(of: object)
         var time = object.at(["status", "simulation", "at"]).flatMap(Self.number) ?? now
         let desired = desiredPods(object)
-        let generation = object.at(["metadata", "generation"]).flatMap(Self.number).map(Int.init) ?? 1
+        let generation = object.at(["metadata", "generation"]).flatMap(Self.integer) ?? 1
         // The template's hash changes only with the generation (a spec change bumps it).
         let revision: String
         if let known = object.at(["status", "updateRevision"])?.stringValue,
-           object.at(["status", "observedGeneration"]).flatMap(Self.number).map(Int.init) == generation {
+           object.at(["status", "observedGeneration"]).flatMap(Self.integer) == generation {
             revision = known
         } else {
             revision = Self.revision(of: object)
@@ -116,10 +116,10 @@ struct WorkloadSimulation {
 
     func status(of object: Value) -> WorkloadStatus {
         let status = object.at("status")
-        func count(_ field: String) -> Int { status?.at(field).flatMap(Self.number).map(Int.init) ?? 0 }
+        func count(_ field: String) -> Int { status?.at(field).flatMap(Self.integer) ?? 0 }
         let desired = desiredPods(object)
         return WorkloadStatus(
-            generation: object.at(["metadata", "generation"]).flatMap(Self.number).map(Int.init) ?? 1,
+            generation: object.at(["metadata", "generation"]).flatMap(Self.integer) ?? 1,
             observedGeneration: count("observedGeneration"), desired: desired, updated: count("updatedReplicas"),
             ready: count("readyReplicas"), updatedReady: count("updatedReadyReplicas"),
             partition: min(desired, partitionValue(object)))
@@ -138,7 +138,7 @@ struct WorkloadSimulation {
     func desiredPods(_ object: Value) -> Int {
         switch kind.shape {
         case .perNode: return nodes
-        case .replicas: return object.at(["spec", "replicas"]).flatMap(Self.number).map { max(0, Int($0)) } ?? 1
+        case .replicas: return min(Self.maxPods, object.at(["spec", "replicas"]).flatMap(Self.integer).map { max(0, $0) } ?? 1)
         }
     }
 
@@ -147,7 +147,7 @@ struct WorkloadSimulation {
         if let path = kind.partitionPath { raw = object.at(path) } else {
             raw = object.at(["metadata", "annotations", Self.partitionAnnotation])
         }
-        return raw.flatMap(Self.number).map { max(0, Int($0)) } ?? 0
+        return raw.flatMap(Self.integer).map { max(0, $0) } ?? 0
     }
 
     /// `maxUnavailable` as an int or a percentage of the desired pods (rounded down, as
@@ -157,7 +157,7 @@ struct WorkloadSimulation {
         if case .string(let text) = raw, text.hasSuffix("%"), let percent = Int(text.dropLast()) {
             return max(1, desired * percent / 100)
         }
-        return max(1, Self.number(raw).map(Int.init) ?? 1)
+        return max(1, Self.integer(raw) ?? 1)
     }
 
     func images(of object: Value) -> [String] {
@@ -199,6 +199,23 @@ struct WorkloadSimulation {
         var map: [String: Value] = ["revision": .string(pod.revision)]
         if let readyAt = pod.readyAt { map["readyAt"] = .double(readyAt) }
         return .map(map)
+    }
+
+    /// Pods one simulated workload runs at most (a cluster file's `nodes` is bounded alike).
+    static let maxPods = 5_000
+
+    /// A whole number that fits an `Int` (an object may say `replicas: 1e300` or `.inf`).
+    static func integer(_ value: Value) -> Int? {
+        if case .int(let n) = value { return n }
+        return number(value).flatMap { Int(exactly: $0.rounded(.towardZero)) }
+    }
+
+    /// Why the simulated cluster refuses the object as an API server would (nil: it takes it).
+    func problem(with object: Value) -> String? {
+        guard kind.shape == .replicas, let raw = object.at(["spec", "replicas"]) else { return nil }
+        guard let replicas = Self.integer(raw), replicas >= 0 else { return "spec.replicas must be a whole number, at least 0" }
+        guard replicas <= Self.maxPods else { return "spec.replicas \(replicas) is more than a simulated workload runs (\(Self.maxPods))" }
+        return nil
     }
 
     static func number(_ value: Value) -> Double? {

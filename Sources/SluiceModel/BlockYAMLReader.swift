@@ -24,6 +24,10 @@ public struct BlockYAMLReader {
 
     private let bytes: UnsafeBufferPointer<UInt8>
     private var lines: [Line] = []
+    /// Nodes open around the one being read: past `ValueLimits.nesting` it declines, and
+    /// libyaml's reading reports the error (and no recursion here runs out of stack).
+    private final class Nesting { var open = 0 }
+    private let nesting = Nesting()
 
     private init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
@@ -103,6 +107,9 @@ public struct BlockYAMLReader {
     /// The node starting at byte `position` of line `line`; returns it and the index of the
     /// first line after it.
     private func node(line: Int, at position: Int, parentIndent: Int) throws(Decline) -> (Value, Int) {
+        nesting.open += 1
+        defer { nesting.open -= 1 }
+        guard nesting.open <= ValueLimits.nesting else { throw Decline() }
         let end = lines[line].end
         let column = position - lines[line].start
         guard column > parentIndent else { throw Decline() }
@@ -358,6 +365,9 @@ public struct BlockYAMLReader {
     // MARK: - Flow collections on one line
 
     private func flow(_ position: Int, _ end: Int) throws(Decline) -> (Value, Int) {
+        nesting.open += 1
+        defer { nesting.open -= 1 }
+        guard nesting.open <= ValueLimits.nesting else { throw Decline() }
         let open = bytes[position]
         let close = open == UInt8(ascii: "[") ? UInt8(ascii: "]") : UInt8(ascii: "}")
         var index = skipSpaces(position + 1, end)

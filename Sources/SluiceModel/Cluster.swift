@@ -58,7 +58,7 @@ public struct Cluster: Sendable {
                     default: sink.error(file, probes.mark, "spec.connection.simulated.probes must be \"simulated\" or \"real\", found \"\(probes.value)\"")
                     }
                 }
-                connection = .simulated(SimulatedConnection(nodes: simulated?.int("nodes", range: 1...100_000)?.value ?? 3,
+                connection = .simulated(SimulatedConnection(nodes: simulated?.int("nodes", range: 1...5_000)?.value ?? 3,
                                                             faultImages: faults, realProbes: realProbes))
             case (false, true):
                 if let kube = reader.object("kubernetes", fields: ["kubeconfig", "context"], required: true),

@@ -20,11 +20,15 @@ public struct Diagnostic: Error, Hashable, Sendable, Comparable, CustomStringCon
     public var file: String
     public var mark: Mark
     public var message: String
+    /// What kind of problem it is, for programs (tests, JSON output) rather than people:
+    /// for example `limit.rangeIterations`; nil for most.
+    public var code: String?
 
-    public init(file: String, mark: Mark = .start, message: String) {
+    public init(file: String, mark: Mark = .start, message: String, code: String? = nil) {
         self.file = file
         self.mark = mark
         self.message = message
+        self.code = code
     }
 
     public var description: String { "\(file):\(mark.line):\(mark.column): \(message)" }

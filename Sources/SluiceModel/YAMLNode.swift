@@ -13,15 +13,23 @@ public struct YAMLNode: Sendable {
     public var tag: String?
     /// Nodes in this subtree, counted to bound alias expansion.
     public internal(set) var weight: Int
+    /// Levels of nesting below this node (a scalar: 0), bounded by `ValueLimits.nesting`.
+    public internal(set) var depth: Int
 
     public init(_ content: Content, mark: Mark, tag: String? = nil) {
         self.content = content
         self.mark = mark
         self.tag = tag
         switch content {
-        case .scalar: weight = 1
-        case .sequence(let items): weight = items.reduce(1) { $0 + $1.weight }
-        case .mapping(let pairs): weight = pairs.reduce(1) { $0 + $1.key.weight + $1.value.weight }
+        case .scalar:
+            weight = 1
+            depth = 0
+        case .sequence(let items):
+            weight = items.reduce(1) { $0 + $1.weight }
+            depth = 1 + items.reduce(0) { max($0, $1.depth) }
+        case .mapping(let pairs):
+            weight = pairs.reduce(1) { $0 + $1.key.weight + $1.value.weight }
+            depth = 1 + pairs.reduce(0) { max($0, $1.key.depth, $1.value.depth) }
         }
     }
 

@@ -109,6 +109,15 @@ enum YAMLEvents {
         pointer.map { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
     }
 
+    /// A list or mapping opened `open` levels deep, or an alias of a node `depth` deep used
+    /// there: past `ValueLimits.nesting`, an error at the place (deeper would overflow the
+    /// stack of whatever walks the value).
+    static func checkNesting(_ open: Int, plus depth: Int = 0, file: String, mark: Mark) throws(Diagnostic) {
+        guard open + depth > ValueLimits.nesting else { return }
+        throw Diagnostic(file: file, mark: mark, message: "lists and mappings nest deeper than \(ValueLimits.nesting) levels (the limit of a YAML value)",
+                         code: "limit.valueNesting")
+    }
+
     static func tag(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
         guard let tag = string(pointer), tag != "!" else { return nil }
         return tag
@@ -156,9 +165,11 @@ private struct EventBuilder: YAMLEventHandler {
             try complete(node, anchor: YAMLEvents.string(data.anchor))
         case YAML_SEQUENCE_START_EVENT:
             let data = event.data.sequence_start
+            try YAMLEvents.checkNesting(stack.count + 1, file: file, mark: mark)
             stack.append(.sequence(mark: mark, tag: YAMLEvents.tag(data.tag), anchor: YAMLEvents.string(data.anchor), items: []))
         case YAML_MAPPING_START_EVENT:
             let data = event.data.mapping_start
+            try YAMLEvents.checkNesting(stack.count + 1, file: file, mark: mark)
             stack.append(.mapping(mark: mark, tag: YAMLEvents.tag(data.tag), anchor: YAMLEvents.string(data.anchor),
                                   pairs: [], key: nil, merges: []))
         case YAML_SEQUENCE_END_EVENT:
@@ -178,6 +189,7 @@ private struct EventBuilder: YAMLEventHandler {
                 throw Diagnostic(file: file, mark: mark, message:
                     "aliases expand to more than \(maxAliasExpansion) nodes; refusing a possible alias bomb")
             }
+            try YAMLEvents.checkNesting(stack.count, plus: node.depth, file: file, mark: mark)
             node.mark = mark
             try complete(node, anchor: nil)
         default:

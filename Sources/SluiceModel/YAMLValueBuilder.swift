@@ -8,7 +8,7 @@ struct YAMLValueBuilder: YAMLEventHandler {
     let maxAliasExpansion: Int
     var documents: [(value: Value, mark: Mark)] = []
     private var stack: [Container] = []
-    private var anchors: [String: (value: Value, weight: Int)] = [:]
+    private var anchors: [String: (value: Value, weight: Int, depth: Int)] = [:]
     private var aliasExpansion = 0
     private var documentMark = Mark.start
 
@@ -21,6 +21,8 @@ struct YAMLValueBuilder: YAMLEventHandler {
         var key: String?
         var merges: [Value] = []
         var weight = 1
+        /// Levels below it so far.
+        var depth = 1
 
         init(isMapping: Bool, anchor: String?) {
             self.isMapping = isMapping
@@ -53,7 +55,7 @@ struct YAMLValueBuilder: YAMLEventHandler {
             let tag = YAMLEvents.tag(data.tag)
             let value = plain && tag == nil ? ScalarResolver.resolvePlain(text)
                 : ScalarResolver.resolve(YAMLScalar(text, style: plain ? .plain : .doubleQuoted), tag: tag)
-            try complete(value, weight: 1, anchor: YAMLEvents.string(data.anchor), mark: mark)
+            try complete(value, weight: 1, depth: 0, anchor: YAMLEvents.string(data.anchor), mark: mark)
         case YAML_SEQUENCE_START_EVENT:
             try openContainer(isMapping: false, anchor: YAMLEvents.string(event.data.sequence_start.anchor), mark: mark)
         case YAML_MAPPING_START_EVENT:
@@ -69,9 +71,9 @@ struct YAMLValueBuilder: YAMLEventHandler {
                         for (key, value) in entries where done.map[key] == nil { done.map[key] = value }
                     }
                 }
-                try complete(.map(done.map), weight: done.weight, anchor: done.anchor, mark: mark)
+                try complete(.map(done.map), weight: done.weight, depth: done.depth, anchor: done.anchor, mark: mark)
             } else {
-                try complete(.list(done.items), weight: done.weight, anchor: done.anchor, mark: mark)
+                try complete(.list(done.items), weight: done.weight, depth: done.depth, anchor: done.anchor, mark: mark)
             }
         case YAML_ALIAS_EVENT:
             let name = YAMLEvents.string(event.data.alias.anchor) ?? ""
@@ -87,7 +89,8 @@ struct YAMLValueBuilder: YAMLEventHandler {
                 top.key = anchored.value.stringValue ?? JSONEmitter.emit(anchored.value)
                 return
             }
-            try complete(anchored.value, weight: anchored.weight, anchor: nil, mark: mark)
+            try YAMLEvents.checkNesting(stack.count, plus: anchored.depth, file: file, mark: mark)
+            try complete(anchored.value, weight: anchored.weight, depth: anchored.depth, anchor: nil, mark: mark)
         default:
             break
         }
@@ -98,16 +101,18 @@ struct YAMLValueBuilder: YAMLEventHandler {
             // Complex keys (`? [a, b]`) have no place in Kubernetes objects.
             throw Diagnostic(file: file, mark: mark, message: "a mapping key must be a scalar")
         }
+        try YAMLEvents.checkNesting(stack.count + 1, file: file, mark: mark)
         stack.append(Container(isMapping: isMapping, anchor: anchor))
     }
 
-    private mutating func complete(_ value: Value, weight: Int, anchor: String?, mark: Mark) throws(Diagnostic) {
-        if let anchor { anchors[anchor] = (value, weight) }
+    private mutating func complete(_ value: Value, weight: Int, depth: Int, anchor: String?, mark: Mark) throws(Diagnostic) {
+        if let anchor { anchors[anchor] = (value, weight, depth) }
         guard let top = stack.last else {
             documents.append((value, documentMark))
             return
         }
         top.weight += weight
+        top.depth = max(top.depth, depth + 1)
         guard top.isMapping else {
             top.items.append(value)
             return

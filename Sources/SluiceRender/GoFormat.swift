@@ -4,7 +4,20 @@ import SluiceModel
 /// Go's `fmt.Sprintf` for the verbs templates use: `%s %v %d %q %f %e %g %x %X %o %t %c %%`,
 /// with the flags `-`, `+`, `0`, space, a width and a precision.
 enum GoFormat {
-    static func sprintf(_ format: String, _ args: [Value]) -> String {
+    /// A width or precision above the caller's maximum (the text would be that large).
+    struct WidthError: Error {
+        /// As written: the digits may not fit in an integer.
+        var width: String
+    }
+
+    static func sprintf(_ format: String, _ args: [Value], maximumWidth: Int) throws(WidthError) -> String {
+        /// A run of digits as a width, at most `maximumWidth`.
+        func number(_ chars: inout ArraySlice<Character>) throws(WidthError) -> Int {
+            var digits = ""
+            while let d = chars.first, d.isASCIIDigit { digits.append(d); chars.removeFirst() }
+            guard let value = Int(digits), value <= maximumWidth else { throw WidthError(width: digits) }
+            return value
+        }
         var out = ""
         var chars = Array(format)[...]
         var next = 0
@@ -22,12 +35,11 @@ enum GoFormat {
                 chars.removeFirst()
             }
             var width: Int?
-            while let d = chars.first, d.isASCIIDigit { width = (width ?? 0) * 10 + d.wholeNumberValue!; chars.removeFirst() }
+            if chars.first?.isASCIIDigit == true { width = try number(&chars) }
             var precision: Int?
             if chars.first == "." {
                 chars.removeFirst()
-                precision = 0
-                while let d = chars.first, d.isASCIIDigit { precision = precision! * 10 + d.wholeNumberValue!; chars.removeFirst() }
+                precision = chars.first?.isASCIIDigit == true ? try number(&chars) : 0
             }
             guard let verb = chars.popFirst() else { out += "%!(NOVERB)"; break }
             if verb == "%" { out += "%"; continue }

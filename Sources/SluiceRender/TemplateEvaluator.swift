@@ -16,6 +16,8 @@ struct TemplateEvaluator {
     /// Where cluster-independent pipeline values are shared, and the release they belong
     /// to; nil for a cluster whose values differ from the add-on's (an override).
     private let memo: (store: PipelineMemo, release: String)?
+    /// The limits' counters, shared with the templates this one includes.
+    private var budget = RenderBudget()
     static let maxIncludeDepth = 64
 
     enum Flow { case normal, breakLoop, continueLoop }
@@ -29,6 +31,7 @@ struct TemplateEvaluator {
     mutating func render(_ template: ParsedTemplate, data: Value) throws(TemplateError) -> String {
         var out = ""
         variables = [("$", .root(data))]
+        budget.rangeIterations = 0
         readCluster = false
         _ = try execute(template.body, dot: .root(data), into: &out)
         return out
@@ -40,6 +43,7 @@ struct TemplateEvaluator {
         var out = ""
         var plan = TemplatePlan()
         variables = [("$", .root(data))]
+        budget.rangeIterations = 0
         readCluster = false
         for (index, node) in template.body.enumerated() {
             let before = (readCluster, lowestVariableRead, variables.count)
@@ -64,6 +68,7 @@ struct TemplateEvaluator {
     mutating func render(_ plan: TemplatePlan, of template: ParsedTemplate, data: Value) throws(TemplateError) -> String {
         var out = ""
         variables = [("$", .root(data))]
+        budget.rangeIterations = 0
         for piece in plan.pieces {
             switch piece {
             case .text(let text): out += text
@@ -73,8 +78,15 @@ struct TemplateEvaluator {
         return out
     }
 
-    func error(_ mark: Mark, _ message: String) -> TemplateError {
-        TemplateError(file: file, mark: mark, message: message)
+    func error(_ mark: Mark, _ message: String, limit: RenderLimits.Kind? = nil) -> TemplateError {
+        TemplateError(file: file, mark: mark, message: message, limit: limit)
+    }
+
+    /// The output so far may not pass `RenderLimits.templateOutputBytes`.
+    private func checkSize(_ out: String, at mark: Mark) throws(TemplateError) {
+        guard out.utf8.count > RenderLimits.templateOutputBytes else { return }
+        throw error(mark, "the template's output is larger than \(RenderLimits.templateOutputBytes >> 20) MiB (the limit of one template)",
+                    limit: .templateOutputBytes)
     }
 
     private mutating func execute<Nodes: Collection<TemplateNode>>(_ nodes: Nodes, dot: Datum, into out: inout String) throws(TemplateError) -> Flow {
@@ -84,7 +96,10 @@ struct TemplateEvaluator {
                 out += text
             case .action(let pipeline):
                 let result = try evaluate(pipeline, dot: dot)
-                if pipeline.variables.isEmpty { out += try printable(resolved(result), pipeline: pipeline) }
+                if pipeline.variables.isEmpty {
+                    out += try printable(resolved(result), pipeline: pipeline)
+                    try checkSize(out, at: pipeline.mark)
+                }
             case .conditional(let conditional):
                 let mark = variables.count
                 defer { variables.removeSubrange(mark...) }
@@ -108,6 +123,7 @@ struct TemplateEvaluator {
             case .include(let name, let argument, let mark):
                 let argumentValue = try argument.map { pipeline throws(TemplateError) in try evaluate(pipeline, dot: dot) } ?? .null
                 out += try include(name, argument: argumentValue, mark: mark)
+                try checkSize(out, at: mark)
             case .loopBreak:
                 return .breakLoop
             case .loopContinue:
@@ -124,21 +140,30 @@ struct TemplateEvaluator {
         let names = pipeline.variables
         pipeline.variables = []
         let collection = resolved(try evaluate(pipeline, dot: dot))
-        var items: [(key: Value, value: Value)] = []
+        // Items are made as they are reached (`range 1000000000` makes none in advance).
+        let count: Int
+        let item: (Int) -> (key: Value, value: Value)
         switch collection {
         case .missing, .value(.null):
-            break
+            (count, item) = (0, { _ in (.null, .null) })
         case .value(.list(let list)):
-            items = list.enumerated().map { (.int($0.offset), $0.element) }
+            (count, item) = (list.count, { (.int($0), list[$0]) })
         case .value(.map(let map)), .root(.map(let map)):
-            items = map.keys.sorted().map { (.string($0), map[$0] ?? .null) }
+            let keys = map.keys.sorted()
+            (count, item) = (keys.count, { (.string(keys[$0]), map[keys[$0]] ?? .null) })
         case .value(.int(let n)):
-            items = (0..<max(0, n)).map { (.int($0), .int($0)) }
+            (count, item) = (max(0, n), { (.int($0), .int($0)) })
         case .value(let other), .root(let other):
             throw error(loop.pipeline.mark, "range can't iterate over \(GoPrint.typeName(other)) value \(GoPrint.string(other))")
         }
-        if items.isEmpty { return try execute(loop.elseBody, dot: dot, into: &out) }
-        for item in items {
+        if count == 0 { return try execute(loop.elseBody, dot: dot, into: &out) }
+        for index in 0..<count {
+            budget.rangeIterations += 1
+            guard budget.rangeIterations <= RenderLimits.rangeIterations else {
+                throw error(loop.pipeline.mark, "more than \(RenderLimits.rangeIterations) range iterations in one template (the limit of one template)",
+                            limit: .rangeIterations)
+            }
+            let item = item(index)
             let scope = variables.count
             if names.count == 1 { variables.append((names[0], .value(item.value))) }
             if names.count == 2 {
@@ -161,6 +186,7 @@ struct TemplateEvaluator {
         }
         var nested = TemplateEvaluator(library: library, file: target.file, memo: memo)
         nested.depth = depth + 1
+        nested.budget = budget
         nested.variables = [("$", argument)]
         var out = ""
         do {

@@ -57,7 +57,9 @@ enum TemplateFunctions {
 
     static func call(_ function: TemplateFunction, _ args: [Datum], at mark: Mark, evaluator: TemplateEvaluator) throws(TemplateError) -> Datum {
         let name = function.rawValue
-        func fail(_ message: String) -> TemplateError { evaluator.error(mark, "\(name): \(message)") }
+        func fail(_ message: String, limit: RenderLimits.Kind? = nil) -> TemplateError {
+            evaluator.error(mark, "\(name): \(message)", limit: limit)
+        }
         func count(_ n: ClosedRange<Int>) throws(TemplateError) {
             guard n.contains(args.count) else {
                 let want = n.lowerBound == n.upperBound ? "\(n.lowerBound)" : "\(n.lowerBound) to \(n.upperBound)"
@@ -75,12 +77,35 @@ enum TemplateFunctions {
         func integer(_ i: Int) throws(TemplateError) -> Int {
             switch try value(i) {
             case .int(let n): return n
-            case .double(let d) where d == d.rounded(): return Int(d)
+            case .double(let d) where d == d.rounded():
+                guard let n = Int(exactly: d) else { throw fail("argument \(i + 1) is out of range of an integer", limit: .integerRange) }
+                return n
             case .string(let s): if let n = Int(s) { return n }; fallthrough
             default: throw fail("argument \(i + 1) must be an integer")
             }
         }
         func out(_ v: Value) -> Datum { .value(v) }
+        /// A width or count a template gives (`indent`, `nindent`): at most `RenderLimits.width`.
+        func width(_ i: Int) throws(TemplateError) -> Int {
+            let n = max(0, try integer(i))
+            guard n <= RenderLimits.width else { throw fail("\(n) is wider than \(RenderLimits.width) (the limit of a width)", limit: .width) }
+            return n
+        }
+        /// A string a function made: at most `RenderLimits.templateOutputBytes`.
+        func made(_ text: String) throws(TemplateError) -> Datum {
+            guard text.utf8.count <= RenderLimits.templateOutputBytes else {
+                throw fail("the string made is larger than \(RenderLimits.templateOutputBytes >> 20) MiB (the limit of one template)",
+                           limit: .templateOutputBytes)
+            }
+            return .value(.string(text))
+        }
+        /// A list or map a function made: nested at most `RenderLimits.valueNesting` levels.
+        func nested(_ value: Value) throws(TemplateError) -> Datum {
+            guard !value.nests(deeperThan: RenderLimits.valueNesting) else {
+                throw fail("the value made nests deeper than \(RenderLimits.valueNesting) levels (the limit of a value)", limit: .valueNesting)
+            }
+            return .value(value)
+        }
 
         switch function {
         case .default:
@@ -94,7 +119,10 @@ enum TemplateFunctions {
             return args.first { !isEmpty($0) } ?? .null
         case .required:
             try count(2...2)
-            if isEmpty(args[1]) && !isZeroNumberOrFalse(args[1]) { throw evaluator.error(mark, try string(0)) }
+            if isEmpty(args[1]) && !isZeroNumberOrFalse(args[1]) {
+                let message = try string(0)
+                throw evaluator.error(mark, message.isEmpty ? "required: a value is missing (required was given no message)" : message)
+            }
             return args[1]
         case .ternary:
             try count(3...3)
@@ -109,7 +137,7 @@ enum TemplateFunctions {
                 let text = try string(i)
                 parts.append(function == .quote ? GoPrint.quote(text) : "'" + text + "'")
             }
-            return out(.string(parts.joined(separator: " ")))
+            return try made(parts.joined(separator: " "))
         case .toYaml:
             try count(1...1)
             var text = YAMLEmitter.emit(try value(0))
@@ -120,9 +148,18 @@ enum TemplateFunctions {
             return out(.string(JSONEmitter.emit(try value(0))))
         case .indent, .nindent:
             try count(2...2)
-            let width = max(0, try integer(0))
-            let text = Indentation.indent(try string(1), by: width)
-            return out(.string(function == .nindent ? "\n" + text : text))
+            let width = try width(0)
+            let text = try string(1)
+            // Counted before it is made: a width of 10,000 on a 10 MB text is 100 GB.
+            var lines = 1
+            for byte in text.utf8 where byte == 0x0A { lines += 1 }
+            let (padding, overflow) = lines.multipliedReportingOverflow(by: width)
+            guard !overflow, padding <= RenderLimits.templateOutputBytes - min(text.utf8.count, RenderLimits.templateOutputBytes) else {
+                throw fail("the text made is larger than \(RenderLimits.templateOutputBytes >> 20) MiB (the limit of one template)",
+                           limit: .templateOutputBytes)
+            }
+            let indented = Indentation.indent(text, by: width)
+            return try made(function == .nindent ? "\n" + indented : indented)
         case .upper: try count(1...1); return out(.string(try string(0).uppercased()))
         case .lower: try count(1...1); return out(.string(try string(0).lowercased()))
         case .trim:
@@ -139,20 +176,26 @@ enum TemplateFunctions {
         case .replace:
             try count(3...3)
             let (old, new, s) = (try string(0), try string(1), try string(2))
-            return out(.string(old.isEmpty ? s : s.replacing(old, with: new)))
+            return try made(old.isEmpty ? s : s.replacing(old, with: new))
         case .contains: try count(2...2); return out(.bool(try string(1).contains(try string(0))))
         case .hasPrefix: try count(2...2); return out(.bool(try string(1).hasPrefix(try string(0))))
         case .hasSuffix: try count(2...2); return out(.bool(try string(1).hasSuffix(try string(0))))
         case .trunc:
             try count(2...2)
             let n = try integer(0), s = try string(1)
-            return out(.string(n >= 0 ? String(s.prefix(n)) : String(s.suffix(-n))))
+            // `-n` of Int.min does not exist: any count past the string's length is the string.
+            return out(.string(n >= 0 ? String(s.prefix(n)) : String(s.suffix(n == Int.min ? Int.max : -n))))
         case .toString: try count(1...1); return out(.string(try string(0)))
         case .int:
             try count(1...1)
             switch try value(0) {
             case .int(let n): return out(.int(n))
-            case .double(let d): return out(.int(Int(d)))
+            case .double(let d):
+                // Go converts toward zero; outside the integers (inf, nan, 1e19) there is no answer.
+                guard let n = Int(exactly: d.rounded(.towardZero)) else {
+                    throw fail("\(GoPrint.string(.double(d))) is out of range of an integer", limit: .integerRange)
+                }
+                return out(.int(n))
             case .string(let s): return out(.int(Int(s) ?? 0))
             case .bool(let b): return out(.int(b ? 1 : 0))
             default: return out(.int(0))
@@ -160,7 +203,11 @@ enum TemplateFunctions {
         case .printf:
             guard !args.isEmpty else { throw fail("needs a format") }
             let values = try (1..<args.count).map { i throws(TemplateError) in try value(i) }
-            return out(.string(GoFormat.sprintf(try string(0), values)))
+            let format = try string(0), text: String
+            do { text = try GoFormat.sprintf(format, values, maximumWidth: RenderLimits.width) } catch {
+                throw fail("\(error.width) is wider than \(RenderLimits.width) (the limit of a printf width or precision)", limit: .width)
+            }
+            return try made(text)
         case .print, .println:
             let values = try (0..<args.count).map { i throws(TemplateError) in try value(i) }
             var text = ""
@@ -169,7 +216,7 @@ enum TemplateFunctions {
                 if i > 0 && (function == .println || (!isString(v) && !isString(values[i - 1]))) { text += " " }
                 text += GoPrint.string(v)
             }
-            return out(.string(function == .println ? text + "\n" : text))
+            return try made(function == .println ? text + "\n" : text)
         case .b64enc:
             try count(1...1)
             return out(.string(Data(try string(0).utf8).base64EncodedString()))
@@ -183,6 +230,7 @@ enum TemplateFunctions {
         case .eq, .ne, .lt, .le, .gt, .ge:
             try count(2...(function == .eq ? 64 : 2))
             let first = try value(0)
+            let fail = { (message: String) in fail(message) }
             if function == .eq {
                 for i in 1..<args.count where try compare(first, try value(i), fail) == 0 { return out(.bool(true)) }
                 return out(.bool(false))
@@ -220,16 +268,16 @@ enum TemplateFunctions {
             }
             return out(current)
         case .list:
-            return out(.list(try (0..<args.count).map { i throws(TemplateError) in try value(i) }))
+            return try nested(.list(try (0..<args.count).map { i throws(TemplateError) in try value(i) }))
         case .dict:
             guard args.count % 2 == 0 else { throw fail("needs key and value pairs") }
             var map: [String: Value] = [:]
             for i in stride(from: 0, to: args.count, by: 2) { map[try string(i)] = try value(i + 1) }
-            return out(.map(map))
+            return try nested(.map(map))
         case .join:
             try count(2...2)
             guard case .list(let items) = try value(1) else { return out(.string(try string(1))) }
-            return out(.string(items.map(GoPrint.string).joined(separator: try string(0))))
+            return try made(items.map(GoPrint.string).joined(separator: try string(0)))
         case .and, .or, .include:
             // Handled by the evaluator: they need lazy arguments or the template library.
             throw evaluator.error(mark, "\(name) cannot be called here")

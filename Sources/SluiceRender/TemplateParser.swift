@@ -8,6 +8,8 @@ struct TemplateParser {
     private var position = 0
     private var defines: [String: (body: [TemplateNode], mark: Mark)] = [:]
     private var loopDepth = 0
+    /// Open blocks and parentheses around the current token (`RenderLimits.templateNesting`).
+    private var nesting = 0
 
     static func parse(_ text: String, file: String) throws(TemplateError) -> ParsedTemplate {
         var parser = TemplateParser(tokens: try TemplateLexer.tokenize(text, file: file), file: file)
@@ -32,6 +34,15 @@ struct TemplateParser {
 
     private func error(_ mark: Mark?, _ message: String) -> TemplateError {
         TemplateError(file: file, mark: mark ?? tokens.last?.mark ?? .start, message: message)
+    }
+
+    /// One level deeper, opened at `mark`; the caller leaves it with `nesting -= 1`.
+    private mutating func nest(_ mark: Mark) throws(TemplateError) {
+        nesting += 1
+        guard nesting <= RenderLimits.templateNesting else {
+            throw TemplateError(file: file, mark: mark, message: "blocks and parentheses nest deeper than \(RenderLimits.templateNesting) levels (the limit of a template)",
+                                limit: .templateNesting)
+        }
     }
 
     private mutating func next() -> TemplateToken? {
@@ -101,6 +112,8 @@ struct TemplateParser {
 
     private mutating func parseConditional(isWith: Bool, mark: Mark) throws(TemplateError) -> TemplateNode.Conditional {
         let word = isWith ? "with" : "if"
+        try nest(mark)
+        defer { nesting -= 1 }
         var branches: [(condition: TemplatePipeline, body: [TemplateNode])] = []
         var condition = try parsePipeline(allowDeclaration: isWith)
         try expect(.rightDelim, "}} after {{\(word) ...")
@@ -124,6 +137,8 @@ struct TemplateParser {
     }
 
     private mutating func parseRange(mark: Mark) throws(TemplateError) -> TemplateNode.RangeLoop {
+        try nest(mark)
+        defer { nesting -= 1 }
         let pipeline = try parsePipeline(allowDeclaration: true)
         try expect(.rightDelim, "}} after {{range ...")
         loopDepth += 1
@@ -147,6 +162,8 @@ struct TemplateParser {
     private mutating func parseDefine(mark: Mark) throws(TemplateError) {
         let name = try parseName(after: "define", mark: mark)
         try expect(.rightDelim, "}} after {{define \"\(name)\"")
+        try nest(mark)
+        defer { nesting -= 1 }
         let (body, terminator) = try parseList()
         guard terminator?.word == "end" else { throw error(mark, "{{define \"\(name)\"}} without {{end}}") }
         if let existing = defines[name] {
@@ -162,6 +179,8 @@ struct TemplateParser {
         if current?.kind != .rightDelim { argument = try parsePipeline(allowDeclaration: false) }
         try expect(.rightDelim, "}} after {{\(word) \"\(name)\" ...")
         if isBlock {
+            try nest(mark)
+            defer { nesting -= 1 }
             let (body, terminator) = try parseList()
             guard terminator?.word == "end" else { throw error(mark, "{{block \"\(name)\"}} without {{end}}") }
             if defines[name] == nil { defines[name] = (body, mark) }
@@ -170,7 +189,7 @@ struct TemplateParser {
     }
 
     private mutating func parsePipeline(allowDeclaration: Bool) throws(TemplateError) -> TemplatePipeline {
-        let start = current?.mark ?? .start
+        let start = current?.mark ?? .start, first = position
         var variables: [String] = []
         var isAssignment = false
         // Look ahead for `$x :=`, `$x, $y :=` or `$x =`.
@@ -199,17 +218,13 @@ struct TemplateParser {
             break
         }
         return TemplatePipeline(variables: variables, isAssignment: isAssignment, commands: commands, mark: start,
-                                text: describe(from: start))
+                                text: describe(first..<position))
     }
 
-    private func describe(from start: Mark) -> String {
-        var parts: [String] = []
-        var i = position - 1
-        while i >= 0, tokens[i].mark >= start {
-            parts.insert(Self.spell(tokens[i].kind), at: 0)
-            i -= 1
-        }
-        return parts.joined(separator: " ")
+    /// The pipeline's tokens as text (for messages): one pass over them, so that nested
+    /// parentheses cost their length, not its square.
+    private func describe(_ range: Range<Int>) -> String {
+        tokens[range.clamped(to: tokens.indices)].map { Self.spell($0.kind) }.joined(separator: " ")
     }
 
     static func spell(_ kind: TemplateToken.Kind) -> String {
@@ -277,6 +292,8 @@ struct TemplateParser {
                 return .function(function, mark: mark)
             }
         case .leftParen:
+            try nest(mark)
+            defer { nesting -= 1 }
             let inner = try parsePipeline(allowDeclaration: false)
             guard next()?.kind == .rightParen else { throw error(mark, "unclosed left parenthesis") }
             return .parenthesized(inner, fields: fieldChain(), mark: mark)

@@ -98,6 +98,28 @@ import Testing
         #expect(GlobPattern(pattern).matches(text) == matches)
     }
 
+    /// Numbers from rendered objects are input: out of range, they are refused as an API
+    /// server would refuse them, never trapped on (issue 9).
+    @Test func outOfRangeNumbersInAnObjectAreRefused() async throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let key = ClusterDriverContract.deployment
+        let driver = cluster()
+        for replicas: Value in [.double(1e300), .double(.infinity), .double(.nan), .int(100_000_000), .int(-1)] {
+            var object = ClusterDriverContract.workload(key, replicas: 1, image: "dns:1")
+            object.set(["spec", "replicas"], to: replicas)
+            await #expect { try await driver.create(object, key: key) } throws: { error in
+                if case .invalid? = error as? DriverError { return true }
+                return false
+            }
+        }
+        _ = try await driver.create(ClusterDriverContract.workload(key, replicas: 1, image: "dns:1"), key: key)
+        // A patch that sets the generation or an absurd partition does not trap either.
+        let patch: Value = .map(["metadata": .map(["generation": .int(Int.max), "annotations": .map(["sluice.dev/partition": .string("1e300")])])])
+        let patched = try await driver.patch(key, mergePatch: patch)
+        #expect(patched.at(["metadata", "generation"]) == .int(1))
+        #expect(try await driver.workloadStatus(key) != nil)
+    }
+
     @Test func readingWithoutPodProgressWritesNothing() async throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let counting = CountingStore(store)
