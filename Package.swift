@@ -60,6 +60,6 @@ let package = Package(
                                                            .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan", "SluiceRollout", "SluiceStore", "SluiceDrivers", "SluiceModel", "SluiceRender", "SluiceGit", "SluiceTestSupport"]),
         // Runs the built `sluice` binary; the broken-repo corpus is read from the source tree.
-        .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "SluiceTestSupport"], exclude: ["Corpus"]),
+        .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "SluiceTestSupport", "SluiceStore"], exclude: ["Corpus"]),
     ]
 )

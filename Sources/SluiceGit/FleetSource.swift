@@ -30,6 +30,14 @@ public enum FleetSource {
             }
         } else if GitRepository.isRepository(location) {
             repository = try GitRepository.open(location)
+        } else if FileManager.default.fileExists(atPath: location + "/.git") {
+            // A `.git` that cannot be opened (emptied, objects gone, a `.git` file pointing
+            // nowhere) is a broken repository, never read as a plain directory.
+            do { _ = try GitRepository.open(location) } catch {
+                throw GitError(operation: "open \(location)", message: "its .git cannot be read as a Git repository (\(error.message))",
+                               code: error.code)
+            }
+            repository = try GitRepository.open(location)
         } else {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: location, isDirectory: &isDirectory), isDirectory.boolValue else {

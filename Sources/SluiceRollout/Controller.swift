@@ -45,6 +45,10 @@ public struct Controller: Sendable {
     /// each environment's outcome.
     public func run() async throws -> [String: EnvironmentRunner.Outcome] {
         let environments = try environments()
+        // One writer per environment: a second `run` (or an `apply`) on one of them is refused.
+        var locks: [EnvironmentLock] = []
+        for environment in environments { locks.append(try store.lockEnvironment(environment.name, holder: "sluice run")) }
+        defer { withExtendedLifetime(locks) {} }
         let watcher = BranchWatcher(location: location, credentials: credentials, cacheDirectory: cacheDirectory)
         let branches = Array(Set(environments.map(\.branch))).sorted()
         await watcher.refresh(branches: branches)

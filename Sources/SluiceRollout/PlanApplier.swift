@@ -21,6 +21,10 @@ public struct PlanApplier: Sendable {
     /// When an add-on sets no `health.timeout`.
     public var defaultHealthTimeout: Double = 300
 
+    /// Whether `apply` takes the environments' one-writer locks; false for a caller that
+    /// holds them already (the controller's rollback).
+    var locksEnvironments = true
+
     public init(store: any StateStore, connector: ClusterConnector, clock: any FleetClock, concurrency: Int = 4) {
         self.store = store
         self.connector = connector
@@ -58,6 +62,14 @@ public struct PlanApplier: Sendable {
         guard !result.plan.commit.isEmpty, result.repository.commit != nil else {
             throw ApplyRefusal(reasons: ["the fleet repo is not a Git commit: only a commit can be applied and recorded"])
         }
+        // One writer per environment, held until every cluster is applied and recorded.
+        var locks: [EnvironmentLock] = []
+        for environment in result.plan.environments where locksEnvironments {
+            do { locks.append(try store.lockEnvironment(environment.name, holder: "sluice apply")) } catch {
+                throw ApplyRefusal(reasons: [error.description], lockedBy: error.kind)
+            }
+        }
+        defer { withExtendedLifetime(locks) {} }
         var byCluster: [(String, [PlannedPair])] = []
         for pair in result.pairs {
             if byCluster.last?.0 == pair.cluster { byCluster[byCluster.count - 1].1.append(pair) } else { byCluster.append((pair.cluster, [pair])) }
@@ -176,5 +188,12 @@ public struct HealthTimeout: Error, CustomStringConvertible {
 /// Why an apply did not start; nothing was applied.
 public struct ApplyRefusal: Error, CustomStringConvertible {
     public var reasons: [String]
+    /// Set when the store refused: another writer holds an environment, the store is read-only.
+    public var store: StoreError.Kind?
     public var description: String { reasons.joined(separator: "\n") }
+
+    public init(reasons: [String], lockedBy store: StoreError.Kind? = nil) {
+        self.reasons = reasons
+        self.store = store
+    }
 }

@@ -172,7 +172,10 @@ struct RolloutEffects: Sendable {
             return .ok
         }
         do {
-            let report = try await PlanApplier(store: store, connector: connector, clock: clock, concurrency: 1).apply(result)
+            // The controller running this rollout holds the environment's lock already.
+            var applier = PlanApplier(store: store, connector: connector, clock: clock, concurrency: 1)
+            applier.locksEnvironments = false
+            let report = try await applier.apply(result)
             if let failure = report.failures.first { return .failed(failure.message, transient: false) }
             return .ok
         } catch {

@@ -13,8 +13,12 @@ final class SQLiteConnection: @unchecked Sendable {
     private var statements: [String: OpaquePointer] = [:]
     private let statementCacheLimit = 128
 
-    init(path: String) throws(StoreError) {
+    /// How long a statement waits for another process's lock before it fails as busy.
+    let busyTimeoutMilliseconds: Int32
+
+    init(path: String, busyTimeoutMilliseconds: Int32 = 5_000) throws(StoreError) {
         self.path = path
+        self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         guard sqlite3_open_v2(path, &handle, flags, nil) == SQLITE_OK else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
@@ -23,7 +27,7 @@ final class SQLiteConnection: @unchecked Sendable {
             throw StoreError("cannot open state store \(path): \(message)")
         }
         // Another process writing: wait for it rather than fail at once.
-        sqlite3_busy_timeout(handle, 5_000)
+        sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
     }
 
     deinit {
@@ -50,11 +54,13 @@ final class SQLiteConnection: @unchecked Sendable {
     func execute(_ sql: String) throws(StoreError) {
         var message: UnsafeMutablePointer<CChar>?
         guard sqlite3_exec(handle, sql, nil, nil, &message) == SQLITE_OK else {
-            let text = message.map { String(cString: $0) } ?? "unknown error"
             sqlite3_free(message)
-            throw StoreError("state store \(path): \(text)")
+            throw error("execute")
         }
     }
+
+    /// Whether SQLite opened the file read-only (it does so silently when it cannot write it).
+    var isReadOnly: Bool { sqlite3_db_readonly(handle, "main") == 1 }
 
     /// Runs one statement with parameters and returns its rows.
     @discardableResult
@@ -152,6 +158,20 @@ final class SQLiteConnection: @unchecked Sendable {
     }
 
     private func error(_ step: String) -> StoreError {
-        StoreError("state store \(path): \(step): \(String(cString: sqlite3_errmsg(handle)))")
+        let code = sqlite3_errcode(handle) & 0xFF
+        switch code {
+        case SQLITE_BUSY, SQLITE_LOCKED:
+            let waited = Double(busyTimeoutMilliseconds) / 1000
+            return StoreError("state store \(path) is busy: another process kept it locked for more than \(waited.formatted()) s; try again, or stop the other sluice writing it",
+                              kind: .busy)
+        case SQLITE_CORRUPT, SQLITE_NOTADB:
+            return StoreError("state store \(path) is damaged (\(String(cString: sqlite3_errmsg(handle)))); run `sluice state check`, and restore it from a backup",
+                              kind: .damaged)
+        case SQLITE_READONLY:
+            return StoreError("state store \(path) cannot be written (\(String(cString: sqlite3_errmsg(handle)))); check the permissions of the file and its folder",
+                              kind: .readOnly)
+        default:
+            return StoreError("state store \(path): \(step): \(String(cString: sqlite3_errmsg(handle)))")
+        }
     }
 }

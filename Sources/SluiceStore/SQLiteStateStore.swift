@@ -10,14 +10,86 @@ public final class SQLiteStateStore: StateStore {
     private let connection: Mutex<SQLiteConnection>
     public let path: String
 
+    /// What opening checks besides the file being a Sluice store.
+    public struct Checks: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        /// The file and its folder can be written (refused before anything is applied).
+        public static let writable = Checks(rawValue: 1)
+        /// SQLite's `quick_check` finds no damage (reads every page: once per command that writes).
+        public static let integrity = Checks(rawValue: 2)
+        /// What a command that writes wants.
+        public static let forWriting: Checks = [.writable, .integrity]
+    }
+
     /// Opens (creating if needed) the store at `path` and brings its schema up to date. A
-    /// store written by a newer Sluice is refused rather than misread.
-    public init(path: String) throws(StoreError) {
+    /// store written by a newer Sluice is refused rather than misread; so is a file that is
+    /// empty or not a Sluice store (it is never taken as an empty store).
+    public init(path: String, checks: Checks = [], busyTimeoutMilliseconds: Int32 = 5_000) throws(StoreError) {
         self.path = path
-        let connection = try SQLiteConnection(path: path)
+        let existed = try Self.checkFile(path)
+        let connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        if existed { try Self.checkIdentity(connection, path: path) }
+        if checks.contains(.writable), connection.isReadOnly || !Self.canWrite(path) {
+            throw StoreError("state store \(path) cannot be written: check the permissions of the file and its folder (nothing was applied)",
+                             kind: .readOnly)
+        }
         try connection.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON")
+        if checks.contains(.integrity) { try Self.checkIntegrity(connection, path: path, quick: true) }
         try Self.migrate(connection)
         self.connection = Mutex(connection)
+    }
+
+    public func lockEnvironment(_ environment: String, holder: String) throws(StoreError) -> EnvironmentLock {
+        try EnvironmentLock(storePath: path, environment: environment, holder: holder)
+    }
+
+    /// SQLite's full `integrity_check` (`sluice state check`): the first 20 problems found, none when sound.
+    public func integrityProblems() throws(StoreError) -> [String] {
+        try withConnection { db throws(StoreError) in
+            try db.query("PRAGMA integrity_check(20)").compactMap { $0.first?.text }.filter { $0 != "ok" }
+        }
+    }
+
+    /// Whether a store file exists; one that does must look like SQLite's.
+    private static func checkFile(_ path: String) throws(StoreError) -> Bool {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return false }
+        let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
+        guard size > 0 else {
+            throw StoreError("\(path) is an empty file, not a Sluice state store: remove it, or name another file with --state", kind: .notAStore)
+        }
+        let header = FileHandle(forReadingAtPath: path).flatMap { try? $0.read(upToCount: 16) } ?? Data()
+        guard header == Data("SQLite format 3\0".utf8) else {
+            throw StoreError("\(path) is not a Sluice state store (not an SQLite database): name another file with --state", kind: .notAStore)
+        }
+        return true
+    }
+
+    /// An SQLite file is a Sluice store when it says so (`application_id`) or, written before
+    /// that was set, has a schema version and Sluice's `applied` table.
+    private static func checkIdentity(_ db: SQLiteConnection, path: String) throws(StoreError) {
+        let application = try db.query("PRAGMA application_id").first?.first?.integer ?? 0
+        if application == StoreSchema.applicationID { return }
+        let version = try db.query("PRAGMA user_version").first?.first?.integer ?? 0
+        let tables = try db.query("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'applied'").first?.first?.integer ?? 0
+        let anyTable = try db.query("SELECT count(*) FROM sqlite_master").first?.first?.integer ?? 0
+        guard application == 0, (version > 0 && tables == 1) || (version == 0 && anyTable == 0) else {
+            throw StoreError("\(path) is an SQLite database but not a Sluice state store: name another file with --state", kind: .notAStore)
+        }
+    }
+
+    private static func checkIntegrity(_ db: SQLiteConnection, path: String, quick: Bool) throws(StoreError) {
+        let problems = try db.query(quick ? "PRAGMA quick_check(20)" : "PRAGMA integrity_check(20)").compactMap { $0.first?.text }.filter { $0 != "ok" }
+        guard problems.isEmpty else {
+            throw StoreError("state store \(path) is damaged: \(problems.prefix(3).joined(separator: "; ")); restore it from a backup (`sluice state check` lists what is wrong)",
+                             kind: .damaged)
+        }
+    }
+
+    /// The file and its folder (SQLite writes `-wal` and `-shm` files beside it).
+    private static func canWrite(_ path: String) -> Bool {
+        let folder = (path as NSString).deletingLastPathComponent
+        return access(path, W_OK) == 0 && access(folder.isEmpty ? "." : folder, W_OK) == 0
     }
 
     /// The schema version of the store's file.
@@ -40,6 +112,7 @@ public final class SQLiteStateStore: StateStore {
                 try db.execute(StoreSchema.migrations[version])
                 try db.execute("PRAGMA user_version = \(version + 1)")
             }
+            if current < StoreSchema.version { try db.execute("PRAGMA application_id = \(StoreSchema.applicationID)") }
         }
     }
 

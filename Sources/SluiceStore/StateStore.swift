@@ -50,6 +50,9 @@ public protocol StateStore: Sendable {
     /// Writes simulated clusters' objects, in order and in one transaction, each with the
     /// audit-log entry of the call that made it (a call is on record exactly when its effect is).
     func write(_ changes: [ObjectChange]) throws(StoreError)
+    /// Takes the one-writer lock of an environment (held until the lock is released);
+    /// `.environmentLocked` when another process holds it.
+    func lockEnvironment(_ environment: String, holder: String) throws(StoreError) -> EnvironmentLock
 }
 
 extension StateStore {
@@ -368,6 +371,29 @@ public struct ObjectChange: Sendable, Equatable {
 }
 
 public struct StoreError: Error, CustomStringConvertible, Sendable {
+    /// What went wrong, as far as the caller can act on it.
+    public enum Kind: Sendable, Equatable {
+        /// The file is empty or is not a Sluice state store: refused, never taken as empty.
+        case notAStore
+        /// The file fails SQLite's integrity check, or SQLite found damage reading it.
+        case damaged
+        /// The file (or its folder, where SQLite keeps its journal) cannot be written.
+        case readOnly
+        /// Another process held the database past the busy timeout: try again.
+        case busy
+        /// Another sluice writes this environment (`holder` says who).
+        case environmentLocked(holder: String)
+        case other
+    }
+
+    public var kind: Kind
     public var description: String
-    public init(_ description: String) { self.description = description }
+
+    public init(_ description: String, kind: Kind = .other) {
+        self.description = description
+        self.kind = kind
+    }
+
+    /// Worth trying again as it is (nothing about the store is wrong).
+    public var isTransient: Bool { kind == .busy }
 }

@@ -2,6 +2,9 @@
 /// (`PRAGMA user_version`); opening it applies the missing ones in one transaction. Never edit
 /// a released migration: add the next one.
 enum StoreSchema {
+    /// `PRAGMA application_id` of a Sluice store ("Slce"), so that a store is told from any
+    /// other SQLite file.
+    static let applicationID: Int64 = 0x536C_6365
     static let migrations: [String] = [
         // 1: applied commits, history, rollouts, simulated clusters' objects.
         """

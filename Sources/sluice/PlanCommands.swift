@@ -17,13 +17,18 @@ struct StateOptions: ParsableArguments {
         return base + "/.sluice/state.db"
     }
 
-    /// Opens the store; an unusable one is an error with its reason (exit 1).
-    func open(repo: String, output: OutputFormat) throws -> SQLiteStateStore {
+    /// Opens the store; an unusable one (empty, not a Sluice store, damaged, or read-only
+    /// for a command that writes) is an error with its reason (exit 1), before anything is done.
+    func open(repo: String, output: OutputFormat, checks: SQLiteStateStore.Checks = .forWriting) throws -> SQLiteStateStore {
         let path = path(repo: repo)
         do {
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
                                                     withIntermediateDirectories: true)
-            return try SQLiteStateStore(path: path)
+            return try SQLiteStateStore(path: path, checks: checks)
+        } catch let error as StoreError {
+            // The message names the file; no line of it is at fault.
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode(1)
         } catch {
             try fail([Diagnostic(file: path, message: "cannot open the state store: \(error)")], output: output)
         }
@@ -37,7 +42,7 @@ extension StateOptions {
         guard FileManager.default.fileExists(atPath: path) else {
             try fail([Diagnostic(file: path, message: "no state store here: nothing has been applied or run with this --state yet")], output: output)
         }
-        return try open(repo: repo, output: output)
+        return try open(repo: repo, output: output, checks: [])
     }
 }
 
@@ -103,7 +108,8 @@ struct Plan: AsyncParsableCommand {
     @Option(help: "text or json") var output: OutputFormat = .text
 
     func run() async throws {
-        let store = try state.open(repo: repo.repo, output: output)
+        // Read, not written; but a damaged store must not make a plan say "no changes".
+        let store = try state.open(repo: repo.repo, output: output, checks: [.integrity])
         let result = try await runPlanner(repo, scope: scope, store: store, clock: SystemClock(), output: output, detail: .summary)
         switch output {
         case .text:
@@ -119,7 +125,7 @@ struct Plan: AsyncParsableCommand {
 struct Apply: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Apply the commit's plan to an environment's simulated clusters at once and record it (no pipeline).",
-        discussion: "Without --rev, the head of the environment's branch is applied. Each add-on is applied in dependency order, waited for until healthy, then recorded. Nothing is applied when the commit is invalid, a pair is blocked, a cluster is unreachable, or --rev is not on the environment's branch (unless --force). Exit codes: 0 applied, 1 invalid or refused, 2 usage, 3 an add-on failed.")
+        discussion: "Without --rev, the head of the environment's branch is applied. Each add-on is applied in dependency order, waited for until healthy, then recorded. Nothing is applied when the commit is invalid, a pair is blocked, a cluster is unreachable, or --rev is not on the environment's branch (unless --force). Exit codes: 0 applied, 1 invalid or refused, 2 usage, 3 an add-on failed, 4 another sluice is changing the environment.")
 
     @OptionGroup var repo: RepoOptions
     @OptionGroup var state: StateOptions
@@ -140,6 +146,8 @@ struct Apply: AsyncParsableCommand {
         let report: PlanApplier.Report
         do { report = try await applier.apply(result) } catch {
             FileHandle.standardError.write(Data("error: nothing applied:\n\(error.description)\n".utf8))
+            // Another writer holds the environment: worth trying again later.
+            if case .environmentLocked? = error.store { throw ExitCode(4) }
             throw ExitCode(1)
         }
         print("applied \(result.plan.commit.prefix(12)) to \(env): \(report.operations) object operations, \(report.recorded) add-ons recorded")

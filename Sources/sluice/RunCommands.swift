@@ -15,7 +15,8 @@ struct Run: AsyncParsableCommand {
         discussion: """
             Stops cleanly on SIGINT or SIGTERM: what is in flight finishes, the state is saved, exit 0.
             Exit codes with --until-idle: 0 every environment converged, 3 one halted or rejected its head \
-            (or its branch is missing), 5 one waits for an approval or is paused. 1 invalid input, 2 usage.
+            (or its branch is missing), 5 one waits for an approval or is paused. 1 invalid input or an unusable \
+            state store, 2 usage, 4 another sluice is changing one of the environments.
             """)
 
     @Option(name: .long, help: "The fleet repo: a path or a URL to clone and fetch (default: the current directory).")
@@ -73,7 +74,13 @@ struct Run: AsyncParsableCommand {
         let signals = SignalStop { work.cancel() }
         let view = Console.shared.isTerminal ? Task { await LiveView(store: store, repo: repo, clock: clock).run() } : nil
         let outcomes: [String: EnvironmentRunner.Outcome]
-        do { outcomes = try await work.value } catch {
+        do { outcomes = try await work.value } catch let error as StoreError {
+            view?.cancel()
+            // No file of the repo is at fault: the store, or another sluice holding an environment.
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            if case .environmentLocked = error.kind { throw ExitCode(4) }
+            throw ExitCode(1)
+        } catch {
             view?.cancel()
             try fail([Diagnostic(file: repo, message: "\(error)")], output: .text)
         }

@@ -5,7 +5,7 @@ struct Sluice: AsyncParsableCommand {
         commandName: "sluice",
         abstract: "A GitOps reconciler for the add-ons of a fleet of Kubernetes clusters.",
         subcommands: [Validate.self, Graph.self, Render.self, Plan.self, Apply.self, Run.self, Status.self, History.self,
-                      Pause.self, Resume.self, Approve.self, Freeze.self, Unfreeze.self]
+                      Pause.self, Resume.self, Approve.self, Freeze.self, Unfreeze.self, StateCommand.self]
     )
 }
 

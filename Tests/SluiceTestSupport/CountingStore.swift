@@ -63,6 +63,9 @@ public final class CountingStore: StateStore {
         return try base.objects(cluster: cluster, addon: addon)
     }
     public func object(cluster: String, id: ObjectKey) throws(StoreError) -> StoredObject? { try base.object(cluster: cluster, id: id) }
+    public func lockEnvironment(_ environment: String, holder: String) throws(StoreError) -> EnvironmentLock {
+        try base.lockEnvironment(environment, holder: holder)
+    }
     public func write(_ changes: [ObjectChange]) throws(StoreError) {
         beforeWrite.withLock { $0 }?()
         if failsWrites.withLock({ $0 }) { throw StoreError("disk I/O error (injected)") }

@@ -1,0 +1,113 @@
+import CSQLite
+import Foundation
+import SluiceModel
+@testable import SluiceStore
+import Testing
+
+/// The state store refuses what it cannot trust (issue 9): files that are not a Sluice
+/// store, damage, a second writer of an environment, a busy database. Asserted on kinds.
+@Suite struct StoreRefusalTests {
+    let directory: String
+    var path: String { directory + "/state.db" }
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-refusal-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    func kind(_ open: () throws(StoreError) -> Void) -> StoreError.Kind? {
+        do {
+            try open()
+            return nil
+        } catch {
+            return error.kind
+        }
+    }
+
+    func record(_ store: SQLiteStateStore, _ cluster: String) throws {
+        try store.recordApply(AppliedRecord(environment: "production", cluster: cluster, addon: "dns", commit: "abc", digest: "d",
+                                            appliedAt: Date(timeIntervalSince1970: 10)))
+    }
+
+    @Test func anEmptyFileOrAnotherFileIsNotTakenAsAnEmptyStore() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        FileManager.default.createFile(atPath: path, contents: Data())
+        #expect(kind { () throws(StoreError) in _ = try SQLiteStateStore(path: path) } == .notAStore)
+        // The empty file is left as it was, not turned into a store.
+        #expect((try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue == 0)
+        try Data("apiVersion: v1\nkind: Secret\n".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(kind { () throws(StoreError) in _ = try SQLiteStateStore(path: path) } == .notAStore)
+    }
+
+    @Test func anotherSQLiteDatabaseIsRefusedAStoreOfAnyVersionIsNot() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var db: OpaquePointer?
+        sqlite3_open(path, &db)
+        sqlite3_exec(db, "CREATE TABLE photos (id INTEGER PRIMARY KEY); INSERT INTO photos VALUES (1)", nil, nil, nil)
+        sqlite3_close(db)
+        #expect(kind { () throws(StoreError) in _ = try SQLiteStateStore(path: path) } == .notAStore)
+        try FileManager.default.removeItem(atPath: path)
+        // A store made before stores carried an application id is still one.
+        let store = try SQLiteStateStore(path: path)
+        try record(store, "c1")
+        sqlite3_open(path, &db)
+        sqlite3_exec(db, "PRAGMA application_id = 0", nil, nil, nil)
+        sqlite3_close(db)
+        #expect(try SQLiteStateStore(path: path).applied().count == 1)
+    }
+
+    @Test func damageIsFoundWhenAWriterOpensTheStoreAndByTheFullCheck() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        do {
+            let store = try SQLiteStateStore(path: path)
+            for index in 0..<2_000 { try record(store, "cluster-\(index)") }
+        }
+        #expect(try SQLiteStateStore(path: path, checks: .forWriting).integrityProblems().isEmpty)
+        // Garbage over pages 3 to 10, as a failing disk would leave them.
+        let handle = try #require(FileHandle(forUpdatingAtPath: path))
+        try handle.seek(toOffset: 4096 * 2)
+        handle.write(Data(repeating: 0x5A, count: 4096 * 8))
+        try handle.close()
+        #expect(kind { () throws(StoreError) in _ = try SQLiteStateStore(path: path, checks: [.integrity]) } == .damaged)
+        // Reads of damaged pages can come back short without an error from SQLite: that is
+        // why every command that decides from the store (plan, apply, run) opens it checked.
+        let unchecked = try SQLiteStateStore(path: path)
+        #expect(!(try unchecked.integrityProblems()).isEmpty)
+    }
+
+    @Test func oneWriterPerEnvironment() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try SQLiteStateStore(path: path)
+        var held: EnvironmentLock? = try store.lockEnvironment("production", holder: "sluice run")
+        let second = kind { () throws(StoreError) in _ = try store.lockEnvironment("production", holder: "sluice apply") }
+        guard case .environmentLocked(let holder)? = second else {
+            Issue.record("a second writer of production was not refused: \(String(describing: second))")
+            return
+        }
+        #expect(holder.contains("sluice run") && holder.contains("pid \(getpid())"))
+        // Another environment proceeds; the lock is free again once released.
+        let staging = try store.lockEnvironment("staging", holder: "sluice apply")
+        withExtendedLifetime(held) {}
+        held = nil
+        #expect(kind { () throws(StoreError) in _ = try store.lockEnvironment("production", holder: "sluice apply") } == nil)
+        withExtendedLifetime(staging) {}
+    }
+
+    @Test func aDatabaseKeptLockedIsBusyNotAnError() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try SQLiteStateStore(path: path)
+        var other: OpaquePointer?
+        sqlite3_open(path, &other)
+        sqlite3_exec(other, "BEGIN IMMEDIATE", nil, nil, nil)
+        defer {
+            sqlite3_exec(other, "ROLLBACK", nil, nil, nil)
+            sqlite3_close(other)
+        }
+        let error = kind { () throws(StoreError) in
+            let impatient = try SQLiteStateStore(path: path, busyTimeoutMilliseconds: 20)
+            try impatient.recordApply(AppliedRecord(environment: "e", cluster: "c", addon: "a", commit: "x", digest: "d", appliedAt: Date()))
+        }
+        #expect(error == .busy)
+        withExtendedLifetime(store) {}
+    }
+}
