@@ -6,7 +6,7 @@ APT_PACKAGES := libgit2-dev libyaml-dev libcurl4-openssl-dev libssl-dev libsqlit
 DEMO := .sluice/demo-repo
 SLUICE := .build/debug/sluice
 
-.PHONY: deps build test run demo-repo policies bench clean
+.PHONY: deps build test run demo-repo policies bench fuzz clean
 
 # Install the Debian packages that are missing (apt-get update only when something is).
 deps:
@@ -49,6 +49,21 @@ policies:
 bench: deps
 	swift build -c release --product FleetBenchmark
 	.build/release/FleetBenchmark $(BENCH_ARGS)
+
+# Coverage-guided fuzzing (libFuzzer): the YAML readers and the template parser and evaluator,
+# FUZZ_SECONDS each, from the seed corpus in Fuzz/corpus (what it finds grows in
+# .build/fuzz/work-*; a crash or hang is saved as .build/fuzz/<target>-crash-* and fails).
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	scripts/build-fuzzers.sh
+	@for target in yaml template; do \
+	  mkdir -p .build/fuzz/work-$$target; \
+	  SWIFT_BACKTRACE=enable=no .build/fuzz/fuzz-$$target .build/fuzz/work-$$target Fuzz/corpus/$$target \
+	    -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+	    -artifact_prefix=.build/fuzz/$$target- -print_final_stats=1 > .build/fuzz/$$target.log 2>&1; status=$$?; \
+	  echo "fuzz-$$target:"; grep -E "^(stat::number_of_executed_units|stat::peak_rss|Done|==[0-9]+==|SUMMARY)|crash-|timeout-|oom-" .build/fuzz/$$target.log; \
+	  [ $$status = 0 ] || exit 1; \
+	done
 
 clean:
 	rm -rf .build .sluice

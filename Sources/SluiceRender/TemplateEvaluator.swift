@@ -137,8 +137,9 @@ struct TemplateEvaluator {
         let mark = variables.count
         defer { variables.removeSubrange(mark...) }
         var pipeline = loop.pipeline
-        let names = pipeline.variables
+        let names = pipeline.variables, assigns = pipeline.isAssignment
         pipeline.variables = []
+        pipeline.isAssignment = false
         let collection = resolved(try evaluate(pipeline, dot: dot))
         // Items are made as they are reached (`range 1000000000` makes none in advance).
         let count: Int
@@ -165,10 +166,17 @@ struct TemplateEvaluator {
             }
             let item = item(index)
             let scope = variables.count
-            if names.count == 1 { variables.append((names[0], .value(item.value))) }
-            if names.count == 2 {
-                variables.append((names[0], .value(item.key)))
-                variables.append((names[1], .value(item.value)))
+            // `$i, $e :=` declares them for the body; `$i, $e =` sets variables declared before.
+            let values: [Datum] = names.count == 2 ? [.value(item.key), .value(item.value)] : [.value(item.value)]
+            for (name, value) in zip(names, values) {
+                if assigns {
+                    guard let position = variables.lastIndex(where: { $0.name == name }) else {
+                        throw error(loop.pipeline.mark, "undefined variable: \(name)")
+                    }
+                    variables[position].value = value
+                } else {
+                    variables.append((name, value))
+                }
             }
             let flow = try execute(loop.body, dot: .value(item.value), into: &out)
             variables.removeSubrange(scope...)

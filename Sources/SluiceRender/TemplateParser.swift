@@ -139,7 +139,7 @@ struct TemplateParser {
     private mutating func parseRange(mark: Mark) throws(TemplateError) -> TemplateNode.RangeLoop {
         try nest(mark)
         defer { nesting -= 1 }
-        let pipeline = try parsePipeline(allowDeclaration: true)
+        let pipeline = try parsePipeline(allowDeclaration: true, allowsTwoVariables: true)
         try expect(.rightDelim, "}} after {{range ...")
         loopDepth += 1
         let (body, terminator) = try parseList()
@@ -188,7 +188,7 @@ struct TemplateParser {
         return .include(name: name, argument: argument, mark: mark)
     }
 
-    private mutating func parsePipeline(allowDeclaration: Bool) throws(TemplateError) -> TemplatePipeline {
+    private mutating func parsePipeline(allowDeclaration: Bool, allowsTwoVariables: Bool = false) throws(TemplateError) -> TemplatePipeline {
         let start = current?.mark ?? .start, first = position
         var variables: [String] = []
         var isAssignment = false
@@ -203,6 +203,7 @@ struct TemplateParser {
             }
             if probe < tokens.count, tokens[probe].kind == .declare || tokens[probe].kind == .assign {
                 guard allowDeclaration else { throw error(start, "variable declaration not allowed here") }
+                guard names.count == 1 || allowsTwoVariables else { throw error(start, "too many declarations: two variables only in range") }
                 isAssignment = tokens[probe].kind == .assign
                 variables = names
                 position = probe + 1

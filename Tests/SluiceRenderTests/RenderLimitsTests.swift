@@ -84,6 +84,14 @@ import Testing
         #expect(outcome("{{ range 9 }}{{ $.Values.x }}{{ end }}", data: values(["x": .string(chunk)])).limit == .templateOutputBytes)
     }
 
+    /// Found by fuzz-template: `range $i, $e = ...` (assignment, not declaration) trapped.
+    @Test func rangeAssigningTwoVariablesSetsThem() {
+        let template = "{{ $i := 0 }}{{ $e := 0 }}{{ range $i, $e = .Values.l }}{{ end }}{{ $i }}{{ $e }}"
+        #expect(outcome(template, data: values(["l": .list([.string("a"), .string("b")])])).output == "1b")
+        #expect(outcome("{{ range $i, $e = .Values.l }}{{ end }}", data: values(["l": .list([.int(1)])])).output == nil)
+        #expect(outcome("{{ $a, $b := 1 }}").output == nil)
+    }
+
     @Test func requiredWithAnEmptyMessageSaysSomething() throws {
         do {
             let library = try TemplateLibrary(folder: "addons/a", sources: [TemplateSource(path: "addons/a/templates/t.yaml", text: "{{ required \"\" .Values.x }}")])
