@@ -93,9 +93,16 @@ public final class FleetRenderer: Sendable {
         var objects: [RenderedObject] = []
         var seen: [ObjectKey: String] = [:]
         var outputs: [(file: String, text: String)] = []
+        var bytes = 0
         for template in library.manifests {
             let output = try render(template, of: library, addon: addon, release: cluster.release.value,
                                     data: data, sharesValues: sharesValues)
+            bytes += output.text.utf8.count
+            guard bytes <= RenderLimits.pairOutputBytes else {
+                // The template whose output passed the limit of the pair, as a whole.
+                throw Diagnostic(file: template.file, message: "the add-on's templates render more than \(RenderLimits.pairOutputBytes >> 20) MiB for cluster \(clusterName) (the limit of one add-on on one cluster)",
+                                 code: "limit.pairOutputBytes")
+            }
             outputs.append((template.file, output.text))
             for (mark, object) in output.objects {
                 if let other = seen[object.key] {
