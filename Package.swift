@@ -29,6 +29,8 @@ let package = Package(
         .target(name: "SluiceStore", dependencies: ["CSQLite", "SluiceModel"]),
         // ClusterDriver and the simulated clusters, whose objects live in the store.
         .target(name: "SluiceDrivers", dependencies: ["SluiceModel", "SluiceStore"]),
+        // The Kubernetes driver: kubeconfig (so far), then libcurl and the API (issue 10).
+        .target(name: "SluiceKubernetes", dependencies: ["SluiceModel"]),
         // Applying plans to clusters, and the controller: the rollout state machine, its runner, checks.
         .target(name: "SluiceRollout", dependencies: ["SluicePlan", "SluiceDrivers", "SluiceStore", "SluiceModel", "SluiceGit",
                                                       .product(name: "Logging", package: "swift-log")]),
@@ -58,6 +60,7 @@ let package = Package(
         .testTarget(name: "SluiceDriversTests", dependencies: ["SluiceDrivers", "SluiceStore", "SluiceModel", "SluiceTestSupport"]),
         .testTarget(name: "SluiceRolloutTests", dependencies: ["SluiceRollout", "SluicePlan", "SluiceStore", "SluiceDrivers", "SluiceModel", "SluiceRender", "SluiceGit", "SluiceTestSupport", "CSQLite",
                                                            .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "SluiceKubernetesTests", dependencies: ["SluiceKubernetes", "SluiceModel"]),
         .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan", "SluiceRollout", "SluiceStore", "SluiceDrivers", "SluiceModel", "SluiceRender", "SluiceGit", "SluiceTestSupport"]),
         // Runs the built `sluice` binary; the broken-repo corpus is read from the source tree.
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "SluiceTestSupport", "SluiceStore"], exclude: ["Corpus"]),

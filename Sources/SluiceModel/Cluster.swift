@@ -2,7 +2,9 @@
 public struct Cluster: Sendable {
     public enum Connection: Sendable {
         case simulated(SimulatedConnection)
-        case kubernetes(kubeconfig: String, context: String?)
+        /// A context of the kubeconfig on the machine Sluice runs on (`--kubeconfig`,
+        /// `KUBECONFIG`, or in-cluster): credentials never come from the fleet repo.
+        case kubernetes(context: String)
     }
 
     public struct SimulatedConnection: Sendable {
@@ -61,9 +63,15 @@ public struct Cluster: Sendable {
                 connection = .simulated(SimulatedConnection(nodes: simulated?.int("nodes", range: 1...5_000)?.value ?? 3,
                                                             faultImages: faults, realProbes: realProbes))
             case (false, true):
-                if let kube = reader.object("kubernetes", fields: ["kubeconfig", "context"], required: true),
-                   let kubeconfig = kube.string("kubeconfig", required: true) {
-                    connection = .kubernetes(kubeconfig: kubeconfig.value, context: kube.string("context")?.value)
+                if let kube = reader.object("kubernetes", fields: ["context", "kubeconfig", "token", "server", "certificate-authority-data",
+                                                                   "client-key-data", "client-certificate-data", "password"], required: true) {
+                    // A kubeconfig path or credentials written in the repo are refused where they are written.
+                    for field in ["kubeconfig", "token", "server", "certificate-authority-data", "client-key-data", "client-certificate-data", "password"] {
+                        if let node = kube.node.mapping?.first(where: { $0.key.scalar?.text == field }) {
+                            sink.error(file, node.key.mark, "spec.connection.kubernetes.\(field): the fleet repo names only a context; the kubeconfig and its credentials come from the machine Sluice runs on (--kubeconfig, KUBECONFIG or in-cluster)")
+                        }
+                    }
+                    if let context = kube.string("context", required: true) { connection = .kubernetes(context: context.value) }
                 }
             }
         }
