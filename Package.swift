@@ -20,6 +20,7 @@ let package = Package(
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         .target(name: "SluiceGit", dependencies: ["CGit2"]),
         .target(name: "SluiceModel", dependencies: ["CYAML", "SluiceGit"]),
@@ -30,7 +31,7 @@ let package = Package(
         // ClusterDriver and the simulated clusters, whose objects live in the store.
         .target(name: "SluiceDrivers", dependencies: ["SluiceModel", "SluiceStore"]),
         // The Kubernetes driver: kubeconfig (so far), then libcurl and the API (issue 10).
-        .target(name: "SluiceKubernetes", dependencies: ["SluiceModel"]),
+        .target(name: "SluiceKubernetes", dependencies: ["SluiceModel", "CCurl"]),
         // Applying plans to clusters, and the controller: the rollout state machine, its runner, checks.
         .target(name: "SluiceRollout", dependencies: ["SluicePlan", "SluiceDrivers", "SluiceStore", "SluiceModel", "SluiceGit",
                                                       .product(name: "Logging", package: "swift-log")]),
@@ -60,7 +61,7 @@ let package = Package(
         .testTarget(name: "SluiceDriversTests", dependencies: ["SluiceDrivers", "SluiceStore", "SluiceModel", "SluiceTestSupport"]),
         .testTarget(name: "SluiceRolloutTests", dependencies: ["SluiceRollout", "SluicePlan", "SluiceStore", "SluiceDrivers", "SluiceModel", "SluiceRender", "SluiceGit", "SluiceTestSupport", "CSQLite",
                                                            .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "SluiceKubernetesTests", dependencies: ["SluiceKubernetes", "SluiceModel"]),
+        .testTarget(name: "SluiceKubernetesTests", dependencies: ["SluiceKubernetes", "SluiceModel", "SluiceTestSupport"], exclude: ["echo_server.py"]),
         .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan", "SluiceRollout", "SluiceStore", "SluiceDrivers", "SluiceModel", "SluiceRender", "SluiceGit", "SluiceTestSupport"]),
         // Runs the built `sluice` binary; the broken-repo corpus is read from the source tree.
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "SluiceTestSupport", "SluiceStore"], exclude: ["Corpus"]),

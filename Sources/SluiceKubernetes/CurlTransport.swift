@@ -1,0 +1,174 @@
+import CCurl
+import Dispatch
+import Foundation
+
+/// An HTTP request to an API server.
+public struct HTTPRequest: Sendable, Equatable {
+    public var method: String
+    public var url: String
+    public var headers: [String: String]
+    public var body: [UInt8]
+
+    public init(method: String = "GET", url: String, headers: [String: String] = [:], body: [UInt8] = []) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+    }
+}
+
+public struct HTTPResponse: Sendable, Equatable {
+    public var status: Int
+    public var headers: [String: String]
+    public var body: [UInt8]
+}
+
+/// How to reach one API server over TLS: certificates from memory, never from the fleet repo.
+public struct TLSSettings: Sendable, Equatable {
+    public var certificateAuthority: [UInt8]?
+    public var clientCertificate: [UInt8]?
+    public var clientKey: [UInt8]?
+    public var insecureSkipVerify = false
+    public var proxyURL: String?
+
+    public init() {}
+}
+
+/// Why a request got no HTTP answer. `isTransient`: worth retrying with backoff (the
+/// controller counts the cluster unreachable, not failed); TLS and usage errors are not.
+public enum TransportError: Error, Equatable, Sendable, CustomStringConvertible {
+    case connection(String)
+    case timeout(String)
+    case tls(String)
+    case invalid(String)
+
+    public var isTransient: Bool {
+        switch self {
+        case .connection, .timeout: return true
+        case .tls, .invalid: return false
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .connection(let why): return "cannot reach the API server: \(why)"
+        case .timeout(let why): return "the API server did not answer in time: \(why)"
+        case .tls(let why): return "TLS with the API server failed: \(why)"
+        case .invalid(let why): return "the request could not be made: \(why)"
+        }
+    }
+}
+
+/// One libcurl easy handle for one API server: connections are kept and reused between
+/// requests, HTTP/2 is used where the server offers it. Requests run one at a time on the
+/// transport's own queue, off Swift's cooperative pool (libcurl blocks).
+public final class CurlTransport: @unchecked Sendable {
+    // The handle is touched only on `queue`: that is what makes @unchecked Sendable true.
+    private let handle: UnsafeMutableRawPointer
+    private let queue: DispatchQueue
+    private let tls: TLSSettings
+    public var timeoutMilliseconds = 30_000
+    public var connectTimeoutMilliseconds = 10_000
+
+    private static let initialized: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
+
+    public init(tls: TLSSettings, label: String) throws(TransportError) {
+        guard Self.initialized, let handle = curl_easy_init() else { throw .invalid("libcurl could not be initialised") }
+        self.handle = handle
+        self.tls = tls
+        queue = DispatchQueue(label: "sluice.curl.\(label)")
+    }
+
+    deinit { curl_easy_cleanup(handle) }
+
+    public func perform(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
+        let result: Result<HTTPResponse, TransportError> = await withCheckedContinuation { continuation in
+            queue.async { continuation.resume(returning: self.performBlocking(request)) }
+        }
+        return try result.get()
+    }
+
+    /// What a response is gathered into while libcurl writes it (passed to the C callbacks).
+    private final class Sink {
+        var body: [UInt8] = []
+        var headers: [String: String] = [:]
+    }
+
+    private func performBlocking(_ request: HTTPRequest) -> Result<HTTPResponse, TransportError> {
+        curl_easy_reset(handle)  // keeps the connection cache, clears the options
+        let sink = Sink()
+        var headerList: UnsafeMutablePointer<curl_slist>?
+        defer { curl_slist_free_all(headerList) }
+        for (name, value) in request.headers.sorted(by: { $0.key < $1.key }) {
+            headerList = curl_slist_append(headerList, "\(name): \(value)")
+        }
+        // An empty Expect stops curl from waiting for `100 Continue` on bodies.
+        headerList = curl_slist_append(headerList, "Expect:")
+        var status: CURLcode = CURLE_OK
+        func set(_ code: CURLcode) { if status == CURLE_OK { status = code } }
+        set(sluice_curl_setopt_string(handle, CURLOPT_URL, request.url))
+        set(sluice_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method))
+        set(sluice_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1))
+        set(sluice_curl_setopt_long(handle, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS)))
+        set(sluice_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, timeoutMilliseconds))
+        set(sluice_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, connectTimeoutMilliseconds))
+        set(sluice_curl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0))
+        set(sluice_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList))
+        if let ca = tls.certificateAuthority { set(ca.withUnsafeBytes { sluice_curl_setopt_blob(handle, CURLOPT_CAINFO_BLOB, $0.baseAddress, $0.count) }) }
+        if let cert = tls.clientCertificate { set(cert.withUnsafeBytes { sluice_curl_setopt_blob(handle, CURLOPT_SSLCERT_BLOB, $0.baseAddress, $0.count) }) }
+        if let key = tls.clientKey { set(key.withUnsafeBytes { sluice_curl_setopt_blob(handle, CURLOPT_SSLKEY_BLOB, $0.baseAddress, $0.count) }) }
+        if tls.insecureSkipVerify {
+            set(sluice_curl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 0))
+            set(sluice_curl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 0))
+        }
+        if let proxy = tls.proxyURL { set(sluice_curl_setopt_string(handle, CURLOPT_PROXY, proxy)) }
+        let context = Unmanaged.passUnretained(sink).toOpaque()
+        set(sluice_curl_setopt_write_function(handle, CURLOPT_WRITEFUNCTION) { data, size, count, context in
+            guard let data, let context else { return 0 }
+            let sink = Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue()
+            sink.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: size * count))
+            return size * count
+        })
+        set(sluice_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context))
+        set(sluice_curl_setopt_write_function(handle, CURLOPT_HEADERFUNCTION) { data, size, count, context in
+            guard let data, let context else { return 0 }
+            let sink = Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue()
+            let line = String(decoding: UnsafeRawBufferPointer(start: data, count: size * count), as: UTF8.self)
+            if let colon = line.firstIndex(of: ":") {
+                sink.headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            return size * count
+        })
+        set(sluice_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, context))
+        guard status == CURLE_OK else { return .failure(.invalid(String(cString: curl_easy_strerror(status)))) }
+        let code: CURLcode = withExtendedLifetime(sink) {
+            // Never a NULL body: curl would read one from standard input.
+            let bytes = request.body.isEmpty ? [0] : request.body
+            return bytes.withUnsafeBytes { body in
+                if !request.body.isEmpty || request.method != "GET" {
+                    _ = sluice_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: body.baseAddress))
+                    _ = sluice_curl_setopt_long(handle, CURLOPT_POSTFIELDSIZE, request.body.count)
+                }
+                return curl_easy_perform(handle)
+            }
+        }
+        guard code == CURLE_OK else { return .failure(Self.error(code)) }
+        var httpStatus = 0
+        _ = sluice_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &httpStatus)
+        return .success(HTTPResponse(status: httpStatus, headers: sink.headers, body: sink.body))
+    }
+
+    private static func error(_ code: CURLcode) -> TransportError {
+        let text = String(cString: curl_easy_strerror(code))
+        switch code {
+        case CURLE_OPERATION_TIMEDOUT: return .timeout(text)
+        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_SEND_ERROR, CURLE_RECV_ERROR,
+             CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE, CURLE_HTTP2, CURLE_HTTP2_STREAM:
+            return .connection(text)
+        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CACERT_BADFILE,
+             CURLE_SSL_CIPHER, CURLE_SSL_ENGINE_NOTFOUND:
+            return .tls(text)
+        default: return .invalid(text)
+        }
+    }
+}
