@@ -19,8 +19,15 @@ public struct HTTPRequest: Sendable, Equatable {
 
 public struct HTTPResponse: Sendable, Equatable {
     public var status: Int
+    /// Header names in lower case.
     public var headers: [String: String]
     public var body: [UInt8]
+
+    public init(status: Int, headers: [String: String], body: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
 }
 
 /// How to reach one API server over TLS: certificates from memory, never from the fleet repo.
