@@ -11,12 +11,18 @@ public actor SimulatedObjectWriter {
         var continuation: CheckedContinuation<Result<Void, StoreError>, Never>
     }
 
-    private let store: any StateStore
+    /// Writes one transaction (the store's `write`, off the actor).
+    private let commit: @Sendable ([ObjectChange]) async -> Result<Void, StoreError>
     private var pending: [Waiting] = []
     private var flushing = false
 
     public init(store: any StateStore) {
-        self.store = store
+        commit = { changes in await Self.commit(changes, to: store) }
+    }
+
+    /// With its own transaction step: a test holds a transaction open without blocking a thread.
+    package init(commit: @escaping @Sendable ([ObjectChange]) async -> Result<Void, StoreError>) {
+        self.commit = commit
     }
 
     /// Writes waiting for the next transaction.
@@ -40,7 +46,7 @@ public actor SimulatedObjectWriter {
             let batch = pending
             pending = []
             // Off the actor, so that writes arriving meanwhile queue up for the next batch.
-            let result = await Self.commit(batch.map(\.change), to: store)
+            let result = await commit(batch.map(\.change))
             for waiting in batch { waiting.continuation.resume(returning: result) }
         }
         flushing = false

@@ -31,23 +31,41 @@ import Testing
                             logging: SimulatedCall(cluster: "sim-1", verb: .create, key: key, addon: "a", commit: "c"))
     }
 
+    /// Holds the first transaction open until `open()` (a suspension, not a blocked thread).
+    actor Gate {
+        private var waiting: CheckedContinuation<Void, Never>?
+        private var opened = false
+        private(set) var entered = false
+
+        func pass() async {
+            guard !opened else { return }
+            entered = true
+            await withCheckedContinuation { waiting = $0 }
+        }
+
+        func open() {
+            opened = true
+            waiting?.resume()
+            waiting = nil
+        }
+    }
+
     /// Writes that arrive while a transaction is being written go, all of them, into the next
     /// one; each caller returns only when its own write is in the store.
     @Test func writesArrivingDuringATransactionShareTheNext() async throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let writer = SimulatedObjectWriter(store: store)
-        let gate = DispatchSemaphore(value: 0), entered = Atomic<Bool>(false)
-        store.beforeWrite.withLock { hook in
-            hook = {
-                if !entered.exchange(true, ordering: .sequentiallyConsistent) {
-                    // Held until the test has queued the others (bounded, never a hang).
-                    _ = gate.wait(timeout: .now() + 30)
-                }
+        let store = store, gate = Gate()
+        let writer = SimulatedObjectWriter { changes in
+            await gate.pass()
+            do throws(StoreError) {
+                try store.write(changes)
+                return .success(())
+            } catch {
+                return .failure(error)
             }
         }
         let first = Task { try await writer.write(change(0)) }
-        while !entered.load(ordering: .sequentiallyConsistent) { await Task.yield() }
-        let store = store
+        while !(await gate.entered) { await Task.yield() }
         let others = (1...10).map { index in
             Task {
                 try await writer.write(change(index))
@@ -56,7 +74,9 @@ import Testing
             }
         }
         while await writer.queued < 10 { await Task.yield() }
-        gate.signal()
+        // Nothing of the queued writes is in the store while the first transaction is open.
+        #expect(try store.objects(cluster: "sim-1").isEmpty)
+        await gate.open()
         try await first.value
         for other in others { #expect(try await other.value) }
         #expect(store.writeBatches == [1, 10])

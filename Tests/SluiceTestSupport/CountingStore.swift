@@ -14,8 +14,6 @@ public final class CountingStore: StateStore {
     /// The size of every object-write transaction, in order.
     public var writeBatches: [Int] { batches.withLock { $0 } }
     private let batches = Mutex<[Int]>([])
-    /// Called before every object-write transaction (a test can hold one there).
-    public let beforeWrite = Mutex<(@Sendable () -> Void)?>(nil)
 
     public init(_ base: SQLiteStateStore) { self.base = base }
 
@@ -67,7 +65,6 @@ public final class CountingStore: StateStore {
         try base.lockEnvironment(environment, holder: holder)
     }
     public func write(_ changes: [ObjectChange]) throws(StoreError) {
-        beforeWrite.withLock { $0 }?()
         if failsWrites.withLock({ $0 }) { throw StoreError("disk I/O error (injected)") }
         for change in changes { if case .put = change.operation { bump("put") } }
         batches.withLock { $0.append(changes.count) }
