@@ -26,7 +26,7 @@ public actor SimulatedObjectWriter {
     }
 
     /// Writes waiting for the next transaction.
-    public var queued: Int { pending.count }
+    package var queued: Int { pending.count }
 
     /// Returns when `change` is committed, or with the error that kept its transaction from
     /// committing (nothing of that transaction is written).

@@ -28,25 +28,23 @@ public enum FleetSource {
                 try FileManager.default.createDirectory(atPath: cacheDirectory, withIntermediateDirectories: true)
                 repository = try GitRepository.clone(from: location, to: folder, credentials: credentials)
             }
-        } else if GitRepository.isRepository(location) {
-            repository = try GitRepository.open(location)
-        } else if FileManager.default.fileExists(atPath: location + "/.git") {
-            // A `.git` that cannot be opened (emptied, objects gone, a `.git` file pointing
-            // nowhere) is a broken repository, never read as a plain directory.
-            do { _ = try GitRepository.open(location) } catch {
-                throw GitError(operation: "open \(location)", message: "its .git cannot be read as a Git repository (\(error.message))",
-                               code: error.code)
-            }
-            repository = try GitRepository.open(location)
         } else {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: location, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw SourceTreeError(path: location, message: "no such directory")
+            do { repository = try GitRepository.open(location) } catch {
+                // A `.git` that cannot be opened (emptied, objects gone, a `.git` file pointing
+                // nowhere) is a broken repository, never read as a plain directory.
+                if FileManager.default.fileExists(atPath: location + "/.git") {
+                    throw GitError(operation: "open \(location)", message: "its .git cannot be read as a Git repository (\(error.message))",
+                                   code: error.code)
+                }
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: location, isDirectory: &isDirectory), isDirectory.boolValue else {
+                    throw SourceTreeError(path: location, message: "no such directory")
+                }
+                guard revision == nil else {
+                    throw SourceTreeError(path: location, message: "is not a Git repository, so --rev cannot be used")
+                }
+                return Opened(tree: try DirectoryTree(root: location), repository: nil)
             }
-            guard revision == nil else {
-                throw SourceTreeError(path: location, message: "is not a Git repository, so --rev cannot be used")
-            }
-            return Opened(tree: try DirectoryTree(root: location), repository: nil)
         }
         let commit = try repository.resolve(revision ?? "HEAD")
         return Opened(tree: try repository.tree(at: commit), repository: repository)

@@ -27,7 +27,7 @@ public struct GitError: Error, CustomStringConvertible, Sendable, Equatable {
     }
 
     /// What a libgit2 code means, for the calls that return one without a message.
-    public static func sentence(for code: Int32) -> String {
+    package static func sentence(for code: Int32) -> String {
         switch code {
         case GIT_ENOTFOUND.rawValue: return "not found (no such branch, tag, commit or file)"
         case GIT_EEXISTS.rawValue: return "it exists already"

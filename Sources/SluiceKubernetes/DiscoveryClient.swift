@@ -69,7 +69,8 @@ public struct DiscoveryClient: Sendable {
     }
 
     private func get(_ path: String, accept: String) async throws(Failure) -> HTTPResponse {
-        for attempt in 0..<2 {
+        var retried = false
+        while true {
             var headers = ["Accept": accept]
             do {
                 if let authorization = try await credentials.authorization() { headers["Authorization"] = authorization }
@@ -79,12 +80,9 @@ public struct DiscoveryClient: Sendable {
             if response.status == 200 { return response }
             let status = APIStatus(response: response)
             // A 401 may be an expired plugin credential: asked for again, once.
-            if status.isUnauthorized && attempt == 0 {
-                await credentials.invalidate()
-                continue
-            }
-            throw .status(status)
+            guard status.isUnauthorized, !retried else { throw .status(status) }
+            retried = true
+            await credentials.invalidate()
         }
-        throw .status(APIStatus(response: HTTPResponse(status: 401, headers: [:], body: [])))
     }
 }

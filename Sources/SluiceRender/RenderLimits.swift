@@ -23,8 +23,3 @@ public enum RenderLimits {
         case templateNesting, rangeIterations, width, valueNesting, templateOutputBytes, pairOutputBytes, integerRange
     }
 }
-
-/// The limits' counters of one render (shared with the templates it includes).
-final class RenderBudget {
-    var rangeIterations = 0
-}

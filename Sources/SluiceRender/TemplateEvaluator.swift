@@ -16,8 +16,9 @@ struct TemplateEvaluator {
     /// Where cluster-independent pipeline values are shared, and the release they belong
     /// to; nil for a cluster whose values differ from the add-on's (an override).
     private let memo: (store: PipelineMemo, release: String)?
-    /// The limits' counters, shared with the templates this one includes.
-    private var budget = RenderBudget()
+    /// `range` iterations so far in this render (`RenderLimits.rangeIterations`); an included
+    /// template continues the count and hands it back.
+    private var rangeIterations = 0
     static let maxIncludeDepth = 64
 
     enum Flow { case normal, breakLoop, continueLoop }
@@ -31,7 +32,7 @@ struct TemplateEvaluator {
     mutating func render(_ template: ParsedTemplate, data: Value) throws(TemplateError) -> String {
         var out = ""
         variables = [("$", .root(data))]
-        budget.rangeIterations = 0
+        rangeIterations = 0
         readCluster = false
         _ = try execute(template.body, dot: .root(data), into: &out)
         return out
@@ -43,7 +44,7 @@ struct TemplateEvaluator {
         var out = ""
         var plan = TemplatePlan()
         variables = [("$", .root(data))]
-        budget.rangeIterations = 0
+        rangeIterations = 0
         readCluster = false
         for (index, node) in template.body.enumerated() {
             let before = (readCluster, lowestVariableRead, variables.count)
@@ -68,7 +69,7 @@ struct TemplateEvaluator {
     mutating func render(_ plan: TemplatePlan, of template: ParsedTemplate, data: Value) throws(TemplateError) -> String {
         var out = ""
         variables = [("$", .root(data))]
-        budget.rangeIterations = 0
+        rangeIterations = 0
         for piece in plan.pieces {
             switch piece {
             case .text(let text): out += text
@@ -159,8 +160,8 @@ struct TemplateEvaluator {
         }
         if count == 0 { return try execute(loop.elseBody, dot: dot, into: &out) }
         for index in 0..<count {
-            budget.rangeIterations += 1
-            guard budget.rangeIterations <= RenderLimits.rangeIterations else {
+            rangeIterations += 1
+            guard rangeIterations <= RenderLimits.rangeIterations else {
                 throw error(loop.pipeline.mark, "more than \(RenderLimits.rangeIterations) range iterations in one template (the limit of one template)",
                             limit: .rangeIterations)
             }
@@ -194,11 +195,12 @@ struct TemplateEvaluator {
         }
         var nested = TemplateEvaluator(library: library, file: target.file, memo: memo)
         nested.depth = depth + 1
-        nested.budget = budget
+        nested.rangeIterations = rangeIterations
         nested.variables = [("$", argument)]
         var out = ""
         do {
             _ = try nested.execute(target.body, dot: argument, into: &out)
+            rangeIterations = nested.rangeIterations
             if nested.readCluster { readCluster = true }
         } catch var inner {
             if !inner.message.contains("included from") {

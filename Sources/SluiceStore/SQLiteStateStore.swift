@@ -35,7 +35,7 @@ public final class SQLiteStateStore: StateStore {
                              kind: .readOnly)
         }
         try connection.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON")
-        if checks.contains(.integrity) { try Self.checkIntegrity(connection, path: path, quick: true) }
+        if checks.contains(.integrity) { try Self.checkIntegrity(connection, path: path) }
         try Self.migrate(connection)
         self.connection = Mutex(connection)
     }
@@ -46,9 +46,12 @@ public final class SQLiteStateStore: StateStore {
 
     /// SQLite's full `integrity_check` (`sluice state check`): the first 20 problems found, none when sound.
     public func integrityProblems() throws(StoreError) -> [String] {
-        try withConnection { db throws(StoreError) in
-            try db.query("PRAGMA integrity_check(20)").compactMap { $0.first?.text }.filter { $0 != "ok" }
-        }
+        try withConnection { db throws(StoreError) in try Self.problems(db, check: "integrity_check") }
+    }
+
+    /// What `PRAGMA <check>` reports, without its "ok".
+    private static func problems(_ db: SQLiteConnection, check: String) throws(StoreError) -> [String] {
+        try db.query("PRAGMA \(check)(20)").compactMap { $0.first?.text }.filter { $0 != "ok" }
     }
 
     /// Whether a store file exists; one that does must look like SQLite's.
@@ -78,8 +81,8 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
-    private static func checkIntegrity(_ db: SQLiteConnection, path: String, quick: Bool) throws(StoreError) {
-        let problems = try db.query(quick ? "PRAGMA quick_check(20)" : "PRAGMA integrity_check(20)").compactMap { $0.first?.text }.filter { $0 != "ok" }
+    private static func checkIntegrity(_ db: SQLiteConnection, path: String) throws(StoreError) {
+        let problems = try problems(db, check: "quick_check")
         guard problems.isEmpty else {
             throw StoreError("state store \(path) is damaged: \(problems.prefix(3).joined(separator: "; ")); restore it from a backup (`sluice state check` lists what is wrong)",
                              kind: .damaged)

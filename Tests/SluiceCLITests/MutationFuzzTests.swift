@@ -8,20 +8,6 @@ import Testing
 /// Every case must end with exit 0 (valid) or 1 (errors reported), never a crash, a hang or
 /// another code. `SLUICE_FUZZ_SEED` and `SLUICE_FUZZ_CASES` replay or widen a run.
 @Suite struct MutationFuzzTests {
-    /// SplitMix64: the same seed gives the same cases on every machine.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(1, n))) }
-        mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
-    }
-
     static let extremes = [".inf", "-.inf", ".nan", "-.nan", "1e400", "-1e400", "9223372036854775808", "-9223372036854775809",
                            "1e19", "[", "{", "]", "}", "{{", "}}", "*alias", "&a", "!!binary", "~", "\"\\u0000\"", "'", "\"",
                            "0x7fffffffffffffff", "- - - -", "? x", "<<: *a", String(repeating: "[", count: 300)]
@@ -31,7 +17,7 @@ import Testing
                             "default 1e300", "required \"\"", "sha256sum", "index .Values", "join \",\"", "replace \"a\" \"aa\""]
 
     /// A template action made of random pieces: pipelines, nested parentheses, ranges.
-    static func template(_ random: inout Random) -> String {
+    static func template(_ random: inout SplitMix64) -> String {
         var expression = random.pick([".Values.replicas", "1e300", "-1", "\"x\"", ".Cluster.name", "(list 1 2)", "9223372036854775807", ".nope"])
         for _ in 0..<random.below(4) { expression = "(\(random.pick(functions)) \(expression))" }
         switch random.below(4) {
@@ -42,7 +28,7 @@ import Testing
         }
     }
 
-    static func mutate(_ text: String, _ random: inout Random, isTemplate: Bool) -> (String, String) {
+    static func mutate(_ text: String, _ random: inout SplitMix64, isTemplate: Bool) -> (String, String) {
         var bytes = Array(text.utf8)
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         switch random.below(isTemplate ? 7 : 6) {
@@ -86,7 +72,7 @@ import Testing
         let environment = ProcessInfo.processInfo.environment
         let seed = environment["SLUICE_FUZZ_SEED"].flatMap { UInt64($0) } ?? 20_261_201
         let cases = environment["SLUICE_FUZZ_CASES"].flatMap { Int($0) } ?? 120
-        var random = Random(state: seed)
+        var random = SplitMix64(seed: seed)
         let source = ProjectPaths.exampleRepo
         let files = try FileManager.default.subpathsOfDirectory(atPath: source)
             .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".tpl") }.sorted()
