@@ -30,15 +30,16 @@ let package = Package(
         .target(name: "SluiceStore", dependencies: ["CSQLite", "SluiceModel"]),
         // ClusterDriver and the simulated clusters, whose objects live in the store.
         .target(name: "SluiceDrivers", dependencies: ["SluiceModel", "SluiceStore"]),
-        // The Kubernetes driver: kubeconfig (so far), then libcurl and the API (issue 10).
-        .target(name: "SluiceKubernetes", dependencies: ["SluiceModel", "CCurl"]),
+        // The Kubernetes driver: kubeconfig, libcurl, discovery and the API. The only module
+        // that imports CCurl; the CLI hands its connections to the ClusterConnector.
+        .target(name: "SluiceKubernetes", dependencies: ["SluiceModel", "SluiceDrivers", "CCurl"]),
         // Applying plans to clusters, and the controller: the rollout state machine, its runner, checks.
         .target(name: "SluiceRollout", dependencies: ["SluicePlan", "SluiceDrivers", "SluiceStore", "SluiceModel", "SluiceGit",
                                                       .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceRollout", "SluicePlan", "SluiceDrivers", "SluiceStore", "SluiceRender", "SluiceModel", "SluiceGit",
+                "SluiceRollout", "SluicePlan", "SluiceDrivers", "SluiceKubernetes", "SluiceStore", "SluiceRender", "SluiceModel", "SluiceGit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -24,6 +24,18 @@ public protocol ClusterDriver: Sendable {
     func setPartition(_ key: ObjectKey, to partition: Int) async throws(DriverError)
     /// Whether the workload can be updated in partition steps (DESIGN §4).
     func canPartition(_ key: ObjectKey) -> Bool
+
+    /// Server-side validation: the object as the cluster would store it if created, nothing
+    /// changed; `invalid` with the cluster's reason when its schema or admission would refuse
+    /// it. nil when the driver cannot ask (the simulated one).
+    func dryRunCreate(_ object: Value, key: ObjectKey) async throws(DriverError) -> Value?
+    /// The same for a merge patch of a live object.
+    func dryRunPatch(_ key: ObjectKey, mergePatch: Value) async throws(DriverError) -> Value?
+}
+
+extension ClusterDriver {
+    public func dryRunCreate(_ object: Value, key: ObjectKey) async throws(DriverError) -> Value? { nil }
+    public func dryRunPatch(_ key: ObjectKey, mergePatch: Value) async throws(DriverError) -> Value? { nil }
 }
 
 /// A workload's rollout progress as its status reports it.
@@ -68,6 +80,9 @@ public enum DriverError: Error, Equatable, CustomStringConvertible, Sendable {
     case invalid(ObjectKey, String)
     /// The cluster could not be reached or answered with an error.
     case unavailable(String)
+    /// The cluster refused Sluice itself (credentials, permissions, a kubeconfig that does
+    /// not name it): trying again will not help until an operator acts.
+    case refused(String)
 
     /// Worth retrying with backoff (the cluster may come back); the others fail at once.
     public var isTransient: Bool {
@@ -81,6 +96,7 @@ public enum DriverError: Error, Equatable, CustomStringConvertible, Sendable {
         case .conflict(let key): return "\(key) already exists"
         case .invalid(let key, let why): return "\(key): \(why)"
         case .unavailable(let why): return "cluster unavailable: \(why)"
+        case .refused(let why): return "cluster refused: \(why)"
         }
     }
 }

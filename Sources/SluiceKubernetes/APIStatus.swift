@@ -16,6 +16,10 @@ public struct APIStatus: Error, Equatable, Sendable, CustomStringConvertible {
     public var reason: String
     public var message: String
     public var causes: [Cause]
+    /// The object the answer is about (`details.kind`, `details.name`): a create in a missing
+    /// namespace answers 404 about `namespaces`, not about the object.
+    public var detailsKind: String
+    public var detailsName: String
     /// Seconds the server asks to wait (`Retry-After`, or `details.retryAfterSeconds`).
     public var retryAfter: Double?
 
@@ -31,12 +35,16 @@ public struct APIStatus: Error, Equatable, Sendable, CustomStringConvertible {
         causes = (details?["causes"] as? [[String: Any]] ?? []).map {
             Cause(field: $0["field"] as? String ?? "", reason: $0["reason"] as? String ?? "", message: $0["message"] as? String ?? "")
         }
+        detailsKind = details?["kind"] as? String ?? ""
+        detailsName = details?["name"] as? String ?? ""
         retryAfter = response.headers["retry-after"].flatMap(Double.init) ?? (details?["retryAfterSeconds"] as? NSNumber)?.doubleValue
     }
 
     /// Worth retrying with backoff: throttling, server errors, timeouts.
     public var isTransient: Bool { code == 429 || code >= 500 || reason == "ServerTimeout" || reason == "Timeout" }
     public var isNotFound: Bool { code == 404 }
+    /// A create in a namespace that does not exist yet.
+    public var isNamespaceNotFound: Bool { code == 404 && detailsKind == "namespaces" }
     /// Someone else changed the object (a stale `resourceVersion`): read it again and re-diff.
     public var isConflict: Bool { code == 409 && reason == "Conflict" && !isFieldManagerConflict }
     public var isAlreadyExists: Bool { code == 409 && reason == "AlreadyExists" }

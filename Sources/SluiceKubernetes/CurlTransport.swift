@@ -37,6 +37,9 @@ public struct TLSSettings: Sendable, Equatable {
     public var clientKey: [UInt8]?
     public var insecureSkipVerify = false
     public var proxyURL: String?
+    /// The name the server's certificate is checked against (and sent as SNI) instead of the
+    /// URL's host: kubeconfig's `tls-server-name`.
+    public var serverName: String?
 
     public init() {}
 }
@@ -113,7 +116,21 @@ public final class CurlTransport: @unchecked Sendable {
         headerList = curl_slist_append(headerList, "Expect:")
         var status: CURLcode = CURLE_OK
         func set(_ code: CURLcode) { if status == CURLE_OK { status = code } }
-        set(sluice_curl_setopt_string(handle, CURLOPT_URL, request.url))
+        var url = request.url
+        var connectTo: UnsafeMutablePointer<curl_slist>?
+        defer { curl_slist_free_all(connectTo) }
+        // tls-server-name: the URL names the certificate's host (SNI and verification use it),
+        // and CONNECT_TO sends the connection to the real address.
+        if let serverName = tls.serverName, !serverName.isEmpty, var parts = URLComponents(string: request.url), let host = parts.host {
+            let port = parts.port ?? (parts.scheme == "http" ? 80 : 443)
+            parts.host = serverName
+            parts.port = port
+            url = parts.string ?? url
+            let target = host.contains(":") ? "[\(host)]" : host
+            connectTo = curl_slist_append(connectTo, "\(serverName):\(port):\(target):\(port)")
+            set(sluice_curl_setopt_slist(handle, CURLOPT_CONNECT_TO, connectTo))
+        }
+        set(sluice_curl_setopt_string(handle, CURLOPT_URL, url))
         set(sluice_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, request.method))
         set(sluice_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1))
         set(sluice_curl_setopt_long(handle, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS)))

@@ -5,38 +5,27 @@ import Foundation
 /// group-version's resource list. Cached by the caller; `refresh` again when a kind is not
 /// found, so that CRDs installed by an earlier add-on of the same rollout are seen.
 public struct DiscoveryClient: Sendable {
-    public let server: String
-    public let transport: CurlTransport
-    public let credentials: ClientCredentials
+    public let client: APIClient
 
     static let aggregatedAccept = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"
         + "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json"
 
-    public init(server: String, transport: CurlTransport, credentials: ClientCredentials) {
-        self.server = server.hasSuffix("/") ? String(server.dropLast()) : server
-        self.transport = transport
-        self.credentials = credentials
+    public init(client: APIClient) {
+        self.client = client
     }
 
     public enum Failure: Error, Sendable, CustomStringConvertible {
-        case transport(TransportError)
-        case status(APIStatus)
-        case credentials(KubeconfigError)
+        case request(APIClient.Failure)
         case document(DiscoveryError)
 
         public var isTransient: Bool {
-            switch self {
-            case .transport(let error): return error.isTransient
-            case .status(let status): return status.isTransient
-            case .credentials, .document: return false
-            }
+            if case .request(let failure) = self { return failure.isTransient }
+            return false
         }
 
         public var description: String {
             switch self {
-            case .transport(let error): return error.description
-            case .status(let status): return status.description
-            case .credentials(let error): return error.description
+            case .request(let failure): return failure.description
             case .document(let error): return error.description
             }
         }
@@ -69,20 +58,6 @@ public struct DiscoveryClient: Sendable {
     }
 
     private func get(_ path: String, accept: String) async throws(Failure) -> HTTPResponse {
-        var retried = false
-        while true {
-            var headers = ["Accept": accept]
-            do {
-                if let authorization = try await credentials.authorization() { headers["Authorization"] = authorization }
-            } catch { throw .credentials(error) }
-            let response: HTTPResponse
-            do { response = try await transport.perform(HTTPRequest(url: server + path, headers: headers)) } catch { throw .transport(error) }
-            if response.status == 200 { return response }
-            let status = APIStatus(response: response)
-            // A 401 may be an expired plugin credential: asked for again, once.
-            guard status.isUnauthorized, !retried else { throw .status(status) }
-            retried = true
-            await credentials.invalidate()
-        }
+        do { return try await client.send("GET", path, accept: accept) } catch { throw .request(error) }
     }
 }

@@ -31,16 +31,29 @@ public struct ResourceIndex: Sendable, Equatable {
 
     /// Keyed by `group/kind` (`/Pod` for the core group).
     private var resources: [String: Resource] = [:]
+    /// Every served version, keyed by `group/version/kind`: an object is created in the
+    /// version its `apiVersion` names (the server refuses a body of another version).
+    private var versions: [String: Resource] = [:]
 
     public init() {}
 
+    /// The kind at the server's preferred version.
     public func resource(group: String, kind: String) -> Resource? { resources["\(group)/\(kind)"] }
+    /// The kind at `version`, when the server serves it there.
+    public func resource(group: String, version: String, kind: String) -> Resource? { versions["\(group)/\(version)/\(kind)"] }
     public var count: Int { resources.count }
+    /// Every kind at its preferred version.
+    public var all: [(kind: String, resource: Resource)] {
+        resources.map { (String($0.key.split(separator: "/", omittingEmptySubsequences: false).last ?? ""), $0.value) }
+            .sorted { ($0.resource.group, $0.kind) < ($1.resource.group, $1.kind) }
+    }
 
     /// The first version of a group to name a kind wins: servers list versions preferred first.
     mutating func add(_ resource: Resource, kind: String) {
         let key = "\(resource.group)/\(kind)"
         if resources[key] == nil { resources[key] = resource }
+        let versioned = "\(resource.group)/\(resource.version)/\(kind)"
+        if versions[versioned] == nil { versions[versioned] = resource }
     }
 
     /// An `APIGroupDiscoveryList` (`/api` or `/apis`, aggregated).

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SluiceDrivers
 import SluiceGit
+import SluiceKubernetes
 import SluiceModel
 import SluicePlan
 import SluiceRollout
@@ -46,6 +47,18 @@ extension StateOptions {
     }
 }
 
+/// Where real clusters' credentials come from: the machine, never the fleet repo.
+struct ClusterOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The kubeconfig for clusters with a kubernetes connection (default: KUBECONFIG, then ~/.kube/config, then the pod's service account).",
+                               valueName: "path"))
+    var kubeconfig: String?
+
+    func connector(store: any StateStore, clock: any FleetClock) -> ClusterConnector {
+        let loader = KubeconfigLoader(explicitPath: kubeconfig)
+        return ClusterConnector(store: store, clock: clock, kubernetes: KubeconfigConnections(loader: loader, clock: clock))
+    }
+}
+
 struct PlanScope: ParsableArguments {
     @Option(help: "Only this environment.") var env: String?
     @Option(help: "Only this cluster.") var cluster: String?
@@ -74,7 +87,7 @@ func revision(_ repo: RepoOptions, env: String?, requireOnBranch: Bool, force: B
 }
 
 /// Plans the commit: the planner's errors become exit codes (1 invalid, 2 unknown selection).
-func runPlanner(_ repo: RepoOptions, scope: PlanScope, store: any StateStore, clock: any FleetClock,
+func runPlanner(_ repo: RepoOptions, scope: PlanScope, store: any StateStore, clock: any FleetClock, connector: ClusterConnector,
                 output: OutputFormat, detail: PlanDetail, requireOnBranch: Bool = false, force: Bool = false) async throws -> PlanResult {
     let opened: FleetSource.Opened
     let rev = try revision(repo, env: scope.env, requireOnBranch: requireOnBranch, force: force)
@@ -83,7 +96,7 @@ func runPlanner(_ repo: RepoOptions, scope: PlanScope, store: any StateStore, cl
     } catch {
         try fail([Diagnostic(file: repo.repo, message: "\(error)")], output: output)
     }
-    let planner = FleetPlanner(store: store, connector: ClusterConnector(store: store, clock: clock))
+    let planner = FleetPlanner(store: store, connector: connector)
     do {
         return try await planner.plan(opened.tree, gitPath: opened.repository?.path, selection: scope.selection, detail: detail)
     } catch {
@@ -105,12 +118,15 @@ struct Plan: AsyncParsableCommand {
     @OptionGroup var repo: RepoOptions
     @OptionGroup var state: StateOptions
     @OptionGroup var scope: PlanScope
+    @OptionGroup var clusters: ClusterOptions
     @Option(help: "text or json") var output: OutputFormat = .text
 
     func run() async throws {
         // Read, not written; but a damaged store must not make a plan say "no changes".
         let store = try state.open(repo: repo.repo, output: output, checks: [.integrity])
-        let result = try await runPlanner(repo, scope: scope, store: store, clock: SystemClock(), output: output, detail: .summary)
+        let clock = SystemClock()
+        let result = try await runPlanner(repo, scope: scope, store: store, clock: clock,
+                                          connector: clusters.connector(store: store, clock: clock), output: output, detail: .summary)
         switch output {
         case .text:
             let color = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
@@ -124,7 +140,7 @@ struct Plan: AsyncParsableCommand {
 
 struct Apply: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Apply the commit's plan to an environment's simulated clusters at once and record it (no pipeline).",
+        abstract: "Apply the commit's plan to an environment's clusters at once and record it (no pipeline).",
         discussion: "Without --rev, the head of the environment's branch is applied. Each add-on is applied in dependency order, waited for until healthy, then recorded. Nothing is applied when the commit is invalid, a pair is blocked, a cluster is unreachable, or --rev is not on the environment's branch (unless --force). Exit codes: 0 applied, 1 invalid or refused, 2 usage, 3 an add-on failed, 4 another sluice is changing the environment.")
 
     @OptionGroup var repo: RepoOptions
@@ -134,14 +150,16 @@ struct Apply: AsyncParsableCommand {
     @Flag(help: "Waits advance a virtual clock instead of sleeping.") var virtualTime = false
     @Option(help: "Clusters applied at the same time.") var concurrency = 4
     @Flag(help: "Apply a --rev that is not on the environment's branch.") var force = false
+    @OptionGroup var clusters: ClusterOptions
 
     func run() async throws {
         let store = try state.open(repo: repo.repo, output: .text)
         let clock: any FleetClock = virtualTime ? VirtualClock(start: Date()) : SystemClock()
         let scope = PlanScope(env: env, cluster: cluster)
-        let result = try await runPlanner(repo, scope: scope, store: store, clock: clock, output: .text, detail: .apply,
-                                          requireOnBranch: true, force: force)
-        let applier = PlanApplier(store: store, connector: ClusterConnector(store: store, clock: clock), clock: clock,
+        let connector = clusters.connector(store: store, clock: clock)
+        let result = try await runPlanner(repo, scope: scope, store: store, clock: clock, connector: connector, output: .text,
+                                          detail: .apply, requireOnBranch: true, force: force)
+        let applier = PlanApplier(store: store, connector: connector, clock: clock,
                                   concurrency: max(1, concurrency))
         let report: PlanApplier.Report
         do { report = try await applier.apply(result) } catch {

@@ -22,6 +22,7 @@ struct Run: AsyncParsableCommand {
     @Option(name: .long, help: "The fleet repo: a path or a URL to clone and fetch (default: the current directory).")
     var repo: String = "."
     @OptionGroup var state: StateOptions
+    @OptionGroup var clusters: ClusterOptions
     @Option(help: "How often the branches are fetched and operator commands read.") var interval = "10s"
     @Option(help: "How often a rolling workload's status is read.") var poll = "5s"
     @Option(help: "How often live objects are compared with their recorded commit when no rollout runs (0: never).") var resync = "10m"
@@ -64,7 +65,7 @@ struct Run: AsyncParsableCommand {
         let resyncSeconds = GoDuration.parse(resync).map(GoDuration.seconds) ?? 0
         options.resyncSeconds = resyncSeconds > 0 ? resyncSeconds : nil
         options.machineAllowedCommands = allowedCommands
-        let controller = Controller(location: repo, store: store, connector: ClusterConnector(store: store, clock: clock), clock: clock,
+        let controller = Controller(location: repo, store: store, connector: clusters.connector(store: store, clock: clock), clock: clock,
                                     options: options, credentials: .fromEnvironment(ProcessInfo.processInfo.environment),
                                     logger: logger)
         do { _ = try controller.environments() } catch {

@@ -1,6 +1,7 @@
 import Foundation
 @testable import SluiceKubernetes
 import SluiceTestSupport
+import SluiceDrivers
 import Testing
 
 /// Discovery over the transport against a local server that serves a real kube-apiserver's
@@ -19,8 +20,8 @@ import Testing
         var user = Kubeconfig.UserEntry()
         user.token = token
         let access = ClusterAccess(context: "test", cluster: Kubeconfig.ClusterEntry(server: url), user: user, namespace: nil)
-        return DiscoveryClient(server: url, transport: try CurlTransport(tls: TLSSettings(), label: "test"),
-                               credentials: ClientCredentials(access: access))
+        return DiscoveryClient(client: APIClient(server: url, transport: try CurlTransport(tls: TLSSettings(), label: "test"),
+                                                 credentials: ClientCredentials(access: access), clock: SystemClock()))
     }
 
     @Test func aggregatedDiscoveryTakesTwoRequests() async throws {
@@ -29,7 +30,7 @@ import Testing
         let index = try await client(url).discover()
         #expect(index.resource(group: "apps", kind: "Deployment")?.resource == "deployments")
         #expect(index.resource(group: "", kind: "Namespace")?.namespaced == false)
-        let requests = try JSONSerialization.jsonObject(with: Data(try await client(url).transport.perform(HTTPRequest(url: url + "/_requests")).body)) as? [String: Int]
+        let requests = try JSONSerialization.jsonObject(with: Data(try await client(url).client.transport.perform(HTTPRequest(url: url + "/_requests")).body)) as? [String: Int]
         #expect(requests == ["/api": 1, "/apis": 1])
     }
 
@@ -49,7 +50,7 @@ import Testing
             _ = try await refused.discover()
             Issue.record("discovery succeeded with a wrong token")
         } catch {
-            guard case .status(let status) = error else { Issue.record("\(error)"); return }
+            guard case .request(.status(let status)) = error else { Issue.record("\(error)"); return }
             #expect(status.isUnauthorized && !error.isTransient)
         }
     }

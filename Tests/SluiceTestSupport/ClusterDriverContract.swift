@@ -5,15 +5,20 @@ import Testing
 /// Behaviour every `ClusterDriver` must have, written against the protocol only so that the
 /// Kubernetes driver (against a test API server) can run the same checks. `passTime` lets the
 /// cluster's controllers work for that many seconds (virtual for the simulated driver).
-struct ClusterDriverContract {
-    let driver: any ClusterDriver
-    let passTime: @Sendable (Double) async throws -> Void
+public struct ClusterDriverContract {
+    public let driver: any ClusterDriver
+    public let passTime: @Sendable (Double) async throws -> Void
 
-    static let deployment = ObjectKey(group: "apps", kind: "Deployment", namespace: "kube-system", name: "coredns")
-    static let configMap = ObjectKey(group: "", kind: "ConfigMap", namespace: "kube-system", name: "coredns")
-    static let statefulSet = ObjectKey(group: "apps", kind: "StatefulSet", namespace: "db", name: "etcd")
+    public init(driver: any ClusterDriver, passTime: @escaping @Sendable (Double) async throws -> Void) {
+        self.driver = driver
+        self.passTime = passTime
+    }
 
-    static func workload(_ key: ObjectKey, replicas: Int, image: String, labels: [String: String] = [:]) -> Value {
+    public static let deployment = ObjectKey(group: "apps", kind: "Deployment", namespace: "kube-system", name: "coredns")
+    public static let configMap = ObjectKey(group: "", kind: "ConfigMap", namespace: "kube-system", name: "coredns")
+    public static let statefulSet = ObjectKey(group: "apps", kind: "StatefulSet", namespace: "db", name: "etcd")
+
+    public static func workload(_ key: ObjectKey, replicas: Int, image: String, labels: [String: String] = [:]) -> Value {
         .map([
             "apiVersion": .string("apps/v1"), "kind": .string(key.kind),
             "metadata": .map(["name": .string(key.name), "namespace": .string(key.namespace),
@@ -25,15 +30,16 @@ struct ClusterDriverContract {
         ])
     }
 
-    static func configMapObject(_ data: [String: String], labels: [String: String]) -> Value {
+    public static func configMapObject(_ data: [String: String], labels: [String: String]) -> Value {
         .map(["apiVersion": .string("v1"), "kind": .string("ConfigMap"),
               "metadata": .map(["name": .string(configMap.name), "namespace": .string(configMap.namespace),
                                 "labels": .map(labels.mapValues(Value.string))]),
               "data": .map(data.mapValues(Value.string))])
     }
 
-    func objectsCanBeCreatedReadListedPatchedAndDeleted() async throws {
-        let owned = ["sluice.dev/addon": "coredns"]
+    public func objectsCanBeCreatedReadListedPatchedAndDeleted() async throws {
+        // The labels Sluice puts on everything it applies.
+        let owned = ["app.kubernetes.io/managed-by": "sluice", "sluice.dev/addon": "coredns"]
         #expect(try await driver.get(Self.configMap) == nil)
         _ = try await driver.create(Self.configMapObject(["a": "1", "b": "2"], labels: owned), key: Self.configMap)
         await #expect(throws: DriverError.conflict(Self.configMap)) {
@@ -41,7 +47,7 @@ struct ClusterDriverContract {
         }
         #expect(try await driver.get(Self.configMap)?.at("data") == .map(["a": .string("1"), "b": .string("2")]))
         #expect(try await driver.list(labels: owned).keys.sorted() == [Self.configMap])
-        #expect(try await driver.list(labels: ["sluice.dev/addon": "other"]).isEmpty)
+        #expect(try await driver.list(labels: ["app.kubernetes.io/managed-by": "sluice", "sluice.dev/addon": "other"]).isEmpty)
 
         // A merge patch: `null` removes a field, others merge.
         let patched = try await driver.patch(Self.configMap, mergePatch: .map(["data": .map(["a": .null, "c": .string("3")])]))
@@ -56,7 +62,7 @@ struct ClusterDriverContract {
         }
     }
 
-    func aSpecChangeIsANewGenerationALabelChangeIsNot() async throws {
+    public func aSpecChangeIsANewGenerationALabelChangeIsNot() async throws {
         _ = try await driver.create(Self.workload(Self.deployment, replicas: 2, image: "dns:1"), key: Self.deployment)
         let first = try #require(try await driver.workloadStatus(Self.deployment)).generation
         _ = try await driver.patch(Self.deployment, mergePatch: .map(["metadata": .map(["labels": .map(["team": .string("net")])])]))
@@ -66,7 +72,7 @@ struct ClusterDriverContract {
     }
 
     /// A new template reaches every pod, never more than maxUnavailable unready at once.
-    func aRolloutRespectsMaxUnavailableAndFinishes() async throws {
+    public func aRolloutRespectsMaxUnavailableAndFinishes() async throws {
         var object = Self.workload(Self.deployment, replicas: 8, image: "dns:1")
         object.set(["spec", "strategy", "rollingUpdate", "maxUnavailable"], to: .int(2))
         _ = try await driver.create(object, key: Self.deployment)
@@ -87,7 +93,7 @@ struct ClusterDriverContract {
     }
 
     /// With a partition, only the pods above it move; lowering it releases the rest.
-    func aPartitionHoldsPodsAtTheOldRevision() async throws {
+    public func aPartitionHoldsPodsAtTheOldRevision() async throws {
         _ = try await driver.create(Self.workload(Self.statefulSet, replicas: 4, image: "etcd:1"), key: Self.statefulSet)
         try await waitUntilHealthy(Self.statefulSet)
         try await driver.setPartition(Self.statefulSet, to: 3)
@@ -103,7 +109,7 @@ struct ClusterDriverContract {
 
     /// An image matching the fault rule never gets ready: the workload stays unhealthy and
     /// the rollout stops at maxUnavailable broken pods.
-    func aFaultyImageNeverBecomesReady() async throws {
+    public func aFaultyImageNeverBecomesReady() async throws {
         _ = try await driver.create(Self.workload(Self.statefulSet, replicas: 3, image: "etcd:1"), key: Self.statefulSet)
         try await waitUntilHealthy(Self.statefulSet)
         _ = try await driver.patch(Self.statefulSet, mergePatch: Self.imagePatch("etcd:2-broken"))
@@ -113,18 +119,18 @@ struct ClusterDriverContract {
         #expect(status.updated == 1 && status.updatedReady == 0 && status.ready == 2)
     }
 
-    static func imagePatch(_ image: String) -> Value {
+    public static func imagePatch(_ image: String) -> Value {
         .map(["spec": .map(["template": .map(["spec": .map(["containers": .list([
             .map(["name": .string("main"), "image": .string(image)]),
         ])])])])])
     }
 
-    func waitUntilHealthy(_ key: ObjectKey) async throws {
+    public func waitUntilHealthy(_ key: ObjectKey) async throws {
         for _ in 0..<1000 where try await driver.workloadStatus(key)?.isHealthy != true { try await passTime(5) }
         #expect(try await driver.workloadStatus(key)?.isHealthy == true, "\(key) never became healthy")
     }
 
-    func waitUntilStepComplete(_ key: ObjectKey) async throws {
+    public func waitUntilStepComplete(_ key: ObjectKey) async throws {
         for _ in 0..<1000 where try await driver.workloadStatus(key)?.isStepComplete != true { try await passTime(5) }
     }
 }

@@ -1,0 +1,325 @@
+import Foundation
+import SluiceDrivers
+import SluiceModel
+
+/// A real cluster behind its API server (DESIGN §6 `kubernetes`): kinds are found through
+/// discovery (cached, read again when a kind is missing, so a CRD an earlier add-on installed
+/// is found), objects are created with POST, changed with a JSON merge patch, pruned with a
+/// background DELETE, and read with GET and paginated LISTs by label. Workloads are judged as
+/// `kubectl rollout status` judges them (`RolloutStatusReader`).
+public actor KubernetesCluster: ClusterDriver {
+    public nonisolated let clusterName: String
+    private let client: APIClient
+    private let clock: any FleetClock
+    private var index: ResourceIndex?
+    private var discoveredAt: Date?
+    /// A CRD or an APIService changed since discovery: a missing kind is looked up again at once.
+    private var discoveryStale = false
+    /// Otherwise a missing kind rereads discovery at most this often.
+    public var discoverySeconds = 30.0
+    /// Every object Sluice applied here, by add-on, from one LIST per kind; kept in step with
+    /// this driver's own writes and read again when older than `inventorySeconds`.
+    private var inventory: [String: [ObjectKey: Value]]?
+    private var inventoryAt: Date?
+    public var inventorySeconds = 30.0
+    public var pageSize = 500
+
+    static let fieldManager = "sluice"
+    /// Kinds never listed for the inventory: events come and go by the thousand, and
+    /// aggregated metrics are not objects Sluice applies.
+    static let unlisted: Set<String> = ["/events", "events.k8s.io/events", "metrics.k8s.io/pods", "metrics.k8s.io/nodes"]
+
+    public init(name: String, client: APIClient, clock: any FleetClock) {
+        clusterName = name
+        self.client = client
+        self.clock = clock
+    }
+
+    // MARK: - ClusterDriver
+
+    public func get(_ key: ObjectKey) async throws(DriverError) -> Value? {
+        // A kind the server does not serve (its CRD not installed yet) has no objects.
+        guard let resource = try await resource(for: key) else { return nil }
+        do {
+            return Self.cleaned(try await read(client.send("GET", objectPath(resource, key))))
+        } catch {
+            if case .status(let status) = error, status.isNotFound { return nil }
+            throw Self.driverError(error, key: key)
+        }
+    }
+
+    public func list(labels: [String: String]) async throws(DriverError) -> [ObjectKey: Value] {
+        let now = await clock.now()
+        if inventory == nil || inventoryAt.map({ now.timeIntervalSince($0) >= inventorySeconds }) ?? true {
+            inventory = try await listManaged()
+            inventoryAt = now
+        }
+        let candidates: [ObjectKey: Value]
+        if let addon = labels[SluiceLabels.addon] { candidates = inventory?[addon] ?? [:] } else {
+            candidates = (inventory ?? [:]).values.reduce(into: [:]) { $0.merge($1) { a, _ in a } }
+        }
+        return candidates.filter { _, object in
+            labels.allSatisfy { object.at(["metadata", "labels", $0.key])?.stringValue == $0.value }
+        }
+    }
+
+    public func create(_ object: Value, key: ObjectKey) async throws(DriverError) -> Value {
+        let created = try await post(object, key: key, dryRun: false)
+        remember(key, created)
+        return created
+    }
+
+    public func patch(_ key: ObjectKey, mergePatch: Value) async throws(DriverError) -> Value {
+        let patched = try await sendPatch(key, mergePatch: mergePatch, dryRun: false)
+        remember(key, patched)
+        return patched
+    }
+
+    public func delete(_ key: ObjectKey) async throws(DriverError) {
+        guard let resource = try await resource(for: key) else { return forget(key) }
+        let options: Value = .map(["apiVersion": .string("v1"), "kind": .string("DeleteOptions"),
+                                   "propagationPolicy": .string("Background")])
+        do {
+            _ = try await client.send("DELETE", objectPath(resource, key), contentType: "application/json", body: Self.json(options))
+        } catch {
+            // Pruning what is already gone is done.
+            guard case .status(let status) = error, status.isNotFound else { throw Self.driverError(error, key: key) }
+        }
+        forget(key)
+    }
+
+    public func workloadStatus(_ key: ObjectKey) async throws(DriverError) -> WorkloadStatus? {
+        guard RolloutStatusReader.isWorkload(key) else { return nil }
+        guard let live = try await get(key) else { throw .notFound(key) }
+        return RolloutStatusReader.status(key, live)
+    }
+
+    public func setPartition(_ key: ObjectKey, to partition: Int) async throws(DriverError) {
+        guard let path = RolloutStatusReader.partitionPath(key) else { throw .invalid(key, "\(key.kind) has no partition") }
+        guard partition >= 0 else { throw .invalid(key, "partition must not be negative") }
+        var patch = Value.map([:])
+        patch.set(path, to: .int(partition))
+        _ = try await self.patch(key, mergePatch: patch)
+    }
+
+    public nonisolated func canPartition(_ key: ObjectKey) -> Bool { RolloutStatusReader.partitionPath(key) != nil }
+
+    public func dryRunCreate(_ object: Value, key: ObjectKey) async throws(DriverError) -> Value? {
+        try await post(object, key: key, dryRun: true)
+    }
+
+    public func dryRunPatch(_ key: ObjectKey, mergePatch: Value) async throws(DriverError) -> Value? {
+        try await sendPatch(key, mergePatch: mergePatch, dryRun: true)
+    }
+
+    // MARK: - Requests
+
+    private func post(_ object: Value, key: ObjectKey, dryRun: Bool) async throws(DriverError) -> Value {
+        let version = Self.version(of: object)
+        guard let resource = try await resource(for: key, version: version) else { throw Self.unserved(key, version: version) }
+        let query = "?fieldManager=\(Self.fieldManager)&fieldValidation=Strict" + (dryRun ? "&dryRun=All" : "")
+        let path = resource.path(namespace: key.namespace) + query
+        var createdNamespace = false
+        while true {
+            do {
+                let created = Self.cleaned(try await read(client.send("POST", path, contentType: "application/json", body: Self.json(object))))
+                if key.group == "apiextensions.k8s.io" || key.group == "apiregistration.k8s.io" { discoveryStale = true }
+                return created
+            } catch {
+                guard case .status(let status) = error else { throw Self.driverError(error, key: key) }
+                if status.isAlreadyExists { throw .conflict(key) }
+                // The add-on's namespace comes first (a dry run cannot create it: it is told).
+                if status.isNamespaceNotFound, !createdNamespace, !dryRun {
+                    try await createNamespace(key.namespace)
+                    createdNamespace = true
+                    continue
+                }
+                throw Self.driverError(error, key: key)
+            }
+        }
+    }
+
+    private func sendPatch(_ key: ObjectKey, mergePatch: Value, dryRun: Bool) async throws(DriverError) -> Value {
+        guard let resource = try await resource(for: key) else { throw .notFound(key) }
+        let query = "?fieldManager=\(Self.fieldManager)&fieldValidation=Strict" + (dryRun ? "&dryRun=All" : "")
+        do {
+            let answer = try await client.send("PATCH", objectPath(resource, key) + query, contentType: "application/merge-patch+json",
+                                               body: Self.json(mergePatch))
+            if key.group == "apiextensions.k8s.io" || key.group == "apiregistration.k8s.io" { discoveryStale = true }
+            return Self.cleaned(try read(answer))
+        } catch {
+            if case .status(let status) = error {
+                if status.isNotFound { throw .notFound(key) }
+                // Someone changed it while we wrote: the caller reads it again and re-diffs.
+                if status.isConflict { throw .conflict(key) }
+            }
+            throw Self.driverError(error, key: key)
+        }
+    }
+
+    private func createNamespace(_ name: String) async throws(DriverError) {
+        let key = ObjectKey(group: "", kind: "Namespace", namespace: "", name: name)
+        let namespace: Value = .map(["apiVersion": .string("v1"), "kind": .string("Namespace"), "metadata": .map(["name": .string(name)])])
+        do { _ = try await post(namespace, key: key, dryRun: false) } catch {
+            // Created meanwhile by someone else: as good.
+            if case .conflict = error { return }
+            throw error
+        }
+    }
+
+    /// One LIST per listable kind of every object labelled as Sluice's, page by page.
+    private func listManaged() async throws(DriverError) -> [String: [ObjectKey: Value]] {
+        let index = try await currentIndex()
+        var found: [String: [ObjectKey: Value]] = [:]
+        let selector = Self.escape("\(SluiceLabels.managedBy)=sluice")
+        for (kind, resource) in index.all where resource.verbs.contains("list") && resource.verbs.contains("delete")
+            && !Self.unlisted.contains("\(resource.group)/\(resource.resource)") {
+            var next: String?
+            repeat {
+                var path = resource.path(namespace: nil) + "?labelSelector=\(selector)&limit=\(pageSize)"
+                if let token = next { path += "&continue=\(Self.escape(token))" }
+                let page: [String: Any]
+                do { page = try client.object(try await client.send("GET", path)) } catch {
+                    // A kind that vanished since discovery (its CRD deleted) has no objects.
+                    if case .status(let status) = error, status.isNotFound { break }
+                    throw Self.driverError(error, key: nil)
+                }
+                for item in page["items"] as? [[String: Any]] ?? [] {
+                    guard let object = Self.value(item).map(Self.cleaned), let name = object.at(["metadata", "name"])?.stringValue,
+                          let addon = object.at(["metadata", "labels", SluiceLabels.addon])?.stringValue,
+                          !Self.isControlled(object) else { continue }
+                    let key = ObjectKey(group: resource.group, kind: kind,
+                                        namespace: object.at(["metadata", "namespace"])?.stringValue ?? "", name: name)
+                    found[addon, default: [:]][key] = object
+                }
+                next = ((page["metadata"] as? [String: Any])?["continue"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+            } while next != nil
+        }
+        return found
+    }
+
+    // MARK: - Discovery
+
+    private func currentIndex() async throws(DriverError) -> ResourceIndex {
+        if let index { return index }
+        return try await discover()
+    }
+
+    @discardableResult
+    private func discover() async throws(DriverError) -> ResourceIndex {
+        do {
+            let found = try await DiscoveryClient(client: client).discover()
+            index = found
+            discoveredAt = await clock.now()
+            discoveryStale = false
+            return found
+        } catch {
+            switch error {
+            case .request(let failure): throw Self.driverError(failure, key: nil)
+            case .document(let problem): throw .unavailable(problem.description)
+            }
+        }
+    }
+
+    /// Where a kind lives (at `version` when given); nil when the server does not serve it,
+    /// after discovery was read again if it may be out of date.
+    private func resource(for key: ObjectKey, version: String? = nil) async throws(DriverError) -> ResourceIndex.Resource? {
+        func lookup(_ index: ResourceIndex) -> ResourceIndex.Resource? {
+            if let version { return index.resource(group: key.group, version: version, kind: key.kind) }
+            return index.resource(group: key.group, kind: key.kind)
+        }
+        let index = try await currentIndex()
+        if let found = lookup(index) { return found }
+        let now = await clock.now()
+        guard discoveryStale || discoveredAt.map({ now.timeIntervalSince($0) >= discoverySeconds }) ?? true else { return nil }
+        return lookup(try await discover())
+    }
+
+    private func objectPath(_ resource: ResourceIndex.Resource, _ key: ObjectKey) -> String {
+        resource.path(namespace: key.namespace) + "/" + Self.escape(key.name)
+    }
+
+    // MARK: - Inventory
+
+    private func remember(_ key: ObjectKey, _ object: Value) {
+        guard inventory != nil else { return }
+        forget(key)
+        if let addon = object.at(["metadata", "labels", SluiceLabels.addon])?.stringValue,
+           object.at(["metadata", "labels", SluiceLabels.managedBy])?.stringValue == "sluice" {
+            inventory?[addon, default: [:]][key] = object
+        }
+    }
+
+    private func forget(_ key: ObjectKey) {
+        guard let addons = inventory?.keys else { return }
+        for addon in addons where inventory?[addon]?[key] != nil { inventory?[addon]?[key] = nil }
+    }
+
+    // MARK: - Values
+
+    private nonisolated func read(_ response: HTTPResponse) throws(APIClient.Failure) -> Value {
+        guard let value = try? JSONReader.read(String(decoding: response.body, as: UTF8.self)), case .map = value else {
+            throw .transport(.invalid("the API server's answer is not a JSON object"))
+        }
+        return value
+    }
+
+    /// The server's bookkeeping that no diff needs and that would bloat every cache.
+    static func cleaned(_ object: Value) -> Value {
+        guard case .map(var metadata) = object.at("metadata"), metadata["managedFields"] != nil else { return object }
+        metadata["managedFields"] = nil
+        var object = object
+        object.set(["metadata"], to: .map(metadata))
+        return object
+    }
+
+    /// Owned by a controller (a Pod of a ReplicaSet that inherited the labels): not applied by Sluice.
+    static func isControlled(_ object: Value) -> Bool {
+        (object.at(["metadata", "ownerReferences"])?.listValue ?? []).contains { $0.at("controller") == .bool(true) }
+    }
+
+    static func value(_ object: [String: Any]) -> Value? {
+        guard let data = try? JSONSerialization.data(withJSONObject: object) else { return nil }
+        return try? JSONReader.read(String(decoding: data, as: UTF8.self))
+    }
+
+    static func json(_ value: Value) -> [UInt8] {
+        var bytes: [UInt8] = []
+        JSONEmitter.write(value, into: &bytes)
+        return bytes
+    }
+
+    static func version(of object: Value) -> String? {
+        guard let apiVersion = object.at("apiVersion")?.stringValue else { return nil }
+        return String(apiVersion.split(separator: "/").last ?? "")
+    }
+
+    static func escape(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+
+    static func unserved(_ key: ObjectKey, version: String?) -> DriverError {
+        let kind = key.group.isEmpty ? key.kind : "\(key.kind).\(key.group)"
+        return .invalid(key, "the API server does not serve \(kind)\(version.map { " in version \($0)" } ?? "")"
+                        + (key.group.contains(".") ? "; is its CustomResourceDefinition installed?" : ""))
+    }
+
+    /// What the rollout does with a failed request: retry later (unreachable), stop (refused),
+    /// or fail the pair with the server's message.
+    static func driverError(_ failure: APIClient.Failure, key: ObjectKey?) -> DriverError {
+        switch failure {
+        case .transport(let error):
+            return error.isTransient ? .unavailable(error.description) : .refused(error.description)
+        case .credentials(let error):
+            return .refused(error.description)
+        case .status(let status):
+            if status.isTransient { return .unavailable(status.description) }
+            if status.code == 401 || (status.code == 403 && key == nil) { return .refused(status.description) }
+            guard let key else { return .unavailable(status.description) }
+            if status.isNotFound { return .notFound(key) }
+            return .invalid(key, status.description)
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import SluiceDrivers
+@testable import SluiceKubernetes
+import SluiceModel
+import SluiceTestSupport
+
+/// `kube_api_server.py` started on 127.0.0.1 for one test: a Kubernetes API that answers as
+/// a real one (Fixtures/ hold what a real kube-apiserver served), with controllers on a
+/// virtual clock the test moves, injectable faults and a log of the requests it got.
+final class KubeAPITestServer: @unchecked Sendable {
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("kube_api_server.py").path
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures").path
+    static let token = "sluice-test-token"
+
+    let process: LocalServer
+    let url: String
+    let certificates: TestCertificates?
+    /// For the test's own calls to the `/_test/` endpoints.
+    private let control: CurlTransport
+
+    init(tls: Bool = false, tokens: [String] = [KubeAPITestServer.token], nodes: Int = 3) throws {
+        var arguments = ["-u", Self.script, Self.fixtures, "--nodes", String(nodes)]
+        for token in tokens { arguments += ["--token", token] }
+        certificates = tls ? try TestCertificates() : nil
+        if let certificates { arguments += ["--tls", certificates.path("server.crt"), certificates.path("server.key"), certificates.path("ca.crt")] }
+        process = try LocalServer("/usr/bin/python3", arguments)
+        let line = try process.waitForLine(containing: "listening")
+        url = (tls ? "https" : "http") + "://127.0.0.1:" + (line.split(separator: " ").last.map(String.init) ?? "")
+        var settings = TLSSettings()
+        settings.certificateAuthority = try certificates?.bytes("ca.crt")
+        control = try CurlTransport(tls: settings, label: "control")
+    }
+
+    deinit {
+        process.stop()
+        certificates?.remove()
+    }
+
+    /// A kubeconfig context `test` for this server, with a bearer token unless `user` says otherwise.
+    func access(user: Kubeconfig.UserEntry? = nil) throws -> ClusterAccess {
+        var cluster = Kubeconfig.ClusterEntry(server: url)
+        cluster.certificateAuthorityData = try certificates?.bytes("ca.crt")
+        var token = Kubeconfig.UserEntry()
+        token.token = Self.token
+        return ClusterAccess(context: "test", cluster: cluster, user: user ?? token, namespace: nil)
+    }
+
+    func client(clock: any FleetClock = SystemClock(), user: Kubeconfig.UserEntry? = nil) async throws -> APIClient {
+        let access = try access(user: user)
+        let credentials = ClientCredentials(access: access)
+        return APIClient(server: url, transport: try CurlTransport(tls: try await credentials.tls(), label: "driver"),
+                         credentials: credentials, clock: clock)
+    }
+
+    func driver(name: String = "kube-1", clock: any FleetClock = SystemClock()) async throws -> KubernetesCluster {
+        KubernetesCluster(name: name, client: try await client(clock: clock), clock: clock)
+    }
+
+    func advance(_ seconds: Double) async throws {
+        _ = try await post("/_test/advance", ["seconds": seconds])
+    }
+
+    /// The next `count` requests of `method` whose path contains `path` answer `status`.
+    func inject(_ method: String, path: String, status: Int, count: Int = 1, retryAfter: Int? = nil) async throws {
+        var fault: [String: Any] = ["method": method, "path": path, "status": status, "count": count]
+        if let retryAfter { fault["retryAfter"] = retryAfter }
+        _ = try await post("/_test/faults", [fault])
+    }
+
+    struct Request: Decodable {
+        var method: String
+        var path: String
+        var query: [String: String]
+        var contentType: String?
+        var body: String
+    }
+
+    func requests() async throws -> [Request] {
+        let response = try await control.perform(HTTPRequest(url: url + "/_test/requests"))
+        return try JSONDecoder().decode([Request].self, from: Data(response.body))
+    }
+
+    private func post(_ path: String, _ body: Any) async throws -> HTTPResponse {
+        let data = try JSONSerialization.data(withJSONObject: body)
+        return try await control.perform(HTTPRequest(method: "POST", url: url + path, headers: ["Content-Type": "application/json"], body: Array(data)))
+    }
+}
