@@ -21,17 +21,22 @@ public struct KubeconfigConnections: KubernetesConnections {
     }
 
     public func driver(for cluster: Cluster, context: String) async throws(DriverError) -> any ClusterDriver {
-        let place = "\(cluster.header.file): cluster \"\(cluster.name)\", context \"\(context)\""
+        try await open(cluster: cluster.name, file: cluster.header.file, context: context)
+    }
+
+    /// The driver of cluster `name` (its file `file`) through `context`.
+    public func open(cluster name: String, file: String, context: String) async throws(DriverError) -> KubernetesCluster {
+        let place = "\(file): cluster \"\(name)\", context \"\(context)\""
         do {
             let access = try kubeconfig.get().access(context: context)
             let credentials = ClientCredentials(access: access)
             var tls = try await credentials.tls()
             tls.serverName = access.cluster.tlsServerName
             let transport: CurlTransport
-            do { transport = try CurlTransport(tls: tls, label: cluster.name) } catch { throw DriverError.refused("\(place): \(error)") }
+            do { transport = try CurlTransport(tls: tls, label: name) } catch { throw DriverError.refused("\(place): \(error)") }
             transport.timeoutMilliseconds = timeoutMilliseconds
             let client = APIClient(server: access.cluster.server, transport: transport, credentials: credentials, clock: clock)
-            return KubernetesCluster(name: cluster.name, client: client, clock: clock)
+            return KubernetesCluster(name: name, client: client, clock: clock)
         } catch let error as KubeconfigError {
             throw .refused("\(place): \(error)")
         } catch {
