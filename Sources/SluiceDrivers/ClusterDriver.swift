@@ -78,6 +78,8 @@ public enum DriverError: Error, Equatable, CustomStringConvertible, Sendable {
     case notFound(ObjectKey)
     case conflict(ObjectKey)
     case invalid(ObjectKey, String)
+    /// The cluster does not serve the object's kind (its CustomResourceDefinition is not installed).
+    case kindNotServed(ObjectKey)
     /// The cluster could not be reached or answered with an error.
     case unavailable(String)
     /// The cluster refused Sluice itself (credentials, permissions, a kubeconfig that does
@@ -95,6 +97,9 @@ public enum DriverError: Error, Equatable, CustomStringConvertible, Sendable {
         case .notFound(let key): return "\(key) not found"
         case .conflict(let key): return "\(key) already exists"
         case .invalid(let key, let why): return "\(key): \(why)"
+        case .kindNotServed(let key):
+            let kind = key.group.isEmpty ? key.kind : "\(key.kind).\(key.group)"
+            return "\(key): the cluster does not serve \(kind)" + (key.group.contains(".") ? "; is its CustomResourceDefinition installed?" : "")
         case .unavailable(let why): return "cluster unavailable: \(why)"
         case .refused(let why): return "cluster refused: \(why)"
         }

@@ -116,7 +116,7 @@ public actor KubernetesCluster: ClusterDriver {
 
     private func post(_ object: Value, key: ObjectKey, dryRun: Bool) async throws(DriverError) -> Value {
         let version = Self.version(of: object)
-        guard let resource = try await resource(for: key, version: version) else { throw Self.unserved(key, version: version) }
+        guard let resource = try await resource(for: key, version: version) else { throw .kindNotServed(key) }
         let query = "?fieldManager=\(Self.fieldManager)&fieldValidation=Strict" + (dryRun ? "&dryRun=All" : "")
         let path = resource.path(namespace: key.namespace) + query
         var createdNamespace = false
@@ -128,8 +128,10 @@ public actor KubernetesCluster: ClusterDriver {
             } catch {
                 guard case .status(let status) = error else { throw Self.driverError(error, key: key) }
                 if status.isAlreadyExists { throw .conflict(key) }
-                // The add-on's namespace comes first (a dry run cannot create it: it is told).
-                if status.isNamespaceNotFound, !createdNamespace, !dryRun {
+                // The add-on's namespace comes first. A dry run cannot create it, and the
+                // server checks nothing more before it looks for the namespace: nothing to say.
+                if status.isNamespaceNotFound, dryRun { return object }
+                if status.isNamespaceNotFound, !createdNamespace {
                     try await createNamespace(key.namespace)
                     createdNamespace = true
                     continue
@@ -298,12 +300,6 @@ public actor KubernetesCluster: ClusterDriver {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
-    }
-
-    static func unserved(_ key: ObjectKey, version: String?) -> DriverError {
-        let kind = key.group.isEmpty ? key.kind : "\(key.kind).\(key.group)"
-        return .invalid(key, "the API server does not serve \(kind)\(version.map { " in version \($0)" } ?? "")"
-                        + (key.group.contains(".") ? "; is its CustomResourceDefinition installed?" : ""))
     }
 
     /// What the rollout does with a failed request: retry later (unreachable), stop (refused),

@@ -155,10 +155,28 @@ struct ClusterPlanner: Sendable {
                 plan.summary.unreachable = 1
                 break
             }
-            let result = PairDiffer(rules: DangerousFieldGuard(rules: repository.dangerousFields(for: pair.addon)),
+            var result = PairDiffer(rules: DangerousFieldGuard(rules: repository.dangerousFields(for: pair.addon)),
                                     sensitive: differ.sensitive, commit: commit)
                 .diff(addon: pair.addon, recordedCommit: pair.record.map { records[$0].commit }, target: target.objects,
                       lastApplied: pair.spec?.objects, live: objects, warnings: pair.spec?.warning.map { [$0] } ?? [])
+            if result.plan.blocked.isEmpty, !result.steps.isEmpty {
+                do {
+                    let validation = ServerSideValidation(driver: driver, rendered: { pairs.compactMap(\.target).flatMap(\.objects) })
+                    let rejected = try await validation.rejections(of: result.steps, target: target.objects)
+                    if !rejected.isEmpty {
+                        result.plan.rejected = rejected
+                        result.plan.blocked += rejected.map {
+                            "\($0.template): \($0.kind) \($0.namespace.isEmpty ? "" : $0.namespace + "/")\($0.name): the API server refused it in a dry run: \($0.message)"
+                        }
+                        result.summary.blocked = 1
+                        result.steps = []
+                    }
+                } catch {
+                    plan.unreachable = "\(error)"
+                    plan.summary.unreachable = 1
+                    break
+                }
+            }
             add(result, to: &plan)
             keep(&outcome, planned(pair.addon, digest: target.digest, record: pair.record, steps: result.steps,
                                    blocked: result.plan.blocked, objects: target.objects.map(\.key)))

@@ -48,6 +48,20 @@ public struct FleetPlan: Sendable, Codable, Equatable {
         /// Changes a `drop` or `recreate` rule altered, recorded commits that were not found.
         public var warnings: [String]
         public var objects: [ObjectChange]
+        /// What the cluster's API server refused in a dry run (kubernetes clusters); the pair
+        /// is blocked. Absent when nothing was refused.
+        public var rejected: [ServerRejection]? = nil
+    }
+
+    /// An object the API server or its admission webhooks would not accept.
+    public struct ServerRejection: Sendable, Codable, Equatable {
+        /// The add-on template the object was rendered from.
+        public var template: String
+        public var apiVersion: String
+        public var kind: String
+        public var namespace: String
+        public var name: String
+        public var message: String
     }
 
     public struct ObjectChange: Sendable, Codable, Equatable {

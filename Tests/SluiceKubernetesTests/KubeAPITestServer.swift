@@ -85,3 +85,58 @@ final class KubeAPITestServer: @unchecked Sendable {
         return try await control.perform(HTTPRequest(method: "POST", url: url + path, headers: ["Content-Type": "application/json"], body: Array(data)))
     }
 }
+
+extension KubeAPITestServer {
+    /// Connections for a scenario: every context reaches this server through a real
+    /// kubeconfig (server and token), and the server's controllers keep time with `clock`.
+    func connections(clock: VirtualClock) -> any KubernetesConnections {
+        ClockedConnections(server: self, clock: clock)
+    }
+
+    func setTime(_ date: Date) async throws {
+        _ = try await post("/_test/time", ["now": date.timeIntervalSince1970])
+    }
+}
+
+private struct ClockedConnections: KubernetesConnections {
+    let server: KubeAPITestServer
+    let clock: VirtualClock
+
+    func driver(for cluster: Cluster, context: String) async throws(DriverError) -> any ClusterDriver {
+        var config = Kubeconfig()
+        config.clusters["test"] = Kubeconfig.ClusterEntry(server: server.url)
+        var user = Kubeconfig.UserEntry()
+        user.token = KubeAPITestServer.token
+        config.users["test"] = user
+        config.contexts[context] = Kubeconfig.ContextEntry(cluster: "test", user: "test")
+        let driver = try await KubeconfigConnections(kubeconfig: config, clock: clock).driver(for: cluster, context: context)
+        return ClockedDriver(driver: driver, server: server, clock: clock)
+    }
+}
+
+/// The real driver, with the test server's clock moved to the scenario's virtual time
+/// before each call, as a cluster's controllers would have worked meanwhile.
+private struct ClockedDriver: ClusterDriver {
+    let driver: any ClusterDriver
+    let server: KubeAPITestServer
+    let clock: VirtualClock
+    var clusterName: String { driver.clusterName }
+
+    private func sync() async throws(DriverError) {
+        do { try await server.setTime(await clock.now()) } catch { throw .unavailable("test server clock: \(error)") }
+    }
+
+    func get(_ key: ObjectKey) async throws(DriverError) -> Value? { try await sync(); return try await driver.get(key) }
+    func list(labels: [String: String]) async throws(DriverError) -> [ObjectKey: Value] { try await sync(); return try await driver.list(labels: labels) }
+    func create(_ object: Value, key: ObjectKey) async throws(DriverError) -> Value { try await sync(); return try await driver.create(object, key: key) }
+    func patch(_ key: ObjectKey, mergePatch: Value) async throws(DriverError) -> Value {
+        try await sync()
+        return try await driver.patch(key, mergePatch: mergePatch)
+    }
+    func delete(_ key: ObjectKey) async throws(DriverError) { try await sync(); try await driver.delete(key) }
+    func workloadStatus(_ key: ObjectKey) async throws(DriverError) -> WorkloadStatus? { try await sync(); return try await driver.workloadStatus(key) }
+    func setPartition(_ key: ObjectKey, to partition: Int) async throws(DriverError) { try await sync(); try await driver.setPartition(key, to: partition) }
+    func canPartition(_ key: ObjectKey) -> Bool { driver.canPartition(key) }
+    func dryRunCreate(_ object: Value, key: ObjectKey) async throws(DriverError) -> Value? { try await driver.dryRunCreate(object, key: key) }
+    func dryRunPatch(_ key: ObjectKey, mergePatch: Value) async throws(DriverError) -> Value? { try await driver.dryRunPatch(key, mergePatch: mergePatch) }
+}

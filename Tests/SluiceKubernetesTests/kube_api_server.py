@@ -299,6 +299,11 @@ class API(http.server.BaseHTTPRequestHandler):
                 now[0] = target
                 for key, obj in objects.items(): advance(key, obj)
                 return self.reply(200, {"now": now[0]})
+            if path == "/_test/time":
+                # The test's virtual clock: the cluster's controllers catch up to it.
+                now[0] = max(now[0], json.loads(raw)["now"])
+                for key, obj in objects.items(): advance(key, obj)
+                return self.reply(200, {"now": now[0]})
             if path == "/_test/faults":
                 faults.extend(json.loads(raw))
                 return self.reply(200, {})

@@ -19,15 +19,17 @@ public final class FleetScenario {
     public let network = SimulatedNetwork()
     public let stateFolder: String
 
-    public init(copying template: String = ProjectPaths.exampleRepo) throws {
+    /// `kubernetes` opens the clusters whose files name a kubeconfig context (a test API server).
+    public init(copying template: String = ProjectPaths.exampleRepo, kubernetes: ((VirtualClock) -> any KubernetesConnections)? = nil) throws {
         repo = try TestRepository(copying: template)
         try repo.commit("fleet")
         try repo.git("branch", "staging")
         stateFolder = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-state-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: stateFolder, withIntermediateDirectories: true)
         store = try SQLiteStateStore(path: stateFolder + "/state.db")
-        clock = VirtualClock()
-        connector = ClusterConnector(store: store, clock: clock, network: network)
+        let clock = VirtualClock()
+        self.clock = clock
+        connector = ClusterConnector(store: store, clock: clock, network: network, kubernetes: kubernetes.map { $0(clock) })
     }
 
     deinit { try? FileManager.default.removeItem(atPath: stateFolder) }
