@@ -1,3 +1,4 @@
+import SluiceDrivers
 import SluiceModel
 import SluiceRender
 
@@ -42,6 +43,10 @@ struct PairDiffer: Sendable {
             if let blocked = outcome.blocked { result.plan.blocked.append(blocked) }
             guard let checked = outcome.action else { continue }
             record(checked, key: object.key, apiVersion: object.apiVersion, target: object.object, live: liveObject, into: &result)
+            if case .update = checked, let index = result.steps.indices.last {
+                let lastApplied = lastApplied?[object.key], target = Self.comparable(object.object), key = object.key
+                result.steps[index].rediff = { [self] live in rediff(key: key, lastApplied: lastApplied, target: target, live: live) }
+            }
         }
         // Prune: objects of this add-on that left the target and were applied by Sluice.
         for key in KindOrder.forPrune(Array(live.keys)) where !rendered.contains(key) {
@@ -56,6 +61,16 @@ struct PairDiffer: Sendable {
             result.steps = []
         }
         return result
+    }
+
+    /// The stamped patch from `live` again, as `diff` would make it.
+    func rediff(key: ObjectKey, lastApplied: Value?, target: Value, live: Value) -> Swift.Result<Value?, DriverError> {
+        guard let patch = ThreeWayDiff.patch(lastApplied: lastApplied, target: target, live: live) else { return .success(nil) }
+        let outcome = rules.check(.update(patch: patch), key: key)
+        if let blocked = outcome.blocked { return .failure(.invalid(key, blocked)) }
+        guard case .update(var checked)? = outcome.action else { return .success(nil) }
+        checked.set(["metadata", "annotations", SluiceLabels.commit], to: .string(commit))
+        return .success(checked)
     }
 
     private func record(_ action: ObjectAction, key: ObjectKey, apiVersion: String, target: Value?, live: Value?,

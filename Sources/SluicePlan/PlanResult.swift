@@ -1,4 +1,5 @@
 import Foundation
+import SluiceDrivers
 import SluiceModel
 import SluiceStore
 
@@ -45,6 +46,10 @@ public struct ApplyStep: Sendable {
     public var action: ObjectAction
     /// For a recreate, the object to create after the delete (a create carries its own).
     public var object: Value?
+    /// For an update: the patch made again from a newer live object, by the same three-way
+    /// diff and dangerous-field rules, when the cluster answers 409 Conflict (someone changed
+    /// the object meanwhile). nil from it: nothing left to change; a failure: now refused.
+    public var rediff: (@Sendable (Value) -> Result<Value?, DriverError>)? = nil
 }
 
 /// A selected (cluster, add-on) pair as the apply needs it: what to do, and what to record.

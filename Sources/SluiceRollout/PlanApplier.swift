@@ -147,7 +147,19 @@ public struct PlanApplier: Sendable {
         case .create(let object):
             _ = try await driver.create(object, key: step.key)
         case .update(let patch):
-            _ = try await driver.patch(step.key, mergePatch: patch)
+            var patch = patch
+            // A 409: the object changed since it was read. Read it again and diff again, a few times.
+            for attempt in 1... {
+                do {
+                    _ = try await driver.patch(step.key, mergePatch: patch)
+                    return
+                } catch {
+                    guard case .conflict = error, attempt < 4, let rediff = step.rediff else { throw error }
+                    guard let live = try await driver.get(step.key) else { throw .notFound(step.key) }
+                    guard let again = try rediff(live).get() else { return }
+                    patch = again
+                }
+            }
         case .delete:
             try await driver.delete(step.key)
         case .recreate:

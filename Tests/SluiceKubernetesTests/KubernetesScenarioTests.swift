@@ -162,5 +162,27 @@ import Testing
         #expect(mutating.isEmpty)
         #expect(try await driver.get(Self.coreDNS)?.at(["spec", "replicas"]) == .int(1))
     }
+
+    /// A 409 Conflict on an update: the object is read again and diffed again, and what the
+    /// other writer changed meanwhile survives.
+    @Test func aConflictOnUpdateRereadsAndRediffs() async throws {
+        let server = try KubeAPITestServer()
+        let (scenario, driver) = try await converged(server)
+        try scenario.edit("releases/2026-11-2.yaml", replacing: "coredns:v1.11.4", with: "coredns:v1.11.5")
+        _ = try commit(scenario, "coredns 1.11.5")
+        let result = try await scenario.plan(env: "staging", cluster: "test-1", keepSteps: true)
+        // Someone else labels the Deployment after the plan read it, and the server answers
+        // the first patch with a conflict.
+        _ = try await driver.patch(Self.coreDNS, mergePatch: .map(["metadata": .map(["labels": .map(["team": .string("dns")])])]))
+        try await server.inject("PATCH", path: "/deployments/coredns", status: 409)
+        let report = try await PlanApplier(store: scenario.store, connector: scenario.connector, clock: scenario.clock).apply(result)
+        #expect(report.failures.isEmpty, "\(report.failures)")
+        let live = try await driver.get(Self.coreDNS)
+        #expect(Self.image(live) == "registry.k8s.io/coredns/coredns:v1.11.5")
+        #expect(live?.at(["metadata", "labels", "team"]) == .string("dns"))
+        let calls = try await server.requests().filter { $0.path.hasSuffix("/deployments/coredns") && $0.query["dryRun"] == nil }.map(\.method)
+        let last = try #require(calls.lastIndex(of: "PATCH"))
+        #expect(Array(calls[..<(last + 1)].suffix(3)) == ["PATCH", "GET", "PATCH"])
+    }
 }
 
