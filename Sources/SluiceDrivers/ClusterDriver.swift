@@ -31,9 +31,23 @@ public protocol ClusterDriver: Sendable {
     func dryRunCreate(_ object: Value, key: ObjectKey) async throws(DriverError) -> Value?
     /// The same for a merge patch of a live object.
     func dryRunPatch(_ key: ObjectKey, mergePatch: Value) async throws(DriverError) -> Value?
+
+    /// Server-side apply of the whole object as field manager `sluice` (an add-on's
+    /// `apply: serverSide`), creating it when absent; `fieldConflict` when another manager
+    /// owns a field it sets, unless `force`.
+    func applyServerSide(_ object: Value, key: ObjectKey, force: Bool) async throws(DriverError) -> Value
+    /// Its dry run; nil when the driver cannot ask.
+    func dryRunApplyServerSide(_ object: Value, key: ObjectKey, force: Bool) async throws(DriverError) -> Value?
 }
 
 extension ClusterDriver {
+    /// Without field ownership (the simulated cluster): a create, or a merge of the object.
+    public func applyServerSide(_ object: Value, key: ObjectKey, force: Bool) async throws(DriverError) -> Value {
+        guard try await get(key) != nil else { return try await create(object, key: key) }
+        return try await patch(key, mergePatch: object)
+    }
+
+    public func dryRunApplyServerSide(_ object: Value, key: ObjectKey, force: Bool) async throws(DriverError) -> Value? { nil }
     public func dryRunCreate(_ object: Value, key: ObjectKey) async throws(DriverError) -> Value? { nil }
     public func dryRunPatch(_ key: ObjectKey, mergePatch: Value) async throws(DriverError) -> Value? { nil }
 }
@@ -78,6 +92,8 @@ public enum DriverError: Error, Equatable, CustomStringConvertible, Sendable {
     case notFound(ObjectKey)
     case conflict(ObjectKey)
     case invalid(ObjectKey, String)
+    /// Server-side apply: fields another field manager owns; the message names the owner.
+    case fieldConflict(ObjectKey, String)
     /// The cluster does not serve the object's kind (its CustomResourceDefinition is not installed).
     case kindNotServed(ObjectKey)
     /// The cluster could not be reached or answered with an error.
@@ -97,6 +113,7 @@ public enum DriverError: Error, Equatable, CustomStringConvertible, Sendable {
         case .notFound(let key): return "\(key) not found"
         case .conflict(let key): return "\(key) already exists"
         case .invalid(let key, let why): return "\(key): \(why)"
+        case .fieldConflict(let key, let why): return "\(key): \(why) (set forceConflicts: true in addon.yaml to take the fields over)"
         case .kindNotServed(let key):
             let kind = key.group.isEmpty ? key.kind : "\(key.kind).\(key.group)"
             return "\(key): the cluster does not serve \(kind)" + (key.group.contains(".") ? "; is its CustomResourceDefinition installed?" : "")

@@ -112,7 +112,45 @@ public actor KubernetesCluster: ClusterDriver {
         try await sendPatch(key, mergePatch: mergePatch, dryRun: true)
     }
 
+    public func applyServerSide(_ object: Value, key: ObjectKey, force: Bool) async throws(DriverError) -> Value {
+        let applied = try await serverSideApply(object, key: key, force: force, dryRun: false)
+        remember(key, applied)
+        return applied
+    }
+
+    public func dryRunApplyServerSide(_ object: Value, key: ObjectKey, force: Bool) async throws(DriverError) -> Value? {
+        try await serverSideApply(object, key: key, force: force, dryRun: true)
+    }
+
     // MARK: - Requests
+
+    /// PATCH with `application/apply-patch+yaml` (JSON is YAML) as field manager `sluice`.
+    private func serverSideApply(_ object: Value, key: ObjectKey, force: Bool, dryRun: Bool) async throws(DriverError) -> Value {
+        let version = Self.version(of: object)
+        guard let resource = try await resource(for: key, version: version) else { throw .kindNotServed(key) }
+        var query = "?fieldManager=\(Self.fieldManager)&fieldValidation=Strict"
+        if force { query += "&force=true" }
+        if dryRun { query += "&dryRun=All" }
+        var createdNamespace = false
+        while true {
+            do {
+                let answer = try await client.send("PATCH", objectPath(resource, key) + query, contentType: "application/apply-patch+yaml",
+                                                   body: Self.json(object))
+                if key.group == "apiextensions.k8s.io" || key.group == "apiregistration.k8s.io" { discoveryStale = true }
+                return Self.cleaned(try read(answer))
+            } catch {
+                guard case .status(let status) = error else { throw Self.driverError(error, key: key) }
+                if status.isFieldManagerConflict { throw .fieldConflict(key, status.message) }
+                if status.isNamespaceNotFound, dryRun { return object }
+                if status.isNamespaceNotFound, !createdNamespace {
+                    try await createNamespace(key.namespace)
+                    createdNamespace = true
+                    continue
+                }
+                throw Self.driverError(error, key: key)
+            }
+        }
+    }
 
     private func post(_ object: Value, key: ObjectKey, dryRun: Bool) async throws(DriverError) -> Value {
         let version = Self.version(of: object)

@@ -6,12 +6,23 @@ public struct Addon: Sendable {
         public var bake: Duration?
     }
 
+    /// How objects are written: the three-way JSON merge patch (the default), or Kubernetes
+    /// server-side apply as field manager `sluice`.
+    public enum ApplyMode: String, Sendable {
+        case threeWayMerge
+        case serverSide
+    }
+
     public var header: ObjectHeader
     public var namespace: Located<String>
     public var dependsOn: [Located<String>]
     public var rollout: Rollout?
     public var healthTimeout: Duration?
     public var dangerousFields: [DangerousField]
+    public var applyMode: ApplyMode = .threeWayMerge
+    /// Server-side apply only: take over fields another field manager owns (kubectl's
+    /// `--force-conflicts`) instead of failing the pair with the owner named.
+    public var forceConflicts = false
     /// `addons/<name>`
     public var folder: String
     /// `values.yaml`, parsed with the untyped schema; an empty map when absent.
@@ -22,7 +33,7 @@ public struct Addon: Sendable {
 
     public var name: String { header.name.value }
 
-    static let specFields = ["namespace", "dependsOn", "rollout", "health", "dangerousFields", "description"]
+    static let specFields = ["namespace", "dependsOn", "rollout", "health", "dangerousFields", "apply", "forceConflicts", "description"]
 
     static func read(_ node: YAMLNode, file: String, folder: String, sink: DiagnosticSink) -> Addon? {
         guard let (header, spec) = ObjectHeader.read(node, file: file, sink: sink, kind: "Addon",
@@ -58,9 +69,19 @@ public struct Addon: Sendable {
             }
             return true
         }
+        var applyMode = ApplyMode.threeWayMerge
+        if let mode = spec.string("apply") {
+            if let known = ApplyMode(rawValue: mode.value) { applyMode = known } else {
+                sink.error(file, mode.mark, "spec.apply must be \"threeWayMerge\" or \"serverSide\", found \"\(mode.value)\"")
+            }
+        }
+        let force = spec.bool("forceConflicts") ?? false
+        if force && applyMode != .serverSide {
+            sink.error(file, spec.mark(of: "forceConflicts") ?? spec.node.mark, "spec.forceConflicts applies only with spec.apply: serverSide")
+        }
         return Addon(header: header, namespace: namespace, dependsOn: dependsOn, rollout: rollout,
-                     healthTimeout: health?.duration("timeout")?.value, dangerousFields: dangerous,
-                     folder: folder, values: .map([:]), valuesFile: nil, templates: [])
+                     healthTimeout: health?.duration("timeout")?.value, dangerousFields: dangerous, applyMode: applyMode,
+                     forceConflicts: force, folder: folder, values: .map([:]), valuesFile: nil, templates: [])
     }
 }
 

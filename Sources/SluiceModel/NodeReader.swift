@@ -83,6 +83,9 @@ public struct NodeReader {
         return Located(number, at: child.mark)
     }
 
+    /// Where a field's value is, when it is given.
+    public func mark(of key: String) -> Mark? { values[key]?.mark }
+
     public func bool(_ key: String) -> Bool? {
         guard let child = values[key], !child.isNull else { return nil }
         guard let scalar = child.scalar, let value = ScalarResolver.bool(scalar.text) else {

@@ -159,6 +159,9 @@ struct ClusterPlanner: Sendable {
                                     sensitive: differ.sensitive, commit: commit)
                 .diff(addon: pair.addon, recordedCommit: pair.record.map { records[$0].commit }, target: target.objects,
                       lastApplied: pair.spec?.objects, live: objects, warnings: pair.spec?.warning.map { [$0] } ?? [])
+            if let addon = repository.addons[pair.addon], addon.applyMode == .serverSide {
+                Self.applyServerSide(&result.steps, objects: target.objects, force: addon.forceConflicts)
+            }
             if result.plan.blocked.isEmpty, !result.steps.isEmpty {
                 do {
                     let validation = ServerSideValidation(driver: driver, rendered: { pairs.compactMap(\.target).flatMap(\.objects) })
@@ -190,6 +193,19 @@ struct ClusterPlanner: Sendable {
             keep(&outcome, planned(record.addon, digest: "", record: nil, steps: result.steps, removed: true))
         }
         outcome.plan = plan
+    }
+
+    /// An add-on with `apply: serverSide`: its creates and updates send the whole object.
+    static func applyServerSide(_ steps: inout [ApplyStep], objects: [RenderedObject], force: Bool) {
+        let byKey = Dictionary(objects.map { ($0.key, $0.object) }, uniquingKeysWith: { first, _ in first })
+        for index in steps.indices {
+            switch steps[index].action {
+            case .create, .update:
+                if let object = byKey[steps[index].key] { steps[index].serverSide = ServerSideApply(object: object, force: force) }
+            case .delete, .recreate, .unchanged:
+                break
+            }
+        }
     }
 
     private func keep(_ outcome: inout Outcome, _ pair: @autoclosure () -> PlannedPair) {

@@ -50,6 +50,14 @@ public struct ApplyStep: Sendable {
     /// diff and dangerous-field rules, when the cluster answers 409 Conflict (someone changed
     /// the object meanwhile). nil from it: nothing left to change; a failure: now refused.
     public var rediff: (@Sendable (Value) -> Result<Value?, DriverError>)? = nil
+    /// For a create or update of an add-on with `apply: serverSide`: the whole object, sent
+    /// as a server-side apply instead.
+    public var serverSide: ServerSideApply? = nil
+}
+
+public struct ServerSideApply: Sendable {
+    public var object: Value
+    public var force: Bool
 }
 
 /// A selected (cluster, add-on) pair as the apply needs it: what to do, and what to record.

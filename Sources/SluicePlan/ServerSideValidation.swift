@@ -30,6 +30,12 @@ struct ServerSideValidation {
         let byKey = Dictionary(target.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         for step in steps {
             do {
+                if let apply = step.serverSide, step.action != .delete, step.action != .unchanged {
+                    if case .recreate = step.action {} else {
+                        _ = try await driver.dryRunApplyServerSide(apply.object, key: step.key, force: apply.force)
+                        continue
+                    }
+                }
                 switch step.action {
                 case .create(let object):
                     _ = try await driver.dryRunCreate(object, key: step.key)
@@ -48,6 +54,7 @@ struct ServerSideValidation {
                     if definedKinds == nil { definedKinds = Self.definedKinds(rendered()) }
                     if definedKinds?.contains("\(key.group)/\(key.kind)") == true { continue }
                     message = error.description
+                case .fieldConflict(_, let why): message = why
                 case .conflict, .notFound:
                     // Created or deleted meanwhile: the apply reads it again.
                     continue

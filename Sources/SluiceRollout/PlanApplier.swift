@@ -143,6 +143,15 @@ public struct PlanApplier: Sendable {
     }
 
     static func perform(_ step: ApplyStep, on driver: any ClusterDriver) async throws(DriverError) {
+        if let apply = step.serverSide {
+            switch step.action {
+            case .create, .update:
+                _ = try await driver.applyServerSide(apply.object, key: step.key, force: apply.force)
+                return
+            case .delete, .recreate, .unchanged:
+                break
+            }
+        }
         switch step.action {
         case .create(let object):
             _ = try await driver.create(object, key: step.key)

@@ -56,6 +56,15 @@ final class KubeAPITestServer: @unchecked Sendable {
         KubernetesCluster(name: name, client: try await client(clock: clock), clock: clock)
     }
 
+    /// A server-side apply by another field manager (another controller, a human with kubectl).
+    func apply(as manager: String, path: String, force: Bool = false, _ object: [String: Any]) async throws -> Int {
+        let data = try JSONSerialization.data(withJSONObject: object)
+        let response = try await control.perform(HTTPRequest(method: "PATCH", url: url + path + "?fieldManager=\(manager)" + (force ? "&force=true" : ""),
+                                                             headers: ["Content-Type": "application/apply-patch+yaml",
+                                                                       "Authorization": "Bearer \(Self.token)"], body: Array(data)))
+        return response.status
+    }
+
     func advance(_ seconds: Double) async throws {
         _ = try await post("/_test/advance", ["seconds": seconds])
     }
@@ -139,4 +148,11 @@ private struct ClockedDriver: ClusterDriver {
     func canPartition(_ key: ObjectKey) -> Bool { driver.canPartition(key) }
     func dryRunCreate(_ object: Value, key: ObjectKey) async throws(DriverError) -> Value? { try await driver.dryRunCreate(object, key: key) }
     func dryRunPatch(_ key: ObjectKey, mergePatch: Value) async throws(DriverError) -> Value? { try await driver.dryRunPatch(key, mergePatch: mergePatch) }
+    func applyServerSide(_ object: Value, key: ObjectKey, force: Bool) async throws(DriverError) -> Value {
+        try await sync()
+        return try await driver.applyServerSide(object, key: key, force: force)
+    }
+    func dryRunApplyServerSide(_ object: Value, key: ObjectKey, force: Bool) async throws(DriverError) -> Value? {
+        try await driver.dryRunApplyServerSide(object, key: key, force: force)
+    }
 }

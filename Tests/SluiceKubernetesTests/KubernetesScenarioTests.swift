@@ -184,5 +184,41 @@ import Testing
         let last = try #require(calls.lastIndex(of: "PATCH"))
         #expect(Array(calls[..<(last + 1)].suffix(3)) == ["PATCH", "GET", "PATCH"])
     }
+
+    /// `apply: serverSide`: objects are applied as field manager sluice; a field another
+    /// manager owns fails the pair naming the owner, unless `forceConflicts: true`.
+    @Test func serverSideApplyReportsConflictsWithTheOwnerAndForcesOnlyWhenConfigured() async throws {
+        let server = try KubeAPITestServer()
+        let scenario = try scenario(server)
+        try scenario.edit("addons/coredns/addon.yaml", replacing: "spec:\n", with: "spec:\n  apply: serverSide\n")
+        _ = try commit(scenario, "coredns by server-side apply")
+        try await scenario.converge()
+        let driver = try await server.driver(name: "test-1")
+        let applies = try await server.requests().filter { $0.path.hasSuffix("/deployments/coredns") && $0.method == "PATCH" && $0.query["dryRun"] == nil }
+        #expect(!applies.isEmpty && applies.allSatisfy { $0.contentType == "application/apply-patch+yaml" && $0.query["fieldManager"] == "sluice" })
+        #expect(applies.allSatisfy { $0.query["force"] == nil })
+
+        // An autoscaler takes over replicas as its own field manager.
+        let status = try await server.apply(as: "autoscaler", path: "/apis/apps/v1/namespaces/kube-system/deployments/coredns",
+                                            ["apiVersion": "apps/v1", "kind": "Deployment",
+                                             "metadata": ["name": "coredns", "namespace": "kube-system"], "spec": ["replicas": 4]])
+        #expect(status == 409)  // sluice owns replicas: the autoscaler is told so too
+        #expect(try await server.apply(as: "autoscaler", path: "/apis/apps/v1/namespaces/kube-system/deployments/coredns", force: true,
+                                   ["apiVersion": "apps/v1", "kind": "Deployment",
+                                    "metadata": ["name": "coredns", "namespace": "kube-system"], "spec": ["replicas": 4]]) == 200)
+        try scenario.edit("clusters/test-1.yaml", replacing: "      replicas: 1\n", with: "      replicas: 2\n")
+        _ = try commit(scenario, "coredns replicas 2")
+        let result = try await scenario.plan(env: "staging", cluster: "test-1", keepSteps: true)
+        let rejected = result.plan.environments.flatMap(\.stages).flatMap(\.batches).flatMap(\.clusters).flatMap(\.addons).compactMap(\.rejected).flatMap { $0 }
+        #expect(rejected.contains { $0.name == "coredns" && $0.message.contains("autoscaler") }, "\(rejected)")
+
+        try scenario.edit("addons/coredns/addon.yaml", replacing: "  apply: serverSide\n", with: "  apply: serverSide\n  forceConflicts: true\n")
+        _ = try commit(scenario, "coredns takes its fields back")
+        let report = try await scenario.apply(env: "staging", cluster: "test-1")
+        #expect(report.failures.isEmpty, "\(report.failures)")
+        #expect(try await driver.get(Self.coreDNS)?.at(["spec", "replicas"]) == .int(2))
+        let forced = try await server.requests().filter { $0.path.hasSuffix("/deployments/coredns") && $0.method == "PATCH" && $0.query["dryRun"] == nil }.last
+        #expect(forced?.query["force"] == "true")
+    }
 }
 

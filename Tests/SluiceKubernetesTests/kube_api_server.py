@@ -366,6 +366,8 @@ class API(http.server.BaseHTTPRequestHandler):
             patch = json.loads(raw)
             manager = query.get("fieldManager", "unknown")
             if content_type.startswith("application/apply-patch+yaml"):
+                if namespace and ("", "namespaces", "", namespace) not in objects:
+                    return status(404, "NotFound", f'namespaces "{namespace}" not found', {"name": namespace, "kind": "namespaces"})
                 return self.apply(key, patch, info, group, version, dry, strict, manager, query.get("force") == "true")
             if not content_type.startswith("application/merge-patch+json"):
                 return status(415, "UnsupportedMediaType", f"the body of the request was in an unknown format - accepted media types include: application/merge-patch+json, application/apply-patch+yaml")
