@@ -216,3 +216,27 @@ import Testing
 extension KubernetesCluster {
     func setPageSize(_ size: Int) { pageSize = size }
 }
+
+/// The ClusterRole the README tells operators to apply is accepted by the API server's
+/// strict validation (a dry run against the captured rbac schema).
+@Suite struct DeployManifestTests {
+    @Test func theClusterRoleInDeployIsValid() async throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("deploy/clusterrole.yaml").path
+        let documents = try YAMLParser().parseValues(Array(try Data(contentsOf: URL(fileURLWithPath: path))), file: path).map(\.value)
+        #expect(documents.compactMap { $0.at("kind")?.stringValue } == ["ClusterRole", "ClusterRoleBinding"])
+        let server = try KubeAPITestServer()
+        let driver = try await server.driver()
+        for document in documents {
+            let key = ObjectKey(group: "rbac.authorization.k8s.io", kind: document.at("kind")?.stringValue ?? "", namespace: "",
+                                name: document.at(["metadata", "name"])?.stringValue ?? "")
+            #expect(try await driver.dryRunCreate(document, key: key) != nil)
+        }
+        // The same check refuses a rule with a misspelt field.
+        var broken = try #require(documents.first)
+        broken.set(["rules"], to: .list([.map(["apiGroup": .list([.string("*")]), "verbs": .list([.string("get")])])]))
+        await #expect(throws: DriverError.self) {
+            try await driver.dryRunCreate(broken, key: ObjectKey(group: "rbac.authorization.k8s.io", kind: "ClusterRole", namespace: "", name: "sluice"))
+        }
+    }
+}

@@ -36,7 +36,7 @@ log = []
 def load(name): return json.load(open(os.path.join(fixtures, name)))
 aggregated = {"/api": load("aggregated-api.json"), "/apis": load("aggregated-apis.json")}
 schemas = {}
-for name in ("api-v1.json", "apis-apps-v1.json", "apis-batch-v1.json"):
+for name in ("api-v1.json", "apis-apps-v1.json", "apis-batch-v1.json", "apis-rbac.authorization.k8s.io-v1.json"):
     schemas.update(load(os.path.join("openapi", name))["components"]["schemas"])
 kind_schema = {}
 for schema_name, schema in schemas.items():
