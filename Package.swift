@@ -47,7 +47,7 @@ let package = Package(
         .executableTarget(
             name: "FleetBenchmark",
             dependencies: ["SluicePlan", "SluiceRender", "SluiceModel", "SluiceGit", "SluiceStore", "SluiceDrivers", "SluiceRollout",
-                           .product(name: "Logging", package: "swift-log")],
+                           "SluiceKubernetes", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/FleetBenchmark"
         ),
 

@@ -5,7 +5,7 @@ import SluicePlan
 import SluiceRender
 
 // Usage: FleetBenchmark [--clusters N] [--addons M] [--kustomize-sample K] [--keep DIR]
-//                       [--parallelism P] [--no-render-passes] [--plan [--repeat-bump N]] [--rollout]
+//                       [--parallelism P] [--no-render-passes] [--plan [--repeat-bump N]] [--rollout] [--kubernetes]
 // Generates a synthetic fleet, commits it, then loads, validates and renders every
 // (cluster, add-on) pair at that commit, printing wall times and peak memory. A sample of
 // pairs is also rendered by `kubectl kustomize` (base + per-cluster overlay) for comparison.
@@ -13,12 +13,16 @@ import SluiceRender
 // of a one-add-on image bump against a store that records the previous commit. `--rollout`
 // runs the controller benchmarks (RolloutBenchmark): a release through the whole fleet on
 // virtual time, then the reaction time from a commit to the first apply on real time.
+// `--kubernetes` runs the Kubernetes driver benchmarks (KubernetesBenchmark) against the tests'
+// API test server: apply throughput of 32 clusters in parallel, and the cost of server-side
+// validation in a plan.
 
 var clusters = 100, addons = 50, sample = 20
 var parallelism = ProcessInfo.processInfo.activeProcessorCount
 var renderPasses = true
 var planOnly = false
 var rolloutOnly = false
+var kubernetesOnly = false
 var repeatBump = 0
 var keep: String?
 var arguments = CommandLine.arguments.dropFirst()
@@ -32,6 +36,7 @@ while let flag = arguments.popFirst() {
     case "--no-render-passes": renderPasses = false
     case "--plan": planOnly = true
     case "--rollout": rolloutOnly = true
+    case "--kubernetes": kubernetesOnly = true
     case "--repeat-bump": repeatBump = Int(arguments.popFirst() ?? "") ?? 0
     default:
         FileHandle.standardError.write(Data("unknown argument \(flag)\n".utf8))
@@ -75,6 +80,17 @@ try git(root, "init", "-q", "-b", "main")
 try git(root, "add", "-A")
 try git(root, "commit", "-q", "-m", "synthetic fleet")
 print("fleet \(clusters) clusters x \(addons) add-ons: generated and committed in \(String(format: "%.2f", seconds(since: start))) s")
+if kubernetesOnly {
+    var status: Int32 = 0
+    do {
+        try await KubernetesBenchmark(root: root, fleet: fleet).run()
+    } catch {
+        print("kubernetes benchmark failed: \(error)")
+        status = 1
+    }
+    if keep == nil { try? FileManager.default.removeItem(atPath: root) }
+    exit(status)
+}
 if rolloutOnly {
     var status: Int32 = 0
     do {

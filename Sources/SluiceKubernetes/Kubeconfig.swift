@@ -34,12 +34,20 @@ public struct Kubeconfig: Sendable, Equatable {
         public var username: String?
         public var password: String?
         public var exec: ExecPlugin?
+
+        public init() {}
     }
 
     public struct ContextEntry: Sendable, Equatable {
         public var cluster: String
         public var user: String
         public var namespace: String?
+
+        public init(cluster: String, user: String, namespace: String? = nil) {
+            self.cluster = cluster
+            self.user = user
+            self.namespace = namespace
+        }
     }
 
     public var clusters: [String: ClusterEntry] = [:]
@@ -71,12 +79,25 @@ public struct Kubeconfig: Sendable, Equatable {
     }
 }
 
+extension Kubeconfig.ClusterEntry {
+    public init(server: String) {
+        self.init(server: server, certificateAuthority: nil)
+    }
+}
+
 /// A context resolved: the cluster to reach and who to be there.
 public struct ClusterAccess: Sendable, Equatable {
     public var context: String
     public var cluster: Kubeconfig.ClusterEntry
     public var user: Kubeconfig.UserEntry
     public var namespace: String?
+
+    public init(context: String, cluster: Kubeconfig.ClusterEntry, user: Kubeconfig.UserEntry, namespace: String?) {
+        self.context = context
+        self.cluster = cluster
+        self.user = user
+        self.namespace = namespace
+    }
 }
 
 /// Why a kubeconfig cannot be used; none of them carries a credential.
