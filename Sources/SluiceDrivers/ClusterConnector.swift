@@ -4,7 +4,8 @@ import SluiceStore
 /// Makes the driver of a cluster whose file names a kubeconfig context. It lives in the
 /// Kubernetes module (above this one); the CLI hands it to the connector.
 public protocol KubernetesConnections: Sendable {
-    func driver(for cluster: Cluster, context: String) async throws(DriverError) -> any ClusterDriver
+    /// `workloads`: the fleet's custom workload kinds, to be asked when a kind is not known.
+    func driver(for cluster: Cluster, context: String, workloads: WorkloadKindRegistry) async throws(DriverError) -> any ClusterDriver
 }
 
 /// Opens the driver a cluster file's `spec.connection` names, one per cluster for the
@@ -16,6 +17,8 @@ public actor ClusterConnector {
     /// One writer for every simulated cluster: their writes are committed together.
     private let writer: SimulatedObjectWriter
     public nonisolated let network: SimulatedNetwork?
+    /// The custom workload kinds of the commit being planned, for every driver of this connector.
+    public nonisolated let workloads = WorkloadKindRegistry()
     private let kubernetes: (any KubernetesConnections)?
 
     public init(store: any StateStore, clock: any FleetClock, network: SimulatedNetwork? = nil,
@@ -32,14 +35,14 @@ public actor ClusterConnector {
         switch cluster.connection {
         case .simulated(let connection):
             let driver = SimulatedCluster(name: cluster.name, connection: connection, store: store, clock: clock, network: network,
-                                          writer: writer)
+                                          writer: writer, workloads: workloads)
             drivers[cluster.name] = driver
             return driver
         case .kubernetes(let context):
             guard let kubernetes else {
                 throw .refused("\(cluster.header.file): cluster \"\(cluster.name)\" names kubeconfig context \"\(context)\", but no kubeconfig was loaded")
             }
-            let driver = try await kubernetes.driver(for: cluster, context: context)
+            let driver = try await kubernetes.driver(for: cluster, context: context, workloads: workloads)
             // Another caller may have opened it while this one waited.
             if let opened = drivers[cluster.name] { return opened }
             drivers[cluster.name] = driver

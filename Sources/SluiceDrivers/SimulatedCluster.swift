@@ -16,6 +16,8 @@ public actor SimulatedCluster: ClusterDriver {
     private let faults: [GlobPattern]
     private let podReadySeconds: Double
     private let network: SimulatedNetwork?
+    /// Custom workload kinds (`spec.workloads` of the fleet's add-ons), simulated like the built-in ones.
+    private nonisolated let workloads: WorkloadKindRegistry
     /// The objects read so far (nil: known absent), written through. Read by key or by
     /// add-on on demand, so that planning one add-on does not read a whole cluster.
     private var cache: [ObjectKey: Value?] = [:]
@@ -33,7 +35,8 @@ public actor SimulatedCluster: ClusterDriver {
 
     public init(name: String, connection: Cluster.SimulatedConnection, store: any StateStore,
                 clock: any FleetClock, podReadySeconds: Double = 10, network: SimulatedNetwork? = nil,
-                writer: SimulatedObjectWriter? = nil) {
+                writer: SimulatedObjectWriter? = nil, workloads: WorkloadKindRegistry = WorkloadKindRegistry()) {
+        self.workloads = workloads
         clusterName = name
         self.network = network
         self.store = store
@@ -110,7 +113,7 @@ public actor SimulatedCluster: ClusterDriver {
     }
 
     public nonisolated func canPartition(_ key: ObjectKey) -> Bool {
-        WorkloadSimulation.kind(of: key) != nil
+        WorkloadSimulation.kind(of: key, custom: workloads) != nil
     }
 
     /// Pods of the workloads Sluice manages here: how many are wanted and how many are
@@ -200,7 +203,7 @@ public actor SimulatedCluster: ClusterDriver {
     }
 
     private func simulation(for key: ObjectKey) -> WorkloadSimulation? {
-        WorkloadSimulation.kind(of: key).map {
+        WorkloadSimulation.kind(of: key, custom: workloads).map {
             WorkloadSimulation(kind: $0, nodes: nodeCount, faults: faults, podReadySeconds: podReadySeconds)
         }
     }

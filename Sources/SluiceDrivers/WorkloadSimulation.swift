@@ -14,6 +14,8 @@ struct WorkloadSimulation {
 
     struct Kind {
         var shape: Shape
+        /// Where `.replicas` reads the desired count.
+        var replicasPath = ["spec", "replicas"]
         /// Where the partition lives; nil: the `sluice.dev/partition` annotation (the
         /// simulated Deployment and DaemonSet, which have no native field).
         var partitionPath: [String]?
@@ -22,6 +24,19 @@ struct WorkloadSimulation {
     }
 
     static let partitionAnnotation = "sluice.dev/partition"
+
+    /// A built-in kind, else one the fleet's add-ons describe.
+    static func kind(of key: ObjectKey, custom: WorkloadKindRegistry) -> Kind? {
+        if let known = kind(of: key) { return known }
+        guard let custom = custom.kind(of: key) else { return nil }
+        var kind = Kind(shape: .replicas, partitionPath: custom.partitionPath,
+                        maxUnavailablePath: custom.maxUnavailablePath ?? ["spec", "updateStrategy", "maxUnavailable"], defaultMaxUnavailable: .int(1))
+        switch custom.replicas {
+        case .perNode: kind.shape = .perNode
+        case .field(let path): kind.replicasPath = path
+        }
+        return kind
+    }
 
     static func kind(of key: ObjectKey) -> Kind? {
         let rollingUpdate = ["spec", "updateStrategy", "rollingUpdate"]
@@ -138,7 +153,7 @@ struct WorkloadSimulation {
     func desiredPods(_ object: Value) -> Int {
         switch kind.shape {
         case .perNode: return nodes
-        case .replicas: return min(Self.maxPods, object.at(["spec", "replicas"]).flatMap(Self.integer).map { max(0, $0) } ?? 1)
+        case .replicas: return min(Self.maxPods, object.at(kind.replicasPath).flatMap(Self.integer).map { max(0, $0) } ?? 1)
         }
     }
 

@@ -88,6 +88,17 @@ public enum RolloutStatusReader {
         }
     }
 
+    /// A custom kind, read through the fields its add-on names (`spec.workloads`).
+    public static func status(_ kind: WorkloadKind, _ object: Value) -> WorkloadStatus {
+        func count(_ path: [String]) -> Int { max(0, min(1 << 40, integer(object.at(path)) ?? 0)) }
+        let desired = count(kind.desiredPath)
+        let partition = object.at(kind.partitionPath).map { min(desired, max(0, amount($0, of: desired))) } ?? 0
+        return WorkloadStatus(generation: integer(object.at(["metadata", "generation"])) ?? 1,
+                              observedGeneration: integer(object.at(kind.observedGenerationPath)) ?? 0, desired: desired,
+                              updated: count(kind.updatedPath), ready: count(kind.readyPath), updatedReady: count(kind.updatedReadyPath),
+                              partition: partition)
+    }
+
     static func condition(_ object: Value, _ type: String) -> Bool {
         (object.at(["status", "conditions"])?.listValue ?? []).contains {
             $0.at("type")?.stringValue == type && $0.at("status")?.stringValue == "True"

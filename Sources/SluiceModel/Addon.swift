@@ -23,6 +23,8 @@ public struct Addon: Sendable {
     /// Server-side apply only: take over fields another field manager owns (kubectl's
     /// `--force-conflicts`) instead of failing the pair with the owner named.
     public var forceConflicts = false
+    /// Custom workload kinds this add-on rolls: their partition and status fields.
+    public var workloads: [WorkloadKind] = []
     /// `addons/<name>`
     public var folder: String
     /// `values.yaml`, parsed with the untyped schema; an empty map when absent.
@@ -33,7 +35,7 @@ public struct Addon: Sendable {
 
     public var name: String { header.name.value }
 
-    static let specFields = ["namespace", "dependsOn", "rollout", "health", "dangerousFields", "apply", "forceConflicts", "description"]
+    static let specFields = ["namespace", "dependsOn", "rollout", "health", "dangerousFields", "apply", "forceConflicts", "workloads", "description"]
 
     static func read(_ node: YAMLNode, file: String, folder: String, sink: DiagnosticSink) -> Addon? {
         guard let (header, spec) = ObjectHeader.read(node, file: file, sink: sink, kind: "Addon",
@@ -79,9 +81,12 @@ public struct Addon: Sendable {
         if force && applyMode != .serverSide {
             sink.error(file, spec.mark(of: "forceConflicts") ?? spec.node.mark, "spec.forceConflicts applies only with spec.apply: serverSide")
         }
+        let workloads = (spec.list("workloads") ?? []).enumerated().compactMap { index, item in
+            WorkloadKind.read(item, file: file, sink: sink, path: "spec.workloads[\(index)]")
+        }
         return Addon(header: header, namespace: namespace, dependsOn: dependsOn, rollout: rollout,
                      healthTimeout: health?.duration("timeout")?.value, dangerousFields: dangerous, applyMode: applyMode,
-                     forceConflicts: force, folder: folder, values: .map([:]), valuesFile: nil, templates: [])
+                     forceConflicts: force, workloads: workloads, folder: folder, values: .map([:]), valuesFile: nil, templates: [])
     }
 }
 

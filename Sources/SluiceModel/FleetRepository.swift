@@ -6,6 +6,12 @@ public struct FleetRepository: Sendable {
     public var commit: ObjectID?
     public var fleet: Fleet
     public var addons: [String: Addon]
+
+    /// Every custom workload kind the add-ons describe, the first add-on by name winning.
+    public var workloadKinds: [WorkloadKind] {
+        var seen = Set<String>()
+        return addons.keys.sorted().flatMap { addons[$0]?.workloads ?? [] }.filter { seen.insert($0.key).inserted }
+    }
     public var releases: [String: AddonRelease]
     public var clusters: [String: Cluster]
     public var pipelines: [String: Pipeline]

@@ -39,6 +39,8 @@ public struct FleetPlanner: Sendable {
         async let recordsRead = Self.records(store)
         let repository: FleetRepository
         do { repository = try loader.load(tree) } catch { throw .invalid(error.diagnostics) }
+        // The drivers judge and step the custom workload kinds of this commit.
+        connector.workloads.register(repository.workloadKinds)
         try check(selection, in: repository)
         let (graphs, structural) = CommitValidator.structure(of: repository)
         guard structural.isEmpty else { throw .invalid(structural) }

@@ -52,6 +52,14 @@ import Testing
         try await contract(cluster()).aFaultyImageNeverBecomesReady()
     }
 
+    @Test func aCustomWorkloadStepsThroughItsNamedPartition() async throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let driver = SimulatedCluster(name: "sim-1", connection: .init(nodes: 5, faultImages: []), store: store, clock: clock,
+                                      workloads: WorkloadKindRegistry([ClusterDriverContract.machineComponents]))
+        #expect(!cluster().canPartition(ClusterDriverContract.kubelet))  // unknown without its add-on's description
+        try await contract(driver).aCustomWorkloadStepsThroughItsNamedPartition()
+    }
+
     @Test func objectsAndPodProgressSurviveARestart() async throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let key = ClusterDriverContract.deployment

@@ -111,14 +111,14 @@ private struct ClockedConnections: KubernetesConnections {
     let server: KubeAPITestServer
     let clock: VirtualClock
 
-    func driver(for cluster: Cluster, context: String) async throws(DriverError) -> any ClusterDriver {
+    func driver(for cluster: Cluster, context: String, workloads: WorkloadKindRegistry) async throws(DriverError) -> any ClusterDriver {
         var config = Kubeconfig()
         config.clusters["test"] = Kubeconfig.ClusterEntry(server: server.url)
         var user = Kubeconfig.UserEntry()
         user.token = KubeAPITestServer.token
         config.users["test"] = user
         config.contexts[context] = Kubeconfig.ContextEntry(cluster: "test", user: "test")
-        let driver = try await KubeconfigConnections(kubeconfig: config, clock: clock).driver(for: cluster, context: context)
+        let driver = try await KubeconfigConnections(kubeconfig: config, clock: clock).driver(for: cluster, context: context, workloads: workloads)
         return ClockedDriver(driver: driver, server: server, clock: clock)
     }
 }

@@ -136,6 +136,28 @@ import Testing
         #expect(try await driver.get(key)?.at(["spec", "updateStrategy", "partition"]) == .int(2))
     }
 
+    static let machineComponentSetCRD: Value = .map([
+        "apiVersion": .string("apiextensions.k8s.io/v1"), "kind": .string("CustomResourceDefinition"),
+        "metadata": .map(["name": .string("machinecomponentsets.kubenode.alibabacloud.com")]),
+        "spec": .map(["group": .string("kubenode.alibabacloud.com"), "scope": .string("Cluster"),
+                      "names": .map(["plural": .string("machinecomponentsets"), "singular": .string("machinecomponentset"),
+                                     "kind": .string("MachineComponentSet")]),
+                      "versions": .list([.map(["name": .string("v1"), "served": .bool(true), "storage": .bool(true),
+                                               "schema": .map(["openAPIV3Schema": .map(["type": .string("object"),
+                                                                                         "x-kubernetes-preserve-unknown-fields": .bool(true)])])])])]),
+    ])
+
+    @Test func aCustomWorkloadStepsThroughItsNamedPartition() async throws {
+        let server = try KubeAPITestServer(nodes: 5)
+        let client = try await server.client()
+        let driver = KubernetesCluster(name: "kube-1", client: client, clock: SystemClock(),
+                                       workloads: WorkloadKindRegistry([ClusterDriverContract.machineComponents]))
+        let crd = ObjectKey(group: "apiextensions.k8s.io", kind: "CustomResourceDefinition", namespace: "", name: "machinecomponentsets.kubenode.alibabacloud.com")
+        _ = try await driver.create(Self.machineComponentSetCRD, key: crd)
+        try await ClusterDriverContract(driver: driver, passTime: { try await server.advance($0) }).aCustomWorkloadStepsThroughItsNamedPartition()
+        #expect(!KubernetesCluster(name: "kube-1", client: client, clock: SystemClock()).canPartition(ClusterDriverContract.kubelet))
+    }
+
     @Test func throttlingAndServerErrorsAreRetriedWithBackoffHonouringRetryAfter() async throws {
         let server = try KubeAPITestServer()
         let clock = VirtualClock()

@@ -145,7 +145,10 @@ def validate(obj, group, version, kind, strict):
 # --- Controllers --------------------------------------------------------------------------
 
 WORKLOADS = {("apps", "deployments"), ("apps", "statefulsets"), ("apps", "daemonsets"), ("apps.kruise.io", "clonesets"),
-             ("apps.kruise.io", "daemonsets"), ("apps.kruise.io", "statefulsets")}
+             ("apps.kruise.io", "daemonsets"), ("apps.kruise.io", "statefulsets"),
+             # KubeNode's MachineComponentSet: node components rolled machine by machine, as
+             # its Machine-Operator does (partition and maxUnavailable in spec.updateStrategy).
+             ("kubenode.alibabacloud.com", "machinecomponentsets")}
 
 def dig(obj, *path, default=None):
     for key in path:
@@ -168,18 +171,19 @@ def advance(key, obj):
                 obj["status"] = {"succeeded": 1, "conditions": [{"type": "Complete", "status": "True"}]}
         return
     spec = obj.get("spec", {})
-    per_node = plural == "daemonsets"
+    machines = plural == "machinecomponentsets"
+    per_node = plural == "daemonsets" or machines
     desired = nodes if per_node else int(spec.get("replicas", 1))
     rolling = dig(spec, "updateStrategy", "rollingUpdate", default={}) or {}
     if plural == "deployments":
         rolling = dig(spec, "strategy", "rollingUpdate", default={}) or {}
-    budget_raw = rolling.get("maxUnavailable", dig(spec, "updateStrategy", "maxUnavailable") if plural == "clonesets" else None)
+    budget_raw = rolling.get("maxUnavailable", dig(spec, "updateStrategy", "maxUnavailable") if plural in ("clonesets", "machinecomponentsets") else None)
     budget = max(1, amount(budget_raw if budget_raw is not None else ("25%" if plural == "deployments" else 1), desired, False))
-    partition_raw = dig(spec, "updateStrategy", "partition") if plural == "clonesets" else rolling.get("partition")
+    partition_raw = dig(spec, "updateStrategy", "partition") if plural in ("clonesets", "machinecomponentsets") else rolling.get("partition")
     partition = min(desired, max(0, amount(partition_raw, desired, True) or 0)) if plural != "deployments" else 0
-    template = json.dumps(spec.get("template", {}), sort_keys=True)
+    template = json.dumps(spec.get("template", {}) if not machines else {k: v for k, v in spec.items() if k != "updateStrategy"}, sort_keys=True)
     rev = "r" + str(abs(hash(template)) % 10**10)
-    images = [c.get("image", "") for c in dig(spec, "template", "spec", "containers", default=[]) or []]
+    images = [c.get("image", "") for c in dig(spec, "template", "spec", "containers", default=[]) or []] + ([spec.get("version", "")] if machines else [])
     faulty = any(image.endswith("-broken") for image in images)
     state = hidden.setdefault(key, {"pods": [], "at": now[0]})
     pods, time = state["pods"], state["at"]
@@ -204,7 +208,10 @@ def advance(key, obj):
     n_ready = sum(1 for p in pods if ready(p, t))
     n_updated_ready = sum(1 for p in updated if ready(p, t))
     generation = obj["metadata"].get("generation", 1)
-    if per_node:
+    if machines:
+        s = {"observedGeneration": generation, "desiredNumber": desired, "updatedNumber": len(updated), "readyNumber": n_ready,
+             "updatedReadyNumber": n_updated_ready}
+    elif per_node:
         s = {"observedGeneration": generation, "desiredNumberScheduled": desired, "currentNumberScheduled": len(pods),
              "updatedNumberScheduled": len(updated), "numberReady": n_ready, "numberAvailable": n_ready,
              "numberUnavailable": len(pods) - n_ready, "numberMisscheduled": 0}

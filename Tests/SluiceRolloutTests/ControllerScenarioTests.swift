@@ -132,6 +132,56 @@ import Testing
         #expect(image == "registry.k8s.io/coredns/coredns:v1.11.3")
     }
 
+    /// A custom workload an add-on describes in `spec.workloads` (KubeNode's
+    /// MachineComponentSet) steps through its named partition on simulated clusters, like an
+    /// Advanced DaemonSet: the description reaches the drivers from addon.yaml.
+    @Test func aCustomWorkloadDescribedByItsAddonStepsThroughItsPartition() async throws {
+        let scenario = try FleetScenario()
+        let folder = scenario.repo.path + "/addons/akubelet"
+        try FileManager.default.createDirectory(atPath: folder + "/templates", withIntermediateDirectories: true)
+        try """
+            apiVersion: sluice.dev/v1
+            kind: Addon
+            metadata: {name: akubelet}
+            spec:
+              namespace: kube-system
+              rollout: {partitions: [1, "50%", "100%"], bake: 5m}
+              workloads:
+                - apiVersion: kubenode.alibabacloud.com/v1
+                  kind: MachineComponentSet
+                  partition: spec.updateStrategy.partition
+                  maxUnavailable: spec.updateStrategy.maxUnavailable
+                  replicas: perNode
+                  status: {desired: status.desiredNumber, updated: status.updatedNumber, ready: status.readyNumber, updatedReady: status.updatedReadyNumber}
+            """.write(toFile: folder + "/addon.yaml", atomically: true, encoding: .utf8)
+        try """
+            apiVersion: kubenode.alibabacloud.com/v1
+            kind: MachineComponentSet
+            metadata: {name: akubelet}
+            spec:
+              componentName: akubelet
+              selector: {}
+              template: {spec: {containers: [{name: akubelet, image: "{{ .Images.main }}"}]}}
+              updateStrategy: {maxUnavailable: 20%, partition: 0}
+            """.write(toFile: folder + "/templates/set.yaml", atomically: true, encoding: .utf8)
+        try scenario.edit("releases/2026-11-2.yaml", replacing: "  addons:\n", with: "  addons:\n    akubelet: {version: \"1.18.6\", images: {main: \"registry.example.com/akubelet:1.18.6\"}}\n")
+        try scenario.repo.commit("akubelet")
+        try scenario.repo.git("branch", "-f", "staging", "HEAD")
+        try await scenario.converge()
+        try scenario.edit("releases/2026-11-2.yaml", replacing: "akubelet:1.18.6", with: "akubelet:1.18.7")
+        let bump = try scenario.repo.commit("akubelet 1.18.7")
+        try scenario.repo.git("branch", "-f", "staging", "HEAD")
+        let outcomes = try await scenario.runApproving()
+        #expect(outcomes["staging"] == .converged)
+        let steps = try scenario.history(environment: "staging")
+            .filter { $0.commit == bump && $0.cluster == "test-1" && $0.addon == "akubelet" && $0.detail.hasPrefix("partition step") }
+        #expect(steps.map(\.detail) == (1...3).map { "partition step \($0) of 3 set" })
+        let cluster = try #require(try await scenario.plan().repository.clusters["test-1"])
+        let key = try #require(try await scenario.connector.driver(for: cluster).list(labels: [SluiceLabels.addon: "akubelet"]).keys.first)
+        let status = try #require(try await scenario.connector.driver(for: cluster).workloadStatus(key))
+        #expect(status.isHealthy && status.updated == status.desired && status.desired == 3)
+    }
+
     /// Scenario 4: a change on `staging` rolls through staging only; merging `staging` into
     /// `main` rolls it through production.
     @Test func promotionIsAMergeFromStagingIntoMain() async throws {

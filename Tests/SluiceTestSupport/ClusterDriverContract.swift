@@ -119,6 +119,45 @@ public struct ClusterDriverContract {
         #expect(status.updated == 1 && status.updatedReady == 0 && status.ready == 2)
     }
 
+    /// KubeNode's MachineComponentSet as an add-on describes it (`spec.workloads`): node
+    /// components installed machine by machine, stepping through `spec.updateStrategy.partition`.
+    public static let machineComponents = WorkloadKind(
+        group: "kubenode.alibabacloud.com", kind: "MachineComponentSet", partitionPath: ["spec", "updateStrategy", "partition"],
+        maxUnavailablePath: ["spec", "updateStrategy", "maxUnavailable"], replicas: .perNode,
+        observedGenerationPath: ["status", "observedGeneration"], desiredPath: ["status", "desiredNumber"],
+        updatedPath: ["status", "updatedNumber"], readyPath: ["status", "readyNumber"], updatedReadyPath: ["status", "updatedReadyNumber"])
+    public static let kubelet = ObjectKey(group: "kubenode.alibabacloud.com", kind: "MachineComponentSet", namespace: "", name: "akubelet")
+
+    public static func machineComponentSet(version: String) -> Value {
+        .map(["apiVersion": .string("kubenode.alibabacloud.com/v1"), "kind": .string("MachineComponentSet"),
+              "metadata": .map(["name": .string(kubelet.name)]),
+              // The simulated cluster reads a version's readiness from its "image".
+              "spec": .map(["componentName": .string("akubelet"), "version": .string(version), "selector": .map([:]),
+                            "template": .map(["spec": .map(["containers": .list([.map(["name": .string("akubelet"), "image": .string(version)])])])]),
+                            "updateStrategy": .map(["maxUnavailable": .string("20%"), "partition": .int(0)])])])
+    }
+
+    /// A custom kind its add-on describes steps and is judged like a built-in one; the driver
+    /// must have been given `machineComponents` in its workload kinds.
+    public func aCustomWorkloadStepsThroughItsNamedPartition() async throws {
+        let key = Self.kubelet
+        #expect(driver.canPartition(key))
+        _ = try await driver.create(Self.machineComponentSet(version: "akubelet:1.18.6"), key: key)
+        try await waitUntilHealthy(key)
+        let nodes = try #require(try await driver.workloadStatus(key)).desired
+        #expect(nodes >= 3)
+        try await driver.setPartition(key, to: nodes - 1)
+        _ = try await driver.patch(key, mergePatch: .map(["spec": .map(["version": .string("akubelet:1.18.7"),
+            "template": .map(["spec": .map(["containers": .list([.map(["name": .string("akubelet"), "image": .string("akubelet:1.18.7")])])])])])]))
+        try await waitUntilStepComplete(key)
+        let step = try #require(try await driver.workloadStatus(key))
+        #expect(step.updated == 1 && step.partition == nodes - 1 && step.isStepComplete && !step.isHealthy)
+        #expect(try await driver.get(key)?.at(["spec", "updateStrategy", "partition"]) == .int(nodes - 1))
+        try await driver.setPartition(key, to: 0)
+        try await waitUntilHealthy(key)
+        #expect(try await driver.workloadStatus(key)?.updated == nodes)
+    }
+
     public static func imagePatch(_ image: String) -> Value {
         .map(["spec": .map(["template": .map(["spec": .map(["containers": .list([
             .map(["name": .string("main"), "image": .string(image)]),
