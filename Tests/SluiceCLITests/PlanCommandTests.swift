@@ -36,6 +36,34 @@ import Testing
         #expect(again.stdout.contains("Plan: no changes"))
     }
 
+    /// `--kubeconfig` is where a kubernetes cluster's context is looked up; a context it does
+    /// not have is named with the cluster file, the cluster is unreachable (the plan is not
+    /// clean: exit 4, and apply refuses), and no credential of the file is printed.
+    @Test func aKubernetesClusterIsReachedThroughTheKubeconfigGiven() throws {
+        let cluster = repo.path + "/clusters/test-1.yaml"
+        let text = try String(contentsOfFile: cluster, encoding: .utf8)
+        try text.replacingOccurrences(of: "    simulated:\n      nodes: 3\n", with: "    kubernetes:\n      context: test-1\n")
+            .write(toFile: cluster, atomically: true, encoding: .utf8)
+        try repo.commit("test-1 is real")
+        try repo.git("branch", "-f", "staging", "HEAD")
+        let kubeconfig = state + ".kubeconfig"
+        defer { try? FileManager.default.removeItem(atPath: kubeconfig) }
+        try """
+            apiVersion: v1
+            kind: Config
+            clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
+            users: [{name: u, user: {token: do-not-print-me}}]
+            contexts: [{name: prod-eu-1, context: {cluster: c, user: u}}]
+            """.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+        let plan = try sluice("plan", "--repo", repo.path, "--state", state, "--env", "staging", "--cluster", "test-1", "--kubeconfig", kubeconfig)
+        #expect(plan.status == 4)
+        #expect(plan.stdout.contains("clusters/test-1.yaml: cluster \"test-1\", context \"test-1\""))
+        #expect(!plan.stdout.contains("do-not-print-me") && !plan.stderr.contains("do-not-print-me"))
+        let apply = try sluice("apply", "--repo", repo.path, "--state", state, "--env", "staging", "--cluster", "test-1",
+                               "--kubeconfig", kubeconfig, "--virtual-time")
+        #expect(apply.status == 1)
+    }
+
     @Test func planJSONIsStable() throws {
         _ = try sluice("apply", "--repo", repo.path, "--state", state, "--env", "staging", "--virtual-time")
         let text = try repo.read("releases/2026-11-2.yaml").replacingOccurrences(of: "coredns:v1.11.4", with: "coredns:v1.11.5")

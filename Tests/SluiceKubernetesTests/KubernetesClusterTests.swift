@@ -202,6 +202,31 @@ import Testing
         #expect(try await server.requests().filter { $0.method == "POST" }.count == 2)
     }
 
+    /// RBAC that does not let Sluice change a kind fails the pair with the server's message;
+    /// a cluster-wide refusal (discovery itself) refuses the cluster.
+    @Test func forbiddenFailsThePairAndIsNotRetried() async throws {
+        let server = try KubeAPITestServer()
+        let driver = try await server.driver(clock: VirtualClock())
+        let (key, object) = Self.configMap("denied")
+        try await server.inject("POST", path: "/configmaps", status: 403)
+        do {
+            _ = try await driver.create(object, key: key)
+            Issue.record("a forbidden create succeeded")
+        } catch {
+            guard case .invalid(let failed, let message) = error else { Issue.record("\(error)"); return }
+            #expect(failed == key && message.contains("403") && !error.isTransient)
+        }
+        #expect(try await server.requests().filter { $0.method == "POST" }.count == 1)
+        let fresh = try await server.driver(clock: VirtualClock())
+        try await server.inject("GET", path: "/api", status: 403)
+        do {
+            _ = try await fresh.get(key)
+            Issue.record("a forbidden discovery succeeded")
+        } catch {
+            guard case .refused = error else { Issue.record("\(error)"); return }
+        }
+    }
+
     @Test func aDryRunValidatesOnTheServerAndStoresNothing() async throws {
         let server = try KubeAPITestServer()
         let driver = try await server.driver()
