@@ -80,39 +80,20 @@ try git(root, "init", "-q", "-b", "main")
 try git(root, "add", "-A")
 try git(root, "commit", "-q", "-m", "synthetic fleet")
 print("fleet \(clusters) clusters x \(addons) add-ons: generated and committed in \(String(format: "%.2f", seconds(since: start))) s")
-if kubernetesOnly {
+/// Runs one benchmark and exits (`exit` skips the `defer` above, so the fleet is removed here).
+@MainActor func runAndExit(_ name: String, _ body: () async throws -> Void) async -> Never {
     var status: Int32 = 0
-    do {
-        try await KubernetesBenchmark(root: root, fleet: fleet).run()
-    } catch {
-        print("kubernetes benchmark failed: \(error)")
+    do { try await body() } catch {
+        print("\(name) benchmark failed: \(error)")
         status = 1
     }
     if keep == nil { try? FileManager.default.removeItem(atPath: root) }
     exit(status)
 }
-if rolloutOnly {
-    var status: Int32 = 0
-    do {
-        try await RolloutBenchmark(root: root, fleet: fleet).run()
-    } catch {
-        print("rollout benchmark failed: \(error)")
-        status = 1
-    }
-    if keep == nil { try? FileManager.default.removeItem(atPath: root) }
-    exit(status)
-}
+if kubernetesOnly { await runAndExit("kubernetes") { try await KubernetesBenchmark(root: root, fleet: fleet).run() } }
+if rolloutOnly { await runAndExit("rollout") { try await RolloutBenchmark(root: root, fleet: fleet).run() } }
 if planOnly {
-    var status: Int32 = 0
-    do {
-        try await PlanBenchmark(root: root, fleet: fleet, parallelism: parallelism, repeatBump: repeatBump).run()
-    } catch {
-        print("plan benchmark failed: \(error)")
-        status = 1
-    }
-    // `exit` skips the `defer` above.
-    if keep == nil { try? FileManager.default.removeItem(atPath: root) }
-    exit(status)
+    await runAndExit("plan") { try await PlanBenchmark(root: root, fleet: fleet, parallelism: parallelism, repeatBump: repeatBump).run() }
 }
 
 start = ContinuousClock.now

@@ -138,72 +138,55 @@ public actor KubernetesCluster: ClusterDriver {
     private func serverSideApply(_ object: Value, key: ObjectKey, force: Bool, dryRun: Bool) async throws(DriverError) -> Value {
         let version = Self.version(of: object)
         guard let resource = try await resource(for: key, version: version) else { throw .kindNotServed(key) }
-        var query = "?fieldManager=\(Self.fieldManager)&fieldValidation=Strict"
-        if force { query += "&force=true" }
-        if dryRun { query += "&dryRun=All" }
-        var createdNamespace = false
-        while true {
-            do {
-                let answer = try await client.send("PATCH", objectPath(resource, key) + query, contentType: "application/apply-patch+yaml",
-                                                   body: Self.json(object))
-                if key.group == "apiextensions.k8s.io" || key.group == "apiregistration.k8s.io" { discoveryStale = true }
-                return Self.cleaned(try read(answer))
-            } catch {
-                guard case .status(let status) = error else { throw Self.driverError(error, key: key) }
-                if status.isFieldManagerConflict { throw .fieldConflict(key, status.message) }
-                if status.isNamespaceNotFound, dryRun { return object }
-                if status.isNamespaceNotFound, !createdNamespace {
-                    try await createNamespace(key.namespace)
-                    createdNamespace = true
-                    continue
-                }
-                throw Self.driverError(error, key: key)
-            }
-        }
+        let query = Self.query(dryRun: dryRun) + (force ? "&force=true" : "")
+        return try await write("PATCH", objectPath(resource, key) + query, contentType: "application/apply-patch+yaml", object, key: key, dryRun: dryRun)
     }
 
     private func post(_ object: Value, key: ObjectKey, dryRun: Bool) async throws(DriverError) -> Value {
         let version = Self.version(of: object)
         guard let resource = try await resource(for: key, version: version) else { throw .kindNotServed(key) }
-        let query = "?fieldManager=\(Self.fieldManager)&fieldValidation=Strict" + (dryRun ? "&dryRun=All" : "")
-        let path = resource.path(namespace: key.namespace) + query
-        var createdNamespace = false
-        while true {
-            do {
-                let created = Self.cleaned(try await read(client.send("POST", path, contentType: "application/json", body: Self.json(object))))
-                if key.group == "apiextensions.k8s.io" || key.group == "apiregistration.k8s.io" { discoveryStale = true }
-                return created
-            } catch {
-                guard case .status(let status) = error else { throw Self.driverError(error, key: key) }
-                if status.isAlreadyExists { throw .conflict(key) }
-                // The add-on's namespace comes first. A dry run cannot create it, and the
-                // server checks nothing more before it looks for the namespace: nothing to say.
-                if status.isNamespaceNotFound, dryRun { return object }
-                if status.isNamespaceNotFound, !createdNamespace {
-                    try await createNamespace(key.namespace)
-                    createdNamespace = true
-                    continue
-                }
-                throw Self.driverError(error, key: key)
-            }
-        }
+        let path = resource.path(namespace: key.namespace) + Self.query(dryRun: dryRun)
+        return try await write("POST", path, contentType: "application/json", object, key: key, dryRun: dryRun)
     }
 
     private func sendPatch(_ key: ObjectKey, mergePatch: Value, dryRun: Bool) async throws(DriverError) -> Value {
         guard let resource = try await resource(for: key) else { throw .notFound(key) }
-        let query = "?fieldManager=\(Self.fieldManager)&fieldValidation=Strict" + (dryRun ? "&dryRun=All" : "")
-        do {
-            let answer = try await client.send("PATCH", objectPath(resource, key) + query, contentType: "application/merge-patch+json",
-                                               body: Self.json(mergePatch))
-            if key.group == "apiextensions.k8s.io" || key.group == "apiregistration.k8s.io" { discoveryStale = true }
-            return Self.cleaned(try read(answer))
-        } catch {
-            if case .status(let status) = error {
+        return try await write("PATCH", objectPath(resource, key) + Self.query(dryRun: dryRun), contentType: "application/merge-patch+json",
+                               mergePatch, key: key, dryRun: dryRun)
+    }
+
+    static func query(dryRun: Bool) -> String {
+        "?fieldManager=\(fieldManager)&fieldValidation=Strict" + (dryRun ? "&dryRun=All" : "")
+    }
+
+    /// One create or change, and what its refusal means for the caller. The add-on's namespace
+    /// is created first when the server says it is missing; a dry run cannot create it, and the
+    /// server checks nothing more before it looks for the namespace: nothing to say then.
+    private func write(_ method: String, _ path: String, contentType: String, _ body: Value, key: ObjectKey,
+                       dryRun: Bool) async throws(DriverError) -> Value {
+        var createdNamespace = false
+        while true {
+            do {
+                let answer = try await client.send(method, path, contentType: contentType, body: Self.json(body))
+                if key.group == "apiextensions.k8s.io" || key.group == "apiregistration.k8s.io" { discoveryStale = true }
+                return Self.cleaned(try read(answer))
+            } catch {
+                guard case .status(let status) = error else { throw Self.driverError(error, key: key) }
+                if status.isAlreadyExists { throw .conflict(key) }
+                if status.isFieldManagerConflict { throw .fieldConflict(key, status.message) }
+                if status.isNamespaceNotFound, !key.namespace.isEmpty {
+                    if dryRun { return body }
+                    if !createdNamespace {
+                        try await createNamespace(key.namespace)
+                        createdNamespace = true
+                        continue
+                    }
+                }
                 if status.isNotFound { throw .notFound(key) }
                 // Someone changed it while we wrote: the caller reads it again and re-diffs.
                 if status.isConflict { throw .conflict(key) }
+                throw Self.driverError(error, key: key)
             }
-            throw Self.driverError(error, key: key)
         }
     }
 
