@@ -79,15 +79,28 @@ public actor KubernetesCluster: ClusterDriver {
         return patched
     }
 
+    /// Only an object that carries Sluice's label is deleted, and only the very object that was
+    /// checked (preconditions on its uid and resourceVersion: a replacement made meanwhile is
+    /// left alone); in the background, so its dependents go after it.
     public func delete(_ key: ObjectKey) async throws(DriverError) {
+        guard let live = try await get(key) else { return forget(key) }
+        guard live.at(["metadata", "labels", SluiceLabels.managedBy])?.stringValue == "sluice" else {
+            throw .invalid(key, "not deleted: it does not carry \(SluiceLabels.managedBy)=sluice, so Sluice did not apply it")
+        }
         guard let resource = try await resource(for: key) else { return forget(key) }
+        var preconditions: [String: Value] = [:]
+        if let uid = live.at(["metadata", "uid"]) { preconditions["uid"] = uid }
+        if let version = live.at(["metadata", "resourceVersion"]) { preconditions["resourceVersion"] = version }
         let options: Value = .map(["apiVersion": .string("v1"), "kind": .string("DeleteOptions"),
-                                   "propagationPolicy": .string("Background")])
+                                   "propagationPolicy": .string("Background"), "preconditions": .map(preconditions)])
         do {
             _ = try await client.send("DELETE", objectPath(resource, key), contentType: "application/json", body: Self.json(options))
         } catch {
             // Pruning what is already gone is done.
-            guard case .status(let status) = error, status.isNotFound else { throw Self.driverError(error, key: key) }
+            guard case .status(let status) = error, status.isNotFound else {
+                if case .status(let status) = error, status.isConflict { throw .conflict(key) }
+                throw Self.driverError(error, key: key)
+            }
         }
         forget(key)
     }

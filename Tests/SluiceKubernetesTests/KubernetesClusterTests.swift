@@ -82,13 +82,27 @@ import Testing
         let driver = try await server.driver()
         let (key, object) = Self.configMap("old")
         _ = try await driver.create(object, key: key)
+        let uid = try await driver.get(key)?.at(["metadata", "uid"])?.stringValue
         try await driver.delete(key)
         try await driver.delete(key)
         #expect(try await driver.get(key) == nil)
         let deletes = try await server.requests().filter { $0.method == "DELETE" }
-        #expect(deletes.count == 2)
-        let options = try JSONSerialization.jsonObject(with: Data(deletes[0].body.utf8)) as? [String: String]
-        #expect(options?["propagationPolicy"] == "Background" && options?["kind"] == "DeleteOptions")
+        #expect(deletes.count == 1)
+        let options = try #require(try JSONSerialization.jsonObject(with: Data(deletes[0].body.utf8)) as? [String: Any])
+        #expect(options["propagationPolicy"] as? String == "Background" && options["kind"] as? String == "DeleteOptions")
+        #expect((options["preconditions"] as? [String: String])?["uid"] == uid)
+    }
+
+    /// What does not carry Sluice's label is never deleted, whoever asks.
+    @Test func anObjectWithoutSluicesLabelIsNotDeleted() async throws {
+        let server = try KubeAPITestServer()
+        let driver = try await server.driver()
+        var (key, object) = Self.configMap("theirs")
+        object.set(["metadata", "labels"], to: .map(["team": .string("net")]))
+        _ = try await driver.create(object, key: key)
+        await #expect(throws: DriverError.self) { try await driver.delete(key) }
+        #expect(try await driver.get(key) != nil)
+        #expect(try await server.requests().filter { $0.method == "DELETE" }.isEmpty)
     }
 
     @Test func theNamespaceAnAddonNeedsIsCreatedFirst() async throws {

@@ -363,6 +363,13 @@ class API(http.server.BaseHTTPRequestHandler):
             return 200, self.public(objects[key])
         if method == "DELETE":
             if key not in objects: return status(404, "NotFound", f'{plural} "{name}" not found', {"name": name, "kind": plural})
+            options = json.loads(raw) if raw else {}
+            wanted = options.get("preconditions") or {}
+            live_meta = objects[key]["metadata"]
+            for field in ("uid", "resourceVersion"):
+                if wanted.get(field) and wanted[field] != live_meta.get(field):
+                    return status(409, "Conflict", f'Operation cannot be fulfilled on {plural} "{name}": Precondition failed: {field}: {wanted[field]}, object {field}: {live_meta.get(field)}',
+                                  {"name": name, "kind": plural})
             gone = objects.pop(key)
             hidden.pop(key, None)
             if (group, plural) == ("apiextensions.k8s.io", "customresourcedefinitions"): remove_crd(gone)
