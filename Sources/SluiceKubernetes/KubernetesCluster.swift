@@ -226,8 +226,10 @@ public actor KubernetesCluster: ClusterDriver {
                 if let token = next { path += "&continue=\(Self.escape(token))" }
                 let page: [String: Any]
                 do { page = try client.object(try await client.send("GET", path)) } catch {
-                    // A kind that vanished since discovery (its CRD deleted) has no objects.
-                    if case .status(let status) = error, status.isNotFound { break }
+                    // A kind that vanished since discovery (its CRD deleted) has no objects; an
+                    // extension API whose server is down (503 from an APIService) must not make
+                    // the whole cluster unreachable: its objects are left out of this inventory.
+                    if case .status(let status) = error, status.isNotFound || (status.code == 503 && !Self.isBuiltIn(resource.group)) { break }
                     throw Self.driverError(error, key: nil)
                 }
                 for item in page["items"] as? [[String: Any]] ?? [] {
@@ -317,6 +319,11 @@ public actor KubernetesCluster: ClusterDriver {
         var object = object
         object.set(["metadata"], to: .map(metadata))
         return object
+    }
+
+    /// Groups the kube-apiserver serves itself (not through an APIService).
+    static func isBuiltIn(_ group: String) -> Bool {
+        group.isEmpty || !group.contains(".") || group.hasSuffix(".k8s.io")
     }
 
     /// Owned by a controller (a Pod of a ReplicaSet that inherited the labels): not applied by Sluice.

@@ -172,6 +172,24 @@ import Testing
         #expect(!KubernetesCluster(name: "kube-1", client: client, clock: SystemClock()).canPartition(ClusterDriverContract.kubelet))
     }
 
+    /// An extension API whose server is down (503) leaves its kind out of the inventory; the
+    /// rest of the cluster is still read.
+    @Test func anExtensionAPIThatIsDownDoesNotMakeTheClusterUnreachable() async throws {
+        let server = try KubeAPITestServer()
+        let setup = try await server.driver()
+        let crd = ObjectKey(group: "apiextensions.k8s.io", kind: "CustomResourceDefinition", namespace: "", name: "clonesets.apps.kruise.io")
+        _ = try await setup.create(Self.cloneSetCRD, key: crd)
+        let (key, object) = Self.configMap("kept")
+        _ = try await setup.create(object, key: key)
+        try await server.inject("GET", path: "/apis/apps.kruise.io/v1alpha1/clonesets", status: 503, count: 10)
+        let driver = try await server.driver(clock: VirtualClock())
+        #expect(try await driver.list(labels: [SluiceLabels.managedBy: "sluice", SluiceLabels.addon: "dns"]).keys.sorted() == [key])
+        // A built-in API answering 503 is the cluster's trouble: unreachable.
+        try await server.inject("GET", path: "/api/v1/configmaps", status: 503, count: 10)
+        let again = try await server.driver(clock: VirtualClock())
+        await #expect(throws: DriverError.self) { try await again.list(labels: [SluiceLabels.addon: "dns"]) }
+    }
+
     @Test func throttlingAndServerErrorsAreRetriedWithBackoffHonouringRetryAfter() async throws {
         let server = try KubeAPITestServer()
         let clock = VirtualClock()

@@ -286,7 +286,7 @@ class API(http.server.BaseHTTPRequestHandler):
             for fault in faults:
                 if fault["method"] == method and fault["path"] in url.path and fault["count"] > 0:
                     fault["count"] -= 1
-                    code, body = status(fault["status"], {429: "TooManyRequests", 500: "InternalError", 409: "Conflict", 403: "Forbidden"}.get(fault["status"], "Unknown"),
+                    code, body = status(fault["status"], {429: "TooManyRequests", 500: "InternalError", 409: "Conflict", 403: "Forbidden", 503: "ServiceUnavailable"}.get(fault["status"], "Unknown"),
                                         fault.get("message", "injected"))
                     headers = {"Retry-After": str(fault["retryAfter"])} if "retryAfter" in fault else {}
                     return self.reply(code, body, headers=headers)
