@@ -41,7 +41,7 @@ public struct KubeconfigLoader: Sendable {
         }
         let documents: [(value: Value, mark: Mark)]
         do { documents = try YAMLParser().parseValues(Array(data), file: path) } catch {
-            throw .invalid(path: path, reason: "\(error.mark.line):\(error.mark.column): \(error.message)")
+            throw .invalid(path: path, reason: (error.mark.map { "\($0.line):\($0.column): " } ?? "") + error.message)
         }
         guard let root = documents.first?.value.mapValue else {
             if documents.isEmpty { return Kubeconfig() }

@@ -8,6 +8,11 @@ public final class DiagnosticSink {
         diagnostics.append(Diagnostic(file: file, mark: mark, message: message))
     }
 
+    /// A problem about `file` as a whole, at no line of it.
+    public func error(_ file: String, _ message: String) {
+        diagnostics.append(Diagnostic(file: file, message: message))
+    }
+
     public func append(_ diagnostic: Diagnostic) { diagnostics.append(diagnostic) }
     public func append(contentsOf more: [Diagnostic]) { diagnostics.append(contentsOf: more) }
 
@@ -19,7 +24,8 @@ public enum Suggestion {
     public static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
         let lower = word.lowercased()
         var best: (String, Int)?
-        for candidate in candidates {
+        // In name order, so that of equally close names the same one is offered every time.
+        for candidate in candidates.sorted() {
             let distance = editDistance(lower, candidate.lowercased())
             if distance <= max(1, min(3, candidate.count / 3)), distance < (best?.1 ?? .max) {
                 best = (candidate, distance)

@@ -31,7 +31,7 @@ public struct FleetLoader: Sendable {
 
         var fleet: Fleet?
         if !files.exists("sluice.yaml") {
-            sink.error("sluice.yaml", .start, "missing sluice.yaml (kind: Fleet) at the top of the repository")
+            sink.append(Diagnostic(message: "missing sluice.yaml (kind: Fleet) at the top of the repository"))
         } else if let node = files.document("sluice.yaml", parser: parser) {
             fleet = Fleet.read(node, file: "sluice.yaml", sink: sink)
         }
@@ -125,7 +125,7 @@ public struct FleetLoader: Sendable {
     private func loadAddon(folder: String, files: RepoFiles, sink: DiagnosticSink) -> Addon? {
         let file = folder + "/addon.yaml"
         guard files.exists(file) else {
-            sink.error(folder, .start, "add-on folder has no addon.yaml")
+            sink.error(folder, "add-on folder has no addon.yaml")
             return nil
         }
         guard let node = files.document(file, parser: parser),
@@ -149,7 +149,7 @@ public struct FleetLoader: Sendable {
             let name = path.split(separator: "/").last ?? ""
             guard name.hasSuffix(".yaml") || name.hasSuffix(".yml") || name.hasSuffix(".tpl") || name.hasSuffix(".json") else {
                 if name != "NOTES.txt" && name != ".gitkeep" {
-                    sink.error(path, .start, "unexpected file in templates/: templates end in .yaml, .yml, .json or .tpl")
+                    sink.error(path, "unexpected file in templates/: templates end in .yaml, .yml, .json or .tpl")
                 }
                 continue
             }
@@ -173,7 +173,7 @@ extension FleetLoader {
         let files = RepoFiles(tree: tree, maxFileSize: maxFileSize, sink: sink)
         var fleet: Fleet?
         if !files.exists("sluice.yaml") {
-            sink.error("sluice.yaml", .start, "missing sluice.yaml (kind: Fleet) at the top of the repository")
+            sink.append(Diagnostic(message: "missing sluice.yaml (kind: Fleet) at the top of the repository"))
         } else if let node = files.document("sluice.yaml", parser: parser) {
             fleet = Fleet.read(node, file: "sluice.yaml", sink: sink)
         }

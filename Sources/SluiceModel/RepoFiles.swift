@@ -65,18 +65,18 @@ struct RepoFiles {
     func read(_ path: String) -> [UInt8]? {
         guard let target = resolve(path, hops: 0) else { return nil }
         guard kinds[target] == .file else {
-            sink.error(path, .start, kinds[target] == .submodule ? "is a Git submodule, not a file" : "is not a file")
+            sink.error(path, kinds[target] == .submodule ? "is a Git submodule, not a file" : "is not a file")
             return nil
         }
         do {
             let size = try tree.size(of: target)
             guard size <= maxFileSize else {
-                sink.error(path, .start, "file is \(size) bytes, over the \(maxFileSize >> 20) MiB limit for fleet-repo files")
+                sink.error(path, "file is \(size) bytes, over the \(maxFileSize >> 20) MiB limit for fleet-repo files")
                 return nil
             }
             return try tree.read(target)
         } catch {
-            sink.error(path, .start, "cannot read: \(error)")
+            sink.error(path, "cannot read: \(error)")
             return nil
         }
     }
@@ -128,24 +128,24 @@ struct RepoFiles {
 
     private func resolve(_ path: String, hops: Int) -> String? {
         guard let kind = kinds[path] else {
-            sink.error(path, .start, "no such file")
+            sink.error(path, "no such file")
             return nil
         }
         guard kind == .symlink else { return path }
         guard hops < 8 else {
-            sink.error(path, .start, "too many levels of symbolic links")
+            sink.error(path, "too many levels of symbolic links")
             return nil
         }
         guard let target = try? tree.linkTarget(path) else {
-            sink.error(path, .start, "cannot read symbolic link")
+            sink.error(path, "cannot read symbolic link")
             return nil
         }
         guard let resolved = RepoPath.join(RepoPath.directory(of: path), target) else {
-            sink.error(path, .start, "symbolic link to \"\(target)\" leaves the repository; links must stay inside it")
+            sink.error(path, "symbolic link to \"\(target)\" leaves the repository; links must stay inside it")
             return nil
         }
         guard kinds[resolved] != nil else {
-            sink.error(path, .start, "symbolic link to \"\(target)\" points to nothing in the repository")
+            sink.error(path, "symbolic link to \"\(target)\" points to nothing in the repository")
             return nil
         }
         return resolve(resolved, hops: hops + 1)

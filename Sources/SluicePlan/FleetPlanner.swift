@@ -98,17 +98,8 @@ public struct FleetPlanner: Sendable {
     }
 
     private func check(_ selection: PlanSelection, in repository: FleetRepository) throws(PlanError) {
-        if let name = selection.environment, repository.fleet.environment(named: name) == nil {
-            let names = repository.fleet.environments.map(\.name.value)
-            throw .selection("no environment named \"\(name)\"\(Suggestion.hint(for: name, in: names)) (environments: \(names.joined(separator: ", ")))")
-        }
-        if let name = selection.cluster {
-            guard let cluster = repository.clusters[name] else {
-                throw .selection("no cluster named \"\(name)\"\(Suggestion.hint(for: name, in: repository.clusters.keys))")
-            }
-            if let environment = selection.environment, repository.environment(of: cluster)?.name.value != environment {
-                throw .selection("cluster \"\(name)\" is not in environment \"\(environment)\"")
-            }
+        if let problem = repository.selectionProblem(environment: selection.environment, cluster: selection.cluster) {
+            throw .selection(problem)
         }
     }
 

@@ -80,10 +80,10 @@ public final class FleetRenderer: Sendable {
     /// Renders one add-on for one cluster.
     public func render(cluster clusterName: String, addon addonName: String) throws(Diagnostic) -> RenderedAddon {
         guard let cluster = repository.clusters[clusterName] else {
-            throw Diagnostic(file: "clusters", message: "no cluster named \"\(clusterName)\"\(Suggestion.hint(for: clusterName, in: repository.clusters.keys))")
+            throw Diagnostic(message: "no cluster named \"\(clusterName)\"\(Suggestion.hint(for: clusterName, in: repository.clusters.keys))")
         }
         guard let addon = repository.addons[addonName], let library = try library(of: addon) else {
-            throw Diagnostic(file: "addons", message: "no add-on named \"\(addonName)\"\(Suggestion.hint(for: addonName, in: repository.addons.keys))")
+            throw Diagnostic(message: "no add-on named \"\(addonName)\"\(Suggestion.hint(for: addonName, in: repository.addons.keys))")
         }
         renders.add(1, ordering: .relaxed)
         let data = templateData(cluster: cluster, addon: addon)

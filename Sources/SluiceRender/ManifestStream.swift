@@ -11,8 +11,10 @@ public enum ManifestStream {
         do {
             documents = try parser.parseValues(Array(text.utf8), file: template)
         } catch {
+            // The line is the rendered output's, not the template's: the template as a whole is at fault.
             var diagnostic = error
-            diagnostic.message = "rendered output is not valid YAML at its line \(error.mark.line): \(error.message)"
+            diagnostic.message = "rendered output is not valid YAML" + (error.mark.map { " at its line \($0.line)" } ?? "") + ": \(error.message)"
+            diagnostic.mark = nil
             throw diagnostic
         }
         var objects: [(String, String, [String: Value], Mark)] = []

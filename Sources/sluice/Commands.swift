@@ -10,7 +10,10 @@ func fail(_ diagnostics: [Diagnostic], output: OutputFormat) throws -> Never {
     switch output {
     case .text:
         let text = diagnostics.map(\.description).joined(separator: "\n")
-        FileHandle.standardError.write(Data((text + "\nerror: \(diagnostics.count) problem\(diagnostics.count == 1 ? "" : "s") found\n").utf8))
+        // One problem that is already an `error:` line needs no count after it.
+        let single = diagnostics.count == 1 && !diagnostics[0].hasLocation
+        let count = single ? "" : "error: \(diagnostics.count) problem\(diagnostics.count == 1 ? "" : "s") found\n"
+        FileHandle.standardError.write(Data((text + "\n" + count).utf8))
     case .json:
         print(JSONOutput.encode(JSONOutput.Errors(valid: false, errors: diagnostics.map(JSONOutput.DiagnosticEntry.init))))
     }
@@ -23,8 +26,22 @@ func openTree(_ options: RepoOptions, output: OutputFormat) throws -> SourceTree
         return try FleetSource.open(options.repo, revision: options.rev,
                                     credentials: .fromEnvironment(ProcessInfo.processInfo.environment)).tree
     } catch {
-        try fail([Diagnostic(file: options.repo, message: "\(error)")], output: output)
+        try fail([Diagnostic(message: "\(error)")], output: output)
     }
+}
+
+/// An unknown `--env` or `--cluster`: the same message and exit code (2, usage) in every
+/// command. A repo that cannot be read is left to the command to report.
+func checkSelection(_ repository: FleetRepository?, env: String?, cluster: String?) throws {
+    guard let repository, let problem = repository.selectionProblem(environment: env, cluster: cluster) else { return }
+    FileHandle.standardError.write(Data("error: \(problem)\n".utf8))
+    throw ExitCode(2)
+}
+
+/// The fleet at the repo's HEAD (or as a directory), when it can be read.
+func headRepository(_ repo: String) -> FleetRepository? {
+    guard let tree = try? FleetSource.open(repo, revision: nil).tree else { return nil }
+    return try? FleetLoader().load(tree)
 }
 
 struct Validate: ParsableCommand {
@@ -67,7 +84,7 @@ struct Graph: ParsableCommand {
         let names = release.map { [$0] } ?? repository.releases.keys.sorted()
         for name in names {
             guard let release = repository.releases[name] else {
-                try fail([Diagnostic(file: "releases", message: "no release named \"\(name)\"\(Suggestion.hint(for: name, in: repository.releases.keys))")], output: .text)
+                try fail([Diagnostic(message: "no release named \"\(name)\"\(Suggestion.hint(for: name, in: repository.releases.keys))")], output: .text)
             }
             do {
                 print(GraphFormatter.format(try AddonGraph.build(release: release, addons: repository.addons), as: format), terminator: "")
@@ -96,9 +113,8 @@ struct Render: ParsableCommand {
             repository = try FleetLoader().load(tree)
             renderer = try FleetRenderer(repository: repository)
         } catch { try fail(error.diagnostics, output: output) }
-        guard let target = repository.clusters[cluster] else {
-            try fail([Diagnostic(file: "clusters", message: "no cluster named \"\(cluster)\"\(Suggestion.hint(for: cluster, in: repository.clusters.keys))")], output: output)
-        }
+        try checkSelection(repository, env: nil, cluster: cluster)
+        guard let target = repository.clusters[cluster] else { throw ExitCode(2) }
         var addons = repository.installedAddons(of: target)
         if let release = repository.releases[target.release.value],
            let graph = try? AddonGraph.build(release: release, addons: repository.addons) {

@@ -18,13 +18,13 @@ struct StateOptions: ParsableArguments {
         return base + "/.sluice/state.db"
     }
 
-    /// Opens the store; an unusable one (empty, not a Sluice store, damaged, or read-only
-    /// for a command that writes) is an error with its reason (exit 1), before anything is done.
+    /// Opens the store, creating it if need be (commands that write); an unusable one (empty,
+    /// not a Sluice store, damaged, or read-only for a command that writes) is an error with
+    /// its reason (exit 1), before anything is done.
     func open(repo: String, output: OutputFormat, checks: SQLiteStateStore.Checks = .forWriting) throws -> SQLiteStateStore {
         let path = path(repo: repo)
+        try prepareFolder(path, repo: repo)
         do {
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                                    withIntermediateDirectories: true)
             return try SQLiteStateStore(path: path, checks: checks)
         } catch let error as StoreError {
             // The message names the file; no line of it is at fault.
@@ -34,6 +34,31 @@ struct StateOptions: ParsableArguments {
             try fail([Diagnostic(file: path, message: "cannot open the state store: \(error)")], output: output)
         }
     }
+
+    /// The folder of the store: the default `.sluice/` is made (ignored by Git, so it never
+    /// shows in the fleet repo's `git status`); a `--state` whose folder does not exist is a
+    /// typo, not a new empty store.
+    private func prepareFolder(_ path: String, repo: String) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        guard state == nil else {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+                FileHandle.standardError.write(Data("error: --state \(path): the folder \(folder) does not exist\n".utf8))
+                throw ExitCode(1)
+            }
+            return
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let ignore = folder + "/.gitignore"
+            if !FileManager.default.fileExists(atPath: ignore) {
+                try "# Sluice's state store: local to this machine, never committed.\n*\n".write(toFile: ignore, atomically: true, encoding: .utf8)
+            }
+        } catch {
+            FileHandle.standardError.write(Data("error: cannot create the state folder \(folder): \((error as NSError).localizedDescription)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
 }
 
 extension StateOptions {
@@ -41,13 +66,26 @@ extension StateOptions {
     func openExisting(repo: String, output: OutputFormat) throws -> SQLiteStateStore {
         let path = path(repo: repo)
         guard FileManager.default.fileExists(atPath: path) else {
-            try fail([Diagnostic(file: path, message: "no state store here: nothing has been applied or run with this --state yet")], output: output)
+            FileHandle.standardError.write(Data("error: no state store at \(path): nothing has been applied or run with this --state yet\n".utf8))
+            throw ExitCode(1)
         }
         return try open(repo: repo, output: output, checks: [])
     }
+
+    /// The store for a read-only command that can do without one (`plan`): without a store
+    /// file, an empty store in memory (nothing recorded), said in one line; none is created.
+    func openForReading(repo: String, output: OutputFormat, checks: SQLiteStateStore.Checks) throws -> SQLiteStateStore {
+        let path = path(repo: repo)
+        guard !FileManager.default.fileExists(atPath: path) else { return try open(repo: repo, output: output, checks: checks) }
+        if state != nil { try prepareFolder(path, repo: repo) }
+        FileHandle.standardError.write(Data("note: no state store at \(path): planned against nothing recorded\n".utf8))
+        do { return try SQLiteStateStore(path: ":memory:") } catch {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
 }
 
-/// Where real clusters' credentials come from: the machine, never the fleet repo.
 struct ClusterOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The kubeconfig for clusters with a kubernetes connection (default: KUBECONFIG, then ~/.kube/config, then the pod's service account).",
                                valueName: "path"))
@@ -94,7 +132,7 @@ func runPlanner(_ repo: RepoOptions, scope: PlanScope, store: any StateStore, cl
     do {
         opened = try FleetSource.open(repo.repo, revision: rev, credentials: .fromEnvironment(ProcessInfo.processInfo.environment))
     } catch {
-        try fail([Diagnostic(file: repo.repo, message: "\(error)")], output: output)
+        try fail([Diagnostic(message: "\(error)")], output: output)
     }
     let planner = FleetPlanner(store: store, connector: connector)
     do {
@@ -105,7 +143,7 @@ func runPlanner(_ repo: RepoOptions, scope: PlanScope, store: any StateStore, cl
         case .selection(let why):
             FileHandle.standardError.write(Data("error: \(why)\n".utf8))
             throw ExitCode(2)
-        case .store(let why): try fail([Diagnostic(file: "state", message: why)], output: output)
+        case .store(let why): try fail([Diagnostic(message: why)], output: output)
         }
     }
 }
@@ -123,7 +161,7 @@ struct Plan: AsyncParsableCommand {
 
     func run() async throws {
         // Read, not written; but a damaged store must not make a plan say "no changes".
-        let store = try state.open(repo: repo.repo, output: output, checks: [.integrity])
+        let store = try state.openForReading(repo: repo.repo, output: output, checks: [.integrity])
         let clock = SystemClock()
         let result = try await runPlanner(repo, scope: scope, store: store, clock: clock,
                                           connector: clusters.connector(store: store, clock: clock), output: output, detail: .summary)

@@ -69,7 +69,7 @@ struct Run: AsyncParsableCommand {
                                     options: options, credentials: .fromEnvironment(ProcessInfo.processInfo.environment),
                                     logger: logger)
         do { _ = try controller.environments() } catch {
-            try fail([Diagnostic(file: repo, message: "\(error)")], output: .text)
+            try fail([Diagnostic(message: "\(error)")], output: .text)
         }
         let work = Task { try await controller.run() }
         let signals = SignalStop { work.cancel() }
@@ -83,7 +83,7 @@ struct Run: AsyncParsableCommand {
             throw ExitCode(1)
         } catch {
             view?.cancel()
-            try fail([Diagnostic(file: repo, message: "\(error)")], output: .text)
+            try fail([Diagnostic(message: "\(error)")], output: .text)
         }
         view?.cancel()
         withExtendedLifetime(signals) {}

@@ -16,13 +16,14 @@ struct Status: ParsableCommand {
     @Option(help: "text or json") var output: OutputFormat = .text
 
     func run() throws {
+        try checkSelection(headRepository(repo), env: env, cluster: nil)
         let store = try state.openExisting(repo: repo, output: output)
         let report: StatusReport
         do { report = try StatusReport.make(store: store, repository: repo, environment: env, now: Date()) } catch {
-            try fail([Diagnostic(file: repo, message: "\(error)")], output: output)
+            try fail([Diagnostic(message: "\(error)")], output: output)
         }
         if let env, report.environments.isEmpty {
-            FileHandle.standardError.write(Data("error: no environment named \"\(env)\"\n".utf8))
+            FileHandle.standardError.write(Data("error: no environment named \"\(env)\"\n".utf8))  // the repo could not be read
             throw ExitCode(2)
         }
         switch output {
@@ -63,6 +64,8 @@ struct History: ParsableCommand {
         do { events = try store.history(filter).reversed() } catch {
             try fail([Diagnostic(file: state.path(repo: repo), message: "\(error)")], output: output)
         }
+        // The past may name clusters the repo no longer has: unknown only when neither knows it.
+        if events.isEmpty { try checkSelection(headRepository(repo), env: env, cluster: cluster) }
         switch output {
         case .text:
             let formatter = ISO8601DateFormatter()
@@ -86,14 +89,7 @@ struct OperatorAction: ParsableArguments {
     @OptionGroup var state: StateOptions
 
     func checkedStore() throws -> SQLiteStateStore {
-        let opened = try? FleetSource.open(repo, revision: nil)
-        if let tree = opened?.tree, let environments = try? FleetLoader().environments(in: tree) {
-            let names = environments.map(\.name.value)
-            guard names.contains(environment) else {
-                FileHandle.standardError.write(Data("error: no environment named \"\(environment)\"\(Suggestion.hint(for: environment, in: names))\n".utf8))
-                throw ExitCode(2)
-            }
-        }
+        try checkSelection(headRepository(repo), env: environment, cluster: nil)
         return try state.open(repo: repo, output: .text)
     }
 

@@ -105,7 +105,7 @@ import Testing
 
     @Test func renderRejectsUnknownClusterOrDisabledAddon() throws {
         let unknown = try sluice("render", "--repo", exampleRepo.path, "--cluster", "prod-eu-9")
-        #expect(unknown.status == 1)
+        #expect(unknown.status == 2)  // usage, as in every command
         #expect(unknown.stderr.contains("did you mean"))
         let disabled = try sluice("render", "--repo", exampleRepo.path, "--cluster", "test-2", "--addon", "ingress-nginx")
         #expect(disabled.status == 1)

@@ -1,0 +1,100 @@
+import Foundation
+import SluiceTestSupport
+import Testing
+
+/// What a new user trips over (issue 11): errors carry a location only when there is one;
+/// an unknown `--env` or `--cluster` is the same usage error everywhere; read-only commands
+/// never create a state store, a `--state` in a missing folder is an error, and the default
+/// store never shows in the fleet repo's `git status`.
+@Suite struct NewUserErrorTests {
+    let repo: TestRepository
+    let folder: String
+
+    init() throws {
+        repo = try TestRepository(copying: ProjectPaths.exampleRepo)
+        try repo.commit("fleet")
+        try repo.git("branch", "staging")
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-newuser-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+
+    func sluice(_ arguments: String...) throws -> ProcessResult {
+        try ProcessResult.run(ProjectPaths.sluiceBinary, arguments)
+    }
+
+    /// Every line of standard error is `error: ...` or a real `file:line:column:` (not 1:1).
+    func expectNoInventedLocation(_ result: ProcessResult) {
+        #expect(result.status == 1)
+        for line in result.stderr.split(separator: "\n") {
+            #expect(line.hasPrefix("error: "), "\(line)")
+            #expect(!line.contains(":1:1:"), "\(line)")
+        }
+    }
+
+    @Test func errorsThatAreAboutNoPlaceInAFileSayErrorAndNothingElse() throws {
+        expectNoInventedLocation(try sluice("validate", "--repo", repo.path, "--rev", "nope"))
+        expectNoInventedLocation(try sluice("validate", "--repo", folder))  // an empty directory
+        expectNoInventedLocation(try sluice("validate", "--repo", folder + "/missing"))
+        expectNoInventedLocation(try sluice("graph", "--repo", repo.path, "--release", "nope"))
+        let missing = try sluice("validate", "--repo", folder)
+        #expect(missing.stderr == "error: missing sluice.yaml (kind: Fleet) at the top of the repository\n")
+        // In JSON such an error has no file, line or column for a bot to annotate.
+        let json = try sluice("validate", "--repo", repo.path, "--rev", "nope", "--output", "json")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let errors = try #require(object["errors"] as? [[String: Any]])
+        #expect(errors.count == 1 && errors[0]["file"] == nil && errors[0]["line"] == nil && errors[0]["column"] == nil)
+        #expect((errors[0]["message"] as? String)?.contains("nope") == true)
+    }
+
+    @Test func errorsAtAPlaceKeepTheirLocationInTextAndJSON() throws {
+        try repo.write("clusters/test-1.yaml", bytes: Array((try String(contentsOfFile: repo.path + "/clusters/test-1.yaml", encoding: .utf8))
+            .replacingOccurrences(of: "  release: 2026-11-2\n", with: "  release: 2026-11-2\n  relase: x\n").utf8))
+        try repo.commit("typo")
+        let text = try sluice("validate", "--repo", repo.path)
+        #expect(text.stderr.hasPrefix("clusters/test-1.yaml:13:3: unknown field \"relase\""))
+        let json = try sluice("validate", "--repo", repo.path, "--output", "json")
+        let errors = (try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["errors"] as? [[String: Any]]
+        #expect(errors?.first?["file"] as? String == "clusters/test-1.yaml" && errors?.first?["line"] as? Int == 13)
+    }
+
+    @Test func anUnknownEnvironmentOrClusterIsTheSameUsageErrorInEveryCommand() throws {
+        _ = try sluice("apply", "--repo", repo.path, "--env", "staging", "--virtual-time")  // a store for status and history
+        let commands: [[String]] = [
+            ["plan", "--repo", repo.path, "--cluster", "prod-eu-9"],
+            ["render", "--repo", repo.path, "--cluster", "prod-eu-9"],
+            ["history", "--repo", repo.path, "--cluster", "prod-eu-9"],
+        ]
+        let answers = try commands.map { try ProcessResult.run(ProjectPaths.sluiceBinary, $0) }
+        #expect(answers.allSatisfy { $0.status == 2 })
+        #expect(Set(answers.map(\.stderr)).count == 1, "\(answers.map(\.stderr))")
+        #expect(answers.first?.stderr.contains("did you mean \"prod-eu-1\"") == true)
+        let environments = try [["plan", "--repo", repo.path, "--env", "stagign"], ["status", "--repo", repo.path, "--env", "stagign"],
+                                ["approve", "stagign", "--repo", repo.path], ["history", "--repo", repo.path, "--env", "stagign"]]
+            .map { try ProcessResult.run(ProjectPaths.sluiceBinary, $0) }
+        #expect(environments.allSatisfy { $0.status == 2 }, "\(environments.map(\.status))")
+        #expect(Set(environments.map(\.stderr)).count == 1, "\(environments.map(\.stderr))")
+        #expect(environments.first?.stderr.contains("did you mean \"staging\"") == true)
+    }
+
+    @Test func readOnlyCommandsNeverCreateAStoreAndATypoedStateFolderIsAnError() throws {
+        let plan = try sluice("plan", "--repo", repo.path, "--env", "staging")
+        #expect(plan.status == 4)
+        #expect(plan.stderr.contains("planned against nothing recorded"))
+        #expect(!FileManager.default.fileExists(atPath: repo.path + "/.sluice"))
+        for command in [["validate"], ["render", "--cluster", "test-1"]] {
+            #expect(try ProcessResult.run(ProjectPaths.sluiceBinary, command + ["--repo", repo.path]).status == 0)
+        }
+        #expect(!FileManager.default.fileExists(atPath: repo.path + "/.sluice"))
+
+        let typo = folder + "/no-such-folder/state.db"
+        #expect(try sluice("plan", "--repo", repo.path, "--env", "staging", "--state", typo).status == 1)
+        #expect(try sluice("apply", "--repo", repo.path, "--env", "staging", "--state", typo, "--virtual-time").status == 1)
+        #expect(!FileManager.default.fileExists(atPath: folder + "/no-such-folder"))
+    }
+
+    @Test func theDefaultStoreNeverShowsInGitStatus() throws {
+        #expect(try sluice("apply", "--repo", repo.path, "--env", "staging", "--virtual-time").status == 0)
+        #expect(FileManager.default.fileExists(atPath: repo.path + "/.sluice/state.db"))
+        #expect(try repo.git("status", "--porcelain", "--untracked-files=all").isEmpty)
+    }
+}
