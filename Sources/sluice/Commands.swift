@@ -49,7 +49,7 @@ struct Validate: ParsableCommand {
         abstract: "Validate a commit: files, references, add-on graphs, every template for every cluster, policies.")
 
     @OptionGroup var repo: RepoOptions
-    @Option(help: "text or json") var output: OutputFormat = .text
+    @Option(name: [.short, .long], help: "text or json") var output: OutputFormat = .text
     @Flag(help: "Also print the rollout order the commit implies.") var order = false
 
     func run() throws {
@@ -103,7 +103,7 @@ struct Render: ParsableCommand {
     @OptionGroup var repo: RepoOptions
     @Option(help: "The cluster to render for.") var cluster: String
     @Option(help: "Only this add-on.") var addon: String?
-    @Option(help: "text (YAML) or json") var output: OutputFormat = .text
+    @Option(name: [.short, .long], help: "text (YAML) or json") var output: OutputFormat = .text
 
     func run() throws {
         let tree = try openTree(repo, output: output)

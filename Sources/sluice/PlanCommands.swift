@@ -157,7 +157,7 @@ struct Plan: AsyncParsableCommand {
     @OptionGroup var state: StateOptions
     @OptionGroup var scope: PlanScope
     @OptionGroup var clusters: ClusterOptions
-    @Option(help: "text or json") var output: OutputFormat = .text
+    @Option(name: [.short, .long], help: "text or json") var output: OutputFormat = .text
 
     func run() async throws {
         // Read, not written; but a damaged store must not make a plan say "no changes".
@@ -186,9 +186,13 @@ struct Apply: AsyncParsableCommand {
     @Option(help: "The environment to apply.") var env: String
     @Option(help: "Only this cluster.") var cluster: String?
     @Flag(help: "Waits advance a virtual clock instead of sleeping.") var virtualTime = false
-    @Option(help: "Clusters applied at the same time.") var concurrency = 4
+    @Option(help: "Clusters applied at the same time (at least 1).") var concurrency = 4
     @Flag(help: "Apply a --rev that is not on the environment's branch.") var force = false
     @OptionGroup var clusters: ClusterOptions
+
+    func validate() throws {
+        if concurrency < 1 { throw ValidationError("--concurrency must be at least 1, found \(concurrency)") }
+    }
 
     func run() async throws {
         let store = try state.open(repo: repo.repo, output: .text)
@@ -198,7 +202,7 @@ struct Apply: AsyncParsableCommand {
         let result = try await runPlanner(repo, scope: scope, store: store, clock: clock, connector: connector, output: .text,
                                           detail: .apply, requireOnBranch: true, force: force)
         let applier = PlanApplier(store: store, connector: connector, clock: clock,
-                                  concurrency: max(1, concurrency))
+                                  concurrency: concurrency)
         let report: PlanApplier.Report
         do { report = try await applier.apply(result) } catch {
             FileHandle.standardError.write(Data("error: nothing applied:\n\(error.description)\n".utf8))

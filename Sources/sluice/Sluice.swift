@@ -4,10 +4,14 @@ struct Sluice: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sluice",
         abstract: "A GitOps reconciler for the add-ons of a fleet of Kubernetes clusters.",
+        version: sluiceVersion,
         subcommands: [Validate.self, Graph.self, Render.self, Plan.self, Apply.self, Run.self, Status.self, History.self,
                       Pause.self, Resume.self, Approve.self, Freeze.self, Unfreeze.self, StateCommand.self]
     )
 }
+
+/// Printed by `sluice --version`.
+let sluiceVersion = "0.11.0-dev"
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
 

@@ -13,7 +13,7 @@ struct Status: ParsableCommand {
     @Option(name: .long, help: "The fleet repo (default: the current directory).") var repo: String = "."
     @OptionGroup var state: StateOptions
     @Option(help: "Only this environment.") var env: String?
-    @Option(help: "text or json") var output: OutputFormat = .text
+    @Option(name: [.short, .long], help: "text or json") var output: OutputFormat = .text
 
     func run() throws {
         try checkSelection(headRepository(repo), env: env, cluster: nil)
@@ -45,7 +45,7 @@ struct History: ParsableCommand {
     @Option(help: "Only this add-on.") var addon: String?
     @Option(help: "Only events at or after this time (RFC 3339) or this long ago (1h, 30m).") var since: String?
     @Option(help: "At most this many events (the newest).") var limit = 10_000
-    @Option(help: "text or json") var output: OutputFormat = .text
+    @Option(name: [.short, .long], help: "text or json") var output: OutputFormat = .text
 
     func validate() throws {
         if let since, Self.time(since, now: Date()) == nil { throw ValidationError("--since \(since) is neither an RFC 3339 time nor a duration such as 1h") }

@@ -12,7 +12,9 @@ func runSluice() async {
         } else {
             try command.run()
         }
+        flushStandardOutput()
     } catch {
+        flushStandardOutput()
         let code = Sluice.exitCode(for: error)
         if code == .validationFailure {
             FileHandle.standardError.write(Data((Sluice.fullMessage(for: error) + "\n").utf8))
@@ -20,6 +22,14 @@ func runSluice() async {
         }
         Sluice.exit(withError: error)
     }
+}
+
+/// What was printed must have reached its destination: a full disk or a closed pipe
+/// (`sluice plan > /dev/full`) is an error (exit 1), not a silent success.
+func flushStandardOutput() {
+    guard let reason = StandardOutput.failure else { return }
+    FileHandle.standardError.write(Data("error: cannot write standard output: \(reason)\n".utf8))
+    exit(1)
 }
 
 await runSluice()

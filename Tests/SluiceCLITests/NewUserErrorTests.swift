@@ -97,4 +97,30 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: repo.path + "/.sluice/state.db"))
         #expect(try repo.git("status", "--porcelain", "--untracked-files=all").isEmpty)
     }
+
+    @Test func versionShortOutputFlagAndConcurrencyZero() throws {
+        let version = try sluice("--version")
+        #expect(version.status == 0 && !version.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
+        let json = try sluice("validate", "--repo", repo.path, "-o", "json")
+        let parsed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(json.status == 0 && parsed?["valid"] as? Bool == true)
+        #expect(try sluice("apply", "--repo", repo.path, "--env", "staging", "--concurrency", "0").status == 2)
+        #expect(!FileManager.default.fileExists(atPath: repo.path + "/.sluice"))
+    }
+
+    /// `sluice plan > /dev/full` must not exit as if the plan had been shown.
+    @Test func aFailedWriteToStandardOutputIsAnError() throws {
+        let full = try #require(FileHandle(forWritingAtPath: "/dev/full"))
+        for arguments in [["validate", "--repo", repo.path], ["plan", "--repo", repo.path, "--env", "staging"]] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: ProjectPaths.sluiceBinary)
+            process.arguments = arguments
+            process.standardOutput = full
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 1, "\(arguments)")
+        }
+    }
 }
+
