@@ -21,14 +21,30 @@ public enum GraphFormatter {
             }
             return out + "}\n"
         case .mermaid:
-            var out = "flowchart LR\n"
-            func id(_ name: String) -> String { name.map { $0.isLetter || $0.isNumber ? $0 : "_" }.reduce("") { $0 + String($1) } }
-            for name in graph.order {
-                out += "  \(id(name))[\"\(name)\"]\n"
-                for dep in (graph.dependencies[name] ?? []).sorted() { out += "  \(id(dep)) --> \(id(name))\n" }
-            }
-            return out
+            return GraphFormatter.format([graph], as: Format.mermaid)
         }
+    }
+
+    /// Several releases' graphs as one document: text and dot one after another (Graphviz
+    /// reads several digraphs from one file), Mermaid as one flowchart with a subgraph per
+    /// release (a Mermaid document holds one diagram).
+    public static func format(_ graphs: [AddonGraph], as format: Format) -> String {
+        guard format == .mermaid else { return graphs.map { GraphFormatter.format($0, as: format) }.joined() }
+        func id(_ name: String) -> String { String(name.map { $0.isLetter || $0.isNumber ? $0 : "_" }) }
+        var out = "flowchart LR\n"
+        let nested = graphs.count > 1
+        for graph in graphs {
+            // Node ids carry the release when there are several, so that subgraphs stay apart.
+            let prefix = nested ? "r_" + id(graph.release) + "__" : ""
+            let indent = nested ? "    " : "  "
+            if nested { out += "  subgraph \(prefix)[\"release \(graph.release)\"]\n" }
+            for name in graph.order {
+                out += "\(indent)\(prefix)\(id(name))[\"\(name)\"]\n"
+                for dep in (graph.dependencies[name] ?? []).sorted() { out += "\(indent)\(prefix)\(id(dep)) --> \(prefix)\(id(name))\n" }
+            }
+            if nested { out += "  end\n" }
+        }
+        return out
     }
 }
 

@@ -46,7 +46,8 @@ func headRepository(_ repo: String) -> FleetRepository? {
 
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Validate a commit: files, references, add-on graphs, every template for every cluster, policies.")
+        abstract: "Validate a commit: files, references, add-on graphs, every template for every cluster, policies.",
+        discussion: "Every problem is reported at once, as file:line:column: message where there is a place. Exit codes: 0 valid, 1 invalid, 2 usage.")
 
     @OptionGroup var repo: RepoOptions
     @Option(name: [.short, .long], help: "text or json") var output: OutputFormat = .text
@@ -71,7 +72,9 @@ struct Validate: ParsableCommand {
 }
 
 struct Graph: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show the add-on dependency graph of a release.")
+    static let configuration = CommandConfiguration(
+        abstract: "Show the add-on dependency graph of a release.",
+        discussion: "Every release when --release is not given (Mermaid: one flowchart, a subgraph per release). Exit codes: 0 shown, 1 invalid repo or unknown release, 2 usage.")
 
     @OptionGroup var repo: RepoOptions
     @Option(help: "The release (default: every release).") var release: String?
@@ -82,23 +85,25 @@ struct Graph: ParsableCommand {
         let repository: FleetRepository
         do { repository = try FleetLoader().load(tree) } catch { try fail(error.diagnostics, output: .text) }
         let names = release.map { [$0] } ?? repository.releases.keys.sorted()
+        var graphs: [AddonGraph] = []
         for name in names {
             guard let release = repository.releases[name] else {
                 try fail([Diagnostic(message: "no release named \"\(name)\"\(Suggestion.hint(for: name, in: repository.releases.keys))")], output: .text)
             }
-            do {
-                print(GraphFormatter.format(try AddonGraph.build(release: release, addons: repository.addons), as: format), terminator: "")
-            } catch {
+            do { graphs.append(try AddonGraph.build(release: release, addons: repository.addons)) } catch {
                 try fail(error.diagnostics, output: .text)
             }
         }
+        print(GraphFormatter.format(graphs, as: format), terminator: "")
     }
 }
 
 extension GraphFormatter.Format: ExpressibleByArgument {}
 
 struct Render: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print a cluster's rendered manifests as a YAML stream.")
+    static let configuration = CommandConfiguration(
+        abstract: "Print a cluster's rendered manifests as a YAML stream.",
+        discussion: "Exit codes: 0 printed, 1 invalid commit or an add-on the cluster does not run, 2 usage or an unknown cluster.")
 
     @OptionGroup var repo: RepoOptions
     @Option(help: "The cluster to render for.") var cluster: String

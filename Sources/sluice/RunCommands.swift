@@ -14,12 +14,12 @@ struct Run: AsyncParsableCommand {
         abstract: "Run the controller: follow every environment's branch and roll each new head commit through its pipeline.",
         discussion: """
             Stops cleanly on SIGINT or SIGTERM: what is in flight finishes, the state is saved, exit 0.
-            Exit codes with --until-idle: 0 every environment converged, 3 one halted or rejected its head \
-            (or its branch is missing), 5 one waits for an approval or is paused. 1 invalid input or an unusable \
-            state store, 2 usage, 4 another sluice is changing one of the environments.
+            Exit codes: 1 invalid input or an unusable state store, 2 usage, 4 another sluice is changing one \
+            of the environments; with --until-idle also 0 every environment converged, 3 one halted or rejected \
+            its head (or its branch is missing), 5 one waits for an approval or is paused.
             """)
 
-    @Option(name: .long, help: "The fleet repo: a path or a URL to clone and fetch (default: the current directory).")
+    @Option(name: .long, help: "The fleet repo: a path or a URL to clone and fetch.")
     var repo: String = "."
     @OptionGroup var state: StateOptions
     @OptionGroup var clusters: ClusterOptions

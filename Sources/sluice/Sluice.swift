@@ -16,7 +16,7 @@ let sluiceVersion = "0.11.0-dev"
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
 
 struct RepoOptions: ParsableArguments {
-    @Option(name: .long, help: "The fleet repo: a path or a URL to clone (default: the current directory).")
+    @Option(name: .long, help: "The fleet repo: a path or a URL to clone.")
     var repo: String = "."
 
     @Option(name: .long, help: "A branch, tag or commit (default: HEAD; a plain directory is read as it is).")

@@ -7,6 +7,7 @@ struct StateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "state",
         abstract: "Inspect the state store.",
+        discussion: "Exit codes: those of the subcommand; 2 usage.",
         subcommands: [StateCheck.self])
 }
 
@@ -16,7 +17,7 @@ struct StateCheck: AsyncParsableCommand {
         abstract: "Check the state store for damage (SQLite's integrity check of every page and index).",
         discussion: "Exit codes: 0 sound, 1 damaged, empty, not a Sluice store, or missing.")
 
-    @Option(name: .long, help: "The fleet repo (default: the current directory).") var repo: String = "."
+    @Option(name: .long, help: "The fleet repo.") var repo: String = "."
     @OptionGroup var state: StateOptions
 
     func run() async throws {

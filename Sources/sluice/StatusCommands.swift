@@ -10,7 +10,7 @@ struct Status: ParsableCommand {
         abstract: "Show each environment's head, applied commit, rollout, forecast and add-on versions.",
         discussion: "Exit codes: 0 shown, 1 the repo or the state store cannot be read, 2 usage.")
 
-    @Option(name: .long, help: "The fleet repo (default: the current directory).") var repo: String = "."
+    @Option(name: .long, help: "The fleet repo.") var repo: String = "."
     @OptionGroup var state: StateOptions
     @Option(help: "Only this environment.") var env: String?
     @Option(name: [.short, .long], help: "text or json") var output: OutputFormat = .text
@@ -38,7 +38,7 @@ struct History: ParsableCommand {
         abstract: "Show the audit trail: applies, rejections, checks, operator actions, rollout steps.",
         discussion: "Oldest first. Exit codes: 0 shown, 1 the state store cannot be read, 2 usage.")
 
-    @Option(name: .long, help: "The fleet repo (default: the current directory).") var repo: String = "."
+    @Option(name: .long, help: "The fleet repo.") var repo: String = "."
     @OptionGroup var state: StateOptions
     @Option(help: "Only this environment.") var env: String?
     @Option(help: "Only this cluster.") var cluster: String?
@@ -85,8 +85,10 @@ struct History: ParsableCommand {
 struct OperatorAction: ParsableArguments {
     @Argument(help: "The environment.") var environment: String
     @Option(help: "Why (recorded in the history).") var reason: String = ""
-    @Option(name: .long, help: "The fleet repo (default: the current directory).") var repo: String = "."
+    @Option(name: .long, help: "The fleet repo.") var repo: String = "."
     @OptionGroup var state: StateOptions
+
+    static let exitCodes = "Queued for the controller, which acts on it at its next step. Exit codes: 0 queued, 1 the state store cannot be written, 2 usage or an unknown environment."
 
     func checkedStore() throws -> SQLiteStateStore {
         try checkSelection(headRepository(repo), env: environment, cluster: nil)
@@ -105,31 +107,31 @@ struct OperatorAction: ParsableArguments {
 }
 
 struct Pause: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Pause an environment's rollout at the next batch boundary.")
+    static let configuration = CommandConfiguration(abstract: "Pause an environment's rollout at the next batch boundary.", discussion: OperatorAction.exitCodes)
     @OptionGroup var action: OperatorAction
     func run() throws { try action.queue(.pause) }
 }
 
 struct Resume: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Resume a paused rollout, or a halted one (its failed clusters are tried again).")
+    static let configuration = CommandConfiguration(abstract: "Resume a paused rollout, or a halted one (its failed clusters are tried again).", discussion: OperatorAction.exitCodes)
     @OptionGroup var action: OperatorAction
     func run() throws { try action.queue(.resume) }
 }
 
 struct Approve: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Approve the stage an environment's rollout waits at.")
+    static let configuration = CommandConfiguration(abstract: "Approve the stage an environment's rollout waits at.", discussion: OperatorAction.exitCodes)
     @OptionGroup var action: OperatorAction
     func run() throws { try action.queue(.approve) }
 }
 
 struct Freeze: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Freeze an environment: no batch starts until unfreeze (running ones finish).")
+    static let configuration = CommandConfiguration(abstract: "Freeze an environment: no batch starts until unfreeze (running ones finish).", discussion: OperatorAction.exitCodes)
     @OptionGroup var action: OperatorAction
     func run() throws { try action.setFreeze(true) }
 }
 
 struct Unfreeze: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Lift an operator's freeze of an environment.")
+    static let configuration = CommandConfiguration(abstract: "Lift an operator's freeze of an environment.", discussion: OperatorAction.exitCodes)
     @OptionGroup var action: OperatorAction
     func run() throws { try action.setFreeze(false) }
 }

@@ -122,5 +122,32 @@ import Testing
             #expect(process.terminationStatus == 1, "\(arguments)")
         }
     }
+
+    /// Every command's help says its exit codes and shows each option's default once.
+    @Test func everyHelpListsExitCodesAndEachDefaultOnce() throws {
+        let commands = [["validate"], ["graph"], ["render"], ["plan"], ["apply"], ["run"], ["status"], ["history"], ["pause"],
+                        ["resume"], ["approve"], ["freeze"], ["unfreeze"], ["state"], ["state", "check"]]
+        for command in commands {
+            let help = try ProcessResult.run(ProjectPaths.sluiceBinary, command + ["--help"]).stdout
+            let flat = help.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            #expect(flat.contains("Exit codes:"), "\(command)")
+            // One option per entry: a line starting with "  -" and its indented continuation.
+            var options: [String] = []
+            for line in help.split(separator: "\n") {
+                if line.hasPrefix("  -") { options.append(String(line)) } else if line.hasPrefix("        "), !options.isEmpty { options[options.count - 1] += String(line) }
+            }
+            for option in options {
+                #expect(option.components(separatedBy: "(default").count <= 2 && option.components(separatedBy: "default:").count <= 2, "\(command): \(option)")
+            }
+        }
+    }
+
+    @Test func mermaidIsOneDiagramForEveryRelease() throws {
+        let all = try sluice("graph", "--repo", repo.path, "--format", "mermaid")
+        #expect(all.status == 0 && all.stdout.components(separatedBy: "flowchart").count == 2)
+        #expect(all.stdout.components(separatedBy: "subgraph ").count == 3)  // two releases
+        let one = try sluice("graph", "--repo", repo.path, "--format", "mermaid", "--release", "2026-11-1")
+        #expect(one.stdout.hasPrefix("flowchart LR\n  kube_proxy[\"kube-proxy\"]"))
+    }
 }
 
