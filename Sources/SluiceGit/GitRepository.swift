@@ -70,11 +70,13 @@ public final class GitRepository {
     public func resolve(_ revision: String) throws(GitError) -> ObjectID {
         do {
             return try peelToCommit(revision)
-        } catch let error where error.isNotFound && !revision.hasPrefix("origin/") {
-            if let remote = try? peelToCommit("origin/" + revision) { return remote }
-            throw error
+        } catch let error where error.isNotFound {
+            if !revision.hasPrefix("origin/"), let remote = try? peelToCommit("origin/" + revision) { return remote }
+            throw explained(error, revision: revision)
         }
     }
+
+    func peelToCommitForHint(_ revision: String) throws(GitError) -> ObjectID { try peelToCommit(revision) }
 
     private func peelToCommit(_ revision: String) throws(GitError) -> ObjectID {
         var object: OpaquePointer?

@@ -26,12 +26,10 @@ struct StateOptions: ParsableArguments {
         try prepareFolder(path, repo: repo)
         do {
             return try SQLiteStateStore(path: path, checks: checks)
-        } catch let error as StoreError {
+        } catch {
             // The message names the file; no line of it is at fault.
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             throw ExitCode(1)
-        } catch {
-            try fail([Diagnostic(file: path, message: "cannot open the state store: \(error)")], output: output)
         }
     }
 

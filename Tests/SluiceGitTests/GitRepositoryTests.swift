@@ -1,6 +1,6 @@
 import Foundation
 
-import SluiceGit
+@testable import SluiceGit
 import SluiceTestSupport
 import Testing
 
@@ -45,6 +45,28 @@ import Testing
             #expect(error.isNotFound)
             #expect(error.description.contains("no-such-branch"))
         }
+    }
+
+    /// A misspelt branch gets the closest branch or tag; going back past the first commit is
+    /// said in words (issue 11); both stay typed as not found.
+    @Test func unknownRevisionsAreExplained() throws {
+        let git = try GitRepository.open(repo.path)
+        #expect(git.referenceNames() == ["feature", "main", "v1"])
+        func message(_ revision: String) -> String? {
+            do {
+                _ = try git.resolve(revision)
+                return nil
+            } catch {
+                #expect(error.isNotFound)
+                return error.message
+            }
+        }
+        #expect(message("mian")?.contains("did you mean \"main\"") == true)
+        #expect(message("featur")?.contains("did you mean \"feature\"") == true)
+        // main: c1 <- c2 <- merge, so HEAD has 2 commits before it along first parents.
+        #expect(message("HEAD~5") == "goes back past the first commit (HEAD has 2 commits before it)")
+        #expect(message("main^^^") == "goes back past the first commit (main has 2 commits before it)")
+        #expect(message("HEAD~2") == nil)
     }
 
     @Test func openingANonRepositoryFails() {
@@ -125,3 +147,16 @@ import Testing
     }
 }
 
+
+/// Did-you-mean: a swap of two letters is one typo, and of equally close names the same one
+/// is offered every time (issue 11: `plan` and `render` suggested different clusters).
+@Suite struct SuggestionTests {
+    @Test func transpositionsAreOneEditAndTiesGoByName() {
+        #expect(Suggestion.editDistance("mian", "main") == 1)
+        #expect(Suggestion.closest(to: "mian", in: ["master", "main"]) == "main")
+        for _ in 0..<20 {
+            #expect(Suggestion.closest(to: "prod-eu-9", in: Set(["prod-eu-3", "prod-eu-1", "prod-eu-2"])) == "prod-eu-1")
+        }
+        #expect(Suggestion.closest(to: "zzzz", in: ["main"]) == nil)
+    }
+}
