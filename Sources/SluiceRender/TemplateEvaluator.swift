@@ -226,7 +226,14 @@ struct TemplateEvaluator {
     }
 
     func missingError(_ key: String, at mark: Mark) -> TemplateError {
-        error(mark, "map has no entry for key \(key); set it in values.yaml or the cluster's meta-config, or use `default`")
+        // Images are the release's, not values: say where they come from and which there are.
+        if key == ".Images" || key.hasPrefix(".Images."), case .root(let root)? = variables.first?.value {
+            let names = root.at("Images")?.mapValue?.keys.sorted() ?? []
+            let known = names.isEmpty ? "gives this add-on no images" : "names \(names.map { "\"\($0)\"" }.joined(separator: ", "))"
+            return error(mark, "map has no entry for key \(key): images come from the release (spec.addons.<add-on>.images in releases/), "
+                         + "not values.yaml; the release \(known)\(Suggestion.hint(for: String(key.dropFirst(".Images.".count)), in: names))")
+        }
+        return error(mark, "map has no entry for key \(key); set it in values.yaml or the cluster's meta-config, or use `default`")
     }
 
     // MARK: - Pipelines
