@@ -4,7 +4,7 @@ import SluiceModel
 /// before what lives in it, a ServiceAccount and ConfigMap before the workload that mounts
 /// them, webhooks last so they cannot reject their own add-on's objects); kinds it does not
 /// name go last, each group in template order. Prunes go in the reverse order.
-enum KindOrder {
+public enum KindOrder {
     static let install: [String] = [
         "Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange", "PodSecurityPolicy", "PodDisruptionBudget",
         "ServiceAccount", "Secret", "SecretList", "ConfigMap", "StorageClass", "PersistentVolume",
@@ -18,7 +18,7 @@ enum KindOrder {
     static func rank(of kind: String) -> Int { rank[kind] ?? install.count }
 
     /// Stable: objects of one kind keep their template order.
-    static func forInstall<T>(_ items: [T], kind: (T) -> String) -> [T] {
+    public static func forInstall<T>(_ items: [T], kind: (T) -> String) -> [T] {
         items.enumerated().sorted { a, b in
             let x = rank(of: kind(a.element)), y = rank(of: kind(b.element))
             return x != y ? x < y : a.offset < b.offset

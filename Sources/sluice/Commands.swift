@@ -131,16 +131,20 @@ struct Render: ParsableCommand {
             }
             addons = [addon]
         }
-        var objects: [Value] = []
+        // In the order apply applies them: add-ons in dependency order, and in each add-on
+        // Namespaces and CRDs first (KindOrder), so `sluice render | kubectl apply -f -` works.
+        var objects: [RenderedObject] = []
         var problems: [Diagnostic] = []
         for name in addons {
-            do { objects += try renderer.render(cluster: cluster, addon: name).objects.map(\.object) }
+            do { objects += KindOrder.forInstall(try renderer.render(cluster: cluster, addon: name).objects, kind: \.key.kind) }
             catch { problems.append(error) }
         }
         if !problems.isEmpty { try fail(problems, output: output) }
         switch output {
-        case .text: print(YAMLEmitter.emitStream(objects), terminator: "")
-        case .json: print(JSONEmitter.emit(.list(objects)))
+        case .text:
+            // `# Source:` as `helm template` prints it.
+            print(objects.map { "---\n# Source: \($0.template)\n" + YAMLEmitter.emit($0.object) }.joined(), terminator: "")
+        case .json: print(JSONEmitter.emit(.list(objects.map(\.object))))
         }
     }
 }

@@ -96,11 +96,37 @@ import Testing
         let result = try sluice("render", "--repo", exampleRepo.path, "--cluster", "test-1", "--addon", "coredns", "--output", "json")
         #expect(result.status == 0)
         let objects = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]]
-        // Template files in path order (configmap, deployment, rbac), documents in file order.
+        // In the order apply applies them (KindOrder), as in text.
         let kinds = objects?.compactMap { $0["kind"] as? String }
-        #expect(kinds == ["ConfigMap", "Deployment", "Service", "ServiceAccount", "ClusterRole", "ClusterRoleBinding"])
+        #expect(kinds == ["ServiceAccount", "ConfigMap", "ClusterRole", "ClusterRoleBinding", "Service", "Deployment"])
         let deployment = objects?.first { $0["kind"] as? String == "Deployment" }
         #expect((deployment?["spec"] as? [String: Any])?["replicas"] as? Int == 1)
+    }
+
+    /// `render` prints what `apply` applies in its order, Namespaces and CRDs first in each
+    /// add-on, each document under `# Source:` as `helm template` prints it (issue 11).
+    @Test func renderPrintsInApplyOrderWithSourceComments() throws {
+        try exampleRepo.write("addons/openkruise/templates/zz-crd.yaml", """
+            apiVersion: apiextensions.k8s.io/v1
+            kind: CustomResourceDefinition
+            metadata: {name: daemonsets.apps.kruise.io}
+            spec:
+              group: apps.kruise.io
+              scope: Namespaced
+              names: {kind: DaemonSet, plural: daemonsets}
+              versions: [{name: v1alpha1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}]
+            """)
+        try exampleRepo.commit("kruise CRD")  // its manager.yaml renders the kruise-system Namespace
+        let result = try sluice("render", "--repo", exampleRepo.path, "--cluster", "test-1", "--addon", "openkruise")
+        #expect(result.status == 0, "\(result.stderr)")
+        let documents = result.stdout.components(separatedBy: "---\n").filter { !$0.isEmpty }
+        let kinds = documents.compactMap { $0.split(separator: "\n").first { $0.hasPrefix("kind: ") }.map { String($0.dropFirst(6)) } }
+        // Helm's install order, which apply uses: the Namespace first, the CRD before any workload.
+        #expect(kinds.first == "Namespace", "\(kinds)")
+        let crd = try #require(kinds.firstIndex(of: "CustomResourceDefinition"))
+        #expect(crd < (kinds.firstIndex(of: "Deployment") ?? kinds.count), "\(kinds)")
+        #expect(documents.allSatisfy { $0.hasPrefix("# Source: addons/openkruise/templates/") })
+        #expect(documents[crd].hasPrefix("# Source: addons/openkruise/templates/zz-crd.yaml\n"))
     }
 
     @Test func renderRejectsUnknownClusterOrDisabledAddon() throws {
