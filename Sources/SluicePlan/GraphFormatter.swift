@@ -66,16 +66,24 @@ extension RolloutOutline {
                 }
             }
         }
-        var seen = Set<String>()
-        out += "add-ons in dependency order (levels apply in parallel):\n"
+        // One line per release and add-on order, naming the clusters that share it (one pass).
+        var groups: [(key: String, release: String, line: String, clusters: [String])] = []
+        var index: [String: Int] = [:]
         for environment in environments {
             for cluster in environment.stages.flatMap({ $0.batches.flatMap(\.clusters) }) {
                 let line = cluster.addonLevels.map { $0.joined(separator: " + ") }.joined(separator: " -> ")
-                guard seen.insert("\(cluster.release)|\(line)").inserted else { continue }
-                let sharing = environments.flatMap { $0.stages.flatMap { $0.batches.flatMap(\.clusters) } }
-                    .filter { $0.release == cluster.release && $0.addonLevels == cluster.addonLevels }.count
-                out += "  \(cluster.release) (\(sharing) cluster\(sharing == 1 ? "" : "s")): \(line)\n"
+                let key = "\(cluster.release)|\(line)"
+                if let at = index[key] { groups[at].clusters.append(cluster.name) } else {
+                    index[key] = groups.count
+                    groups.append((key, cluster.release, line, [cluster.name]))
+                }
             }
+        }
+        out += "add-ons in dependency order (levels apply in parallel):\n"
+        for group in groups {
+            let names = group.clusters.sorted()
+            let shown = names.prefix(8).joined(separator: ", ") + (names.count > 8 ? " and \(names.count - 8) more" : "")
+            out += "  \(group.release) (\(names.count) cluster\(names.count == 1 ? "" : "s"): \(shown)): \(group.line)\n"
         }
         return out
     }

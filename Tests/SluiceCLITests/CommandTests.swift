@@ -24,6 +24,10 @@ import Testing
         #expect(result.stdout.contains("batch 1 [1]: prod-ap-2\n"))
         #expect(result.stdout.contains("batch 2 [3]: prod-us-4, prod-eu-3\n"))
         #expect(result.stdout.contains("kube-proxy -> calico + node-problem-detector -> cert-manager + coredns + csi-node + openkruise -> fluent-bit + ingress-nginx + metrics-server + node-local-dns -> monitoring-agent"))
+        // Each release's order names the clusters it applies to (test-2 disables ingress-nginx and cert-manager).
+        #expect(result.stdout.contains("  2026-11-2 (3 clusters: stg-eu-1, stg-us-1, test-1): kube-proxy"))
+        #expect(result.stdout.contains("  2026-11-2 (1 cluster: test-2): kube-proxy"))
+        #expect(result.stdout.contains("  2026-11-1 (14 clusters: canary-eu-1, canary-us-1, prod-ap-1, prod-ap-2, prod-eu-1, prod-eu-2, prod-eu-3, prod-us-1 and 6 more): "))
     }
 
     @Test func validateJSONIsStructured() throws {
