@@ -7,11 +7,13 @@ public final class DirectoryTree: SourceTree {
     public let commit: ObjectID? = nil
     private let sortedEntries: [SourceEntry]
 
-    public init(root: String) throws {
+    /// `ignoring`: a Git repository whose working tree this is; what its `.gitignore` rules
+    /// ignore (the state folder, editor files, build output) is left out, as Git leaves it out.
+    public init(root: String, ignoring repository: GitRepository? = nil) throws {
         let base = URL(fileURLWithPath: root).standardizedFileURL.path
         self.root = base
         var found: [SourceEntry] = []
-        try Self.walk(base, relative: "", into: &found)
+        try Self.walk(base, relative: "", ignoring: repository, into: &found)
         sortedEntries = found.sorted { $0.path < $1.path }
     }
 
@@ -42,15 +44,18 @@ public final class DirectoryTree: SourceTree {
 
     private func absolute(_ path: String) -> String { root + "/" + path }
 
-    private static func walk(_ directory: String, relative: String, into found: inout [SourceEntry]) throws {
+    private static func walk(_ directory: String, relative: String, ignoring repository: GitRepository?,
+                             into found: inout [SourceEntry]) throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: directory)
         for name in names where name != ".git" {
             let full = directory + "/" + name
             let path = relative.isEmpty ? name : relative + "/" + name
             var info = stat()
             guard lstat(full, &info) == 0 else { continue }
+            let isDirectory = info.st_mode & S_IFMT == S_IFDIR
+            if let repository, repository.isIgnored(isDirectory ? path + "/" : path) { continue }
             switch info.st_mode & S_IFMT {
-            case S_IFDIR: try walk(full, relative: path, into: &found)
+            case S_IFDIR: try walk(full, relative: path, ignoring: repository, into: &found)
             case S_IFLNK: found.append(SourceEntry(path: path, kind: .symlink))
             case S_IFREG: found.append(SourceEntry(path: path, kind: .file))
             default: continue

@@ -50,6 +50,22 @@ public enum FleetSource {
         return Opened(tree: try repository.tree(at: commit), repository: repository)
     }
 
+    /// The working tree of a local Git repository, uncommitted changes included (for
+    /// pre-commit hooks and editors): its files as Git sees them, ignored ones left out. The
+    /// tree has no commit, so nothing read this way can be applied or recorded.
+    public static func openWorkingTree(_ location: String) throws -> Opened {
+        guard !isURL(location) else { throw SourceTreeError(path: location, message: "--worktree needs a local repository, not a URL") }
+        let repository: GitRepository
+        do { repository = try GitRepository.open(location) } catch {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: location, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw SourceTreeError(path: location, message: "no such directory")
+            }
+            throw SourceTreeError(path: location, message: "is not a Git repository: without --worktree a directory is read as it is")
+        }
+        return Opened(tree: try DirectoryTree(root: repository.path, ignoring: repository), repository: repository)
+    }
+
     /// A folder name for a URL's clone, without its credentials.
     static func cacheName(for url: String) -> String {
         var cleaned = url

@@ -20,6 +20,13 @@ extension GitRepository {
         return names.sorted()
     }
 
+    /// Whether `.gitignore` rules (and `.git/info/exclude`) ignore this repo-relative path (a
+    /// folder ends in "/").
+    public func isIgnored(_ path: String) -> Bool {
+        var ignored: Int32 = 0
+        return git_ignore_path_is_ignored(&ignored, handle, path) == 0 && ignored == 1
+    }
+
     /// The error for a revision that was not found, said for a person.
     func explained(_ error: GitError, revision: String) -> GitError {
         guard error.isNotFound else { return error }

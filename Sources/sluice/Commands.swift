@@ -23,8 +23,7 @@ func fail(_ diagnostics: [Diagnostic], output: OutputFormat) throws -> Never {
 /// Opens the repo; a Git or file problem is invalid input (exit 1), not a crash.
 func openTree(_ options: RepoOptions, output: OutputFormat) throws -> SourceTree {
     do {
-        return try FleetSource.open(options.repo, revision: options.rev,
-                                    credentials: .fromEnvironment(ProcessInfo.processInfo.environment)).tree
+        return try options.open(revision: options.rev).tree
     } catch {
         try fail([Diagnostic(message: "\(error)")], output: output)
     }

@@ -107,7 +107,7 @@ struct PlanScope: ParsableArguments {
 /// on E's branch is refused unless `force` (applying it would record a commit the
 /// environment's branch never had).
 func revision(_ repo: RepoOptions, env: String?, requireOnBranch: Bool, force: Bool) throws -> String? {
-    guard let env, !FleetSource.isURL(repo.repo), GitRepository.isRepository(repo.repo) else { return repo.rev }
+    guard let env, !repo.worktree, !FleetSource.isURL(repo.repo), GitRepository.isRepository(repo.repo) else { return repo.rev }
     guard let git = try? GitRepository.open(repo.repo), let head = try? git.tree(at: git.resolve("HEAD")),
           let environment = (try? FleetLoader().environments(in: head))?.first(where: { $0.name.value == env }) else { return repo.rev }
     let branch = environment.branch.value
@@ -128,7 +128,7 @@ func runPlanner(_ repo: RepoOptions, scope: PlanScope, store: any StateStore, cl
     let opened: FleetSource.Opened
     let rev = try revision(repo, env: scope.env, requireOnBranch: requireOnBranch, force: force)
     do {
-        opened = try FleetSource.open(repo.repo, revision: rev, credentials: .fromEnvironment(ProcessInfo.processInfo.environment))
+        opened = try repo.open(revision: rev)
     } catch {
         try fail([Diagnostic(message: "\(error)")], output: output)
     }

@@ -1,4 +1,6 @@
+import Foundation
 import ArgumentParser
+import SluiceGit
 
 struct Sluice: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,4 +23,17 @@ struct RepoOptions: ParsableArguments {
 
     @Option(name: .long, help: "A branch, tag or commit (default: HEAD; a plain directory is read as it is).")
     var rev: String?
+
+    @Flag(help: "Read the Git repo's working tree, uncommitted changes included (for pre-commit hooks and editors).")
+    var worktree = false
+
+    func validate() throws {
+        if worktree && rev != nil { throw ValidationError("--worktree reads the working tree; it cannot be used with --rev") }
+    }
+
+    /// What `--repo`, `--rev` and `--worktree` name.
+    func open(revision: String?) throws -> FleetSource.Opened {
+        if worktree { return try FleetSource.openWorkingTree(repo) }
+        return try FleetSource.open(repo, revision: revision, credentials: .fromEnvironment(ProcessInfo.processInfo.environment))
+    }
 }

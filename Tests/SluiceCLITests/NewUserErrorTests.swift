@@ -149,5 +149,28 @@ import Testing
         let one = try sluice("graph", "--repo", repo.path, "--format", "mermaid", "--release", "2026-11-1")
         #expect(one.stdout.hasPrefix("flowchart LR\n  kube_proxy[\"kube-proxy\"]"))
     }
+
+    /// `--worktree` reads uncommitted changes (a pre-commit hook's view); what Git ignores is
+    /// left out; it cannot be applied (no commit) nor mixed with `--rev`.
+    @Test func theWorkingTreeWithUncommittedChanges() throws {
+        let file = repo.path + "/clusters/test-1.yaml"
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        try text.replacingOccurrences(of: "  release: 2026-11-2\n", with: "  release: 2026-11-2\n  relase: x\n").write(toFile: file, atomically: true, encoding: .utf8)
+        try "*.swp\n".write(toFile: repo.path + "/.gitignore", atomically: true, encoding: .utf8)
+        try "not yaml".write(toFile: repo.path + "/addons/coredns/templates/.deployment.yaml.swp", atomically: true, encoding: .utf8)
+        #expect(try sluice("validate", "--repo", repo.path).status == 0)  // HEAD has no typo
+        let worktree = try sluice("validate", "--repo", repo.path, "--worktree")
+        #expect(worktree.status == 1)
+        #expect(worktree.stderr.hasPrefix("clusters/test-1.yaml:13:3: unknown field \"relase\""))
+        #expect(!worktree.stderr.contains(".swp"))
+        #expect(try sluice("validate", "--repo", repo.path, "--worktree", "--rev", "HEAD").status == 2)
+
+        try text.replacingOccurrences(of: "      replicas: 1\n", with: "      replicas: 2\n").write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try sluice("apply", "--repo", repo.path, "--env", "staging", "--virtual-time").status == 0)
+        let plan = try sluice("plan", "--repo", repo.path, "--env", "staging", "--worktree")
+        #expect(plan.status == 4 && plan.stdout.contains("+  replicas: 2"), "\(plan.stdout)")
+        #expect(try sluice("plan", "--repo", repo.path, "--env", "staging").status == 0)
+        #expect(try sluice("apply", "--repo", repo.path, "--env", "staging", "--worktree", "--virtual-time").status == 1)
+    }
 }
 
