@@ -26,6 +26,7 @@ import Testing
         try repo.commit("60 clusters")
         try repo.git("branch", "staging")
         let state = repo.path + "/.sluice/state.db"
+        try FileManager.default.createDirectory(atPath: repo.path + "/.sluice", withIntermediateDirectories: true)
         func run(killAfter lines: Int?) throws -> Int32? {
             try Self.runSluice(["run", "--repo", repo.path, "--state", state, "--virtual-time", "--until-idle", "--interval", "60s",
                                 "--log-format", "json", "--resync", "0", "--clock-start", "2027-01-18T08:00:00Z"], killAfter: lines)
