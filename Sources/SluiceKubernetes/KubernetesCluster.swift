@@ -16,13 +16,13 @@ public actor KubernetesCluster: ClusterDriver {
     /// A CRD or an APIService changed since discovery: a missing kind is looked up again at once.
     private var discoveryStale = false
     /// Otherwise a missing kind rereads discovery at most this often.
-    public var discoverySeconds = 30.0
+    package var discoverySeconds = 30.0
     /// Every object Sluice applied here, by add-on, from one LIST per kind; kept in step with
     /// this driver's own writes and read again when older than `inventorySeconds`.
     private var inventory: [String: [ObjectKey: Value]]?
     private var inventoryAt: Date?
-    public var inventorySeconds = 30.0
-    public var pageSize = 500
+    package var inventorySeconds = 30.0
+    package var pageSize = 500
 
     static let fieldManager = "sluice"
     /// Kinds never listed for the inventory: events come and go by the thousand, and

@@ -2,6 +2,9 @@
 /// batch -> cluster -> add-on (dependency order) -> object. Encoded as the JSON of `sluice
 /// plan --output json` (documented in the README): field names are part of the interface.
 public struct FleetPlan: Sendable, Codable, Equatable {
+    /// The version of this JSON's shape: a consumer checks it (1: issue 11's shape).
+    public var schemaVersion = FleetPlan.currentSchemaVersion
+    public static let currentSchemaVersion = 1
     public var commit: String
     public var summary: Summary
     public var environments: [Environment]

@@ -28,9 +28,8 @@ public struct PlanTextFormatter: Sendable {
             }
         }
         out.append("")
-        let statistics = plan.statistics
-        out.append(paint("Plan: \(describe(plan.summary))", .bold)
-            + paint(" [\(statistics.pairsRendered) pairs rendered, \(statistics.pairsUnchanged) not rendered (inputs unchanged)]", .dim))
+        // The planner's own counters (pairs rendered or not) are for JSON and benchmarks, not reviewers.
+        out.append(paint("Plan: \(describe(plan.summary))", .bold))
         return out.joined(separator: "\n") + "\n"
     }
 

@@ -5,7 +5,7 @@ import Synchronization
 /// Renders add-ons for clusters. Each add-on's templates are parsed once at construction;
 /// rendering a (cluster, add-on) pair then only evaluates them and parses the output, and
 /// reuses what does not depend on the cluster: whole template outputs (TemplateOutputMemo)
-/// and pipeline values (PipelineMemo).
+/// and pipeline values (ActionMemo).
 /// Safe to use from several threads: it holds only immutable data.
 public final class FleetRenderer: Sendable {
     public let repository: FleetRepository
@@ -19,7 +19,7 @@ public final class FleetRenderer: Sendable {
     private let other: FleetRenderer?
     private let parseCache = ManifestParseCache()
     private let outputMemo = TemplateOutputMemo()
-    private let pipelineMemo = PipelineMemo()
+    private let actionMemo = ActionMemo()
     /// `.Cluster` of each cluster, built once rather than for each of its add-ons.
     private let clusterData: [String: Value]
     private let renders = Atomic<Int>(0)
@@ -146,7 +146,7 @@ public final class FleetRenderer: Sendable {
         let remembered = sharesValues ? outputMemo.entry(for: memoKey) : nil
         if case .constant(let output)? = remembered { return output }
         var evaluator = TemplateEvaluator(library: library, file: template.file,
-                                          memo: sharesValues ? (pipelineMemo, release) : nil)
+                                          memo: sharesValues ? (actionMemo, release) : nil)
         let text: String
         var newPlan: TemplatePlan?
         do {

@@ -15,7 +15,7 @@ struct TemplateEvaluator {
     private var lowestVariableRead = Int.max
     /// Where cluster-independent pipeline values are shared, and the release they belong
     /// to; nil for a cluster whose values differ from the add-on's (an override).
-    private let memo: (store: PipelineMemo, release: String)?
+    private let memo: (store: ActionMemo, release: String)?
     /// `range` iterations so far in this render (`RenderLimits.rangeIterations`); an included
     /// template continues the count and hands it back.
     private var rangeIterations = 0
@@ -23,7 +23,7 @@ struct TemplateEvaluator {
 
     enum Flow { case normal, breakLoop, continueLoop }
 
-    init(library: TemplateLibrary, file: String, memo: (store: PipelineMemo, release: String)? = nil) {
+    init(library: TemplateLibrary, file: String, memo: (store: ActionMemo, release: String)? = nil) {
         self.library = library
         self.file = file
         self.memo = memo
@@ -241,7 +241,7 @@ struct TemplateEvaluator {
     mutating func evaluate(_ pipeline: TemplatePipeline, dot: Datum) throws(TemplateError) -> Datum {
         let value: Datum
         if let memo, pipeline.callsFunction, case .root = dot {
-            let key = PipelineMemo.Key(release: memo.release, file: file, mark: pipeline.mark)
+            let key = ActionMemo.Key(release: memo.release, file: file, mark: pipeline.mark)
             if let remembered = memo.store.value(for: key) {
                 value = remembered
             } else {

@@ -33,7 +33,7 @@ struct TemplatePipeline: Sendable {
     /// The source text, for messages.
     var text: String
     /// Whether a command calls a function: only such pipelines are worth remembering
-    /// (`PipelineMemo`); a plain field read is cheaper than a lookup.
+    /// (`ActionMemo`); a plain field read is cheaper than a lookup.
     var callsFunction: Bool
 
     init(variables: [String], isAssignment: Bool, commands: [TemplateCommand], mark: Mark, text: String) {

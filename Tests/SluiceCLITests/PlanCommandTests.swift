@@ -34,6 +34,8 @@ import Testing
         let again = try sluice("plan", "--repo", repo.path, "--state", state, "--env", "staging")
         #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
         #expect(again.stdout.contains("Plan: no changes"))
+        // The planner's counters are for JSON, not for a reviewer (issue 11).
+        #expect(!again.stdout.contains("pairs rendered") && !cold.stdout.contains("not rendered"))
     }
 
     /// `--kubeconfig` is where a kubernetes cluster's context is looked up; a context it does
@@ -74,7 +76,8 @@ import Testing
         #expect(result.status == 4)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(json["commit"] as? String == commit)
-        #expect(Set(json.keys) == ["commit", "summary", "environments", "statistics"])
+        #expect(Set(json.keys) == ["schemaVersion", "commit", "summary", "environments", "statistics"])
+        #expect(json["schemaVersion"] as? Int == 1)
         let environment = try #require((json["environments"] as? [[String: Any]])?.first)
         #expect(environment["name"] as? String == "staging")
         let stage = try #require((environment["stages"] as? [[String: Any]])?.first)

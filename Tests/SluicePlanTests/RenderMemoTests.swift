@@ -6,7 +6,7 @@ import SluiceTestSupport
 import Testing
 
 /// Rendering reuses what does not depend on the cluster (TemplateOutputMemo, TemplatePlan,
-/// PipelineMemo). Whatever a template does with `.Cluster`, directly or through `$`,
+/// ActionMemo). Whatever a template does with `.Cluster`, directly or through `$`,
 /// includes, variables, `with` or whole-root functions, the result on every cluster must be
 /// the same as a plain evaluation without any reuse.
 @Suite struct RenderMemoTests {

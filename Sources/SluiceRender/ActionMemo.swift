@@ -1,12 +1,13 @@
 import SluiceModel
 
-/// Remembers the values of template pipelines that do not depend on the cluster, such as
+/// Remembers the values of template actions (`{{ ... }}`, whose content Go's templates call a
+/// pipeline: nothing to do with rollout pipelines) that do not depend on the cluster, such as
 /// `{{ include "labels" . | nindent 4 }}` or `{{ toYaml .Values.resources | nindent 12 }}`
 /// in a template that elsewhere prints `.Cluster.name`. A pipeline qualifies when it is
 /// evaluated with the root data as dot, reads no variable but `$` (the root), does not read
 /// `.Cluster`, and calls a function. Its value then depends only on the release, the
 /// add-on and its values, which clusters without an override of those values share.
-final class PipelineMemo: Sendable {
+final class ActionMemo: Sendable {
     struct Key: Hashable, Sendable {
         let release: String
         let file: String

@@ -1,0 +1,18 @@
+import Foundation
+import SluiceDrivers
+import SluiceGit
+import SluiceModel
+import SluiceRender
+import SluiceStore
+
+/// Wall time between the steps of a plan.
+struct PhaseTimer {
+    private(set) var laps: [(phase: String, seconds: Double)] = []
+    private var last = ContinuousClock.now
+
+    mutating func lap(_ phase: String) {
+        let now = ContinuousClock.now
+        laps.append((phase, GoDuration.seconds(now - last)))
+        last = now
+    }
+}
