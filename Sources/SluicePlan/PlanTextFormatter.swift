@@ -19,11 +19,13 @@ public struct PlanTextFormatter: Sendable {
         for environment in plan.environments {
             out.append("")
             out.append(paint("environment \(environment.name)", .bold) + " (branch \(environment.branch), pipeline \(environment.pipeline)): \(describe(environment.summary))")
+            let shared = Self.sharing(environment)
+            var shown: [String: String] = [:]
             for stage in environment.stages {
                 out.append("  stage \(stage.name)")
                 for batch in stage.batches {
                     out.append("    batch \(batch.number) (up to \(batch.step))")
-                    for cluster in batch.clusters { out += lines(for: cluster) }
+                    for cluster in batch.clusters { out += lines(for: cluster, shared: shared, shown: &shown) }
                 }
             }
         }
@@ -33,12 +35,42 @@ public struct PlanTextFormatter: Sendable {
         return out.joined(separator: "\n") + "\n"
     }
 
-    private func lines(for cluster: FleetPlan.ClusterPlan) -> [String] {
+    /// An add-on's change as a reviewer reads it: the same key for the same objects, diffs,
+    /// refusals and warnings, whatever the cluster.
+    static func shape(_ addon: FleetPlan.AddonPlan) -> String {
+        var key = addon.name + "\u{0}" + addon.blocked.joined(separator: "\u{1}") + "\u{0}" + addon.warnings.joined(separator: "\u{1}")
+        for object in addon.objects {
+            key += "\u{0}\(object.action.rawValue)|\(object.apiVersion)|\(object.kind)|\(object.namespace)|\(object.name)|\(object.diff ?? "")"
+        }
+        return key
+    }
+
+    /// For each add-on change of the environment, the clusters it is planned on, in rollout order.
+    static func sharing(_ environment: FleetPlan.Environment) -> [String: [String]] {
+        var clusters: [String: [String]] = [:]
+        for cluster in environment.stages.flatMap({ $0.batches.flatMap(\.clusters) }) {
+            for addon in cluster.addons { clusters[shape(addon), default: []].append(cluster.name) }
+        }
+        return clusters
+    }
+
+    /// A cluster's lines. An add-on change planned on several clusters is printed in full
+    /// once, with the clusters it applies to; later clusters point back to it (one image bump
+    /// on 14 clusters is one diff, not 14).
+    private func lines(for cluster: FleetPlan.ClusterPlan, shared: [String: [String]], shown: inout [String: String]) -> [String] {
         var out = ["      cluster \(paint(cluster.name, .bold)): \(describe(cluster.summary))"]
         if let why = cluster.unreachable { out.append("        " + paint("! live objects unavailable: \(why)", .red)) }
         for addon in cluster.addons {
+            let shape = Self.shape(addon)
+            if let first = shown[shape] {
+                out.append("        add-on \(addon.name): the same change as on \(first) (above)")
+                continue
+            }
+            shown[shape] = cluster.name
             let recorded = addon.recordedCommit.map { " (recorded \($0.prefix(12)))" } ?? " (not applied before)"
-            out.append("        add-on \(addon.name)" + paint(recorded, .dim))
+            let others = (shared[shape] ?? []).filter { $0 != cluster.name }
+            let also = others.isEmpty ? "" : paint(" — the same on \(others.count) more cluster\(others.count == 1 ? "" : "s"): \(others.joined(separator: ", "))", .cyan)
+            out.append("        add-on \(addon.name)" + paint(recorded, .dim) + also)
             for reason in addon.blocked { out.append("          " + paint("x blocked: \(reason)", .red)) }
             for warning in addon.warnings { out.append("          " + paint("! \(warning)", .yellow)) }
             for object in addon.objects {

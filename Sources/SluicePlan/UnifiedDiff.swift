@@ -17,24 +17,72 @@ public enum UnifiedDiff {
         var all: [(Character, Substring)] = a[(prefix - before)..<prefix].map { (" ", $0) }
         all += edits(Array(a[prefix..<(a.count - suffix)]), Array(b[prefix..<(b.count - suffix)]))
         all += a[(a.count - suffix)..<(a.count - suffix + after)].map { (" ", $0) }
-        // Keep changed lines and `context` lines around them; mark cuts with `@@`.
+        // Keep changed lines and `context` lines around them, in hunks headed as `diff -u`
+        // heads them (`@@ -old,count +new,count @@`), followed by the YAML path the hunk is in.
         var keep = [Bool](repeating: false, count: all.count)
         for (index, line) in all.enumerated() where line.0 != " " {
             for near in max(0, index - context)...min(all.count - 1, index + context) { keep[near] = true }
         }
         var result: [String] = []
-        var cut = prefix > before
-        for (index, line) in all.enumerated() {
-            if keep[index] {
-                if cut { result.append("@@") }
-                cut = false
-                result.append("\(line.0)\(line.1)")
-            } else {
-                cut = true
+        var oldLine = prefix - before, newLine = prefix - before  // 0-based positions of all[0]
+        var index = 0
+        while index < all.count {
+            guard keep[index] else {
+                if all[index].0 != "+" { oldLine += 1 }
+                if all[index].0 != "-" { newLine += 1 }
+                index += 1
+                continue
             }
+            var end = index
+            while end < all.count, keep[end] { end += 1 }
+            let hunk = all[index..<end]
+            let oldCount = hunk.filter { $0.0 != "+" }.count, newCount = hunk.filter { $0.0 != "-" }.count
+            let path = yamlPath(before: newLine, in: b)
+            result.append("@@ -\(oldCount == 0 ? oldLine : oldLine + 1),\(oldCount) +\(newCount == 0 ? newLine : newLine + 1),\(newCount) @@"
+                          + (path.isEmpty ? "" : " " + path))
+            result += hunk.map { "\($0.0)\($0.1)" }
+            oldLine += oldCount
+            newLine += newCount
+            index = end
         }
-        if (cut || suffix > after) && !result.isEmpty { result.append("@@") }
         return result
+    }
+
+    /// The keys enclosing line `line` of a YAML text (`spec.template.spec.containers[coredns]`),
+    /// read upwards by indentation (a list item is named by its `name` when it has one): a
+    /// reviewer sees where a hunk is without counting lines.
+    static func yamlPath(before line: Int, in lines: [Substring]) -> String {
+        func indentation(_ text: Substring) -> (spaces: Int, rest: Substring) {
+            let spaces = text.prefix { $0 == " " }.count
+            return (spaces, text.dropFirst(spaces))
+        }
+        guard line < lines.count else { return "" }
+        let first = indentation(lines[line])
+        var indent = first.spaces + (first.rest.hasPrefix("- ") ? 2 : 0)
+        var keys: [String] = []
+        var item: String??
+        var index = line - 1
+        // Bounded: a path is at most as deep as the object, and the text is read once.
+        while index >= 0, indent > 0 {
+            let (spaces, rest) = indentation(lines[index])
+            index -= 1
+            guard !rest.isEmpty, !rest.hasPrefix("#"), spaces < indent else { continue }
+            if rest.hasPrefix("- ") {
+                // The list item the hunk is in: named by its `name: x`, if it starts with one.
+                let entry = rest.dropFirst(2)
+                item = entry.hasPrefix("name: ") ? String(entry.dropFirst(6)) : nil
+                indent = spaces
+                continue
+            }
+            guard let colon = rest.firstIndex(of: ":") else { continue }
+            var key = String(rest[..<colon])
+            guard !key.isEmpty else { continue }
+            if let named = item { key += named.map { "[\($0)]" } ?? "[]" }
+            item = nil
+            keys.append(key)
+            indent = spaces
+        }
+        return keys.reversed().joined(separator: ".")
     }
 
     private static func edits(_ a: [Substring], _ b: [Substring]) -> [(Character, Substring)] {

@@ -172,5 +172,22 @@ import Testing
         #expect(try sluice("plan", "--repo", repo.path, "--env", "staging").status == 0)
         #expect(try sluice("apply", "--repo", repo.path, "--env", "staging", "--worktree", "--virtual-time").status == 1)
     }
+
+    /// One image bump on 14 clusters is one diff with the clusters it applies to, not 14
+    /// copies; each hunk says where in the object it is (issue 11).
+    @Test func identicalChangesAreShownOnceWithTheirClusters() throws {
+        #expect(try sluice("apply", "--repo", repo.path, "--env", "production", "--virtual-time").status == 0)
+        let release = repo.path + "/releases/2026-11-1.yaml"
+        try (try String(contentsOfFile: release, encoding: .utf8)).replacingOccurrences(of: "coredns:v1.11.3", with: "coredns:v1.11.4")
+            .write(toFile: release, atomically: true, encoding: .utf8)
+        try repo.commit("coredns 1.11.4")
+        let plan = try sluice("plan", "--repo", repo.path, "--env", "production")
+        #expect(plan.status == 4)
+        #expect(plan.stdout.components(separatedBy: "+        image: registry.k8s.io/coredns/coredns:v1.11.4").count == 2)
+        #expect(plan.stdout.contains("the same on 13 more clusters: canary-eu-1, small-us-1"))
+        #expect(plan.stdout.components(separatedBy: "add-on coredns: the same change as on canary-us-1 (above)").count == 14)
+        #expect(plan.stdout.contains("@@ -34,7 +34,7 @@ spec.template.spec.containers"))
+        #expect(plan.stdout.split(separator: "\n").count < 80)
+    }
 }
 
