@@ -54,6 +54,20 @@ public struct FleetPlan: Sendable, Codable, Equatable {
         /// What the cluster's API server refused in a dry run (kubernetes clusters); the pair
         /// is blocked. Absent when nothing was refused.
         public var rejected: [ServerRejection]? = nil
+        /// The add-on's release entry at the recorded commit and at this one (version and
+        /// images), for an add-on with changes; `before` absent when it was not applied.
+        public var release: ReleaseChange? = nil
+    }
+
+    public struct ReleaseChange: Sendable, Codable, Equatable {
+        public struct Side: Sendable, Codable, Equatable {
+            /// The release's name (`releases/<name>.yaml`).
+            public var release: String
+            public var version: String
+            public var images: [String: String]
+        }
+        public var before: Side?
+        public var after: Side?
     }
 
     /// An object the API server or its admission webhooks would not accept.

@@ -91,6 +91,46 @@ public struct PlanTextFormatter: Sendable {
         return out
     }
 
+    /// `sluice plan --summary`: one line per (stage, batch, cluster, add-on) with something to
+    /// do, with the add-on's release version (and changed images) before -> after.
+    public func summary(_ plan: FleetPlan) -> String {
+        var out: [String] = []
+        for environment in plan.environments {
+            for stage in environment.stages {
+                for batch in stage.batches {
+                    for cluster in batch.clusters {
+                        let place = "\(environment.name) \(stage.name) batch \(batch.number) \(cluster.name)"
+                        if let why = cluster.unreachable { out.append("\(place): " + paint("unreachable: \(why)", .red)) }
+                        for addon in cluster.addons where !addon.objects.isEmpty || !addon.blocked.isEmpty {
+                            var line = "\(place) \(paint(addon.name, .bold)): " + versions(addon.release)
+                            var counts = FleetPlan.Summary()
+                            for object in addon.objects { counts.count(object.action) }
+                            if !addon.blocked.isEmpty { counts.blocked = 1 }
+                            line += " (\(describe(counts)))"
+                            out.append(line)
+                        }
+                    }
+                }
+            }
+        }
+        out.append(paint("Plan: \(describe(plan.summary))", .bold))
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    /// `1.11.3 -> 1.11.4`, with the images that change: `main: ...:v1.11.3 -> ...:v1.11.4`.
+    private func versions(_ change: FleetPlan.ReleaseChange?) -> String {
+        guard let change else { return "?" }
+        var text = "\(change.before?.version ?? "(new)") -> \(change.after?.version ?? "(removed)")"
+        let names = Set(change.before?.images.keys.map { $0 } ?? []).union(change.after?.images.keys.map { $0 } ?? []).sorted()
+        let images = names.compactMap { name -> String? in
+            let old = change.before?.images[name], new = change.after?.images[name]
+            guard old != new, change.before != nil else { return nil }
+            return "\(name) \(old ?? "(none)") -> \(new ?? "(none)")"
+        }
+        if !images.isEmpty { text += ", images " + images.joined(separator: ", ") }
+        return text
+    }
+
     private func diffLine(_ line: String) -> String {
         switch line.first {
         case "+": return paint(line, .green)

@@ -156,6 +156,7 @@ struct Plan: AsyncParsableCommand {
     @OptionGroup var scope: PlanScope
     @OptionGroup var clusters: ClusterOptions
     @Option(name: [.short, .long], help: "text or json") var output: OutputFormat = .text
+    @Flag(help: "Text: one line per (stage, batch, cluster, add-on) with its version before -> after, no diffs.") var summary = false
 
     func run() async throws {
         // Read, not written; but a damaged store must not make a plan say "no changes".
@@ -166,7 +167,8 @@ struct Plan: AsyncParsableCommand {
         switch output {
         case .text:
             let color = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
-            print(PlanTextFormatter(color: color).format(result.plan), terminator: "")
+            let formatter = PlanTextFormatter(color: color)
+            print(summary ? formatter.summary(result.plan) : formatter.format(result.plan), terminator: "")
         case .json:
             print(JSONOutput.encode(result.plan))
         }

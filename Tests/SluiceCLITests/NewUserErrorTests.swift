@@ -188,6 +188,21 @@ import Testing
         #expect(plan.stdout.components(separatedBy: "add-on coredns: the same change as on canary-us-1 (above)").count == 14)
         #expect(plan.stdout.contains("@@ -34,7 +34,7 @@ spec.template.spec.containers"))
         #expect(plan.stdout.split(separator: "\n").count < 80)
+
+        // --summary: a line per (stage, batch, cluster, add-on), versions and images before -> after.
+        let summary = try sluice("plan", "--repo", repo.path, "--env", "production", "--summary")
+        let lines = summary.stdout.split(separator: "\n")
+        #expect(lines.count == 15 && lines.last?.hasPrefix("Plan: 14 to update") == true)
+        #expect(lines.first == "production canary batch 1 canary-us-1 coredns: 1.11.3 -> 1.11.3, images main registry.k8s.io/coredns/coredns:v1.11.3 -> registry.k8s.io/coredns/coredns:v1.11.4 (1 to update)")
+        // JSON: per add-on, the release entry before and after.
+        let json = try sluice("plan", "--repo", repo.path, "--env", "production", "--cluster", "canary-us-1", "-o", "json")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let environment = try #require((object["environments"] as? [[String: Any]])?.first)
+        let cluster = try #require(((environment["stages"] as? [[String: Any]])?.first?["batches"] as? [[String: Any]])?.first?["clusters"] as? [[String: Any]])
+        let change = try #require((cluster.first?["addons"] as? [[String: Any]])?.first?["release"] as? [String: Any])
+        #expect(((change["before"] as? [String: Any])?["images"] as? [String: String])?["main"] == "registry.k8s.io/coredns/coredns:v1.11.3")
+        #expect(((change["after"] as? [String: Any])?["images"] as? [String: String])?["main"] == "registry.k8s.io/coredns/coredns:v1.11.4")
+        #expect((change["after"] as? [String: Any])?["version"] as? String == "1.11.3")
     }
 }
 
