@@ -159,10 +159,6 @@ struct ClusterPlanner: Sendable {
                                     sensitive: differ.sensitive, commit: commit)
                 .diff(addon: pair.addon, recordedCommit: pair.record.map { records[$0].commit }, target: target.objects,
                       lastApplied: pair.spec?.objects, live: objects, warnings: pair.spec?.warning.map { [$0] } ?? [])
-            if !result.plan.objects.isEmpty {
-                result.plan.release = releaseChange(cluster: cluster.name, addon: pair.addon,
-                                                    recorded: pair.record.map { records[$0].commit })
-            }
             if let addon = repository.addons[pair.addon], addon.applyMode == .serverSide {
                 Self.applyServerSide(&result.steps, objects: target.objects, force: addon.forceConflicts)
             }
@@ -197,17 +193,6 @@ struct ClusterPlanner: Sendable {
             keep(&outcome, planned(record.addon, digest: "", record: nil, steps: result.steps, removed: true))
         }
         outcome.plan = plan
-    }
-
-    /// The add-on's release entry (version, images) for the cluster at the recorded commit and
-    /// at the planned one. The recorded commit's fleet is loaded once per commit (RecordedCommits).
-    func releaseChange(cluster: String, addon: String, recorded: String?) -> FleetPlan.ReleaseChange {
-        func side(_ repository: FleetRepository) -> FleetPlan.ReleaseChange.Side? {
-            guard let name = repository.clusters[cluster]?.release.value, let entry = repository.releases[name]?.entry(for: addon) else { return nil }
-            return .init(release: name, version: entry.version.value, images: entry.images.mapValues(\.value))
-        }
-        let before = recorded.flatMap { (try? commits.renderer($0).get()).flatMap { side($0.repository) } }
-        return FleetPlan.ReleaseChange(before: before, after: side(repository))
     }
 
     /// An add-on with `apply: serverSide`: its creates and updates send the whole object.

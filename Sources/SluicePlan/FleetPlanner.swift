@@ -92,6 +92,7 @@ public struct FleetPlanner: Sendable {
         statistics.pairsRendered = renderer.renderCount
         var result = assemble(repository: repository, graphs: graphs, commit: renderer.commitLabel, selection: selection,
                               outcomes: Dictionary(uniqueKeysWithValues: zip(names, outcomes)), statistics: statistics)
+        result.plan.addReleaseChanges(repository: repository, commit: renderer.commitLabel, recorded: { commits.inputs($0) })
         timings.lap("assemble")
         result.timings = timings.laps
         return result

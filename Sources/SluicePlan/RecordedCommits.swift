@@ -52,15 +52,25 @@ final class RecordedCommits: Sendable {
     func changes(since commit: String, target: PairInputs) -> InputChanges? {
         state.withLock { state in
             if let known = state.snapshots[commit]?.changes { return known }
-            if state.snapshots[commit]?.inputs == nil {
-                state.snapshots[commit, default: Snapshot()].inputs = Result { () throws(RecordedCommitError) in
-                    PairInputs(tree: try tree(commit, in: &state), loader: loader)
-                }
-            }
-            let changes = (try? state.snapshots[commit]?.inputs?.get()).flatMap { target.changes(since: $0) }
+            let changes = loadedInputs(commit, in: &state).flatMap { target.changes(since: $0) }
             state.snapshots[commit, default: Snapshot()].changes = .some(changes)
             return changes
         }
+    }
+
+    /// A recorded commit's inputs (its release files among them, read up front: safe to use
+    /// from any thread afterwards); nil when the commit cannot be read.
+    func inputs(_ commit: String) -> PairInputs? {
+        state.withLock { state in loadedInputs(commit, in: &state) }
+    }
+
+    private func loadedInputs(_ commit: String, in state: inout State) -> PairInputs? {
+        if state.snapshots[commit]?.inputs == nil {
+            state.snapshots[commit, default: Snapshot()].inputs = Result { () throws(RecordedCommitError) in
+                PairInputs(tree: try tree(commit, in: &state), loader: loader)
+            }
+        }
+        return try? state.snapshots[commit]?.inputs?.get()
     }
 
     /// The renderer of a commit (loads the whole fleet there, once), or why there is none.
