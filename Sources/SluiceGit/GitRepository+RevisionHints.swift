@@ -31,7 +31,7 @@ extension GitRepository {
     func explained(_ error: GitError, revision: String) -> GitError {
         guard error.isNotFound else { return error }
         // `base~N` or `base^^`: how far back the history goes from base.
-        if let (base, steps) = Self.ancestry(revision), let start = try? peelToCommitForHint(base) {
+        if let (base, steps) = Self.ancestry(revision), let start = try? peelToCommit(base) {
             var depth = 0
             var current = start
             // Bounded: the answer only needs to reach `steps`.

@@ -76,9 +76,8 @@ public final class GitRepository {
         }
     }
 
-    func peelToCommitForHint(_ revision: String) throws(GitError) -> ObjectID { try peelToCommit(revision) }
 
-    private func peelToCommit(_ revision: String) throws(GitError) -> ObjectID {
+    func peelToCommit(_ revision: String) throws(GitError) -> ObjectID {
         var object: OpaquePointer?
         try check("resolve \(revision)", git_revparse_single(&object, handle, revision))
         defer { git_object_free(object) }

@@ -80,12 +80,4 @@ public struct APIClient: Sendable {
             attempt += 1
         }
     }
-
-    /// The answer's body as a JSON object.
-    public func object(_ response: HTTPResponse) throws(Failure) -> [String: Any] {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] else {
-            throw .transport(.invalid("the API server's answer is not a JSON object"))
-        }
-        return object
-    }
 }

@@ -224,23 +224,25 @@ public actor KubernetesCluster: ClusterDriver {
             repeat {
                 var path = resource.path(namespace: nil) + "?labelSelector=\(selector)&limit=\(pageSize)"
                 if let token = next { path += "&continue=\(Self.escape(token))" }
-                let page: [String: Any]
-                do { page = try client.object(try await client.send("GET", path)) } catch {
+                // Read once into values: each item is used as it is, not converted again.
+                let page: Value
+                do { page = try read(try await client.send("GET", path)) } catch {
                     // A kind that vanished since discovery (its CRD deleted) has no objects; an
                     // extension API whose server is down (503 from an APIService) must not make
                     // the whole cluster unreachable: its objects are left out of this inventory.
                     if case .status(let status) = error, status.isNotFound || (status.code == 503 && !Self.isBuiltIn(resource.group)) { break }
                     throw Self.driverError(error, key: nil)
                 }
-                for item in page["items"] as? [[String: Any]] ?? [] {
-                    guard let object = Self.value(item).map(Self.cleaned), let name = object.at(["metadata", "name"])?.stringValue,
+                for item in page.at("items")?.listValue ?? [] {
+                    let object = Self.cleaned(item)
+                    guard let name = object.at(["metadata", "name"])?.stringValue,
                           let addon = object.at(["metadata", "labels", SluiceLabels.addon])?.stringValue,
                           !Self.isControlled(object) else { continue }
                     let key = ObjectKey(group: resource.group, kind: kind,
                                         namespace: object.at(["metadata", "namespace"])?.stringValue ?? "", name: name)
                     found[addon, default: [:]][key] = object
                 }
-                next = ((page["metadata"] as? [String: Any])?["continue"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+                next = page.at(["metadata", "continue"])?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
             } while next != nil
         }
         return found
@@ -329,11 +331,6 @@ public actor KubernetesCluster: ClusterDriver {
     /// Owned by a controller (a Pod of a ReplicaSet that inherited the labels): not applied by Sluice.
     static func isControlled(_ object: Value) -> Bool {
         (object.at(["metadata", "ownerReferences"])?.listValue ?? []).contains { $0.at("controller") == .bool(true) }
-    }
-
-    static func value(_ object: [String: Any]) -> Value? {
-        guard let data = try? JSONSerialization.data(withJSONObject: object) else { return nil }
-        return try? JSONReader.read(String(decoding: data, as: UTF8.self))
     }
 
     static func json(_ value: Value) -> [UInt8] {

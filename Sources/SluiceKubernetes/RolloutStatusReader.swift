@@ -19,17 +19,8 @@ public enum RolloutStatusReader {
         }
     }
 
-    /// Whether Sluice waits on the kind's status at all.
-    public static func isWorkload(_ key: ObjectKey) -> Bool {
-        switch (key.group, key.kind) {
-        case ("apps", "Deployment"), ("apps", "StatefulSet"), ("apps", "DaemonSet"), ("apps.kruise.io", "StatefulSet"),
-             ("apps.kruise.io", "DaemonSet"), ("apps.kruise.io", "CloneSet"), ("batch", "Job"),
-             ("apiextensions.k8s.io", "CustomResourceDefinition"):
-            return true
-        default:
-            return false
-        }
-    }
+    /// Whether Sluice waits on the kind's status at all: the kinds `status` reads.
+    public static func isWorkload(_ key: ObjectKey) -> Bool { status(key, .map([:])) != nil }
 
     public static func status(_ key: ObjectKey, _ object: Value) -> WorkloadStatus? {
         let generation = integer(object.at(["metadata", "generation"])) ?? 1

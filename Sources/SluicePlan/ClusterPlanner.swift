@@ -139,6 +139,7 @@ struct ClusterPlanner: Sendable {
         }
         let differ = PairDiffer(rules: DangerousFieldGuard(rules: []), sensitive: SensitiveValues(fields: sensitiveFields),
                                 commit: commit)
+        var validation: ServerSideValidation?
         for pair in pairs {
             guard let target = pair.target, let driver else {
                 plan.summary.unchangedAddons += 1
@@ -164,8 +165,9 @@ struct ClusterPlanner: Sendable {
             }
             if result.plan.blocked.isEmpty, !result.steps.isEmpty {
                 do {
-                    let validation = ServerSideValidation(driver: driver, rendered: { pairs.compactMap(\.target).flatMap(\.objects) })
-                    let rejected = try await validation.rejections(of: result.steps, target: target.objects)
+                    let checker = validation ?? ServerSideValidation(driver: driver, rendered: { pairs.compactMap(\.target).flatMap(\.objects) })
+                    validation = checker
+                    let rejected = try await checker.rejections(of: result.steps, target: target.objects)
                     if !rejected.isEmpty {
                         result.plan.rejected = rejected
                         result.plan.blocked += rejected.map {

@@ -7,12 +7,18 @@ import SluiceRender
 /// its admission webhooks refuse blocks the pair, named by template file and object. A kind
 /// the cluster does not serve yet is not refused when a CRD the same plan installs on the
 /// cluster defines it. Drivers that cannot dry-run (the simulated one) answer nil: nothing
-/// is checked.
-struct ServerSideValidation {
+/// is checked. One per cluster: the CRDs it renders are gathered once, when first needed.
+final class ServerSideValidation {
     let driver: any ClusterDriver
     /// The cluster's rendered objects, gathered only when a kind is not served (the CRDs among
     /// them may define it).
-    let rendered: () -> [RenderedObject]
+    private let rendered: () -> [RenderedObject]
+    private var definedKinds: Set<String>?
+
+    init(driver: any ClusterDriver, rendered: @escaping () -> [RenderedObject]) {
+        self.driver = driver
+        self.rendered = rendered
+    }
 
     static func definedKinds(_ objects: [RenderedObject]) -> Set<String> {
         Set(objects.compactMap { object in
@@ -26,7 +32,6 @@ struct ServerSideValidation {
     /// Refusals of `steps`; throws what is not a refusal (the cluster cannot be reached).
     func rejections(of steps: [ApplyStep], target: [RenderedObject]) async throws(DriverError) -> [FleetPlan.ServerRejection] {
         var found: [FleetPlan.ServerRejection] = []
-        var definedKinds: Set<String>?
         let byKey = Dictionary(target.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         for step in steps {
             do {
