@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "SluiceDriversTests", dependencies: ["SluiceDrivers", "SluiceStore", "SluiceModel", "SluiceTestSupport"]),
         .testTarget(name: "SluiceRolloutTests", dependencies: ["SluiceRollout", "SluicePlan", "SluiceStore", "SluiceDrivers", "SluiceModel", "SluiceRender", "SluiceGit", "SluiceTestSupport", "CSQLite",
                                                            .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "SluiceKubernetesTests", dependencies: ["SluiceKubernetes", "SluiceModel", "SluiceTestSupport"], exclude: ["echo_server.py", "discovery_server.py", "Fixtures"]),
+        .testTarget(name: "SluiceKubernetesTests", dependencies: ["SluiceKubernetes", "SluiceModel", "SluiceTestSupport"], exclude: ["echo_server.py", "discovery_server.py", "kube_api_server.py", "Fixtures"]),
         .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan", "SluiceRollout", "SluiceStore", "SluiceDrivers", "SluiceModel", "SluiceRender", "SluiceGit", "SluiceTestSupport"]),
         // Runs the built `sluice` binary; the broken-repo corpus is read from the source tree.
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "SluiceTestSupport", "SluiceStore"], exclude: ["Corpus"]),
