@@ -10,10 +10,14 @@ import SluiceRender
 public struct CommitValidator: Sendable {
     public var loader: FleetLoader
     public var parallelism: Int
+    /// Checks every rendered object against OpenAPI schemas as well (`--schemas`).
+    public var schemaCheck: SchemaCheck?
 
-    public init(loader: FleetLoader = FleetLoader(), parallelism: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    public init(loader: FleetLoader = FleetLoader(), parallelism: Int = ProcessInfo.processInfo.activeProcessorCount,
+                schemaCheck: SchemaCheck? = nil) {
         self.loader = loader
         self.parallelism = parallelism
+        self.schemaCheck = schemaCheck
     }
 
     /// The result of a valid commit: the model, its graphs, the renderer, and a summary of
@@ -70,6 +74,8 @@ public struct CommitValidator: Sendable {
         var problems: [Diagnostic] = []
         let addons = repository.installedAddons(of: cluster)
         var owners = ObjectOwners(capacity: addons.count * 8)
+        // Kept only for the schema check, which needs the CRDs of the whole cluster.
+        var renderedAddons: [RenderedAddon] = []
         for addon in addons {
             let rendered: RenderedAddon
             do { rendered = try renderer.render(cluster: name, addon: addon) } catch {
@@ -79,7 +85,9 @@ public struct CommitValidator: Sendable {
             problems += checker.violations(in: rendered, release: repository.releases[cluster.release.value])
             problems += owners.claim(rendered)
             pairs.append(RenderedPair(cluster: name, addon: addon, digest: rendered.digest, objectCount: rendered.objects.count))
+            if schemaCheck != nil { renderedAddons.append(rendered) }
         }
+        if let schemaCheck { problems += schemaCheck.problems(in: renderedAddons) }
         return (pairs, problems)
     }
 

@@ -46,16 +46,29 @@ func headRepository(_ repo: String) -> FleetRepository? {
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Validate a commit: files, references, add-on graphs, every template for every cluster, policies.",
-        discussion: "Every problem is reported at once, as file:line:column: message where there is a place. Exit codes: 0 valid, 1 invalid, 2 usage.")
+        discussion: """
+            Every problem is reported at once, as file:line:column: message where there is a place. \
+            With --schemas, every rendered object is also checked against the OpenAPI v3 documents in the folder \
+            (as the API server serves them: kubectl get --raw /openapi/v3/apis/apps/v1 > apps-v1.json) and the \
+            CustomResourceDefinitions the cluster's add-ons render. Exit codes: 0 valid, 1 invalid, 2 usage.
+            """)
 
     @OptionGroup var repo: RepoOptions
     @Option(name: [.short, .long], help: "text or json") var output: OutputFormat = .text
     @Flag(help: "Also print the rollout order the commit implies.") var order = false
+    @Option(help: ArgumentHelp("Check rendered objects against the OpenAPI v3 documents (*.json) in this folder.", valueName: "dir"))
+    var schemas: String?
 
     func run() throws {
         let tree = try openTree(repo, output: output)
+        var validator = CommitValidator()
+        if let schemas {
+            do { validator.schemaCheck = SchemaCheck(schemas: try KubernetesSchemas.load(directory: schemas)) } catch {
+                try fail([Diagnostic(message: "--schemas: \(error)")], output: output)
+            }
+        }
         let fleet: CommitValidator.ValidatedFleet
-        do { fleet = try CommitValidator().validate(tree) } catch { try fail(error.diagnostics, output: output) }
+        do { fleet = try validator.validate(tree) } catch { try fail(error.diagnostics, output: output) }
         let outline = RolloutOutline(repository: fleet.repository, graphs: fleet.graphs)
         let objects = fleet.objectCount
         switch output {

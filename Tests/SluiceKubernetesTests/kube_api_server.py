@@ -36,8 +36,10 @@ log = []
 def load(name): return json.load(open(os.path.join(fixtures, name)))
 aggregated = {"/api": load("aggregated-api.json"), "/apis": load("aggregated-apis.json")}
 schemas = {}
+# The OpenAPI documents are shared with the offline schema validator's tests (Tests/Fixtures).
+openapi = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Fixtures", "openapi")
 for name in ("api-v1.json", "apis-apps-v1.json", "apis-batch-v1.json", "apis-rbac.authorization.k8s.io-v1.json"):
-    schemas.update(load(os.path.join("openapi", name))["components"]["schemas"])
+    schemas.update(json.load(open(os.path.join(openapi, name)))["components"]["schemas"])
 kind_schema = {}
 for schema_name, schema in schemas.items():
     for gvk in schema.get("x-kubernetes-group-version-kind", []):

@@ -1,0 +1,197 @@
+import SluiceModel
+
+/// Compiled schemas: the part of OpenAPI v3 (JSON Schema) that Kubernetes uses, as nodes
+/// that point at each other by index. An index instead of a reference lets `$ref` cycles
+/// (JSONSchemaProps describes itself) exist without reference counting, and keeps a graph a
+/// plain value that threads share.
+public struct SchemaGraph: Sendable {
+    /// Where a graph's schemas come from decides two rules that differ between them.
+    public enum Origin: Sendable {
+        /// The API server's OpenAPI documents: Go types, decoded strictly (`3.0` is not an
+        /// int32), and an object schema without properties is free-form (RawExtension, FieldsV1).
+        case builtIn
+        /// A CRD's structural schema: numbers are JSON numbers, and an object schema without
+        /// properties keeps nothing unless it says `x-kubernetes-preserve-unknown-fields`.
+        case customResource
+    }
+
+    public struct Node: Sendable {
+        /// nil: any type.
+        var type: JSONType?
+        var format: String?
+        var properties: [String: Int] = [:]
+        var additionalProperties: Additional = .unspecified
+        var items: Int?
+        var required: [String] = []
+        var enumValues: [Value]?
+        var allOf: [Int] = []
+        var anyOf: [Int] = []
+        var oneOf: [Int] = []
+        var intOrString = false
+        var preserveUnknownFields = false
+        var embeddedResource = false
+        var minimum: Double?
+        var maximum: Double?
+        var exclusiveMinimum = false
+        var exclusiveMaximum = false
+        var minLength: Int?
+        var maxLength: Int?
+        var minItems: Int?
+        var maxItems: Int?
+        var minProperties: Int?
+        var maxProperties: Int?
+    }
+
+    public enum JSONType: String, Sendable {
+        case object, array, string, integer, number, boolean
+    }
+
+    public enum Additional: Sendable {
+        case unspecified
+        case allowed
+        case forbidden
+        case schema(Int)
+    }
+
+    public let origin: Origin
+    var nodes: [Node] = []
+
+    init(origin: Origin) { self.origin = origin }
+
+    subscript(index: Int) -> Node { nodes[index] }
+}
+
+/// Why a schema could not be compiled: the document is not what an API server serves.
+public struct SchemaCompileError: Error, Sendable, CustomStringConvertible {
+    public let path: String
+    public let message: String
+    public var description: String { path.isEmpty ? message : "\(path): \(message)" }
+}
+
+/// Compiles schema values into a `SchemaGraph`. `$ref`s name `#/components/schemas/NAME`
+/// of the same document; each named schema is compiled once, on first use.
+struct SchemaCompiler {
+    private(set) var graph: SchemaGraph
+    private let components: [String: Value]
+    private var named: [String: Int] = [:]
+    /// Schema nodes compiled; a hostile CRD cannot make compiling unbounded.
+    private var budget: Int
+
+    static let nodeBudget = 200_000
+
+    init(origin: SchemaGraph.Origin, components: [String: Value] = [:], startingFrom graph: SchemaGraph? = nil) {
+        self.graph = graph ?? SchemaGraph(origin: origin)
+        self.components = components
+        self.budget = Self.nodeBudget
+    }
+
+    /// The node of `#/components/schemas/<name>`.
+    mutating func compileNamed(_ name: String, depth: Int = 0) throws(SchemaCompileError) -> Int {
+        if let index = named[name] { return index }
+        guard let schema = components[name] else {
+            throw SchemaCompileError(path: "", message: "$ref to \"#/components/schemas/\(name)\", which the document does not define")
+        }
+        // Reserve the index first, so a schema that refers to itself finds it.
+        let index = reserve()
+        named[name] = index
+        graph.nodes[index] = try node(schema, path: name, depth: depth)
+        return index
+    }
+
+    mutating func compile(_ schema: Value, path: String, depth: Int = 0) throws(SchemaCompileError) -> Int {
+        let index = reserve()
+        graph.nodes[index] = try node(schema, path: path, depth: depth)
+        return index
+    }
+
+    private mutating func reserve() -> Int {
+        graph.nodes.append(SchemaGraph.Node())
+        return graph.nodes.count - 1
+    }
+
+    private mutating func node(_ schema: Value, path: String, depth: Int) throws(SchemaCompileError) -> SchemaGraph.Node {
+        budget -= 1
+        guard budget > 0, depth < ValueLimits.nesting else {
+            throw SchemaCompileError(path: path, message: "the schema is too large or nests too deeply")
+        }
+        guard case .map(let map) = schema else {
+            if case .bool(true) = schema { return SchemaGraph.Node() }
+            throw SchemaCompileError(path: path, message: "a schema must be an object")
+        }
+        var node = SchemaGraph.Node()
+        if let ref = map["$ref"] {
+            let prefix = "#/components/schemas/"
+            guard let text = ref.stringValue, text.hasPrefix(prefix) else {
+                throw SchemaCompileError(path: path, message: "$ref must name \(prefix)<name>")
+            }
+            node.allOf.append(try compileNamed(String(text.dropFirst(prefix.count)), depth: depth + 1))
+        }
+        if let type = map["type"] {
+            guard let name = type.stringValue, let known = SchemaGraph.JSONType(rawValue: name) else {
+                throw SchemaCompileError(path: path + ".type", message: "unknown type \(Self.describe(type))")
+            }
+            node.type = known
+        }
+        node.format = map["format"]?.stringValue
+        if case .map(let properties)? = map["properties"] {
+            for (name, property) in properties {
+                node.properties[name] = try compile(property, path: path + "." + name, depth: depth + 1)
+            }
+        }
+        switch map["additionalProperties"] {
+        case nil: break
+        case .bool(true)?: node.additionalProperties = .allowed
+        case .bool(false)?: node.additionalProperties = .forbidden
+        case let schema?: node.additionalProperties = .schema(try compile(schema, path: path + ".*", depth: depth + 1))
+        }
+        if let items = map["items"] {
+            node.items = try compile(items, path: path + "[]", depth: depth + 1)
+        }
+        node.required = map["required"]?.listValue?.compactMap(\.stringValue) ?? []
+        node.enumValues = map["enum"]?.listValue
+        for (key, keyPath) in [("allOf", \SchemaGraph.Node.allOf), ("anyOf", \.anyOf), ("oneOf", \.oneOf)] {
+            for (offset, branch) in (map[key]?.listValue ?? []).enumerated() {
+                node[keyPath: keyPath].append(try compile(branch, path: "\(path).\(key)[\(offset)]", depth: depth + 1))
+            }
+        }
+        node.intOrString = map["x-kubernetes-int-or-string"] == .bool(true) || node.format == "int-or-string"
+        node.preserveUnknownFields = map["x-kubernetes-preserve-unknown-fields"] == .bool(true)
+        node.embeddedResource = map["x-kubernetes-embedded-resource"] == .bool(true)
+        node.minimum = Self.number(map["minimum"])
+        node.maximum = Self.number(map["maximum"])
+        node.exclusiveMinimum = map["exclusiveMinimum"] == .bool(true)
+        node.exclusiveMaximum = map["exclusiveMaximum"] == .bool(true)
+        node.minLength = Self.count(map["minLength"])
+        node.maxLength = Self.count(map["maxLength"])
+        node.minItems = Self.count(map["minItems"])
+        node.maxItems = Self.count(map["maxItems"])
+        node.minProperties = Self.count(map["minProperties"])
+        node.maxProperties = Self.count(map["maxProperties"])
+        return node
+    }
+
+    private static func number(_ value: Value?) -> Double? {
+        switch value {
+        case .int(let n)?: return Double(n)
+        case .double(let d)?: return d
+        default: return nil
+        }
+    }
+
+    private static func count(_ value: Value?) -> Int? {
+        if case .int(let n)? = value, n >= 0 { return n }
+        return nil
+    }
+
+    static func describe(_ value: Value) -> String {
+        switch value {
+        case .string(let s): return "\"\(s)\""
+        case .int(let n): return String(n)
+        case .double(let d): return String(d)
+        case .bool(let b): return String(b)
+        case .null: return "null"
+        case .list: return "a list"
+        case .map: return "a map"
+        }
+    }
+}
