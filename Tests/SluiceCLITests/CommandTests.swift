@@ -23,7 +23,7 @@ import Testing
         // Lightest weight first, cumulative batches 1, 3, 6, 100%.
         #expect(result.stdout.contains("batch 1 [1]: prod-ap-2\n"))
         #expect(result.stdout.contains("batch 2 [3]: prod-us-4, prod-eu-3\n"))
-        #expect(result.stdout.contains("kube-proxy -> calico + node-problem-detector -> cert-manager + coredns + csi-node + openkruise -> fluent-bit + ingress-nginx + metrics-server + node-local-dns -> monitoring-agent"))
+        #expect(result.stdout.contains("kube-proxy -> calico + node-problem-detector -> cert-manager + coredns + csi-node + metrics-server + openkruise -> fluent-bit + ingress-nginx + monitoring-agent + node-local-dns"))
         // Each release's order names the clusters it applies to (test-2 disables ingress-nginx and cert-manager).
         #expect(result.stdout.contains("  2026-11-2 (3 clusters: stg-eu-1, stg-us-1, test-1): kube-proxy"))
         #expect(result.stdout.contains("  2026-11-2 (1 cluster: test-2): kube-proxy"))
@@ -77,8 +77,8 @@ import Testing
     @Test func graphFormats() throws {
         let text = try sluice("graph", "--repo", exampleRepo.path, "--release", "2026-11-1")
         #expect(text.status == 0)
-        #expect(text.stdout.contains("release 2026-11-1: 12 add-ons in 5 levels"))
-        #expect(text.stdout.contains("level 4: monitoring-agent (after metrics-server)"))
+        #expect(text.stdout.contains("release 2026-11-1: 12 add-ons in 4 levels"))
+        #expect(text.stdout.contains("level 3: fluent-bit (after coredns), ingress-nginx (after cert-manager, coredns), monitoring-agent (after coredns)"))
         let dot = try sluice("graph", "--repo", exampleRepo.path, "--release", "2026-11-1", "--format", "dot")
         #expect(dot.stdout.contains("\"coredns\" -> \"ingress-nginx\";"))
         let mermaid = try sluice("graph", "--repo", exampleRepo.path, "--release", "2026-11-1", "--format", "mermaid")
@@ -110,17 +110,6 @@ import Testing
     /// `render` prints what `apply` applies in its order, Namespaces and CRDs first in each
     /// add-on, each document under `# Source:` as `helm template` prints it (issue 11).
     @Test func renderPrintsInApplyOrderWithSourceComments() throws {
-        try exampleRepo.write("addons/openkruise/templates/zz-crd.yaml", """
-            apiVersion: apiextensions.k8s.io/v1
-            kind: CustomResourceDefinition
-            metadata: {name: daemonsets.apps.kruise.io}
-            spec:
-              group: apps.kruise.io
-              scope: Namespaced
-              names: {kind: DaemonSet, plural: daemonsets}
-              versions: [{name: v1alpha1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}]
-            """)
-        try exampleRepo.commit("kruise CRD")  // its manager.yaml renders the kruise-system Namespace
         let result = try sluice("render", "--repo", exampleRepo.path, "--cluster", "test-1", "--addon", "openkruise")
         #expect(result.status == 0, "\(result.stderr)")
         let documents = result.stdout.components(separatedBy: "---\n").filter { !$0.isEmpty }
@@ -130,7 +119,7 @@ import Testing
         let crd = try #require(kinds.firstIndex(of: "CustomResourceDefinition"))
         #expect(crd < (kinds.firstIndex(of: "Deployment") ?? kinds.count), "\(kinds)")
         #expect(documents.allSatisfy { $0.hasPrefix("# Source: addons/openkruise/templates/") })
-        #expect(documents[crd].hasPrefix("# Source: addons/openkruise/templates/zz-crd.yaml\n"))
+        #expect(documents[crd].hasPrefix("# Source: addons/openkruise/templates/crds.yaml\n"))
     }
 
     @Test func renderRejectsUnknownClusterOrDisabledAddon() throws {

@@ -206,3 +206,45 @@ import Testing
     }
 }
 
+
+/// `sluice validate --schemas DIR` (issue 11): rendered objects against the API server's
+/// OpenAPI documents, in pull-request CI with no cluster.
+@Suite struct OfflineSchemaValidationTests {
+    let repo: TestRepository
+
+    init() throws {
+        repo = try TestRepository(copying: ProjectPaths.exampleRepo)
+        try repo.commit("fleet")
+    }
+
+    func sluice(_ arguments: String...) throws -> ProcessResult {
+        try ProcessResult.run(ProjectPaths.sluiceBinary, arguments)
+    }
+
+    @Test func theExampleFleetPassesAndAWrongTypeIsNamedWithItsTemplateAndField() throws {
+        let good = try sluice("validate", "--repo", repo.path, "--schemas", ProjectPaths.openAPIDocuments)
+        #expect(good.status == 0, "\(good.stderr)")
+        try repo.write("addons/coredns/templates/deployment.yaml",
+                       try repo.read("addons/coredns/templates/deployment.yaml").replacingOccurrences(of: "replicas: {{ .Values.replicas }}", with: "replicas: six"))
+        try repo.commit("replicas: six")
+        // Without --schemas the commit is valid: only the API server's schema knows replicas is an int32.
+        #expect(try sluice("validate", "--repo", repo.path).status == 0)
+        let bad = try sluice("validate", "--repo", repo.path, "--schemas", ProjectPaths.openAPIDocuments, "-o", "json")
+        #expect(bad.status == 1)
+        let json = try JSONSerialization.jsonObject(with: Data(bad.stdout.utf8)) as? [String: Any]
+        let errors = json?["errors"] as? [[String: Any]] ?? []
+        #expect(errors.count == 1)
+        #expect(errors.first?["code"] as? String == "schema.wrongType")
+        #expect(errors.first?["file"] as? String == "addons/coredns/templates/deployment.yaml")
+        #expect(errors.first?["line"] == nil)  // a place in the output, not in the template
+        #expect((errors.first?["message"] as? String)?.contains("Deployment.apps kube-system/coredns: spec.replicas") == true)
+    }
+
+    @Test func aFolderWithoutDocumentsIsAnError() throws {
+        let missing = try sluice("validate", "--repo", repo.path, "--schemas", repo.path + "/nowhere")
+        #expect(missing.status == 1)
+        #expect(missing.stderr.hasPrefix("error: --schemas: "))
+        let empty = try sluice("validate", "--repo", repo.path, "--schemas", repo.path + "/addons")
+        #expect(empty.status == 1)
+    }
+}

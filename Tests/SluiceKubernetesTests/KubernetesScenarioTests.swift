@@ -14,32 +14,10 @@ import Testing
     func scenario(_ server: KubeAPITestServer) throws -> FleetScenario {
         let scenario = try FleetScenario(kubernetes: { server.connections(clock: $0) })
         try scenario.edit("clusters/test-1.yaml", replacing: "    simulated:\n      nodes: 3\n", with: "    kubernetes:\n      context: test-1\n")
-        // The CRD node-local-dns's Advanced DaemonSet needs, as OpenKruise ships it (the
-        // example's openkruise add-on does not carry its CRDs yet: issue 11).
-        try Self.advancedDaemonSetCRD.write(toFile: scenario.repo.path + "/addons/openkruise/templates/crds.yaml", atomically: true, encoding: .utf8)
         try scenario.repo.commit("test-1 is a real cluster")
         try scenario.repo.git("branch", "-f", "staging")
         return scenario
     }
-
-    static let advancedDaemonSetCRD = """
-        apiVersion: apiextensions.k8s.io/v1
-        kind: CustomResourceDefinition
-        metadata:
-          name: daemonsets.apps.kruise.io
-        spec:
-          group: apps.kruise.io
-          scope: Namespaced
-          names: {kind: DaemonSet, listKind: DaemonSetList, plural: daemonsets, singular: daemonset, shortNames: [daemon, ads]}
-          versions:
-            - name: v1alpha1
-              served: true
-              storage: true
-              subresources: {status: {}}
-              schema:
-                openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
-
-        """
 
     @Test func planApplyAndPlanAgainOnARealCluster() async throws {
         let server = try KubeAPITestServer()

@@ -58,23 +58,43 @@ def index_discovery():
                         "verbs": resource["verbs"]}
 index_discovery()
 
+def crd_group(group):
+    """The aggregated discovery entry of a CRD's group, made when its first CRD arrives."""
+    for entry in aggregated["/apis"]["items"]:
+        if entry["metadata"].get("name", "") == group: return entry
+    entry = {"metadata": {"name": group, "creationTimestamp": None}, "versions": []}
+    aggregated["/apis"]["items"].append(entry)
+    return entry
+
 def add_crd(crd):
+    # Several CRDs share a group (cert-manager.io, crd.projectcalico.org): each adds its
+    # resource to the group's versions, as a real API server serves them.
     spec = crd.get("spec", {})
     group, names = spec.get("group", ""), spec.get("names", {})
-    versions = [{"version": v["name"], "freshness": "Current", "resources": [{
-        "resource": names.get("plural", ""), "responseKind": {"group": "", "kind": names.get("kind", ""), "version": ""},
-        "scope": spec.get("scope", "Namespaced"), "singularResource": names.get("singular", ""),
-        "verbs": ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]}]}
-        for v in spec.get("versions", []) if v.get("served", True)]
-    items = [g for g in aggregated["/apis"]["items"] if g["metadata"].get("name", "") != group]
-    items.append({"metadata": {"name": group, "creationTimestamp": None}, "versions": versions})
-    aggregated["/apis"]["items"] = items
+    remove_crd(crd, reindex=False)
+    entry = crd_group(group)
+    for v in spec.get("versions", []):
+        if not v.get("served", True): continue
+        version = next((x for x in entry["versions"] if x["version"] == v["name"]), None)
+        if version is None:
+            version = {"version": v["name"], "freshness": "Current", "resources": []}
+            entry["versions"].append(version)
+        version["resources"].append({
+            "resource": names.get("plural", ""), "responseKind": {"group": "", "kind": names.get("kind", ""), "version": ""},
+            "scope": spec.get("scope", "Namespaced"), "singularResource": names.get("singular", ""),
+            "verbs": ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]})
     index_discovery()
 
-def remove_crd(crd):
-    group = crd.get("spec", {}).get("group", "")
-    aggregated["/apis"]["items"] = [g for g in aggregated["/apis"]["items"] if g["metadata"].get("name", "") != group]
-    index_discovery()
+def remove_crd(crd, reindex=True):
+    spec = crd.get("spec", {})
+    group, plural = spec.get("group", ""), spec.get("names", {}).get("plural", "")
+    for entry in aggregated["/apis"]["items"]:
+        if entry["metadata"].get("name", "") != group: continue
+        for version in entry["versions"]:
+            version["resources"] = [r for r in version["resources"] if r["resource"] != plural]
+        entry["versions"] = [v for v in entry["versions"] if v["resources"]]
+    aggregated["/apis"]["items"] = [g for g in aggregated["/apis"]["items"] if g["versions"]]
+    if reindex: index_discovery()
 
 def status(code, reason, message, details=None):
     body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message, "reason": reason, "code": code}

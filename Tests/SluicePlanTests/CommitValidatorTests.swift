@@ -136,3 +136,96 @@ import Testing
         #expect(!selector.applies(toKind: "Deployment", group: "extensions"))
     }
 }
+
+/// example-repo is documentation: every object it renders is one a real API server (v1.28)
+/// accepts, and what objects refer to exists on the same cluster (issue 11).
+@Suite struct ExampleFleetCompletenessTests {
+    let repo: TestRepository
+    let validator: CommitValidator
+
+    init() throws {
+        repo = try TestRepository(copying: ProjectPaths.exampleRepo)
+        try repo.commit("fleet")
+        validator = CommitValidator(schemaCheck: SchemaCheck(schemas: SchemaValidationTests.schemas))
+    }
+
+    func validate(schemas: Bool = true) throws -> CommitValidator.ValidatedFleet {
+        let git = try GitRepository.open(repo.path)
+        return try (schemas ? validator : CommitValidator()).validate(try git.tree(at: git.resolve("HEAD")))
+    }
+
+    @Test func everyRenderedObjectOfEveryClusterMatchesTheAPIServersSchemas() throws {
+        let fleet = try validate()
+        #expect(fleet.pairs.count == 214)
+        // Custom resources are checked against the CRDs their cluster renders: a partition
+        // that is not a number is caught in the Advanced DaemonSet.
+        try repo.write("addons/node-local-dns/templates/daemonset.yaml",
+                       try repo.read("addons/node-local-dns/templates/daemonset.yaml").replacingOccurrences(of: "partition: 0", with: "partition: half"))
+        try repo.commit("a partition that is not a number")
+        let failure = try #require(throws: ValidationFailure.self) { try validate() }
+        #expect(failure.diagnostics.map(\.code) == ["schema.wrongType"])
+        #expect(failure.diagnostics.first?.file == "addons/node-local-dns/templates/daemonset.yaml")
+        #expect(failure.diagnostics.first?.message.contains("spec.updateStrategy.rollingUpdate.partition") == true)
+    }
+
+    @Test func whatObjectsReferToExistsOnTheirCluster() throws {
+        let fleet = try validate(schemas: false)
+        var typha: [String] = []
+        for name in fleet.repository.clusterNames {
+            let objects = try fleet.pairs.filter { $0.cluster == name }.flatMap { try fleet.renderer.render(cluster: name, addon: $0.addon).objects }
+            let keys = Set(objects.map(\.key))
+            func has(_ group: String, _ kind: String, _ namespace: String, _ name: String) -> Bool {
+                keys.contains(ObjectKey(group: group, kind: kind, namespace: namespace, name: name))
+            }
+            let crdKinds = Set(objects.filter { $0.key.kind == "CustomResourceDefinition" }.compactMap { crd in
+                crd.object.at(["spec", "group"])?.stringValue.flatMap { group in crd.object.at(["spec", "names", "kind"])?.stringValue.map { "\(group)/\($0)" } }
+            })
+            for object in objects {
+                let namespace = object.key.namespace
+                let value = object.object
+                if object.key.group.contains("."), !object.key.group.hasSuffix(".k8s.io") {
+                    #expect(crdKinds.contains("\(object.key.group)/\(object.key.kind)"), "\(name): \(object.key) has no CRD")
+                }
+                if object.key.kind.hasSuffix("RoleBinding"), let role = value.at(["roleRef", "name"])?.stringValue, !role.hasPrefix("system:") {
+                    let kind = value.at(["roleRef", "kind"])?.stringValue ?? ""
+                    #expect(has("rbac.authorization.k8s.io", kind, kind == "Role" ? namespace : "", role), "\(name): \(object.key) binds a missing \(kind) \(role)")
+                    for subject in value["subjects"]?.listValue ?? [] where subject["kind"]?.stringValue == "ServiceAccount" {
+                        #expect(has("", "ServiceAccount", subject["namespace"]?.stringValue ?? "", subject["name"]?.stringValue ?? ""), "\(name): \(object.key) binds a missing ServiceAccount")
+                    }
+                }
+                for webhook in value["webhooks"]?.listValue ?? [] {
+                    if let service = webhook.at(["clientConfig", "service"]) {
+                        #expect(has("", "Service", service["namespace"]?.stringValue ?? "", service["name"]?.stringValue ?? ""), "\(name): \(object.key) calls a missing Service")
+                    }
+                }
+                guard let pod = value.at(["spec", "template", "spec"]) else { continue }
+                if object.key.name == "calico-typha" { typha.append(name) }
+                if let account = pod["serviceAccountName"]?.stringValue {
+                    #expect(has("", "ServiceAccount", namespace, account), "\(name): \(object.key) runs as a missing ServiceAccount \(account)")
+                }
+                for volume in pod["volumes"]?.listValue ?? [] {
+                    if let configMap = volume.at(["configMap", "name"])?.stringValue {
+                        #expect(has("", "ConfigMap", namespace, configMap), "\(name): \(object.key) mounts a missing ConfigMap \(configMap)")
+                    }
+                }
+                let containers = (pod["containers"]?.listValue ?? []) + (pod["initContainers"]?.listValue ?? [])
+                let volumes = Set((pod["volumes"]?.listValue ?? []).compactMap { $0["name"]?.stringValue })
+                let claims = Set((value.at(["spec", "volumeClaimTemplates"])?.listValue ?? []).compactMap { $0.at(["metadata", "name"])?.stringValue })
+                for container in containers {
+                    for mount in container["volumeMounts"]?.listValue ?? [] {
+                        let volume = mount["name"]?.stringValue ?? ""
+                        #expect(volumes.contains(volume) || claims.contains(volume), "\(name): \(object.key) mounts a missing volume \(volume)")
+                    }
+                    for env in container["env"]?.listValue ?? [] {
+                        if let configMap = env.at(["valueFrom", "configMapKeyRef", "name"])?.stringValue {
+                            #expect(has("", "ConfigMap", namespace, configMap), "\(name): \(object.key) reads a missing ConfigMap \(configMap)")
+                        }
+                    }
+                }
+            }
+        }
+        // Typha runs where typhaReplicas is set, and only there.
+        let withTypha = fleet.repository.clusterNames.filter { fleet.repository.clusters[$0]?.addonValues["calico"]?.value["typhaReplicas"].map { $0 != .int(0) } ?? false }
+        #expect(!withTypha.isEmpty && typha.sorted() == withTypha.sorted())
+    }
+}

@@ -8,8 +8,7 @@ import Testing
 /// (v1.28) served (`Tests/Fixtures/openapi`, from ../shared/k8s-api/openapi with the
 /// descriptions removed by scripts/strip-openapi.py).
 @Suite struct SchemaValidationTests {
-    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .appendingPathComponent("../Fixtures/openapi").standardized.path
+    static let folder = ProjectPaths.openAPIDocuments
     static let schemas: KubernetesSchemas = {
         do { return try KubernetesSchemas.load(directory: folder) } catch { fatalError("fixtures: \(error)") }
     }()

@@ -109,6 +109,8 @@ public enum ProjectPaths {
     }()
 
     public static var exampleRepo: String { root + "/example-repo" }
+    /// The OpenAPI v3 documents a real kube-apiserver served, descriptions removed.
+    public static var openAPIDocuments: String { root + "/Tests/Fixtures/openapi" }
     public static var corpus: String { root + "/Tests/SluiceCLITests/Corpus" }
     /// The `sluice` binary next to the test bundle in `.build/<configuration>/`.
     public static var sluiceBinary: String {
