@@ -23,47 +23,51 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         .target(name: "SluiceGit", dependencies: ["CGit2"]),
-        .target(name: "SluiceModel", dependencies: ["CYAML", "SluiceGit"]),
-        .target(name: "SluiceRender", dependencies: ["SluiceModel", "CCrypto"]),
-        .target(name: "SluicePlan", dependencies: ["SluiceModel", "SluiceRender", "SluiceGit", "SluiceStore", "SluiceDrivers"]),
+        // Values with positions: libyaml, the block reader, YAML/JSON readers and emitters.
+        // The only module that imports CYAML.
+        .target(name: "SluiceYAML", dependencies: ["CYAML"]),
+        .target(name: "SluiceModel", dependencies: ["SluiceYAML", "SluiceGit"]),
+        .target(name: "SluiceRender", dependencies: ["SluiceModel", "SluiceYAML", "CCrypto"]),
+        .target(name: "SluicePlan", dependencies: ["SluiceModel", "SluiceYAML", "SluiceRender", "SluiceGit", "SluiceStore", "SluiceDrivers"]),
         // Beside Plan and Rollout: what each cluster has applied, history, rollout state.
-        .target(name: "SluiceStore", dependencies: ["CSQLite", "SluiceModel"]),
+        .target(name: "SluiceStore", dependencies: ["CSQLite", "SluiceModel", "SluiceYAML"]),
         // ClusterDriver and the simulated clusters, whose objects live in the store.
-        .target(name: "SluiceDrivers", dependencies: ["SluiceModel", "SluiceStore"]),
+        .target(name: "SluiceDrivers", dependencies: ["SluiceModel", "SluiceYAML", "SluiceStore"]),
         // The Kubernetes driver: kubeconfig, libcurl, discovery and the API. The only module
         // that imports CCurl; the CLI hands its connections to the ClusterConnector.
-        .target(name: "SluiceKubernetes", dependencies: ["SluiceModel", "SluiceDrivers", "CCurl"]),
+        .target(name: "SluiceKubernetes", dependencies: ["SluiceModel", "SluiceYAML", "SluiceDrivers", "CCurl"]),
         // Applying plans to clusters, and the controller: the rollout state machine, its runner, checks.
-        .target(name: "SluiceRollout", dependencies: ["SluicePlan", "SluiceDrivers", "SluiceStore", "SluiceModel", "SluiceGit",
+        .target(name: "SluiceRollout", dependencies: ["SluicePlan", "SluiceYAML", "SluiceDrivers", "SluiceStore", "SluiceModel", "SluiceGit",
                                                       .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceRollout", "SluicePlan", "SluiceDrivers", "SluiceKubernetes", "SluiceStore", "SluiceRender", "SluiceModel", "SluiceGit",
+                "SluiceRollout", "SluicePlan", "SluiceDrivers", "SluiceKubernetes", "SluiceStore", "SluiceRender", "SluiceModel", "SluiceYAML", "SluiceGit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
             name: "FleetBenchmark",
-            dependencies: ["SluicePlan", "SluiceRender", "SluiceModel", "SluiceGit", "SluiceStore", "SluiceDrivers", "SluiceRollout",
+            dependencies: ["SluicePlan", "SluiceRender", "SluiceModel", "SluiceYAML", "SluiceGit", "SluiceStore", "SluiceDrivers", "SluiceRollout",
                            "SluiceKubernetes", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/FleetBenchmark"
         ),
 
-        .target(name: "SluiceTestSupport", dependencies: ["SluiceGit", "SluiceStore", "SluiceDrivers", "SluicePlan", "SluiceRollout",
+        .target(name: "SluiceTestSupport", dependencies: ["SluiceGit", "SluiceYAML", "SluiceStore", "SluiceDrivers", "SluicePlan", "SluiceRollout",
                                                           .product(name: "Logging", package: "swift-log")],
                 path: "Tests/SluiceTestSupport"),
         .target(name: "CHeapProbe", path: "Tests/CHeapProbe"),
+        .testTarget(name: "SluiceYAMLTests", dependencies: ["SluiceYAML", "SluiceTestSupport"]),
         .testTarget(name: "SluiceGitTests", dependencies: ["SluiceGit", "SluiceTestSupport", "CHeapProbe"]),
-        .testTarget(name: "SluiceModelTests", dependencies: ["SluiceModel", "SluiceTestSupport"]),
-        .testTarget(name: "SluiceRenderTests", dependencies: ["SluiceRender", "SluiceModel"]),
-        .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceStore", "SluiceModel", "CSQLite"]),
-        .testTarget(name: "SluiceDriversTests", dependencies: ["SluiceDrivers", "SluiceStore", "SluiceModel", "SluiceTestSupport"]),
-        .testTarget(name: "SluiceRolloutTests", dependencies: ["SluiceRollout", "SluicePlan", "SluiceStore", "SluiceDrivers", "SluiceModel", "SluiceRender", "SluiceGit", "SluiceTestSupport", "CSQLite",
+        .testTarget(name: "SluiceModelTests", dependencies: ["SluiceModel", "SluiceYAML", "SluiceTestSupport"]),
+        .testTarget(name: "SluiceRenderTests", dependencies: ["SluiceRender", "SluiceModel", "SluiceYAML"]),
+        .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceStore", "SluiceModel", "SluiceYAML", "CSQLite"]),
+        .testTarget(name: "SluiceDriversTests", dependencies: ["SluiceDrivers", "SluiceStore", "SluiceModel", "SluiceYAML", "SluiceTestSupport"]),
+        .testTarget(name: "SluiceRolloutTests", dependencies: ["SluiceRollout", "SluicePlan", "SluiceStore", "SluiceDrivers", "SluiceModel", "SluiceYAML", "SluiceRender", "SluiceGit", "SluiceTestSupport", "CSQLite",
                                                            .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "SluiceKubernetesTests", dependencies: ["SluiceKubernetes", "SluiceModel", "SluiceTestSupport"], exclude: ["echo_server.py", "discovery_server.py", "kube_api_server.py", "Fixtures"]),
-        .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan", "SluiceRollout", "SluiceStore", "SluiceDrivers", "SluiceModel", "SluiceRender", "SluiceGit", "SluiceTestSupport"]),
+        .testTarget(name: "SluiceKubernetesTests", dependencies: ["SluiceKubernetes", "SluiceModel", "SluiceYAML", "SluiceTestSupport"], exclude: ["echo_server.py", "discovery_server.py", "kube_api_server.py", "Fixtures"]),
+        .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan", "SluiceRollout", "SluiceStore", "SluiceDrivers", "SluiceModel", "SluiceYAML", "SluiceRender", "SluiceGit", "SluiceTestSupport"]),
         // Runs the built `sluice` binary; the broken-repo corpus is read from the source tree.
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "SluiceTestSupport", "SluiceStore"], exclude: ["Corpus"]),
     ]

@@ -1,4 +1,5 @@
 import SluiceModel
+import SluiceYAML
 
 // libFuzzer target for the template parser and evaluator (built by scripts/build-fuzzers.sh
 // into the SluiceRender module): the input is one template file, parsed and rendered against

@@ -1,5 +1,5 @@
 // libFuzzer target for the YAML readers (built by scripts/build-fuzzers.sh into the
-// SluiceModel module, so it reaches internal types): libyaml with the node builder and the
+// SluiceYAML module, so it reaches internal types): libyaml with the node builder and the
 // value builder, and the fast block reader. Any input may be rejected; none may crash, hang
 // or, when both readers accept it, read differently.
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Builds the coverage-guided fuzz targets (libFuzzer, `swiftc -sanitize=fuzzer`) into
-# .build/fuzz: fuzz-yaml (SluiceModel's YAML readers) and fuzz-template (SluiceRender's
-# template parser and evaluator). Each target is compiled into the module it tests, so that
-# it reaches internal types; the modules it imports are built instrumented first.
+# .build/fuzz: fuzz-yaml (SluiceYAML's readers) and fuzz-template (SluiceRender's template
+# parser and evaluator). Each target is compiled into the module it tests, so that it
+# reaches internal types; the modules it imports are built instrumented first.
 set -eu
 out=.build/fuzz
 mkdir -p "$out"
@@ -10,11 +10,12 @@ flags="-sanitize=fuzzer -parse-as-library -O -g -swift-version 6"
 # Lower modules, instrumented, as static libraries.
 swiftc $flags -emit-library -static -emit-module -module-name SluiceGit -I Sources/CGit2 \
   -emit-module-path "$out/SluiceGit.swiftmodule" -o "$out/libSluiceGit.a" Sources/SluiceGit/*.swift
+swiftc $flags -emit-library -static -emit-module -module-name SluiceYAML -I Sources/CYAML \
+  -emit-module-path "$out/SluiceYAML.swiftmodule" -o "$out/libSluiceYAML.a" Sources/SluiceYAML/*.swift
 swiftc $flags -emit-library -static -emit-module -module-name SluiceModel -I Sources/CYAML -I Sources/CGit2 -I "$out" \
   -emit-module-path "$out/SluiceModel.swiftmodule" -o "$out/libSluiceModel.a" Sources/SluiceModel/*.swift
 # The targets.
-swiftc $flags -module-name SluiceModel -I Sources/CYAML -I Sources/CGit2 -I "$out" -L "$out" -lSluiceGit \
-  -lyaml -lgit2 -o "$out/fuzz-yaml" Sources/SluiceModel/*.swift Fuzz/FuzzYAML.swift
+swiftc $flags -module-name SluiceYAML -I Sources/CYAML -lyaml -o "$out/fuzz-yaml" Sources/SluiceYAML/*.swift Fuzz/FuzzYAML.swift
 swiftc $flags -module-name SluiceRender -I Sources/CYAML -I Sources/CGit2 -I Sources/CCrypto -I "$out" -L "$out" \
-  -lSluiceModel -lSluiceGit -lyaml -lgit2 -lcrypto -o "$out/fuzz-template" Sources/SluiceRender/*.swift Fuzz/FuzzTemplate.swift
+  -lSluiceModel -lSluiceYAML -lSluiceGit -lyaml -lgit2 -lcrypto -o "$out/fuzz-template" Sources/SluiceRender/*.swift Fuzz/FuzzTemplate.swift
 echo "built $out/fuzz-yaml and $out/fuzz-template"

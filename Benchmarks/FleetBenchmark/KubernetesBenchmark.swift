@@ -3,6 +3,7 @@ import SluiceDrivers
 import SluiceGit
 import SluiceKubernetes
 import SluiceModel
+import SluiceYAML
 import SluicePlan
 import SluiceStore
 

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceModel
+import SluiceYAML
 import SluiceRender
 
 /// Renders sampled pairs both ways and times them side by side: sluice's in-process render,

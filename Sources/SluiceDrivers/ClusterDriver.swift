@@ -1,4 +1,5 @@
 import SluiceModel
+import SluiceYAML
 
 /// What Sluice needs of a cluster (DESIGN §6): read live objects, create, apply a JSON merge
 /// patch, delete, read a workload's rollout status and set its partition. The simulated

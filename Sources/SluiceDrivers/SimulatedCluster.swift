@@ -1,5 +1,6 @@
 import Foundation
 import SluiceModel
+import SluiceYAML
 import SluiceStore
 
 /// The embedded simulated cluster (DESIGN §6): its objects are kept in the state store, so it

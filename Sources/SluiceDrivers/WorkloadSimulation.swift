@@ -1,4 +1,5 @@
 import SluiceModel
+import SluiceYAML
 
 /// How the simulated driver moves a workload's pods to a new template over time (DESIGN §6).
 /// Pods live in the object's `status.simulation` (so they persist with it); `advance` replays

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceModel
+import SluiceYAML
 
 /// Finds and reads the kubeconfig as kubectl does: `--kubeconfig PATH` alone; else every file
 /// of `KUBECONFIG` (`:`-separated; missing ones skipped), merged; else `~/.kube/config`; else,

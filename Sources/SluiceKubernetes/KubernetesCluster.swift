@@ -1,6 +1,7 @@
 import Foundation
 import SluiceDrivers
 import SluiceModel
+import SluiceYAML
 
 /// A real cluster behind its API server (DESIGN §6 `kubernetes`): kinds are found through
 /// discovery (cached, read again when a kind is missing, so a CRD an earlier add-on installed

@@ -1,5 +1,6 @@
 import SluiceDrivers
 import SluiceModel
+import SluiceYAML
 
 /// A live workload's progress read as `kubectl rollout status` judges it, for the kinds
 /// Sluice waits on: Deployment, StatefulSet, DaemonSet, OpenKruise's Advanced DaemonSet,

@@ -1,3 +1,4 @@
+import SluiceYAML
 /// `addons/<name>/addon.yaml`: one component, with its templates and default values.
 public struct Addon: Sendable {
     public struct Rollout: Sendable {

@@ -1,3 +1,4 @@
+import SluiceYAML
 /// `releases/<name>.yaml`: which add-ons, at which version and images, make a release.
 public struct AddonRelease: Sendable {
     public struct Entry: Sendable {

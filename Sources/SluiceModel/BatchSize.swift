@@ -1,3 +1,4 @@
+import SluiceYAML
 /// One cumulative step: a count (`5`) or a share of the whole (`"10%"`).
 public enum BatchSize: Sendable, Hashable, CustomStringConvertible {
     case count(Int)

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceYAML
 
 /// A named gate of a pipeline (DESIGN §5). Parsed and validated here; run by the rollout.
 public struct Check: Sendable {

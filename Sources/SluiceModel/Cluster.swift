@@ -1,3 +1,4 @@
+import SluiceYAML
 /// `clusters/<name>.yaml`: one cluster's labels, connection, release and meta-config.
 public struct Cluster: Sendable {
     public enum Connection: Sendable {

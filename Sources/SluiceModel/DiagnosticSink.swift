@@ -1,4 +1,5 @@
 import SluiceGit
+import SluiceYAML
 /// Collects diagnostics while a file is read, so one pass reports every problem.
 public final class DiagnosticSink {
     public private(set) var diagnostics: [Diagnostic] = []

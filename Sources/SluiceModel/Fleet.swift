@@ -1,3 +1,4 @@
+import SluiceYAML
 /// `sluice.yaml`: the environments and the branch each one follows.
 public struct Fleet: Sendable {
     public struct Environment: Sendable {

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceGit
+import SluiceYAML
 
 /// Reads a fleet repo from a `SourceTree` (a commit or a directory) into typed values and
 /// validates it. Reports every problem at once; returns nothing partial.

@@ -1,3 +1,4 @@
+import SluiceYAML
 /// Checks the references between a repo's objects (DESIGN §2 step 1): every cluster in
 /// exactly one environment and one stage, every release, pipeline and add-on it names
 /// exists. The add-on graph and rendering are checked one level up, in SluicePlan.

@@ -1,3 +1,4 @@
+import SluiceYAML
 /// A Kubernetes label selector: `matchLabels` and `matchExpressions` (In, NotIn, Exists,
 /// DoesNotExist), all ANDed. An empty selector matches everything.
 public struct LabelSelector: Sendable, Hashable {

@@ -1,3 +1,4 @@
+import SluiceYAML
 /// Reads one mapping of a typed kind: every key must be a known field (unknown ones are
 /// reported with a did-you-mean), and each accessor reports a wrong type at the value's
 /// position. Problems go to the sink; accessors return nil so reading can go on.

@@ -1,3 +1,4 @@
+import SluiceYAML
 /// The part every fleet-repo file shares: `apiVersion: sluice.dev/v1`, `kind`, `metadata`, `spec`.
 public struct ObjectHeader: Sendable {
     public static let apiVersion = "sluice.dev/v1"

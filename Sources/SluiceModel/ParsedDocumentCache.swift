@@ -1,6 +1,7 @@
 import Dispatch
 import SluiceGit
 import Synchronization
+import SluiceYAML
 
 /// Parsed YAML documents by path and content id (a Git blob id), shared by the loads of
 /// several commits of one repository in one process: a commit that differs from another in a

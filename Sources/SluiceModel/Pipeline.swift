@@ -1,3 +1,4 @@
+import SluiceYAML
 /// `pipelines/<name>.yaml`: the stages a change walks through, and the checks they use.
 public struct Pipeline: Sendable {
     public struct Stage: Sendable {

@@ -1,3 +1,4 @@
+import SluiceYAML
 /// `policies/*.yaml` (shipped defaults and the fleet repo's own): dangerous fields, manifest
 /// rules, release windows and a global freeze.
 public struct Policy: Sendable {

@@ -1,4 +1,5 @@
 import SluiceGit
+import SluiceYAML
 
 /// The files of a tree as the loader sees them: size-capped, UTF-8 checked, symbolic links
 /// resolved only inside the repository. Problems are reported to the sink, once per file.

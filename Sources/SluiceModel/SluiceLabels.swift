@@ -1,3 +1,4 @@
+import SluiceYAML
 /// The labels and annotation Sluice puts on every object it applies (DESIGN §2 step 4): how
 /// it finds an add-on's objects in a cluster and tells them from others'.
 public enum SluiceLabels {

@@ -1,3 +1,4 @@
+import SluiceYAML
 /// A workload kind Sluice does not know, described by the add-on that rolls it
 /// (`spec.workloads` in `addon.yaml`): where its partition is, how many pods (or machines) it
 /// wants, and which status fields report its progress, so that it steps and is judged like a

@@ -1,4 +1,5 @@
 import SluiceModel
+import SluiceYAML
 
 /// The dependency graph of one release: a topological order (dependencies first, ties by
 /// name) and levels of add-ons that can be applied in parallel.

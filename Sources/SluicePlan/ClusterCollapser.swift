@@ -1,6 +1,7 @@
 import Foundation
 import SluiceGit
 import SluiceModel
+import SluiceYAML
 import SluiceRender
 
 /// Folds the same diagnostic on many clusters into one line that names them.

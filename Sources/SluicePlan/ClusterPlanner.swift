@@ -1,5 +1,6 @@
 import SluiceDrivers
 import SluiceModel
+import SluiceYAML
 import SluiceRender
 import SluiceStore
 

@@ -1,6 +1,7 @@
 import Foundation
 import SluiceGit
 import SluiceModel
+import SluiceYAML
 import SluiceRender
 
 /// Validates a whole commit (DESIGN §2 step 1): the files and references (SluiceModel), the

@@ -1,4 +1,5 @@
 import SluiceModel
+import SluiceYAML
 import SluiceRender
 
 /// Applies the dangerous-field rules (policies and `addon.yaml`) to an object's planned

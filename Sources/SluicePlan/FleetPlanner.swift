@@ -2,6 +2,7 @@ import Foundation
 import SluiceDrivers
 import SluiceGit
 import SluiceModel
+import SluiceYAML
 import SluiceRender
 import SluiceStore
 

@@ -1,4 +1,5 @@
 import SluiceModel
+import SluiceYAML
 import SluiceRender
 import SluiceStore
 import Synchronization

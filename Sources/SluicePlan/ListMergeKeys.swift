@@ -1,4 +1,5 @@
 import SluiceModel
+import SluiceYAML
 
 /// The lists Kubernetes merges element by element (strategic merge patch), and the fields
 /// that identify an element: the merge keys of the core API types Sluice's add-ons use.

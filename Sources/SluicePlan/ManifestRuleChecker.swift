@@ -1,4 +1,5 @@
 import SluiceModel
+import SluiceYAML
 import SluiceRender
 
 /// Checks rendered objects against the manifest rules of the policies.

@@ -1,4 +1,5 @@
 import SluiceModel
+import SluiceYAML
 import SluiceRender
 
 /// The add-on that renders each object of one cluster. Two add-ons rendering one object

@@ -1,5 +1,6 @@
 import SluiceDrivers
 import SluiceModel
+import SluiceYAML
 import SluiceRender
 
 /// The plan of one (cluster, add-on) pair: for each object of the target, the last-applied

@@ -1,6 +1,7 @@
 import Foundation
 import SluiceDrivers
 import SluiceModel
+import SluiceYAML
 import SluiceStore
 
 /// Which part of the fleet a plan covers; nil means all of it. The whole commit is validated

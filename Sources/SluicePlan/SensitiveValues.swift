@@ -1,4 +1,5 @@
 import SluiceModel
+import SluiceYAML
 
 /// Hides what a plan must never print (DESIGN, security): the `data` and `stringData` of
 /// Secrets and every field a policy marks sensitive. Both sides of a diff are masked

@@ -1,4 +1,5 @@
 import SluiceModel
+import SluiceYAML
 
 /// What the plan does to one object of one cluster.
 public enum ObjectAction: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import SluiceModel
+import SluiceYAML
 
 /// Remembers the values of template actions (`{{ ... }}`, whose content Go's templates call a
 /// pipeline: nothing to do with rollout pipelines) that do not depend on the cluster, such as

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceModel
+import SluiceYAML
 import Synchronization
 
 /// Renders add-ons for clusters. Each add-on's templates are parsed once at construction;

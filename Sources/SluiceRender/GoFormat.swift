@@ -1,5 +1,6 @@
 import Foundation
 import SluiceModel
+import SluiceYAML
 
 /// Go's `fmt.Sprintf` for the verbs templates use: `%s %v %d %q %f %e %g %x %X %o %t %c %%`,
 /// with the flags `-`, `+`, `0`, space, a width and a precision.

@@ -1,4 +1,5 @@
 import SluiceModel
+import SluiceYAML
 
 /// Parses each distinct template output once when it recurs: output that reads only some
 /// of `.Cluster` (its region, say) renders to the same text on many clusters. Keyed by the

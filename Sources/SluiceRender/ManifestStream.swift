@@ -1,4 +1,5 @@
 import SluiceModel
+import SluiceYAML
 
 /// Turns rendered template text into Kubernetes objects: a `---`-separated YAML stream whose
 /// non-empty documents must each be an object with `apiVersion`, `kind` and `metadata.name`.

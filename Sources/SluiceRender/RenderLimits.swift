@@ -1,4 +1,5 @@
 import SluiceModel
+import SluiceYAML
 
 /// What rendering one (cluster, add-on) pair may cost: hostile or broken input (a template,
 /// a meta-config value) stops at one of these with an error at its place, never with a

@@ -1,4 +1,5 @@
 import SluiceModel
+import SluiceYAML
 
 /// One rendered Kubernetes object and the template it came from.
 public struct RenderedObject: Sendable {

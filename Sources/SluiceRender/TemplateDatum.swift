@@ -1,4 +1,5 @@
 import SluiceModel
+import SluiceYAML
 
 /// A value during template execution: a `Value`, or a key that was not there. A missing
 /// key is an error when printed or passed to most functions, but `default`, `required`,

@@ -1,4 +1,5 @@
 import SluiceModel
+import SluiceYAML
 
 /// A template problem at a place in a template file.
 public struct TemplateError: Error, Sendable, CustomStringConvertible {

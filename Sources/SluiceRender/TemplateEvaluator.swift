@@ -1,4 +1,5 @@
 import SluiceModel
+import SluiceYAML
 
 /// Runs parsed templates against data. One evaluator renders one file for one cluster;
 /// it is cheap to create and holds no shared state.

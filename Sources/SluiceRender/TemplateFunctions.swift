@@ -1,6 +1,7 @@
 import Foundation
 import CCrypto
 import SluiceModel
+import SluiceYAML
 
 /// The functions templates may call: Go's builtins and the Sprig functions Helm users use
 /// most (DESIGN §1 lists the contract; a few more common ones are here too).

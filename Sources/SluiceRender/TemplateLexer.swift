@@ -1,4 +1,5 @@
 import SluiceModel
+import SluiceYAML
 
 /// A token of Go's template language. Text outside actions is one `.text` token, already
 /// trimmed by `{{-` / `-}}` markers.

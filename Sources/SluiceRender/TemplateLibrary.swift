@@ -1,4 +1,5 @@
 import SluiceModel
+import SluiceYAML
 
 /// The templates of one add-on, parsed once and shared by every cluster that renders it.
 ///

@@ -1,4 +1,5 @@
 import SluiceModel
+import SluiceYAML
 
 /// Remembers, per release, add-on and template, what does not depend on the cluster. For a
 /// cluster without an override of the add-on's values, everything but `.Cluster` is the

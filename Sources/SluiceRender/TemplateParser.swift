@@ -1,4 +1,5 @@
 import SluiceModel
+import SluiceYAML
 
 /// Parses tokens into `TemplateNode`s: actions, `if`/`else if`/`else`, `with`, `range`,
 /// `define`, `template`/`block`, `break`/`continue`; `include` is a function.

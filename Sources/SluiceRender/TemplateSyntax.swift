@@ -1,4 +1,5 @@
 import SluiceModel
+import SluiceYAML
 
 /// The parsed form of a template: Go's text/template node types, reduced to what Sluice supports.
 indirect enum TemplateNode: Sendable {

@@ -1,4 +1,5 @@
 import SluiceModel
+import SluiceYAML
 
 /// Meta-config merge (DESIGN §1): maps merge deeply, lists and scalars replace, and an
 /// explicit `null` in the override deletes the key.

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceModel
+import SluiceYAML
 
 /// The JSON of a cluster row, written by hand: a batch's rows are written after every step
 /// (tens of thousands of times in a rollout of a large fleet), and through `Encodable` and a

@@ -4,6 +4,7 @@ import Synchronization
 import SluiceDrivers
 import SluiceGit
 import SluiceModel
+import SluiceYAML
 import SluicePlan
 import SluiceStore
 

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceModel
+import SluiceYAML
 import SluiceStore
 
 /// Where the rollout of one commit through one environment is: a value, saved as JSON in the

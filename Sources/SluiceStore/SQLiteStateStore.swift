@@ -2,6 +2,7 @@ import CSQLite
 import Foundation
 import Synchronization
 import SluiceModel
+import SluiceYAML
 
 /// The default `StateStore`: one SQLite file in WAL mode, so one writer and any number of
 /// readers (this process or others, such as `sluice status`) work at the same time. Each

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceModel
+import SluiceYAML
 
 /// What Sluice remembers between runs (DESIGN §2 step 4, §7): for every (environment,
 /// cluster, add-on) the commit applied, the digest of what it rendered to and when; an

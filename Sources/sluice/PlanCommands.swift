@@ -4,6 +4,7 @@ import SluiceDrivers
 import SluiceGit
 import SluiceKubernetes
 import SluiceModel
+import SluiceYAML
 import SluicePlan
 import SluiceRollout
 import SluiceStore

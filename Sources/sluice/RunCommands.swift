@@ -5,6 +5,7 @@ import Logging
 import SluiceDrivers
 import SluiceGit
 import SluiceModel
+import SluiceYAML
 import SluiceRollout
 import SluiceStore
 import Synchronization

@@ -1,6 +1,7 @@
 import Foundation
 import SluiceDrivers
 import SluiceModel
+import SluiceYAML
 import SluiceStore
 import SluiceTestSupport
 import Synchronization

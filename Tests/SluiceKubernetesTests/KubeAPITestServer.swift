@@ -2,6 +2,7 @@ import Foundation
 import SluiceDrivers
 @testable import SluiceKubernetes
 import SluiceModel
+import SluiceYAML
 import SluiceTestSupport
 
 /// `kube_api_server.py` started on 127.0.0.1 for one test: a Kubernetes API that answers as

@@ -2,6 +2,7 @@ import Foundation
 import SluiceDrivers
 @testable import SluiceKubernetes
 import SluiceModel
+import SluiceYAML
 import SluiceTestSupport
 import Testing
 

@@ -2,6 +2,7 @@ import Foundation
 import SluiceDrivers
 @testable import SluiceKubernetes
 import SluiceModel
+import SluiceYAML
 import SluicePlan
 import SluiceRollout
 import SluiceTestSupport

@@ -2,6 +2,7 @@ import Foundation
 import SluiceDrivers
 @testable import SluiceKubernetes
 import SluiceModel
+import SluiceYAML
 import Testing
 
 /// Health as `kubectl rollout status` judges it, on status bodies shaped as the controllers

@@ -1,6 +1,7 @@
 import Foundation
 import SluiceGit
 import SluiceModel
+import SluiceYAML
 import SluiceTestSupport
 import Testing
 

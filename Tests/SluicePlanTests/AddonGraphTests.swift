@@ -1,4 +1,5 @@
 import SluiceModel
+import SluiceYAML
 import SluicePlan
 import Testing
 

@@ -1,5 +1,6 @@
 import SluiceGit
 import SluiceModel
+import SluiceYAML
 import SluicePlan
 import SluiceRender
 import SluiceTestSupport

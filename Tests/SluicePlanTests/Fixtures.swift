@@ -1,5 +1,6 @@
 import SluiceGit
 import SluiceModel
+import SluiceYAML
 
 /// A source tree held in memory, for tests that need a few files and no Git.
 final class InMemoryTree: SourceTree {

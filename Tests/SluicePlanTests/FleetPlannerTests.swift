@@ -2,6 +2,7 @@ import Foundation
 import SluiceDrivers
 import SluiceGit
 import SluiceModel
+import SluiceYAML
 import SluicePlan
 import SluiceRender
 import SluiceRollout

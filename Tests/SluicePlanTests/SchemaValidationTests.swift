@@ -1,6 +1,7 @@
 import Foundation
 @testable import SluicePlan
 import SluiceModel
+import SluiceYAML
 import SluiceTestSupport
 import Testing
 

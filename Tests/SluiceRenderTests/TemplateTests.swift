@@ -1,4 +1,5 @@
 import SluiceModel
+import SluiceYAML
 @testable import SluiceRender
 import Testing
 

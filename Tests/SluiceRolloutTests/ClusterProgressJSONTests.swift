@@ -1,5 +1,6 @@
 import Foundation
 import SluiceModel
+import SluiceYAML
 import Testing
 @testable import SluiceRollout
 

@@ -1,6 +1,7 @@
 import Foundation
 import SluiceDrivers
 import SluiceModel
+import SluiceYAML
 import SluiceRollout
 import SluiceStore
 import SluiceTestSupport

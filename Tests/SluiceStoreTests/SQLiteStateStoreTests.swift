@@ -1,6 +1,7 @@
 import CSQLite
 import Foundation
 import SluiceModel
+import SluiceYAML
 @testable import SluiceStore
 import Testing
 

@@ -1,5 +1,6 @@
 import SluiceDrivers
 import SluiceModel
+import SluiceYAML
 import Testing
 
 /// Behaviour every `ClusterDriver` must have, written against the protocol only so that the

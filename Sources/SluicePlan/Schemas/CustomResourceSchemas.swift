@@ -1,4 +1,5 @@
 import SluiceModel
+import SluiceYAML
 import SluiceRender
 
 /// The schemas that CustomResourceDefinitions define: `spec.versions[].schema.openAPIV3Schema`

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceModel
+import SluiceYAML
 
 /// A kind in one version of its group, as `x-kubernetes-group-version-kind` names it.
 public struct GroupVersionKind: Hashable, Sendable, CustomStringConvertible {

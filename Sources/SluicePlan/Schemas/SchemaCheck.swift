@@ -1,5 +1,6 @@
 import Synchronization
 import SluiceModel
+import SluiceYAML
 import SluiceRender
 
 /// Checks every rendered object of a cluster against the built-in schemas and the schemas

@@ -1,4 +1,5 @@
 import SluiceModel
+import SluiceYAML
 
 /// Compiled schemas: the part of OpenAPI v3 (JSON Schema) that Kubernetes uses, as nodes
 /// that point at each other by index. An index instead of a reference lets `$ref` cycles

@@ -1,4 +1,5 @@
 import SluiceModel
+import SluiceYAML
 
 /// Checks a value against a compiled schema as the API server decodes and validates it:
 /// types (an int32 is an integer that fits), unknown fields, required fields, enums, bounds,

@@ -1,5 +1,5 @@
 import Foundation
-import SluiceModel
+import SluiceYAML
 import SluiceTestSupport
 import Testing
 

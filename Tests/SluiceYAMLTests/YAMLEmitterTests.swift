@@ -1,4 +1,4 @@
-import SluiceModel
+import SluiceYAML
 import Testing
 
 /// Expected texts are what Helm's `toYaml` (sigs.k8s.io/yaml over go-yaml v2) prints.

@@ -1,4 +1,4 @@
-import SluiceModel
+import SluiceYAML
 import Testing
 
 @Suite struct YAMLParserTests {

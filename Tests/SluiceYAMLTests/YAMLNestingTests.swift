@@ -1,4 +1,4 @@
-import SluiceModel
+import SluiceYAML
 import Testing
 
 /// YAML nesting is bounded (`ValueLimits.nesting`) in every reader: libyaml's node and value
