@@ -5,10 +5,12 @@ import SluicePlan
 import SluiceRender
 
 // Usage: FleetBenchmark [--clusters N] [--addons M] [--kustomize-sample K] [--keep DIR]
-//                       [--parallelism P] [--no-render-passes] [--plan [--repeat-bump N]] [--rollout] [--kubernetes]
+//                       [--parallelism P] [--no-render-passes] [--schemas DIR] [--plan [--repeat-bump N]] [--rollout] [--kubernetes]
 // Generates a synthetic fleet, commits it, then loads, validates and renders every
 // (cluster, add-on) pair at that commit, printing wall times and peak memory. A sample of
 // pairs is also rendered by `kubectl kustomize` (base + per-cluster overlay) for comparison.
+// `--schemas DIR` validates again with every object checked against the OpenAPI documents
+// in DIR (`validate --schemas`), and prints what that adds.
 // `--plan` runs the planner benchmarks instead (PlanBenchmark): a cold plan, then the plan
 // of a one-add-on image bump against a store that records the previous commit. `--rollout`
 // runs the controller benchmarks (RolloutBenchmark): a release through the whole fleet on
@@ -25,6 +27,7 @@ var rolloutOnly = false
 var kubernetesOnly = false
 var repeatBump = 0
 var keep: String?
+var schemaFolder: String?
 var arguments = CommandLine.arguments.dropFirst()
 while let flag = arguments.popFirst() {
     switch flag {
@@ -38,6 +41,7 @@ while let flag = arguments.popFirst() {
     case "--rollout": rolloutOnly = true
     case "--kubernetes": kubernetesOnly = true
     case "--repeat-bump": repeatBump = Int(arguments.popFirst() ?? "") ?? 0
+    case "--schemas": schemaFolder = arguments.popFirst()
     default:
         FileHandle.standardError.write(Data("unknown argument \(flag)\n".utf8))
         exit(2)
@@ -118,6 +122,19 @@ print(String(format: "load + model validation (libgit2 tree, %d files): %.2f s",
 print(String(format: "load + validate + render every pair: %.2f s wall, %.2f s CPU, %d pairs, %d objects, %.1f µs wall per pair", totalSeconds,
              totalCPU, validated.pairs.count, objects, totalSeconds / Double(max(1, validated.pairs.count)) * 1e6))
 print(String(format: "peak memory (max RSS): %.0f MiB", peakMemoryMiB()))
+if let schemaFolder {
+    start = ContinuousClock.now
+    let schemas = try KubernetesSchemas.load(directory: schemaFolder)
+    let loadSchemas = seconds(since: start)
+    start = ContinuousClock.now
+    let cpu = cpuSeconds()
+    do { _ = try CommitValidator(parallelism: parallelism, schemaCheck: SchemaCheck(schemas: schemas)).validate(tree) } catch {
+        print(error.description.split(separator: "\n").prefix(10).joined(separator: "\n"))
+        exit(1)
+    }
+    print(String(format: "validate --schemas: %.2f s wall, %.2f s CPU (%d kinds loaded in %.2f s), peak memory %.0f MiB", seconds(since: start),
+                 cpuSeconds() - cpu, schemas.kindCount, loadSchemas, peakMemoryMiB()))
+}
 let allPairs = validated.pairs
 func renderEveryPair(parallelism: Int) -> Double {
     let start = ContinuousClock.now

@@ -8,22 +8,23 @@ public enum Value: Sendable, Hashable {
     case list([Value])
     case map([String: Value])
 
-    public subscript(key: String) -> Value? {
+    // Inlinable: templates and the planner read fields in their hot loops, from other modules.
+    @inlinable public subscript(key: String) -> Value? {
         if case .map(let map) = self { return map[key] }
         return nil
     }
 
-    public var stringValue: String? {
+    @inlinable public var stringValue: String? {
         if case .string(let s) = self { return s }
         return nil
     }
 
-    public var mapValue: [String: Value]? {
+    @inlinable public var mapValue: [String: Value]? {
         if case .map(let m) = self { return m }
         return nil
     }
 
-    public var listValue: [Value]? {
+    @inlinable public var listValue: [Value]? {
         if case .list(let l) = self { return l }
         return nil
     }
@@ -34,7 +35,7 @@ public enum Value: Sendable, Hashable {
     }
 
     /// Reads a path of keys; hot code passes a constant array instead of splitting a string.
-    public func at(_ keys: [String]) -> Value? {
+    @inlinable public func at(_ keys: [String]) -> Value? {
         var current: Value? = self
         for key in keys { current = current?[key] }
         return current

@@ -64,7 +64,13 @@ extension KubernetesSchemas {
             return [SchemaViolation(path: "", problem: .noSchema(apiVersion: apiVersion, kind: kind))]
         }
         // A Secret's values are secret: messages name types, not values.
-        var validator = SchemaValidator(objectMeta: objectMeta, revealValues: !(gvk.group.isEmpty && kind == "Secret"), stepBudget: stepBudget)
+        let reveal = !(gvk.group.isEmpty && kind == "Secret")
+        var fast = SchemaValidator(objectMeta: objectMeta, revealValues: reveal, stepBudget: stepBudget)
+        fast.sortedFields = false
+        fast.check(object: object, root: root)
+        guard !fast.violations.isEmpty else { return [] }
+        // Again in field order, so the same violations come first every time.
+        var validator = SchemaValidator(objectMeta: objectMeta, revealValues: reveal, stepBudget: stepBudget)
         validator.check(object: object, root: root)
         return validator.violations
     }

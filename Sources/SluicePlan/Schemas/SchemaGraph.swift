@@ -54,12 +54,71 @@ public struct SchemaGraph: Sendable {
         case schema(Int)
     }
 
+    /// What a node and its `allOf`s say together about an object, merged once when the
+    /// graph is complete, so checking a value allocates nothing.
+    struct Shape: Sendable {
+        var chain: [Int] = []
+        var properties: [String: [Int]] = [:]
+        var additionalProperties: Additional = .unspecified
+        /// Unknown fields are kept: preserved, or (built-in documents only) an object schema
+        /// that lists nothing (RawExtension); a CRD keeps only what it lists or preserves.
+        var open = false
+        var embeddedResource = false
+        var intOrString = false
+        var items: Int?
+        var hasAlternatives = false
+        /// The types the chain's nodes declare, with their formats (usually one).
+        var types: [(type: JSONType, format: String?)] = []
+        var enums: [[Value]] = []
+        var required: [String] = []
+        /// Nodes of the chain with a minimum, maximum, length or count (usually none).
+        var bounded: [Int] = []
+    }
+
     public let origin: Origin
     var nodes: [Node] = []
+    private(set) var shapes: [Shape] = []
 
     init(origin: Origin) { self.origin = origin }
 
     subscript(index: Int) -> Node { nodes[index] }
+
+    /// Computes every node's shape; called once the last node is compiled.
+    mutating func link() {
+        shapes = nodes.indices.map(shape)
+    }
+
+    private func shape(_ index: Int) -> Shape {
+        var shape = Shape()
+        // A node and the nodes its allOfs bring in, each once (a cycle is followed once).
+        var seen: Set<Int> = [index]
+        var pending = [index]
+        while let next = pending.popLast(), shape.chain.count < 64 {
+            shape.chain.append(next)
+            for inner in nodes[next].allOf.reversed() where seen.insert(inner).inserted { pending.append(inner) }
+        }
+        var preserve = false, typed = false
+        for member in shape.chain {
+            let node = nodes[member]
+            for (name, property) in node.properties { shape.properties[name, default: []].append(property) }
+            if case .unspecified = shape.additionalProperties { shape.additionalProperties = node.additionalProperties }
+            if shape.items == nil { shape.items = node.items }
+            preserve = preserve || node.preserveUnknownFields
+            typed = typed || node.type == .object
+            shape.embeddedResource = shape.embeddedResource || node.embeddedResource
+            shape.intOrString = shape.intOrString || node.intOrString
+            shape.hasAlternatives = shape.hasAlternatives || !node.anyOf.isEmpty || !node.oneOf.isEmpty
+            if let type = node.type { shape.types.append((type, node.format)) }
+            if let values = node.enumValues, !values.isEmpty { shape.enums.append(values) }
+            shape.required += node.required
+            if node.minimum != nil || node.maximum != nil || node.minLength != nil || node.maxLength != nil || node.minItems != nil
+                || node.maxItems != nil || node.minProperties != nil || node.maxProperties != nil {
+                shape.bounded.append(member)
+            }
+        }
+        shape.open = preserve || (shape.properties.isEmpty && (!typed || origin == .builtIn))
+        return shape
+    }
 }
 
 /// Why a schema could not be compiled: the document is not what an API server serves.
@@ -72,7 +131,13 @@ public struct SchemaCompileError: Error, Sendable, CustomStringConvertible {
 /// Compiles schema values into a `SchemaGraph`. `$ref`s name `#/components/schemas/NAME`
 /// of the same document; each named schema is compiled once, on first use.
 struct SchemaCompiler {
-    private(set) var graph: SchemaGraph
+    private var storage: SchemaGraph
+    /// The graph compiled so far, linked (every node's shape computed).
+    var graph: SchemaGraph {
+        var graph = storage
+        graph.link()
+        return graph
+    }
     private let components: [String: Value]
     private var named: [String: Int] = [:]
     /// Schema nodes compiled; a hostile CRD cannot make compiling unbounded.
@@ -81,7 +146,7 @@ struct SchemaCompiler {
     static let nodeBudget = 200_000
 
     init(origin: SchemaGraph.Origin, components: [String: Value] = [:], startingFrom graph: SchemaGraph? = nil) {
-        self.graph = graph ?? SchemaGraph(origin: origin)
+        self.storage = graph ?? SchemaGraph(origin: origin)
         self.components = components
         self.budget = Self.nodeBudget
     }
@@ -95,19 +160,19 @@ struct SchemaCompiler {
         // Reserve the index first, so a schema that refers to itself finds it.
         let index = reserve()
         named[name] = index
-        graph.nodes[index] = try node(schema, path: name, depth: depth)
+        storage.nodes[index] = try node(schema, path: name, depth: depth)
         return index
     }
 
     mutating func compile(_ schema: Value, path: String, depth: Int = 0) throws(SchemaCompileError) -> Int {
         let index = reserve()
-        graph.nodes[index] = try node(schema, path: path, depth: depth)
+        storage.nodes[index] = try node(schema, path: path, depth: depth)
         return index
     }
 
     private mutating func reserve() -> Int {
-        graph.nodes.append(SchemaGraph.Node())
-        return graph.nodes.count - 1
+        storage.nodes.append(SchemaGraph.Node())
+        return storage.nodes.count - 1
     }
 
     private mutating func node(_ schema: Value, path: String, depth: Int) throws(SchemaCompileError) -> SchemaGraph.Node {

@@ -18,6 +18,10 @@ struct SchemaValidator {
     private var steps = 0
     private var stopped = false
     private let stepBudget: Int
+    /// Fields in sorted order, so that which violations are found first (and kept, past
+    /// the limit) does not depend on dictionary order; the caller's first pass over an
+    /// object skips the sort and runs again sorted only when something is wrong.
+    var sortedFields = true
 
     /// Checking steps per object: a hostile CRD with alternatives inside alternatives
     /// cannot make one object cost more than this.
@@ -53,18 +57,20 @@ struct SchemaValidator {
             return
         }
         if case .null = value { return }
-        let chain = Self.chain(index, in: graph)
-        guard checkValue(value, chain: chain, in: graph) else { return }
-        for node in chain {
-            for branch in [(node.anyOf, false), (node.oneOf, true)] where !branch.0.isEmpty {
-                checkAlternatives(value, branch.0, exactlyOne: branch.1, in: graph)
+        let shape = graph.shapes[index]
+        guard checkValue(value, shape: shape, in: graph) else { return }
+        if shape.hasAlternatives {
+            for member in shape.chain {
+                let node = graph.nodes[member]
+                if !node.anyOf.isEmpty { checkAlternatives(value, node.anyOf, exactlyOne: false, in: graph) }
+                if !node.oneOf.isEmpty { checkAlternatives(value, node.oneOf, exactlyOne: true, in: graph) }
             }
         }
         switch value {
         case .map(let map):
-            checkFields(map, chain: chain, in: graph, strictFields: strictFields, resourceRoot: resourceRoot)
+            checkFields(map, shape: shape, in: graph, strictFields: strictFields, resourceRoot: resourceRoot)
         case .list(let items):
-            guard let itemSchema = chain.lazy.compactMap(\.items).first else { return }
+            guard let itemSchema = shape.items else { return }
             for (offset, item) in items.enumerated() {
                 path.push(.index(offset))
                 check(item, itemSchema, in: graph, strictFields: strictFields)
@@ -75,23 +81,9 @@ struct SchemaValidator {
         }
     }
 
-    /// A node and the nodes its `allOf`s (and `$ref`s) bring in, which together describe
-    /// one value. Bounded: a cycle of `allOf`s is followed once.
-    private static func chain(_ index: Int, in graph: SchemaGraph) -> [SchemaGraph.Node] {
-        var seen: Set<Int> = [index]
-        var pending = [index]
-        var nodes: [SchemaGraph.Node] = []
-        while let next = pending.popLast(), nodes.count < 64 {
-            let node = graph[next]
-            nodes.append(node)
-            for inner in node.allOf.reversed() where seen.insert(inner).inserted { pending.append(inner) }
-        }
-        return nodes
-    }
-
     /// Type, enum and bounds; false when the type is wrong (nothing below it is checked).
-    private mutating func checkValue(_ value: Value, chain: [SchemaGraph.Node], in graph: SchemaGraph) -> Bool {
-        if chain.contains(where: \.intOrString) {
+    private mutating func checkValue(_ value: Value, shape: SchemaGraph.Shape, in graph: SchemaGraph) -> Bool {
+        if shape.intOrString {
             switch value {
             case .int, .string: return true
             default:
@@ -99,19 +91,21 @@ struct SchemaValidator {
                 return false
             }
         }
-        for node in chain {
-            if let type = node.type, let problem = typeProblem(value, type: type, format: node.format, origin: graph.origin) {
+        for (type, format) in shape.types {
+            if let problem = typeProblem(value, type: type, format: format, origin: graph.origin) {
                 report(problem)
                 return false
             }
-            if let allowed = node.enumValues, !allowed.isEmpty, !allowed.contains(value) {
-                report(.notInEnum(allowed: allowed.map(SchemaCompiler.describe)))
-            }
-            if let rule = Self.boundsProblem(value, node: node) { report(.outOfBounds(rule)) }
-            if case .map(let map) = value {
-                for name in node.required where map[name] == nil || map[name] == .null {
-                    report(.missingField, at: path.appending(name))
-                }
+        }
+        for allowed in shape.enums where !allowed.contains(value) {
+            report(.notInEnum(allowed: allowed.map(SchemaCompiler.describe)))
+        }
+        for member in shape.bounded {
+            if let rule = Self.boundsProblem(value, node: graph.nodes[member]) { report(.outOfBounds(rule)) }
+        }
+        if !shape.required.isEmpty, case .map(let map) = value {
+            for name in shape.required where map[name] == nil || map[name] == .null {
+                report(.missingField, at: path.appending(name))
             }
         }
         return true
@@ -121,6 +115,7 @@ struct SchemaValidator {
         var matches = 0
         for branch in branches {
             var inner = SchemaValidator(objectMeta: objectMeta, revealValues: revealValues, stepBudget: stepBudget)
+            inner.sortedFields = sortedFields
             inner.path = path
             inner.steps = steps
             inner.check(value, branch, in: graph, strictFields: false)
@@ -139,46 +134,40 @@ struct SchemaValidator {
         }
     }
 
-    private mutating func checkFields(_ map: [String: Value], chain: [SchemaGraph.Node], in graph: SchemaGraph,
+    private mutating func checkFields(_ map: [String: Value], shape: SchemaGraph.Shape, in graph: SchemaGraph,
                                       strictFields: Bool, resourceRoot: Bool) {
-        var properties: [String: [Int]] = [:]
-        var additional = SchemaGraph.Additional.unspecified
-        var preserve = false
-        var embedded = false
-        var typed = false
-        for node in chain {
-            for (name, index) in node.properties { properties[name, default: []].append(index) }
-            if case .unspecified = additional { additional = node.additionalProperties }
-            preserve = preserve || node.preserveUnknownFields
-            embedded = embedded || node.embeddedResource
-            typed = typed || node.type == .object
-        }
-        let resource = resourceRoot || embedded
-        if embedded {
+        let resource = resourceRoot || shape.embeddedResource
+        if shape.embeddedResource {
             for name in ["apiVersion", "kind"] where map[name] == nil { report(.missingField, at: path.appending(name)) }
         }
-        // An object schema that lists nothing: free-form in the built-in documents
-        // (RawExtension), but a CRD keeps only what it lists or preserves.
-        let open = preserve || (properties.isEmpty && (!typed || graph.origin == .builtIn))
-        for key in map.keys.sorted() {
-            guard let child = map[key] else { continue }
-            path.push(.key(key))
-            defer { path.pop() }
-            // A CRD often declares `metadata: {type: object}`; the server checks ObjectMeta.
-            if resource, let implicit = Self.resourceField(key), implicit == .metadata || properties[key] == nil {
-                checkImplicit(child, field: implicit)
-                continue
+        if sortedFields {
+            for key in map.keys.sorted() {
+                if let child = map[key] { checkField(key, child, shape: shape, in: graph, strictFields: strictFields, resource: resource) }
             }
-            if let schemas = properties[key] {
-                for schema in schemas { check(child, schema, in: graph, strictFields: strictFields) }
-                continue
-            }
-            switch additional {
-            case .schema(let index): check(child, index, in: graph, strictFields: strictFields)
-            case .allowed: break
-            case .forbidden: if strictFields { report(.unknownField) }
-            case .unspecified: if strictFields, !open { report(.unknownField) }
-            }
+        } else {
+            for (key, child) in map { checkField(key, child, shape: shape, in: graph, strictFields: strictFields, resource: resource) }
+        }
+    }
+
+    private mutating func checkField(_ key: String, _ child: Value, shape: SchemaGraph.Shape, in graph: SchemaGraph,
+                                     strictFields: Bool, resource: Bool) {
+        path.push(.key(key))
+        defer { path.pop() }
+        let schemas = shape.properties[key]
+        // A CRD often declares `metadata: {type: object}`; the server checks ObjectMeta.
+        if resource, let implicit = Self.resourceField(key), implicit == .metadata || schemas == nil {
+            checkImplicit(child, field: implicit)
+            return
+        }
+        if let schemas {
+            for schema in schemas { check(child, schema, in: graph, strictFields: strictFields) }
+            return
+        }
+        switch shape.additionalProperties {
+        case .schema(let index): check(child, index, in: graph, strictFields: strictFields)
+        case .allowed: break
+        case .forbidden: if strictFields { report(.unknownField) }
+        case .unspecified: if strictFields, !shape.open { report(.unknownField) }
         }
     }
 
