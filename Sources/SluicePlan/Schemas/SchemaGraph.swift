@@ -81,8 +81,6 @@ public struct SchemaGraph: Sendable {
 
     init(origin: Origin) { self.origin = origin }
 
-    subscript(index: Int) -> Node { nodes[index] }
-
     /// Computes every node's shape; called once the last node is compiled.
     mutating func link() {
         shapes = nodes.indices.map(shape)
