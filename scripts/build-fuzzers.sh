@@ -1,12 +1,13 @@
 #!/bin/sh
 # Builds the coverage-guided fuzz targets (libFuzzer, `swiftc -sanitize=fuzzer`) into
-# .build/fuzz: fuzz-yaml (SluiceYAML's readers) and fuzz-template (SluiceRender's template
-# parser and evaluator). Each target is compiled into the module it tests, so that it
+# .build/fuzz: fuzz-yaml (SluiceYAML's readers), fuzz-template (SluiceRender's template
+# parser and evaluator) and fuzz-schema (SluicePlan's offline schema validator, whose Schemas/
+# files other than SchemaCheck need only SluiceYAML). Each target is compiled into the module it tests, so that it
 # reaches internal types; the modules it imports are built instrumented first.
 set -eu
 out=.build/fuzz
 mkdir -p "$out"
-flags="-sanitize=fuzzer -parse-as-library -O -g -swift-version 6"
+flags="-sanitize=fuzzer -parse-as-library -O -g -swift-version 6 -package-name Sluice"
 # Lower modules, instrumented, as static libraries.
 swiftc $flags -emit-library -static -emit-module -module-name SluiceGit -I Sources/CGit2 \
   -emit-module-path "$out/SluiceGit.swiftmodule" -o "$out/libSluiceGit.a" Sources/SluiceGit/*.swift
@@ -18,4 +19,6 @@ swiftc $flags -emit-library -static -emit-module -module-name SluiceModel -I Sou
 swiftc $flags -module-name SluiceYAML -I Sources/CYAML -lyaml -o "$out/fuzz-yaml" Sources/SluiceYAML/*.swift Fuzz/FuzzYAML.swift
 swiftc $flags -module-name SluiceRender -I Sources/CYAML -I Sources/CGit2 -I Sources/CCrypto -I "$out" -L "$out" \
   -lSluiceModel -lSluiceYAML -lSluiceGit -lyaml -lgit2 -lcrypto -o "$out/fuzz-template" Sources/SluiceRender/*.swift Fuzz/FuzzTemplate.swift
-echo "built $out/fuzz-yaml and $out/fuzz-template"
+swiftc $flags -module-name SluicePlan -I Sources/CYAML -I "$out" -L "$out" -lSluiceYAML -lyaml -o "$out/fuzz-schema" \
+  $(ls Sources/SluicePlan/Schemas/*.swift | grep -v SchemaCheck.swift) Fuzz/FuzzSchema.swift
+echo "built $out/fuzz-yaml, $out/fuzz-template and $out/fuzz-schema"

@@ -1,6 +1,4 @@
-import SluiceModel
 import SluiceYAML
-import SluiceRender
 
 /// The schemas that CustomResourceDefinitions define: `spec.versions[].schema.openAPIV3Schema`
 /// of every served version, keyed by the kind they define.
@@ -44,10 +42,6 @@ public struct CustomResourceSchemas: Sendable {
     }
 
     func root(for kind: GroupVersionKind) -> SchemaRoot? { roots[kind] }
-
-    static func isDefinition(_ object: RenderedObject) -> Bool {
-        object.key.group == "apiextensions.k8s.io" && object.key.kind == "CustomResourceDefinition"
-    }
 }
 
 extension KubernetesSchemas {

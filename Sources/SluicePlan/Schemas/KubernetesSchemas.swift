@@ -1,5 +1,4 @@
 import Foundation
-import SluiceModel
 import SluiceYAML
 
 /// A kind in one version of its group, as `x-kubernetes-group-version-kind` names it.

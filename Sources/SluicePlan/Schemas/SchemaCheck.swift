@@ -21,7 +21,7 @@ public final class SchemaCheck: Sendable {
         var customResources = CustomResourceSchemas()
         var problems: [Diagnostic] = []
         var context: [String] = []
-        for addon in addons where addon.objects.contains(where: CustomResourceSchemas.isDefinition) {
+        for addon in addons where addon.objects.contains(where: Self.isDefinition) {
             let defined = definitions(of: addon)
             customResources.merge(defined.schemas)
             problems += defined.problems
@@ -49,7 +49,7 @@ public final class SchemaCheck: Sendable {
         if let known = definitions.withLock({ $0[addon.digest] }) { return known }
         var schemas = CustomResourceSchemas()
         var problems: [Diagnostic] = []
-        for object in addon.objects where CustomResourceSchemas.isDefinition(object) {
+        for object in addon.objects where Self.isDefinition(object) {
             let (defined, wrong) = CustomResourceSchemas.from(crd: object.object)
             schemas.merge(defined)
             problems += wrong.map { Diagnostic(file: object.template, message: "\(object.key): schema of \($0)", code: "schema.crd") }
@@ -57,5 +57,9 @@ public final class SchemaCheck: Sendable {
         let result = (schemas, problems)
         definitions.withLock { if $0.count < Self.memoCapacity { $0[addon.digest] = result } }
         return result
+    }
+
+    static func isDefinition(_ object: RenderedObject) -> Bool {
+        object.key.group == "apiextensions.k8s.io" && object.key.kind == "CustomResourceDefinition"
     }
 }

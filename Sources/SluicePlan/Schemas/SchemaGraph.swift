@@ -1,4 +1,3 @@
-import SluiceModel
 import SluiceYAML
 
 /// Compiled schemas: the part of OpenAPI v3 (JSON Schema) that Kubernetes uses, as nodes

@@ -1,4 +1,3 @@
-import SluiceModel
 import SluiceYAML
 
 /// Checks a value against a compiled schema as the API server decodes and validates it:

@@ -1,4 +1,4 @@
-import SluiceModel
+import SluiceYAML
 
 /// One way an object does not match its kind's schema, at a field path written as kubectl
 /// writes it (`spec.template.spec.containers[0].resources`).
