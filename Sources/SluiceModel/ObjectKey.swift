@@ -12,6 +12,11 @@ public struct ObjectKey: Hashable, Sendable, Comparable, CustomStringConvertible
         self.name = name
     }
 
+    /// A CustomResourceDefinition: what makes a cluster serve a new kind.
+    public var isCustomResourceDefinition: Bool {
+        group == "apiextensions.k8s.io" && kind == "CustomResourceDefinition"
+    }
+
     public var description: String {
         let kindPart = group.isEmpty ? kind : "\(kind).\(group)"
         return namespace.isEmpty ? "\(kindPart)/\(name)" : "\(kindPart) \(namespace)/\(name)"

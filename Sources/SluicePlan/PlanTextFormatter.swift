@@ -45,30 +45,38 @@ public struct PlanTextFormatter: Sendable {
         return key
     }
 
-    /// For each add-on change of the environment, the clusters it is planned on, in rollout order.
-    static func sharing(_ environment: FleetPlan.Environment) -> [String: [String]] {
+    /// Which add-on changes of an environment are alike: each cluster's add-on shapes (made
+    /// once: a shape holds the diffs) and, for each shape, its clusters in rollout order.
+    struct Sharing {
+        var shapes: [String: [String]] = [:]
         var clusters: [String: [String]] = [:]
+    }
+
+    static func sharing(_ environment: FleetPlan.Environment) -> Sharing {
+        var sharing = Sharing()
         for cluster in environment.stages.flatMap({ $0.batches.flatMap(\.clusters) }) {
-            for addon in cluster.addons { clusters[shape(addon), default: []].append(cluster.name) }
+            let shapes = cluster.addons.map(shape)
+            sharing.shapes[cluster.name] = shapes
+            for shape in shapes { sharing.clusters[shape, default: []].append(cluster.name) }
         }
-        return clusters
+        return sharing
     }
 
     /// A cluster's lines. An add-on change planned on several clusters is printed in full
     /// once, with the clusters it applies to; later clusters point back to it (one image bump
     /// on 14 clusters is one diff, not 14).
-    private func lines(for cluster: FleetPlan.ClusterPlan, shared: [String: [String]], shown: inout [String: String]) -> [String] {
+    private func lines(for cluster: FleetPlan.ClusterPlan, shared: Sharing, shown: inout [String: String]) -> [String] {
         var out = ["      cluster \(paint(cluster.name, .bold)): \(describe(cluster.summary))"]
         if let why = cluster.unreachable { out.append("        " + paint("! live objects unavailable: \(why)", .red)) }
-        for addon in cluster.addons {
-            let shape = Self.shape(addon)
+        let shapes = shared.shapes[cluster.name] ?? cluster.addons.map(Self.shape)
+        for (addon, shape) in zip(cluster.addons, shapes) {
             if let first = shown[shape] {
                 out.append("        add-on \(addon.name): the same change as on \(first) (above)")
                 continue
             }
             shown[shape] = cluster.name
             let recorded = addon.recordedCommit.map { " (recorded \($0.prefix(12)))" } ?? " (not applied before)"
-            let others = (shared[shape] ?? []).filter { $0 != cluster.name }
+            let others = (shared.clusters[shape] ?? []).filter { $0 != cluster.name }
             let also = others.isEmpty ? "" : paint(" — the same on \(others.count) more cluster\(others.count == 1 ? "" : "s"): \(others.joined(separator: ", "))", .cyan)
             out.append("        add-on \(addon.name)" + paint(recorded, .dim) + also)
             for reason in addon.blocked { out.append("          " + paint("x blocked: \(reason)", .red)) }

@@ -8,15 +8,8 @@ extension FleetPlan {
     /// release is the one the cluster names now; a cluster that switched releases since shows
     /// its new release's entry at the recorded commit.
     mutating func addReleaseChanges(repository: FleetRepository, commit: String, recorded: (String) -> PairInputs?) {
-        var sides: [String: [String: ReleaseChange.Side]] = [:]
-        func side(_ release: AddonRelease, _ entry: AddonRelease.Entry) -> ReleaseChange.Side {
-            ReleaseChange.Side(release: release.name, version: entry.version.value, images: entry.images.mapValues(\.value))
-        }
-        for (name, release) in repository.releases {
-            sides[name] = Dictionary(release.entries.map { ($0.addon.value, side(release, $0)) }, uniquingKeysWith: { first, _ in first })
-        }
-        var before: [String: [String: ReleaseChange.Side]] = [:]  // "commit|release" -> add-on -> side
-        var inputs: [String: PairInputs?] = [:]
+        var entries = ReleaseEntries()
+        let current = repository.releases.mapValues(ReleaseEntries.sides)
         for e in environments.indices {
             for s in environments[e].stages.indices {
                 for b in environments[e].stages[s].batches.indices {
@@ -25,26 +18,38 @@ extension FleetPlan {
                         guard let release = repository.clusters[cluster.name]?.release.value else { continue }
                         for a in cluster.addons.indices where !cluster.addons[a].objects.isEmpty {
                             let addon = cluster.addons[a].name
-                            let after = sides[release]?[addon]
-                            var old: ReleaseChange.Side?
-                            if let applied = cluster.addons[a].recordedCommit {
-                                if applied == commit { old = after } else {
-                                    let key = "\(applied)|\(release)"
-                                    if before[key] == nil {
-                                        if inputs[applied] == nil { inputs[applied] = .some(recorded(applied)) }
-                                        let file = (inputs[applied] ?? nil)?.release(at: "releases/\(release).yaml")
-                                        before[key] = file.map { file in
-                                            Dictionary(file.entries.map { ($0.addon.value, side(file, $0)) }, uniquingKeysWith: { first, _ in first })
-                                        } ?? [:]
-                                    }
-                                    old = before[key]?[addon]
-                                }
+                            let after = current[release]?[addon]
+                            let before = cluster.addons[a].recordedCommit.flatMap { applied in
+                                applied == commit ? after : entries.side(of: addon, release: release, at: applied, recorded: recorded)
                             }
-                            environments[e].stages[s].batches[b].clusters[c].addons[a].release = ReleaseChange(before: old, after: after)
+                            environments[e].stages[s].batches[b].clusters[c].addons[a].release = ReleaseChange(before: before, after: after)
                         }
                     }
                 }
             }
         }
+    }
+}
+
+/// The release entries of recorded commits, each commit's inputs and each release file read once.
+private struct ReleaseEntries {
+    private var inputs: [String: PairInputs?] = [:]
+    private var sides: [String: [String: FleetPlan.ReleaseChange.Side]] = [:]  // "commit|release" -> add-on -> side
+
+    static func sides(_ release: AddonRelease) -> [String: FleetPlan.ReleaseChange.Side] {
+        Dictionary(release.entries.map { entry in
+            (entry.addon.value, FleetPlan.ReleaseChange.Side(release: release.name, version: entry.version.value,
+                                                             images: entry.images.mapValues(\.value)))
+        }, uniquingKeysWith: { first, _ in first })
+    }
+
+    mutating func side(of addon: String, release: String, at commit: String,
+                        recorded: (String) -> PairInputs?) -> FleetPlan.ReleaseChange.Side? {
+        let key = "\(commit)|\(release)"
+        if sides[key] == nil {
+            if inputs[commit] == nil { inputs[commit] = .some(recorded(commit)) }
+            sides[key] = (inputs[commit] ?? nil)?.release(at: "releases/\(release).yaml").map(Self.sides) ?? [:]
+        }
+        return sides[key]?[addon]
     }
 }

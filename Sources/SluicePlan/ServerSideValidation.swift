@@ -22,7 +22,7 @@ final class ServerSideValidation {
 
     static func definedKinds(_ objects: [RenderedObject]) -> Set<String> {
         Set(objects.compactMap { object in
-            guard object.key.group == "apiextensions.k8s.io", object.key.kind == "CustomResourceDefinition",
+            guard object.key.isCustomResourceDefinition,
                   let group = object.object.at(["spec", "group"])?.stringValue,
                   let kind = object.object.at(["spec", "names", "kind"])?.stringValue else { return nil }
             return "\(group)/\(kind)"

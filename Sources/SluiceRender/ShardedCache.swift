@@ -4,7 +4,7 @@ import Synchronization
 /// its own lock, and callers pass the key's hash (computed once, outside any lock), so two
 /// threads rarely wait for each other. When full it stops storing: the caches built on it
 /// hold things that are cheap to recompute, so a miss is slower, never wrong.
-final class ShardedCache<Key: Hashable & Sendable, Entry: Sendable>: Sendable {
+package final class ShardedCache<Key: Hashable & Sendable, Entry: Sendable>: Sendable {
     private struct Shard {
         var entries: [Key: Entry] = [:]
         var seenOnce = Set<Int>()
@@ -19,7 +19,7 @@ final class ShardedCache<Key: Hashable & Sendable, Entry: Sendable>: Sendable {
     private let shards: [LockedShard]
     private let capacityPerShard: Int
 
-    init(capacity: Int) {
+    package init(capacity: Int) {
         shards = (0..<Self.shardCount).map { _ in LockedShard() }
         capacityPerShard = max(1, capacity / Self.shardCount)
     }
@@ -28,14 +28,14 @@ final class ShardedCache<Key: Hashable & Sendable, Entry: Sendable>: Sendable {
         shards[Int(UInt(bitPattern: hash) % UInt(Self.shardCount))]
     }
 
-    func entry(_ key: Key, hash: Int) -> Entry? {
+    package func entry(_ key: Key, hash: Int) -> Entry? {
         shard(hash).state.withLock { $0.entries[key] }
     }
 
     /// Stores the entry unless the shard is full. With `secondSighting`, only a key whose
     /// hash was offered before is stored: things seen once (most cluster-specific output)
     /// then cost 8 bytes instead of their whole text.
-    func store(_ entry: Entry, for key: Key, hash: Int, secondSighting: Bool = false) {
+    package func store(_ entry: Entry, for key: Key, hash: Int, secondSighting: Bool = false) {
         let capacity = capacityPerShard
         shard(hash).state.withLock { state in
             guard state.entries.count < capacity else { return }

@@ -209,18 +209,7 @@ import Testing
 
 /// `sluice validate --schemas DIR` (issue 11): rendered objects against the API server's
 /// OpenAPI documents, in pull-request CI with no cluster.
-@Suite struct OfflineSchemaValidationTests {
-    let repo: TestRepository
-
-    init() throws {
-        repo = try TestRepository(copying: ProjectPaths.exampleRepo)
-        try repo.commit("fleet")
-    }
-
-    func sluice(_ arguments: String...) throws -> ProcessResult {
-        try ProcessResult.run(ProjectPaths.sluiceBinary, arguments)
-    }
-
+extension NewUserErrorTests {
     @Test func theExampleFleetPassesAndAWrongTypeIsNamedWithItsTemplateAndField() throws {
         let good = try sluice("validate", "--repo", repo.path, "--schemas", ProjectPaths.openAPIDocuments)
         #expect(good.status == 0, "\(good.stderr)")

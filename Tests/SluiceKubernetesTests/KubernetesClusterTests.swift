@@ -16,35 +16,18 @@ import Testing
         return (ClusterDriverContract(driver: driver, passTime: { seconds in try await server.advance(seconds) }), server)
     }
 
-    @Test func objectsCanBeCreatedReadListedPatchedAndDeleted() async throws {
+    /// One case of the contract, with its server kept alive until the case ends.
+    func withContract(_ body: (ClusterDriverContract) async throws -> Void) async throws {
         let (contract, server) = try await contract()
-        try await contract.objectsCanBeCreatedReadListedPatchedAndDeleted()
+        try await body(contract)
         withExtendedLifetime(server) {}
     }
 
-    @Test func aSpecChangeIsANewGenerationALabelChangeIsNot() async throws {
-        let (contract, server) = try await contract()
-        try await contract.aSpecChangeIsANewGenerationALabelChangeIsNot()
-        withExtendedLifetime(server) {}
-    }
-
-    @Test func aRolloutRespectsMaxUnavailableAndFinishes() async throws {
-        let (contract, server) = try await contract()
-        try await contract.aRolloutRespectsMaxUnavailableAndFinishes()
-        withExtendedLifetime(server) {}
-    }
-
-    @Test func aPartitionHoldsPodsAtTheOldRevision() async throws {
-        let (contract, server) = try await contract()
-        try await contract.aPartitionHoldsPodsAtTheOldRevision()
-        withExtendedLifetime(server) {}
-    }
-
-    @Test func aFaultyImageNeverBecomesReady() async throws {
-        let (contract, server) = try await contract()
-        try await contract.aFaultyImageNeverBecomesReady()
-        withExtendedLifetime(server) {}
-    }
+    @Test func objectsCanBeCreatedReadListedPatchedAndDeleted() async throws { try await withContract { try await $0.objectsCanBeCreatedReadListedPatchedAndDeleted() } }
+    @Test func aSpecChangeIsANewGenerationALabelChangeIsNot() async throws { try await withContract { try await $0.aSpecChangeIsANewGenerationALabelChangeIsNot() } }
+    @Test func aRolloutRespectsMaxUnavailableAndFinishes() async throws { try await withContract { try await $0.aRolloutRespectsMaxUnavailableAndFinishes() } }
+    @Test func aPartitionHoldsPodsAtTheOldRevision() async throws { try await withContract { try await $0.aPartitionHoldsPodsAtTheOldRevision() } }
+    @Test func aFaultyImageNeverBecomesReady() async throws { try await withContract { try await $0.aFaultyImageNeverBecomesReady() } }
 
     static func configMap(_ name: String, namespace: String = "default", addon: String = "dns") -> (ObjectKey, Value) {
         let key = ObjectKey(group: "", kind: "ConfigMap", namespace: namespace, name: name)

@@ -18,14 +18,8 @@ public struct CustomResourceSchemas: Sendable {
         for version in versions {
             guard let name = version["name"]?.stringValue, version["served"] != .bool(false) else { continue }
             let key = GroupVersionKind(group: group, version: name, kind: kind)
-            guard let schema = version.at(["schema", "openAPIV3Schema"]) else {
-                // No schema: the server keeps whatever the object says.
-                var compiler = SchemaCompiler(origin: .customResource)
-                if let node = try? compiler.compile(.map(["x-kubernetes-preserve-unknown-fields": .bool(true)]), path: "") {
-                    result.roots[key] = SchemaRoot(graph: compiler.graph, node: node)
-                }
-                continue
-            }
+            // No schema: the server keeps whatever the object says.
+            let schema = version.at(["schema", "openAPIV3Schema"]) ?? .map(["x-kubernetes-preserve-unknown-fields": .bool(true)])
             var compiler = SchemaCompiler(origin: .customResource)
             do {
                 let node = try compiler.compile(schema, path: "openAPIV3Schema")

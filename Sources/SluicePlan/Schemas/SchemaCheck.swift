@@ -1,4 +1,3 @@
-import Synchronization
 import SluiceModel
 import SluiceYAML
 import SluiceRender
@@ -9,10 +8,22 @@ import SluiceRender
 /// same CRDs is checked once; so is each CRD-rendering add-on's set of schemas.
 public final class SchemaCheck: Sendable {
     public let schemas: KubernetesSchemas
-    private let definitions = Mutex<[String: (schemas: CustomResourceSchemas, problems: [Diagnostic])]>([:])
-    private let results = Mutex<[String: [Diagnostic]]>([:])
-    /// Memo entries kept; past it results are recomputed, never wrong.
-    private static let memoCapacity = 100_000
+    private struct Definitions: Sendable {
+        var schemas: CustomResourceSchemas
+        var problems: [Diagnostic]
+    }
+
+    /// An add-on's output (its digest) beside the CRD-rendering add-ons of its cluster.
+    private struct ResultKey: Hashable, Sendable {
+        var digest: String
+        var context: [String]
+    }
+
+    /// By the digest of a CRD-rendering add-on.
+    private let definitions = ShardedCache<String, Definitions>(capacity: 10_000)
+    /// Kept only for an add-on output seen a second time: on a fleet where every cluster's
+    /// output differs, nothing is kept.
+    private let results = ShardedCache<ResultKey, [Diagnostic]>(capacity: 100_000)
 
     public init(schemas: KubernetesSchemas) { self.schemas = schemas }
 
@@ -21,16 +32,16 @@ public final class SchemaCheck: Sendable {
         var customResources = CustomResourceSchemas()
         var problems: [Diagnostic] = []
         var context: [String] = []
-        for addon in addons where addon.objects.contains(where: Self.isDefinition) {
+        for addon in addons where addon.objects.contains(where: \.key.isCustomResourceDefinition) {
             let defined = definitions(of: addon)
             customResources.merge(defined.schemas)
             problems += defined.problems
             context.append(addon.digest)
         }
-        let contextKey = context.joined(separator: "+")
         for addon in addons {
-            let key = addon.digest + "|" + contextKey
-            if let known = results.withLock({ $0[key] }) {
+            let key = ResultKey(digest: addon.digest, context: context)
+            let hash = key.hashValue
+            if let known = results.entry(key, hash: hash) {
                 problems += known
                 continue
             }
@@ -39,27 +50,24 @@ public final class SchemaCheck: Sendable {
                     Diagnostic(file: object.template, message: "\(object.key): \($0)", code: "schema.\($0.problem.name)")
                 }
             }
-            results.withLock { if $0.count < Self.memoCapacity { $0[key] = found } }
+            results.store(found, for: key, hash: hash, secondSighting: true)
             problems += found
         }
         return problems
     }
 
-    private func definitions(of addon: RenderedAddon) -> (schemas: CustomResourceSchemas, problems: [Diagnostic]) {
-        if let known = definitions.withLock({ $0[addon.digest] }) { return known }
+    private func definitions(of addon: RenderedAddon) -> Definitions {
+        let hash = addon.digest.hashValue
+        if let known = definitions.entry(addon.digest, hash: hash) { return known }
         var schemas = CustomResourceSchemas()
         var problems: [Diagnostic] = []
-        for object in addon.objects where Self.isDefinition(object) {
+        for object in addon.objects where object.key.isCustomResourceDefinition {
             let (defined, wrong) = CustomResourceSchemas.from(crd: object.object)
             schemas.merge(defined)
             problems += wrong.map { Diagnostic(file: object.template, message: "\(object.key): schema of \($0)", code: "schema.crd") }
         }
-        let result = (schemas, problems)
-        definitions.withLock { if $0.count < Self.memoCapacity { $0[addon.digest] = result } }
+        let result = Definitions(schemas: schemas, problems: problems)
+        definitions.store(result, for: addon.digest, hash: hash)
         return result
-    }
-
-    static func isDefinition(_ object: RenderedObject) -> Bool {
-        object.key.group == "apiextensions.k8s.io" && object.key.kind == "CustomResourceDefinition"
     }
 }

@@ -142,8 +142,8 @@ struct SchemaCompiler {
 
     static let nodeBudget = 200_000
 
-    init(origin: SchemaGraph.Origin, components: [String: Value] = [:], startingFrom graph: SchemaGraph? = nil) {
-        self.storage = graph ?? SchemaGraph(origin: origin)
+    init(origin: SchemaGraph.Origin, components: [String: Value] = [:]) {
+        self.storage = SchemaGraph(origin: origin)
         self.components = components
         self.budget = Self.nodeBudget
     }

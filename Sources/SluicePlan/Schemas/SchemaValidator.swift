@@ -191,9 +191,11 @@ struct SchemaValidator {
         case .metadata:
             if let objectMeta {
                 check(value, objectMeta.node, in: objectMeta.graph, strictFields: true)
-            } else if case .map = value {
-            } else if value != .null {
-                report(.wrongType(expected: "an object", found: describe(value)))
+                return
+            }
+            switch value {
+            case .map, .null: return
+            default: report(.wrongType(expected: "an object", found: describe(value)))
             }
         }
     }
