@@ -4,8 +4,7 @@ import SluiceStore
 /// Makes the driver of a cluster whose file names a kubeconfig context. It lives in the
 /// Kubernetes module (above this one); the CLI hands it to the connector.
 public protocol KubernetesConnections: Sendable {
-    /// `workloads`: the fleet's custom workload kinds, to be asked when a kind is not known.
-    func driver(for cluster: Cluster, context: String, workloads: WorkloadKindRegistry) async throws(DriverError) -> any ClusterDriver
+    func driver(for cluster: Cluster, context: String) async throws(DriverError) -> any ClusterDriver
 }
 
 /// Opens the driver a cluster file's `spec.connection` names, one per cluster for the
@@ -17,7 +16,7 @@ public actor ClusterConnector {
     /// One writer for every simulated cluster: their writes are committed together.
     private let writer: SimulatedObjectWriter
     public nonisolated let network: SimulatedNetwork?
-    /// The custom workload kinds of the commit being planned, for every driver of this connector.
+    /// The custom kinds whose controllers the simulated clusters run (their pods move by them).
     public nonisolated let workloads = WorkloadKindRegistry()
     private let kubernetes: (any KubernetesConnections)?
 
@@ -42,7 +41,7 @@ public actor ClusterConnector {
             guard let kubernetes else {
                 throw .refused("\(cluster.header.file): cluster \"\(cluster.name)\" names kubeconfig context \"\(context)\", but no kubeconfig was loaded")
             }
-            let driver = try await kubernetes.driver(for: cluster, context: context, workloads: workloads)
+            let driver = try await kubernetes.driver(for: cluster, context: context)
             // Another caller may have opened it while this one waited.
             if let opened = drivers[cluster.name] { return opened }
             drivers[cluster.name] = driver

@@ -19,12 +19,13 @@ public protocol ClusterDriver: Sendable {
     /// Deletes the object; deleting what is not there is not an error (prune is idempotent).
     func delete(_ key: ObjectKey) async throws(DriverError)
     /// How far a workload's pods are on its current template; nil for kinds that are not
-    /// workloads (a ConfigMap is healthy once it exists).
-    func workloadStatus(_ key: ObjectKey) async throws(DriverError) -> WorkloadStatus?
+    /// workloads (a ConfigMap is healthy once it exists). `kinds`: the custom workload kinds
+    /// of the commit being rolled out, which is the only place they come from.
+    func workloadStatus(_ key: ObjectKey, kinds: WorkloadKinds) async throws(DriverError) -> WorkloadStatus?
     /// Holds `partition` pods at the old revision (StatefulSet semantics); 0 releases all.
-    func setPartition(_ key: ObjectKey, to partition: Int) async throws(DriverError)
+    func setPartition(_ key: ObjectKey, to partition: Int, kinds: WorkloadKinds) async throws(DriverError)
     /// Whether the workload can be updated in partition steps (DESIGN §4).
-    func canPartition(_ key: ObjectKey) -> Bool
+    func canPartition(_ key: ObjectKey, kinds: WorkloadKinds) -> Bool
 
     /// Server-side validation: the object as the cluster would store it if created, nothing
     /// changed; `invalid` with the cluster's reason when its schema or admission would refuse

@@ -98,23 +98,23 @@ public actor SimulatedCluster: ClusterDriver {
         try await commit(key, nil, ObjectChange(.delete(cluster: clusterName, id: key), logging: call(.delete, key, object)))
     }
 
-    public func workloadStatus(_ key: ObjectKey) async throws(DriverError) -> WorkloadStatus? {
-        guard let simulation = simulation(for: key) else { return nil }
+    public func workloadStatus(_ key: ObjectKey, kinds: WorkloadKinds) async throws(DriverError) -> WorkloadStatus? {
+        guard let simulation = simulation(for: key, custom: kinds.kind(of: key)) else { return nil }
         guard let object = try await get(key) else { throw .notFound(key) }
         return simulation.status(of: object)
     }
 
-    public func setPartition(_ key: ObjectKey, to partition: Int) async throws(DriverError) {
+    public func setPartition(_ key: ObjectKey, to partition: Int, kinds: WorkloadKinds) async throws(DriverError) {
         try await network?.check(clusterName)
-        guard let simulation = simulation(for: key) else { throw .invalid(key, "\(key.kind) has no partition") }
+        guard let simulation = simulation(for: key, custom: kinds.kind(of: key)) else { throw .invalid(key, "\(key.kind) has no partition") }
         guard partition >= 0 else { throw .invalid(key, "partition must not be negative") }
         guard let live = try await get(key) else { throw .notFound(key) }
         let changed = simulation.setPartition(live, to: partition)
         _ = try await write(key, changed, logging: .partition)
     }
 
-    public nonisolated func canPartition(_ key: ObjectKey) -> Bool {
-        WorkloadSimulation.kind(of: key, custom: workloads) != nil
+    public nonisolated func canPartition(_ key: ObjectKey, kinds: WorkloadKinds) -> Bool {
+        WorkloadSimulation.kind(of: key, custom: kinds.kind(of: key)) != nil
     }
 
     /// Pods of the workloads Sluice manages here: how many are wanted and how many are
@@ -203,8 +203,10 @@ public actor SimulatedCluster: ClusterDriver {
         object.at(["metadata", "labels", SluiceLabels.addon])?.stringValue
     }
 
-    private func simulation(for key: ObjectKey) -> WorkloadSimulation? {
-        WorkloadSimulation.kind(of: key, custom: workloads).map {
+    /// `custom`: the kind as the caller's commit describes it; by default the one this
+    /// cluster's controllers run (moving pods is the cluster's business, not a commit's).
+    private func simulation(for key: ObjectKey, custom: WorkloadKind?? = nil) -> WorkloadSimulation? {
+        WorkloadSimulation.kind(of: key, custom: custom ?? workloads.kind(of: key)).map {
             WorkloadSimulation(kind: $0, nodes: nodeCount, faults: faults, podReadySeconds: podReadySeconds)
         }
     }

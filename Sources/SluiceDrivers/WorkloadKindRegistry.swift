@@ -1,10 +1,11 @@
 import Foundation
 import SluiceModel
 
-/// The custom workload kinds of the fleet being planned (`spec.workloads` of its add-ons),
-/// shared by a connector's drivers: the planner registers them for each commit it loads, and
-/// a driver asks when it meets a kind it does not know. Locked, not an actor: drivers ask from
-/// non-async code (`canPartition`).
+/// The custom workload kinds whose controllers the simulated clusters run: every kind a
+/// planned commit described, the newest definition of a kind winning. A cluster keeps the
+/// controller it had installed, so a kind is never forgotten here. This moves simulated pods
+/// only; what is judged healthy and what is stepped comes from the commit being rolled out
+/// (`WorkloadKinds`, passed with each call). Locked, not an actor: asked from non-async code.
 public final class WorkloadKindRegistry: @unchecked Sendable {
     private let lock = NSLock()
     private var kinds: [String: WorkloadKind] = [:]
@@ -13,10 +14,9 @@ public final class WorkloadKindRegistry: @unchecked Sendable {
         register(kinds)
     }
 
-    /// The kinds of the commit now planned (they replace the earlier commit's).
+    /// Adds the kinds of a commit (a kind defined again replaces its earlier definition).
     public func register(_ kinds: [WorkloadKind]) {
-        let table = Dictionary(kinds.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
-        lock.withLock { self.kinds = table }
+        lock.withLock { for kind in kinds { self.kinds[kind.key] = kind } }
     }
 
     public func kind(of key: ObjectKey) -> WorkloadKind? {

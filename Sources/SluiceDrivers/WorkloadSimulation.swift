@@ -27,9 +27,9 @@ struct WorkloadSimulation {
     static let partitionAnnotation = "sluice.dev/partition"
 
     /// A built-in kind, else one the fleet's add-ons describe.
-    static func kind(of key: ObjectKey, custom: WorkloadKindRegistry) -> Kind? {
+    static func kind(of key: ObjectKey, custom: WorkloadKind?) -> Kind? {
         if let known = kind(of: key) { return known }
-        guard let custom = custom.kind(of: key) else { return nil }
+        guard let custom else { return nil }
         var kind = Kind(shape: .replicas, partitionPath: custom.partitionPath,
                         maxUnavailablePath: custom.maxUnavailablePath ?? ["spec", "updateStrategy", "maxUnavailable"], defaultMaxUnavailable: .int(1))
         switch custom.replicas {

@@ -20,13 +20,12 @@ public struct KubeconfigConnections: KubernetesConnections {
         self.clock = clock
     }
 
-    public func driver(for cluster: Cluster, context: String, workloads: WorkloadKindRegistry) async throws(DriverError) -> any ClusterDriver {
-        try await open(cluster: cluster.name, file: cluster.header.file, context: context, workloads: workloads)
+    public func driver(for cluster: Cluster, context: String) async throws(DriverError) -> any ClusterDriver {
+        try await open(cluster: cluster.name, file: cluster.header.file, context: context)
     }
 
     /// The driver of cluster `name` (its file `file`) through `context`.
-    public func open(cluster name: String, file: String, context: String,
-                     workloads: WorkloadKindRegistry = WorkloadKindRegistry()) async throws(DriverError) -> KubernetesCluster {
+    public func open(cluster name: String, file: String, context: String) async throws(DriverError) -> KubernetesCluster {
         let place = "\(file): cluster \"\(name)\", context \"\(context)\""
         do {
             let access = try kubeconfig.get().access(context: context)
@@ -37,7 +36,7 @@ public struct KubeconfigConnections: KubernetesConnections {
             do { transport = try CurlTransport(tls: tls, label: name) } catch { throw DriverError.refused("\(place): \(error)") }
             transport.timeoutMilliseconds = timeoutMilliseconds
             let client = APIClient(server: access.cluster.server, transport: transport, credentials: credentials, clock: clock)
-            return KubernetesCluster(name: name, client: client, clock: clock, workloads: workloads)
+            return KubernetesCluster(name: name, client: client, clock: clock)
         } catch let error as KubeconfigError {
             throw .refused("\(place): \(error)")
         } catch {

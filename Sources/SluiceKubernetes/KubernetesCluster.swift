@@ -30,14 +30,11 @@ public actor KubernetesCluster: ClusterDriver {
     /// aggregated metrics are not objects Sluice applies.
     static let unlisted: Set<String> = ["/events", "events.k8s.io/events", "metrics.k8s.io/pods", "metrics.k8s.io/nodes"]
 
-    /// The fleet's custom workload kinds (`spec.workloads` of its add-ons).
-    private nonisolated let workloads: WorkloadKindRegistry
 
-    public init(name: String, client: APIClient, clock: any FleetClock, workloads: WorkloadKindRegistry = WorkloadKindRegistry()) {
+    public init(name: String, client: APIClient, clock: any FleetClock) {
         clusterName = name
         self.client = client
         self.clock = clock
-        self.workloads = workloads
     }
 
     // MARK: - ClusterDriver
@@ -106,26 +103,26 @@ public actor KubernetesCluster: ClusterDriver {
         forget(key)
     }
 
-    public func workloadStatus(_ key: ObjectKey) async throws(DriverError) -> WorkloadStatus? {
-        let custom = RolloutStatusReader.isWorkload(key) ? nil : workloads.kind(of: key)
+    public func workloadStatus(_ key: ObjectKey, kinds: WorkloadKinds) async throws(DriverError) -> WorkloadStatus? {
+        let custom = RolloutStatusReader.isWorkload(key) ? nil : kinds.kind(of: key)
         guard RolloutStatusReader.isWorkload(key) || custom != nil else { return nil }
         guard let live = try await get(key) else { throw .notFound(key) }
         if let custom { return RolloutStatusReader.status(custom, live) }
         return RolloutStatusReader.status(key, live)
     }
 
-    public func setPartition(_ key: ObjectKey, to partition: Int) async throws(DriverError) {
-        guard let path = partitionPath(key) else { throw .invalid(key, "\(key.kind) has no partition") }
+    public func setPartition(_ key: ObjectKey, to partition: Int, kinds: WorkloadKinds) async throws(DriverError) {
+        guard let path = partitionPath(key, kinds) else { throw .invalid(key, "\(key.kind) has no partition") }
         guard partition >= 0 else { throw .invalid(key, "partition must not be negative") }
         var patch = Value.map([:])
         patch.set(path, to: .int(partition))
         _ = try await self.patch(key, mergePatch: patch)
     }
 
-    public nonisolated func canPartition(_ key: ObjectKey) -> Bool { partitionPath(key) != nil }
+    public nonisolated func canPartition(_ key: ObjectKey, kinds: WorkloadKinds) -> Bool { partitionPath(key, kinds) != nil }
 
-    private nonisolated func partitionPath(_ key: ObjectKey) -> [String]? {
-        RolloutStatusReader.partitionPath(key) ?? workloads.kind(of: key)?.partitionPath
+    private nonisolated func partitionPath(_ key: ObjectKey, _ kinds: WorkloadKinds) -> [String]? {
+        RolloutStatusReader.partitionPath(key) ?? kinds.kind(of: key)?.partitionPath
     }
 
     public func dryRunCreate(_ object: Value, key: ObjectKey) async throws(DriverError) -> Value? {

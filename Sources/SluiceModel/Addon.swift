@@ -18,7 +18,11 @@ public struct Addon: Sendable {
     public var namespace: Located<String>
     public var dependsOn: [Located<String>]
     public var rollout: Rollout?
+    /// `health.timeout`: a progress deadline, as Kubernetes' `progressDeadlineSeconds`: a
+    /// pair fails when no pod became updated and ready for this long.
     public var healthTimeout: Duration?
+    /// `health.deadline`: the longest one step may take however it progresses; none when nil.
+    public var healthDeadline: Duration?
     public var dangerousFields: [DangerousField]
     public var applyMode: ApplyMode = .threeWayMerge
     /// Server-side apply only: take over fields another field manager owns (kubectl's
@@ -56,7 +60,7 @@ public struct Addon: Sendable {
                                                 what: "spec.rollout.partitions")
             rollout = Rollout(partitions: partitions, bake: reader.duration("bake")?.value)
         }
-        let health = spec.object("health", fields: ["timeout"])
+        let health = spec.object("health", fields: ["timeout", "deadline"])
         let dangerous = (spec.list("dangerousFields") ?? []).enumerated().compactMap { index, item in
             DangerousField.read(item, file: file, sink: sink, path: "spec.dangerousFields[\(index)]")
         }
@@ -86,7 +90,8 @@ public struct Addon: Sendable {
             WorkloadKind.read(item, file: file, sink: sink, path: "spec.workloads[\(index)]")
         }
         return Addon(header: header, namespace: namespace, dependsOn: dependsOn, rollout: rollout,
-                     healthTimeout: health?.duration("timeout")?.value, dangerousFields: dangerous, applyMode: applyMode,
+                     healthTimeout: health?.duration("timeout")?.value, healthDeadline: health?.duration("deadline")?.value,
+                     dangerousFields: dangerous, applyMode: applyMode,
                      forceConflicts: force, workloads: workloads, folder: folder, values: .map([:]), valuesFile: nil, templates: [])
     }
 }

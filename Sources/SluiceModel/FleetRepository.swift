@@ -12,6 +12,9 @@ public struct FleetRepository: Sendable {
         var seen = Set<String>()
         return addons.keys.sorted().flatMap { addons[$0]?.workloads ?? [] }.filter { seen.insert($0.key).inserted }
     }
+
+    /// The same, as the table drivers look kinds up in.
+    public var customWorkloads: WorkloadKinds { WorkloadKinds(workloadKinds) }
     public var releases: [String: AddonRelease]
     public var clusters: [String: Cluster]
     public var pipelines: [String: Pipeline]

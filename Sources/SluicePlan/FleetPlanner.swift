@@ -40,7 +40,8 @@ public struct FleetPlanner: Sendable {
         async let recordsRead = Self.records(store)
         let repository: FleetRepository
         do { repository = try loader.load(tree) } catch { throw .invalid(error.diagnostics) }
-        // The drivers judge and step the custom workload kinds of this commit.
+        // Simulated clusters run controllers for the kinds this commit describes (judging and
+        // stepping them takes the commit's own kinds, passed with each call).
         connector.workloads.register(repository.workloadKinds)
         try check(selection, in: repository)
         let (graphs, structural) = CommitValidator.structure(of: repository)

@@ -57,7 +57,7 @@ public struct CheckRunner: Sendable {
             return freezeOutcome(context) ?? .passed("no freeze")
         case .health:
             guard let cluster else { return .failed("a health check needs a cluster") }
-            return await health(of: cluster)
+            return await health(of: cluster, kinds: context.repository.customWorkloads)
         case .http(let url, let expectStatus, let bodyPattern, let timeout):
             guard let cluster else { return .failed("an http check needs a cluster") }
             let response: HTTPProbe.Response
@@ -140,13 +140,13 @@ public struct CheckRunner: Sendable {
 
     // MARK: - Cluster probes
 
-    private func health(of cluster: Cluster) async -> CheckOutcome {
+    private func health(of cluster: Cluster, kinds: WorkloadKinds) async -> CheckOutcome {
         do {
             let driver = try await connector.driver(for: cluster)
             let objects = try await driver.list(labels: [SluiceLabels.managedBy: "sluice"])
             var workloads = 0
             for key in objects.keys.sorted() {
-                guard let status = try await driver.workloadStatus(key) else { continue }
+                guard let status = try await driver.workloadStatus(key, kinds: kinds) else { continue }
                 workloads += 1
                 if !status.isHealthy {
                     return .failed("\(key) not healthy: \(status.updatedReady) of \(status.desired) pods updated and ready")

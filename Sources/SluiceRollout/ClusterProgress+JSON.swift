@@ -65,6 +65,12 @@ extension PairProgress {
         if steps != 1 { w.key("steps"); w.int(steps) }
         if let stepBakeSeconds { w.key("stepBakeSeconds"); w.double(stepBakeSeconds) }
         w.key("healthTimeoutSeconds"); w.double(healthTimeoutSeconds)
+        if let healthDeadlineSeconds { w.key("healthDeadlineSeconds"); w.double(healthDeadlineSeconds) }
+        if let stepDeadline { w.key("stepDeadline"); w.date(stepDeadline) }
+        if let pods {
+            w.key("pods"); w.beginObject(); w.key("ready"); w.int(pods.ready); w.key("desired"); w.int(pods.desired); w.endObject()
+        }
+        if mostReady != 0 { w.key("mostReady"); w.int(mostReady) }
         w.key("phase"); phase.write(into: &w)
         if attempt != 0 { w.key("attempt"); w.int(attempt) }
         if retries != 0 { w.key("retries"); w.int(retries) }

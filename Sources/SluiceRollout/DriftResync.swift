@@ -31,7 +31,7 @@ struct DriftResync: Sendable {
             result = try await FleetPlanner(store: store, connector: connector, loader: loader, parallelism: 2)
                 .plan(tree, gitPath: gitPath, selection: selection, detail: .apply)
         } catch {
-            return ([], [HistoryEvent(at: now, kind: .drift, environment: environment, commit: commit, detail: "re-sync could not plan: \(error)")])
+            return ([], [HistoryEvent(at: now, kind: .drift, environment: environment, commit: commit, detail: "re-sync could not plan: \(error)", outcome: .driftResyncFailed)])
         }
         let correct = result.repository.fleet.environment(named: environment)?.drift == .correct
         var changes: [String: String] = [:]
@@ -68,7 +68,8 @@ struct DriftResync: Sendable {
             let fixed = corrected.contains(key)
             findings.append(DriftFinding(cluster: pair.cluster, addon: pair.addon, commit: commit, detail: detail, at: now, corrected: fixed))
             events.append(HistoryEvent(at: now, kind: .drift, environment: environment, cluster: pair.cluster, addon: pair.addon, commit: commit,
-                                       detail: fixed ? "drift corrected: \(detail)" : "drift (live objects differ from \(commit.prefix(12))): \(detail)"))
+                                       detail: fixed ? "drift corrected: \(detail)" : "drift (live objects differ from \(commit.prefix(12))): \(detail)",
+                                       outcome: fixed ? .driftCorrected : .driftFound))
         }
         return (findings.filter { !$0.corrected }, events)
     }

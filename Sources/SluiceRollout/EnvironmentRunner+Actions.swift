@@ -54,27 +54,36 @@ extension EnvironmentRunner {
         case .apply(let cluster, let addon, let attempt):
             let planned = pair(cluster, addon), hold = steps(cluster, addon) > 1
             Task {
-                // After a restart the plan is made again: a pair recorded has nothing to do.
-                var target = planned
-                if target == nil { target = await effects.plan([cluster]).pairs[cluster]?.first { $0.addon == addon } }
-                let result: StepResult = if let target { await effects.apply(target, holdPartitions: hold) } else { .ok }
+                // After a restart the plan is made again: a pair a plan finds nothing to do for is
+                // done; a plan that fails is that failure.
+                let result: StepResult
+                switch await target(planned, cluster, addon, effects) {
+                case .success(let target?): result = await effects.apply(target, holdPartitions: hold)
+                case .success(nil): result = .ok
+                case .failure(let failure): result = .failed(failure.reason, transient: failure.transient)
+                }
                 await mailbox.put(.applied(id, cluster: cluster, addon: addon, attempt: attempt, result))
             }
         case .setPartition(let cluster, let addon, let attempt, let step):
             let planned = pair(cluster, addon)
             Task {
-                var target = planned
-                if target == nil { target = await effects.plan([cluster]).pairs[cluster]?.first { $0.addon == addon } }
-                let result: StepResult = if let target { await effects.setPartition(target, step: step) } else { .ok }
+                let result: StepResult
+                switch await target(planned, cluster, addon, effects) {
+                case .success(let target?): result = await effects.setPartition(target, step: step)
+                case .success(nil): result = .ok
+                case .failure(let failure): result = .failed(failure.reason, transient: failure.transient)
+                }
                 await mailbox.put(.partitionSet(id, cluster: cluster, addon: addon, attempt: attempt, step: step, result))
             }
         case .readStatus(let cluster, let addon, let attempt, let step):
             let planned = pair(cluster, addon), count = steps(cluster, addon)
             Task {
-                var target = planned
-                if target == nil { target = await effects.plan([cluster]).pairs[cluster]?.first { $0.addon == addon } }
-                let observation: StatusObservation = if let target { await effects.status(target, step: step, steps: count) }
-                    else { .progress(complete: true, detail: "nothing to wait for") }
+                let observation: StatusObservation
+                switch await target(planned, cluster, addon, effects) {
+                case .success(let target?): observation = await effects.status(target, step: step, steps: count)
+                case .success(nil): observation = .progress(complete: true, detail: "nothing to wait for")
+                case .failure(let failure): observation = .failed(failure.reason, transient: failure.transient)
+                }
                 await mailbox.put(.status(id, cluster: cluster, addon: addon, attempt: attempt, step: step, observation))
             }
         case .runCheck(let check):
@@ -84,12 +93,29 @@ extension EnvironmentRunner {
         }
     }
 
+    /// The cached plan of a pair, or a new one.
+    private func target(_ planned: PlannedPair?, _ cluster: String, _ addon: String,
+                        _ effects: RolloutEffects) async -> Result<PlannedPair?, RolloutEffects.PairReplanFailure> {
+        if let planned { return .success(planned) }
+        return await effects.replan(cluster, addon)
+    }
+
     func log(_ event: HistoryEvent) {
         // `at` is the rollout's time (virtual or scaled), not the wall clock's.
         var metadata: Logger.Metadata = ["kind": .string(event.kind.rawValue), "at": .string(event.at.formatted(.iso8601))]
         if let cluster = event.cluster { metadata["cluster"] = .string(cluster) }
         if let addon = event.addon { metadata["addon"] = .string(addon) }
         if let commit = event.commit { metadata["commit"] = .string(String(commit.prefix(12))) }
-        logger.info("\(event.detail)", metadata: metadata)
+        if let outcome = event.outcome { metadata["outcome"] = .string(outcome.rawValue) }
+        logger.log(level: Self.level(of: event), "\(event.detail)", metadata: metadata)
+    }
+
+    /// Failures warn; halts, rejections and a damaged store are errors, so that they can be alerted on.
+    static func level(of event: HistoryEvent) -> Logger.Level {
+        switch event.outcome?.severity ?? .info {
+        case .info: return .info
+        case .warning: return .warning
+        case .error: return .error
+        }
     }
 }

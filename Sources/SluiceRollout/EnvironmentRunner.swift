@@ -284,7 +284,8 @@ public struct EnvironmentRunner: Sendable {
             } else {
                 output.consumedCommands.append(command.id)
                 output.history.append(HistoryEvent(at: now, kind: .operatorAction, environment: environment,
-                                                   detail: "\(command.verb.rawValue) by \(command.user): no rollout is under way"))
+                                                   detail: "\(command.verb.rawValue) by \(command.user): no rollout is under way",
+                                                   outcome: .operatorCommandIgnored))
             }
         }
         return output
@@ -309,7 +310,8 @@ public struct EnvironmentRunner: Sendable {
     private func validate(_ commit: String, now: Date) async -> Result<Validated, Rejection> {
         func rejection(_ problems: [String]) -> Rejection {
             Rejection(event: HistoryEvent(at: now, kind: .rejection, environment: environment, commit: commit,
-                                          detail: "rejected: " + problems.joined(separator: "\n")), diagnostics: problems)
+                                          detail: "rejected: " + problems.joined(separator: "\n"), outcome: .rejected),
+                      diagnostics: problems)
         }
         guard let gitPath = await watcher.gitPath else { return .failure(rejection(["the fleet repo could not be read"])) }
         do {

@@ -44,6 +44,8 @@ public struct PlanApplier: Sendable {
         public var cluster: String
         public var addon: String
         public var message: String
+        /// What failed, typed: a store write, an apply, or a health clock.
+        public var outcome: HistoryOutcome = .pairFailed
         public var description: String { "cluster \(cluster), add-on \(addon): \(message)" }
     }
 
@@ -76,8 +78,9 @@ public struct PlanApplier: Sendable {
         }
         let clusters = byCluster
         let repository = result.repository
+        let kinds = repository.customWorkloads
         let reports = await BoundedConcurrency.map(clusters.count, parallelism: concurrency) { index in
-            await applyCluster(clusters[index].1, repository: repository)
+            await applyCluster(clusters[index].1, repository: repository, kinds: kinds)
         }
         return reports.reduce(into: Report()) { total, report in
             total.recorded += report.recorded
@@ -86,7 +89,7 @@ public struct PlanApplier: Sendable {
         }
     }
 
-    private func applyCluster(_ pairs: [PlannedPair], repository: FleetRepository) async -> Report {
+    private func applyCluster(_ pairs: [PlannedPair], repository: FleetRepository, kinds: WorkloadKinds) async -> Report {
         var report = Report()
         guard let first = pairs.first, let cluster = repository.clusters[first.cluster] else { return report }
         // Settled pairs render at the commit to what is already applied and recorded: they are
@@ -119,8 +122,10 @@ public struct PlanApplier: Sendable {
                     try await Self.perform(step, on: driver)
                     report.operations += 1
                 }
-                let timeout = repository.addons[pair.addon]?.healthTimeout.map(GoDuration.seconds) ?? defaultHealthTimeout
-                try await waitForHealth(pair.objects, on: driver, timeout: timeout)
+                let addon = repository.addons[pair.addon]
+                try await waitForHealth(pair.objects, on: driver, kinds: kinds,
+                                        timeout: addon?.healthTimeout.map(GoDuration.seconds) ?? defaultHealthTimeout,
+                                        deadline: addon?.healthDeadline.map(GoDuration.seconds))
                 let now = await clock.now()
                 if pair.removed {
                     try store.removeApplied(environment: pair.environment, cluster: pair.cluster, addon: pair.addon,
@@ -131,10 +136,13 @@ public struct PlanApplier: Sendable {
                 }
             } catch {
                 let message = "\(error)"
-                report.failures.append(Failure(cluster: pair.cluster, addon: pair.addon, message: message))
+                let outcome = (error as? HealthTimeout)?.expiry.outcome ?? .pairFailed
+                report.failures.append(Failure(cluster: pair.cluster, addon: pair.addon, message: message, outcome: outcome))
+                // The failure is in the report the caller prints; a history that cannot be
+                // written now loses only this line of it.
                 try? store.append(HistoryEvent(at: await clock.now(), kind: .apply, environment: pair.environment,
                                                cluster: pair.cluster, addon: pair.addon, commit: pair.commit,
-                                               detail: "failed: \(message)"))
+                                               detail: "failed: \(message)", outcome: outcome))
                 // Its dependents must not start on an add-on that is not healthy.
                 break
             }
@@ -180,18 +188,26 @@ public struct PlanApplier: Sendable {
         }
     }
 
-    /// Waits until every workload among `keys` is rolled out and ready, or fails at `timeout`.
-    private func waitForHealth(_ keys: [ObjectKey], on driver: any ClusterDriver, timeout: Double) async throws {
-        let deadline = await clock.now().addingTimeInterval(timeout)
-        for key in keys {
-            while true {
-                guard let status = try await driver.workloadStatus(key) else { break }
-                if status.isHealthy { break }
-                guard await clock.now() < deadline else {
-                    throw HealthTimeout(key: key, status: status, timeout: timeout)
-                }
-                try await clock.sleep(seconds: pollSeconds)
+    /// Waits until every workload among `keys` is rolled out and ready. Like the controller
+    /// (`HealthDeadline`), it fails when no pod got ready for `timeout`, or after `deadline` in all.
+    private func waitForHealth(_ keys: [ObjectKey], on driver: any ClusterDriver, kinds: WorkloadKinds, timeout: Double,
+                               deadline: Double?) async throws {
+        var clocks = HealthDeadline.starting(at: await clock.now(), progressSeconds: timeout, stepSeconds: deadline)
+        while true {
+            var pods = PodCount()
+            var waiting: (ObjectKey, WorkloadStatus)?
+            for key in keys {
+                guard let status = try await driver.workloadStatus(key, kinds: kinds) else { continue }
+                pods.desired += status.desired
+                pods.ready += status.observedGeneration >= status.generation ? min(status.updatedReady, status.desired) : 0
+                if !status.isHealthy && waiting == nil { waiting = (key, status) }
             }
+            guard let (key, status) = waiting else { return }
+            let now = await clock.now()
+            if case .expired(let expiry) = clocks.observe(pods, now: now) {
+                throw HealthTimeout(key: key, status: status, expiry: expiry)
+            }
+            try await clock.sleep(seconds: pollSeconds)
         }
     }
 }
@@ -200,9 +216,9 @@ public struct PlanApplier: Sendable {
 public struct HealthTimeout: Error, CustomStringConvertible {
     public var key: ObjectKey
     public var status: WorkloadStatus
-    public var timeout: Double
+    public var expiry: HealthDeadline.Expiry
     public var description: String {
-        "\(key) not healthy after \(Int(timeout))s: \(status.updatedReady) of \(status.desired) pods updated and ready"
+        "\(key): \(expiry): \(status.updatedReady) of \(status.desired) pods updated and ready"
     }
 }
 

@@ -17,8 +17,23 @@ struct RolloutEffects: Sendable {
     let connector: ClusterConnector
     let clock: any FleetClock
     let loader: FleetLoader
+    /// The rollout commit's custom workload kinds: what is judged and stepped.
+    let kinds: WorkloadKinds
     /// Add-ons apply with this health timeout when they set none.
     var defaultHealthTimeout: Double = 300
+
+    init(environment: String, commit: String, gitPath: String, repository: FleetRepository, store: any StateStore,
+         connector: ClusterConnector, clock: any FleetClock, loader: FleetLoader) {
+        self.environment = environment
+        self.commit = commit
+        self.gitPath = gitPath
+        self.repository = repository
+        self.store = store
+        self.connector = connector
+        self.clock = clock
+        self.loader = loader
+        kinds = repository.customWorkloads
+    }
 
     /// Plans `clusters` at the rollout's commit (the commit was validated when the rollout
     /// started, so only these clusters are rendered).
@@ -33,6 +48,17 @@ struct RolloutEffects: Sendable {
         switch await planResult(clusters, at: commit) {
         case .success(let planned): return await outcomes(of: planned, clusters: clusters)
         case .failure(let outcome): return (all(outcome.outcome), [:])
+        }
+    }
+
+    /// One pair planned again (after a restart, nothing is cached). A plan that failed is the
+    /// answer, never "nothing to do": a pair is taken as settled only when a plan says so.
+    func replan(_ cluster: String, _ addon: String) async -> Result<PlannedPair?, PairReplanFailure> {
+        let (outcomes, pairs) = await plan([cluster])
+        switch outcomes[cluster] {
+        case .unreachable(let why): return .failure(PairReplanFailure(reason: why, transient: true))
+        case .failed(let why): return .failure(PairReplanFailure(reason: why, transient: false))
+        case .planned, nil: return .success(pairs[cluster]?.first { $0.addon == addon })
         }
     }
 
@@ -66,7 +92,7 @@ struct RolloutEffects: Sendable {
                 // workload has any (a first install starts every pod new).
                 if let partitions = addon?.rollout?.partitions, !partitions.isEmpty, let driver,
                    pair.steps.contains(where: { step in
-                       if case .update = step.action { return driver.canPartition(step.key) }
+                       if case .update = step.action { return driver.canPartition(step.key, kinds: kinds) }
                        return false
                    }) {
                     steps = partitions.count + (partitions.last == .percent(100) ? 0 : 1)
@@ -74,7 +100,8 @@ struct RolloutEffects: Sendable {
                 plans.append(PairPlan(addon: pair.addon, dependsOn: (addon?.dependsOn.map(\.value) ?? []).filter(present.contains),
                                       digest: pair.digest, settled: pair.isSettled, removed: pair.removed, steps: steps,
                                       stepBakeSeconds: addon?.rollout?.bake.map(GoDuration.seconds),
-                                      healthTimeoutSeconds: addon?.healthTimeout.map(GoDuration.seconds) ?? defaultHealthTimeout))
+                                      healthTimeoutSeconds: addon?.healthTimeout.map(GoDuration.seconds) ?? defaultHealthTimeout,
+                                      healthDeadlineSeconds: addon?.healthDeadline.map(GoDuration.seconds)))
             }
             outcomes[name] = .planned(plans)
         }
@@ -92,9 +119,9 @@ struct RolloutEffects: Sendable {
         do {
             let driver = try await driver(pair.cluster)
             for step in pair.steps {
-                if holdPartitions, case .update = step.action, driver.canPartition(step.key),
-                   let status = try await driver.workloadStatus(step.key) {
-                    try await driver.setPartition(step.key, to: status.desired)
+                if holdPartitions, case .update = step.action, driver.canPartition(step.key, kinds: kinds),
+                   let status = try await driver.workloadStatus(step.key, kinds: kinds) {
+                    try await driver.setPartition(step.key, to: status.desired, kinds: kinds)
                 }
                 try await PlanApplier.perform(step, on: driver)
             }
@@ -109,10 +136,10 @@ struct RolloutEffects: Sendable {
         let partitions = repository.addons[pair.addon]?.rollout?.partitions ?? []
         do {
             let driver = try await driver(pair.cluster)
-            for key in pair.objects where driver.canPartition(key) {
-                guard let status = try await driver.workloadStatus(key) else { continue }
+            for key in pair.objects where driver.canPartition(key, kinds: kinds) {
+                guard let status = try await driver.workloadStatus(key, kinds: kinds) else { continue }
                 let partition = step < partitions.count ? max(0, status.desired - partitions[step].cumulative(of: status.desired)) : 0
-                try await driver.setPartition(key, to: partition)
+                try await driver.setPartition(key, to: partition, kinds: kinds)
             }
             return .ok
         } catch {
@@ -128,22 +155,30 @@ struct RolloutEffects: Sendable {
             let driver = try await driver(pair.cluster)
             var complete = true
             var details: [String] = []
+            var pods = PodCount()
             for key in pair.objects where !pair.removed {
-                guard let status = try await driver.workloadStatus(key) else { continue }
-                let done = step + 1 >= steps ? status.isHealthy : status.isStepComplete
+                guard let status = try await driver.workloadStatus(key, kinds: kinds) else { continue }
+                let last = step + 1 >= steps
+                let done = last ? status.isHealthy : status.isStepComplete
+                let current = status.observedGeneration >= status.generation
+                // A status not about this generation counts no pod: its numbers are the old template's.
+                let wanted = last ? status.desired : max(0, status.desired - status.partition)
+                pods.desired += wanted
+                pods.ready += current ? min(status.updatedReady, wanted) : 0
                 if !done {
                     complete = false
-                    let stale = status.observedGeneration < status.generation ? ", status of generation \(status.observedGeneration) < \(status.generation)" : ""
+                    let stale = current ? "" : ", status of generation \(status.observedGeneration) < \(status.generation)"
                     details.append("\(key.kind)/\(key.name) \(status.updatedReady)/\(status.desired) updated and ready\(stale)")
                 }
             }
-            return .progress(complete: complete, detail: complete ? "healthy" : details.joined(separator: "; "))
+            return .progress(complete: complete, detail: complete ? "healthy" : details.joined(separator: "; "), pods: pods)
         } catch {
             return .failed("\(error)", transient: error.isTransient)
         }
     }
 
     struct PlanFailure: Error { var outcome: ClusterPlanOutcome }
+    struct PairReplanFailure: Error { var reason: String; var transient: Bool }
 
     private func planResult(_ clusters: [String], at commit: String) async -> Result<PlanResult, PlanFailure> {
         do {

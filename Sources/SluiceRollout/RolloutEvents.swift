@@ -38,10 +38,13 @@ public struct PairPlan: Sendable, Equatable {
     public var removed: Bool
     public var steps: Int
     public var stepBakeSeconds: Double?
+    /// `health.timeout`: the longest a step may go without a pod becoming updated and ready.
     public var healthTimeoutSeconds: Double
+    /// `health.deadline`: the longest a step may take in all; nil for no limit.
+    public var healthDeadlineSeconds: Double?
 
     public init(addon: String, dependsOn: [String] = [], digest: String, settled: Bool = false, removed: Bool = false,
-                steps: Int = 1, stepBakeSeconds: Double? = nil, healthTimeoutSeconds: Double = 300) {
+                steps: Int = 1, stepBakeSeconds: Double? = nil, healthTimeoutSeconds: Double = 300, healthDeadlineSeconds: Double? = nil) {
         self.addon = addon
         self.dependsOn = dependsOn
         self.digest = digest
@@ -50,6 +53,7 @@ public struct PairPlan: Sendable, Equatable {
         self.steps = steps
         self.stepBakeSeconds = stepBakeSeconds
         self.healthTimeoutSeconds = healthTimeoutSeconds
+        self.healthDeadlineSeconds = healthDeadlineSeconds
     }
 }
 
@@ -62,9 +66,22 @@ public enum StepResult: Sendable, Equatable {
 
 /// The answer to `readStatus`. `complete` is about the generation this apply produced
 /// (observedGeneration caught up) and the pods the step allows, never an older status.
+/// `pods` counts the pair's workloads' pods on the new template that are ready, of those
+/// the step waits for: the progress a health timeout is measured against.
 public enum StatusObservation: Sendable, Equatable {
-    case progress(complete: Bool, detail: String)
+    case progress(complete: Bool, detail: String, pods: PodCount = PodCount())
     case failed(String, transient: Bool)
+}
+
+/// Pods of a pair's workloads: updated and ready, of those wanted.
+public struct PodCount: Codable, Sendable, Equatable {
+    public var ready: Int
+    public var desired: Int
+
+    public init(ready: Int = 0, desired: Int = 0) {
+        self.ready = ready
+        self.desired = desired
+    }
 }
 
 /// The answer to `runCheck`.

@@ -58,7 +58,7 @@ extension RolloutMachine {
             if !started, case .failed(let why) = failed.phase { fail(c, "add-on \(failed.addon): \(why)", now, &out) }
         } else if pairs.allSatisfy({ $0.phase == .recorded }) {
             state.clusters[c].phase = .done
-            history(&out, now, "cluster done at \(short(state.commit))", cluster: name)
+            history(&out, now, "cluster done at \(short(state.commit))", cluster: name, outcome: .clusterDone)
         }
     }
 
@@ -76,10 +76,18 @@ extension RolloutMachine {
     }
 
     mutating func startStep(_ c: Int, _ p: Int, _ step: Int, _ now: Date, _ out: inout RolloutOutput) {
+        beginStep(c, p, step, now)
         let pair = state.clusters[c].pairs[p]
-        state.clusters[c].pairs[p].phase = .stepping(step: step, deadline: now.addingTimeInterval(pair.healthTimeoutSeconds))
         state.clusters[c].pairs[p].inFlight = true
         out.actions.append(.setPartition(cluster: state.clusters[c].name, addon: pair.addon, attempt: pair.attempt, step: step))
+    }
+
+    /// A step's health clocks start: the progress deadline, and the total one if any.
+    mutating func beginStep(_ c: Int, _ p: Int, _ step: Int, _ now: Date) {
+        let pair = state.clusters[c].pairs[p]
+        state.clusters[c].pairs[p].phase = .stepping(step: step, deadline: now.addingTimeInterval(pair.healthTimeoutSeconds))
+        state.clusters[c].pairs[p].stepDeadline = pair.healthDeadlineSeconds.map(now.addingTimeInterval)
+        state.clusters[c].pairs[p].mostReady = 0
     }
 
     mutating func pairError(_ c: Int, _ p: Int, _ why: String, transient: Bool, _ now: Date, _ out: inout RolloutOutput) {
@@ -89,7 +97,7 @@ extension RolloutMachine {
             let retries = state.clusters[c].pairs[p].retries
             let delay = Backoff.delay(retry: retries, base: pollSeconds, key: "\(state.id)/\(name)/\(addon)")
             state.clusters[c].pairs[p].phase = .retrying(at: now.addingTimeInterval(delay))
-            history(&out, now, "transient error, retry \(retries) of \(maxRetries) in \(Int(delay))s: \(why)", kind: .apply, cluster: name, addon: addon)
+            history(&out, now, "transient error, retry \(retries) of \(maxRetries) in \(Int(delay))s: \(why)", kind: .apply, cluster: name, addon: addon, outcome: .transientError)
         } else if transient {
             // The cluster is gone, not broken: wait for it or skip it, never count it as failed.
             state.clusters[c].pairs[p].phase = .waiting
@@ -97,7 +105,7 @@ extension RolloutMachine {
             unreachable(c, reason: why, now, &out)
         } else {
             state.clusters[c].pairs[p].phase = .failed(why)
-            history(&out, now, "failed: \(why)", kind: .apply, cluster: name, addon: addon)
+            history(&out, now, "failed: \(why)", kind: .apply, cluster: name, addon: addon, outcome: .pairFailed)
         }
     }
 
@@ -107,12 +115,12 @@ extension RolloutMachine {
             state.clusters[c].phase = .skipped
             if !state.skipped.contains(where: { $0.name == name }) {
                 state.skipped.append(SkippedCluster(name: name, since: now, reason: reason))
-                history(&out, now, "unreachable, skipped: it gets the commit when it is back (\(reason))", cluster: name)
+                history(&out, now, "unreachable, skipped: it gets the commit when it is back (\(reason))", cluster: name, outcome: .unreachableSkipped)
             }
         } else {
             var since = now
             if case .unreachable(let first, _, _) = state.clusters[c].phase { since = first } else {
-                history(&out, now, "unreachable, the batch waits for it: \(reason)", cluster: name)
+                history(&out, now, "unreachable, the batch waits for it: \(reason)", cluster: name, outcome: .unreachableWaits)
             }
             state.clusters[c].phase = .unreachable(since: since, reason: reason, retryAt: now.addingTimeInterval(unreachableRetrySeconds))
         }
@@ -123,7 +131,7 @@ extension RolloutMachine {
         state.clusters[c].phase = .failed(why)
         state.stageFailures += 1
         let budget = state.currentStage?.maxFailures ?? 0
-        history(&out, now, "cluster failed (\(state.stageFailures) of \(budget) allowed in stage \(stageName)): \(why)", cluster: state.clusters[c].name)
+        history(&out, now, "cluster failed (\(state.stageFailures) of \(budget) allowed in stage \(stageName)): \(why)", cluster: state.clusters[c].name, outcome: .clusterFailed)
         if state.stageFailures > budget && !state.halting {
             state.halting = true
             state.haltReason = "stage \(stageName): \(state.stageFailures) failed cluster\(state.stageFailures == 1 ? "" : "s"), more than maxFailures \(budget); first: \(state.clusters[c].name): \(why)"

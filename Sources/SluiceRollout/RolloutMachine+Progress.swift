@@ -16,7 +16,7 @@ extension RolloutMachine {
             if !hasActiveWork {
                 state.phase = .superseded
                 state.waitingFor = nil
-                history(&out, now, "superseded by \(short(newer))")
+                history(&out, now, "superseded by \(short(newer))", outcome: .superseded)
             }
             return
         }
@@ -64,7 +64,7 @@ extension RolloutMachine {
         state.checks = []
         state.replanBeforeApply = false
         state.planning = names
-        history(&out, now, "stage \(stage.name), batch \(state.batch + 1) of \(stage.batches.count): \(stage.batches[state.batch].joined(separator: ", "))")
+        history(&out, now, "stage \(stage.name), batch \(state.batch + 1) of \(stage.batches.count): \(stage.batches[state.batch].joined(separator: ", "))", outcome: .batchStarted)
         out.actions.append(.plan(clusters: names))
         state.waitingFor = "plan of batch \(state.batch + 1)"
     }
@@ -73,7 +73,7 @@ extension RolloutMachine {
         guard let stage = state.currentStage else { return }
         if state.clusters.allSatisfy({ $0.noop || $0.phase == .skipped }) {
             // Nothing to apply: recorded at once, no checks, approval or bake.
-            history(&out, now, "batch \(state.batch + 1) of stage \(stage.name) has nothing to apply: recorded")
+            history(&out, now, "batch \(state.batch + 1) of stage \(stage.name) has nothing to apply: recorded", outcome: .batchNothingToApply)
             finishBatch(now, &out)
             return
         }
@@ -81,7 +81,7 @@ extension RolloutMachine {
             state.step = .awaitingApproval
             state.phase = .awaitingApproval
             state.waitingFor = "approval of stage \(stage.name) (sluice approve \(state.environment))"
-            history(&out, now, "stage \(stage.name) waits for an approval")
+            history(&out, now, "stage \(stage.name) waits for an approval", outcome: .approvalWaits)
             return
         }
         state.step = .preChecks
@@ -121,7 +121,7 @@ extension RolloutMachine {
                 && !state.planning.contains(state.clusters[c].name) {
                 state.clusters[c].phase = .applying
                 active += 1
-                history(&out, now, "applying \(state.clusters[c].pairs.count) add-on\(state.clusters[c].pairs.count == 1 ? "" : "s")", cluster: state.clusters[c].name)
+                history(&out, now, "applying \(state.clusters[c].pairs.count) add-on\(state.clusters[c].pairs.count == 1 ? "" : "s")", cluster: state.clusters[c].name, outcome: .clusterApplying)
                 advanceCluster(c, now, &out, startNew: true)
             }
         }
@@ -211,7 +211,7 @@ extension RolloutMachine {
         state.checks = []
         state.batch += 1
         if let stage = state.currentStage, state.batch >= stage.batches.count {
-            history(&out, now, "stage \(stage.name) done")
+            history(&out, now, "stage \(stage.name) done", outcome: .stageDone)
             state.stage += 1
             state.batch = 0
             state.stageFailures = 0
@@ -244,7 +244,7 @@ extension RolloutMachine {
         state.phase = .done
         state.clusters = []
         state.waitingFor = nil
-        history(&out, now, "rollout of \(short(state.commit)) done: \(state.clustersDone) clusters")
+        history(&out, now, "rollout of \(short(state.commit)) done: \(state.clustersDone) clusters", outcome: .rolloutDone)
     }
 
     /// Failures beyond the budget and nothing in flight: roll back or halt.
@@ -271,7 +271,7 @@ extension RolloutMachine {
         state.phase = .halted
         state.halting = false
         state.waitingFor = "halted: sluice resume \(state.environment), or a newer commit"
-        history(&out, now, "halted: \(state.haltReason ?? "failures beyond maxFailures")")
+        history(&out, now, "halted: \(state.haltReason ?? "failures beyond maxFailures")", outcome: .halted)
     }
 
     mutating func resumeHalted(_ now: Date, _ out: inout RolloutOutput) {
@@ -301,7 +301,7 @@ extension RolloutMachine {
         state.phase = .paused
         state.replanBeforeApply = true
         state.waitingFor = "\(reason) (sluice resume \(state.environment))"
-        history(&out, now, "paused at the start of batch \(state.batch + 1) of stage \(stageName): \(reason)")
+        history(&out, now, "paused at the start of batch \(state.batch + 1) of stage \(stageName): \(reason)", outcome: .paused)
         return true
     }
 
@@ -362,9 +362,9 @@ extension RolloutMachine {
     }
 
     func history(_ out: inout RolloutOutput, _ now: Date, _ detail: String, kind: HistoryEvent.Kind = .rollout,
-                         cluster: String? = nil, addon: String? = nil) {
+                         cluster: String? = nil, addon: String? = nil, outcome: HistoryOutcome) {
         out.history.append(HistoryEvent(at: now, kind: kind, environment: state.environment, cluster: cluster, addon: addon,
-                                        commit: state.commit, detail: detail))
+                                        commit: state.commit, detail: detail, outcome: outcome))
     }
 
     func short(_ commit: String) -> String { String(commit.prefix(12)) }

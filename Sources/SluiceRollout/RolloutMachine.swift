@@ -34,7 +34,7 @@ public struct RolloutMachine: Sendable, Equatable {
     public mutating func start(now: Date) -> RolloutOutput {
         var out = RolloutOutput()
         if state.clusters.isEmpty && state.step == .planning && state.stage == 0 && state.batch == 0 {
-            history(&out, now, "rollout of \(short(state.commit)) started: \(state.clustersTotal) clusters in \(state.blueprint.stages.count) stages")
+            history(&out, now, "rollout of \(short(state.commit)) started: \(state.clustersTotal) clusters in \(state.blueprint.stages.count) stages", outcome: .rolloutStarted)
         }
         // Answers lost in a crash are asked for again: nothing is in flight after a restart.
         state.planning = []
@@ -82,13 +82,13 @@ public struct RolloutMachine: Sendable, Equatable {
                 state.clusters[c].pairs = pairs.filter { !$0.settled }.map { plan in
                     PairProgress(addon: plan.addon, dependsOn: plan.dependsOn, digest: plan.digest, settled: false,
                                  removed: plan.removed, steps: plan.steps, stepBakeSeconds: plan.stepBakeSeconds,
-                                 healthTimeoutSeconds: plan.healthTimeoutSeconds)
+                                 healthTimeoutSeconds: plan.healthTimeoutSeconds, healthDeadlineSeconds: plan.healthDeadlineSeconds)
                 }
                 let settled = pairs.filter(\.settled)
                 state.clusters[c].settled = settled.map(\.addon)
                 if state.skipped.contains(where: { $0.name == name }) {
                     state.skipped.removeAll { $0.name == name }
-                    history(&out, now, "cluster is reachable again: it gets \(short(state.commit)) in this batch", cluster: name)
+                    history(&out, now, "cluster is reachable again: it gets \(short(state.commit)) in this batch", cluster: name, outcome: .clusterReachableAgain)
                 }
                 out.records += settled.map { plan in
                     AppliedRecord(environment: state.environment, cluster: name, addon: plan.addon, commit: state.commit,
@@ -116,12 +116,11 @@ public struct RolloutMachine: Sendable, Equatable {
         switch result {
         case .ok:
             let pair = state.clusters[c].pairs[p]
+            beginStep(c, p, 0, now)
             if pair.steps > 1 {
                 state.clusters[c].pairs[p].inFlight = true
-                state.clusters[c].pairs[p].phase = .stepping(step: 0, deadline: now.addingTimeInterval(pair.healthTimeoutSeconds))
                 out.actions.append(.setPartition(cluster: cluster, addon: addon, attempt: attempt, step: 0))
             } else {
-                state.clusters[c].pairs[p].phase = .stepping(step: 0, deadline: now.addingTimeInterval(pair.healthTimeoutSeconds))
                 state.clusters[c].pairs[p].nextPoll = now
             }
         case .failed(let why, let transient):
@@ -139,10 +138,10 @@ public struct RolloutMachine: Sendable, Equatable {
         switch result {
         case .ok:
             let pair = state.clusters[c].pairs[p]
-            state.clusters[c].pairs[p].phase = .stepping(step: step, deadline: now.addingTimeInterval(pair.healthTimeoutSeconds))
+            beginStep(c, p, step, now)
             state.clusters[c].pairs[p].nextPoll = now
             if pair.steps > 1 {
-                history(&out, now, "partition step \(step + 1) of \(pair.steps) set", cluster: cluster, addon: addon)
+                history(&out, now, "partition step \(step + 1) of \(pair.steps) set", cluster: cluster, addon: addon, outcome: .partitionStep)
             }
         case .failed(let why, let transient):
             pairError(c, p, why, transient: transient, now, &out)
@@ -161,8 +160,9 @@ public struct RolloutMachine: Sendable, Equatable {
         state.clusters[c].pairs[p].inFlight = false
         let pair = state.clusters[c].pairs[p]
         switch observation {
-        case .progress(let complete, let detail):
+        case .progress(let complete, let detail, let pods):
             state.clusters[c].pairs[p].progress = detail
+            state.clusters[c].pairs[p].pods = pods
             if complete {
                 if step + 1 < pair.steps {
                     if let bake = pair.stepBakeSeconds, bake > 0 {
@@ -178,12 +178,19 @@ public struct RolloutMachine: Sendable, Equatable {
                     state.clusters[c].pairs[p].phase = .recorded
                     out.records.append(record(pair, cluster: cluster, now))
                 }
-            } else if now >= deadline {
-                let why = "not healthy after \(Int(pair.healthTimeoutSeconds))s (health.timeout): \(detail)"
-                state.clusters[c].pairs[p].phase = .failed(why)
-                history(&out, now, "failed: \(why)", kind: .apply, cluster: cluster, addon: addon)
             } else {
-                state.clusters[c].pairs[p].nextPoll = min(now.addingTimeInterval(pollSeconds), deadline)
+                switch HealthDeadline(pair, deadline: deadline).judge(pods, now: now) {
+                case .progressed(let moved):
+                    state.clusters[c].pairs[p].mostReady = pods.ready
+                    state.clusters[c].pairs[p].phase = .stepping(step: step, deadline: moved)
+                    state.clusters[c].pairs[p].nextPoll = min(now.addingTimeInterval(pollSeconds), pair.stepDeadline ?? moved)
+                case .waiting(let until):
+                    state.clusters[c].pairs[p].nextPoll = min(now.addingTimeInterval(pollSeconds), until)
+                case .expired(let reason):
+                    let why = "\(reason.description): \(detail)"
+                    state.clusters[c].pairs[p].phase = .failed(why)
+                    history(&out, now, "failed: \(why)", kind: .apply, cluster: cluster, addon: addon, outcome: reason.outcome)
+                }
             }
         case .failed(let why, let transient):
             pairError(c, p, why, transient: transient, now, &out)
@@ -202,11 +209,11 @@ public struct RolloutMachine: Sendable, Equatable {
         case .passed(let detail):
             state.checks[index].status = .passed
             state.checks[index].detail = detail
-            history(&out, now, "\(label) passed: \(detail)", kind: .check, cluster: id.cluster)
+            history(&out, now, "\(label) passed: \(detail)", kind: .check, cluster: id.cluster, outcome: .checkPassed)
         case .failed(let detail):
             state.checks[index].status = .failed
             state.checks[index].detail = detail
-            history(&out, now, "\(label) failed: \(detail)", kind: .check, cluster: id.cluster)
+            history(&out, now, "\(label) failed: \(detail)", kind: .check, cluster: id.cluster, outcome: .checkFailed)
             if let cluster = id.cluster, let c = state.clusters.firstIndex(where: { $0.name == cluster }) {
                 fail(c, "\(label) failed: \(detail)", now, &out)
             } else {
@@ -214,7 +221,7 @@ public struct RolloutMachine: Sendable, Equatable {
             }
         case .wait(let until, let detail):
             if state.checks[index].detail != detail {
-                history(&out, now, "\(label) waits: \(detail)", kind: .check, cluster: id.cluster)
+                history(&out, now, "\(label) waits: \(detail)", kind: .check, cluster: id.cluster, outcome: .checkWaits)
             }
             state.checks[index].status = .waiting
             state.checks[index].detail = detail
@@ -223,7 +230,7 @@ public struct RolloutMachine: Sendable, Equatable {
             state.replanBeforeApply = true
         case .hold(let detail):
             if state.checks[index].detail != detail {
-                history(&out, now, "\(label) holds the batch: \(detail)", kind: .check, cluster: id.cluster)
+                history(&out, now, "\(label) holds the batch: \(detail)", kind: .check, cluster: id.cluster, outcome: .checkHolds)
             }
             state.checks[index].status = .waiting
             state.checks[index].detail = detail
@@ -242,9 +249,9 @@ public struct RolloutMachine: Sendable, Equatable {
         switch result {
         case .ok:
             state.clusters[c].phase = .rolledBack
-            history(&out, now, "rolled back to \(short(state.baseCommit ?? "?"))", cluster: cluster)
+            history(&out, now, "rolled back to \(short(state.baseCommit ?? "?"))", cluster: cluster, outcome: .rolledBack)
         case .failed(let why, _):
-            history(&out, now, "rollback to \(short(state.baseCommit ?? "?")) failed: \(why)", cluster: cluster)
+            history(&out, now, "rollback to \(short(state.baseCommit ?? "?")) failed: \(why)", cluster: cluster, outcome: .rollbackFailed)
             state.clusters[c].phase = .rolledBack
         }
         progress(now, &out)
@@ -266,18 +273,18 @@ public struct RolloutMachine: Sendable, Equatable {
         case .pause:
             guard !state.phase.isFinal else { break }
             state.pauseRequested = command.reason.isEmpty ? "paused by \(command.user)" : "paused by \(command.user): \(command.reason)"
-            history(&out, now, "pause asked \(who); takes effect at the next batch boundary", kind: .operatorAction)
+            history(&out, now, "pause asked \(who); takes effect at the next batch boundary", kind: .operatorAction, outcome: .operatorCommand)
         case .resume:
             if state.phase == .paused || state.pauseRequested != nil {
                 state.phase = .running
                 state.pauseRequested = nil
                 state.pauseReason = nil
-                history(&out, now, "resumed \(who)", kind: .operatorAction)
+                history(&out, now, "resumed \(who)", kind: .operatorAction, outcome: .operatorCommand)
             } else if state.phase == .halted {
                 resumeHalted(now, &out)
-                history(&out, now, "resumed after a halt \(who): failed clusters of the batch are tried again", kind: .operatorAction)
+                history(&out, now, "resumed after a halt \(who): failed clusters of the batch are tried again", kind: .operatorAction, outcome: .operatorCommand)
             } else {
-                history(&out, now, "resume \(who): nothing to resume", kind: .operatorAction)
+                history(&out, now, "resume \(who): nothing to resume", kind: .operatorAction, outcome: .operatorCommandIgnored)
             }
         case .approve:
             if state.phase == .awaitingApproval {
@@ -285,16 +292,16 @@ public struct RolloutMachine: Sendable, Equatable {
                 state.phase = .running
                 state.step = .preChecks
                 state.replanBeforeApply = true
-                history(&out, now, "stage \(stageName) approved \(who)", kind: .operatorAction)
+                history(&out, now, "stage \(stageName) approved \(who)", kind: .operatorAction, outcome: .operatorCommand)
             } else if let next = state.blueprint.stages.indices.first(where: { index in
                 index >= state.stage && state.blueprint.stages[index].approval && !state.approvedStages.contains(index)
                     && !(index == state.stage && state.batch > 0)
             }), !state.phase.isFinal {
                 // Approved ahead: the stage will not wait (for this commit only).
                 state.approvedStages.append(next)
-                history(&out, now, "stage \(state.blueprint.stages[next].name) approved ahead \(who)", kind: .operatorAction)
+                history(&out, now, "stage \(state.blueprint.stages[next].name) approved ahead \(who)", kind: .operatorAction, outcome: .operatorCommand)
             } else {
-                history(&out, now, "approve \(who): no stage of this rollout waits for an approval", kind: .operatorAction)
+                history(&out, now, "approve \(who): no stage of this rollout waits for an approval", kind: .operatorAction, outcome: .operatorCommandIgnored)
             }
         }
         progress(now, &out)
@@ -307,7 +314,7 @@ public struct RolloutMachine: Sendable, Equatable {
         var out = RolloutOutput()
         guard commit != state.commit, state.supersededBy != commit, !state.phase.isFinal else { return out }
         state.supersededBy = commit
-        history(&out, now, "superseded by \(short(commit)): running applies finish, then it starts from the first stage")
+        history(&out, now, "superseded by \(short(commit)): running applies finish, then it starts from the first stage", outcome: .superseded)
         if state.phase == .halted || state.phase == .paused || state.phase == .awaitingApproval { state.phase = .running }
         progress(now, &out)
         return out

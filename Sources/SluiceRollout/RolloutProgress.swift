@@ -87,8 +87,8 @@ public struct PairProgress: Codable, Equatable, Sendable {
         /// Its dependencies are not recorded yet.
         case waiting
         case applying
-        /// Partition step `step` (0-based; the last is the full rollout) is set and must be
-        /// complete by `deadline`.
+        /// Partition step `step` (0-based; the last is the full rollout) is set; it fails when
+        /// no pod becomes updated and ready before `deadline` (moved on by every pod that does).
         case stepping(step: Int, deadline: Date)
         case baking(step: Int, until: Date)
         /// A transient error: tried again at `at`.
@@ -108,6 +108,13 @@ public struct PairProgress: Codable, Equatable, Sendable {
     public var steps: Int
     public var stepBakeSeconds: Double?
     public var healthTimeoutSeconds: Double
+    public var healthDeadlineSeconds: Double?
+    /// When the current step must be complete however it progresses (`health.deadline`).
+    public var stepDeadline: Date?
+    /// The pods of the current step, as last seen (for status), and the most ever seen
+    /// updated and ready in this step (progress is a new highest count).
+    public var pods: PodCount?
+    public var mostReady = 0
     public var phase: Phase = .waiting
     /// Increases with every apply, so that an answer about an earlier one is ignored.
     public var attempt = 0
@@ -119,7 +126,7 @@ public struct PairProgress: Codable, Equatable, Sendable {
     public var progress: String?
 
     public init(addon: String, dependsOn: [String], digest: String, settled: Bool, removed: Bool, steps: Int,
-                stepBakeSeconds: Double?, healthTimeoutSeconds: Double) {
+                stepBakeSeconds: Double?, healthTimeoutSeconds: Double, healthDeadlineSeconds: Double? = nil) {
         self.addon = addon
         self.dependsOn = dependsOn
         self.digest = digest
@@ -128,13 +135,14 @@ public struct PairProgress: Codable, Equatable, Sendable {
         self.steps = max(1, steps)
         self.stepBakeSeconds = stepBakeSeconds
         self.healthTimeoutSeconds = healthTimeoutSeconds
+        self.healthDeadlineSeconds = healthDeadlineSeconds
     }
 
     // Written with every cluster row (`ClusterProgress+JSON.swift`), where defaults are left
     // out; rows of the first format, with every key, read the same.
     enum CodingKeys: String, CodingKey {
-        case addon, dependsOn, digest, settled, removed, steps, stepBakeSeconds, healthTimeoutSeconds, phase, attempt, retries, inFlight,
-             nextPoll, progress
+        case addon, dependsOn, digest, settled, removed, steps, stepBakeSeconds, healthTimeoutSeconds, healthDeadlineSeconds, stepDeadline, pods,
+             mostReady, phase, attempt, retries, inFlight, nextPoll, progress
     }
 
     public init(from decoder: any Decoder) throws {
@@ -147,6 +155,10 @@ public struct PairProgress: Codable, Equatable, Sendable {
         steps = max(1, try c.decodeIfPresent(Int.self, forKey: .steps) ?? 1)
         stepBakeSeconds = try c.decodeIfPresent(Double.self, forKey: .stepBakeSeconds)
         healthTimeoutSeconds = try c.decode(Double.self, forKey: .healthTimeoutSeconds)
+        healthDeadlineSeconds = try c.decodeIfPresent(Double.self, forKey: .healthDeadlineSeconds)
+        stepDeadline = try c.decodeIfPresent(Date.self, forKey: .stepDeadline)
+        pods = try c.decodeIfPresent(PodCount.self, forKey: .pods)
+        mostReady = try c.decodeIfPresent(Int.self, forKey: .mostReady) ?? 0
         phase = try c.decode(Phase.self, forKey: .phase)
         attempt = try c.decodeIfPresent(Int.self, forKey: .attempt) ?? 0
         retries = try c.decodeIfPresent(Int.self, forKey: .retries) ?? 0
@@ -165,6 +177,10 @@ public struct PairProgress: Codable, Equatable, Sendable {
         if steps != 1 { try c.encode(steps, forKey: .steps) }
         try c.encodeIfPresent(stepBakeSeconds, forKey: .stepBakeSeconds)
         try c.encode(healthTimeoutSeconds, forKey: .healthTimeoutSeconds)
+        try c.encodeIfPresent(healthDeadlineSeconds, forKey: .healthDeadlineSeconds)
+        try c.encodeIfPresent(stepDeadline, forKey: .stepDeadline)
+        try c.encodeIfPresent(pods, forKey: .pods)
+        if mostReady != 0 { try c.encode(mostReady, forKey: .mostReady) }
         try c.encode(phase, forKey: .phase)
         if attempt != 0 { try c.encode(attempt, forKey: .attempt) }
         if retries != 0 { try c.encode(retries, forKey: .retries) }

@@ -38,6 +38,19 @@ public struct StatusReport: Codable, Sendable, Equatable {
         public var skipped: [String]
         public var startedAt: Date
         public var updatedAt: Date
+        /// Add-ons whose pods are rolling now, with how many are updated and ready.
+        public var rolling: [RollingPair]
+    }
+
+    /// One add-on of one cluster waiting for its pods: `ready` of `desired` updated and ready
+    /// in partition step `step` of `steps`.
+    public struct RollingPair: Codable, Sendable, Equatable {
+        public var cluster: String
+        public var addon: String
+        public var step: Int
+        public var steps: Int
+        public var ready: Int
+        public var desired: Int
     }
 
     public struct Rejected: Codable, Sendable, Equatable {
@@ -96,7 +109,18 @@ public struct StatusReport: Codable, Sendable, Equatable {
         return Rollout(id: state.id, commit: state.commit, phase: state.phase, stage: stage?.name,
                        batch: stage == nil ? nil : state.batch + 1, batches: stage?.batches.count,
                        clustersDone: done, clustersTotal: state.clustersTotal, waitingFor: state.waitingFor, until: state.wakeAt,
-                       haltReason: state.haltReason, skipped: state.skipped.map(\.name), startedAt: state.startedAt, updatedAt: state.updatedAt)
+                       haltReason: state.haltReason, skipped: state.skipped.map(\.name), startedAt: state.startedAt, updatedAt: state.updatedAt,
+                       rolling: rolling(state))
+    }
+
+    static func rolling(_ state: RolloutState) -> [RollingPair] {
+        state.clusters.flatMap { cluster in
+            cluster.pairs.compactMap { pair -> RollingPair? in
+                guard case .stepping(let step, _) = pair.phase, let pods = pair.pods else { return nil }
+                return RollingPair(cluster: cluster.name, addon: pair.addon, step: step + 1, steps: pair.steps,
+                                   ready: pods.ready, desired: pods.desired)
+            }
+        }
     }
 
     /// When each stage not yet started can start at the earliest: after the bakes of the

@@ -183,7 +183,8 @@ public final class SQLiteStateStore: StateStore {
             """, [.text(record.environment), .text(record.cluster), .text(record.addon), .text(record.commit),
                   .text(record.digest), .real(record.appliedAt.timeIntervalSince1970)])
         try insert(HistoryEvent(at: record.appliedAt, kind: .apply, environment: record.environment, cluster: record.cluster,
-                                addon: record.addon, commit: record.commit, detail: "applied, digest \(record.digest)"), into: db)
+                                addon: record.addon, commit: record.commit, detail: "applied, digest \(record.digest)",
+                                outcome: .applied), into: db)
     }
 
     public func removeApplied(environment: String, cluster: String, addon: String, commit: String, at time: Date) throws(StoreError) {
@@ -198,7 +199,7 @@ public final class SQLiteStateStore: StateStore {
         try db.query("DELETE FROM applied WHERE environment = ? AND cluster = ? AND addon = ?",
                      [.text(removal.environment), .text(removal.cluster), .text(removal.addon)])
         try insert(HistoryEvent(at: removal.at, kind: .apply, environment: removal.environment, cluster: removal.cluster, addon: removal.addon,
-                                commit: removal.commit, detail: "removed: the add-on left the cluster and its objects were pruned"), into: db)
+                                commit: removal.commit, detail: "removed: the add-on left the cluster and its objects were pruned", outcome: .removed), into: db)
     }
 
     private static func appliedRecord(_ row: [SQLiteConnection.Cell]) -> AppliedRecord {
@@ -215,23 +216,24 @@ public final class SQLiteStateStore: StateStore {
 
     static func insert(_ event: HistoryEvent, into db: SQLiteConnection) throws(StoreError) {
         func optional(_ text: String?) -> SQLiteConnection.Cell { text.map { .text($0) } ?? .null }
-        try db.query("INSERT INTO history (at, kind, environment, cluster, addon, commit_sha, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        try db.query("INSERT INTO history (at, kind, environment, cluster, addon, commit_sha, detail, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                      [.real(event.at.timeIntervalSince1970), .text(event.kind.rawValue), .text(event.environment),
-                      optional(event.cluster), optional(event.addon), optional(event.commit), .text(event.detail)])
+                      optional(event.cluster), optional(event.addon), optional(event.commit), .text(event.detail),
+                      optional(event.outcome?.rawValue)])
     }
 
     public func history(_ filter: HistoryFilter) throws(StoreError) -> [HistoryEvent] {
         func optional(_ text: String?) -> SQLiteConnection.Cell { text.map { .text($0) } ?? .null }
         return try withConnection { db throws(StoreError) in
             try db.query("""
-                SELECT at, kind, environment, cluster, addon, commit_sha, detail FROM history
+                SELECT at, kind, environment, cluster, addon, commit_sha, detail, outcome FROM history
                 WHERE (?1 IS NULL OR environment = ?1) AND (?2 IS NULL OR cluster = ?2) AND (?3 IS NULL OR addon = ?3)
                   AND (?4 IS NULL OR at >= ?4) ORDER BY id DESC LIMIT ?5
                 """, [optional(filter.environment), optional(filter.cluster), optional(filter.addon),
                       filter.since.map { .real($0.timeIntervalSince1970) } ?? .null, .integer(Int64(max(0, filter.limit)))]).map { row in
                 HistoryEvent(at: Date(timeIntervalSince1970: row[0].real ?? 0), kind: HistoryEvent.Kind(rawValue: row[1].text ?? "") ?? .operatorAction,
                              environment: row[2].text ?? "", cluster: row[3].text, addon: row[4].text, commit: row[5].text,
-                             detail: row[6].text ?? "")
+                             detail: row[6].text ?? "", outcome: row[7].text.flatMap(HistoryOutcome.init(rawValue:)))
             }
         }
     }

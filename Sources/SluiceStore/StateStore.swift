@@ -107,9 +107,12 @@ public struct HistoryEvent: Sendable, Equatable {
     public var commit: String?
     /// What happened, for people: the check's output, the rejection's errors, who paused and why.
     public var detail: String
+    /// What happened, for programs; nil in events written before outcomes were recorded.
+    public var outcome: HistoryOutcome?
 
     public init(at: Date, kind: Kind, environment: String, cluster: String? = nil, addon: String? = nil,
-                commit: String? = nil, detail: String) {
+                commit: String? = nil, detail: String, outcome: HistoryOutcome? = nil) {
+        self.outcome = outcome
         self.at = at
         self.kind = kind
         self.environment = environment

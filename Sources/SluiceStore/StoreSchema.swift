@@ -72,6 +72,10 @@ enum StoreSchema {
             PRIMARY KEY (environment, cluster, addon)
         ) WITHOUT ROWID;
         """,
+        // 4: the typed outcome of each history event (nil for the events written before).
+        """
+        ALTER TABLE history ADD COLUMN outcome TEXT;
+        """,
     ]
 
     static var version: Int { migrations.count }

@@ -144,7 +144,7 @@ extension OperatorAction {
         let user = operatorName(), now = Date()
         let why = reason.isEmpty ? "" : ": \(reason)"
         let event = HistoryEvent(at: now, kind: .operatorAction, environment: environment,
-                                 detail: "\(frozen ? "frozen" : "unfrozen") by \(user)\(why)")
+                                 detail: "\(frozen ? "frozen" : "unfrozen") by \(user)\(why)", outcome: .operatorCommand)
         let record = frozen ? FreezeRecord(environment: environment, user: user, reason: reason, at: now) : nil
         do { try store.setFreeze(environment: environment, to: record, event: event) } catch {
             try fail([Diagnostic(file: state.path(repo: repo), message: "\(error)")], output: .text)

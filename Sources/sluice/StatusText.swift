@@ -17,6 +17,7 @@ enum StatusText {
                     out += "  waiting   \(waiting)\(rollout.until.map { " (next step at \(time.string(from: $0)))" } ?? "")\n"
                 }
                 if let halt = rollout.haltReason { out += "  halted    \(halt)\n" }
+                for pair in rollout.rolling { out += "  rolling   \(rolling(pair))\n" }
                 if !rollout.skipped.isEmpty { out += "  skipped   \(rollout.skipped.joined(separator: ", ")) (unreachable; they get the commit when back)\n" }
             }
             if let rejected = environment.rejected {
@@ -51,8 +52,17 @@ enum StatusText {
                 line += " — \(waiting)\(rollout.until.map { " until \(time.string(from: $0))" } ?? "")"
             }
             lines.append(line)
+            // A batch can hold hundreds of clusters: the live view shows a few.
+            let shown = 6
+            for pair in rollout.rolling.prefix(shown) { lines.append("  \(rolling(pair))") }
+            if rollout.rolling.count > shown { lines.append("  and \(rollout.rolling.count - shown) more add-ons rolling") }
         }
         return lines
+    }
+
+    private static func rolling(_ pair: StatusReport.RollingPair) -> String {
+        let step = pair.steps > 1 ? " (step \(pair.step) of \(pair.steps))" : ""
+        return "\(pair.cluster)/\(pair.addon): \(pair.ready)/\(pair.desired) updated and ready\(step)"
     }
 
     private static func position(_ rollout: StatusReport.Rollout) -> String {

@@ -57,8 +57,10 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let driver = SimulatedCluster(name: "sim-1", connection: .init(nodes: 5, faultImages: []), store: store, clock: clock,
                                       workloads: WorkloadKindRegistry([ClusterDriverContract.machineComponents]))
-        #expect(!cluster().canPartition(ClusterDriverContract.kubelet))  // unknown without its add-on's description
         try await contract(driver).aCustomWorkloadStepsThroughItsNamedPartition()
+        // Without the kinds of a commit that describes it, the kind is no workload.
+        #expect(!driver.canPartition(ClusterDriverContract.kubelet, kinds: .none))
+        #expect(try await driver.workloadStatus(ClusterDriverContract.kubelet, kinds: .none) == nil)
     }
 
     @Test func objectsAndPodProgressSurviveARestart() async throws {
@@ -68,7 +70,7 @@ import Testing
         await clock.advance(by: 60)
         let reopened = SimulatedCluster(name: "sim-1", connection: .init(nodes: 3, faultImages: []),
                                         store: try SQLiteStateStore(path: directory + "/state.db"), clock: clock)
-        let status = try #require(try await reopened.workloadStatus(key))
+        let status = try #require(try await reopened.workloadStatus(key, kinds: .none))
         #expect(status.isHealthy && status.ready == 2)
         // Another cluster on the same store sees nothing of it.
         let other = SimulatedCluster(name: "sim-2", connection: .init(nodes: 3, faultImages: []), store: store, clock: clock)
@@ -81,10 +83,10 @@ import Testing
         let driver = cluster(nodes: 5)
         #expect(driver.nodes.count == 5)
         _ = try await driver.create(ClusterDriverContract.workload(key, replicas: 1, image: "proxy:1"), key: key)
-        let starting = try #require(try await driver.workloadStatus(key))
+        let starting = try #require(try await driver.workloadStatus(key, kinds: .none))
         #expect(starting.desired == 5 && starting.ready == 0 && !starting.isHealthy)
         await clock.advance(by: 10)
-        #expect(try await driver.workloadStatus(key)?.isHealthy == true)
+        #expect(try await driver.workloadStatus(key, kinds: .none)?.isHealthy == true)
     }
 
     @Test func theClusterFileFaultRulesReplaceTheDefault() async throws {
@@ -93,10 +95,10 @@ import Testing
         let driver = cluster(faults: ["*:canary-*"])
         _ = try await driver.create(ClusterDriverContract.workload(key, replicas: 1, image: "dns:1-broken"), key: key)
         await clock.advance(by: 60)
-        #expect(try await driver.workloadStatus(key)?.isHealthy == true)
+        #expect(try await driver.workloadStatus(key, kinds: .none)?.isHealthy == true)
         _ = try await driver.patch(key, mergePatch: ClusterDriverContract.imagePatch("dns:canary-2"))
         await clock.advance(by: 600)
-        #expect(try await driver.workloadStatus(key)?.isHealthy == false)
+        #expect(try await driver.workloadStatus(key, kinds: .none)?.isHealthy == false)
     }
 
     @Test(arguments: [
@@ -126,7 +128,7 @@ import Testing
         let patch: Value = .map(["metadata": .map(["generation": .int(Int.max), "annotations": .map(["sluice.dev/partition": .string("1e300")])])])
         let patched = try await driver.patch(key, mergePatch: patch)
         #expect(patched.at(["metadata", "generation"]) == .int(1))
-        #expect(try await driver.workloadStatus(key) != nil)
+        #expect(try await driver.workloadStatus(key, kinds: .none) != nil)
     }
 
     @Test func readingWithoutPodProgressWritesNothing() async throws {

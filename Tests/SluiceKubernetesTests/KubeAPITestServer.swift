@@ -112,14 +112,14 @@ private struct ClockedConnections: KubernetesConnections {
     let server: KubeAPITestServer
     let clock: VirtualClock
 
-    func driver(for cluster: Cluster, context: String, workloads: WorkloadKindRegistry) async throws(DriverError) -> any ClusterDriver {
+    func driver(for cluster: Cluster, context: String) async throws(DriverError) -> any ClusterDriver {
         var config = Kubeconfig()
         config.clusters["test"] = Kubeconfig.ClusterEntry(server: server.url)
         var user = Kubeconfig.UserEntry()
         user.token = KubeAPITestServer.token
         config.users["test"] = user
         config.contexts[context] = Kubeconfig.ContextEntry(cluster: "test", user: "test")
-        let driver = try await KubeconfigConnections(kubeconfig: config, clock: clock).driver(for: cluster, context: context, workloads: workloads)
+        let driver = try await KubeconfigConnections(kubeconfig: config, clock: clock).driver(for: cluster, context: context)
         return ClockedDriver(driver: driver, server: server, clock: clock)
     }
 }
@@ -144,9 +144,15 @@ private struct ClockedDriver: ClusterDriver {
         return try await driver.patch(key, mergePatch: mergePatch)
     }
     func delete(_ key: ObjectKey) async throws(DriverError) { try await sync(); try await driver.delete(key) }
-    func workloadStatus(_ key: ObjectKey) async throws(DriverError) -> WorkloadStatus? { try await sync(); return try await driver.workloadStatus(key) }
-    func setPartition(_ key: ObjectKey, to partition: Int) async throws(DriverError) { try await sync(); try await driver.setPartition(key, to: partition) }
-    func canPartition(_ key: ObjectKey) -> Bool { driver.canPartition(key) }
+    func workloadStatus(_ key: ObjectKey, kinds: WorkloadKinds) async throws(DriverError) -> WorkloadStatus? {
+        try await sync()
+        return try await driver.workloadStatus(key, kinds: kinds)
+    }
+    func setPartition(_ key: ObjectKey, to partition: Int, kinds: WorkloadKinds) async throws(DriverError) {
+        try await sync()
+        try await driver.setPartition(key, to: partition, kinds: kinds)
+    }
+    func canPartition(_ key: ObjectKey, kinds: WorkloadKinds) -> Bool { driver.canPartition(key, kinds: kinds) }
     func dryRunCreate(_ object: Value, key: ObjectKey) async throws(DriverError) -> Value? { try await driver.dryRunCreate(object, key: key) }
     func dryRunPatch(_ key: ObjectKey, mergePatch: Value) async throws(DriverError) -> Value? { try await driver.dryRunPatch(key, mergePatch: mergePatch) }
     func applyServerSide(_ object: Value, key: ObjectKey, force: Bool) async throws(DriverError) -> Value {

@@ -121,15 +121,15 @@ import Testing
         await #expect(throws: DriverError.self) { try await driver.create(object, key: key) }
         let crd = ObjectKey(group: "apiextensions.k8s.io", kind: "CustomResourceDefinition", namespace: "", name: "clonesets.apps.kruise.io")
         _ = try await driver.create(Self.cloneSetCRD, key: crd)
-        #expect(try await driver.workloadStatus(crd)?.isHealthy == true)
+        #expect(try await driver.workloadStatus(crd, kinds: .none)?.isHealthy == true)
         _ = try await driver.create(object, key: key)
-        #expect(driver.canPartition(key))
+        #expect(driver.canPartition(key, kinds: .none))
         let contract = ClusterDriverContract(driver: driver, passTime: { try await server.advance($0) })
         try await contract.waitUntilHealthy(key)
-        try await driver.setPartition(key, to: 2)
+        try await driver.setPartition(key, to: 2, kinds: .none)
         _ = try await driver.patch(key, mergePatch: ClusterDriverContract.imagePatch("web:2"))
         try await contract.waitUntilStepComplete(key)
-        let step = try #require(try await driver.workloadStatus(key))
+        let step = try #require(try await driver.workloadStatus(key, kinds: .none))
         #expect(step.updated == 2 && step.partition == 2 && !step.isHealthy)
         #expect(try await driver.get(key)?.at(["spec", "updateStrategy", "partition"]) == .int(2))
     }
@@ -148,12 +148,13 @@ import Testing
     @Test func aCustomWorkloadStepsThroughItsNamedPartition() async throws {
         let server = try KubeAPITestServer(nodes: 5)
         let client = try await server.client()
-        let driver = KubernetesCluster(name: "kube-1", client: client, clock: SystemClock(),
-                                       workloads: WorkloadKindRegistry([ClusterDriverContract.machineComponents]))
+        let driver = KubernetesCluster(name: "kube-1", client: client, clock: SystemClock())
         let crd = ObjectKey(group: "apiextensions.k8s.io", kind: "CustomResourceDefinition", namespace: "", name: "machinecomponentsets.kubenode.alibabacloud.com")
         _ = try await driver.create(Self.machineComponentSetCRD, key: crd)
         try await ClusterDriverContract(driver: driver, passTime: { try await server.advance($0) }).aCustomWorkloadStepsThroughItsNamedPartition()
-        #expect(!KubernetesCluster(name: "kube-1", client: client, clock: SystemClock()).canPartition(ClusterDriverContract.kubelet))
+        // Without the kinds of a commit that describes it, the kind is no workload.
+        #expect(!driver.canPartition(ClusterDriverContract.kubelet, kinds: .none))
+        #expect(try await driver.workloadStatus(ClusterDriverContract.kubelet, kinds: .none) == nil)
     }
 
     /// An extension API whose server is down (503) leaves its kind out of the inventory; the

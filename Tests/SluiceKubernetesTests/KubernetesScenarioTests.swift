@@ -96,7 +96,7 @@ import Testing
         let after = try await scenario.runApproving()
         #expect(after["staging"] == .converged)
         #expect(Self.image(try await driver.get(Self.coreDNS)) == "registry.k8s.io/coredns/coredns:v1.11.4")
-        #expect(try await driver.workloadStatus(Self.coreDNS)?.isHealthy == true)
+        #expect(try await driver.workloadStatus(Self.coreDNS, kinds: .none)?.isHealthy == true)
         #expect(try scenario.store.applied(environment: "staging").allSatisfy { $0.commit == revert && $0.pending == nil })
     }
 

@@ -178,7 +178,8 @@ import Testing
         #expect(steps.map(\.detail) == (1...3).map { "partition step \($0) of 3 set" })
         let cluster = try #require(try await scenario.plan().repository.clusters["test-1"])
         let key = try #require(try await scenario.connector.driver(for: cluster).list(labels: [SluiceLabels.addon: "akubelet"]).keys.first)
-        let status = try #require(try await scenario.connector.driver(for: cluster).workloadStatus(key))
+        let kinds = try await scenario.plan().repository.customWorkloads
+        let status = try #require(try await scenario.connector.driver(for: cluster).workloadStatus(key, kinds: kinds))
         #expect(status.isHealthy && status.updated == status.desired && status.desired == 3)
     }
 

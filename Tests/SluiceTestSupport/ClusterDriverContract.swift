@@ -53,7 +53,7 @@ public struct ClusterDriverContract {
         // A merge patch: `null` removes a field, others merge.
         let patched = try await driver.patch(Self.configMap, mergePatch: .map(["data": .map(["a": .null, "c": .string("3")])]))
         #expect(patched.at("data") == .map(["b": .string("2"), "c": .string("3")]))
-        #expect(try await driver.workloadStatus(Self.configMap) == nil)
+        #expect(try await driver.workloadStatus(Self.configMap, kinds: Self.kinds) == nil)
 
         try await driver.delete(Self.configMap)
         #expect(try await driver.get(Self.configMap) == nil)
@@ -65,11 +65,11 @@ public struct ClusterDriverContract {
 
     public func aSpecChangeIsANewGenerationALabelChangeIsNot() async throws {
         _ = try await driver.create(Self.workload(Self.deployment, replicas: 2, image: "dns:1"), key: Self.deployment)
-        let first = try #require(try await driver.workloadStatus(Self.deployment)).generation
+        let first = try #require(try await driver.workloadStatus(Self.deployment, kinds: Self.kinds)).generation
         _ = try await driver.patch(Self.deployment, mergePatch: .map(["metadata": .map(["labels": .map(["team": .string("net")])])]))
-        #expect(try await driver.workloadStatus(Self.deployment)?.generation == first)
+        #expect(try await driver.workloadStatus(Self.deployment, kinds: Self.kinds)?.generation == first)
         _ = try await driver.patch(Self.deployment, mergePatch: .map(["spec": .map(["replicas": .int(3)])]))
-        #expect(try await driver.workloadStatus(Self.deployment)?.generation == first + 1)
+        #expect(try await driver.workloadStatus(Self.deployment, kinds: Self.kinds)?.generation == first + 1)
     }
 
     /// A new template reaches every pod, never more than maxUnavailable unready at once.
@@ -82,13 +82,13 @@ public struct ClusterDriverContract {
         _ = try await driver.patch(Self.deployment, mergePatch: Self.imagePatch("dns:2"))
         var sawProgress = false
         for _ in 0..<200 {
-            let status = try #require(try await driver.workloadStatus(Self.deployment))
+            let status = try #require(try await driver.workloadStatus(Self.deployment, kinds: Self.kinds))
             #expect(status.desired - status.ready <= 2, "more than maxUnavailable pods unready: \(status)")
             if status.updated > 0 && status.updated < status.desired { sawProgress = true }
             if status.isHealthy { break }
             try await passTime(1)
         }
-        let done = try #require(try await driver.workloadStatus(Self.deployment))
+        let done = try #require(try await driver.workloadStatus(Self.deployment, kinds: Self.kinds))
         #expect(done.isHealthy && done.updated == 8 && done.ready == 8)
         #expect(sawProgress, "the update happened in one step")
     }
@@ -97,15 +97,15 @@ public struct ClusterDriverContract {
     public func aPartitionHoldsPodsAtTheOldRevision() async throws {
         _ = try await driver.create(Self.workload(Self.statefulSet, replicas: 4, image: "etcd:1"), key: Self.statefulSet)
         try await waitUntilHealthy(Self.statefulSet)
-        try await driver.setPartition(Self.statefulSet, to: 3)
+        try await driver.setPartition(Self.statefulSet, to: 3, kinds: Self.kinds)
         _ = try await driver.patch(Self.statefulSet, mergePatch: Self.imagePatch("etcd:2"))
         try await waitUntilStepComplete(Self.statefulSet)
-        let step = try #require(try await driver.workloadStatus(Self.statefulSet))
+        let step = try #require(try await driver.workloadStatus(Self.statefulSet, kinds: Self.kinds))
         #expect(step.updated == 1 && step.updatedReady == 1 && step.partition == 3 && !step.isHealthy)
 
-        try await driver.setPartition(Self.statefulSet, to: 0)
+        try await driver.setPartition(Self.statefulSet, to: 0, kinds: Self.kinds)
         try await waitUntilHealthy(Self.statefulSet)
-        #expect(try await driver.workloadStatus(Self.statefulSet)?.updated == 4)
+        #expect(try await driver.workloadStatus(Self.statefulSet, kinds: Self.kinds)?.updated == 4)
     }
 
     /// An image matching the fault rule never gets ready: the workload stays unhealthy and
@@ -115,7 +115,7 @@ public struct ClusterDriverContract {
         try await waitUntilHealthy(Self.statefulSet)
         _ = try await driver.patch(Self.statefulSet, mergePatch: Self.imagePatch("etcd:2-broken"))
         try await passTime(3600)
-        let status = try #require(try await driver.workloadStatus(Self.statefulSet))
+        let status = try #require(try await driver.workloadStatus(Self.statefulSet, kinds: Self.kinds))
         #expect(!status.isHealthy && !status.isStepComplete)
         #expect(status.updated == 1 && status.updatedReady == 0 && status.ready == 2)
     }
@@ -127,6 +127,8 @@ public struct ClusterDriverContract {
         maxUnavailablePath: ["spec", "updateStrategy", "maxUnavailable"], replicas: .perNode,
         observedGenerationPath: ["status", "observedGeneration"], desiredPath: ["status", "desiredNumber"],
         updatedPath: ["status", "updatedNumber"], readyPath: ["status", "readyNumber"], updatedReadyPath: ["status", "updatedReadyNumber"])
+    /// The custom kinds the contract's calls pass, as a commit that describes them would.
+    public static let kinds = WorkloadKinds([machineComponents])
     public static let kubelet = ObjectKey(group: "kubenode.alibabacloud.com", kind: "MachineComponentSet", namespace: "", name: "akubelet")
 
     public static func machineComponentSet(version: String) -> Value {
@@ -142,21 +144,21 @@ public struct ClusterDriverContract {
     /// must have been given `machineComponents` in its workload kinds.
     public func aCustomWorkloadStepsThroughItsNamedPartition() async throws {
         let key = Self.kubelet
-        #expect(driver.canPartition(key))
+        #expect(driver.canPartition(key, kinds: Self.kinds))
         _ = try await driver.create(Self.machineComponentSet(version: "akubelet:1.18.6"), key: key)
         try await waitUntilHealthy(key)
-        let nodes = try #require(try await driver.workloadStatus(key)).desired
+        let nodes = try #require(try await driver.workloadStatus(key, kinds: Self.kinds)).desired
         #expect(nodes >= 3)
-        try await driver.setPartition(key, to: nodes - 1)
+        try await driver.setPartition(key, to: nodes - 1, kinds: Self.kinds)
         _ = try await driver.patch(key, mergePatch: .map(["spec": .map(["version": .string("akubelet:1.18.7"),
             "template": .map(["spec": .map(["containers": .list([.map(["name": .string("akubelet"), "image": .string("akubelet:1.18.7")])])])])])]))
         try await waitUntilStepComplete(key)
-        let step = try #require(try await driver.workloadStatus(key))
+        let step = try #require(try await driver.workloadStatus(key, kinds: Self.kinds))
         #expect(step.updated == 1 && step.partition == nodes - 1 && step.isStepComplete && !step.isHealthy)
         #expect(try await driver.get(key)?.at(["spec", "updateStrategy", "partition"]) == .int(nodes - 1))
-        try await driver.setPartition(key, to: 0)
+        try await driver.setPartition(key, to: 0, kinds: Self.kinds)
         try await waitUntilHealthy(key)
-        #expect(try await driver.workloadStatus(key)?.updated == nodes)
+        #expect(try await driver.workloadStatus(key, kinds: Self.kinds)?.updated == nodes)
     }
 
     public static func imagePatch(_ image: String) -> Value {
@@ -166,11 +168,11 @@ public struct ClusterDriverContract {
     }
 
     public func waitUntilHealthy(_ key: ObjectKey) async throws {
-        for _ in 0..<1000 where try await driver.workloadStatus(key)?.isHealthy != true { try await passTime(5) }
-        #expect(try await driver.workloadStatus(key)?.isHealthy == true, "\(key) never became healthy")
+        for _ in 0..<1000 where try await driver.workloadStatus(key, kinds: Self.kinds)?.isHealthy != true { try await passTime(5) }
+        #expect(try await driver.workloadStatus(key, kinds: Self.kinds)?.isHealthy == true, "\(key) never became healthy")
     }
 
     public func waitUntilStepComplete(_ key: ObjectKey) async throws {
-        for _ in 0..<1000 where try await driver.workloadStatus(key)?.isStepComplete != true { try await passTime(5) }
+        for _ in 0..<1000 where try await driver.workloadStatus(key, kinds: Self.kinds)?.isStepComplete != true { try await passTime(5) }
     }
 }
