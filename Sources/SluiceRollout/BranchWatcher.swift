@@ -40,8 +40,10 @@ public actor BranchWatcher {
             for branch in branches {
                 let names = isClone ? ["origin/" + branch, branch] : ["refs/heads/" + branch, branch]
                 for name in names {
-                    if let commit = try? repository.resolve(name) {
-                        found[branch] = commit.hex
+                    // No such branch under this name: the next name, or none (the runner
+                    // reports a missing branch). Any other error fails the whole read.
+                    if let commit = try Self.resolveIfPresent(name, in: repository) {
+                        found[branch] = commit
                         break
                     }
                 }
@@ -65,5 +67,12 @@ public actor BranchWatcher {
         if let refreshedAt, now.timeIntervalSince(refreshedAt) < maximumAge, heads[branch] != nil { return }
         refreshedAt = now
         refresh(branches: branches)
+    }
+
+    private static func resolveIfPresent(_ name: String, in repository: GitRepository) throws(GitError) -> String? {
+        do { return try repository.resolve(name).hex } catch {
+            if error.isNotFound { return nil }
+            throw error
+        }
     }
 }

@@ -79,6 +79,7 @@ public struct CheckRunner: Sendable {
                 return .failed("GET \(url): status \(response.status), expected \(expectStatus)")
             }
             if let bodyPattern {
+                // The pattern's own error adds nothing an operator can act on beyond "not valid".
                 guard let regex = try? Regex(bodyPattern) else { return .failed("bodyPattern \(bodyPattern) is not a valid pattern") }
                 guard response.body.contains(regex) else { return .failed("GET \(url): body does not match \(bodyPattern)") }
             }
@@ -120,8 +121,13 @@ public struct CheckRunner: Sendable {
     }
 
     private func freezeOutcome(_ context: Context) -> CheckOutcome? {
-        if let frozen = try? store.freeze(environment: context.environment) {
-            return .hold("frozen by \(frozen.user)\(frozen.reason.isEmpty ? "" : ": \(frozen.reason)") (sluice unfreeze \(context.environment))")
+        do {
+            if let frozen = try store.freeze(environment: context.environment) {
+                return .hold("frozen by \(frozen.user)\(frozen.reason.isEmpty ? "" : ": \(frozen.reason)") (sluice unfreeze \(context.environment))")
+            }
+        } catch {
+            // Not knowing whether the environment is frozen holds it, as a freeze would.
+            return .hold("cannot read whether \(context.environment) is frozen: \(error.description)")
         }
         for policy in context.repository.policies {
             guard let freeze = policy.freeze, freeze.enabled,
@@ -178,9 +184,13 @@ public struct CheckRunner: Sendable {
         var cleanup: String?
         if let repoPath, !repoPath.isEmpty, !program.hasPrefix("/"), allowedInRepo.contains(repoPath) {
             // The program as it is at the rollout's commit, never the working tree's.
-            guard let gitPath, let git = try? GitRepository.open(gitPath), let commit = try? git.resolve(context.commit),
-                  let bytes = try? git.readFile(repoPath, at: commit) else {
-                return .failed("command \(program): not found in the fleet repo at \(context.commit.prefix(12))")
+            let bytes: [UInt8]
+            do {
+                guard let gitPath else { throw SourceTreeError(path: program, message: "the fleet repo is not a Git repository") }
+                let git = try GitRepository.open(gitPath)
+                bytes = try git.readFile(repoPath, at: try git.resolve(context.commit))
+            } catch {
+                return .failed("command \(program): cannot read it from the fleet repo at \(context.commit.prefix(12)): \(error)")
             }
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-check-\(UUID().uuidString)").path
             do {
@@ -197,6 +207,7 @@ public struct CheckRunner: Sendable {
         } else {
             return .failed("command \(program) is not allowed: a policy's allowedCommands (for the repo's own programs) or sluice run --allow-command (for others) must name it")
         }
+        // A temporary copy left behind is harmless; the check's outcome does not depend on it.
         defer { if let cleanup { try? FileManager.default.removeItem(atPath: cleanup) } }
         var environment = ["PATH": "/usr/local/bin:/usr/bin:/bin", "SLUICE_ENVIRONMENT": context.environment, "SLUICE_STAGE": context.stage,
                            "SLUICE_CLUSTER": cluster ?? "", "SLUICE_COMMIT": context.commit]

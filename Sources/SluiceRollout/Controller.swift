@@ -74,9 +74,10 @@ public struct Controller: Sendable {
     }
 
     /// `--until-idle`'s exit code: 0 all converged, 3 any halted or rejected its head, 5 any
-    /// waits for an operator (and none halted).
+    /// waits for an operator (and none halted), 6 an environment stopped on a damaged store.
     public static func exitCode(_ outcomes: [String: EnvironmentRunner.Outcome]) -> Int32 {
         let values = Array(outcomes.values)
+        if values.contains(.storeDamaged) { return 6 }
         if values.contains(.halted) || values.contains(.rejected) || values.contains(.noBranch) { return 3 }
         if values.contains(.waitingForOperator) { return 5 }
         return 0

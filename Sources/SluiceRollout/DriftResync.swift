@@ -55,9 +55,13 @@ struct DriftResync: Sendable {
             // Only the drifted pairs of reachable clusters are corrected: a cluster that cannot
             // be reached now must not stop the correction of the others.
             fixing.plan.environments = []
-            if let report = try? await PlanApplier(store: store, connector: connector, clock: clock).apply(fixing) {
+            do {
+                let report = try await PlanApplier(store: store, connector: connector, clock: clock).apply(fixing)
                 let failed = Set(report.failures.map { "\($0.cluster)/\($0.addon)" })
                 corrected = Set(drifted.map { "\($0.cluster)/\($0.addon)" }).subtracting(failed)
+            } catch {
+                // Nothing was corrected: every drifted pair is reported as drift, with why.
+                for pair in drifted { changes["\(pair.cluster)/\(pair.addon)", default: ""] += " (not corrected: \(error))" }
             }
         }
         var findings: [DriftFinding] = []

@@ -71,6 +71,9 @@ public struct EnvironmentRunner: Sendable {
         case waitingForOperator
         /// The branch the environment follows does not exist.
         case noBranch
+        /// The state store is damaged (or holds a rollout this sluice cannot read): the
+        /// environment stopped acting.
+        case storeDamaged
         case stopped
     }
 
@@ -112,15 +115,17 @@ public struct EnvironmentRunner: Sendable {
         var stopping = false
         var persisted: RolloutState?
         var nextResync = await clock.now()
+        // Set while the store fails: nothing is polled, started or performed until the
+        // rollout under way has been read again.
+        var trouble: StoreTrouble?
 
         // A rollout the store says is under way is resumed where it was; what it had asked
         // and not seen answered is asked again.
         var carried = RolloutOutput()
-        if let (resumed, output) = await resume() {
-            active = resumed
-            carried = output
+        switch await resumeWithRejection(&polled) {
+        case .success(let resumed): (active, carried) = (resumed?.0, resumed?.1 ?? RolloutOutput())
+        case .failure(let problem): trouble = note(problem, after: nil, now: await clock.now())
         }
-        polled.lastRejected = (try? latestRejection())?.commit
 
         while true {
             var events: [Event] = []
@@ -136,6 +141,24 @@ public struct EnvironmentRunner: Sendable {
                 inFlight -= events.count
             } else if stopping {
                 return .stopped
+            } else if let current = trouble {
+                if current.permanent {
+                    if options.untilIdle { return .storeDamaged }
+                    // Stopped acting on this environment; wait to be stopped.
+                    do { try await clock.sleep(until: await clock.now().addingTimeInterval(3600)) } catch { stopping = true }
+                    continue
+                }
+                do { try await clock.sleep(until: current.retryAt) } catch { stopping = true; continue }
+                switch await resumeWithRejection(&polled) {
+                case .success(let resumed):
+                    (active, carried) = (resumed?.0, resumed?.1 ?? RolloutOutput())
+                    trouble = nil
+                    persisted = nil
+                    logger.info("state store readable again: environment \(environment) goes on")
+                case .failure(let problem):
+                    trouble = note(problem, after: current, now: await clock.now())
+                    continue
+                }
             } else {
                 var wake = min(active?.machine.state.wakeAt ?? .distantFuture, nextPoll)
                 // A re-sync waits while a rollout runs (it is pushed on below).
@@ -150,9 +173,13 @@ public struct EnvironmentRunner: Sendable {
                 for event in events { output.merge(handle(event, &current, now: now)) }
                 active = current
             }
-            if now >= nextPoll && !stopping {
+            if now >= nextPoll && !stopping && trouble == nil {
                 nextPoll = now.addingTimeInterval(options.intervalSeconds)
-                output.merge(await poll(&active, &polled, now: now))
+                do { output.merge(try await poll(&active, &polled, now: now)) } catch {
+                    trouble = note(.store(error), after: nil, now: now)
+                    active = nil
+                    continue
+                }
             }
             if var current = active, let wake = current.machine.state.wakeAt, wake <= now {
                 output.merge(current.machine.timerFired(now: now))
@@ -161,27 +188,27 @@ public struct EnvironmentRunner: Sendable {
             // Persist before anything is performed (the state only when a restart would
             // not re-create it: a status read changes nothing durable).
             let durable = active?.machine.state.durable
-            var transition = StoreTransition()
-            if let state = active?.machine.state, durable != persisted || !output.isEmpty {
-                transition = state.transition(after: persisted)
-            }
-            transition.records = output.records
-            transition.removals = output.removals
-            transition.pending = output.pending
-            transition.history = output.history
-            transition.consumedCommands = output.consumedCommands
             do {
+                var transition = StoreTransition()
+                if let state = active?.machine.state, durable != persisted || !output.isEmpty {
+                    transition = try state.transition(after: persisted)
+                }
+                transition.records = output.records
+                transition.removals = output.removals
+                transition.pending = output.pending
+                transition.history = output.history
+                transition.consumedCommands = output.consumedCommands
                 try store.commit(transition)
                 if transition.rollout != nil { persisted = durable }
             } catch {
-                // Nothing of this step is performed: the store is the truth. Try again later.
-                logger.error("state store: \(error.description); the step is not performed and is retried")
-                active = nil
-                if let (resumed, output) = await resume() {
-                    active = resumed
-                    carried = output
+                // Nothing of this step is performed: the store is the truth. The rollout is
+                // read again from the store once it answers (with backoff meanwhile).
+                let problem: StoreProblem = switch error {
+                case let error as StoreError: .store(error)
+                default: .unreadable("\(error)")
                 }
-                nextPoll = now.addingTimeInterval(options.intervalSeconds)
+                trouble = note(problem, after: trouble, now: now)
+                active = nil
                 continue
             }
             for event in output.history { log(event) }
@@ -207,7 +234,7 @@ public struct EnvironmentRunner: Sendable {
                 active = nil
                 nextPoll = now
             }
-            if options.untilIdle, inFlight == 0, let outcome = await idleOutcome(active, polled.lastRejected) {
+            if options.untilIdle, inFlight == 0, trouble == nil, let outcome = await idleOutcome(active, polled.lastRejected) {
                 return outcome
             }
         }
@@ -215,8 +242,13 @@ public struct EnvironmentRunner: Sendable {
 
     /// Looks for drift on the commit the environment converged on.
     private func resync(_ active: Active?, now: Date) async {
-        guard let record = try? store.rollout(environment: environment), record.phase == .done,
-              let gitPath = await watcher.gitPath else { return }
+        let record: RolloutRecord?
+        do { record = try store.rollout(environment: environment) } catch {
+            // Nothing is compared, so nothing is said about drift; the next re-sync tries again.
+            logger.warning("state store: \(error.description); the re-sync is skipped")
+            return
+        }
+        guard let record, record.phase == .done, let gitPath = await watcher.gitPath else { return }
         let (findings, events) = await DriftResync(environment: environment, commit: record.commit, gitPath: gitPath, store: store,
                                                    connector: connector, clock: clock, loader: loader).run()
         do { try store.replaceDrift(environment: environment, with: findings, events: events) } catch {
@@ -237,7 +269,8 @@ public struct EnvironmentRunner: Sendable {
         var missingBranchReported = false
     }
 
-    private func poll(_ active: inout Active?, _ polled: inout PollState, now: Date) async -> RolloutOutput {
+    /// A store that cannot be read throws: no rollout is started on a read that failed.
+    private func poll(_ active: inout Active?, _ polled: inout PollState, now: Date) async throws(StoreError) -> RolloutOutput {
         var output = RolloutOutput()
         let previousError = await watcher.lastError
         await watcher.refreshIfStale(branch: branch, now: now, maximumAge: options.intervalSeconds / 2)
@@ -263,8 +296,8 @@ public struct EnvironmentRunner: Sendable {
                         polled.lastRejected = head
                     }
                 }
-            } else if active?.machine.state.phase == .superseded || (try? store.rollout(environment: environment))?.commit != head {
-                switch await start(head, previous: active, now: now) {
+            } else if try needsStart(active, head) {
+                switch try await start(head, previous: active, now: now) {
                 case .success(let (started, startOutput, answers)):
                     active = started
                     output.merge(startOutput)
@@ -276,7 +309,7 @@ public struct EnvironmentRunner: Sendable {
                 }
             }
         }
-        let commands = (try? store.commands(environment: environment)) ?? []
+        let commands = try store.commands(environment: environment)
         for command in commands {
             if var current = active, !current.machine.state.phase.isFinal {
                 output.merge(current.machine.command(command, now: now))
@@ -343,18 +376,21 @@ public struct EnvironmentRunner: Sendable {
         state.phase = .rejected
         state.step = .finished
         state.waitingFor = rejection.diagnostics.joined(separator: "\n")
-        do { try store.commit(StoreTransition(rollout: state.record())) } catch {
-            logger.error("state store: \(error.description); the rejection of \(commit.prefix(12)) is not recorded")
+        do { try store.commit(StoreTransition(rollout: try state.record())) } catch {
+            // The rejection is in the history and the log already; the head is validated again
+            // after a restart.
+            logger.error("state store: \(error); the rejection of \(commit.prefix(12)) is not recorded")
         }
     }
 
-    private func start(_ head: String, previous: Active?, now: Date) async -> Result<(Active, RolloutOutput, [Event]), Rejection> {
+    private func start(_ head: String, previous: Active?, now: Date) async throws(StoreError) -> Result<(Active, RolloutOutput, [Event]), Rejection> {
         let validated: Validated
         switch await validate(head, now: now) {
         case .success(let value): validated = value
         case .failure(let rejection): return .failure(rejection)
         }
-        let base = lastConverged()
+        // What a rollback returns to: the newest rollout that converged, however long ago.
+        let base = try store.lastRollout(environment: environment, phase: .done)?.commit
         let state = RolloutState(id: "\(environment)-\(head.prefix(12))-\(Int(now.timeIntervalSince1970))", environment: environment,
                                  commit: head, baseCommit: base,
                                  blueprint: RolloutBlueprint(repository: validated.repository, environment: environment), now: now)
@@ -371,23 +407,62 @@ public struct EnvironmentRunner: Sendable {
         return .success((active, output, answers))
     }
 
-    private func resume() async -> (Active, RolloutOutput)? {
-        guard let record = try? store.rollout(environment: environment), !record.phase.isFinal else { return nil }
+    /// Why the rollout under way could not be read.
+    enum StoreProblem: Error {
+        case store(StoreError)
+        /// A state this sluice cannot decode (newer, or damaged): never replaced by a fresh rollout.
+        case unreadable(String)
+        /// The fleet repo does not (yet) give the rollout's commit.
+        case repository(String)
+    }
+
+    /// The rollout the store says is under way (nil when none is), ready to go on.
+    private func resume() async -> Result<(Active, RolloutOutput)?, StoreProblem> {
+        let record: RolloutRecord?
+        do { record = try store.rollout(environment: environment) } catch { return .failure(.store(error)) }
+        guard let record, !record.phase.isFinal else { return .success(nil) }
         let state: RolloutState
-        do { state = try RolloutState.decode(record) } catch {
-            logger.critical("\(error.description)")
-            return nil
-        }
+        do { state = try RolloutState.decode(record) } catch { return .failure(.unreadable(error.description)) }
         if await watcher.gitPath == nil { await watcher.refresh(branches: [branch]) }
-        guard let gitPath = await watcher.gitPath,
-              let git = try? GitRepository.open(gitPath), let commit = try? git.resolve(state.commit),
-              let tree = try? git.tree(at: commit), let repository = try? loader.load(tree) else {
-            logger.error("cannot read commit \(state.commit) of the rollout under way; waiting for the fleet repo")
-            return nil
+        guard let gitPath = await watcher.gitPath else { return .failure(.repository("the fleet repo cannot be read")) }
+        let repository: FleetRepository
+        do {
+            let git = try GitRepository.open(gitPath)
+            repository = try loader.load(try git.tree(at: try git.resolve(state.commit)))
+        } catch {
+            return .failure(.repository("commit \(state.commit.prefix(12)) of the rollout under way cannot be read: \(error)"))
         }
         var active = makeActive(state, repository: repository, gitPath: gitPath)
         let output = active.machine.start(now: await clock.now())
-        return (active, output)
+        return .success((active, output))
+    }
+
+    /// `resume`, then the newest rejected head (not validated again until the branch moves).
+    private func resumeWithRejection(_ polled: inout PollState) async -> Result<(Active, RolloutOutput)?, StoreProblem> {
+        let resumed = await resume()
+        guard case .success = resumed else { return resumed }
+        do { polled.lastRejected = try latestRejection()?.commit } catch { return .failure(.store(error)) }
+        return resumed
+    }
+
+    /// Says why the environment does not act, and when it tries again.
+    private func note(_ problem: StoreProblem, after previous: StoreTrouble?, now: Date) -> StoreTrouble {
+        let trouble: StoreTrouble
+        switch problem {
+        case .store(let error): trouble = .after(previous, error, now: now)
+        case .unreadable(let why): trouble = .after(previous, reason: why, permanent: true, now: now)
+        case .repository(let why): trouble = .after(previous, reason: why, permanent: false, now: now)
+        }
+        var metadata: Logger.Metadata = ["outcome": .string(HistoryOutcome.storeDamaged.rawValue)]
+        if trouble.permanent {
+            logger.error("state store damaged: \(trouble.reason); environment \(environment) stops acting until the store is restored and sluice restarted",
+                         metadata: metadata)
+        } else {
+            metadata = [:]
+            let delay = Int(trouble.retryAt.timeIntervalSince(now).rounded())
+            logger.error("\(trouble.reason); environment \(environment) does nothing until it can read its rollout again (try \(trouble.failures), next in \(delay)s)")
+        }
+        return trouble
     }
 
     private func makeActive(_ state: RolloutState, repository: FleetRepository, gitPath: String) -> Active {
@@ -401,12 +476,13 @@ public struct EnvironmentRunner: Sendable {
                                                    commit: state.commit, repository: repository))
     }
 
-    /// The commit of the newest rollout that converged (what a rollback returns to).
-    private func lastConverged() -> String? {
-        (try? store.rollouts(environment: environment, limit: 50))?.first { $0.phase == .done }?.commit
+    /// No rollout of `head` is under way or done (a superseded one hands over).
+    private func needsStart(_ active: Active?, _ head: String) throws(StoreError) -> Bool {
+        if active?.machine.state.phase == .superseded { return true }
+        return try store.rollout(environment: environment)?.commit != head
     }
 
-    private func latestRejection() throws -> RolloutRecord? {
+    private func latestRejection() throws(StoreError) -> RolloutRecord? {
         try store.rollouts(environment: environment, limit: 1).first { $0.phase == .rejected }
     }
 
@@ -415,6 +491,7 @@ public struct EnvironmentRunner: Sendable {
         if let head, head == lastRejected { return .rejected }
         guard let state = active?.machine.state else {
             if head == nil { return .noBranch }
+            // A store that cannot be read says nothing: not idle, and the loop goes on.
             return (try? store.rollout(environment: environment))?.commit == head ? .converged : nil
         }
         if head != nil && head != state.commit && state.phase != .halted { return nil }

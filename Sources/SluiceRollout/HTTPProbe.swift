@@ -69,6 +69,7 @@ public struct PrometheusQuery: Sendable {
 
     /// `{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1700000000,"0.5"]}]}}`
     static func value(of body: String) -> Result<Double, ProbeError> {
+        // A body that is not JSON fails the check with the body quoted, which says more than the parser would.
         guard let json = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
               json["status"] as? String == "success", let data = json["data"] as? [String: Any] else {
             return .failure(ProbeError("not a successful Prometheus answer: \(body.prefix(200))"))

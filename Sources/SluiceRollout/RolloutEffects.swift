@@ -84,13 +84,19 @@ struct RolloutEffects: Sendable {
             }
             var plans: [PairPlan] = []
             let present = Set(pairs.filter { !$0.removed }.map(\.addon))
-            let driver = try? await driver(name)
+            // Without its driver, whether a workload steps in partitions is unknown: the cluster
+            // is that error (unreachable or refused), never planned as if it had none.
+            let driver: any ClusterDriver
+            do { driver = try await self.driver(name) } catch {
+                outcomes[name] = error.isTransient ? .unreachable("\(error)") : .failed("\(error)")
+                continue
+            }
             for pair in pairs {
                 let addon = result.repository.addons[pair.addon]
                 var steps = 1
                 // Partition steps hold old pods at their revision: only an update of a live
                 // workload has any (a first install starts every pod new).
-                if let partitions = addon?.rollout?.partitions, !partitions.isEmpty, let driver,
+                if let partitions = addon?.rollout?.partitions, !partitions.isEmpty,
                    pair.steps.contains(where: { step in
                        if case .update = step.action { return driver.canPartition(step.key, kinds: kinds) }
                        return false

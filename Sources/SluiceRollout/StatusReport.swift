@@ -77,6 +77,7 @@ public struct StatusReport: Codable, Sendable, Equatable {
         var result: [Environment] = []
         for environment in environments where only == nil || only == environment.name.value {
             let name = environment.name.value, branch = environment.branch.value
+            // Status shows a missing branch as no head ("-"); nothing is decided on it.
             let headCommit = (try? git.resolve("refs/heads/" + branch))?.hex ?? (try? git.resolve(branch))?.hex
             let rollouts = try store.rollouts(environment: name, limit: 50)
             let current = try store.rollout(environment: name)
@@ -86,6 +87,7 @@ public struct StatusReport: Codable, Sendable, Equatable {
             }
             var rejected: Rejected?
             if let newest = rollouts.first, newest.phase == .rejected {
+                // Only the text of the rejection's errors; the rejection itself is the record's phase.
                 let detail = (try? RolloutState.decode(newest))?.waitingFor ?? ""
                 rejected = Rejected(commit: newest.commit, at: newest.startedAt, errors: detail)
             }
@@ -170,6 +172,7 @@ struct ModelCache {
     mutating func model(_ commit: String) -> FleetRepository? {
         if let known = models[commit] { return known }
         var loaded: FleetRepository?
+        // Versions are for people: a commit that cannot be loaded shows its id instead.
         if let id = try? git.resolve(commit), let tree = try? git.tree(at: id) { loaded = try? FleetLoader().load(tree) }
         models[commit] = .some(loaded)
         return loaded

@@ -4,7 +4,10 @@ import Foundation
 /// environment's clusters and records, so that a second one refuses at once, naming the
 /// holder, instead of both applying (different environments proceed together). It is an OS
 /// lock (`flock`) on a file beside the store, so a process that dies, even by `kill -9`,
-/// lets it go.
+/// lets it go. The lock belongs to the store, not to the path it was named by: the file is
+/// found through every symlink, and a store with a second name (a hard link) is refused, since
+/// no file beside one name is beside the other. (The database file itself is not locked:
+/// SQLite's own POSIX locks on it are dropped by any close of the file in this process.)
 public final class EnvironmentLock: Sendable {
     private let descriptor: Int32
     public let path: String
@@ -15,7 +18,8 @@ public final class EnvironmentLock: Sendable {
         let safe = environment.unicodeScalars.map { scalar -> String in
             CharacterSet.alphanumerics.contains(scalar) || "-_.".unicodeScalars.contains(scalar) ? String(scalar) : "%\(scalar.value)"
         }.joined()
-        path = "\(storePath).\(safe).lock"
+        let real = try Self.resolve(storePath)
+        path = "\(real).\(safe).lock"
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw StoreError("cannot open the lock file \(path) of environment \(environment): \(String(cString: strerror(errno)))",
@@ -39,6 +43,22 @@ public final class EnvironmentLock: Sendable {
         // Closing the descriptor releases the lock; the file stays (removing it would race
         // with a process that has just opened it).
         close(descriptor)
+    }
+
+    /// The store's one real path.
+    private static func resolve(_ storePath: String) throws(StoreError) -> String {
+        guard let resolved = realpath(storePath, nil) else {
+            throw StoreError("cannot resolve the state store path \(storePath): \(String(cString: strerror(errno)))")
+        }
+        defer { free(resolved) }
+        let real = String(cString: resolved)
+        var info = stat()
+        guard stat(real, &info) == 0 else { throw StoreError("cannot stat the state store \(real): \(String(cString: strerror(errno)))") }
+        guard info.st_nlink <= 1 else {
+            throw StoreError("state store \(real) has \(info.st_nlink) names (hard links): two sluices could each lock one; keep one name and use a symlink for others",
+                             kind: .linked(names: Int(info.st_nlink)))
+        }
+        return real
     }
 
     private static func holder(_ fd: Int32) -> String {

@@ -57,6 +57,11 @@ extension SQLiteStateStore {
         try rollouts(environment: environment, where: "", limit: limit)
     }
 
+    public func lastRollout(environment: String, phase: RolloutPhase) throws(StoreError) -> RolloutRecord? {
+        // `phase` is one of the enum's raw values, never text from outside.
+        try rollouts(environment: environment, where: "AND phase = '\(phase.rawValue)'", limit: 1).first
+    }
+
     private func rollouts(environment: String, where condition: String, limit: Int) throws(StoreError) -> [RolloutRecord] {
         try withConnection { db throws(StoreError) in
             try db.query("""

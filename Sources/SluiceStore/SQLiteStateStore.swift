@@ -59,6 +59,12 @@ public final class SQLiteStateStore: StateStore {
     private static func checkFile(_ path: String) throws(StoreError) -> Bool {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return false }
         let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
+        // SQLite names its write-ahead log after the path: two names, two logs, one damaged store.
+        let names = (attributes[.referenceCount] as? NSNumber)?.intValue ?? 1
+        guard names <= 1 else {
+            throw StoreError("state store \(path) has \(names) names (hard links): SQLite would keep a log per name and damage it; keep one name (a symlink is fine)",
+                             kind: .linked(names: names))
+        }
         guard size > 0 else {
             throw StoreError("\(path) is an empty file, not a Sluice state store: remove it, or name another file with --state", kind: .notAStore)
         }

@@ -30,6 +30,8 @@ public protocol StateStore: Sendable {
     func rollout(environment: String) throws(StoreError) -> RolloutRecord?
     /// The environment's rollouts, rejected ones included, newest first.
     func rollouts(environment: String, limit: Int) throws(StoreError) -> [RolloutRecord]
+    /// The environment's newest rollout in `phase` (without its cluster rows), however old.
+    func lastRollout(environment: String, phase: RolloutPhase) throws(StoreError) -> RolloutRecord?
     /// The pending marks of an environment: applies started and not recorded.
     func pending(environment: String) throws(StoreError) -> [PendingApply]
     /// Queues an operator command; returns its id.
@@ -387,6 +389,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         case busy
         /// Another sluice writes this environment (`holder` says who).
         case environmentLocked(holder: String)
+        /// The store file has several names (hard links), so it cannot be locked as one store.
+        case linked(names: Int)
         case other
     }
 

@@ -20,7 +20,7 @@ public enum ValueEncoder {
 
     static func encode<T: Encodable>(_ value: T, into node: Node, path: [any CodingKey]) throws {
         if let date = value as? Date {
-            node.value = .double(date.timeIntervalSince1970)
+            node.value = .double(try finite(date.timeIntervalSince1970, path))
             return
         }
         try value.encode(to: TreeEncoder(node: node, codingPath: path))
@@ -97,8 +97,12 @@ public enum ValueEncoder {
         mutating func encodeNil(forKey key: Key) throws { node.child(key.stringValue).value = .null }
         mutating func encode(_ value: Bool, forKey key: Key) throws { node.child(key.stringValue).value = .bool(value) }
         mutating func encode(_ value: String, forKey key: Key) throws { node.child(key.stringValue).value = .string(value) }
-        mutating func encode(_ value: Double, forKey key: Key) throws { node.child(key.stringValue).value = .double(value) }
-        mutating func encode(_ value: Float, forKey key: Key) throws { node.child(key.stringValue).value = .double(Double(value)) }
+        mutating func encode(_ value: Double, forKey key: Key) throws {
+            node.child(key.stringValue).value = .double(try finite(value, codingPath + [key]))
+        }
+        mutating func encode(_ value: Float, forKey key: Key) throws {
+            node.child(key.stringValue).value = .double(try finite(Double(value), codingPath + [key]))
+        }
         mutating func encode(_ value: Int, forKey key: Key) throws { node.child(key.stringValue).value = .int(value) }
         mutating func encode(_ value: Int64, forKey key: Key) throws { node.child(key.stringValue).value = .int(Int(value)) }
         mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
@@ -126,7 +130,7 @@ public enum ValueEncoder {
         mutating func encodeNil() throws { node.append().value = .null }
         mutating func encode(_ value: Bool) throws { node.append().value = .bool(value) }
         mutating func encode(_ value: String) throws { node.append().value = .string(value) }
-        mutating func encode(_ value: Double) throws { node.append().value = .double(value) }
+        mutating func encode(_ value: Double) throws { node.append().value = .double(try finite(value, codingPath)) }
         mutating func encode(_ value: Int) throws { node.append().value = .int(value) }
         mutating func encode<T: Encodable>(_ value: T) throws { try ValueEncoder.encode(value, into: node.append(), path: codingPath) }
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
@@ -149,10 +153,18 @@ public enum ValueEncoder {
         mutating func encodeNil() throws { node.value = .null }
         mutating func encode(_ value: Bool) throws { node.value = .bool(value) }
         mutating func encode(_ value: String) throws { node.value = .string(value) }
-        mutating func encode(_ value: Double) throws { node.value = .double(value) }
-        mutating func encode(_ value: Float) throws { node.value = .double(Double(value)) }
+        mutating func encode(_ value: Double) throws { node.value = .double(try finite(value, codingPath)) }
+        mutating func encode(_ value: Float) throws { node.value = .double(try finite(Double(value), codingPath)) }
         mutating func encode(_ value: Int) throws { node.value = .int(value) }
         mutating func encode(_ value: Int64) throws { node.value = .int(Int(value)) }
         mutating func encode<T: Encodable>(_ value: T) throws { try ValueEncoder.encode(value, into: node, path: codingPath) }
     }
+}
+
+/// JSON has no NaN or infinity: a value that is one is an error, never written as null.
+private func finite(_ value: Double, _ path: [any CodingKey]) throws -> Double {
+    guard value.isFinite else {
+        throw EncodingError.invalidValue(value, EncodingError.Context(codingPath: path, debugDescription: "\(value) is not a finite number"))
+    }
+    return value
 }

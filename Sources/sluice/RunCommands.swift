@@ -140,8 +140,12 @@ struct LiveView {
     func run() async {
         while !Task.isCancelled {
             let now = await clock.now()
-            if let report = try? StatusReport.make(store: store, repository: repo, environment: nil, now: now) {
+            do {
+                let report = try StatusReport.make(store: store, repository: repo, environment: nil, now: now)
                 Console.shared.show(StatusText.liveLines(report, now: now))
+            } catch {
+                // Never the last good view: what cannot be read now is said.
+                Console.shared.show(["── \(ISO8601DateFormatter().string(from: now)) status cannot be read: \(error)"])
             }
             try? await Task.sleep(nanoseconds: 1_000_000_000)
         }

@@ -215,7 +215,7 @@ import Testing
 
     @Test func aNewerStateFormatIsRefused() throws {
         let m = machine([RolloutBlueprint.Stage(name: "s", batches: [["a"]])])
-        var record = m.state.record()
+        var record = try m.state.record()
         #expect(try RolloutState.decode(record) == m.state)
         record.format = RolloutState.format + 1
         #expect(throws: RolloutStateError.self) { try RolloutState.decode(record) }
@@ -250,7 +250,7 @@ extension RolloutMachineTests {
                        "c": .planned([pair("cni")])], now: t0.addingTimeInterval(0.25))
         _ = m.checkFinished(CheckID(name: RolloutChecks.policyGate, phase: .pre, cluster: nil), .passed("ok"), now: at(1))
         _ = m.checkFinished(CheckID(name: "w", phase: .pre, cluster: "a"), .wait(until: at(30), "closed"), now: at(1))
-        let record = m.state.record()
+        let record = try m.state.record()
         let decoded = try RolloutState.decode(record)
         #expect(decoded == m.state.persistable)
         _ = m.timerFired(now: at(30))
@@ -260,6 +260,6 @@ extension RolloutMachineTests {
         for cluster in m.state.planning { _ = m.planned([cluster: .planned([pair("ds", steps: 3, bake: 600)])], now: at(31)) }
         _ = m.applied(cluster: "a", addon: "ds", attempt: 1, .ok, now: at(32))
         #expect(m.state.clusters.contains { $0.phase == .applying && !$0.pairs.isEmpty })
-        #expect(try RolloutState.decode(m.state.record()) == m.state.persistable)
+        #expect(try RolloutState.decode(try m.state.record()) == m.state.persistable)
     }
 }

@@ -110,4 +110,33 @@ import Testing
         #expect(error == .busy)
         withExtendedLifetime(store) {}
     }
+
+    /// One writer per store however its path is spelt: through a symlink the same lock is
+    /// taken; a second name (hard link) is refused rather than locked apart.
+    @Test func theLockBelongsToTheStoreNotItsPath() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try SQLiteStateStore(path: path)
+        let link = directory + "/through-a-link.db"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: path)
+        let other = try SQLiteStateStore(path: link)
+        let held = try store.lockEnvironment("production", holder: "first")
+        guard case .environmentLocked(let holder)? = kind({ () throws(StoreError) in _ = try other.lockEnvironment("production", holder: "second") }) else {
+            Issue.record("a lock through a symlink was not refused")
+            return
+        }
+        #expect(holder.hasPrefix("first, pid \(getpid())"))
+        // Another environment of the same store is free.
+        _ = try other.lockEnvironment("staging", holder: "second")
+        withExtendedLifetime(held) {}
+    }
+
+    /// A hard link would give SQLite two write-ahead logs of one file: refused by any name.
+    @Test func aStoreWithTwoNamesIsRefused() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        _ = try SQLiteStateStore(path: path)
+        let hard = directory + "/second-name.db"
+        try FileManager.default.linkItem(atPath: path, toPath: hard)
+        #expect(kind { () throws(StoreError) in _ = try SQLiteStateStore(path: hard) } == .linked(names: 2))
+        #expect(kind { () throws(StoreError) in _ = try SQLiteStateStore(path: path) } == .linked(names: 2))
+    }
 }

@@ -15,7 +15,25 @@ public final class CountingStore: StateStore {
     public var writeBatches: [Int] { batches.withLock { $0 } }
     private let batches = Mutex<[Int]>([])
 
+    /// Operations (`freeze`, `rollout`, `commit`, `commands`, `lastRollout`) that fail with
+    /// the given error, as a failing disk or a damaged file would make them, the given number
+    /// of times (then they work again).
+    public let failing = Mutex<[String: (error: StoreError, times: Int)]>([:])
+
     public init(_ base: SQLiteStateStore) { self.base = base }
+
+    /// How often an operation was called.
+    public func calls(_ name: String) -> Int { count("call \(name)") }
+
+    private func enter(_ name: String) throws(StoreError) {
+        bump("call \(name)")
+        let error: StoreError? = failing.withLock { failing in
+            guard let (error, times) = failing[name], times > 0 else { return nil }
+            failing[name] = (error, times - 1)
+            return error
+        }
+        if let error { throw error }
+    }
 
     public var puts: Int { count("put") }
     public var clusterReads: Int { count("objects(cluster:)") }
@@ -24,6 +42,11 @@ public final class CountingStore: StateStore {
 
     private func count(_ name: String) -> Int { counts.withLock { $0[name] ?? 0 } }
     private func bump(_ name: String) { counts.withLock { $0[name, default: 0] += 1 } }
+
+    public func lastRollout(environment: String, phase: RolloutPhase) throws(StoreError) -> RolloutRecord? {
+        try enter("lastRollout")
+        return try base.lastRollout(environment: environment, phase: phase)
+    }
 
     public func applied(environment: String, cluster: String, addon: String) throws(StoreError) -> AppliedRecord? {
         try base.applied(environment: environment, cluster: cluster, addon: addon)
@@ -37,16 +60,28 @@ public final class CountingStore: StateStore {
     }
     public func append(_ event: HistoryEvent) throws(StoreError) { try base.append(event) }
     public func history(_ filter: HistoryFilter) throws(StoreError) -> [HistoryEvent] { try base.history(filter) }
-    public func commit(_ transition: StoreTransition) throws(StoreError) { try base.commit(transition) }
-    public func rollout(environment: String) throws(StoreError) -> RolloutRecord? { try base.rollout(environment: environment) }
+    public func commit(_ transition: StoreTransition) throws(StoreError) {
+        try enter("commit")
+        try base.commit(transition)
+    }
+    public func rollout(environment: String) throws(StoreError) -> RolloutRecord? {
+        try enter("rollout")
+        return try base.rollout(environment: environment)
+    }
     public func rollouts(environment: String, limit: Int) throws(StoreError) -> [RolloutRecord] { try base.rollouts(environment: environment, limit: limit) }
     public func pending(environment: String) throws(StoreError) -> [PendingApply] { try base.pending(environment: environment) }
     public func enqueue(_ command: OperatorCommand) throws(StoreError) -> Int64 { try base.enqueue(command) }
-    public func commands(environment: String) throws(StoreError) -> [OperatorCommand] { try base.commands(environment: environment) }
+    public func commands(environment: String) throws(StoreError) -> [OperatorCommand] {
+        try enter("commands")
+        return try base.commands(environment: environment)
+    }
     public func setFreeze(environment: String, to freeze: FreezeRecord?, event: HistoryEvent) throws(StoreError) {
         try base.setFreeze(environment: environment, to: freeze, event: event)
     }
-    public func freeze(environment: String) throws(StoreError) -> FreezeRecord? { try base.freeze(environment: environment) }
+    public func freeze(environment: String) throws(StoreError) -> FreezeRecord? {
+        try enter("freeze")
+        return try base.freeze(environment: environment)
+    }
     public func replaceDrift(environment: String, with findings: [DriftFinding], events: [HistoryEvent]) throws(StoreError) {
         try base.replaceDrift(environment: environment, with: findings, events: events)
     }

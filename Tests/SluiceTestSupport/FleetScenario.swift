@@ -63,11 +63,12 @@ public final class FleetScenario {
     /// Runs the controller (`sluice run --until-idle --virtual-time`) on this repository.
     @discardableResult
     public func runController(untilIdle: Bool = true, options: EnvironmentRunner.Options = FleetScenario.controllerOptions,
+                              store: (any StateStore)? = nil,
                               logger: Logger = Logger(label: "sluice-test", factory: { _ in SwiftLogNoOpLogHandler() })) async throws
         -> [String: EnvironmentRunner.Outcome] {
         var options = options
         options.untilIdle = untilIdle
-        let controller = Controller(location: repo.path, store: store, connector: connector, clock: clock, options: options,
+        let controller = Controller(location: repo.path, store: store ?? self.store, connector: connector, clock: clock, options: options,
                                     cacheDirectory: stateFolder + "/cache", logger: logger)
         return try await controller.run()
     }

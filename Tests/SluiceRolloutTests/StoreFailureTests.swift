@@ -1,0 +1,115 @@
+import Foundation
+import SluiceModel
+import SluiceRollout
+import SluiceStore
+import SluiceTestSupport
+import Testing
+
+/// Store reads and writes fail closed: a failure is retried (with backoff) or stops the
+/// environment, never read as "no rollout", "not frozen" or "nothing to do".
+@Suite struct StoreFailureTests {
+    static let oldDNS = "k8s-dns-node-cache:1.23.1"
+    static let newDNS = "k8s-dns-node-cache:1.23.2"
+
+    @Test func aFreezeThatCannotBeReadHoldsTheBatch() async throws {
+        let scenario = try FleetScenario()
+        let store = CountingStore(scenario.store)
+        store.failing.withLock { $0["freeze"] = (StoreError("disk I/O error (injected)"), 1) }
+        let repository = try await scenario.plan().repository
+        let checks = CheckRunner(store: store, connector: scenario.connector, clock: scenario.clock, gitPath: scenario.repo.path)
+        let context = CheckRunner.Context(environment: "production", stage: "canary", commit: scenario.head, repository: repository)
+        let gate = CheckID(name: RolloutChecks.policyGate, phase: .pre, cluster: nil)
+        guard case .hold = await checks.run(gate, context) else { Issue.record("a failed freeze read did not hold"); return }
+        // Once the store answers, the gate is judged on what it says.
+        if case .hold(let why) = await checks.run(gate, context) { Issue.record("held without a freeze: \(why)") }
+        #expect(store.calls("freeze") == 2)
+    }
+
+    /// Production waits for an approval mid-rollout; the controller restarts and its first
+    /// reads of the rollout fail. It tries again, with growing pauses, and goes on with the
+    /// same rollout: no fresh rollout from stage 1, no approval lost.
+    @Test func aFailedReadOfTheRolloutUnderWayIsRetriedNeverAFreshRollout() async throws {
+        let scenario = try FleetScenario()
+        try await scenario.converge()
+        try scenario.edit("releases/2026-11-1.yaml", replacing: Self.oldDNS, with: Self.newDNS)
+        let bump = try scenario.repo.commit("node-local-dns 1.23.2")
+        let first = try await scenario.runController()
+        #expect(first["production"] == .waitingForOperator)
+        let waiting = try #require(try scenario.rolloutState("production"))
+        #expect(waiting.phase == .awaitingApproval && waiting.commit == bump)
+
+        let store = CountingStore(scenario.store)
+        store.failing.withLock { $0["rollout"] = (StoreError("disk I/O error (injected)"), 6) }
+        let before = await scenario.clock.now()
+        let outcomes = try await scenario.runController(store: store)
+        #expect(outcomes["production"] == .waitingForOperator)
+        let after = try #require(try scenario.rolloutState("production"))
+        #expect(after.id == waiting.id)
+        #expect(after.stage == waiting.stage && after.phase == .awaitingApproval)
+        let started = try scenario.history(environment: "production").filter { $0.outcome == .rolloutStarted && $0.at >= before }
+        #expect(started.isEmpty)
+        // Six failures shared by the two environments, retried with backoff: one of them
+        // failed at least three times, which takes 1 + 2 + 4 s at least.
+        #expect(store.calls("rollout") >= 7)
+        #expect(await scenario.clock.now().timeIntervalSince(before) >= 7)
+    }
+
+    /// Writes that fail are retried with backoff, not at once: a disk that fails five times
+    /// costs five writes over a minute of (virtual) time, and the rollout then converges.
+    @Test func failedWritesBackOffAndTheRolloutGoesOn() async throws {
+        let scenario = try FleetScenario()
+        try await scenario.converge()
+        try scenario.repo.git("checkout", "-q", "staging")
+        try scenario.edit("releases/2026-11-2.yaml", replacing: "k8s-dns-node-cache:1.24.0", with: "k8s-dns-node-cache:1.24.1")
+        let bump = try scenario.repo.commit("node-local-dns 1.24.1")
+        try scenario.repo.git("checkout", "-q", "main")
+        let store = CountingStore(scenario.store)
+        store.failing.withLock { $0["commit"] = (StoreError("disk I/O error (injected)"), 5) }
+        let outcomes = try await scenario.runController(store: store)
+        #expect(outcomes["staging"] == .converged)
+        #expect(try scenario.store.applied(environment: "staging").allSatisfy { $0.commit == bump })
+        // Every failed write was retried after a pause: 5 failures and the successful writes,
+        // not hundreds of tries.
+        #expect(store.calls("commit") < 400)
+    }
+
+    /// A store SQLite finds damaged stops the environment: nothing more is applied there, and
+    /// `--until-idle` returns `storeDamaged` (exit 6).
+    @Test func aDamagedStoreStopsTheEnvironment() async throws {
+        let scenario = try FleetScenario()
+        try await scenario.converge()
+        try scenario.edit("releases/2026-11-1.yaml", replacing: Self.oldDNS, with: Self.newDNS)
+        let bump = try scenario.repo.commit("node-local-dns 1.23.2")
+        let store = CountingStore(scenario.store)
+        store.failing.withLock { $0["commit"] = (StoreError("state store is damaged (injected)", kind: .damaged), Int.max) }
+        let outcomes = try await scenario.runController(store: store)
+        #expect(outcomes["production"] == .storeDamaged)
+        #expect(outcomes["staging"] == .storeDamaged)
+        #expect(Controller.exitCode(outcomes) == 6)
+        // Nothing of the bump reached a cluster: no step is performed that was not written.
+        #expect(try scenario.calls(commit: bump).isEmpty)
+        #expect(store.calls("commit") <= 2)
+    }
+
+    @Test func theRollbackBaseIsTheNewestConvergedRolloutHoweverOld() throws {
+        let scenario = try FleetScenario()
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        func record(_ n: Int, _ phase: RolloutPhase) throws -> RolloutRecord {
+            var state = RolloutState(id: "r\(n)", environment: "production", commit: "c\(n)", baseCommit: nil,
+                                     blueprint: RolloutBlueprint(stages: []), now: t0.addingTimeInterval(Double(n)))
+            state.phase = phase
+            return try state.record()
+        }
+        try scenario.store.commit(StoreTransition(rollout: try record(0, .done)))
+        for n in 1...80 { try scenario.store.commit(StoreTransition(rollout: try record(n, n % 2 == 0 ? .rejected : .superseded))) }
+        #expect(try scenario.store.lastRollout(environment: "production", phase: .done)?.commit == "c0")
+        #expect(try scenario.store.rollouts(environment: "production", limit: 50).allSatisfy { $0.phase != .done })
+    }
+
+    @Test func aStateThatCannotBeEncodedIsAnError() {
+        var state = RolloutState(id: "r", environment: "production", commit: "c", baseCommit: nil,
+                                 blueprint: RolloutBlueprint(stages: []), now: Date(timeIntervalSince1970: 1_800_000_000))
+        state.updatedAt = Date(timeIntervalSince1970: .nan)
+        #expect(throws: RolloutStateError.self) { _ = try state.record() }
+    }
+}
