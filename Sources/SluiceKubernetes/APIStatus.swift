@@ -1,4 +1,5 @@
 import Foundation
+import SluiceDrivers
 
 /// An API server's answer other than success, read from its `Status` body: what the driver
 /// does next depends on `reason` (retry, re-read and re-diff, fail the pair), never on the
@@ -25,18 +26,22 @@ public struct APIStatus: Error, Equatable, Sendable, CustomStringConvertible {
 
     public init(response: HTTPResponse) {
         code = response.status
+        // A body that is not JSON is no Status: its start is quoted below, which says more than the parser.
         let status = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
         let isStatus = status?["kind"] as? String == "Status"
-        reason = isStatus ? status?["reason"] as? String ?? "" : ""
+        // Everything quoted from the answer is cleaned and bounded: it reaches plans, the
+        // history and terminals (an escape sequence, a 50 MiB message).
+        func text(_ value: Any?, limit: Int = 256) -> String { UntrustedText.clean(value as? String ?? "", limit: limit) }
+        reason = isStatus ? text(status?["reason"]) : ""
         // A body that is not a Status (a proxy's HTML page) is not repeated whole.
-        message = isStatus ? status?["message"] as? String ?? ""
-            : String(decoding: response.body.prefix(200), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        message = isStatus ? text(status?["message"], limit: UntrustedText.defaultLimit)
+            : UntrustedText.clean(String(decoding: response.body.prefix(200), as: UTF8.self), limit: 200).trimmingCharacters(in: .whitespaces)
         let details = status?["details"] as? [String: Any]
-        causes = (details?["causes"] as? [[String: Any]] ?? []).map {
-            Cause(field: $0["field"] as? String ?? "", reason: $0["reason"] as? String ?? "", message: $0["message"] as? String ?? "")
+        causes = (details?["causes"] as? [[String: Any]] ?? []).prefix(20).map {
+            Cause(field: text($0["field"]), reason: text($0["reason"]), message: text($0["message"], limit: 500))
         }
-        detailsKind = details?["kind"] as? String ?? ""
-        detailsName = details?["name"] as? String ?? ""
+        detailsKind = text(details?["kind"])
+        detailsName = text(details?["name"])
         retryAfter = response.headers["retry-after"].flatMap(Double.init) ?? (details?["retryAfterSeconds"] as? NSNumber)?.doubleValue
     }
 

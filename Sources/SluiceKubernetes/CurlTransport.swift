@@ -51,11 +51,13 @@ public enum TransportError: Error, Equatable, Sendable, CustomStringConvertible 
     case timeout(String)
     case tls(String)
     case invalid(String)
+    /// The answer was larger than the transport takes (`maxResponseBytes`): not read further.
+    case tooLarge(Int)
 
     public var isTransient: Bool {
         switch self {
         case .connection, .timeout: return true
-        case .tls, .invalid: return false
+        case .tls, .invalid, .tooLarge: return false
         }
     }
 
@@ -65,6 +67,7 @@ public enum TransportError: Error, Equatable, Sendable, CustomStringConvertible 
         case .timeout(let why): return "the API server did not answer in time: \(why)"
         case .tls(let why): return "TLS with the API server failed: \(why)"
         case .invalid(let why): return "the request could not be made: \(why)"
+        case .tooLarge(let limit): return "the API server's answer is larger than \(limit >> 20) MiB; it was not read"
         }
     }
 }
@@ -79,6 +82,10 @@ public final class CurlTransport: @unchecked Sendable {
     private let tls: TLSSettings
     public var timeoutMilliseconds = 30_000
     public var connectTimeoutMilliseconds = 10_000
+    /// The largest answer read (a page of 500 large CRDs fits); a larger one, or one that never
+    /// ends, fails its request instead of filling memory. Header bytes are bounded too.
+    public var maxResponseBytes = 128 << 20
+    static let maxHeaderBytes = 1 << 20
 
     private static let initialized: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
 
@@ -102,11 +109,16 @@ public final class CurlTransport: @unchecked Sendable {
     private final class Sink {
         var body: [UInt8] = []
         var headers: [String: String] = [:]
+        var headerBytes = 0
+        let limit: Int
+        var tooLarge = false
+
+        init(limit: Int) { self.limit = limit }
     }
 
     private func performBlocking(_ request: HTTPRequest) -> Result<HTTPResponse, TransportError> {
         curl_easy_reset(handle)  // keeps the connection cache, clears the options
-        let sink = Sink()
+        let sink = Sink(limit: maxResponseBytes)
         var headerList: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(headerList) }
         for (name, value) in request.headers.sorted(by: { $0.key < $1.key }) {
@@ -137,6 +149,8 @@ public final class CurlTransport: @unchecked Sendable {
         set(sluice_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, timeoutMilliseconds))
         set(sluice_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, connectTimeoutMilliseconds))
         set(sluice_curl_setopt_long(handle, CURLOPT_FOLLOWLOCATION, 0))
+        // A Content-Length past the limit is refused before any of the body is read.
+        set(sluice_curl_setopt_long(handle, CURLOPT_MAXFILESIZE, maxResponseBytes))
         set(sluice_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList))
         if let ca = tls.certificateAuthority { set(ca.withUnsafeBytes { sluice_curl_setopt_blob(handle, CURLOPT_CAINFO_BLOB, $0.baseAddress, $0.count) }) }
         if let cert = tls.clientCertificate { set(cert.withUnsafeBytes { sluice_curl_setopt_blob(handle, CURLOPT_SSLCERT_BLOB, $0.baseAddress, $0.count) }) }
@@ -150,6 +164,10 @@ public final class CurlTransport: @unchecked Sendable {
         set(sluice_curl_setopt_write_function(handle, CURLOPT_WRITEFUNCTION) { data, size, count, context in
             guard let data, let context else { return 0 }
             let sink = Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue()
+            guard sink.body.count + size * count <= sink.limit else {
+                sink.tooLarge = true
+                return 0  // libcurl stops the transfer (CURLE_WRITE_ERROR)
+            }
             sink.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: size * count))
             return size * count
         })
@@ -157,6 +175,11 @@ public final class CurlTransport: @unchecked Sendable {
         set(sluice_curl_setopt_write_function(handle, CURLOPT_HEADERFUNCTION) { data, size, count, context in
             guard let data, let context else { return 0 }
             let sink = Unmanaged<Sink>.fromOpaque(context).takeUnretainedValue()
+            sink.headerBytes += size * count
+            guard sink.headerBytes <= CurlTransport.maxHeaderBytes else {
+                sink.tooLarge = true
+                return 0
+            }
             let line = String(decoding: UnsafeRawBufferPointer(start: data, count: size * count), as: UTF8.self)
             if let colon = line.firstIndex(of: ":") {
                 sink.headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
@@ -176,6 +199,7 @@ public final class CurlTransport: @unchecked Sendable {
                 return curl_easy_perform(handle)
             }
         }
+        if sink.tooLarge || code == CURLE_FILESIZE_EXCEEDED { return .failure(.tooLarge(maxResponseBytes)) }
         guard code == CURLE_OK else { return .failure(Self.error(code)) }
         var httpStatus = 0
         _ = sluice_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &httpStatus)

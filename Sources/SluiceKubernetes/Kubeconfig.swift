@@ -109,6 +109,14 @@ public enum KubeconfigError: Error, Equatable, Sendable, CustomStringConvertible
     case userNotFound(String, context: String)
     /// Neither a kubeconfig nor the in-cluster service account was found.
     case noConfiguration
+    /// A credential plugin did not finish (its timeout, or sluice stopping): worth trying again.
+    case pluginUnfinished(path: String, reason: String)
+
+    /// Worth trying again as it is; the others need an operator.
+    public var isTransient: Bool {
+        if case .pluginUnfinished = self { return true }
+        return false
+    }
 
     public var description: String {
         switch self {
@@ -119,6 +127,7 @@ public enum KubeconfigError: Error, Equatable, Sendable, CustomStringConvertible
                 + (known.isEmpty ? " (it has no contexts)" : "; it has \(known.joined(separator: ", "))")
         case .clusterNotFound(let cluster, let context): return "context \"\(context)\" names cluster \"\(cluster)\", which the kubeconfig does not have"
         case .userNotFound(let user, let context): return "context \"\(context)\" names user \"\(user)\", which the kubeconfig does not have"
+        case .pluginUnfinished(let path, let reason): return "credential plugin \(path): \(reason)"
         case .noConfiguration:
             return "no kubeconfig: pass --kubeconfig PATH, set KUBECONFIG, create ~/.kube/config, or run in a pod with a service account"
         }

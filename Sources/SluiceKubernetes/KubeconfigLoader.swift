@@ -36,12 +36,9 @@ public struct KubeconfigLoader: Sendable {
 
     /// One kubeconfig file.
     public static func read(_ path: String) throws(KubeconfigError) -> Kubeconfig {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw .unreadable(path: path, reason: (error as NSError).localizedDescription)
-        }
+        let data = try BoundedFile.read(path, limit: BoundedFile.kubeconfigLimit)
         let documents: [(value: Value, mark: Mark)]
-        do { documents = try YAMLParser().parseValues(Array(data), file: path) } catch {
+        do { documents = try YAMLParser().parseValues(data, file: path) } catch {
             throw .invalid(path: path, reason: (error.mark.map { "\($0.line):\($0.column): " } ?? "") + error.message)
         }
         guard let root = documents.first?.value.mapValue else {
@@ -125,6 +122,7 @@ struct KubeconfigReader {
     private func base64(_ value: Value?, _ what: String) throws(KubeconfigError) -> [UInt8]? {
         guard let text = value?.stringValue else { return nil }
         guard let data = Data(base64Encoded: text.filter { !$0.isWhitespace }) else { throw invalid("\(what) is not valid base64") }
+        guard data.count <= BoundedFile.credentialLimit else { throw invalid("\(what) is larger than \(BoundedFile.credentialLimit >> 20) MiB") }
         return Array(data)
     }
 }

@@ -355,7 +355,7 @@ public actor KubernetesCluster: ClusterDriver {
         case .transport(let error):
             return error.isTransient ? .unavailable(error.description) : .refused(error.description)
         case .credentials(let error):
-            return .refused(error.description)
+            return error.isTransient ? .unavailable(error.description) : .refused(error.description)
         case .status(let status):
             if status.isTransient { return .unavailable(status.description) }
             if status.code == 401 || (status.code == 403 && key == nil) { return .refused(status.description) }

@@ -196,8 +196,7 @@ public struct CheckRunner: Sendable {
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
                 executable = folder + "/" + (repoPath.split(separator: "/").last.map(String.init) ?? "check")
-                try Data(bytes).write(to: URL(fileURLWithPath: executable))
-                try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: executable)
+                try ChildProcess.writeExecutable(bytes, to: executable)
             } catch {
                 return .failed("command \(program): cannot prepare it: \(error)")
             }
@@ -223,6 +222,8 @@ public struct CheckRunner: Sendable {
         case .exited(let status, let output): return .failed("\(program) exited \(status)\(output.isEmpty ? "" : ": \(output)")")
         case .timedOut: return .failed("\(program) did not finish within \(Int(timeout))s and was killed")
         case .failedToStart(let why): return .failed("\(program) could not start: \(why)")
+        // Not a failure of the cluster: the check runs again when the rollout resumes.
+        case .stopped: return .wait(until: nil, "\(program) was stopped with sluice; it runs again on resume")
         }
     }
 }

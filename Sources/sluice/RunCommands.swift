@@ -73,7 +73,11 @@ struct Run: AsyncParsableCommand {
             try fail([Diagnostic(message: "\(error)")], output: .text)
         }
         let work = Task { try await controller.run() }
-        let signals = SignalStop { work.cancel() }
+        let signals = SignalStop {
+            // Programs sluice started (checks, credential plugins) stop with it, children and all.
+            ChildProcess.stopAll()
+            work.cancel()
+        }
         let view = Console.shared.isTerminal ? Task { await LiveView(store: store, repo: repo, clock: clock).run() } : nil
         let outcomes: [String: EnvironmentRunner.Outcome]
         do { outcomes = try await work.value } catch let error as StoreError {

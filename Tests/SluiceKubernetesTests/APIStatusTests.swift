@@ -1,4 +1,5 @@
 import Foundation
+import SluiceDrivers
 import SluiceKubernetes
 import Testing
 
@@ -35,5 +36,20 @@ import Testing
         #expect(throttled.isTransient && throttled.retryAfter == 7)
         let proxy = APIStatus(response: HTTPResponse(status: 502, headers: [:], body: Array("<html>Bad Gateway</html>".utf8)))
         #expect(proxy.isTransient && proxy.reason.isEmpty)
+    }
+
+    /// What an API server says reaches terminals and plans: escape sequences and other control
+    /// characters are gone, and a 5 MiB message (the issue found 50) is cut to a bound.
+    @Test func hostileMessagesAreCleanedAndBounded() throws {
+        let hostile = "denied \u{1b}[2J\u{1b}]0;pwned\u{07}\r\nX-Evil: 1" + String(repeating: "A", count: 5 << 20)
+        let body = try JSONSerialization.data(withJSONObject: ["kind": "Status", "code": 422, "reason": "Invalid\u{1b}[31m", "message": hostile,
+                                                               "details": ["causes": [["field": "a\nb", "reason": "x", "message": hostile]]]])
+        let status = APIStatus(response: HTTPResponse(status: 422, headers: [:], body: Array(body)))
+        for text in [status.message, status.reason, status.description, status.causes[0].field, status.causes[0].message] {
+            #expect(!text.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7f })
+        }
+        #expect(status.message.count < UntrustedText.defaultLimit + 100)
+        #expect(status.message.hasPrefix("denied [2J ]0;pwned X-Evil: 1AAA"))
+        #expect(status.causes[0].message.count < 600)
     }
 }

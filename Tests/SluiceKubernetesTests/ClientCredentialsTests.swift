@@ -1,4 +1,5 @@
 import Foundation
+import SluiceDrivers
 @testable import SluiceKubernetes
 import Synchronization
 import Testing
@@ -29,6 +30,80 @@ import Testing
             """.write(toFile: script, atomically: true, encoding: .utf8)
         chmod(script, 0o755)
         return Kubeconfig.ExecPlugin(apiVersion: "client.authentication.k8s.io/v1", command: script)
+    }
+
+    func script(_ name: String, _ body: String) throws -> Kubeconfig.ExecPlugin {
+        let path = folder + "/" + name
+        try ChildProcess.writeExecutable(Array("#!/bin/sh\n\(body)\n".utf8), to: path)
+        return Kubeconfig.ExecPlugin(apiVersion: "client.authentication.k8s.io/v1", command: path)
+    }
+
+    func kind(_ body: () async throws(KubeconfigError) -> Void) async -> KubeconfigError? {
+        do { try await body(); return nil } catch { return error }
+    }
+
+    /// A plugin that hangs is killed at its timeout, and that is worth trying again (the
+    /// cluster is unreachable for now, not refused).
+    @Test(.timeLimit(.minutes(1))) func aHangingPluginTimesOut() async throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let plugin = try script("hang.sh", "exec sleep 600")
+        let error = await kind { () async throws(KubeconfigError) in
+            _ = try await ExecPluginRunner.run(plugin, cluster: Kubeconfig.ClusterEntry(server: "https://x"), environment: [:], timeout: 0.5)
+        }
+        guard case .pluginUnfinished? = error else { Issue.record("not a timeout: \(String(describing: error))"); return }
+        #expect(error?.isTransient == true)
+    }
+
+    /// A plugin that floods standard error and fails, or prints megabytes, does not deadlock
+    /// or exhaust Sluice: a typed error, with only the start of standard error quoted.
+    @Test(.timeLimit(.minutes(1))) func aFloodingPluginIsBoundedAndRefused() async throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let noisy = try script("noisy.sh", "yes failure | head -c 30000000 >&2; exit 1")
+        let failed = await kind { () async throws(KubeconfigError) in
+            _ = try await ExecPluginRunner.run(noisy, cluster: Kubeconfig.ClusterEntry(server: "https://x"), environment: ["PATH": "/usr/bin:/bin"])
+        }
+        guard case .invalid(_, let reason)? = failed else { Issue.record("not refused: \(String(describing: failed))"); return }
+        #expect(reason.count < 400)
+        let chatty = try script("chatty.sh", "yes token | head -c 30000000; exit 0")
+        let big = await kind { () async throws(KubeconfigError) in
+            _ = try await ExecPluginRunner.run(chatty, cluster: Kubeconfig.ClusterEntry(server: "https://x"), environment: ["PATH": "/usr/bin:/bin"])
+        }
+        guard case .invalid? = big else { Issue.record("not refused: \(String(describing: big))"); return }
+    }
+
+    /// A token with a line break would add HTTP headers of its own: refused, from any source,
+    /// and the token is never quoted.
+    @Test func aTokenWithALineBreakIsRefused() async throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var user = Kubeconfig.UserEntry()
+        user.token = "abc\r\nX-Injected: yes"
+        let inline = await kind { () async throws(KubeconfigError) in _ = try await ClientCredentials(access: access(user)).authorization() }
+        guard case .invalid(_, let reason)? = inline else { Issue.record("not refused: \(String(describing: inline))"); return }
+        #expect(!reason.contains("Injected"))
+        user.token = nil
+        user.tokenFile = folder + "/token"
+        try "abc\nX-Injected: yes\n".write(toFile: folder + "/token", atomically: true, encoding: .utf8)
+        guard case .invalid? = await kind({ () async throws(KubeconfigError) in _ = try await ClientCredentials(access: access(user)).authorization() }) else {
+            Issue.record("a token file with a line break was not refused")
+            return
+        }
+    }
+
+    /// A certificate file of 2 MiB (and a kubeconfig of 17 MiB) is refused, not read whole.
+    @Test func oversizedFilesAreRefused() async throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let big = folder + "/big.crt"
+        FileManager.default.createFile(atPath: big, contents: Data(count: 2 << 20))
+        var user = Kubeconfig.UserEntry()
+        user.clientCertificate = big
+        user.clientKey = big
+        guard case .invalid? = await kind({ () async throws(KubeconfigError) in _ = try await ClientCredentials(access: access(user)).tls() }) else {
+            Issue.record("a 2 MiB certificate was not refused")
+            return
+        }
+        let config = folder + "/config"
+        FileManager.default.createFile(atPath: config, contents: Data(count: 17 << 20))
+        #expect(throws: KubeconfigError.self) { _ = try KubeconfigLoader.read(config) }
     }
 
     @Test func tokensTokenFilesAndBasicAuth() async throws {

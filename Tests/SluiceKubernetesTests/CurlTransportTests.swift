@@ -88,4 +88,23 @@ import Testing
             #expect(!error.isTransient)
         }
     }
+
+    /// An answer past the limit fails its request, whether its Content-Length says so (10 GB)
+    /// or its chunks never end; the handle works for the next request.
+    @Test(.timeLimit(.minutes(1))) func anAnswerPastTheLimitIsAnError() async throws {
+        let (server, port) = try server()
+        defer { server.stop() }
+        let transport = try CurlTransport(tls: TLSSettings(), label: "test")
+        transport.maxResponseBytes = 1 << 20
+        for path in ["/huge", "/endless"] {
+            do {
+                _ = try await transport.perform(HTTPRequest(url: "http://127.0.0.1:\(port)\(path)"))
+                Issue.record("\(path) was read")
+            } catch {
+                #expect(error == .tooLarge(1 << 20))
+                #expect(!error.isTransient)
+            }
+        }
+        #expect(try await transport.perform(HTTPRequest(url: "http://127.0.0.1:\(port)/after")).status == 200)
+    }
 }

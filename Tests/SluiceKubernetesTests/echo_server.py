@@ -6,6 +6,26 @@ import http.server, json, ssl, sys
 class Echo(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     def handle_any(self):
+        if self.path.startswith("/huge"):
+            # A Content-Length of 10 GB, and then the start of a body.
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(10 * 1024 ** 3))
+            self.end_headers()
+            self.wfile.write(b"[" * 65536)
+            return
+        if self.path.startswith("/endless"):
+            # A chunked body that never ends (until the client hangs up).
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            chunk = b"x" * 65536
+            try:
+                while True:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            except (BrokenPipeError, ConnectionResetError):
+                return
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode() if length else ""
         peer = self.connection.getpeercert() if hasattr(self.connection, "getpeercert") else None
