@@ -134,6 +134,7 @@ struct ClusterPlanner: Sendable {
             } catch {
                 plan.unreachable = "\(error)"
                 plan.summary.unreachable = 1
+                plan.summary.refused = Self.isRefusal(error) ? 1 : 0
                 outcome.plan = plan
                 return
             }
@@ -155,6 +156,7 @@ struct ClusterPlanner: Sendable {
             } catch {
                 plan.unreachable = "\(error)"
                 plan.summary.unreachable = 1
+                plan.summary.refused = Self.isRefusal(error) ? 1 : 0
                 break
             }
             var result = PairDiffer(rules: DangerousFieldGuard(rules: repository.dangerousFields(for: pair.addon)),
@@ -180,6 +182,7 @@ struct ClusterPlanner: Sendable {
                 } catch {
                     plan.unreachable = "\(error)"
                     plan.summary.unreachable = 1
+                plan.summary.refused = Self.isRefusal(error) ? 1 : 0
                     break
                 }
             }
@@ -225,5 +228,8 @@ struct ClusterPlanner: Sendable {
     }
 
     private var sensitiveFields: [SensitiveField] { repository.policies.flatMap(\.sensitiveFields) }
-}
 
+    /// The cluster could not be read: unreachable (worth waiting for) or refused (an operator
+    /// must act; a rollout fails the cluster).
+    static func isRefusal(_ error: DriverError) -> Bool { !error.isTransient }
+}

@@ -107,6 +107,9 @@ public struct FleetPlan: Sendable, Codable, Equatable {
         public var unchangedAddons = 0
         /// Clusters whose live objects could not be read.
         public var unreachable = 0
+        /// Of those, clusters that refused Sluice (credentials, TLS, a missing kubeconfig
+        /// context): trying again will not help, so a rollout fails them instead of waiting.
+        public var refused = 0
 
         public init() {}
 
@@ -123,6 +126,7 @@ public struct FleetPlan: Sendable, Codable, Equatable {
             sum.blocked += b.blocked
             sum.unchangedAddons += b.unchangedAddons
             sum.unreachable += b.unreachable
+            sum.refused += b.refused
             return sum
         }
 

@@ -67,7 +67,9 @@ public struct PlanTextFormatter: Sendable {
     /// on 14 clusters is one diff, not 14).
     private func lines(for cluster: FleetPlan.ClusterPlan, shared: Sharing, shown: inout [String: String]) -> [String] {
         var out = ["      cluster \(paint(cluster.name, .bold)): \(describe(cluster.summary))"]
-        if let why = cluster.unreachable { out.append("        " + paint("! live objects unavailable: \(why)", .red)) }
+        if let why = cluster.unreachable {
+            out.append("        " + paint(cluster.summary.refused > 0 ? "! refused: \(why)" : "! live objects unavailable: \(why)", .red))
+        }
         let shapes = shared.shapes[cluster.name] ?? cluster.addons.map(Self.shape)
         for (addon, shape) in zip(cluster.addons, shapes) {
             if let first = shown[shape] {
@@ -108,7 +110,9 @@ public struct PlanTextFormatter: Sendable {
                 for batch in stage.batches {
                     for cluster in batch.clusters {
                         let place = "\(environment.name) \(stage.name) batch \(batch.number) \(cluster.name)"
-                        if let why = cluster.unreachable { out.append("\(place): " + paint("unreachable: \(why)", .red)) }
+                        if let why = cluster.unreachable {
+                            out.append("\(place): " + paint("\(cluster.summary.refused > 0 ? "refused" : "unreachable"): \(why)", .red))
+                        }
                         for addon in cluster.addons where !addon.objects.isEmpty || !addon.blocked.isEmpty {
                             var line = "\(place) \(paint(addon.name, .bold)): " + versions(addon.release)
                             var counts = FleetPlan.Summary()

@@ -74,12 +74,14 @@ public struct Controller: Sendable {
     }
 
     /// `--until-idle`'s exit code: 0 all converged, 3 any halted or rejected its head, 5 any
-    /// waits for an operator (and none halted), 6 an environment stopped on a damaged store.
+    /// waits for an operator (and none halted), 6 an environment stopped on a damaged store,
+    /// 7 one waits only for unreachable clusters (and none of the above).
     public static func exitCode(_ outcomes: [String: EnvironmentRunner.Outcome]) -> Int32 {
         let values = Array(outcomes.values)
         if values.contains(.storeDamaged) { return 6 }
         if values.contains(.halted) || values.contains(.rejected) || values.contains(.noBranch) { return 3 }
         if values.contains(.waitingForOperator) { return 5 }
+        if values.contains(.waitingForClusters) { return 7 }
         return 0
     }
 }

@@ -74,6 +74,9 @@ public struct EnvironmentRunner: Sendable {
         /// The state store is damaged (or holds a rollout this sluice cannot read): the
         /// environment stopped acting.
         case storeDamaged
+        /// The batch waits only for clusters that cannot be reached (they are retried while
+        /// sluice runs; `status` names them and since when).
+        case waitingForClusters
         case stopped
     }
 
@@ -503,7 +506,9 @@ public struct EnvironmentRunner: Sendable {
         case .superseded: return nil
         case .running:
             if state.isHeld { return .waitingForOperator }
-            return state.isOnlyWaitingForSkipped ? .converged : nil
+            // Skipped clusters catch up when back: the rollout itself is done.
+            if state.isOnlyWaitingForSkipped { return .converged }
+            return state.isOnlyWaitingForUnreachable ? .waitingForClusters : nil
         }
     }
 }

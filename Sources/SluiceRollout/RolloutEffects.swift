@@ -73,7 +73,9 @@ struct RolloutEffects: Sendable {
         var outcomes: [String: ClusterPlanOutcome] = [:]
         for name in clusters {
             if let unreachable = plans[name]?.unreachable {
-                outcomes[name] = .unreachable(unreachable)
+                // Refused (credentials, TLS, a missing context) fails the cluster now and counts
+                // against maxFailures; only what may pass by itself waits as unreachable.
+                outcomes[name] = plans[name]?.summary.refused == 1 ? .failed(unreachable) : .unreachable(unreachable)
                 continue
             }
             let pairs = byCluster[name] ?? []

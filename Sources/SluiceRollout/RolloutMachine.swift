@@ -15,13 +15,15 @@ public struct RolloutMachine: Sendable, Equatable {
     public var pollSeconds: Double
     public var unreachableRetrySeconds: Double
     /// Transient errors of one pair are retried this often, with backoff, before the
-    /// cluster counts as unreachable.
+    /// cluster counts as unreachable. None by default: a driver retries its own requests
+    /// (the Kubernetes one 5 times, with backoff and Retry-After), and one retry layer is
+    /// enough; an unreachable cluster is then tried again every `unreachableRetrySeconds`.
     public var maxRetries: Int
     /// While an answer about one pair is handled, only that pair's cluster moves (the others'
     /// due timers are handled by `timerFired`): a batch of hundreds is not walked per answer.
     var focus: Int?
 
-    public init(state: RolloutState, pollSeconds: Double = 5, unreachableRetrySeconds: Double = 30, maxRetries: Int = 4) {
+    public init(state: RolloutState, pollSeconds: Double = 5, unreachableRetrySeconds: Double = 30, maxRetries: Int = 0) {
         self.state = state
         self.pollSeconds = pollSeconds
         self.unreachableRetrySeconds = unreachableRetrySeconds

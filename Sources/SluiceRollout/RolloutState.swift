@@ -101,6 +101,17 @@ public struct RolloutState: Codable, Equatable, Sendable {
         }
     }
 
+    /// The batch waits only for clusters that cannot be reached (under `unreachable: wait`):
+    /// nothing else is running or due, and only they can let it move.
+    public var isOnlyWaitingForUnreachable: Bool {
+        phase == .running && planning.isEmpty && !hasWorkInFlight && !isHeld
+            && clusters.contains { if case .unreachable = $0.phase { return true }; return false }
+            && clusters.allSatisfy { cluster in
+                if case .unreachable = cluster.phase { return true }
+                return cluster.isFinished
+            }
+    }
+
     /// A freeze holds the batch.
     public var isHeld: Bool { phase == .running && checks.contains { $0.status == .waiting && $0.held } }
 

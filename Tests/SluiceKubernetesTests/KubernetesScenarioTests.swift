@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SluiceDrivers
 @testable import SluiceKubernetes
 import SluiceModel
@@ -76,6 +77,37 @@ import Testing
         }
         #expect(partitions.count >= steps.count)
         #expect(try scenario.store.applied(environment: "staging").filter { $0.cluster == "test-1" }.allSatisfy { $0.commit == bump })
+    }
+
+    /// One retry layer: an API server that answers 503 to an apply gets the driver's 5 tries
+    /// (with backoff), and then the cluster counts as unreachable; the rollout does not retry
+    /// the driver's retries (it sent 25 requests before).
+    @Test func aServerThatAlwaysAnswers503GetsOneLayerOfRetries() async throws {
+        let server = try KubeAPITestServer()
+        let (scenario, _) = try await converged(server)
+        try scenario.edit("releases/2026-11-2.yaml", replacing: "coredns:v1.11.4", with: "coredns:v1.11.5")
+        _ = try commit(scenario, "coredns 1.11.5")
+        let injected = Mutex(false)
+        var options = FleetScenario.controllerOptions
+        // After the plan (which dry-runs the same PATCH), before the apply is sent.
+        options.observer = { state, _ in
+            guard state.environment == "staging",
+                  state.clusters.first(where: { $0.name == "test-1" })?.pairs.contains(where: { $0.addon == "coredns" && $0.phase == .applying }) == true,
+                  !injected.withLock({ $0 }) else { return }
+            injected.withLock { $0 = true }
+            try? await server.inject("PATCH", path: "/deployments/coredns", status: 503, count: 1000)
+        }
+        let before = try await server.requests().count
+        let outcomes = try await scenario.runApproving(options: options)
+        #expect(injected.withLock { $0 })
+        #expect(outcomes["staging"] == .waitingForClusters)
+        let patches = try await server.requests().dropFirst(before).filter { $0.method == "PATCH" && $0.path.hasSuffix("/deployments/coredns") && $0.query["dryRun"] == nil }
+        #expect(patches.count == RetryPolicy().attempts, "\(patches.map { "\($0.query) \($0.body.prefix(80))" })")
+        let state = try #require(try scenario.rolloutState("staging"))
+        guard case .unreachable? = state.clusters.first(where: { $0.name == "test-1" })?.phase else {
+            Issue.record("test-1 is not unreachable")
+            return
+        }
     }
 
     /// A broken image halts on the real cluster; `git revert` brings the old image back.

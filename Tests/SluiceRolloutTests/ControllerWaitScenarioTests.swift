@@ -97,27 +97,22 @@ import Testing
         let bump = try scenario.repo.commit("node-local-dns 1.24.1")
         try scenario.repo.git("checkout", "-q", "main")
         await scenario.network.cut("test-2")
-        let seen = Mutex<(waiting: String?, healedAt: Date?)>((nil, nil))
-        var options = FleetScenario.controllerOptions
-        let network = scenario.network
-        options.observer = { state, now in
-            guard state.environment == "staging",
-                  let cluster = state.clusters.first(where: { $0.name == "test-2" }),
-                  case .unreachable(let since, _, _) = cluster.phase, now.timeIntervalSince(since) >= 7200,
-                  seen.withLock({ $0.healedAt == nil }) else { return }
-            seen.withLock { $0 = (state.waitingFor, now) }
-            await network.heal("test-2")
-        }
-        let outcomes = try await scenario.runApproving(options: options)
+        // --until-idle returns when the batch waits only for the unreachable cluster (it does
+        // not spin on retries), and status says which and since when.
+        let waiting = try await scenario.runApproving()
+        #expect(waiting["staging"] == .waitingForClusters)
+        #expect(Controller.exitCode(waiting) == 7)
+        let state = try #require(try scenario.rolloutState("staging"))
+        #expect(state.waitingFor?.contains("test-2 since") == true)
+        let healed = await scenario.clock.now()
+        await scenario.network.heal("test-2")
+        let outcomes = try await scenario.runApproving()
         #expect(outcomes["staging"] == .converged)
-        let (waiting, healedAt) = seen.withLock { $0 }
-        #expect(waiting?.contains("test-2 since") == true)
-        let healed = try #require(healedAt)
         let events = try scenario.history(environment: "staging").filter { $0.commit == bump }
-        #expect(events.contains { $0.cluster == "test-2" && $0.detail.hasPrefix("unreachable, the batch waits") })
-        #expect(!events.contains { $0.detail.contains("failed") })
+        #expect(events.contains { $0.cluster == "test-2" && $0.outcome == .unreachableWaits })
+        #expect(!events.contains { [.pairFailed, .clusterFailed, .halted].contains($0.outcome) })
         // The next stage started only after test-2 was back and done.
-        let next = try #require(events.first { $0.detail.hasPrefix("stage staging, batch 1") })
+        let next = try #require(events.first { $0.outcome == .batchStarted && $0.detail.hasPrefix("stage staging, batch 1") })
         #expect(next.at > healed)
         #expect(try scenario.store.applied(environment: "staging").allSatisfy { $0.commit == bump })
     }
