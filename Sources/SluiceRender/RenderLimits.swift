@@ -14,6 +14,9 @@ public enum RenderLimits {
     public static let width = 10_000
     /// Nesting of a value a template builds (`list`, `dict`).
     public static let valueNesting = ValueLimits.nesting
+    /// Nodes of a value a template builds: a list that contains itself twice, doubled in a
+    /// loop, is cheap to build and exponential to walk (print, compare, emit).
+    public static let valueNodes = 1_000_000
     /// One template file's output, and any one string a template makes.
     public static let templateOutputBytes = 8 << 20
     /// All the templates of one add-on for one cluster.
@@ -21,6 +24,6 @@ public enum RenderLimits {
 
     /// Which limit a template ran into (errors are told apart by this, not by their text).
     public enum Kind: String, Sendable, Equatable {
-        case templateNesting, rangeIterations, width, valueNesting, templateOutputBytes, pairOutputBytes, integerRange
+        case templateNesting, rangeIterations, width, valueNesting, valueNodes, templateOutputBytes, pairOutputBytes, integerRange
     }
 }

@@ -100,12 +100,17 @@ enum TemplateFunctions {
             }
             return .value(.string(text))
         }
-        /// A list or map a function made: nested at most `RenderLimits.valueNesting` levels.
+        /// A list or map a function made: nested at most `RenderLimits.valueNesting` levels,
+        /// at most `RenderLimits.valueNodes` nodes.
         func nested(_ value: Value) throws(TemplateError) -> Datum {
-            guard !value.nests(deeperThan: RenderLimits.valueNesting) else {
+            switch value.exceeds(nesting: RenderLimits.valueNesting, nodes: RenderLimits.valueNodes) {
+            case .nesting?:
                 throw fail("the value made nests deeper than \(RenderLimits.valueNesting) levels (the limit of a value)", limit: .valueNesting)
+            case .nodes?:
+                throw fail("the value made holds more than \(RenderLimits.valueNodes) values (the limit of a value)", limit: .valueNodes)
+            case nil:
+                return .value(value)
             }
-            return .value(value)
         }
 
         switch function {
@@ -141,12 +146,13 @@ enum TemplateFunctions {
             return try made(parts.joined(separator: " "))
         case .toYaml:
             try count(1...1)
-            var text = YAMLEmitter.emit(try value(0))
+            // Checked before it is emitted: a value may be a huge tree that shares its parts.
+            var text = YAMLEmitter.emit(try nested(try value(0)).value ?? .null)
             if text.hasSuffix("\n") { text.removeLast() }
-            return out(.string(text))
+            return try made(text)
         case .toJson:
             try count(1...1)
-            return out(.string(JSONEmitter.emit(try value(0))))
+            return try made(JSONEmitter.emit(try nested(try value(0)).value ?? .null))
         case .indent, .nindent:
             try count(2...2)
             let width = try width(0)

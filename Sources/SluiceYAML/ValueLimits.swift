@@ -6,6 +6,12 @@ public enum ValueLimits {
     public static let nesting = 256
 }
 
+/// What is wrong with a value past a limit.
+public enum ValueExcess: Sendable, Equatable {
+    case nesting
+    case nodes
+}
+
 extension Value {
     /// Whether the value nests deeper than `limit` levels (a scalar is at level 0). Stops
     /// descending at the limit, so a deep value costs at most `limit` levels of recursion.
@@ -20,5 +26,29 @@ extension Value {
         default:
             return false
         }
+    }
+
+    /// Whether the value nests deeper than `nesting` levels or holds more than `nodes` nodes
+    /// (lists, maps and scalars, each counted once per place it appears). The walk stops at
+    /// the first excess, so it costs at most `nodes` steps: a value a template doubled 40
+    /// times (`list $s $s`, shared, so cheap to build) is 2^40 nodes and is stopped at once.
+    public func exceeds(nesting: Int, nodes: Int) -> ValueExcess? {
+        var budget = nodes
+        var stack: [(value: Value, depth: Int)] = [(self, 0)]
+        while let (value, depth) = stack.popLast() {
+            budget -= 1
+            if budget < 0 { return .nodes }
+            switch value {
+            case .list(let items):
+                guard depth < nesting || items.isEmpty else { return .nesting }
+                for item in items { stack.append((item, depth + 1)) }
+            case .map(let map):
+                guard depth < nesting || map.isEmpty else { return .nesting }
+                for item in map.values { stack.append((item, depth + 1)) }
+            default:
+                continue
+            }
+        }
+        return nil
     }
 }

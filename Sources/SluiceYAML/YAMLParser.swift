@@ -73,7 +73,12 @@ public struct YAMLParser: Sendable {
     private static func parserError(
         _ parser: yaml_parser_t, bytes: UnsafeBufferPointer<UInt8>, file: String
     ) -> Diagnostic {
-        let mark = Mark(line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1)
+        var mark = Mark(line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1)
+        // libyaml's reader (control characters, bad encodings) says where by byte offset only;
+        // its problem_mark stays 0:0, which printed every such error at 1:1.
+        if parser.error == YAML_READER_ERROR {
+            mark = Self.mark(atOffset: Int(parser.problem_offset), in: bytes)
+        }
         let problem = parser.problem.map { String(cString: $0) } ?? "invalid YAML"
         var message = problem
         if let context = parser.context.map({ String(cString: $0) }) {
@@ -84,7 +89,21 @@ public struct YAMLParser: Sendable {
         if offset < bytes.count, bytes[offset] == 0x09 {
             message = "tab character used for indentation; YAML indents with spaces only: " + message
         }
-        return Diagnostic(file: file, mark: mark, message: message)
+        return Diagnostic(file: file, mark: mark, message: message, code: parser.error == YAML_READER_ERROR ? "yaml.reader" : "yaml.syntax")
+    }
+
+    /// Line and column (in characters) of the byte at `offset`.
+    static func mark(atOffset offset: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Mark {
+        var line = 1, column = 1
+        for byte in bytes.prefix(max(0, min(offset, bytes.count))) {
+            if byte == 0x0A {
+                line += 1
+                column = 1
+            } else if byte & 0xC0 != 0x80 {
+                column += 1  // a character starts here (not a UTF-8 continuation byte)
+            }
+        }
+        return Mark(line: line, column: column)
     }
 }
 
@@ -125,6 +144,9 @@ enum YAMLEvents {
 }
 
 /// Builds nodes from libyaml events with an explicit stack (no recursion on deep input).
+/// Frames are classes, so an item is added in place (a value frame was copied per item,
+/// which made a 40,000-item list take 14 s), and a mapping's keys are indexed, so the
+/// duplicate-key check is one lookup.
 private struct EventBuilder: YAMLEventHandler {
     let file: String
     let maxAliasExpansion: Int
@@ -133,10 +155,24 @@ private struct EventBuilder: YAMLEventHandler {
     var anchors: [String: YAMLNode] = [:]
     var aliasExpansion = 0
 
-    enum Frame {
-        case sequence(mark: Mark, tag: String?, anchor: String?, items: [YAMLNode])
-        case mapping(mark: Mark, tag: String?, anchor: String?, pairs: [YAMLPair], key: YAMLNode?,
-                     merges: [YAMLNode])
+    final class Frame {
+        let isMapping: Bool
+        let mark: Mark
+        let tag: String?
+        let anchor: String?
+        var items: [YAMLNode] = []
+        var pairs: [YAMLPair] = []
+        /// Where each key of a mapping was first written.
+        var keys: [String: Mark] = [:]
+        var key: YAMLNode?
+        var merges: [YAMLNode] = []
+
+        init(isMapping: Bool, mark: Mark, tag: String?, anchor: String?) {
+            self.isMapping = isMapping
+            self.mark = mark
+            self.tag = tag
+            self.anchor = anchor
+        }
     }
 
     init(file: String, maxAliasExpansion: Int) {
@@ -166,23 +202,24 @@ private struct EventBuilder: YAMLEventHandler {
         case YAML_SEQUENCE_START_EVENT:
             let data = event.data.sequence_start
             try YAMLEvents.checkNesting(stack.count + 1, file: file, mark: mark)
-            stack.append(.sequence(mark: mark, tag: YAMLEvents.tag(data.tag), anchor: YAMLEvents.string(data.anchor), items: []))
+            stack.append(Frame(isMapping: false, mark: mark, tag: YAMLEvents.tag(data.tag), anchor: YAMLEvents.string(data.anchor)))
         case YAML_MAPPING_START_EVENT:
             let data = event.data.mapping_start
             try YAMLEvents.checkNesting(stack.count + 1, file: file, mark: mark)
-            stack.append(.mapping(mark: mark, tag: YAMLEvents.tag(data.tag), anchor: YAMLEvents.string(data.anchor),
-                                  pairs: [], key: nil, merges: []))
+            stack.append(Frame(isMapping: true, mark: mark, tag: YAMLEvents.tag(data.tag), anchor: YAMLEvents.string(data.anchor)))
         case YAML_SEQUENCE_END_EVENT:
-            guard case let .sequence(start, tag, anchor, items)? = stack.popLast() else { return }
-            try complete(YAMLNode(.sequence(items), mark: start, tag: tag), anchor: anchor)
+            guard let frame = stack.popLast(), !frame.isMapping else { return }
+            try complete(YAMLNode(.sequence(frame.items), mark: frame.mark, tag: frame.tag), anchor: frame.anchor)
         case YAML_MAPPING_END_EVENT:
-            guard case let .mapping(start, tag, anchor, pairs, _, merges)? = stack.popLast() else { return }
-            let merged = try applyMerges(pairs, merges: merges)
-            try complete(YAMLNode(.mapping(merged), mark: start, tag: tag), anchor: anchor)
+            guard let frame = stack.popLast(), frame.isMapping else { return }
+            let merged = try applyMerges(frame.pairs, merges: frame.merges)
+            try complete(YAMLNode(.mapping(merged), mark: frame.mark, tag: frame.tag), anchor: frame.anchor)
         case YAML_ALIAS_EVENT:
             let name = YAMLEvents.string(event.data.alias.anchor) ?? ""
             guard var node = anchors[name] else {
-                throw Diagnostic(file: file, mark: mark, message: "unknown alias *\(name)")
+                // The name is not quoted: an unquoted value that starts with `*` (a Secret's, say) is read as an alias.
+                throw Diagnostic(file: file, mark: mark, message: "unknown alias: a value that starts with * must be quoted",
+                                 code: "yaml.unknownAlias")
             }
             aliasExpansion += node.weight
             if aliasExpansion > maxAliasExpansion {
@@ -199,31 +236,31 @@ private struct EventBuilder: YAMLEventHandler {
 
     private mutating func complete(_ node: YAMLNode, anchor: String?) throws(Diagnostic) {
         if let anchor { anchors[anchor] = node }
-        guard let top = stack.popLast() else {
+        guard let top = stack.last else {
             documents.append(node)
             return
         }
-        switch top {
-        case .sequence(let mark, let tag, let anchor, var items):
-            items.append(node)
-            stack.append(.sequence(mark: mark, tag: tag, anchor: anchor, items: items))
-        case .mapping(let mark, let tag, let anchor, var pairs, let key, var merges):
-            if let key {
-                if key.scalar?.text == "<<", key.scalar?.style == .plain {
-                    merges.append(node)
-                } else {
-                    if let text = key.scalar?.text,
-                       let first = pairs.first(where: { $0.key.scalar?.text == text }) {
-                        throw Diagnostic(file: file, mark: key.mark, message:
-                            "duplicate key \"\(text)\" (first at line \(first.key.mark.line), column \(first.key.mark.column))")
-                    }
-                    pairs.append(YAMLPair(key: key, value: node))
-                }
-                stack.append(.mapping(mark: mark, tag: tag, anchor: anchor, pairs: pairs, key: nil, merges: merges))
-            } else {
-                stack.append(.mapping(mark: mark, tag: tag, anchor: anchor, pairs: pairs, key: node, merges: merges))
-            }
+        guard top.isMapping else {
+            top.items.append(node)
+            return
         }
+        guard let key = top.key else {
+            top.key = node
+            return
+        }
+        top.key = nil
+        if key.scalar?.text == "<<", key.scalar?.style == .plain {
+            top.merges.append(node)
+            return
+        }
+        if let text = key.scalar?.text {
+            if let first = top.keys[text] {
+                throw Diagnostic(file: file, mark: key.mark, message:
+                    "duplicate key \"\(text)\" (first at line \(first.line), column \(first.column))", code: "yaml.duplicateKey")
+            }
+            top.keys[text] = key.mark
+        }
+        top.pairs.append(YAMLPair(key: key, value: node))
     }
 
     /// `<<: *base` or `<<: [*a, *b]`: keys not already present are taken from the merged maps.

@@ -78,7 +78,9 @@ struct YAMLValueBuilder: YAMLEventHandler {
         case YAML_ALIAS_EVENT:
             let name = YAMLEvents.string(event.data.alias.anchor) ?? ""
             guard let anchored = anchors[name] else {
-                throw Diagnostic(file: file, mark: mark, message: "unknown alias *\(name)")
+                // The name is not quoted: an unquoted value that starts with `*` (a Secret's, say) is read as an alias.
+                throw Diagnostic(file: file, mark: mark, message: "unknown alias: a value that starts with * must be quoted",
+                                 code: "yaml.unknownAlias")
             }
             aliasExpansion += anchored.weight
             if aliasExpansion > maxAliasExpansion {
@@ -122,7 +124,7 @@ struct YAMLValueBuilder: YAMLEventHandler {
         if key == "<<" {
             top.merges.append(value)
         } else if top.map.updateValue(value, forKey: key) != nil {
-            throw Diagnostic(file: file, mark: mark, message: "duplicate key \"\(key)\"")
+            throw Diagnostic(file: file, mark: mark, message: "duplicate key \"\(key)\"", code: "yaml.duplicateKey")
         }
     }
 }

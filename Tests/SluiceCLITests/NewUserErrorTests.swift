@@ -236,4 +236,21 @@ extension NewUserErrorTests {
         let empty = try sluice("validate", "--repo", repo.path, "--schemas", repo.path + "/addons")
         #expect(empty.status == 1)
     }
+
+    /// A Secret's value that starts with `*`, unquoted, makes the rendered output invalid
+    /// YAML: the error says where, never the value.
+    @Test func aSecretValueIsNeverQuotedInAnError() throws {
+        try repo.write("addons/coredns/templates/secret.yaml", """
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: dns-token, namespace: kube-system}
+            stringData:
+              password: *hunter2-secret
+            """)
+        try repo.commit("a secret")
+        let result = try sluice("validate", "--repo", repo.path)
+        #expect(result.status == 1)
+        #expect(!result.stderr.contains("hunter2") && !result.stdout.contains("hunter2"))
+        #expect(result.stderr.contains("addons/coredns/templates/secret.yaml"))
+    }
 }

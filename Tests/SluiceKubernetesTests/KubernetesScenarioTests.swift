@@ -110,6 +110,25 @@ import Testing
         }
     }
 
+    /// A cluster whose kubeconfig context is missing refuses Sluice: the rollout fails it at
+    /// once (it counts against maxFailures and halts the stage), never waits for it as
+    /// unreachable (which waited forever).
+    @Test func aMissingContextFailsTheClusterAtOnce() async throws {
+        var config = Kubeconfig()
+        config.clusters["test"] = Kubeconfig.ClusterEntry(server: "https://127.0.0.1:1")
+        config.users["test"] = Kubeconfig.UserEntry()
+        config.contexts["another"] = Kubeconfig.ContextEntry(cluster: "test", user: "test")
+        let scenario = try FleetScenario(kubernetes: { KubeconfigConnections(kubeconfig: config, clock: $0) })
+        try scenario.edit("clusters/test-1.yaml", replacing: "    simulated:\n      nodes: 3\n", with: "    kubernetes:\n      context: test-1\n")
+        try scenario.repo.commit("test-1 is a real cluster")
+        try scenario.repo.git("branch", "-f", "staging")
+        let outcomes = try await scenario.runController()
+        #expect(outcomes["staging"] == .halted)
+        let failed = try scenario.history(environment: "staging").filter { $0.cluster == "test-1" && $0.outcome == .clusterFailed }
+        #expect(failed.count == 1)
+        #expect(!(try scenario.history(environment: "staging")).contains { $0.outcome == .unreachableWaits })
+    }
+
     /// A broken image halts on the real cluster; `git revert` brings the old image back.
     @Test func aBrokenImageHaltsOnTheRealClusterAndARevertWalksItBack() async throws {
         let server = try KubeAPITestServer()

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceRender
 @testable import SluicePlan
 import SluiceModel
 import SluiceYAML
@@ -209,6 +210,53 @@ import Testing
         var validator = SchemaValidator(objectMeta: nil, revealValues: true, stepBudget: 20_000)
         validator.check(object: object, root: root)
         #expect(validator.violations.map(\.problem).contains(.tooComplex))
+    }
+
+    /// `anyOf`s of `$ref`s to one schema, nested 40 deep: 2^40 paths through them, checked
+    /// once per schema and place (depth 16 took 15 s, 40 did not finish).
+    @Test(.timeLimit(.minutes(1))) func nestedAlternativesOfReferencesAreCheckedOncePerPlace() throws {
+        var schemas: [String] = [##""a.L0":{"type":"integer"}"##]
+        for level in 1...40 {
+            let ref = ##"{"$ref":"#/components/schemas/a.L\##(level - 1)"}"##
+            schemas.append(##""a.L\##(level)":{"anyOf":[\##(ref),\##(ref)],"oneOf":[\##(ref)]}"##)
+        }
+        schemas.append(##""a.Deep":{"type":"object","x-kubernetes-group-version-kind":[{"group":"x","version":"v1","kind":"Deep"}],"properties":{"apiVersion":{"type":"string"},"kind":{"type":"string"},"x":{"$ref":"#/components/schemas/a.L40"}}}"##)
+        let document = ##"{"openapi":"3.0.0","components":{"schemas":{"## + schemas.joined(separator: ",") + "}}}"
+        let loaded = try KubernetesSchemas(documents: [("deep.json", document)])
+        #expect(loaded.violations(of: try Self.value("apiVersion: x/v1\nkind: Deep\nx: 5\n"), apiVersion: "x/v1", kind: "Deep").isEmpty)
+        let wrong = loaded.violations(of: try Self.value("apiVersion: x/v1\nkind: Deep\nx: five\n"), apiVersion: "x/v1", kind: "Deep")
+        #expect(!wrong.isEmpty && !wrong.contains { $0.problem == .tooComplex })
+        #expect(wrong.allSatisfy { $0.path == "x" })
+    }
+
+    /// A keyword of the wrong shape is an error, not a schema that checks nothing.
+    @Test(arguments: ["required: size", "required: [1]", "minimum: one", "enum: fast", "x-kubernetes-int-or-string: yes-please",
+                      "maxLength: -1", "additionalProperties: 3", "anyOf: {}"])
+    func malformedKeywordsAreReported(keyword: String) throws {
+        let crd = try Self.value(Self.widgetCRD.replacingOccurrences(of: "required: [size]", with: keyword))
+        let (_, problems) = CustomResourceSchemas.from(crd: crd)
+        #expect(problems.count == 1, "\(keyword)")
+    }
+
+    /// A kind defined twice, by two schemas of the documents or by two CRDs, is reported.
+    @Test func aKindDefinedTwiceIsReported() throws {
+        let one = ##"{"openapi":"3.0.0","components":{"schemas":{"a.One":{"type":"object","x-kubernetes-group-version-kind":[{"group":"x","version":"v1","kind":"Thing"}]}}}}"##
+        let two = ##"{"openapi":"3.0.0","components":{"schemas":{"b.Two":{"type":"object","x-kubernetes-group-version-kind":[{"group":"x","version":"v1","kind":"Thing"}]}}}}"##
+        #expect(throws: KubernetesSchemas.LoadError.self) { try KubernetesSchemas(documents: [("one.json", one), ("two.json", two)]) }
+        let changed = ##"{"openapi":"3.0.0","components":{"schemas":{"a.One":{"type":"string","x-kubernetes-group-version-kind":[{"group":"x","version":"v1","kind":"Thing"}]}}}}"##
+        #expect(throws: KubernetesSchemas.LoadError.self) { try KubernetesSchemas(documents: [("one.json", one), ("changed.json", changed)]) }
+        // The same schema repeated in every document (as ObjectMeta is) is fine.
+        #expect(try KubernetesSchemas(documents: [("one.json", one), ("again.json", one)]).kindCount == 1)
+
+        let crd = try Self.value(Self.widgetCRD)
+        let object = { (template: String) in
+            RenderedObject(key: ObjectKey(group: "apiextensions.k8s.io", kind: "CustomResourceDefinition", namespace: "", name: "widgets.example.com"),
+                           apiVersion: "apiextensions.k8s.io/v1", object: crd, template: template)
+        }
+        let check = SchemaCheck(schemas: Self.schemas)
+        let problems = check.problems(in: [RenderedAddon(cluster: "c", addon: "a", objects: [object("a.yaml")], digest: "1"),
+                                           RenderedAddon(cluster: "c", addon: "b", objects: [object("b.yaml")], digest: "2")])
+        #expect(problems.contains { $0.code == "schema.kindDefinedTwice" })
     }
 
     @Test func aReferenceCycleCompilesOnce() throws {

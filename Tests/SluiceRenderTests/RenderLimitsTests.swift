@@ -103,4 +103,26 @@ import Testing
             #expect(!error.message.isEmpty)
         }
     }
+
+    /// A value doubled in a loop shares its halves, so it is cheap to build and exponential to
+    /// walk: stopped at the node budget, at once (these hung, or took minutes, before).
+    @Test(.timeLimit(.minutes(1)), arguments: [
+        "{{ $s := list 1 }}{{ range 40 }}{{ $s = list $s $s }}{{ end }}",
+        "{{ $s := list 1 }}{{ range 40 }}{{ $s = list $s $s }}{{ end }}{{ $s }}",
+        "{{ $d := dict \"a\" 1 }}{{ range 40 }}{{ $d = dict \"a\" $d \"b\" $d }}{{ end }}{{ toJson $d }}",
+        "{{ $s := list 1 }}{{ range 18 }}{{ $s = list $s $s $s }}{{ end }}{{ toYaml $s }}",
+    ])
+    func aValueDoubledInALoopIsStoppedAtTheNodeBudget(template: String) {
+        #expect(outcome(template).limit == .valueNodes)
+    }
+
+    @Test func valuesUnderTheBudgetStillRender() {
+        let output = outcome("{{ $s := list 1 }}{{ range 10 }}{{ $s = list $s $s }}{{ end }}{{ len (toJson $s) }}").output
+        #expect(output == String(Self.jsonLength(depth: 10)))
+    }
+
+    /// `[[1],[1]]`-style nesting of `depth` levels: its JSON length.
+    static func jsonLength(depth: Int) -> Int {
+        depth == 0 ? 3 : 2 * jsonLength(depth: depth - 1) + 3
+    }
 }

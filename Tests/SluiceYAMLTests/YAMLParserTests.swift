@@ -102,4 +102,64 @@ import Testing
         #expect(v["n"] == .double(.infinity))
         #expect(v["o"] == .string("12abc"))
     }
+
+    /// The error parsing `text` as nodes, or (`values`) as values through libyaml; nil when it parses.
+    func diagnostic(_ text: String, values: Bool) -> Diagnostic? {
+        do {
+            if values {
+                _ = try YAMLParser(usesBlockReader: false).parseValues(Array(text.utf8), file: "t.yaml")
+            } else {
+                _ = try parser.parse(Array(text.utf8), file: "t.yaml")
+            }
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// libyaml's reader reports a control character by byte offset only: the place is worked
+    /// out from it (it was printed at 1:1).
+    @Test func aControlCharacterIsReportedWhereItIs() {
+        var lines = (1...12).map { "key\($0): value" }
+        lines[9] = "key10: value with \u{01} in it"  // line 10, column 19
+        let text = lines.joined(separator: "\n") + "\n"
+        for values in [false, true] {
+            let error = diagnostic(text, values: values)
+            #expect(error?.mark == Mark(line: 10, column: 19))
+            #expect(error?.code == "yaml.reader")
+        }
+    }
+
+    /// A value that starts with `*` and is not quoted reads as an alias: the error never
+    /// quotes it (it may be a Secret's).
+    @Test func anUnknownAliasIsNotQuoted() {
+        let text = "kind: Secret\nstringData:\n  password: *hunter2-secret\n"
+        for values in [false, true] {
+            let error = diagnostic(text, values: values)
+            #expect(error?.description.contains("hunter2") == false)
+            #expect(error?.code == "yaml.unknownAlias")
+            #expect(error?.mark == Mark(line: 3, column: 13))
+        }
+    }
+
+    /// Long lists and many keys parse in linear time (a 40,000-item list took 14 s, 600,000
+    /// over an hour: each item copied the open list, each key scanned the earlier keys).
+    @Test(.timeLimit(.minutes(1))) func longListsAndManyKeysAreLinear() throws {
+        let count = 300_000
+        var list = "items:\n"
+        for i in 0..<count { list += "  - \(i)\n" }
+        let parsed = try parser.parse(Array(list.utf8), file: "t.yaml")
+        #expect(parsed.first?["items"]?.sequence?.count == count)
+        var map = ""
+        for i in 0..<count { map += "k\(i): \(i)\n" }
+        #expect(try parser.parse(Array(map.utf8), file: "t.yaml").first?.mapping?.count == count)
+        // The duplicate is still found, with where the key was first.
+        do {
+            _ = try parser.parse(Array((map + "k7: again\n").utf8), file: "t.yaml")
+            Issue.record("a duplicate key was accepted")
+        } catch {
+            #expect(error.mark == Mark(line: count + 1, column: 1))
+            #expect(error.code == "yaml.duplicateKey")
+        }
+    }
 }

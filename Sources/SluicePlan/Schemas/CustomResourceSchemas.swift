@@ -31,8 +31,15 @@ public struct CustomResourceSchemas: Sendable {
         return (result, problems)
     }
 
-    mutating func merge(_ other: CustomResourceSchemas) {
-        roots.merge(other.roots) { first, _ in first }
+    /// Adds another CRD's kinds; a kind both define is returned (the first definition stays),
+    /// never settled silently.
+    @discardableResult
+    mutating func merge(_ other: CustomResourceSchemas) -> [GroupVersionKind] {
+        var twice: [GroupVersionKind] = []
+        for (kind, root) in other.roots {
+            if roots[kind] == nil { roots[kind] = root } else { twice.append(kind) }
+        }
+        return twice.sorted { ($0.group, $0.version, $0.kind) < ($1.group, $1.version, $1.kind) }
     }
 
     func root(for kind: GroupVersionKind) -> SchemaRoot? { roots[kind] }

@@ -76,6 +76,7 @@ public struct KubernetesSchemas: Sendable {
 
     public init(documents: [(file: String, text: String)]) throws(LoadError) {
         var components: [String: Value] = [:]
+        var definedIn: [String: String] = [:]
         for document in documents {
             let value: Value
             do { value = try JSONReader.read(document.text) } catch {
@@ -83,24 +84,50 @@ public struct KubernetesSchemas: Sendable {
             }
             guard value["openapi"]?.stringValue?.hasPrefix("3.") == true else { continue }
             guard case .map(let schemas)? = value.at(["components", "schemas"]) else { continue }
-            for (name, schema) in schemas where components[name] == nil { components[name] = schema }
+            for (name, schema) in schemas.sorted(by: { $0.key < $1.key }) {
+                // Every document of a server repeats the schemas it shares (ObjectMeta, ...);
+                // the same name with another content is a conflict, never settled by file order.
+                if let known = components[name] {
+                    guard known == schema else {
+                        throw LoadError(file: document.file, message: "schema \(name) is defined differently in \(definedIn[name] ?? "another document")")
+                    }
+                    continue
+                }
+                components[name] = schema
+                definedIn[name] = document.file
+            }
         }
         var compiler = SchemaCompiler(origin: .builtIn, components: components)
         var kinds: [GroupVersionKind: Int] = [:]
+        var kindNames: [GroupVersionKind: String] = [:]
         for name in components.keys.sorted() {
-            guard let gvks = components[name]?["x-kubernetes-group-version-kind"]?.listValue else { continue }
-            do {
-                let index = try compiler.compileNamed(name)
-                for gvk in gvks {
-                    guard let version = gvk["version"]?.stringValue, let kind = gvk["kind"]?.stringValue else { continue }
-                    kinds[GroupVersionKind(group: gvk["group"]?.stringValue ?? "", version: version, kind: kind)] = index
+            guard let declared = components[name]?["x-kubernetes-group-version-kind"] else { continue }
+            guard let gvks = declared.listValue else {
+                throw LoadError(file: definedIn[name] ?? "", message: "schema \(name): x-kubernetes-group-version-kind must be a list")
+            }
+            let index: Int
+            do { index = try compiler.compileNamed(name) } catch {
+                throw LoadError(file: definedIn[name] ?? "", message: "schema \(name): \(error)")
+            }
+            for gvk in gvks {
+                guard let version = gvk["version"]?.stringValue, let kind = gvk["kind"]?.stringValue else {
+                    throw LoadError(file: definedIn[name] ?? "", message: "schema \(name): an x-kubernetes-group-version-kind entry needs a version and a kind")
                 }
-            } catch {
-                throw LoadError(file: "", message: "schema \(name): \(error)")
+                let key = GroupVersionKind(group: gvk["group"]?.stringValue ?? "", version: version, kind: kind)
+                if let other = kindNames[key], other != name {
+                    throw LoadError(file: definedIn[name] ?? "", message: "\(kind) (\(key.group.isEmpty ? "" : key.group + "/")\(version)) is defined twice: by schema \(other) and by \(name)")
+                }
+                kinds[key] = index
+                kindNames[key] = name
             }
         }
         let metaName = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
-        let meta = components[metaName] == nil ? nil : try? compiler.compileNamed(metaName)
+        var meta: Int?
+        if components[metaName] != nil {
+            do { meta = try compiler.compileNamed(metaName) } catch {
+                throw LoadError(file: definedIn[metaName] ?? "", message: "schema \(metaName): \(error)")
+            }
+        }
         let graph = compiler.graph
         self.graph = graph
         self.kinds = kinds

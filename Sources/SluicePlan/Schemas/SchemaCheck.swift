@@ -34,7 +34,10 @@ public final class SchemaCheck: Sendable {
         var context: [String] = []
         for addon in addons where addon.objects.contains(where: \.key.isCustomResourceDefinition) {
             let defined = definitions(of: addon)
-            customResources.merge(defined.schemas)
+            for kind in customResources.merge(defined.schemas) {
+                problems.append(Diagnostic(file: "addons/\(addon.addon)", message: "\(kind.kind) (\(kind.group)/\(kind.version)) is defined by a second CustomResourceDefinition of the cluster",
+                                           code: "schema.kindDefinedTwice"))
+            }
             problems += defined.problems
             context.append(addon.digest)
         }
@@ -63,7 +66,10 @@ public final class SchemaCheck: Sendable {
         var problems: [Diagnostic] = []
         for object in addon.objects where object.key.isCustomResourceDefinition {
             let (defined, wrong) = CustomResourceSchemas.from(crd: object.object)
-            schemas.merge(defined)
+            for kind in schemas.merge(defined) {
+                problems.append(Diagnostic(file: object.template, message: "\(object.key): \(kind.kind) (\(kind.group)/\(kind.version)) is defined by another CustomResourceDefinition of this add-on too",
+                                           code: "schema.kindDefinedTwice"))
+            }
             problems += wrong.map { Diagnostic(file: object.template, message: "\(object.key): schema of \($0)", code: "schema.crd") }
         }
         let result = Definitions(schemas: schemas, problems: problems)

@@ -195,6 +195,7 @@ struct SchemaCompiler {
             }
             node.type = known
         }
+        try Self.checkKeywords(map, path: path)
         node.format = map["format"]?.stringValue
         if case .map(let properties)? = map["properties"] {
             for (name, property) in properties {
@@ -231,6 +232,32 @@ struct SchemaCompiler {
         node.minProperties = Self.count(map["minProperties"])
         node.maxProperties = Self.count(map["maxProperties"])
         return node
+    }
+
+    /// A keyword of the wrong shape is an error, never ignored: `required: name` (not a list)
+    /// or `properties: []` would otherwise check nothing, silently.
+    private static func checkKeywords(_ map: [String: Value], path: String) throws(SchemaCompileError) {
+        func fail(_ key: String, _ expected: String) -> SchemaCompileError {
+            SchemaCompileError(path: path + "." + key, message: "\(key) must be \(expected), found \(describe(map[key] ?? .null))")
+        }
+        for key in ["properties"] where map[key] != nil && map[key]?.mapValue == nil { throw fail(key, "a map of schemas") }
+        for key in ["allOf", "anyOf", "oneOf", "enum"] where map[key] != nil && map[key]?.listValue == nil { throw fail(key, "a list") }
+        if let required = map["required"], !(required.listValue?.allSatisfy { $0.stringValue != nil } ?? false) {
+            throw fail("required", "a list of field names")
+        }
+        for key in ["format", "$ref"] where map[key] != nil && map[key]?.stringValue == nil { throw fail(key, "a string") }
+        for key in ["x-kubernetes-int-or-string", "x-kubernetes-preserve-unknown-fields", "x-kubernetes-embedded-resource",
+                    "exclusiveMinimum", "exclusiveMaximum", "nullable"] {
+            if let value = map[key], case .bool = value { continue }
+            if map[key] != nil { throw fail(key, "true or false") }
+        }
+        for key in ["minimum", "maximum"] where map[key] != nil && number(map[key]) == nil { throw fail(key, "a number") }
+        for key in ["minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties"] where map[key] != nil && count(map[key]) == nil {
+            throw fail(key, "a count (0 or more)")
+        }
+        if let additional = map["additionalProperties"], additional.mapValue == nil, additional != .bool(true), additional != .bool(false) {
+            throw fail("additionalProperties", "true, false or a schema")
+        }
     }
 
     private static func number(_ value: Value?) -> Double? {

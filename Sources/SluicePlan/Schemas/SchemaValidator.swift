@@ -16,6 +16,10 @@ struct SchemaValidator {
     private var path = FieldPath()
     private var steps = 0
     private var stopped = false
+    /// Whether the value at a path matched an alternative's schema, shared by the validators
+    /// of nested alternatives: `anyOf`s of `$ref`s to one schema, nested, are checked once per
+    /// (schema, place) instead of once per path through them (2^depth).
+    private var memo = AlternativeMemo()
     private let stepBudget: Int
     /// Fields in sorted order, so that which violations are found first (and kept, past
     /// the limit) does not depend on dictionary order; the caller's first pass over an
@@ -112,11 +116,18 @@ struct SchemaValidator {
 
     private mutating func checkAlternatives(_ value: Value, _ branches: [Int], exactlyOne: Bool, in graph: SchemaGraph) {
         var matches = 0
+        let place = path.text
         for branch in branches {
+            let key = AlternativeMemo.Key(builtIn: graph.origin == .builtIn, graphSize: graph.nodes.count, node: branch, place: place)
+            if let matched = memo.results[key] {
+                if matched { matches += 1 }
+                continue
+            }
             var inner = SchemaValidator(objectMeta: objectMeta, revealValues: revealValues, stepBudget: stepBudget)
             inner.sortedFields = sortedFields
             inner.path = path
             inner.steps = steps
+            inner.memo = memo
             inner.check(value, branch, in: graph, strictFields: false)
             steps = inner.steps
             if inner.violations.contains(where: { $0.problem == .tooComplex }) {
@@ -124,6 +135,7 @@ struct SchemaValidator {
                 stopped = true
                 return
             }
+            memo.results[key] = inner.violations.isEmpty
             if inner.violations.isEmpty { matches += 1 }
         }
         if matches == 0 {
@@ -283,4 +295,19 @@ struct SchemaValidator {
 public struct SchemaRoot: Sendable {
     let graph: SchemaGraph
     let node: Int
+}
+
+/// Results of alternatives already checked during one object's check (the value at a place
+/// does not change while its object is checked, so neither does whether it matches).
+final class AlternativeMemo {
+    /// A place is checked against one graph (a resource's own, or ObjectMeta's for its
+    /// metadata); origin and size tell the graphs apart besides.
+    struct Key: Hashable {
+        var builtIn: Bool
+        var graphSize: Int
+        var node: Int
+        var place: String
+    }
+
+    var results: [Key: Bool] = [:]
 }
