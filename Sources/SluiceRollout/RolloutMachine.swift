@@ -289,7 +289,17 @@ public struct RolloutMachine: Sendable, Equatable {
                 history(&out, now, "resume \(who): nothing to resume", kind: .operatorAction, outcome: .operatorCommandIgnored)
             }
         case .approve:
-            if state.phase == .awaitingApproval {
+            // An approval is for the commit (and stage) its giver saw: never for a newer commit
+            // nobody reviewed, or another stage.
+            if let pinned = command.commit, pinned != state.commit {
+                history(&out, now, "approve \(who) was for commit \(short(pinned)), not \(short(state.commit)): ignored", kind: .operatorAction,
+                        outcome: .operatorCommandIgnored)
+            } else if let stage = command.stage, state.blueprint.stages.firstIndex(where: { $0.name == stage }).map({ $0 < state.stage }) ?? true {
+                history(&out, now, "approve \(who) was for stage \(stage), which this rollout is past or does not have: ignored",
+                        kind: .operatorAction, outcome: .operatorCommandIgnored)
+            } else if let stage = command.stage, !(state.phase == .awaitingApproval && stage == stageName), !state.phase.isFinal {
+                approveAhead(stage, who: who, now, &out)
+            } else if state.phase == .awaitingApproval {
                 state.approvedStages.append(state.stage)
                 state.phase = .running
                 state.step = .preChecks
@@ -308,6 +318,13 @@ public struct RolloutMachine: Sendable, Equatable {
         }
         progress(now, &out)
         return out
+    }
+
+    /// An approval for a later stage of this commit, given before it waits.
+    private mutating func approveAhead(_ stage: String, who: String, _ now: Date, _ out: inout RolloutOutput) {
+        guard let index = state.blueprint.stages.firstIndex(where: { $0.name == stage }) else { return }
+        if !state.approvedStages.contains(index) { state.approvedStages.append(index) }
+        history(&out, now, "stage \(stage) approved ahead \(who)", kind: .operatorAction, outcome: .operatorCommand)
     }
 
     /// A newer head commit: running applies finish, nothing new starts, then the rollout is

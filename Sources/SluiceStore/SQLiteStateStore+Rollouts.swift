@@ -91,9 +91,10 @@ extension SQLiteStateStore {
     public func enqueue(_ command: OperatorCommand) throws(StoreError) -> Int64 {
         try withConnection { db throws(StoreError) in
             try db.transaction { () throws(StoreError) in
-                try db.query("INSERT INTO commands (environment, verb, user, reason, at) VALUES (?, ?, ?, ?, ?)",
+                try db.query("INSERT INTO commands (environment, verb, user, reason, at, commit_sha, stage) VALUES (?, ?, ?, ?, ?, ?, ?)",
                              [.text(command.environment), .text(command.verb.rawValue), .text(command.user), .text(command.reason),
-                              .real(command.at.timeIntervalSince1970)])
+                              .real(command.at.timeIntervalSince1970), command.commit.map { .text($0) } ?? .null,
+                              command.stage.map { .text($0) } ?? .null])
                 return try db.query("SELECT last_insert_rowid()").first?.first?.integer ?? 0
             }
         }
@@ -101,11 +102,13 @@ extension SQLiteStateStore {
 
     public func commands(environment: String) throws(StoreError) -> [OperatorCommand] {
         try withConnection { db throws(StoreError) in
-            try db.query("SELECT id, verb, user, reason, at FROM commands WHERE environment = ? AND consumed = 0 ORDER BY id",
+            try db.query("SELECT id, verb, user, reason, at, commit_sha, stage FROM commands WHERE environment = ? AND consumed = 0 ORDER BY id",
                          [.text(environment)]).compactMap { row in
+                // A verb a newer sluice queued stays queued for it.
                 guard let verb = OperatorCommand.Verb(rawValue: row[1].text ?? "") else { return nil }
                 return OperatorCommand(id: row[0].integer ?? 0, environment: environment, verb: verb, user: row[2].text ?? "",
-                                       reason: row[3].text ?? "", at: Date(timeIntervalSince1970: row[4].real ?? 0))
+                                       reason: row[3].text ?? "", at: Date(timeIntervalSince1970: row[4].real ?? 0),
+                                       commit: row[5].text, stage: row[6].text)
             }
         }
     }

@@ -191,14 +191,21 @@ public struct OperatorCommand: Sendable, Equatable {
     public var user: String
     public var reason: String
     public var at: Date
+    /// What an approval approves: the rollout of this commit (full id) ...
+    public var commit: String?
+    /// ... at this stage (nil: the next stage of that commit that waits for one).
+    public var stage: String?
 
-    public init(id: Int64 = 0, environment: String, verb: Verb, user: String, reason: String, at: Date) {
+    public init(id: Int64 = 0, environment: String, verb: Verb, user: String, reason: String, at: Date,
+                commit: String? = nil, stage: String? = nil) {
         self.id = id
         self.environment = environment
         self.verb = verb
         self.user = user
         self.reason = reason
         self.at = at
+        self.commit = commit
+        self.stage = stage
     }
 }
 

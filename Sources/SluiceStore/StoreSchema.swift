@@ -76,6 +76,11 @@ enum StoreSchema {
         """
         ALTER TABLE history ADD COLUMN outcome TEXT;
         """,
+        // 5: what an approval approves (the commit and stage it was given for).
+        """
+        ALTER TABLE commands ADD COLUMN commit_sha TEXT;
+        ALTER TABLE commands ADD COLUMN stage TEXT;
+        """,
     ]
 
     static var version: Int { migrations.count }

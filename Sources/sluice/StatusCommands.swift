@@ -89,21 +89,45 @@ struct OperatorAction: ParsableArguments {
     @Option(name: .long, help: "The fleet repo.") var repo: String = "."
     @OptionGroup var state: StateOptions
 
-    static let exitCodes = "Queued for the controller, which acts on it at its next step. Exit codes: 0 queued, 1 the state store cannot be written, 2 usage or an unknown environment."
+    static let exitCodes = """
+        Queued for the controller, which acts on it at its next step; a warning says so when no controller holds the \
+        environment now. Exit codes: 0 queued, 1 no state store at the path (one is never created here) or it cannot be \
+        written, or (approve) the commit named is not the one that waits, 2 usage, no fleet repo, or an environment it does not define.
+        """
 
+    /// The store a controller uses for the environment: the repo must define the environment,
+    /// and the store must exist (a store made here would be one no controller reads).
     func checkedStore() throws -> SQLiteStateStore {
-        try checkSelection(headRepository(repo), env: environment, cluster: nil)
-        return try state.open(repo: repo, output: .text)
+        guard let repository = headRepository(repo) else {
+            FileHandle.standardError.write(Data("error: no fleet repo at \(repo) (sluice.yaml at a readable HEAD); pass --repo\n".utf8))
+            throw ExitCode(2)
+        }
+        try checkSelection(repository, env: environment, cluster: nil)
+        return try state.openExisting(repo: repo, output: .text)
     }
 
-    func queue(_ verb: OperatorCommand.Verb) throws {
-        let store = try checkedStore()
+    func queue(_ verb: OperatorCommand.Verb, commit: String? = nil, stage: String? = nil, store opened: SQLiteStateStore? = nil) throws {
+        let store = try opened ?? checkedStore()
         do {
-            try store.enqueue(OperatorCommand(environment: environment, verb: verb, user: operatorName(), reason: reason, at: Date()))
+            try store.enqueue(OperatorCommand(environment: environment, verb: verb, user: operatorName(), reason: reason, at: Date(),
+                                              commit: commit, stage: stage))
         } catch {
             try fail([Diagnostic(file: state.path(repo: repo), message: "\(error)")], output: .text)
         }
         print("\(verb.rawValue) queued for \(environment): the controller acts on it at the next batch boundary")
+        warnWithoutController(store)
+    }
+
+    /// Whether a controller holds the environment now: its lock is taken (and given back at
+    /// once) only when none does.
+    func warnWithoutController(_ store: SQLiteStateStore) {
+        do {
+            let lock = try store.lockEnvironment(environment, holder: "sluice (probe)")
+            withExtendedLifetime(lock) {}
+            FileHandle.standardError.write(Data("warning: no controller holds \(environment) now (no sluice run on \(store.path)): the command waits in the store until one starts\n".utf8))
+        } catch {
+            if case .environmentLocked(let holder) = error.kind { print("held by \(holder)") }
+        }
     }
 }
 
@@ -120,9 +144,50 @@ struct Resume: ParsableCommand {
 }
 
 struct Approve: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Approve the stage an environment's rollout waits at.", discussion: OperatorAction.exitCodes)
+    static let configuration = CommandConfiguration(
+        abstract: "Approve the stage an environment's rollout waits at (that commit only), or with --commit a stage ahead.",
+        discussion: OperatorAction.exitCodes)
     @OptionGroup var action: OperatorAction
-    func run() throws { try action.queue(.approve) }
+    @Option(help: ArgumentHelp("Approve only the rollout of this commit (a prefix of its id); needed to approve a stage ahead.", valueName: "sha"))
+    var commit: String?
+    @Option(help: ArgumentHelp("With --commit: the stage to approve ahead (default: the next one that asks).", valueName: "name"))
+    var stage: String?
+
+    func validate() throws {
+        if stage != nil && commit == nil { throw ValidationError("--stage needs --commit: an approval ahead names the commit it is for") }
+        if let commit, commit.count < 7 || !commit.allSatisfy(\.isHexDigit) { throw ValidationError("--commit \(commit) is not a commit id (7 or more hex digits)") }
+    }
+
+    func run() throws {
+        let store = try action.checkedStore()
+        let environment = action.environment
+        let rollout: RolloutState?
+        do { rollout = try store.rollout(environment: environment).map { try RolloutState.decode($0) } } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        guard let rollout, !rollout.phase.isFinal else {
+            FileHandle.standardError.write(Data("error: no rollout of \(environment) is under way: nothing to approve\n".utf8))
+            throw ExitCode(1)
+        }
+        if let commit, !rollout.commit.hasPrefix(commit.lowercased()) {
+            let waits = rollout.phase == .awaitingApproval ? "waits for an approval" : "is under way"
+            FileHandle.standardError.write(Data("error: the rollout of \(rollout.commit.prefix(12)) \(waits) in \(environment), not one of \(commit): not approved\n".utf8))
+            throw ExitCode(1)
+        }
+        let waiting = rollout.phase == .awaitingApproval ? rollout.currentStage?.name : nil
+        if commit == nil, waiting == nil {
+            FileHandle.standardError.write(Data("error: no stage of \(environment) waits for an approval now; to approve a stage ahead, name the rollout's commit (--commit \(rollout.commit.prefix(12)))\n".utf8))
+            throw ExitCode(1)
+        }
+        if let stage, !rollout.blueprint.stages.contains(where: { $0.name == stage }) {
+            FileHandle.standardError.write(Data("error: the pipeline of \(environment) has no stage \(stage)\n".utf8))
+            throw ExitCode(2)
+        }
+        let target = stage ?? waiting
+        print("approving \(target.map { "stage \($0)" } ?? "the next stage that asks") of commit \(rollout.commit.prefix(12)) in \(environment)")
+        try action.queue(.approve, commit: rollout.commit, stage: target, store: store)
+    }
 }
 
 struct Freeze: ParsableCommand {

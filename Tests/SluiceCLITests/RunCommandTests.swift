@@ -56,6 +56,9 @@ import Testing
         let unknown = try sluice("pause", "prod", "--repo", repo.path, "--state", state)
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("no environment named \"prod\""))
+        // Commands never create the store: one exists once something was applied or run.
+        #expect(try sluice("freeze", "production", "--repo", repo.path, "--state", state, "--reason", "holidays").status == 1)
+        #expect(try sluice("apply", "--repo", repo.path, "--state", state, "--env", "staging", "--virtual-time").status == 0)
         #expect(try sluice("freeze", "production", "--repo", repo.path, "--state", state, "--reason", "holidays").status == 0)
         let frozen = try sluice("run", "--repo", repo.path, "--state", state, "--virtual-time", "--until-idle", "--interval", "60s", "--resync", "0")
         #expect(frozen.status == 5)

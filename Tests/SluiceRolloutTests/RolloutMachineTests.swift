@@ -237,6 +237,29 @@ extension RolloutMachineTests {
         #expect(m.state.phase == .running)
         #expect(m.state.step == .preChecks)
     }
+
+    /// An approval given for commit A never approves commit B, which nobody reviewed, nor
+    /// another stage than the one it names.
+    @Test func anApprovalIsForItsCommitAndStageOnly() {
+        var m = machine([RolloutBlueprint.Stage(name: "canary", batches: [["a"]], approval: true),
+                         RolloutBlueprint.Stage(name: "production", batches: [["b"]], approval: true)])
+        _ = m.start(now: t0)
+        _ = m.planned(["a": .planned([pair("dns")])], now: t0)
+        #expect(m.state.phase == .awaitingApproval)
+        var out = m.command(OperatorCommand(id: 1, environment: "prod", verb: .approve, user: "alice", reason: "", at: t0,
+                                            commit: "a-commit-reviewed-before", stage: "canary"), now: t0)
+        #expect(m.state.phase == .awaitingApproval)
+        #expect(out.history.map(\.outcome) == [.operatorCommandIgnored])
+        #expect(out.consumedCommands == [1])
+        out = m.command(OperatorCommand(id: 2, environment: "prod", verb: .approve, user: "alice", reason: "", at: t0,
+                                        commit: "new", stage: "production"), now: t0)
+        // Production approved ahead; canary still waits.
+        #expect(m.state.phase == .awaitingApproval && m.state.approvedStages == [1])
+        out = m.command(OperatorCommand(id: 3, environment: "prod", verb: .approve, user: "alice", reason: "", at: t0,
+                                        commit: "new", stage: "canary"), now: t0)
+        #expect(m.state.phase == .running)
+        #expect(out.history.map(\.outcome).contains(.operatorCommand))
+    }
 }
 
 extension RolloutMachineTests {
