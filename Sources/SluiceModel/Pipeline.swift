@@ -24,12 +24,15 @@ public struct Pipeline: Sendable {
     public var header: ObjectHeader
     public var stages: [Stage]
     public var checks: [String: Check]
+    /// A head that undoes a halted rollout's change goes to the clusters that change reached
+    /// at once, without windows, approvals or bakes (`spec.fastRollback: false` opts out).
+    public var fastRollback = true
 
     public var name: String { header.name.value }
 
     static func read(_ node: YAMLNode, file: String, sink: DiagnosticSink) -> Pipeline? {
         guard let (header, spec) = ObjectHeader.read(node, file: file, sink: sink, kind: "Pipeline",
-                                                     specFields: ["stages", "checks", "description"]),
+                                                     specFields: ["stages", "checks", "fastRollback", "description"]),
               let spec else { return nil }
         var checks: [String: Check] = [:]
         if let node = spec["checks"], let pairs = node.mapping {
@@ -83,6 +86,6 @@ public struct Pipeline: Sendable {
                 approval: stage.bool("approval") ?? false, onFailure: onFailure, unreachable: unreachable,
                 preChecks: pre, postChecks: post))
         }
-        return Pipeline(header: header, stages: stages, checks: checks)
+        return Pipeline(header: header, stages: stages, checks: checks, fastRollback: spec.bool("fastRollback") ?? true)
     }
 }

@@ -45,6 +45,7 @@ public struct CheckRunner: Sendable {
     public func run(_ id: CheckID, _ context: Context) async -> CheckOutcome {
         let now = await clock.now()
         if id.name == RolloutChecks.policyGate { return policyGate(context, now: now) }
+        if id.name == RolloutChecks.freezeGate { return freezeOutcome(context) ?? .passed("no freeze") }
         let pipeline = context.repository.fleet.environment(named: context.environment).flatMap {
             context.repository.pipelines[$0.pipeline.value]
         }

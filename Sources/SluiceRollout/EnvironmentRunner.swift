@@ -394,11 +394,19 @@ public struct EnvironmentRunner: Sendable {
         }
         // What a rollback returns to: the newest rollout that converged, however long ago.
         let base = try store.lastRollout(environment: environment, phase: .done)?.commit
+        var blueprint = RolloutBlueprint(repository: validated.repository, environment: environment)
+        let fast = try await FastRollback(environment: environment, store: store, connector: connector, loader: loader,
+                                          gitPath: validated.gitPath).clusters(head: head, repository: validated.repository)
+        if let fast { blueprint = blueprint.fastTracking(fast.clusters) }
         let state = RolloutState(id: "\(environment)-\(head.prefix(12))-\(Int(now.timeIntervalSince1970))", environment: environment,
-                                 commit: head, baseCommit: base,
-                                 blueprint: RolloutBlueprint(repository: validated.repository, environment: environment), now: now)
+                                 commit: head, baseCommit: base, blueprint: blueprint, now: now)
         var active = makeActive(state, repository: validated.repository, gitPath: validated.gitPath)
         var output = active.machine.start(now: now)
+        if let fast {
+            output.history.insert(HistoryEvent(at: now, kind: .rollout, environment: environment, commit: head,
+                                               detail: "rollback: \(head.prefix(12)) undoes \(fast.undone.prefix(12)) on \(fast.clusters.joined(separator: ", ")) (they render as at \(fast.base.prefix(12))): they get it at once, without windows, approvals or bakes",
+                                               outcome: .revertFastTracked), at: 0)
+        }
         // The first batch was planned with the validation: answer its plan from there.
         var answers: [Event] = []
         if let index = output.actions.firstIndex(where: { if case .plan(let names) = $0 { return Set(names) == Set(validated.firstBatch) }; return false }),

@@ -18,10 +18,17 @@ public struct RolloutBlueprint: Codable, Equatable, Sendable {
         public var skipUnreachable: Bool
         public var preChecks: [String]
         public var postChecks: [String]
+        /// The stage of a rollback that goes to the clusters a halted change reached at once:
+        /// its only gate is a freeze (no windows, approval, checks or bake). Optional so that
+        /// blueprints written before it read as they were.
+        public var fastTrack: Bool?
+
+        public var isFastTrack: Bool { fastTrack == true }
 
         public init(name: String, batches: [[String]], maxConcurrency: Int? = nil, maxFailures: Int = 0, bakeSeconds: Double? = nil,
                     approval: Bool = false, rollbackOnFailure: Bool = false, skipUnreachable: Bool = false,
-                    preChecks: [String] = [], postChecks: [String] = []) {
+                    preChecks: [String] = [], postChecks: [String] = [], fastTrack: Bool? = nil) {
+            self.fastTrack = fastTrack
             self.name = name
             self.batches = batches
             self.maxConcurrency = maxConcurrency
@@ -45,6 +52,21 @@ public struct RolloutBlueprint: Codable, Equatable, Sendable {
     }
 
     public var clusterCount: Int { stages.reduce(0) { $0 + $1.batches.reduce(0) { $0 + $1.count } } }
+
+    /// The blueprint with a first stage that takes `clusters` at once (a rollback of a halted
+    /// change), those clusters out of their own stages; stages left empty are dropped.
+    public func fastTracking(_ clusters: [String]) -> RolloutBlueprint {
+        guard !clusters.isEmpty else { return self }
+        let fast = Set(clusters)
+        var copy = self
+        copy.stages = stages.compactMap { stage in
+            var stage = stage
+            stage.batches = stage.batches.map { $0.filter { !fast.contains($0) } }.filter { !$0.isEmpty }
+            return stage.batches.isEmpty ? nil : stage
+        }
+        copy.stages.insert(Stage(name: "rollback", batches: [clusters.sorted()], fastTrack: true), at: 0)
+        return copy
+    }
 
     /// The environment's pipeline at the commit, with its clusters in order.
     public init(repository: FleetRepository, environment name: String) {

@@ -155,4 +155,6 @@ enum Backoff {
 public enum RolloutChecks {
     /// The implicit pre-check of every batch: operator freezes, policy freezes and release windows.
     public static let policyGate = "policy"
+    /// The gate of a fast rollback: operator and policy freezes only.
+    public static let freezeGate = "sluice.freeze-gate"
 }

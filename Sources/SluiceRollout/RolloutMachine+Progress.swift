@@ -163,8 +163,11 @@ extension RolloutMachine {
                 !cluster.noop && (phase == .pre ? cluster.phase == .queued : cluster.phase == .done)
             }.map(\.name)
             var ids: [CheckID] = []
-            // The policies' freezes and release windows gate every batch, named or not.
-            if phase == .pre { ids.append(CheckID(name: RolloutChecks.policyGate, phase: .pre, cluster: nil)) }
+            // The policies' freezes and release windows gate every batch, named or not; a fast
+            // rollback only a freeze (an operator's stop is kept, a closed window is not).
+            if phase == .pre {
+                ids.append(CheckID(name: stage.isFastTrack ? RolloutChecks.freezeGate : RolloutChecks.policyGate, phase: .pre, cluster: nil))
+            }
             for name in names {
                 if state.blueprint.batchChecks.contains(name) { ids.append(CheckID(name: name, phase: phase, cluster: nil)) } else {
                     ids += clusters.map { CheckID(name: name, phase: phase, cluster: $0) }
