@@ -22,7 +22,8 @@ build: deps
 
 test: deps
 	@mkdir -p .build
-	swift test 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
+	# Every test has a time limit (10 minutes); this is the backstop for one that blocks a thread.
+	timeout --signal=KILL 80m swift test 2>&1 | tee .build/test.log; exit $${PIPESTATUS[0]}
 
 # A Git repository made from example-repo: `main` (production) and `staging` branches.
 demo-repo:

@@ -6,13 +6,13 @@ public final class DiagnosticSink {
 
     public init() {}
 
-    public func error(_ file: String, _ mark: Mark, _ message: String) {
-        diagnostics.append(Diagnostic(file: file, mark: mark, message: message))
+    public func error(_ file: String, _ mark: Mark, _ message: String, code: String? = nil) {
+        diagnostics.append(Diagnostic(file: file, mark: mark, message: message, code: code))
     }
 
     /// A problem about `file` as a whole, at no line of it.
-    public func error(_ file: String, _ message: String) {
-        diagnostics.append(Diagnostic(file: file, message: message))
+    public func error(_ file: String, _ message: String, code: String? = nil) {
+        diagnostics.append(Diagnostic(file: file, message: message, code: code))
     }
 
     public func append(_ diagnostic: Diagnostic) { diagnostics.append(diagnostic) }

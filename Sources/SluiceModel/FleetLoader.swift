@@ -61,12 +61,46 @@ public struct FleetLoader: Sendable {
         policies += loadAll(files, folder: "policies", sink: sink, read: Policy.read, name: \.header)
             .values.sorted { $0.header.file < $1.header.file }
 
+        Self.checkCommands(policies: policies, pipelines: pipelines, files: files, sink: sink)
         guard let fleet else { throw ValidationFailure(sink.diagnostics) }
         let repository = FleetRepository(commit: tree.commit, fleet: fleet, addons: addons, releases: releases,
                                          clusters: clusters, pipelines: pipelines, policies: policies)
         sink.append(contentsOf: FleetValidator.validate(repository))
         guard sink.isEmpty else { throw ValidationFailure(sink.diagnostics) }
         return repository
+    }
+
+    /// What `run` would refuse about programs, found by `validate`: an allowed program must be a
+    /// file of the repo (not a link, not missing: the copy a check runs is read from the
+    /// commit), and a `command` check of a repo program needs a policy that allows it.
+    /// Programs outside the repo are allowed per machine (`sluice run --allow-command`).
+    static func checkCommands(policies: [Policy], pipelines: [String: Pipeline], files: RepoFiles, sink: DiagnosticSink) {
+        var allowed = Set<String>()
+        for policy in policies {
+            for command in policy.allowedCommands {
+                allowed.insert(command.value)
+                switch files.kind(of: command.value) {
+                case .file?: break
+                case .symlink?:
+                    sink.error(policy.header.file, command.mark, "spec.allowedCommands: \"\(command.value)\" is a symbolic link; allow the program itself",
+                               code: "policy.commandIsLink")
+                case .submodule?, nil:
+                    sink.error(policy.header.file, command.mark, "spec.allowedCommands: \"\(command.value)\" is not a file of the fleet repo",
+                               code: "policy.commandMissing")
+                }
+            }
+        }
+        for (_, pipeline) in pipelines.sorted(by: { $0.key < $1.key }) {
+            for (_, check) in pipeline.checks.sorted(by: { $0.key < $1.key }) {
+                guard case .command(let program, _, _) = check.kind, !program.hasPrefix("/") else { continue }
+                guard let path = RepoPath.join("", program), !path.isEmpty else { continue }  // reported where the check is read
+                if !allowed.contains(path) {
+                    sink.error(pipeline.header.file, check.name.mark,
+                               "check \"\(check.name.value)\" runs \(program), which no policy's allowedCommands allows; add \"\(path)\" to a policy in policies/",
+                               code: "pipeline.commandNotAllowed")
+                }
+            }
+        }
     }
 
     /// The files `load` parses as YAML documents (plain files only).
@@ -134,7 +168,7 @@ public struct FleetLoader: Sendable {
         let valuesFile = folder + "/values.yaml"
         if files.exists(valuesFile) {
             addon.valuesFile = valuesFile
-            if let documents = files.documents(valuesFile, parser: parser) {
+            if let documents = files.documents(valuesFile, parser: parser, within: folder) {
                 if documents.count > 1 {
                     sink.error(valuesFile, documents[1].mark, "values.yaml must hold one document")
                 } else if let root = documents.first, !root.isNull {
@@ -154,7 +188,7 @@ public struct FleetLoader: Sendable {
                 }
                 continue
             }
-            if let bytes = files.read(path), let text = files.utf8(bytes, path: path) {
+            if let bytes = files.read(path, within: folder), let text = files.utf8(bytes, path: path) {
                 addon.templates.append(TemplateSource(path: path, text: text))
             }
         }

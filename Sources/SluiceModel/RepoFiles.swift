@@ -32,6 +32,9 @@ struct RepoFiles {
 
     func exists(_ path: String) -> Bool { kinds[path] != nil }
 
+    /// What the tree holds at `path` (nil: nothing).
+    func kind(of path: String) -> SourceEntry.Kind? { kinds[path] }
+
     /// Immediate sub-folders of `folder`, e.g. `addons/dns`.
     func folders(under folder: String) -> [String] {
         let prefix = folder + "/"
@@ -62,9 +65,15 @@ struct RepoFiles {
         return candidates.filter { $0.hasPrefix(prefix) }
     }
 
-    /// The bytes of a file, following a symbolic link that stays inside the repository.
-    func read(_ path: String) -> [UInt8]? {
+    /// The bytes of a file, following a symbolic link that stays inside the repository (and,
+    /// given `folder`, inside that folder: an add-on's files are its own, never another's).
+    func read(_ path: String, within folder: String? = nil) -> [UInt8]? {
         guard let target = resolve(path, hops: 0) else { return nil }
+        if let folder, !RepoPath.isInside(target, folder: folder) {
+            sink.error(path, "symbolic link to \(target), outside the add-on folder \(folder): an add-on reads only its own files",
+                       code: "repo.linkLeavesAddon")
+            return nil
+        }
         guard kinds[target] == .file else {
             sink.error(path, kinds[target] == .submodule ? "is a Git submodule, not a file" : "is not a file")
             return nil
@@ -107,16 +116,16 @@ struct RepoFiles {
     }
 
     /// Reads and parses a file holding any number of YAML documents.
-    func documents(_ path: String, parser: YAMLParser) -> [YAMLNode]? {
-        cached(path) { bytes throws(Diagnostic) in try parser.parse(bytes, file: path) }
+    func documents(_ path: String, parser: YAMLParser, within folder: String? = nil) -> [YAMLNode]? {
+        cached(path, within: folder) { bytes throws(Diagnostic) in try parser.parse(bytes, file: path) }
     }
 
     /// Parsed documents from the cache when the file's content was parsed before (in this
     /// or another commit), else read and parsed here.
-    private func cached(_ path: String, parse: ([UInt8]) throws(Diagnostic) -> [YAMLNode]) -> [YAMLNode]? {
+    private func cached(_ path: String, within folder: String? = nil, parse: ([UInt8]) throws(Diagnostic) -> [YAMLNode]) -> [YAMLNode]? {
         let id = kinds[path] == .file ? tree.contentID(path) : nil
         if let cache, let id, let known = cache.documents(path: path, contentID: id) { return known }
-        guard let bytes = read(path) else { return nil }
+        guard let bytes = read(path, within: folder) else { return nil }
         do {
             let parsed = try parse(bytes)
             if let cache, let id { cache.remember(parsed, path: path, contentID: id) }

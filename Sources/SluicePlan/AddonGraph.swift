@@ -26,7 +26,8 @@ public struct AddonGraph: Sendable {
                     inRelease.append(dependency.value)
                 } else if addons[dependency.value] != nil {
                     problems.append(Diagnostic(file: addon.header.file, mark: dependency.mark, message:
-                        "add-on \"\(name)\" depends on \"\(dependency.value)\", which release \"\(release.name)\" (\(release.header.file)) does not include"))
+                        "add-on \"\(name)\" depends on \"\(dependency.value)\", which release \"\(release.name)\" (\(release.header.file)) does not include",
+                        code: "graph.dependencyNotInRelease"))
                 }
                 // A dependency on an add-on that does not exist at all is reported by FleetValidator.
             }

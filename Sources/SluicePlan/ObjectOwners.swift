@@ -15,7 +15,8 @@ struct ObjectOwners {
         for object in rendered.objects {
             if let owner = owners[object.key], owner.addon != rendered.addon {
                 problems.append(Diagnostic(file: object.template, message:
-                    "\(object.key) is also rendered by add-on \"\(owner.addon)\" (\(owner.template)); an object belongs to one add-on"))
+                    "\(object.key) is also rendered by add-on \"\(owner.addon)\" (\(owner.template)); an object belongs to one add-on",
+                                           code: "plan.objectInTwoAddons"))
             } else {
                 owners[object.key] = (rendered.addon, object.template)
             }

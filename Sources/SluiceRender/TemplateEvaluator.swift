@@ -192,7 +192,7 @@ struct TemplateEvaluator {
             throw error(mark, "no template named \"\(name)\" in this add-on\(library.suggestion(for: name))")
         }
         guard depth < Self.maxIncludeDepth else {
-            throw error(mark, "template \"\(name)\" includes itself too deeply (more than \(Self.maxIncludeDepth) levels)")
+            throw error(mark, "template \"\(name)\" includes itself too deeply (more than \(Self.maxIncludeDepth) levels)", limit: .includeDepth)
         }
         var nested = TemplateEvaluator(library: library, file: target.file, memo: memo)
         nested.depth = depth + 1

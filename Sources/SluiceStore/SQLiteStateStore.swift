@@ -116,7 +116,7 @@ public final class SQLiteStateStore: StateStore {
         try db.transaction { () throws(StoreError) in
             let current = Int(try db.query("PRAGMA user_version").first?.first?.integer ?? 0)
             guard current <= StoreSchema.version else {
-                throw StoreError("state store \(db.path) has schema version \(current), newer than this sluice knows (\(StoreSchema.version)); upgrade sluice")
+                throw StoreError("state store \(db.path) has schema version \(current), newer than this sluice knows (\(StoreSchema.version)); upgrade sluice", kind: .newerSchema(current))
             }
             for version in current..<StoreSchema.version {
                 try db.execute(StoreSchema.migrations[version])

@@ -398,6 +398,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         case environmentLocked(holder: String)
         /// The store file has several names (hard links), so it cannot be locked as one store.
         case linked(names: Int)
+        /// A newer sluice wrote the store: this one does not read it (upgrade).
+        case newerSchema(Int)
         case other
     }
 

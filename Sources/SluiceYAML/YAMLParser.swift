@@ -86,10 +86,12 @@ public struct YAMLParser: Sendable {
             message += " (\(context) at line \(at.line + 1), column \(at.column + 1))"
         }
         let offset = Int(parser.problem_mark.index)
+        var code = parser.error == YAML_READER_ERROR ? "yaml.reader" : "yaml.syntax"
         if offset < bytes.count, bytes[offset] == 0x09 {
             message = "tab character used for indentation; YAML indents with spaces only: " + message
+            code = "yaml.tabIndentation"
         }
-        return Diagnostic(file: file, mark: mark, message: message, code: parser.error == YAML_READER_ERROR ? "yaml.reader" : "yaml.syntax")
+        return Diagnostic(file: file, mark: mark, message: message, code: code)
     }
 
     /// Line and column (in characters) of the byte at `offset`.
@@ -224,7 +226,7 @@ private struct EventBuilder: YAMLEventHandler {
             aliasExpansion += node.weight
             if aliasExpansion > maxAliasExpansion {
                 throw Diagnostic(file: file, mark: mark, message:
-                    "aliases expand to more than \(maxAliasExpansion) nodes; refusing a possible alias bomb")
+                    "aliases expand to more than \(maxAliasExpansion) nodes; refusing a possible alias bomb", code: "yaml.aliasBomb")
             }
             try YAMLEvents.checkNesting(stack.count, plus: node.depth, file: file, mark: mark)
             node.mark = mark

@@ -85,7 +85,7 @@ struct YAMLValueBuilder: YAMLEventHandler {
             aliasExpansion += anchored.weight
             if aliasExpansion > maxAliasExpansion {
                 throw Diagnostic(file: file, mark: mark, message:
-                    "aliases expand to more than \(maxAliasExpansion) nodes; refusing a possible alias bomb")
+                    "aliases expand to more than \(maxAliasExpansion) nodes; refusing a possible alias bomb", code: "yaml.aliasBomb")
             }
             if let top = stack.last, top.isMapping, top.key == nil {
                 top.key = anchored.value.stringValue ?? JSONEmitter.emit(anchored.value)

@@ -45,6 +45,8 @@ enum JSONOutput {
         var addon: String?
         var commit: String?
         var detail: String
+        /// What happened, typed (absent in events recorded before outcomes were).
+        var outcome: String?
 
         init(_ event: HistoryEvent) {
             at = event.at
@@ -54,6 +56,7 @@ enum JSONOutput {
             addon = event.addon
             commit = event.commit
             detail = event.detail
+            outcome = event.outcome?.rawValue
         }
     }
 

@@ -3,7 +3,7 @@ import SluiceTestSupport
 import Testing
 
 /// The CLI as a user meets it: exit codes 0 / 1 / 2, text and JSON output.
-@Suite struct CommandTests {
+@Suite(.timeLimit(.minutes(10))) struct CommandTests {
     let exampleRepo: TestRepository
 
     init() throws {

@@ -5,7 +5,7 @@ import Testing
 /// The broken-repo corpus: each case overlays `files/` on the valid `_base` fleet (and removes
 /// what `delete.txt` lists), is committed to a fresh Git repository, and must make
 /// `sluice validate` exit 1 printing exactly the diagnostics of `expected.txt`.
-@Suite struct CorpusTests {
+@Suite(.timeLimit(.minutes(10))) struct CorpusTests {
     static let cases: [String] = {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: ProjectPaths.corpus)) ?? []
         return names.filter { !$0.hasPrefix("_") }.sorted()
@@ -46,13 +46,31 @@ import Testing
         ])
     }
 
-    @Test func symlinkInsideTheRepoIsFollowed() throws {
+    @Test func symlinkInsideTheAddonIsFollowed() throws {
         let repo = try TestRepository(copying: ProjectPaths.corpus + "/_base")
+        let values = try repo.read("addons/metrics/values.yaml")
         try repo.remove("addons/metrics/values.yaml")
-        try FileManager.default.createSymbolicLink(atPath: repo.path + "/addons/metrics/values.yaml", withDestinationPath: "../dns/values.yaml")
+        try repo.write("addons/metrics/shared/values.yaml", values)
+        try FileManager.default.createSymbolicLink(atPath: repo.path + "/addons/metrics/values.yaml", withDestinationPath: "shared/values.yaml")
         try repo.commit("link in")
         let result = try ProcessResult.run(ProjectPaths.sluiceBinary, ["validate", "--repo", repo.path])
         #expect(result.status == 0, "\(result.stderr)")
+    }
+
+    /// A link inside an add-on to another add-on's template (or values) would let `include`
+    /// read what the add-on may not: refused, however it is spelt.
+    @Test func symlinkLeavingTheAddonIsRejected() throws {
+        let repo = try TestRepository(copying: ProjectPaths.corpus + "/_base")
+        let template = try #require(try FileManager.default.contentsOfDirectory(atPath: repo.path + "/addons/net/templates").sorted().first)
+        try FileManager.default.createSymbolicLink(atPath: repo.path + "/addons/dns/templates/_borrowed.tpl",
+                                                   withDestinationPath: "../../net/templates/" + template)
+        try repo.remove("addons/metrics/values.yaml")
+        try FileManager.default.createSymbolicLink(atPath: repo.path + "/addons/metrics/values.yaml", withDestinationPath: "../dns/values.yaml")
+        try repo.commit("links out of add-ons")
+        try expectRejected(repo, expected: [
+            "error: addons/dns/templates/_borrowed.tpl: symbolic link to addons/net/templates/\(template), outside the add-on folder addons/dns: an add-on reads only its own files",
+            "error: addons/metrics/values.yaml: symbolic link to addons/dns/values.yaml, outside the add-on folder addons/metrics: an add-on reads only its own files",
+        ])
     }
 
     @Test func fiftyMegabyteFileIsRefusedUnread() throws {

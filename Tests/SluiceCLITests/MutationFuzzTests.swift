@@ -7,7 +7,7 @@ import Testing
 /// scalars) and generated templates, each validated by the real binary under a time bound.
 /// Every case must end with exit 0 (valid) or 1 (errors reported), never a crash, a hang or
 /// another code. `SLUICE_FUZZ_SEED` and `SLUICE_FUZZ_CASES` replay or widen a run.
-@Suite struct MutationFuzzTests {
+@Suite(.timeLimit(.minutes(10))) struct MutationFuzzTests {
     static let extremes = [".inf", "-.inf", ".nan", "-.nan", "1e400", "-1e400", "9223372036854775808", "-9223372036854775809",
                            "1e19", "[", "{", "]", "}", "{{", "}}", "*alias", "&a", "!!binary", "~", "\"\\u0000\"", "'", "\"",
                            "0x7fffffffffffffff", "- - - -", "? x", "<<: *a", String(repeating: "[", count: 300)]

@@ -6,7 +6,7 @@ import Testing
 /// an unknown `--env` or `--cluster` is the same usage error everywhere; read-only commands
 /// never create a state store, a `--state` in a missing folder is an error, and the default
 /// store never shows in the fleet repo's `git status`.
-@Suite struct NewUserErrorTests {
+@Suite(.timeLimit(.minutes(10))) struct NewUserErrorTests {
     let repo: TestRepository
     let folder: String
 
@@ -252,5 +252,30 @@ extension NewUserErrorTests {
         #expect(result.status == 1)
         #expect(!result.stderr.contains("hunter2") && !result.stdout.contains("hunter2"))
         #expect(result.stderr.contains("addons/coredns/templates/secret.yaml"))
+    }
+
+    /// The codes of `validate --output json`'s errors.
+    func validationCodes() throws -> [String] {
+        let result = try sluice("validate", "--repo", repo.path, "--output", "json")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        return (object["errors"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
+    }
+
+    /// What `run` would refuse about programs, `validate` finds: an allowed program that is
+    /// missing or a link, and a command check no policy allows.
+    @Test func validateCatchesProgramsRunWouldRefuse() throws {
+        try repo.remove("checks/dns-probe.sh")
+        try repo.commit("probe gone")
+        #expect(try validationCodes() == ["policy.commandMissing"])
+        try repo.write("checks/real-probe.sh", "#!/bin/sh\nexit 0\n")
+        try FileManager.default.createSymbolicLink(atPath: repo.path + "/checks/dns-probe.sh", withDestinationPath: "real-probe.sh")
+        try repo.commit("probe is a link")
+        #expect(try validationCodes() == ["policy.commandIsLink"])
+        try repo.remove("checks/dns-probe.sh")
+        try repo.write("checks/dns-probe.sh", "#!/bin/sh\nexit 0\n")
+        let pipeline = try repo.read("pipelines/production.yaml")
+        try repo.write("pipelines/production.yaml", pipeline.replacingOccurrences(of: "command: ./checks/dns-probe.sh", with: "command: ./checks/real-probe.sh"))
+        try repo.commit("a probe no policy allows")
+        #expect(try validationCodes() == ["pipeline.commandNotAllowed"])
     }
 }

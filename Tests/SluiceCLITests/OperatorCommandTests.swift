@@ -8,7 +8,7 @@ import Testing
 /// or a store that does not exist is refused (never a new store no controller reads); the
 /// command says when no controller holds the environment; an approval is pinned to the commit
 /// and stage that wait.
-@Suite struct OperatorCommandTests {
+@Suite(.timeLimit(.minutes(10))) struct OperatorCommandTests {
     let repo: TestRepository
     let folder: String
     var state: String { folder + "/state.db" }

@@ -4,7 +4,7 @@ import Testing
 
 /// `sluice plan` and `sluice apply` as a pull-request bot and an operator meet them: exit
 /// codes like `terraform plan -detailed-exitcode`, the JSON a bot posts, plain text when piped.
-@Suite struct PlanCommandTests {
+@Suite(.timeLimit(.minutes(10))) struct PlanCommandTests {
     let repo: TestRepository
     let state: String
 

@@ -5,7 +5,7 @@ import Testing
 
 /// The state store as an operator meets it when something is wrong with it (issue 9):
 /// refused before anything is applied, in words, with a non-zero exit.
-@Suite struct StateStoreCommandTests {
+@Suite(.timeLimit(.minutes(10))) struct StateStoreCommandTests {
     let repo: TestRepository
     let folder: String
     var state: String { folder + "/state.db" }

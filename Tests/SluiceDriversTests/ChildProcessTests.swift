@@ -4,7 +4,7 @@ import Testing
 
 /// Programs Sluice runs cannot wedge it: a hang is killed with its whole process group at the
 /// timeout, a flood on both streams is read concurrently and bounded, a stop kills them.
-@Suite(.timeLimit(.minutes(1))) struct ChildProcessTests {
+@Suite(.timeLimit(.minutes(10))) struct ChildProcessTests {
     let folder: String
 
     init() throws {

@@ -8,7 +8,7 @@ import Testing
 
 /// The simulated driver: the protocol contract on virtual time, plus what only it has
 /// (persistence in the store, nodes, the fault rules of the cluster file).
-@Suite struct SimulatedClusterTests {
+@Suite(.timeLimit(.minutes(10))) struct SimulatedClusterTests {
     let directory: String
     let store: SQLiteStateStore
     let clock = VirtualClock()

@@ -8,7 +8,7 @@ import Synchronization
 import Testing
 
 /// Group commit of the simulated clusters' writes, and what a failed write leaves.
-@Suite struct SimulatedObjectWriterTests {
+@Suite(.timeLimit(.minutes(10))) struct SimulatedObjectWriterTests {
     let directory: String
     let store: CountingStore
     let clock = VirtualClock()

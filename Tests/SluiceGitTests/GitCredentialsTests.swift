@@ -2,7 +2,7 @@ import SluiceGit
 import Testing
 
 /// The CLI takes Git credentials from the environment only; which variables mean what.
-@Suite struct GitCredentialsTests {
+@Suite(.timeLimit(.minutes(10))) struct GitCredentialsTests {
     @Test func tokenWinsThenKeyThenAgentThenNothing() {
         guard case .userPassword("git", "s3cret") = GitCredentials.fromEnvironment(["SLUICE_GIT_TOKEN": "s3cret", "SLUICE_GIT_SSH_KEY": "/k"]) else {
             Issue.record("a token means HTTPS basic auth with user git")

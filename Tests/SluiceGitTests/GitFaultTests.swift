@@ -5,7 +5,7 @@ import Testing
 
 /// A broken repository is an error, never read as a plain directory, and every libgit2
 /// failure reads as a sentence (issue 9).
-@Suite struct GitFaultTests {
+@Suite(.timeLimit(.minutes(10))) struct GitFaultTests {
     let repo: TestRepository
 
     init() throws {

@@ -4,7 +4,7 @@ import Foundation
 import SluiceTestSupport
 import Testing
 
-@Suite struct GitRepositoryTests {
+@Suite(.timeLimit(.minutes(10))) struct GitRepositoryTests {
     /// main: c1 (a.txt=one, dir/b.txt) -> c2 (a.txt=two, c.txt) -> merge of `feature` (f.txt);
     /// tag v1 on c1.
     let repo: TestRepository
@@ -150,7 +150,7 @@ import Testing
 
 /// Did-you-mean: a swap of two letters is one typo, and of equally close names the same one
 /// is offered every time (issue 11: `plan` and `render` suggested different clusters).
-@Suite struct SuggestionTests {
+@Suite(.timeLimit(.minutes(10))) struct SuggestionTests {
     @Test func transpositionsAreOneEditAndTiesGoByName() {
         #expect(Suggestion.editDistance("mian", "main") == 1)
         #expect(Suggestion.closest(to: "mian", in: ["master", "main"]) == "main")

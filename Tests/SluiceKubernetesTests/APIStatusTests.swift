@@ -5,7 +5,7 @@ import Testing
 
 /// Error answers as a real kube-apiserver gave them (`Fixtures/exchanges`, from
 /// `../shared/k8s-api/exchanges`), read into what the driver acts on (issue 10).
-@Suite struct APIStatusTests {
+@Suite(.timeLimit(.minutes(10))) struct APIStatusTests {
     static func status(_ name: String, headers: [String: String] = [:]) throws -> APIStatus {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/exchanges/\(name).json")
         let exchange = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])

@@ -6,7 +6,7 @@ import Testing
 
 /// Discovery over the transport against a local server that serves a real kube-apiserver's
 /// documents: aggregated where offered, legacy otherwise, a refused token typed (issue 10).
-@Suite struct DiscoveryClientTests {
+@Suite(.timeLimit(.minutes(10))) struct DiscoveryClientTests {
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
     func start(_ arguments: [String] = []) throws -> (LocalServer, String) {
@@ -21,7 +21,7 @@ import Testing
         user.token = token
         let access = ClusterAccess(context: "test", cluster: Kubeconfig.ClusterEntry(server: url), user: user, namespace: nil)
         return DiscoveryClient(client: APIClient(server: url, transport: try CurlTransport(tls: TLSSettings(), label: "test"),
-                                                 credentials: ClientCredentials(access: access), clock: SystemClock()))
+                                                 credentials: ClientCredentials(access: access), clock: VirtualClock()))
     }
 
     @Test func aggregatedDiscoveryTakesTwoRequests() async throws {

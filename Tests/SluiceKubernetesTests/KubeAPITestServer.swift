@@ -46,14 +46,14 @@ final class KubeAPITestServer: @unchecked Sendable {
         return ClusterAccess(context: "test", cluster: cluster, user: user ?? token, namespace: nil)
     }
 
-    func client(clock: any FleetClock = SystemClock(), user: Kubeconfig.UserEntry? = nil) async throws -> APIClient {
+    func client(clock: any FleetClock = VirtualClock(), user: Kubeconfig.UserEntry? = nil) async throws -> APIClient {
         let access = try access(user: user)
         let credentials = ClientCredentials(access: access)
         return APIClient(server: url, transport: try CurlTransport(tls: try await credentials.tls(), label: "driver"),
                          credentials: credentials, clock: clock)
     }
 
-    func driver(name: String = "kube-1", clock: any FleetClock = SystemClock()) async throws -> KubernetesCluster {
+    func driver(name: String = "kube-1", clock: any FleetClock = VirtualClock()) async throws -> KubernetesCluster {
         KubernetesCluster(name: name, client: try await client(clock: clock), clock: clock)
     }
 

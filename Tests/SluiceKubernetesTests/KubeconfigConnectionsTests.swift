@@ -8,11 +8,11 @@ import Testing
 /// From a kubeconfig file on disk to requests the API test server accepts (issue 10): TLS
 /// with the CA and a client certificate, tls-server-name, an exec credential plugin; and a
 /// context that does not exist named with its cluster file.
-@Suite struct KubeconfigConnectionsTests {
+@Suite(.timeLimit(.minutes(10))) struct KubeconfigConnectionsTests {
     func connections(_ yaml: String, folder: String) throws -> KubeconfigConnections {
         let path = folder + "/kubeconfig"
         try yaml.write(toFile: path, atomically: true, encoding: .utf8)
-        return KubeconfigConnections(loader: KubeconfigLoader(explicitPath: path, environment: [:]), clock: SystemClock())
+        return KubeconfigConnections(loader: KubeconfigLoader(explicitPath: path, environment: [:]), clock: VirtualClock())
     }
 
     static let configMap = ObjectKey(group: "", kind: "ConfigMap", namespace: "default", name: "probe")
@@ -129,7 +129,7 @@ import Testing
             #expect(why.hasPrefix("clusters/prod-eu-2.yaml: cluster \"prod-eu-2\", context \"prod-eu-2\"") && why.contains("prod-eu-1"))
         }
         // A kubeconfig that cannot be read at all is refused the same way.
-        let unreadable = KubeconfigConnections(loader: KubeconfigLoader(explicitPath: folder + "/nope", environment: [:]), clock: SystemClock())
+        let unreadable = KubeconfigConnections(loader: KubeconfigLoader(explicitPath: folder + "/nope", environment: [:]), clock: VirtualClock())
         await #expect(throws: DriverError.self) {
             try await unreadable.open(cluster: "a", file: "clusters/a.yaml", context: "a")
         }

@@ -4,7 +4,7 @@ import Testing
 
 /// The kubeconfig as kubectl reads it: fields, relative paths, base64 data, exec plugins,
 /// `KUBECONFIG` merging (first file wins), contexts, in-cluster config (issue 10).
-@Suite struct KubeconfigTests {
+@Suite(.timeLimit(.minutes(10))) struct KubeconfigTests {
     let folder: String
 
     init() throws {

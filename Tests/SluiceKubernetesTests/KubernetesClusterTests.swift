@@ -9,7 +9,7 @@ import Testing
 /// The Kubernetes driver against the API test server (issue 10): the driver contract every
 /// driver passes, then what only a real API has: discovery that learns new CRDs, namespaces
 /// created first, pagination, background prune, dry runs, retries and typed failures.
-@Suite struct KubernetesClusterTests {
+@Suite(.timeLimit(.minutes(10))) struct KubernetesClusterTests {
     func contract() async throws -> (ClusterDriverContract, KubeAPITestServer) {
         let server = try KubeAPITestServer()
         let driver = try await server.driver()
@@ -148,7 +148,7 @@ import Testing
     @Test func aCustomWorkloadStepsThroughItsNamedPartition() async throws {
         let server = try KubeAPITestServer(nodes: 5)
         let client = try await server.client()
-        let driver = KubernetesCluster(name: "kube-1", client: client, clock: SystemClock())
+        let driver = KubernetesCluster(name: "kube-1", client: client, clock: VirtualClock())
         let crd = ObjectKey(group: "apiextensions.k8s.io", kind: "CustomResourceDefinition", namespace: "", name: "machinecomponentsets.kubenode.alibabacloud.com")
         _ = try await driver.create(Self.machineComponentSetCRD, key: crd)
         try await ClusterDriverContract(driver: driver, passTime: { try await server.advance($0) }).aCustomWorkloadStepsThroughItsNamedPartition()
@@ -266,7 +266,7 @@ import Testing
         let server = try KubeAPITestServer()
         var user = Kubeconfig.UserEntry()
         user.token = "wrong"
-        let driver = KubernetesCluster(name: "kube-1", client: try await server.client(user: user), clock: SystemClock())
+        let driver = KubernetesCluster(name: "kube-1", client: try await server.client(user: user), clock: VirtualClock())
         do {
             _ = try await driver.get(Self.configMap("x").0)
             Issue.record("a wrong token was accepted")
@@ -283,7 +283,7 @@ extension KubernetesCluster {
 
 /// The ClusterRole the README tells operators to apply is accepted by the API server's
 /// strict validation (a dry run against the captured rbac schema).
-@Suite struct DeployManifestTests {
+@Suite(.timeLimit(.minutes(10))) struct DeployManifestTests {
     @Test func theClusterRoleInDeployIsValid() async throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("deploy/clusterrole.yaml").path

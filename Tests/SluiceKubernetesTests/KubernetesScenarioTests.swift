@@ -11,7 +11,7 @@ import Testing
 
 /// Plan, apply and the controller on a cluster whose file names a kubeconfig context, against
 /// the API test server (issue 10): the same scenarios as on simulated clusters.
-@Suite struct KubernetesScenarioTests {
+@Suite(.timeLimit(.minutes(10))) struct KubernetesScenarioTests {
     /// example-repo with test-1 connected to the server.
     func scenario(_ server: KubeAPITestServer) throws -> FleetScenario {
         let scenario = try FleetScenario(kubernetes: { server.connections(clock: $0) })
@@ -70,7 +70,7 @@ import Testing
         #expect(Self.image(live) == "registry.k8s.io/dns/k8s-dns-node-cache:1.24.1")
         #expect(live?.at(["spec", "updateStrategy", "rollingUpdate", "partition"]) == .int(0))
         let steps = try scenario.history(environment: "staging")
-            .filter { $0.commit == bump && $0.cluster == "test-1" && $0.addon == "node-local-dns" && $0.detail.hasPrefix("partition step") }
+            .filter { $0.commit == bump && $0.cluster == "test-1" && $0.addon == "node-local-dns" && $0.outcome == .partitionStep }
         #expect(steps.count >= 2, "\(steps.map(\.detail))")
         let partitions = try await server.requests().filter {
             $0.method == "PATCH" && $0.path.hasSuffix("/daemonsets/node-local-dns") && $0.body.contains("partition")

@@ -4,7 +4,7 @@ import Testing
 
 /// Discovery as a real kube-apiserver (v1.28) served it (`Fixtures/`, bodies copied from
 /// `../shared/k8s-api/discovery`): kinds to resources, scope from the server (issue 10).
-@Suite struct ResourceIndexTests {
+@Suite(.timeLimit(.minutes(10))) struct ResourceIndexTests {
     static func fixture(_ name: String) throws -> [UInt8] {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(name)")
         return Array(try Data(contentsOf: url))

@@ -3,7 +3,7 @@ import Testing
 
 /// Retries of API requests: transient ones back off exponentially with jitter and honour
 /// `Retry-After`; permanent ones are never retried (issue 10).
-@Suite struct RetryPolicyTests {
+@Suite(.timeLimit(.minutes(10))) struct RetryPolicyTests {
     let policy = RetryPolicy()
 
     func status(_ code: Int, retryAfter: String? = nil) -> APIStatus {

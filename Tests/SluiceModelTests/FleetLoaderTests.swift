@@ -5,7 +5,7 @@ import SluiceYAML
 import SluiceTestSupport
 import Testing
 
-@Suite struct FleetLoaderTests {
+@Suite(.timeLimit(.minutes(10))) struct FleetLoaderTests {
     func loadExample() throws -> FleetRepository {
         try FleetLoader().load(try DirectoryTree(root: ProjectPaths.exampleRepo))
     }

@@ -7,7 +7,7 @@ import SluiceRender
 import SluiceTestSupport
 import Testing
 
-@Suite struct CommitValidatorTests {
+@Suite(.timeLimit(.minutes(10))) struct CommitValidatorTests {
     let repo: TestRepository
     let fleet: CommitValidator.ValidatedFleet
 
@@ -84,7 +84,7 @@ import Testing
     }
 }
 
-@Suite struct ManifestRuleTests {
+@Suite(.timeLimit(.minutes(10))) struct ManifestRuleTests {
     func object(_ kind: String, namespace: String = "apps", pod: Value) -> RenderedObject {
         let spec: Value = kind == "Pod" ? pod : .map(["template": .map(["spec": pod])])
         return RenderedObject(key: ObjectKey(group: "apps", kind: kind, namespace: namespace, name: "x"), apiVersion: "apps/v1",
@@ -140,7 +140,7 @@ import Testing
 
 /// example-repo is documentation: every object it renders is one a real API server (v1.28)
 /// accepts, and what objects refer to exists on the same cluster (issue 11).
-@Suite struct ExampleFleetCompletenessTests {
+@Suite(.timeLimit(.minutes(10))) struct ExampleFleetCompletenessTests {
     let repo: TestRepository
     let validator: CommitValidator
 

@@ -7,7 +7,7 @@ import SluiceTestSupport
 import Testing
 
 /// The shipped dangerous-field policies and an add-on's own, applied to planned updates.
-@Suite struct DangerousFieldGuardTests {
+@Suite(.timeLimit(.minutes(10))) struct DangerousFieldGuardTests {
     let repository: FleetRepository
 
     init() throws {

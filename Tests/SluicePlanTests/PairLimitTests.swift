@@ -7,7 +7,7 @@ import Testing
 
 /// One add-on on one cluster may render at most `RenderLimits.pairOutputBytes`, whatever
 /// each of its templates stays under (issue 9).
-@Suite struct PairLimitTests {
+@Suite(.timeLimit(.minutes(10))) struct PairLimitTests {
     @Test func anAddonRenderingMoreThanThePairLimitIsAnErrorAtItsTemplate() throws {
         let repo = try TestRepository(copying: ProjectPaths.exampleRepo)
         // Each template: one comment line of 7 MiB (under the 8 MiB of one template).

@@ -5,7 +5,7 @@ import Testing
 
 /// Matching a cluster's records to its release's add-ons in one walk, with a fallback that
 /// keeps the result right whatever order the records come in.
-@Suite struct ReleaseOrderTests {
+@Suite(.timeLimit(.minutes(10))) struct ReleaseOrderTests {
     static func record(_ addon: String) -> AppliedRecord {
         AppliedRecord(environment: "e", cluster: "c", addon: addon, commit: "abc", digest: "d", appliedAt: Date(timeIntervalSince1970: 0))
     }

@@ -9,7 +9,7 @@ import Testing
 /// ActionMemo). Whatever a template does with `.Cluster`, directly or through `$`,
 /// includes, variables, `with` or whole-root functions, the result on every cluster must be
 /// the same as a plain evaluation without any reuse.
-@Suite struct RenderMemoTests {
+@Suite(.timeLimit(.minutes(10))) struct RenderMemoTests {
     static let templates: [String: String] = [
         "_helpers.tpl": """
             {{- define "probe.cluster" -}}cluster-{{ .Cluster.name }}{{- end -}}

@@ -8,7 +8,7 @@ import Testing
 
 /// The fast YAML reader on what matters most: every template output of the example fleet,
 /// for every cluster, read both ways. Where the fast reader accepts, libyaml must agree.
-@Suite struct RenderedOutputReaderTests {
+@Suite(.timeLimit(.minutes(10))) struct RenderedOutputReaderTests {
     @Test func fastReaderAgreesWithLibyamlOnEveryRenderedTemplate() throws {
         let repo = try TestRepository(copying: ProjectPaths.exampleRepo)
         try repo.commit("fleet")

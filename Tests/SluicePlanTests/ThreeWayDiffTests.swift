@@ -6,7 +6,7 @@ import Testing
 /// The three-way rule, case by case. Each case gives the last-applied spec, the target and
 /// the live object (YAML; empty for absent) and the expected action. Every update is also
 /// applied to the live object and diffed again, which must then find nothing to do.
-@Suite struct ThreeWayDiffTests {
+@Suite(.timeLimit(.minutes(10))) struct ThreeWayDiffTests {
     struct Case: CustomTestStringConvertible, Sendable {
         let name: String
         var last = ""

@@ -4,7 +4,7 @@ import Testing
 /// The unified diff of plans: hunks headed `@@ -old,count +new,count @@` as `diff -u` heads
 /// them, followed by the YAML path the hunk is in; context lines; removals before additions;
 /// no dangling `@@` (issue 11).
-@Suite struct UnifiedDiffTests {
+@Suite(.timeLimit(.minutes(10))) struct UnifiedDiffTests {
     static func text(_ count: Int, changing changes: [Int: String] = [:]) -> String {
         (1...count).map { changes[$0] ?? "l\($0)" }.joined(separator: "\n")
     }

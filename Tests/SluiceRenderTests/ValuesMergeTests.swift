@@ -3,7 +3,7 @@ import SluiceYAML
 import SluiceRender
 import Testing
 
-@Suite struct ValuesMergeTests {
+@Suite(.timeLimit(.minutes(10))) struct ValuesMergeTests {
     @Test func mapsMergeDeeplyListsAndScalarsReplaceNullDeletes() {
         let base = Value.map([
             "replicas": .int(2),

@@ -8,7 +8,7 @@ import Testing
 
 /// Checks against real servers on 127.0.0.1: a Prometheus that scrapes a metric with a known
 /// value, and an HTTP server; plus the command allow-list.
-@Suite(.serialized) struct CheckRunnerTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct CheckRunnerTests {
     /// A fleet whose `test-1` sends its checks to the network, with checks pointing at `base`.
     func scenario(http url: String, prometheus: String, threshold: String) throws -> FleetScenario {
         let scenario = try FleetScenario()
@@ -40,7 +40,6 @@ import Testing
         let serving = try web.waitForLine(containing: "Serving HTTP on")
         let port = try #require(serving.split(separator: " ").firstIndex(of: "port").map { serving.split(separator: " ")[$0 + 1] }.map(String.init))
 
-        let promPort = try LocalServer.freePort()
         try """
             global: {scrape_interval: 1s, evaluation_interval: 1s}
             scrape_configs:
@@ -48,8 +47,11 @@ import Testing
                 static_configs: [{targets: ["127.0.0.1:\(port)"]}]
             """.write(toFile: site + "/prometheus.yml", atomically: true, encoding: .utf8)
         let prometheus = try LocalServer("/usr/bin/prometheus", ["--config.file=\(site)/prometheus.yml", "--storage.tsdb.path=\(site)/data",
-                                                                 "--web.listen-address=127.0.0.1:\(promPort)"])
+                                                                 "--web.listen-address=127.0.0.1:0"])
         defer { prometheus.stop() }
+        // Port 0: the system picks a free port as Prometheus binds it, and Prometheus says which.
+        let listening = try prometheus.waitForLine(containing: "msg=\"Listening on\"")
+        let promPort = try #require(listening.split(separator: ":").last.map { String($0.prefix { $0.isNumber }) }.flatMap { Int($0) })
         try prometheus.waitForLine(containing: "Server is ready to receive web requests")
         // Two scrapes seen by the site: the first one's samples are stored.
         try web.waitForLine(containing: "GET /metrics")
@@ -101,9 +103,13 @@ import Testing
         guard case .passed(let detail) = try await run(scenario, "probe") else { Issue.record("allowed command did not pass"); return }
         #expect(detail.contains("probing DNS on test-1"))
         if case .failed(let why) = try await run(scenario, "other") { #expect(why.contains("not allowed")) } else { Issue.record("/bin/true ran") }
-        // Without the policy's allow-list, the repo's own script does not run either.
-        try scenario.edit("policies/fleet.yaml", replacing: "    - ./checks/dns-probe.sh", with: "    - ./checks/other.sh")
-        try scenario.repo.commit("no allow")
-        if case .failed = try await run(scenario, "probe") {} else { Issue.record("a script no policy allows ran") }
+        // Without the policy's allow-list the repo's own script does not run either (validate
+        // refuses such a commit; the runner refuses too, whatever model it is handed).
+        var repository = try await scenario.plan().repository
+        for index in repository.policies.indices { repository.policies[index].allowedCommands = [] }
+        let runner = CheckRunner(store: scenario.store, connector: scenario.connector, clock: scenario.clock, gitPath: scenario.repo.path)
+        let outcome = await runner.run(CheckID(name: "probe", phase: .post, cluster: "test-1"),
+                                       CheckRunner.Context(environment: "staging", stage: "test", commit: scenario.head, repository: repository))
+        if case .failed = outcome {} else { Issue.record("a script no policy allows ran") }
     }
 }

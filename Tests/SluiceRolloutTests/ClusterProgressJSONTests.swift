@@ -6,7 +6,7 @@ import Testing
 
 /// The hand-written JSON of cluster rows (`ClusterProgress+JSON.swift`) against the
 /// `Codable` conformances it must agree with.
-@Suite struct ClusterProgressJSONTests {
+@Suite(.timeLimit(.minutes(10))) struct ClusterProgressJSONTests {
     let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
     func decoded(_ bytes: [UInt8]) throws -> ClusterProgress {

@@ -10,7 +10,7 @@ import Testing
 /// at 20 points of a rollout and restarted each time. At the end every pair is recorded at
 /// the target, and no pair was applied again after its record (the simulated clusters'
 /// audit log against the history).
-@Suite struct CrashSafetyTests {
+@Suite(.timeLimit(.minutes(10))) struct CrashSafetyTests {
     @Test func killedTwentyTimesTheRolloutStillLandsOnceEverywhere() throws {
         let repo = try TestRepository(copying: ProjectPaths.exampleRepo)
         // 42 more production clusters: 60 in all (of 4 nodes: the simulation of 120-node
@@ -27,11 +27,11 @@ import Testing
         try repo.git("branch", "staging")
         let state = repo.path + "/.sluice/state.db"
         try FileManager.default.createDirectory(atPath: repo.path + "/.sluice", withIntermediateDirectories: true)
-        func run(killAfter lines: Int?) throws -> Int32? {
+        func run(killAfter lines: Int?) throws -> RunEnd {
             try Self.runSluice(["run", "--repo", repo.path, "--state", state, "--virtual-time", "--until-idle", "--interval", "60s",
                                 "--log-format", "json", "--resync", "0", "--clock-start", "2027-01-18T08:00:00Z"], killAfter: lines)
         }
-        #expect(try run(killAfter: nil) == 0)
+        #expect(try run(killAfter: nil) == .exited(0))
 
         let release = try repo.read("releases/2026-11-1.yaml")
         try repo.write("releases/2026-11-1.yaml", release
@@ -41,10 +41,16 @@ import Testing
         var killed = 0
         for round in 0..<20 {
             // Kill points spread over what each run prints: a few lines after a start, and further in.
-            if try run(killAfter: 3 + (round * 7) % 40) == nil { killed += 1 }
+            switch try run(killAfter: 3 + (round * 7) % 40) {
+            case .killedByTest: killed += 1
+            case .exited(let status): #expect(status == 0, "round \(round) exited \(status)")
+            case .crashed(let signal, let stderr):
+                // A death the test did not cause (a crash on restart) fails it, with what it said.
+                Issue.record("round \(round): sluice died of signal \(signal) the test did not send: \(stderr.suffix(2000))")
+            }
         }
         #expect(killed >= 15)
-        #expect(try run(killAfter: nil) == 0)
+        #expect(try run(killAfter: nil) == .exited(0))
 
         let store = try SQLiteStateStore(path: state)
         let records = try store.applied(environment: "production")
@@ -56,6 +62,8 @@ import Testing
         #expect(try store.pending(environment: "production").isEmpty)
         // No call carrying the target commit reached a pair after its record.
         let applied = try Self.appliedEventIDs(path: state, commit: target)
+        // The check below relies on these: every pair's apply event is found.
+        #expect(applied.count == records.count)
         let late = try store.calls(cluster: nil).filter { call in
             guard call.commit == target, let recorded = applied["\(call.cluster)/\(call.addon)"] else { return false }
             return call.historyMark >= recorded
@@ -64,13 +72,13 @@ import Testing
         #expect(try store.calls(cluster: nil).contains { $0.commit == target })
     }
 
-    /// The id of each pair's `applied` history event at `commit`.
+    /// The id of each pair's `applied` history event at `commit` (found by its typed outcome).
     static func appliedEventIDs(path: String, commit: String) throws -> [String: Int64] {
         var db: OpaquePointer?
         guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, nil) == SQLITE_OK else { throw TestFailure("open \(path)") }
         defer { sqlite3_close(db) }
         var statement: OpaquePointer?
-        let sql = "SELECT cluster, addon, min(id) FROM history WHERE kind = 'apply' AND commit_sha = ? AND detail LIKE 'applied%' GROUP BY cluster, addon"
+        let sql = "SELECT cluster, addon, min(id) FROM history WHERE outcome = '\(HistoryOutcome.applied.rawValue)' AND commit_sha = ? GROUP BY cluster, addon"
         guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK else { throw TestFailure("prepare") }
         defer { sqlite3_finalize(statement) }
         sqlite3_bind_text(statement, 1, commit, -1, unsafeBitCast(-1, to: sqlite3_destructor_type.self))
@@ -82,15 +90,26 @@ import Testing
         return result
     }
 
+    enum RunEnd: Equatable {
+        case exited(Int32)
+        /// The test's own SIGKILL.
+        case killedByTest
+        /// Any other death by a signal, with what it wrote to standard error.
+        case crashed(Int32, stderr: String)
+    }
+
     /// Runs the sluice binary; with `killAfter`, SIGKILLs it once it has printed that many
-    /// lines (nil then). Returns the exit status.
-    static func runSluice(_ arguments: [String], killAfter lines: Int?) throws -> Int32? {
+    /// lines. Standard error goes to a file (kept for a crash's report; a pipe could fill).
+    static func runSluice(_ arguments: [String], killAfter lines: Int?) throws -> RunEnd {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ProjectPaths.sluiceBinary)
         process.arguments = arguments
         let output = Pipe()
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        let errors = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-crash-\(UUID().uuidString).err")
+        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errors) }
+        process.standardError = try FileHandle(forWritingTo: errors)
         try process.run()
         var seen = 0
         var killed = false
@@ -105,7 +124,9 @@ import Testing
             }
         }
         process.waitUntilExit()
-        if process.terminationReason == .uncaughtSignal { return nil }
-        return process.terminationStatus
+        guard process.terminationReason == .uncaughtSignal else { return .exited(process.terminationStatus) }
+        if killed && process.terminationStatus == SIGKILL { return .killedByTest }
+        let stderr = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
+        return .crashed(process.terminationStatus, stderr: stderr)
     }
 }

@@ -9,7 +9,7 @@ import Testing
 
 /// Periodic re-sync: live objects of recorded pairs compared with their recorded commit;
 /// drift reported, and corrected only where the environment says so.
-@Suite struct DriftResyncTests {
+@Suite(.timeLimit(.minutes(10))) struct DriftResyncTests {
     static let coredns = ObjectKey(group: "apps", kind: "Deployment", namespace: "kube-system", name: "coredns")
 
     func tamper(_ scenario: FleetScenario, cluster name: String) async throws -> any ClusterDriver {
@@ -59,6 +59,6 @@ import Testing
         let expected = try #require(try await scenario.plan().repository.clusters["stg-us-1"]?.addonValues["coredns"]?.value.at("replicas"))
         #expect(try await replicas(driver) == expected)
         #expect(try scenario.store.drift(environment: "staging").isEmpty)
-        #expect(try scenario.history(environment: "staging").contains { $0.kind == .drift && $0.detail.hasPrefix("drift corrected") })
+        #expect(try scenario.history(environment: "staging").contains { $0.outcome == .driftCorrected })
     }
 }

@@ -7,7 +7,7 @@ import Testing
 /// A revert is fast: a broken image halts the canary on a Thursday afternoon; the revert,
 /// committed after the business-hours window closed, repairs the canary that evening instead
 /// of on Monday. Every other cluster follows the pipeline as usual.
-@Suite struct FastRollbackScenarioTests {
+@Suite(.timeLimit(.minutes(10))) struct FastRollbackScenarioTests {
     static let berlin = TimeZone(identifier: "Europe/Berlin")!
 
     /// Moves the virtual clock to the next `weekday` (1 Sunday ... 5 Thursday) at `hour` in Berlin.

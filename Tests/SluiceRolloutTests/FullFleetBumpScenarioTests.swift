@@ -7,7 +7,7 @@ import Testing
 /// A release that bumps every image of example-repo, healthy all along: DaemonSets on 60 nodes
 /// replace one pod at a time for many minutes, longer than the default health timeout in total,
 /// and still no cluster fails, because the timeout is a progress deadline.
-@Suite struct FullFleetBumpScenarioTests {
+@Suite(.timeLimit(.minutes(10))) struct FullFleetBumpScenarioTests {
     /// `registry/name:tag` -> `registry/name:tag-r1` in every image of a release file.
     static func bumpEveryImage(_ text: String) -> String {
         let pattern = try! NSRegularExpression(pattern: #"([A-Za-z0-9.\-]+(?:/[A-Za-z0-9.\-_]+)+):([A-Za-z0-9.\-_]+)"#)

@@ -5,7 +5,7 @@ import Testing
 
 /// `health.timeout` is a progress deadline (Kubernetes' `progressDeadlineSeconds`), and
 /// `health.deadline` an optional bound on a whole step, in the machine and in `apply`.
-@Suite struct HealthDeadlineTests {
+@Suite(.timeLimit(.minutes(10))) struct HealthDeadlineTests {
     let t0 = Date(timeIntervalSince1970: 1_800_000_000)
     func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
 

@@ -10,7 +10,7 @@ import Testing
 
 /// The one-shot apply: objects reach the simulated clusters with Sluice's labels, each pair is
 /// recorded only once it is healthy, and a failing add-on stops its dependents.
-@Suite struct PlanApplierTests {
+@Suite(.timeLimit(.minutes(10))) struct PlanApplierTests {
     static let coredns = ObjectKey(group: "apps", kind: "Deployment", namespace: "kube-system", name: "coredns")
 
     @Test func applyRecordsEveryPairAndLabelsTheObjects() async throws {

@@ -4,7 +4,7 @@ import SluiceStore
 import Testing
 
 /// The rollout state machine with plain values: no Git, no store, no clusters, no clock.
-@Suite struct RolloutMachineTests {
+@Suite(.timeLimit(.minutes(10))) struct RolloutMachineTests {
     let t0 = Date(timeIntervalSince1970: 1_800_000_000)
     func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
 

@@ -6,7 +6,7 @@ import SluiceTestSupport
 import Testing
 
 /// `sluice status`'s forecast: when each remaining stage can start at the earliest.
-@Suite struct StatusForecastTests {
+@Suite(.timeLimit(.minutes(10))) struct StatusForecastTests {
     @Test func remainingStagesStartAfterTheirBakesInTheirWindowsOrAfterAnApproval() async throws {
         let scenario = try FleetScenario()
         let repository = try await scenario.plan().repository

@@ -7,7 +7,7 @@ import Testing
 
 /// Store reads and writes fail closed: a failure is retried (with backoff) or stops the
 /// environment, never read as "no rollout", "not frozen" or "nothing to do".
-@Suite struct StoreFailureTests {
+@Suite(.timeLimit(.minutes(10))) struct StoreFailureTests {
     static let oldDNS = "k8s-dns-node-cache:1.23.1"
     static let newDNS = "k8s-dns-node-cache:1.23.2"
 

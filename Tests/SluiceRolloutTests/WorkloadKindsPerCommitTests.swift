@@ -9,7 +9,7 @@ import Testing
 /// environment's commit never changes what another environment, at another commit, treats
 /// as a workload (an unknown kind has no status, so its health and partition gates would be
 /// skipped).
-@Suite struct WorkloadKindsPerCommitTests {
+@Suite(.timeLimit(.minutes(10))) struct WorkloadKindsPerCommitTests {
     /// An add-on `name` whose one object is of the custom kind `kind`, described in its
     /// `spec.workloads`, in every cluster's release.
     static func addComponent(_ scenario: FleetScenario, name: String, kind: String, image: String) throws {

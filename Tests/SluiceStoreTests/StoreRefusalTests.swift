@@ -6,7 +6,7 @@ import Testing
 
 /// The state store refuses what it cannot trust (issue 9): files that are not a Sluice
 /// store, damage, a second writer of an environment, a busy database. Asserted on kinds.
-@Suite struct StoreRefusalTests {
+@Suite(.timeLimit(.minutes(10))) struct StoreRefusalTests {
     let directory: String
     var path: String { directory + "/state.db" }
 

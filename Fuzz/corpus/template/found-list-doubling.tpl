@@ -1,0 +1,1 @@
+{{ $s := list 1 }}{{ range 40 }}{{ $s = list $s $s }}{{ end }}{{ toJson $s }}
