@@ -149,7 +149,7 @@ public actor SimulatedCluster: ClusterDriver {
             return cache[key] ?? nil
         }
         let found: Value?
-        do { found = try store.object(cluster: clusterName, id: key)?.body } catch { throw .unavailable(error.description) }
+        do { found = try store.object(cluster: clusterName, id: key)?.body } catch { throw Self.failure(error) }
         remember(key, found)
         return found
     }
@@ -158,7 +158,7 @@ public actor SimulatedCluster: ClusterDriver {
     private func loadAll() throws(DriverError) {
         guard !complete else { return }
         let all: [StoredObject]
-        do { all = try store.objects(cluster: clusterName) } catch { throw .unavailable(error.description) }
+        do { all = try store.objects(cluster: clusterName) } catch { throw Self.failure(error) }
         // What this actor wrote is already in the store; the store is the truth.
         cache = [:]
         keysByAddon = [:]
@@ -180,7 +180,7 @@ public actor SimulatedCluster: ClusterDriver {
                 try loadAll()
             } else {
                 let found: [StoredObject]
-                do { found = try store.objects(cluster: clusterName, addon: addon) } catch { throw .unavailable(error.description) }
+                do { found = try store.objects(cluster: clusterName, addon: addon) } catch { throw Self.failure(error) }
                 for object in found { remember(object.id, object.body) }
                 cachedAddons.insert(addon)
             }
@@ -242,6 +242,15 @@ public actor SimulatedCluster: ClusterDriver {
     }
 
     /// Writes one change and returns once it is committed. The cache has it before the
+    /// The simulated cluster lives in the state store: a store that fails is an unreachable
+    /// cluster for now, but a damaged one is no cluster to wait for (the runner stops on it).
+    static func failure(_ error: StoreError) -> DriverError {
+        switch error.kind {
+        case .damaged, .notAStore: return .refused(error.description)
+        default: return .unavailable(error.description)
+        }
+    }
+
     /// write is waited for, so that calls made meanwhile (the actor is re-entered) see it;
     /// if the write fails, the cache is dropped and read again from the store, the truth.
     private func commit(_ key: ObjectKey, _ object: Value?, _ change: ObjectChange) async throws(DriverError) {
@@ -251,7 +260,7 @@ public actor SimulatedCluster: ClusterDriver {
             keysByAddon = [:]
             cachedAddons = []
             complete = false
-            throw .unavailable(error.description)
+            throw Self.failure(error)
         }
     }
 

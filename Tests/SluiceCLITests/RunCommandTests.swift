@@ -1,9 +1,10 @@
 import Foundation
+import SluiceStore
 import SluiceTestSupport
 import Testing
 
 /// `sluice run`, `status`, `history` and the operator commands as an operator meets them.
-@Suite struct RunCommandTests {
+@Suite(.timeLimit(.minutes(10))) struct RunCommandTests {
     let repo: TestRepository
     let state: String
 
@@ -75,11 +76,12 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: state))
     }
 
-    /// SIGTERM stops the controller at its next safe point: exit 0, the state written.
+    /// SIGTERM stops the controller at its next safe point: exit 0, the state written. On
+    /// virtual time: nothing here waits for the wall clock.
     @Test func sigtermStopsAtASafePointAndExitsZero() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ProjectPaths.sluiceBinary)
-        process.arguments = ["run", "--repo", repo.path, "--state", state, "--interval", "1s", "--resync", "0", "--log-format", "json"]
+        process.arguments = ["run", "--repo", repo.path, "--state", state, "--interval", "1s", "--resync", "0", "--log-format", "json", "--virtual-time"]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -99,7 +101,75 @@ import Testing
         watchdog.cancel()
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 0)
-        let history = try sluice("history", "--repo", repo.path, "--state", state)
-        #expect(history.stdout.contains("rollout of "))
+        let history = try sluice("history", "--repo", repo.path, "--state", state, "--output", "json")
+        let events = try #require(try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [[String: Any]])
+        #expect(events.contains { $0["outcome"] as? String == HistoryOutcome.rolloutStarted.rawValue })
+    }
+
+    /// A program outside the repo runs only when the machine allows it: with
+    /// `--allow-command` staging converges; without, the check fails and the stage halts.
+    @Test func allowCommandLetsAMachineProgramRun() throws {
+        let pipeline = try repo.read("pipelines/staging.yaml")
+        try repo.write("pipelines/staging.yaml", pipeline
+            .replacingOccurrences(of: "        post: [healthy]\n", with: "        post: [healthy, machine-probe]\n")
+            .replacingOccurrences(of: "  checks:\n    healthy:", with: "  checks:\n    machine-probe:\n      type: command\n      command: /bin/true\n    healthy:"))
+        try repo.commit("a machine probe")
+        try repo.git("branch", "-f", "staging", "HEAD")
+        let arguments = ["run", "--repo", repo.path, "--state", state, "--virtual-time", "--until-idle", "--interval", "60s", "--resync", "0"]
+        let refused = try ProcessResult.run(ProjectPaths.sluiceBinary, arguments)
+        #expect(refused.status == 3, "\(refused.stderr.suffix(300))")
+        let store = try SQLiteStateStore(path: state)
+        #expect(try store.history(HistoryFilter(environment: "staging", limit: 10_000)).contains { $0.outcome == .checkFailed })
+        // Allowed on this machine: the failed batch is resumed and the stage goes on.
+        try store.enqueue(OperatorCommand(environment: "staging", verb: .resume, user: "test", reason: "allowed now", at: Date()))
+        let allowed = try ProcessResult.run(ProjectPaths.sluiceBinary, arguments + ["--allow-command", "/bin/true"])
+        #expect(allowed.status == 5 || allowed.status == 0, "\(allowed.stderr.suffix(300))")
+        #expect(try store.rollout(environment: "staging")?.phase == .done)
+    }
+
+    /// A check program sluice started is stopped with sluice: SIGTERM kills its process group
+    /// (it survived before), and the stop is not taken as the check failing.
+    @Test func sigtermStopsTheProgramsSluiceStarted() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-sigterm-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let fifo = folder + "/started"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        try repo.write("checks/slow.sh", "#!/bin/sh\necho $$ > \(fifo)\nexec sleep 600\n")
+        try repo.write("policies/fleet.yaml", try repo.read("policies/fleet.yaml")
+            .replacingOccurrences(of: "    - ./checks/dns-probe.sh", with: "    - ./checks/dns-probe.sh\n    - ./checks/slow.sh"))
+        let pipeline = try repo.read("pipelines/staging.yaml")
+        try repo.write("pipelines/staging.yaml", pipeline
+            .replacingOccurrences(of: "        post: [healthy]\n", with: "        post: [healthy, slow]\n")
+            .replacingOccurrences(of: "  checks:\n    healthy:", with: "  checks:\n    slow:\n      type: command\n      command: ./checks/slow.sh\n      timeout: 1h\n    healthy:"))
+        try repo.commit("a slow check")
+        try repo.git("branch", "-f", "staging", "HEAD")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ProjectPaths.sluiceBinary)
+        process.arguments = ["run", "--repo", repo.path, "--state", state, "--interval", "60s", "--resync", "0", "--virtual-time"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Safety net only: a sluice that never ran the check would leave the read below waiting.
+        let watchdog = DispatchWorkItem {
+            kill(process.processIdentifier, SIGKILL)
+            if let writer = FileHandle(forWritingAtPath: fifo) { writer.write(Data("0\n".utf8)) }
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 300, execute: watchdog)
+        // Opening the FIFO waits until the check program writes its pid: no sleep, no polling.
+        let reader = try #require(FileHandle(forReadingAtPath: fifo))
+        let started = String(decoding: reader.readDataToEndOfFile(), as: UTF8.self)
+        try reader.close()
+        let child = try #require(pid_t(started.trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(child > 0)
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        watchdog.cancel()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+        // The program is gone (or a zombie nobody waits for).
+        let stat = (try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8)) ?? ""
+        #expect(kill(child, 0) != 0 || stat.split(separator: ")").last?.trimmingCharacters(in: .whitespaces).hasPrefix("Z") == true)
+        let store = try SQLiteStateStore(path: state)
+        #expect(!(try store.history(HistoryFilter(environment: "staging", limit: 10_000))).contains { $0.outcome == .checkFailed })
     }
 }

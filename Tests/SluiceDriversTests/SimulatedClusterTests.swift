@@ -131,6 +131,29 @@ import Testing
         #expect(try await driver.workloadStatus(key, kinds: .none) != nil)
     }
 
+    /// The simulated cluster lives in the state store: a store that fails makes it unreachable
+    /// for now, a damaged one refuses (no cluster to wait for).
+    @Test func aDamagedStoreRefusesAndAFailingOneIsUnreachable() async throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let counting = CountingStore(store)
+        let key = ClusterDriverContract.deployment
+        let driver = SimulatedCluster(name: "sim-1", connection: .init(nodes: 3, faultImages: []), store: counting, clock: clock)
+        counting.failing.withLock { $0["write"] = (StoreError("disk I/O error (injected)"), 1) }
+        do {
+            _ = try await driver.create(ClusterDriverContract.workload(key, replicas: 1, image: "dns:1"), key: key)
+            Issue.record("a failed write was taken as done")
+        } catch {
+            #expect(error.isTransient)
+        }
+        counting.failing.withLock { $0["write"] = (StoreError("database disk image is malformed (injected)", kind: .damaged), 1) }
+        do {
+            _ = try await driver.create(ClusterDriverContract.workload(key, replicas: 1, image: "dns:1"), key: key)
+            Issue.record("a damaged store was taken as done")
+        } catch {
+            guard case .refused = error else { Issue.record("not refused: \(error)"); return }
+        }
+    }
+
     @Test func readingWithoutPodProgressWritesNothing() async throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let counting = CountingStore(store)

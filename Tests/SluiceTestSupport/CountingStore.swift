@@ -101,6 +101,7 @@ public final class CountingStore: StateStore {
     }
     public func write(_ changes: [ObjectChange]) throws(StoreError) {
         if failsWrites.withLock({ $0 }) { throw StoreError("disk I/O error (injected)") }
+        try enter("write")
         for change in changes { if case .put = change.operation { bump("put") } }
         batches.withLock { $0.append(changes.count) }
         try base.write(changes)
