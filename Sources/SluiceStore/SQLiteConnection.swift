@@ -15,6 +15,10 @@ final class SQLiteConnection: @unchecked Sendable {
 
     /// How long a statement waits for another process's lock before it fails as busy.
     let busyTimeoutMilliseconds: Int32
+    /// Set once SQLite has found the file damaged: from then on nothing is read or written
+    /// through this connection (no history is added to a damaged file, no decision taken on
+    /// what a damaged file said).
+    private(set) var damage: StoreError?
 
     init(path: String, busyTimeoutMilliseconds: Int32 = 5_000) throws(StoreError) {
         self.path = path
@@ -165,8 +169,10 @@ final class SQLiteConnection: @unchecked Sendable {
             return StoreError("state store \(path) is busy: another process kept it locked for more than \(waited.formatted()) s; try again, or stop the other sluice writing it",
                               kind: .busy)
         case SQLITE_CORRUPT, SQLITE_NOTADB:
-            return StoreError("state store \(path) is damaged (\(String(cString: sqlite3_errmsg(handle)))); run `sluice state check`, and restore it from a backup",
-                              kind: .damaged)
+            let error = StoreError("state store \(path) is damaged (\(String(cString: sqlite3_errmsg(handle)))); run `sluice state check`, and restore it from a backup",
+                                   kind: .damaged)
+            damage = error
+            return error
         case SQLITE_READONLY:
             return StoreError("state store \(path) cannot be written (\(String(cString: sqlite3_errmsg(handle)))); check the permissions of the file and its folder",
                               kind: .readOnly)

@@ -128,7 +128,10 @@ public final class SQLiteStateStore: StateStore {
 
     @discardableResult
     func withConnection<T>(_ body: (SQLiteConnection) throws(StoreError) -> T) throws(StoreError) -> T {
-        try connection.withLock { db throws(StoreError) in try body(db) }
+        try connection.withLock { db throws(StoreError) in
+            if let damage = db.damage { throw damage }
+            return try body(db)
+        }
     }
 
     // MARK: - Applied commits

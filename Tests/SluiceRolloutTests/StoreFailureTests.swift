@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SluiceModel
 import SluiceRollout
 import SluiceStore
@@ -111,5 +112,49 @@ import Testing
                                  blueprint: RolloutBlueprint(stages: []), now: Date(timeIntervalSince1970: 1_800_000_000))
         state.updatedAt = Date(timeIntervalSince1970: .nan)
         #expect(throws: RolloutStateError.self) { _ = try state.record() }
+    }
+}
+
+/// The store file itself damaged while the controller runs (pages overwritten with garbage,
+/// or zeroed): the environments stop acting on it, with `storeDamaged`; nothing is applied
+/// in a loop and no history is written into the damaged file.
+@Suite(.timeLimit(.minutes(10))) struct DamagedStoreFileTests {
+    @Test(arguments: ["zeroed", "garbage", "truncated"])
+    func aStoreDamagedWhileRunningStopsTheEnvironments(damage: String) async throws {
+        let scenario = try FleetScenario()
+        try await scenario.converge()
+        try scenario.edit("releases/2026-11-2.yaml", replacing: "coredns:v1.11.4", with: "coredns:v1.11.5")
+        let bump = try scenario.repo.commit("coredns 1.11.5")
+        try scenario.repo.git("branch", "-f", "staging", "HEAD")
+        let path = scenario.stateFolder + "/state.db"
+        let damaged = Mutex(false)
+        let writtenAfter = Mutex(0)
+        var options = FleetScenario.controllerOptions
+        options.observer = { state, _ in
+            // Told every state written: after the damage, a state was written only if a write got through.
+            if damaged.withLock({ $0 }) { writtenAfter.withLock { $0 += 1 } }
+            guard state.environment == "staging", state.clusters.contains(where: { $0.phase == .applying }),
+                  !damaged.withLock({ $0 }) else { return }
+            damaged.withLock { $0 = true }
+            // Every page but the first (the header), as a disk that lost them would.
+            guard let handle = FileHandle(forUpdatingAtPath: path) else { return }
+            let size = (try? handle.seekToEnd()) ?? 0
+            if damage == "truncated" {
+                try? handle.truncate(atOffset: max(4096, size / 3))
+            } else {
+                try? handle.seek(toOffset: 4096)
+                handle.write(Data(repeating: damage == "zeroed" ? 0 : 0x5A, count: Int(max(0, size - 4096))))
+            }
+            try? handle.close()
+        }
+        let outcomes = try await scenario.runController(options: options)
+        #expect(damaged.withLock { $0 })
+        #expect(outcomes["staging"] == .storeDamaged, "\(outcomes)")
+        #expect(Controller.exitCode(outcomes) == 6)
+        // Nothing went on being written into the damaged file (it wrote ~16 steps a second before).
+        #expect(writtenAfter.withLock { $0 } <= 2)
+        // And the damage stays refused, never read as an empty store.
+        #expect(throws: StoreError.self) { try scenario.store.applied(environment: "staging") }
+        _ = bump
     }
 }
