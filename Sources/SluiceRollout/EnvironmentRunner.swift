@@ -71,8 +71,8 @@ public struct EnvironmentRunner: Sendable {
         case waitingForOperator
         /// The branch the environment follows does not exist.
         case noBranch
-        /// The state store is damaged (or holds a rollout this sluice cannot read): the
-        /// environment stopped acting.
+        /// The state store is damaged (or holds a rollout this sluice cannot read, or with
+        /// `untilIdle` failed 10 times in a row): the environment stopped acting.
         case storeDamaged
         /// The batch waits only for clusters that cannot be reached (they are retried while
         /// sluice runs; `status` names them and since when).
@@ -121,6 +121,9 @@ public struct EnvironmentRunner: Sendable {
         // Set while the store fails: nothing is polled, started or performed until the
         // rollout under way has been read again.
         var trouble: StoreTrouble?
+        // The last trouble until a write succeeds again: a store that reads but cannot be
+        // written (a full disk, an immutable file) keeps backing off instead of starting over.
+        var recovering: StoreTrouble?
 
         // A rollout the store says is under way is resumed where it was; what it had asked
         // and not seen answered is asked again.
@@ -145,7 +148,9 @@ public struct EnvironmentRunner: Sendable {
             } else if stopping {
                 return .stopped
             } else if let current = trouble {
-                if current.permanent {
+                // `--until-idle` gives up on a store that has failed 10 times in a row (8.5
+                // minutes of backoff): under virtual time waiting would only spin.
+                if current.permanent || (options.untilIdle && current.failures >= 10) {
                     if options.untilIdle { return .storeDamaged }
                     // Stopped acting on this environment; wait to be stopped.
                     do { try await clock.sleep(until: await clock.now().addingTimeInterval(3600)) } catch { stopping = true }
@@ -155,9 +160,10 @@ public struct EnvironmentRunner: Sendable {
                 switch await resumeWithRejection(&polled) {
                 case .success(let resumed):
                     (active, carried) = (resumed?.0, resumed?.1 ?? RolloutOutput())
+                    recovering = current
                     trouble = nil
                     persisted = nil
-                    logger.info("state store readable again: environment \(environment) goes on")
+                    logger.info("state store answers again: environment \(environment) goes on")
                 case .failure(let problem):
                     trouble = note(problem, after: current, now: await clock.now())
                     continue
@@ -203,6 +209,7 @@ public struct EnvironmentRunner: Sendable {
                 transition.consumedCommands = output.consumedCommands
                 try store.commit(transition)
                 if transition.rollout != nil { persisted = durable }
+                if !transition.isEmpty { recovering = nil }
             } catch {
                 // Nothing of this step is performed: the store is the truth. The rollout is
                 // read again from the store once it answers (with backoff meanwhile).
@@ -210,7 +217,7 @@ public struct EnvironmentRunner: Sendable {
                 case let error as StoreError: .store(error)
                 default: .unreadable("\(error)")
                 }
-                trouble = note(problem, after: trouble, now: now)
+                trouble = note(problem, after: trouble ?? recovering, now: now)
                 active = nil
                 continue
             }
@@ -469,9 +476,10 @@ public struct EnvironmentRunner: Sendable {
             logger.error("state store damaged: \(trouble.reason); environment \(environment) stops acting until the store is restored and sluice restarted",
                          metadata: metadata)
         } else {
-            metadata = [:]
             let delay = Int(trouble.retryAt.timeIntervalSince(now).rounded())
-            logger.error("\(trouble.reason); environment \(environment) does nothing until it can read its rollout again (try \(trouble.failures), next in \(delay)s)")
+            metadata = ["storeFailures": .string(String(trouble.failures))]
+            logger.error("\(trouble.reason); environment \(environment) does nothing until it can read its rollout again (try \(trouble.failures), next in \(delay)s)",
+                         metadata: metadata)
         }
         return trouble
     }

@@ -19,6 +19,10 @@ final class SQLiteConnection: @unchecked Sendable {
     /// through this connection (no history is added to a damaged file, no decision taken on
     /// what a damaged file said).
     private(set) var damage: StoreError?
+    /// SQLite could not write the files (an I/O error): closing would checkpoint into them,
+    /// and SQLite's shared-memory map of a file that cannot grow faults (SIGBUS), so such a
+    /// connection is left to the process's end.
+    private var writesFailed = false
 
     init(path: String, busyTimeoutMilliseconds: Int32 = 5_000) throws(StoreError) {
         self.path = path
@@ -36,7 +40,7 @@ final class SQLiteConnection: @unchecked Sendable {
 
     deinit {
         for statement in statements.values { sqlite3_finalize(statement) }
-        sqlite3_close(handle)
+        if !writesFailed { sqlite3_close(handle) }
     }
 
     /// A value to bind or a column read back.
@@ -176,6 +180,9 @@ final class SQLiteConnection: @unchecked Sendable {
         case SQLITE_READONLY:
             return StoreError("state store \(path) cannot be written (\(String(cString: sqlite3_errmsg(handle)))); check the permissions of the file and its folder",
                               kind: .readOnly)
+        case SQLITE_IOERR, SQLITE_FULL:
+            writesFailed = true
+            return StoreError("state store \(path): \(step): \(String(cString: sqlite3_errmsg(handle)))")
         default:
             return StoreError("state store \(path): \(step): \(String(cString: sqlite3_errmsg(handle)))")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Synchronization
 import SluiceModel
 import SluiceRollout
@@ -66,7 +67,13 @@ import Testing
         try scenario.repo.git("checkout", "-q", "main")
         let store = CountingStore(scenario.store)
         store.failing.withLock { $0["commit"] = (StoreError("disk I/O error (injected)"), 5) }
-        let outcomes = try await scenario.runController(store: store)
+        let logged = LogCapture()
+        let outcomes = try await scenario.runController(store: store, logger: Logger(label: "test", factory: { _ in logged }))
+        // The failures count on while reads succeed in between: the backoff grows (it started
+        // over at 1 s after every successful read, so a store that reads but cannot be written
+        // was retried every second).
+        // (The 5 failures are shared by the two environments: one of them failed 3 times at least.)
+        #expect((logged.metadata("storeFailures").compactMap { Int($0) }.max() ?? 0) >= 3)
         #expect(outcomes["staging"] == .converged)
         #expect(try scenario.store.applied(environment: "staging").allSatisfy { $0.commit == bump })
         // Every failed write was retried after a pause: 5 failures and the successful writes,
@@ -156,5 +163,26 @@ import Testing
         // And the damage stays refused, never read as an empty store.
         #expect(throws: StoreError.self) { try scenario.store.applied(environment: "staging") }
         _ = bump
+    }
+}
+
+/// A log handler that keeps every line's metadata, for tests that read what was logged.
+final class LogCapture: LogHandler, @unchecked Sendable {
+    private let lines = Mutex<[Logger.Metadata]>([])
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+        lines.withLock { $0.append(self.metadata.merging(metadata ?? [:]) { _, new in new }) }
+    }
+
+    /// The values of `key` in the lines that have it, in order.
+    func metadata(_ key: String) -> [String] {
+        lines.withLock { $0.compactMap { $0[key].map { "\($0)" } } }
     }
 }
