@@ -106,15 +106,21 @@ import Testing
         #expect(events.contains { $0["outcome"] as? String == HistoryOutcome.rolloutStarted.rawValue })
     }
 
+    /// A post-check of the staging pipeline's test stage, defined by `body` (its fields,
+    /// indented as under `checks`), committed on main and staging.
+    func addTestStageCheck(_ name: String, _ body: String) throws {
+        let pipeline = try repo.read("pipelines/staging.yaml")
+        try repo.write("pipelines/staging.yaml", pipeline
+            .replacingOccurrences(of: "        post: [healthy]\n", with: "        post: [healthy, \(name)]\n")
+            .replacingOccurrences(of: "  checks:\n    healthy:", with: "  checks:\n    \(name):\n      \(body)\n    healthy:"))
+        try repo.commit("check \(name)")
+        try repo.git("branch", "-f", "staging", "HEAD")
+    }
+
     /// A program outside the repo runs only when the machine allows it: with
     /// `--allow-command` staging converges; without, the check fails and the stage halts.
     @Test func allowCommandLetsAMachineProgramRun() throws {
-        let pipeline = try repo.read("pipelines/staging.yaml")
-        try repo.write("pipelines/staging.yaml", pipeline
-            .replacingOccurrences(of: "        post: [healthy]\n", with: "        post: [healthy, machine-probe]\n")
-            .replacingOccurrences(of: "  checks:\n    healthy:", with: "  checks:\n    machine-probe:\n      type: command\n      command: /bin/true\n    healthy:"))
-        try repo.commit("a machine probe")
-        try repo.git("branch", "-f", "staging", "HEAD")
+        try addTestStageCheck("machine-probe", "type: command\n      command: /bin/true")
         let arguments = ["run", "--repo", repo.path, "--state", state, "--virtual-time", "--until-idle", "--interval", "60s", "--resync", "0"]
         let refused = try ProcessResult.run(ProjectPaths.sluiceBinary, arguments)
         #expect(refused.status == 3, "\(refused.stderr.suffix(300))")
@@ -138,12 +144,7 @@ import Testing
         try repo.write("checks/slow.sh", "#!/bin/sh\necho $$ > \(fifo)\nexec sleep 600\n")
         try repo.write("policies/fleet.yaml", try repo.read("policies/fleet.yaml")
             .replacingOccurrences(of: "    - ./checks/dns-probe.sh", with: "    - ./checks/dns-probe.sh\n    - ./checks/slow.sh"))
-        let pipeline = try repo.read("pipelines/staging.yaml")
-        try repo.write("pipelines/staging.yaml", pipeline
-            .replacingOccurrences(of: "        post: [healthy]\n", with: "        post: [healthy, slow]\n")
-            .replacingOccurrences(of: "  checks:\n    healthy:", with: "  checks:\n    slow:\n      type: command\n      command: ./checks/slow.sh\n      timeout: 1h\n    healthy:"))
-        try repo.commit("a slow check")
-        try repo.git("branch", "-f", "staging", "HEAD")
+        try addTestStageCheck("slow", "type: command\n      command: ./checks/slow.sh\n      timeout: 1h")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ProjectPaths.sluiceBinary)
         process.arguments = ["run", "--repo", repo.path, "--state", state, "--interval", "60s", "--resync", "0", "--virtual-time"]
