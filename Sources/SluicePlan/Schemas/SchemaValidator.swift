@@ -20,6 +20,10 @@ struct SchemaValidator {
     /// of nested alternatives: `anyOf`s of `$ref`s to one schema, nested, are checked once per
     /// (schema, place) instead of once per path through them (2^depth).
     private var memo = AlternativeMemo()
+    /// Nested checks (fields, items, alternatives), inner validators included: bounded, so
+    /// that no schema can take the stack (a cycle of alternatives, deep values).
+    private var depth = 0
+    static let depthLimit = 600
     private let stepBudget: Int
     /// Fields in sorted order, so that which violations are found first (and kept, past
     /// the limit) does not depend on dictionary order; the caller's first pass over an
@@ -54,11 +58,13 @@ struct SchemaValidator {
     private mutating func check(_ value: Value, _ index: Int, in graph: SchemaGraph, strictFields: Bool, resourceRoot: Bool = false) {
         guard !stopped else { return }
         steps += 1
-        guard steps <= stepBudget else {
+        guard steps <= stepBudget, depth < Self.depthLimit else {
             report(.tooComplex)
             stopped = true
             return
         }
+        depth += 1
+        defer { depth -= 1 }
         if case .null = value { return }
         let shape = graph.shapes[index]
         guard checkValue(value, shape: shape, in: graph) else { return }
@@ -123,10 +129,14 @@ struct SchemaValidator {
                 if matched { matches += 1 }
                 continue
             }
+            // While a branch is checked at this place, the same branch met again here (a
+            // cycle of alternatives, `anyOf: [$ref: itself]`) has no finite match.
+            memo.results[key] = false
             var inner = SchemaValidator(objectMeta: objectMeta, revealValues: revealValues, stepBudget: stepBudget)
             inner.sortedFields = sortedFields
             inner.path = path
             inner.steps = steps
+            inner.depth = depth
             inner.memo = memo
             inner.check(value, branch, in: graph, strictFields: false)
             steps = inner.steps
