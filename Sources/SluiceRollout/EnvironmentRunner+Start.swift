@@ -1,0 +1,113 @@
+import Foundation
+import Logging
+import SluiceGit
+import SluiceModel
+import SluicePlan
+import SluiceStore
+import SluiceYAML
+
+/// A new head: validated as a whole (DESIGN §2 step 1), rejected with every error, or
+/// started as a rollout (with a fast-tracked rollback stage when it undoes a halted change).
+extension EnvironmentRunner {
+    struct Rejection: Error {
+        var event: HistoryEvent
+        var diagnostics: [String]
+    }
+
+    /// Validates the whole commit (DESIGN §2 step 1): any error rejects it as a whole.
+    /// What validating a head gives: the model, and the plan of the rollout's first batch
+    /// (made in the same pass, so that the first apply does not wait for a second plan).
+    struct Validated {
+        var repository: FleetRepository
+        var gitPath: String
+        var firstBatch: [String]
+        var plan: PlanResult
+    }
+
+    /// Validates the whole commit (DESIGN §2 step 1): any error rejects it as a whole.
+    func validate(_ commit: String, now: Date) async -> Result<Validated, Rejection> {
+        func rejection(_ problems: [String]) -> Rejection {
+            Rejection(event: HistoryEvent(at: now, kind: .rejection, environment: environment, commit: commit,
+                                          detail: "rejected: " + problems.joined(separator: "\n"), outcome: .rejected),
+                      diagnostics: problems)
+        }
+        guard let gitPath = await watcher.gitPath else { return .failure(rejection(["the fleet repo could not be read"])) }
+        do {
+            let git = try GitRepository.open(gitPath)
+            let tree = try git.tree(at: try git.resolve(commit))
+            let model = try loader.load(tree)
+            let blueprint = RolloutBlueprint(repository: model, environment: environment)
+            let first = blueprint.stages.first { !$0.batches.isEmpty }?.batches.first ?? []
+            let result = try await FleetPlanner(store: store, connector: connector, loader: loader, parallelism: 2)
+                .plan(tree, gitPath: gitPath, selection: PlanSelection(environment: environment, clusters: Set(first)), detail: .apply)
+            return .success(Validated(repository: result.repository, gitPath: gitPath, firstBatch: first, plan: result))
+        } catch let error as ValidationFailure {
+            return .failure(rejection(error.diagnostics.map(\.description)))
+        } catch let error as PlanError {
+            switch error {
+            case .invalid(let problems): return .failure(rejection(problems.map(\.description)))
+            default: return .failure(rejection([error.description]))
+            }
+        } catch {
+            return .failure(rejection(["\(error)"]))
+        }
+    }
+
+    /// Writes the rejection as a rollout record of its own (status shows it beside the rollout
+    /// under way, which is untouched); its history event goes with the step's output.
+    func reject(_ commit: String, _ rejection: Rejection, now: Date) {
+        var state = RolloutState(id: "\(environment)-\(commit.prefix(12))-rejected-\(Int(now.timeIntervalSince1970))",
+                                 environment: environment, commit: commit, baseCommit: nil, blueprint: RolloutBlueprint(stages: []), now: now)
+        state.phase = .rejected
+        state.step = .finished
+        state.waitingFor = rejection.diagnostics.joined(separator: "\n")
+        do { try store.commit(StoreTransition(rollout: try state.record())) } catch {
+            // The rejection is in the history and the log already; the head is validated again
+            // after a restart.
+            logger.error("state store: \(error); the rejection of \(commit.prefix(12)) is not recorded")
+        }
+    }
+
+    func start(_ head: String, previous: Active?, now: Date) async throws(StoreError) -> Result<(Active, RolloutOutput, [Event]), Rejection> {
+        let validated: Validated
+        switch await validate(head, now: now) {
+        case .success(let value): validated = value
+        case .failure(let rejection): return .failure(rejection)
+        }
+        // What a rollback returns to: the newest rollout that converged, however long ago.
+        let base = try store.lastRollout(environment: environment, phase: .done)?.commit
+        var blueprint = RolloutBlueprint(repository: validated.repository, environment: environment)
+        let fast = try await FastRollback(environment: environment, store: store, connector: connector, loader: loader,
+                                          gitPath: validated.gitPath).clusters(head: head, repository: validated.repository)
+        if let fast { blueprint = blueprint.fastTracking(fast.clusters) }
+        let state = RolloutState(id: "\(environment)-\(head.prefix(12))-\(Int(now.timeIntervalSince1970))", environment: environment,
+                                 commit: head, baseCommit: base, blueprint: blueprint, now: now)
+        var active = makeActive(state, repository: validated.repository, gitPath: validated.gitPath)
+        var output = active.machine.start(now: now)
+        if let fast {
+            output.history.insert(HistoryEvent(at: now, kind: .rollout, environment: environment, commit: head,
+                                               detail: "rollback: \(head.prefix(12)) undoes \(fast.undone.prefix(12)) on \(fast.clusters.joined(separator: ", ")) (they render as at \(fast.base.prefix(12))): they get it at once, without windows, approvals or bakes",
+                                               outcome: .revertFastTracked), at: 0)
+        }
+        // The first batch was planned with the validation: answer its plan from there.
+        var answers: [Event] = []
+        if let index = output.actions.firstIndex(where: { if case .plan(let names) = $0 { return Set(names) == Set(validated.firstBatch) }; return false }),
+           case .plan(let names) = output.actions[index] {
+            output.actions.remove(at: index)
+            let (outcomes, pairs) = await active.effects.outcomes(of: validated.plan, clusters: names)
+            answers.append(.planned(state.id, outcomes, pairs))
+        }
+        return .success((active, output, answers))
+    }
+
+    func makeActive(_ state: RolloutState, repository: FleetRepository, gitPath: String) -> Active {
+        let machine = RolloutMachine(state: state, pollSeconds: options.pollSeconds, unreachableRetrySeconds: options.unreachableRetrySeconds)
+        let effects = RolloutEffects(environment: environment, commit: state.commit, gitPath: gitPath, repository: repository,
+                                     store: store, connector: connector, clock: clock, loader: loader)
+        let checks = CheckRunner(store: store, connector: connector, clock: clock, gitPath: gitPath,
+                                 machineAllowedCommands: options.machineAllowedCommands)
+        return Active(machine: machine, effects: effects, checks: checks,
+                      context: CheckRunner.Context(environment: environment, stage: state.currentStage?.name ?? "",
+                                                   commit: state.commit, repository: repository))
+    }
+}
