@@ -7,14 +7,9 @@ public struct FleetRepository: Sendable {
     public var fleet: Fleet
     public var addons: [String: Addon]
 
-    /// Every custom workload kind the add-ons describe, the first add-on by name winning.
-    public var workloadKinds: [WorkloadKind] {
-        var seen = Set<String>()
-        return addons.keys.sorted().flatMap { addons[$0]?.workloads ?? [] }.filter { seen.insert($0.key).inserted }
-    }
-
-    /// The same, as the table drivers look kinds up in.
-    public var customWorkloads: WorkloadKinds { WorkloadKinds(workloadKinds) }
+    /// Every custom workload kind the add-ons describe (the first add-on by name wins a kind
+    /// two describe), as the table drivers look kinds up in.
+    public var customWorkloads: WorkloadKinds { WorkloadKinds(addons.keys.sorted().flatMap { addons[$0]?.workloads ?? [] }) }
     public var releases: [String: AddonRelease]
     public var clusters: [String: Cluster]
     public var pipelines: [String: Pipeline]

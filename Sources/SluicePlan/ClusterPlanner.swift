@@ -132,9 +132,7 @@ struct ClusterPlanner: Sendable {
                 }
                 driver = opened
             } catch {
-                plan.unreachable = "\(error)"
-                plan.summary.unreachable = 1
-                plan.summary.refused = Self.isRefusal(error) ? 1 : 0
+                plan.cannotRead(error)
                 outcome.plan = plan
                 return
             }
@@ -154,9 +152,7 @@ struct ClusterPlanner: Sendable {
                     if let found = try await driver.get(object.key) { objects[object.key] = found }
                 }
             } catch {
-                plan.unreachable = "\(error)"
-                plan.summary.unreachable = 1
-                plan.summary.refused = Self.isRefusal(error) ? 1 : 0
+                plan.cannotRead(error)
                 break
             }
             var result = PairDiffer(rules: DangerousFieldGuard(rules: repository.dangerousFields(for: pair.addon)),
@@ -180,9 +176,7 @@ struct ClusterPlanner: Sendable {
                         result.steps = []
                     }
                 } catch {
-                    plan.unreachable = "\(error)"
-                    plan.summary.unreachable = 1
-                plan.summary.refused = Self.isRefusal(error) ? 1 : 0
+                    plan.cannotRead(error)
                     break
                 }
             }
@@ -229,7 +223,15 @@ struct ClusterPlanner: Sendable {
 
     private var sensitiveFields: [SensitiveField] { repository.policies.flatMap(\.sensitiveFields) }
 
-    /// The cluster could not be read: unreachable (worth waiting for) or refused (an operator
-    /// must act; a rollout fails the cluster).
-    static func isRefusal(_ error: DriverError) -> Bool { !error.isTransient }
+}
+
+
+private extension FleetPlan.ClusterPlan {
+    /// The cluster's live objects could not be read: unreachable (worth waiting for) or
+    /// refused (an operator must act; a rollout fails the cluster).
+    mutating func cannotRead(_ error: DriverError) {
+        unreachable = "\(error)"
+        summary.unreachable = 1
+        summary.refused = error.isTransient ? 0 : 1
+    }
 }

@@ -42,7 +42,7 @@ public struct FleetPlanner: Sendable {
         do { repository = try loader.load(tree) } catch { throw .invalid(error.diagnostics) }
         // Simulated clusters run controllers for the kinds this commit describes (judging and
         // stepping them takes the commit's own kinds, passed with each call).
-        connector.workloads.register(repository.workloadKinds)
+        connector.workloads.register(repository.customWorkloads.all)
         try check(selection, in: repository)
         let (graphs, structural) = CommitValidator.structure(of: repository)
         guard structural.isEmpty else { throw .invalid(structural) }

@@ -29,6 +29,7 @@ struct FastRollback {
     func clusters(head: String, repository: FleetRepository) async throws(StoreError) -> Found? {
         guard let environment = repository.fleet.environment(named: environment),
               repository.pipelines[environment.pipeline.value]?.fastRollback ?? false else { return nil }
+        // A previous state this sluice cannot read gives no fast track: the head walks the pipeline.
         guard let record = try store.rollout(environment: self.environment), record.commit != head,
               let previous = try? RolloutState.decode(record), previous.haltReason != nil else { return nil }
         guard let base = try store.lastRollout(environment: self.environment, phase: .done)?.commit,

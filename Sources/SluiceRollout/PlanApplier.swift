@@ -198,8 +198,7 @@ public struct PlanApplier: Sendable {
             var waiting: (ObjectKey, WorkloadStatus)?
             for key in keys {
                 guard let status = try await driver.workloadStatus(key, kinds: kinds) else { continue }
-                pods.desired += status.desired
-                pods.ready += status.observedGeneration >= status.generation ? min(status.updatedReady, status.desired) : 0
+                pods.add(status, lastStep: true)
                 if !status.isHealthy && waiting == nil { waiting = (key, status) }
             }
             guard let (key, status) = waiting else { return }

@@ -168,14 +168,10 @@ struct RolloutEffects: Sendable {
                 guard let status = try await driver.workloadStatus(key, kinds: kinds) else { continue }
                 let last = step + 1 >= steps
                 let done = last ? status.isHealthy : status.isStepComplete
-                let current = status.observedGeneration >= status.generation
-                // A status not about this generation counts no pod: its numbers are the old template's.
-                let wanted = last ? status.desired : max(0, status.desired - status.partition)
-                pods.desired += wanted
-                pods.ready += current ? min(status.updatedReady, wanted) : 0
+                pods.add(status, lastStep: last)
                 if !done {
                     complete = false
-                    let stale = current ? "" : ", status of generation \(status.observedGeneration) < \(status.generation)"
+                    let stale = status.observedGeneration >= status.generation ? "" : ", status of generation \(status.observedGeneration) < \(status.generation)"
                     details.append("\(key.kind)/\(key.name) \(status.updatedReady)/\(status.desired) updated and ready\(stale)")
                 }
             }
@@ -224,5 +220,16 @@ struct RolloutEffects: Sendable {
         } catch {
             return .failed(error.description, transient: false)
         }
+    }
+}
+
+extension PodCount {
+    /// Adds a workload's pods: those a step waits for (all of them in the last step, the ones
+    /// the partition lets through before), ready ones counted only from a status about the
+    /// current generation (an older status's numbers are the old template's).
+    mutating func add(_ status: WorkloadStatus, lastStep: Bool) {
+        let wanted = lastStep ? status.desired : max(0, status.desired - status.partition)
+        desired += wanted
+        ready += status.observedGeneration >= status.generation ? min(status.updatedReady, wanted) : 0
     }
 }

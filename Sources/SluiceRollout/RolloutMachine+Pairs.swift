@@ -85,9 +85,10 @@ extension RolloutMachine {
     /// A step's health clocks start: the progress deadline, and the total one if any.
     mutating func beginStep(_ c: Int, _ p: Int, _ step: Int, _ now: Date) {
         let pair = state.clusters[c].pairs[p]
-        state.clusters[c].pairs[p].phase = .stepping(step: step, deadline: now.addingTimeInterval(pair.healthTimeoutSeconds))
-        state.clusters[c].pairs[p].stepDeadline = pair.healthDeadlineSeconds.map(now.addingTimeInterval)
-        state.clusters[c].pairs[p].mostReady = 0
+        let clocks = HealthDeadline.starting(at: now, progressSeconds: pair.healthTimeoutSeconds, stepSeconds: pair.healthDeadlineSeconds)
+        state.clusters[c].pairs[p].phase = .stepping(step: step, deadline: clocks.progressDeadline)
+        state.clusters[c].pairs[p].stepDeadline = clocks.stepDeadline
+        state.clusters[c].pairs[p].mostReady = clocks.mostReady
     }
 
     mutating func pairError(_ c: Int, _ p: Int, _ why: String, transient: Bool, _ now: Date, _ out: inout RolloutOutput) {

@@ -92,10 +92,9 @@ import Testing
     @Test func anUnreachableClusterHoldsItsBatchUnderWait() async throws {
         let scenario = try FleetScenario()
         try await scenario.converge()
-        try scenario.repo.git("checkout", "-q", "staging")
-        try scenario.edit("releases/2026-11-2.yaml", replacing: "k8s-dns-node-cache:1.24.0", with: "k8s-dns-node-cache:1.24.1")
-        let bump = try scenario.repo.commit("node-local-dns 1.24.1")
-        try scenario.repo.git("checkout", "-q", "main")
+        let bump = try scenario.commitOnStaging("node-local-dns 1.24.1") {
+            try scenario.edit("releases/2026-11-2.yaml", replacing: "k8s-dns-node-cache:1.24.0", with: "k8s-dns-node-cache:1.24.1")
+        }
         await scenario.network.cut("test-2")
         // --until-idle returns when the batch waits only for the unreachable cluster (it does
         // not spin on retries), and status says which and since when.

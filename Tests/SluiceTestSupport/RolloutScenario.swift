@@ -36,6 +36,15 @@ extension FleetScenario {
         return outcomes
     }
 
+    /// Commits `change` on the staging branch (main stays checked out around it); returns the commit.
+    @discardableResult
+    public func commitOnStaging(_ message: String, _ change: () throws -> Void) throws -> String {
+        try repo.git("checkout", "-q", "staging")
+        defer { _ = try? repo.git("checkout", "-q", "main") }
+        try change()
+        return try repo.commit(message)
+    }
+
     public func rolloutState(_ environment: String) throws -> RolloutState? {
         try store.rollout(environment: environment).map { try RolloutState.decode($0) }
     }
