@@ -28,7 +28,9 @@ let package = Package(
         .target(name: "SluiceYAML", dependencies: ["CYAML"]),
         .target(name: "SluiceModel", dependencies: ["SluiceYAML", "SluiceGit"]),
         .target(name: "SluiceRender", dependencies: ["SluiceModel", "SluiceYAML", "CCrypto"]),
-        .target(name: "SluicePlan", dependencies: ["SluiceModel", "SluiceYAML", "SluiceRender", "SluiceGit", "SluiceStore", "SluiceDrivers"]),
+        // The offline schema validator: OpenAPI documents and CRDs, compiled and checked against.
+        .target(name: "SluiceSchemas", dependencies: ["SluiceYAML"]),
+        .target(name: "SluicePlan", dependencies: ["SluiceModel", "SluiceYAML", "SluiceRender", "SluiceSchemas", "SluiceGit", "SluiceStore", "SluiceDrivers"]),
         // Beside Plan and Rollout: what each cluster has applied, history, rollout state.
         .target(name: "SluiceStore", dependencies: ["CSQLite", "SluiceModel", "SluiceYAML"]),
         // ClusterDriver and the simulated clusters, whose objects live in the store.
@@ -42,14 +44,14 @@ let package = Package(
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceRollout", "SluicePlan", "SluiceDrivers", "SluiceKubernetes", "SluiceStore", "SluiceRender", "SluiceModel", "SluiceYAML", "SluiceGit",
+                "SluiceRollout", "SluicePlan", "SluiceSchemas", "SluiceDrivers", "SluiceKubernetes", "SluiceStore", "SluiceRender", "SluiceModel", "SluiceYAML", "SluiceGit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
             name: "FleetBenchmark",
-            dependencies: ["SluicePlan", "SluiceRender", "SluiceModel", "SluiceYAML", "SluiceGit", "SluiceStore", "SluiceDrivers", "SluiceRollout",
+            dependencies: ["SluicePlan", "SluiceSchemas", "SluiceRender", "SluiceModel", "SluiceYAML", "SluiceGit", "SluiceStore", "SluiceDrivers", "SluiceRollout",
                            "SluiceKubernetes", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/FleetBenchmark"
         ),
@@ -67,7 +69,7 @@ let package = Package(
         .testTarget(name: "SluiceRolloutTests", dependencies: ["SluiceRollout", "SluicePlan", "SluiceStore", "SluiceDrivers", "SluiceModel", "SluiceYAML", "SluiceRender", "SluiceGit", "SluiceTestSupport", "CSQLite",
                                                            .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "SluiceKubernetesTests", dependencies: ["SluiceKubernetes", "SluiceModel", "SluiceYAML", "SluiceTestSupport"], exclude: ["echo_server.py", "discovery_server.py", "kube_api_server.py", "Fixtures"]),
-        .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan", "SluiceRollout", "SluiceStore", "SluiceDrivers", "SluiceModel", "SluiceYAML", "SluiceRender", "SluiceGit", "SluiceTestSupport"]),
+        .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan", "SluiceSchemas", "SluiceRollout", "SluiceStore", "SluiceDrivers", "SluiceModel", "SluiceYAML", "SluiceRender", "SluiceGit", "SluiceTestSupport"]),
         // Runs the built `sluice` binary; the broken-repo corpus is read from the source tree.
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "SluiceTestSupport", "SluiceStore"], exclude: ["Corpus"]),
     ]

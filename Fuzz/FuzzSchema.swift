@@ -1,5 +1,5 @@
 // libFuzzer target for the offline schema validator (built by scripts/build-fuzzers.sh into
-// the SluicePlan module from its Schemas/ files, so it reaches internal types). The input is
+// the SluiceSchemas module, so it reaches internal types). The input is
 // JSON: read as an OpenAPI document, as a CRD whose schemas are compiled, and as an object
 // checked against every kind either defines. Any input may be rejected; none may crash or
 // hang (the compile and step budgets bound the work).

@@ -1,8 +1,7 @@
 #!/bin/sh
 # Builds the coverage-guided fuzz targets (libFuzzer, `swiftc -sanitize=fuzzer`) into
 # .build/fuzz: fuzz-yaml (SluiceYAML's readers), fuzz-template (SluiceRender's template
-# parser and evaluator) and fuzz-schema (SluicePlan's offline schema validator, whose Schemas/
-# files other than SchemaCheck need only SluiceYAML). Each target is compiled into the module it tests, so that it
+# parser and evaluator) and fuzz-schema (SluiceSchemas, the offline schema validator). Each target is compiled into the module it tests, so that it
 # reaches internal types; the modules it imports are built instrumented first.
 set -eu
 out=.build/fuzz
@@ -19,6 +18,6 @@ swiftc $flags -emit-library -static -emit-module -module-name SluiceModel -I Sou
 swiftc $flags -module-name SluiceYAML -I Sources/CYAML -lyaml -o "$out/fuzz-yaml" Sources/SluiceYAML/*.swift Fuzz/FuzzYAML.swift
 swiftc $flags -module-name SluiceRender -I Sources/CYAML -I Sources/CGit2 -I Sources/CCrypto -I "$out" -L "$out" \
   -lSluiceModel -lSluiceYAML -lSluiceGit -lyaml -lgit2 -lcrypto -o "$out/fuzz-template" Sources/SluiceRender/*.swift Fuzz/FuzzTemplate.swift
-swiftc $flags -module-name SluicePlan -I Sources/CYAML -I "$out" -L "$out" -lSluiceYAML -lyaml -o "$out/fuzz-schema" \
-  $(ls Sources/SluicePlan/Schemas/*.swift | grep -v SchemaCheck.swift) Fuzz/FuzzSchema.swift
+swiftc $flags -module-name SluiceSchemas -I Sources/CYAML -I "$out" -L "$out" -lSluiceYAML -lyaml -o "$out/fuzz-schema" \
+  Sources/SluiceSchemas/*.swift Fuzz/FuzzSchema.swift
 echo "built $out/fuzz-yaml, $out/fuzz-template and $out/fuzz-schema"

@@ -2,6 +2,7 @@ import Foundation
 import SluiceGit
 import SluiceModel
 import SluicePlan
+import SluiceSchemas
 import SluiceRender
 
 // Usage: FleetBenchmark [--clusters N] [--addons M] [--kustomize-sample K] [--keep DIR]

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SluiceGit
 import SluiceModel
+import SluiceSchemas
 import SluiceYAML
 import SluicePlan
 import SluiceRender

@@ -1,6 +1,7 @@
 import Foundation
 import SluiceGit
 import SluiceModel
+import SluiceSchemas
 import SluiceYAML
 import SluicePlan
 import SluiceRender

@@ -2,6 +2,7 @@ import Foundation
 import SluiceRender
 @testable import SluicePlan
 import SluiceModel
+@testable import SluiceSchemas
 import SluiceYAML
 import SluiceTestSupport
 import Testing

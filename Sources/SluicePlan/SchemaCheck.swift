@@ -1,4 +1,5 @@
 import SluiceModel
+import SluiceSchemas
 import SluiceYAML
 import SluiceRender
 

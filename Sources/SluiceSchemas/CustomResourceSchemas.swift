@@ -34,7 +34,7 @@ public struct CustomResourceSchemas: Sendable {
     /// Adds another CRD's kinds; a kind both define is returned (the first definition stays),
     /// never settled silently.
     @discardableResult
-    mutating func merge(_ other: CustomResourceSchemas) -> [GroupVersionKind] {
+    public mutating func merge(_ other: CustomResourceSchemas) -> [GroupVersionKind] {
         var twice: [GroupVersionKind] = []
         for (kind, root) in other.roots {
             if roots[kind] == nil { roots[kind] = root } else { twice.append(kind) }
