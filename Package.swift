@@ -27,36 +27,45 @@ let package = Package(
         // The only module that imports CYAML.
         .target(name: "SluiceYAML", dependencies: ["CYAML"]),
         .target(name: "SluiceModel", dependencies: ["SluiceYAML", "SluiceGit"]),
+        // The domain every step shares: drivers and their errors, applied records, history,
+        // operator commands, rollout phases, the clock.
+        .target(name: "SluiceCore", dependencies: ["SluiceModel", "SluiceYAML"]),
         .target(name: "SluiceRender", dependencies: ["SluiceModel", "SluiceYAML", "CCrypto"]),
         // The offline schema validator: OpenAPI documents and CRDs, compiled and checked against.
         .target(name: "SluiceSchemas", dependencies: ["SluiceYAML"]),
-        .target(name: "SluicePlan", dependencies: ["SluiceModel", "SluiceYAML", "SluiceRender", "SluiceSchemas", "SluiceGit", "SluiceStore", "SluiceDrivers"]),
-        // Beside Plan and Rollout: what each cluster has applied, history, rollout state.
-        .target(name: "SluiceStore", dependencies: ["CSQLite", "SluiceModel", "SluiceYAML"]),
-        // ClusterDriver and the simulated clusters, whose objects live in the store.
-        .target(name: "SluiceDrivers", dependencies: ["SluiceModel", "SluiceYAML", "SluiceStore"]),
+        .target(name: "SluicePlan", dependencies: ["SluiceModel", "SluiceYAML", "SluiceRender", "SluiceSchemas", "SluiceGit", "SluiceCore"]),
+        // Beside Plan and Rollout: what each cluster has applied, history, rollout state (protocols).
+        .target(name: "SluiceStore", dependencies: ["SluiceCore", "SluiceModel", "SluiceYAML"]),
+        // The SQLite state store. The only module that imports CSQLite.
+        .target(name: "SluiceSQLite", dependencies: ["CSQLite", "SluiceStore", "SluiceCore", "SluiceModel", "SluiceYAML"]),
+        // Opening clusters' drivers, child processes.
+        .target(name: "SluiceDrivers", dependencies: ["SluiceCore", "SluiceModel", "SluiceYAML"]),
+        // Simulated clusters: objects, pods, faults, their audit log. Only the assembly of a
+        // controller (the CLI, tests, benchmarks) imports it.
+        .target(name: "SluiceSimulation", dependencies: ["SluiceCore", "SluiceDrivers", "SluiceSQLite", "SluiceModel", "SluiceYAML"]),
         // The Kubernetes driver: kubeconfig, libcurl, discovery and the API. The only module
         // that imports CCurl; the CLI hands its connections to the ClusterConnector.
-        .target(name: "SluiceKubernetes", dependencies: ["SluiceModel", "SluiceYAML", "SluiceDrivers", "CCurl"]),
+        .target(name: "SluiceKubernetes", dependencies: ["SluiceCore", "SluiceModel", "SluiceYAML", "SluiceDrivers", "CCurl"]),
         // Applying plans to clusters, and the controller: the rollout state machine, its runner, checks.
-        .target(name: "SluiceRollout", dependencies: ["SluicePlan", "SluiceYAML", "SluiceDrivers", "SluiceStore", "SluiceModel", "SluiceGit",
+        .target(name: "SluiceRollout", dependencies: ["SluicePlan", "SluiceYAML", "SluiceCore", "SluiceDrivers", "SluiceStore", "SluiceModel", "SluiceGit",
                                                       .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceRollout", "SluicePlan", "SluiceSchemas", "SluiceDrivers", "SluiceKubernetes", "SluiceStore", "SluiceRender", "SluiceModel", "SluiceYAML", "SluiceGit",
+                "SluiceRollout", "SluicePlan", "SluiceSchemas", "SluiceCore", "SluiceDrivers", "SluiceSimulation", "SluiceKubernetes", "SluiceStore", "SluiceSQLite", "SluiceRender", "SluiceModel", "SluiceYAML", "SluiceGit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
             name: "FleetBenchmark",
-            dependencies: ["SluicePlan", "SluiceSchemas", "SluiceRender", "SluiceModel", "SluiceYAML", "SluiceGit", "SluiceStore", "SluiceDrivers", "SluiceRollout",
+            dependencies: ["SluicePlan", "SluiceSchemas", "SluiceRender", "SluiceModel", "SluiceYAML", "SluiceGit", "SluiceCore", "SluiceStore", "SluiceSQLite",
+                           "SluiceDrivers", "SluiceSimulation", "SluiceRollout",
                            "SluiceKubernetes", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/FleetBenchmark"
         ),
 
-        .target(name: "SluiceTestSupport", dependencies: ["SluiceGit", "SluiceYAML", "SluiceStore", "SluiceDrivers", "SluicePlan", "SluiceRollout",
+        .target(name: "SluiceTestSupport", dependencies: ["SluiceGit", "SluiceYAML", "SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceDrivers", "SluiceSimulation", "SluicePlan", "SluiceRollout",
                                                           .product(name: "Logging", package: "swift-log")],
                 path: "Tests/SluiceTestSupport"),
         .target(name: "CHeapProbe", path: "Tests/CHeapProbe"),
@@ -64,13 +73,13 @@ let package = Package(
         .testTarget(name: "SluiceGitTests", dependencies: ["SluiceGit", "SluiceTestSupport", "CHeapProbe"]),
         .testTarget(name: "SluiceModelTests", dependencies: ["SluiceModel", "SluiceYAML", "SluiceTestSupport"]),
         .testTarget(name: "SluiceRenderTests", dependencies: ["SluiceRender", "SluiceModel", "SluiceYAML"]),
-        .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceStore", "SluiceModel", "SluiceYAML", "CSQLite"]),
-        .testTarget(name: "SluiceDriversTests", dependencies: ["SluiceDrivers", "SluiceStore", "SluiceModel", "SluiceYAML", "SluiceTestSupport"]),
-        .testTarget(name: "SluiceRolloutTests", dependencies: ["SluiceRollout", "SluicePlan", "SluiceStore", "SluiceDrivers", "SluiceModel", "SluiceYAML", "SluiceRender", "SluiceGit", "SluiceTestSupport", "CSQLite",
+        .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceSimulation", "SluiceTestSupport", "SluiceModel", "SluiceYAML", "CSQLite"]),
+        .testTarget(name: "SluiceDriversTests", dependencies: ["SluiceCore", "SluiceDrivers", "SluiceSimulation", "SluiceStore", "SluiceSQLite", "SluiceModel", "SluiceYAML", "SluiceTestSupport"]),
+        .testTarget(name: "SluiceRolloutTests", dependencies: ["SluiceRollout", "SluicePlan", "SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceDrivers", "SluiceSimulation", "SluiceModel", "SluiceYAML", "SluiceRender", "SluiceGit", "SluiceTestSupport", "CSQLite",
                                                            .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "SluiceKubernetesTests", dependencies: ["SluiceKubernetes", "SluiceModel", "SluiceYAML", "SluiceTestSupport"], exclude: ["echo_server.py", "discovery_server.py", "kube_api_server.py", "Fixtures"]),
-        .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan", "SluiceSchemas", "SluiceRollout", "SluiceStore", "SluiceDrivers", "SluiceModel", "SluiceYAML", "SluiceRender", "SluiceGit", "SluiceTestSupport"]),
+        .testTarget(name: "SluiceKubernetesTests", dependencies: ["SluiceKubernetes", "SluiceCore", "SluiceModel", "SluiceYAML", "SluiceTestSupport"], exclude: ["echo_server.py", "discovery_server.py", "kube_api_server.py", "Fixtures"]),
+        .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan", "SluiceSchemas", "SluiceRollout", "SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceDrivers", "SluiceSimulation", "SluiceModel", "SluiceYAML", "SluiceRender", "SluiceGit", "SluiceTestSupport"]),
         // Runs the built `sluice` binary; the broken-repo corpus is read from the source tree.
-        .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "SluiceTestSupport", "SluiceStore"], exclude: ["Corpus"]),
+        .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "SluiceTestSupport", "SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceSimulation"], exclude: ["Corpus"]),
     ]
 )

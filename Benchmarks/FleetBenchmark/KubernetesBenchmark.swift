@@ -1,4 +1,7 @@
 import Foundation
+import SluiceCore
+import SluiceSQLite
+import SluiceSimulation
 import SluiceDrivers
 import SluiceGit
 import SluiceKubernetes
@@ -143,7 +146,7 @@ struct KubernetesBenchmark {
         let store = try SQLiteStateStore(path: folder + "/state.db")
         let repository = try GitRepository.open(root)
         let tree = try repository.tree(at: try repository.resolve("HEAD"))
-        let connector = ClusterConnector(store: store, clock: SystemClock(), kubernetes: connections)
+        let connector = ClusterConnector(objects: SQLiteSimulatedObjects(store), clock: SystemClock(), kubernetes: connections)
         let start = ContinuousClock.now
         let result = try await FleetPlanner(store: store, connector: connector, parallelism: 1)
             .plan(tree, gitPath: root, selection: PlanSelection(cluster: cluster), detail: .summary)

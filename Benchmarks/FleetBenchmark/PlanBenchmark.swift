@@ -1,4 +1,7 @@
 import Foundation
+import SluiceCore
+import SluiceSQLite
+import SluiceSimulation
 import SluiceDrivers
 import SluiceGit
 import SluiceModel
@@ -93,7 +96,7 @@ struct PlanBenchmark {
     private func plan(store: SQLiteStateStore, clock: VirtualClock, detail: PlanDetail = .summary) async throws -> PlanResult {
         let repository = try GitRepository.open(root)
         let tree = try repository.tree(at: try repository.resolve("HEAD"))
-        let planner = FleetPlanner(store: store, connector: ClusterConnector(store: store, clock: clock), parallelism: parallelism)
+        let planner = FleetPlanner(store: store, connector: ClusterConnector(objects: SQLiteSimulatedObjects(store), clock: clock), parallelism: parallelism)
         return try await planner.plan(tree, gitPath: root, selection: PlanSelection(), detail: detail)
     }
 
@@ -101,7 +104,7 @@ struct PlanBenchmark {
     private func makeLive(_ addon: String, store: SQLiteStateStore, clock: VirtualClock) async throws {
         let repository = try GitRepository.open(root)
         let renderer = try FleetRenderer(repository: try FleetLoader().load(repository.tree(at: try repository.resolve("HEAD"))))
-        let connector = ClusterConnector(store: store, clock: clock)
+        let connector = ClusterConnector(objects: SQLiteSimulatedObjects(store), clock: clock)
         for name in renderer.repository.clusterNames {
             guard let cluster = renderer.repository.clusters[name] else { continue }
             let driver = try await connector.driver(for: cluster)

@@ -1,5 +1,8 @@
 import Foundation
 import Logging
+import SluiceCore
+import SluiceSQLite
+import SluiceSimulation
 import SluiceDrivers
 import SluiceGit
 import SluiceModel
@@ -29,7 +32,7 @@ struct RolloutBenchmark {
         // 1. The whole fleet, cold: every pair of the release applied through the pipeline.
         let start = ContinuousClock.now
         let cpu = cpuSeconds()
-        let controller = Controller(location: root, store: store, connector: ClusterConnector(store: store, clock: clock), clock: clock,
+        let controller = Controller(location: root, store: store, connector: ClusterConnector(objects: SQLiteSimulatedObjects(store), clock: clock), clock: clock,
                                     options: options, cacheDirectory: root + "-cache", logger: quiet)
         let outcomes = try await controller.run()
         let wall = seconds(since: start), used = cpuSeconds() - cpu
@@ -54,7 +57,7 @@ struct RolloutBenchmark {
             firstApply.withLock { $0 = ContinuousClock.now }
         }
         let real = SystemClock()
-        let running = Controller(location: root, store: store, connector: ClusterConnector(store: store, clock: real), clock: real,
+        let running = Controller(location: root, store: store, connector: ClusterConnector(objects: SQLiteSimulatedObjects(store), clock: real), clock: real,
                                  options: live, cacheDirectory: root + "-cache", logger: quiet)
         let task = Task { try await running.run() }
         // Let it settle on the converged head first (real time: this is the benchmark).

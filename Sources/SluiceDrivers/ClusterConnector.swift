@@ -1,5 +1,5 @@
+import SluiceCore
 import SluiceModel
-import SluiceStore
 
 /// Makes the driver of a cluster whose file names a kubeconfig context. It lives in the
 /// Kubernetes module (above this one); the CLI hands it to the connector.
@@ -7,34 +7,38 @@ public protocol KubernetesConnections: Sendable {
     func driver(for cluster: Cluster, context: String) async throws(DriverError) -> any ClusterDriver
 }
 
+/// Makes the driver of a simulated cluster. It lives in the simulation module, which only
+/// the controller's assembly (the CLI, tests) imports.
+public protocol SimulatedConnections: Sendable {
+    func driver(for cluster: Cluster, connection: Cluster.SimulatedConnection) -> any ClusterDriver
+    /// The custom kinds whose controllers the simulated clusters run.
+    func describe(_ kinds: [WorkloadKind])
+}
+
 /// Opens the driver a cluster file's `spec.connection` names, one per cluster for the
 /// connector's lifetime (a simulated cluster caches its objects, a real one its discovery).
-public actor ClusterConnector {
-    private let store: any StateStore
-    private let clock: any FleetClock
+public actor ClusterConnector: ClusterDrivers {
     private var drivers: [String: any ClusterDriver] = [:]
-    /// One writer for every simulated cluster: their writes are committed together.
-    private let writer: SimulatedObjectWriter
-    public nonisolated let network: SimulatedNetwork?
-    /// The custom kinds whose controllers the simulated clusters run (their pods move by them).
-    public nonisolated let workloads = WorkloadKindRegistry()
+    private nonisolated let simulated: (any SimulatedConnections)?
     private let kubernetes: (any KubernetesConnections)?
 
-    public init(store: any StateStore, clock: any FleetClock, network: SimulatedNetwork? = nil,
-                kubernetes: (any KubernetesConnections)? = nil) {
-        self.store = store
-        self.clock = clock
-        self.network = network
+    public init(simulated: (any SimulatedConnections)?, kubernetes: (any KubernetesConnections)? = nil) {
+        self.simulated = simulated
         self.kubernetes = kubernetes
-        writer = SimulatedObjectWriter(store: store)
+    }
+
+    public nonisolated func describe(_ kinds: [WorkloadKind]) {
+        simulated?.describe(kinds)
     }
 
     public func driver(for cluster: Cluster) async throws(DriverError) -> any ClusterDriver {
         if let driver = drivers[cluster.name] { return driver }
         switch cluster.connection {
         case .simulated(let connection):
-            let driver = SimulatedCluster(name: cluster.name, connection: connection, store: store, clock: clock, network: network,
-                                          writer: writer, workloads: workloads)
+            guard let simulated else {
+                throw .refused("\(cluster.header.file): cluster \"\(cluster.name)\" is simulated, but this sluice runs no simulated clusters")
+            }
+            let driver = simulated.driver(for: cluster, connection: connection)
             drivers[cluster.name] = driver
             return driver
         case .kubernetes(let context):
@@ -48,4 +52,10 @@ public actor ClusterConnector {
             return driver
         }
     }
+}
+
+/// A simulated cluster answers a check's HTTP probe itself (its pods are not on a network):
+/// how many of the pods Sluice manages are ready, of how many wanted.
+public protocol SimulatedPodReadiness: Sendable {
+    func podReadiness() async throws(DriverError) -> (ready: Int, desired: Int)
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCore
 import SluiceDrivers
 
 /// Requests to one API server: the credentials' `Authorization` header on each, transient

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCore
 import SluiceDrivers
 
 /// An API server's answer other than success, read from its `Status` body: what the driver

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCore
 import SluiceDrivers
 
 /// What a request to one API server is sent with: TLS settings and an `Authorization`

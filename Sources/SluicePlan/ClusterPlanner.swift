@@ -1,8 +1,7 @@
-import SluiceDrivers
+import SluiceCore
 import SluiceModel
 import SluiceYAML
 import SluiceRender
-import SluiceStore
 
 /// Plans one cluster (DESIGN §2 steps 1-2): renders the add-ons whose inputs changed since
 /// their recorded commit (the others are unchanged by construction and not rendered), checks
@@ -18,7 +17,7 @@ struct ClusterPlanner: Sendable {
     let commits: RecordedCommits
     let lastApplied: LastAppliedSpecs
     let checker: ManifestRuleChecker
-    let connector: ClusterConnector
+    let connector: any ClusterDrivers
     let selection: PlanSelection
     /// What to keep of each pair: a plan of a whole fleet keeps none (400,000 pairs), an
     /// apply keeps steps and the objects to create.

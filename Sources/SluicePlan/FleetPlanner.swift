@@ -1,10 +1,9 @@
 import Foundation
-import SluiceDrivers
+import SluiceCore
 import SluiceGit
 import SluiceModel
 import SluiceYAML
 import SluiceRender
-import SluiceStore
 
 /// Plans a commit for the fleet (DESIGN §2 steps 1-2): validates it, renders what changed
 /// since each pair's recorded commit, diffs it three ways against the last-applied spec and
@@ -15,11 +14,11 @@ import SluiceStore
 /// commit that bumps one add-on renders that add-on on each cluster, not the whole fleet.
 public struct FleetPlanner: Sendable {
     public var loader: FleetLoader
-    public var store: any StateStore
-    public var connector: ClusterConnector
+    public var store: any AppliedRecordSource
+    public var connector: any ClusterDrivers
     public var parallelism: Int
 
-    public init(store: any StateStore, connector: ClusterConnector, loader: FleetLoader = FleetLoader(),
+    public init(store: any AppliedRecordSource, connector: any ClusterDrivers, loader: FleetLoader = FleetLoader(),
                 parallelism: Int = ProcessInfo.processInfo.activeProcessorCount) {
         self.store = store
         self.connector = connector
@@ -42,7 +41,7 @@ public struct FleetPlanner: Sendable {
         do { repository = try loader.load(tree) } catch { throw .invalid(error.diagnostics) }
         // Simulated clusters run controllers for the kinds this commit describes (judging and
         // stepping them takes the commit's own kinds, passed with each call).
-        connector.workloads.register(repository.customWorkloads.all)
+        connector.describe(repository.customWorkloads.all)
         try check(selection, in: repository)
         let (graphs, structural) = CommitValidator.structure(of: repository)
         guard structural.isEmpty else { throw .invalid(structural) }
@@ -109,10 +108,10 @@ public struct FleetPlanner: Sendable {
     /// Every record, by environment and cluster, in one read, and the distinct commits they
     /// name (usually a handful). The store returns them sorted, so grouping costs one insert
     /// per cluster.
-    private static func records(_ store: any StateStore) async
+    private static func records(_ store: any AppliedRecordSource) async
         -> Result<([String: [String: ArraySlice<AppliedRecord>]], Set<String>), PlanError> {
         let all: [AppliedRecord]
-        do { all = try store.applied() } catch { return .failure(.store(error.description)) }
+        do { all = try await store.applied() } catch { return .failure(.store(error.description)) }
         var result: [String: [String: ArraySlice<AppliedRecord>]] = [:]
         var commits = Set<String>()
         var lastCommit: String?

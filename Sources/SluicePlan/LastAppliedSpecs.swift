@@ -1,7 +1,7 @@
 import SluiceModel
 import SluiceYAML
 import SluiceRender
-import SluiceStore
+import SluiceCore
 import Synchronization
 
 /// The last-applied spec of a pair: the objects its recorded commit renders to (DESIGN §2

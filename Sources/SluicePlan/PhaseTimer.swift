@@ -1,9 +1,8 @@
 import Foundation
-import SluiceDrivers
+import SluiceCore
 import SluiceGit
 import SluiceModel
 import SluiceRender
-import SluiceStore
 
 /// Wall time between the steps of a plan.
 struct PhaseTimer {

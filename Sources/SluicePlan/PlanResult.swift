@@ -1,8 +1,7 @@
 import Foundation
-import SluiceDrivers
+import SluiceCore
 import SluiceModel
 import SluiceYAML
-import SluiceStore
 
 /// Which part of the fleet a plan covers; nil means all of it. The whole commit is validated
 /// whatever the selection: a commit is accepted or rejected as a whole.

@@ -1,7 +1,6 @@
-import SluiceDrivers
+import SluiceCore
 import SluiceModel
 import SluiceRender
-import SluiceStore
 
 /// A release's add-ons in dependency order, and the same sorted by name, so that a cluster's
 /// records (sorted by add-on) are matched to them in one walk instead of 400 hash lookups.

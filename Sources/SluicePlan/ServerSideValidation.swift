@@ -1,4 +1,4 @@
-import SluiceDrivers
+import SluiceCore
 import SluiceModel
 import SluiceRender
 

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCore
 import SluiceDrivers
 import SluiceGit
 import SluiceModel
@@ -10,7 +11,7 @@ import SluiceStore
 /// itself from its pods; `command` always runs the real program.
 public struct CheckRunner: Sendable {
     public var store: any StateStore
-    public var connector: ClusterConnector
+    public var connector: any ClusterDrivers
     public var clock: any FleetClock
     /// Where the rollout's commit comes from: a `command` check's program is read from it.
     public var gitPath: String?
@@ -18,7 +19,7 @@ public struct CheckRunner: Sendable {
     public var machineAllowedCommands: [String]
     public var http: HTTPProbe
 
-    public init(store: any StateStore, connector: ClusterConnector, clock: any FleetClock, gitPath: String?,
+    public init(store: any StateStore, connector: any ClusterDrivers, clock: any FleetClock, gitPath: String?,
                 machineAllowedCommands: [String] = [], http: HTTPProbe = HTTPProbe()) {
         self.store = store
         self.connector = connector
@@ -169,7 +170,7 @@ public struct CheckRunner: Sendable {
     private func simulatedProbe(_ cluster: Cluster) async -> Result<(ready: Int, desired: Int), ProbeError>? {
         guard case .simulated(let connection) = cluster.connection, !connection.realProbes else { return nil }
         do {
-            guard let driver = try await connector.driver(for: cluster) as? SimulatedCluster else { return nil }
+            guard let driver = try await connector.driver(for: cluster) as? any SimulatedPodReadiness else { return nil }
             return .success(try await driver.podReadiness())
         } catch {
             return .failure(ProbeError("cannot read the simulated cluster: \(error)"))

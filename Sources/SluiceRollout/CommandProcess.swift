@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCore
 import SluiceDrivers
 
 /// Runs a check's program to its end or its timeout (real time: it is a real program) as a

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SluiceCore
 import SluiceDrivers
 import SluiceGit
 import SluiceModel
@@ -12,14 +13,14 @@ import SluiceStore
 public struct Controller: Sendable {
     public var location: String
     public var store: any StateStore
-    public var connector: ClusterConnector
+    public var connector: any ClusterDrivers
     public var clock: any FleetClock
     public var options: EnvironmentRunner.Options
     public var credentials: GitCredentials
     public var cacheDirectory: String
     public var logger: Logger
 
-    public init(location: String, store: any StateStore, connector: ClusterConnector, clock: any FleetClock,
+    public init(location: String, store: any StateStore, connector: any ClusterDrivers, clock: any FleetClock,
                 options: EnvironmentRunner.Options, credentials: GitCredentials = .none, cacheDirectory: String = ".sluice/cache",
                 logger: Logger = Logger(label: "sluice")) {
         self.location = location
@@ -46,7 +47,7 @@ public struct Controller: Sendable {
     public func run() async throws -> [String: EnvironmentRunner.Outcome] {
         let environments = try environments()
         // One writer per environment: a second `run` (or an `apply`) on one of them is refused.
-        var locks: [EnvironmentLock] = []
+        var locks: [any WriterLease] = []
         for environment in environments { locks.append(try store.lockEnvironment(environment.name, holder: "sluice run")) }
         defer { withExtendedLifetime(locks) {} }
         let watcher = BranchWatcher(location: location, credentials: credentials, cacheDirectory: cacheDirectory)

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCore
 import SluiceDrivers
 import SluiceGit
 import SluiceModel
@@ -15,7 +16,7 @@ struct DriftResync: Sendable {
     let commit: String
     let gitPath: String
     let store: any StateStore
-    let connector: ClusterConnector
+    let connector: any ClusterDrivers
     let clock: any FleetClock
     let loader: FleetLoader
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SluiceCore
 import SluiceDrivers
 import SluicePlan
 import SluiceStore

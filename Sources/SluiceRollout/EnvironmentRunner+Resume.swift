@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SluiceGit
 import SluiceModel
+import SluiceCore
 import SluiceStore
 
 /// Reading the rollout under way back from the store (at start, and after the store failed),

@@ -3,6 +3,7 @@ import Logging
 import SluiceGit
 import SluiceModel
 import SluicePlan
+import SluiceCore
 import SluiceStore
 import SluiceYAML
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Synchronization
+import SluiceCore
 import SluiceDrivers
 import SluiceGit
 import SluiceModel
@@ -40,13 +41,13 @@ public struct EnvironmentRunner: Sendable {
     public let branch: String
     public let watcher: BranchWatcher
     public let store: any StateStore
-    public let connector: ClusterConnector
+    public let connector: any ClusterDrivers
     public let clock: any FleetClock
     public let options: Options
     public let logger: Logger
     let loader: FleetLoader
 
-    public init(environment: String, branch: String, watcher: BranchWatcher, store: any StateStore, connector: ClusterConnector,
+    public init(environment: String, branch: String, watcher: BranchWatcher, store: any StateStore, connector: any ClusterDrivers,
                 clock: any FleetClock, options: Options, logger: Logger) {
         self.environment = environment
         self.branch = branch

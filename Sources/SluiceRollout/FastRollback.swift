@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCore
 import SluiceDrivers
 import SluiceGit
 import SluiceModel
@@ -13,7 +14,7 @@ import SluiceStore
 struct FastRollback {
     let environment: String
     let store: any StateStore
-    let connector: ClusterConnector
+    let connector: any ClusterDrivers
     let loader: FleetLoader
     let gitPath: String
 

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCore
 import SluiceStore
 
 /// When a step of a pair stops waiting for its pods, judged as Kubernetes judges a Deployment

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCore
 import SluiceDrivers
 import SluiceModel
 import SluicePlan
@@ -12,7 +13,7 @@ import SluiceStore
 /// healthy. No batches, bakes or partitions: those belong to the controller (RolloutMachine).
 public struct PlanApplier: Sendable {
     public var store: any StateStore
-    public var connector: ClusterConnector
+    public var connector: any ClusterDrivers
     public var clock: any FleetClock
     /// Clusters applied at the same time.
     public var concurrency: Int
@@ -25,7 +26,7 @@ public struct PlanApplier: Sendable {
     /// holds them already (the controller's rollback).
     var locksEnvironments = true
 
-    public init(store: any StateStore, connector: ClusterConnector, clock: any FleetClock, concurrency: Int = 4) {
+    public init(store: any StateStore, connector: any ClusterDrivers, clock: any FleetClock, concurrency: Int = 4) {
         self.store = store
         self.connector = connector
         self.clock = clock
@@ -65,7 +66,7 @@ public struct PlanApplier: Sendable {
             throw ApplyRefusal(reasons: ["the fleet repo is not a Git commit: only a commit can be applied and recorded"])
         }
         // One writer per environment, held until every cluster is applied and recorded.
-        var locks: [EnvironmentLock] = []
+        var locks: [any WriterLease] = []
         for environment in result.plan.environments where locksEnvironments {
             do { locks.append(try store.lockEnvironment(environment.name, holder: "sluice apply")) } catch {
                 throw ApplyRefusal(reasons: [error.description], lockedBy: error.kind)

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCore
 import SluiceDrivers
 import SluiceGit
 import SluiceModel
@@ -14,7 +15,7 @@ struct RolloutEffects: Sendable {
     let gitPath: String
     let repository: FleetRepository
     let store: any StateStore
-    let connector: ClusterConnector
+    let connector: any ClusterDrivers
     let clock: any FleetClock
     let loader: FleetLoader
     /// The rollout commit's custom workload kinds: what is judged and stepped.
@@ -23,7 +24,7 @@ struct RolloutEffects: Sendable {
     var defaultHealthTimeout: Double = 300
 
     init(environment: String, commit: String, gitPath: String, repository: FleetRepository, store: any StateStore,
-         connector: ClusterConnector, clock: any FleetClock, loader: FleetLoader) {
+         connector: any ClusterDrivers, clock: any FleetClock, loader: FleetLoader) {
         self.environment = environment
         self.commit = commit
         self.gitPath = gitPath

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCore
 import SluiceStore
 
 /// What `RolloutMachine` asks its runner to do. The runner performs it and feeds the answer

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCore
 import SluiceStore
 
 /// Inside a cluster: add-ons in dependency order, partition steps, retries, failures.

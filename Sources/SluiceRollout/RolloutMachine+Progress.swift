@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCore
 import SluiceStore
 
 /// How the rollout moves: batches, checks, bakes, halts and rollbacks (the events in

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCore
 import SluiceStore
 
 /// The rollout of one commit through one environment (DESIGN §3, §4) as a state machine:

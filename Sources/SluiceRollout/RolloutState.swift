@@ -1,6 +1,7 @@
 import Foundation
 import SluiceModel
 import SluiceYAML
+import SluiceCore
 import SluiceStore
 
 /// Where the rollout of one commit through one environment is: a value, saved as JSON in the

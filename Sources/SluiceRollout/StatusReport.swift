@@ -1,6 +1,7 @@
 import Foundation
 import SluiceGit
 import SluiceModel
+import SluiceCore
 import SluiceStore
 
 /// `sluice status`: per environment the head of its branch, the commit it converged on, the

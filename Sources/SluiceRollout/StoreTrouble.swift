@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCore
 import SluiceStore
 
 /// Why an environment's runner is not acting: its store failed. The store is the truth, so

@@ -2,6 +2,7 @@ import Foundation
 import SluiceModel
 import SluiceYAML
 import SluicePlan
+import SluiceCore
 import SluiceStore
 
 /// The JSON shapes the read commands print (documented in the README).

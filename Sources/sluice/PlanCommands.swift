@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import SluiceCore
+import SluiceSQLite
 import SluiceDrivers
 import SluiceGit
 import SluiceKubernetes
@@ -7,6 +9,7 @@ import SluiceModel
 import SluiceYAML
 import SluicePlan
 import SluiceRollout
+import SluiceSimulation
 import SluiceStore
 
 struct StateOptions: ParsableArguments {
@@ -90,9 +93,10 @@ struct ClusterOptions: ParsableArguments {
                                valueName: "path"))
     var kubeconfig: String?
 
-    func connector(store: any StateStore, clock: any FleetClock) -> ClusterConnector {
+    /// Simulated clusters keep their objects in the SQLite store's file.
+    func connector(store: SQLiteStateStore, clock: any FleetClock) -> ClusterConnector {
         let loader = KubeconfigLoader(explicitPath: kubeconfig)
-        return ClusterConnector(store: store, clock: clock, kubernetes: KubeconfigConnections(loader: loader, clock: clock))
+        return ClusterConnector(objects: SQLiteSimulatedObjects(store), clock: clock, kubernetes: KubeconfigConnections(loader: loader, clock: clock))
     }
 }
 

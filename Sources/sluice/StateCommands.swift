@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SluiceCore
 import SluiceStore
 
 /// `sluice state check`: SQLite's full integrity check of the state store.

@@ -4,6 +4,8 @@ import SluiceGit
 import SluiceModel
 import SluiceYAML
 import SluiceRollout
+import SluiceCore
+import SluiceSQLite
 import SluiceStore
 
 struct Status: ParsableCommand {

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceRollout
+import SluiceCore
 import SluiceStore
 
 /// `sluice status` as text, and the live view's lines.

@@ -1,5 +1,7 @@
 import Foundation
 import SluiceRollout
+import SluiceCore
+import SluiceSQLite
 import SluiceStore
 import SluiceTestSupport
 import Testing

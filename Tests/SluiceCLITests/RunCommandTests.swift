@@ -1,4 +1,6 @@
 import Foundation
+import SluiceCore
+import SluiceSQLite
 import SluiceStore
 import SluiceTestSupport
 import Testing

@@ -1,4 +1,7 @@
 import Foundation
+import SluiceCore
+import SluiceSQLite
+import SluiceSimulation
 import SluiceStore
 import SluiceTestSupport
 import Testing
@@ -69,7 +72,7 @@ import Testing
             try? FileManager.default.removeItem(atPath: folder)
         }
         #expect(try apply().status == 0)
-        let before = try SQLiteStateStore(path: state).calls(cluster: nil).count
+        let before = try SQLiteSimulatedObjects(SQLiteStateStore(path: state)).calls(cluster: nil).count
         chmod(state, 0o444)
         chmod(folder, 0o555)
         let arguments = ["apply", "--repo", repo.path, "--state", state, "--env", "production", "--virtual-time"]
@@ -84,6 +87,6 @@ import Testing
         #expect(result.stderr.contains("cannot be written"))
         chmod(folder, 0o755)
         chmod(state, 0o644)
-        #expect(try SQLiteStateStore(path: state).calls(cluster: nil).count == before)
+        #expect(try SQLiteSimulatedObjects(SQLiteStateStore(path: state)).calls(cluster: nil).count == before)
     }
 }

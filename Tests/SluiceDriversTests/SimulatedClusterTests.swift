@@ -1,4 +1,7 @@
 import Foundation
+import SluiceCore
+import SluiceSQLite
+import SluiceSimulation
 import SluiceDrivers
 import SluiceModel
 import SluiceYAML
@@ -20,7 +23,7 @@ import Testing
     }
 
     func cluster(nodes: Int = 3, faults: [String] = Cluster.SimulatedConnection.defaultFaultImages) -> SimulatedCluster {
-        SimulatedCluster(name: "sim-1", connection: .init(nodes: nodes, faultImages: faults), store: store, clock: clock)
+        SimulatedCluster(name: "sim-1", connection: .init(nodes: nodes, faultImages: faults), store: SQLiteSimulatedObjects(store), clock: clock)
     }
 
     func contract(_ driver: SimulatedCluster) -> ClusterDriverContract {
@@ -55,7 +58,7 @@ import Testing
 
     @Test func aCustomWorkloadStepsThroughItsNamedPartition() async throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let driver = SimulatedCluster(name: "sim-1", connection: .init(nodes: 5, faultImages: []), store: store, clock: clock,
+        let driver = SimulatedCluster(name: "sim-1", connection: .init(nodes: 5, faultImages: []), store: SQLiteSimulatedObjects(store), clock: clock,
                                       workloads: WorkloadKindRegistry([ClusterDriverContract.machineComponents]))
         try await contract(driver).aCustomWorkloadStepsThroughItsNamedPartition()
         // Without the kinds of a commit that describes it, the kind is no workload.
@@ -69,11 +72,11 @@ import Testing
         _ = try await cluster().create(ClusterDriverContract.workload(key, replicas: 2, image: "dns:1"), key: key)
         await clock.advance(by: 60)
         let reopened = SimulatedCluster(name: "sim-1", connection: .init(nodes: 3, faultImages: []),
-                                        store: try SQLiteStateStore(path: directory + "/state.db"), clock: clock)
+                                        store: SQLiteSimulatedObjects(try SQLiteStateStore(path: directory + "/state.db")), clock: clock)
         let status = try #require(try await reopened.workloadStatus(key, kinds: .none))
         #expect(status.isHealthy && status.ready == 2)
         // Another cluster on the same store sees nothing of it.
-        let other = SimulatedCluster(name: "sim-2", connection: .init(nodes: 3, faultImages: []), store: store, clock: clock)
+        let other = SimulatedCluster(name: "sim-2", connection: .init(nodes: 3, faultImages: []), store: SQLiteSimulatedObjects(store), clock: clock)
         #expect(try await other.get(key) == nil)
     }
 

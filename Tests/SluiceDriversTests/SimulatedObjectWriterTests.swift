@@ -1,4 +1,7 @@
 import Foundation
+import SluiceCore
+import SluiceSQLite
+import SluiceSimulation
 import SluiceDrivers
 import SluiceModel
 import SluiceYAML

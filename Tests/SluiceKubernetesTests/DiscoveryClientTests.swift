@@ -1,6 +1,7 @@
 import Foundation
 @testable import SluiceKubernetes
 import SluiceTestSupport
+import SluiceCore
 import SluiceDrivers
 import Testing
 

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCore
 import SluiceDrivers
 @testable import SluiceKubernetes
 import SluiceModel

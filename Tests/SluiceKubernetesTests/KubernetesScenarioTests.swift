@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import SluiceCore
 import SluiceDrivers
 @testable import SluiceKubernetes
 import SluiceModel

@@ -1,4 +1,6 @@
 import Foundation
+import SluiceCore
+import SluiceSimulation
 import SluiceDrivers
 import SluiceGit
 import SluiceModel
@@ -295,7 +297,7 @@ import Testing
         // A fresh connector, as a new process has: nothing of the clusters is cached.
         let counting = CountingStore(scenario.store)
         let opened = try SluiceGit.FleetSource.open(scenario.repo.path, revision: "HEAD")
-        let planner = FleetPlanner(store: counting, connector: ClusterConnector(store: counting, clock: scenario.clock))
+        let planner = FleetPlanner(store: counting, connector: ClusterConnector(objects: counting, clock: scenario.clock))
         let plan = try await planner.plan(opened.tree, gitPath: opened.repository?.path).plan
         #expect(plan.summary.update > 0)
         #expect(counting.clusterReads == 0)

@@ -1,5 +1,6 @@
 import Foundation
 @testable import SluicePlan
+import SluiceCore
 import SluiceStore
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import SluiceCore
 import SluiceDrivers
 import SluiceModel
 import SluiceRollout

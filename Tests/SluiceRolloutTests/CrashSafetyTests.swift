@@ -2,6 +2,9 @@ import CSQLite
 import Foundation
 import SluiceGit
 import SluiceModel
+import SluiceCore
+import SluiceSQLite
+import SluiceSimulation
 import SluiceStore
 import SluiceTestSupport
 import Testing
@@ -64,12 +67,12 @@ import Testing
         let applied = try Self.appliedEventIDs(path: state, commit: target)
         // The check below relies on these: every pair's apply event is found.
         #expect(applied.count == records.count)
-        let late = try store.calls(cluster: nil).filter { call in
+        let late = try SQLiteSimulatedObjects(store).calls(cluster: nil).filter { call in
             guard call.commit == target, let recorded = applied["\(call.cluster)/\(call.addon)"] else { return false }
             return call.historyMark >= recorded
         }
         #expect(late.isEmpty, "applied again after the record: \(late.prefix(5))")
-        #expect(try store.calls(cluster: nil).contains { $0.commit == target })
+        #expect(try SQLiteSimulatedObjects(store).calls(cluster: nil).contains { $0.commit == target })
     }
 
     /// The id of each pair's `applied` history event at `commit` (found by its typed outcome).

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceRollout
+import SluiceCore
 import SluiceStore
 import SluiceTestSupport
 import Testing

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCore
 import SluiceDrivers
 import SluiceGit
 import SluiceModel

@@ -1,6 +1,7 @@
 import Foundation
 @testable import SluiceRollout
 import SluiceModel
+import SluiceCore
 import SluiceStore
 import SluiceTestSupport
 import Testing

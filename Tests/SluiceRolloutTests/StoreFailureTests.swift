@@ -3,6 +3,7 @@ import Logging
 import Synchronization
 import SluiceModel
 import SluiceRollout
+import SluiceCore
 import SluiceStore
 import SluiceTestSupport
 import Testing

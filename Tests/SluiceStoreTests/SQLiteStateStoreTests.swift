@@ -2,6 +2,9 @@ import CSQLite
 import Foundation
 import SluiceModel
 import SluiceYAML
+import SluiceCore
+@testable import SluiceSQLite
+import SluiceSimulation
 @testable import SluiceStore
 import Testing
 
@@ -136,16 +139,16 @@ import Testing
         #expect(try store.freeze(environment: "production") == nil)
         let key = ObjectKey(group: "apps", kind: "Deployment", namespace: "kube-system", name: "coredns")
         let patched: Value = .map(["metadata": .map(["name": .string("coredns")])])
-        try store.put(StoredObject(cluster: "c1", id: key, body: patched),
+        try SQLiteSimulatedObjects(store).put(StoredObject(cluster: "c1", id: key, body: patched),
                       logging: SimulatedCall(cluster: "c1", verb: .patch, key: key, addon: "coredns", commit: "abc"))
-        #expect(try store.calls(cluster: "c1") == [SimulatedCall(cluster: "c1", verb: .patch, key: key, addon: "coredns", commit: "abc", historyMark: 2)])
-        #expect(try store.object(cluster: "c1", id: key)?.body == patched)
-        #expect(try store.calls(cluster: "c2").isEmpty)
+        #expect(try SQLiteSimulatedObjects(store).calls(cluster: "c1") == [SimulatedCall(cluster: "c1", verb: .patch, key: key, addon: "coredns", commit: "abc", historyMark: 2)])
+        #expect(try SQLiteSimulatedObjects(store).object(cluster: "c1", id: key)?.body == patched)
+        #expect(try SQLiteSimulatedObjects(store).calls(cluster: "c2").isEmpty)
         // A write without a call is not in the log; a logged delete is.
-        try store.put(StoredObject(cluster: "c1", id: key, body: patched))
-        try store.deleteObject(cluster: "c1", id: key, logging: SimulatedCall(cluster: "c1", verb: .delete, key: key, addon: "coredns", commit: "abc"))
-        #expect(try store.calls(cluster: "c1").map(\.verb) == [.patch, .delete])
-        #expect(try store.object(cluster: "c1", id: key) == nil)
+        try SQLiteSimulatedObjects(store).put(StoredObject(cluster: "c1", id: key, body: patched))
+        try SQLiteSimulatedObjects(store).deleteObject(cluster: "c1", id: key, logging: SimulatedCall(cluster: "c1", verb: .delete, key: key, addon: "coredns", commit: "abc"))
+        #expect(try SQLiteSimulatedObjects(store).calls(cluster: "c1").map(\.verb) == [.patch, .delete])
+        #expect(try SQLiteSimulatedObjects(store).object(cluster: "c1", id: key) == nil)
     }
 
     @Test func simulatedObjectsRoundTrip() throws {
@@ -155,12 +158,12 @@ import Testing
         let body: Value = .map(["spec": .map(["replicas": .int(2), "paused": .bool(false), "ratio": .double(0.5),
                                               "note": .string("on \"yes\" 0777 é"), "gone": .null,
                                               "args": .list([.string("--a"), .int(1)])])])
-        try store.put(StoredObject(cluster: "c1", id: id, body: body))
-        try store.put(StoredObject(cluster: "c2", id: id, body: .map([:])))
-        #expect(try store.objects(cluster: "c1") == [StoredObject(cluster: "c1", id: id, body: body)])
-        try store.deleteObject(cluster: "c1", id: id)
-        #expect(try store.objects(cluster: "c1").isEmpty)
-        #expect(try store.objects(cluster: "c2").count == 1)
+        try SQLiteSimulatedObjects(store).put(StoredObject(cluster: "c1", id: id, body: body))
+        try SQLiteSimulatedObjects(store).put(StoredObject(cluster: "c2", id: id, body: .map([:])))
+        #expect(try SQLiteSimulatedObjects(store).objects(cluster: "c1") == [StoredObject(cluster: "c1", id: id, body: body)])
+        try SQLiteSimulatedObjects(store).deleteObject(cluster: "c1", id: id)
+        #expect(try SQLiteSimulatedObjects(store).objects(cluster: "c1").isEmpty)
+        #expect(try SQLiteSimulatedObjects(store).objects(cluster: "c2").count == 1)
     }
 
     @Test func aSecondConnectionReadsWhatTheFirstWrites() throws {
@@ -209,9 +212,9 @@ import Testing
         let store = try SQLiteStateStore(path: path)
         #expect(try store.schemaVersion() == StoreSchema.version)
         let key = ObjectKey(group: "", kind: "ConfigMap", namespace: "kube-system", name: "dns")
-        #expect(try store.objects(cluster: "c1", addon: "coredns").map(\.id) == [key])
-        #expect(try store.objects(cluster: "c1", addon: "calico").isEmpty)
-        #expect(try store.object(cluster: "c1", id: key)?.body.at("kind") == .string("ConfigMap"))
-        #expect(try store.object(cluster: "c2", id: key) == nil)
+        #expect(try SQLiteSimulatedObjects(store).objects(cluster: "c1", addon: "coredns").map(\.id) == [key])
+        #expect(try SQLiteSimulatedObjects(store).objects(cluster: "c1", addon: "calico").isEmpty)
+        #expect(try SQLiteSimulatedObjects(store).object(cluster: "c1", id: key)?.body.at("kind") == .string("ConfigMap"))
+        #expect(try SQLiteSimulatedObjects(store).object(cluster: "c2", id: key) == nil)
     }
 }

@@ -1,6 +1,8 @@
 import CSQLite
 import Foundation
 import SluiceModel
+import SluiceCore
+import SluiceSQLite
 @testable import SluiceStore
 import Testing
 
@@ -78,7 +80,7 @@ import Testing
     @Test func oneWriterPerEnvironment() throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try SQLiteStateStore(path: path)
-        var held: EnvironmentLock? = try store.lockEnvironment("production", holder: "sluice run")
+        var held: (any WriterLease)? = try store.lockEnvironment("production", holder: "sluice run")
         let second = kind { () throws(StoreError) in _ = try store.lockEnvironment("production", holder: "sluice apply") }
         guard case .environmentLocked(let holder)? = second else {
             Issue.record("a second writer of production was not refused: \(String(describing: second))")

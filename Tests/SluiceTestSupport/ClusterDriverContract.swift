@@ -1,3 +1,4 @@
+import SluiceCore
 import SluiceDrivers
 import SluiceModel
 import SluiceYAML

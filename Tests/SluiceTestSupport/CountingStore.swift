@@ -1,12 +1,16 @@
 import Foundation
 import SluiceModel
+import SluiceCore
+import SluiceSQLite
+import SluiceSimulation
 import SluiceStore
 import Synchronization
 
 /// A state store that counts how it is used: object writes, whole-cluster reads and reads by
 /// add-on, to tell a read from a write and a narrow read from a wide one.
-public final class CountingStore: StateStore {
+public final class CountingStore: StateStore, SimulatedObjectStore {
     public let base: SQLiteStateStore
+    private let objects: SQLiteSimulatedObjects
     private let counts = Mutex<[String: Int]>([:])
 
     /// While set, object writes fail as a full disk would (nothing is written).
@@ -20,7 +24,10 @@ public final class CountingStore: StateStore {
     /// of times (then they work again).
     public let failing = Mutex<[String: (error: StoreError, times: Int)]>([:])
 
-    public init(_ base: SQLiteStateStore) { self.base = base }
+    public init(_ base: SQLiteStateStore) {
+        self.base = base
+        objects = SQLiteSimulatedObjects(base)
+    }
 
     /// How often an operation was called.
     public func calls(_ name: String) -> Int { count("call \(name)") }
@@ -86,17 +93,17 @@ public final class CountingStore: StateStore {
         try base.replaceDrift(environment: environment, with: findings, events: events)
     }
     public func drift(environment: String) throws(StoreError) -> [DriftFinding] { try base.drift(environment: environment) }
-    public func calls(cluster: String?) throws(StoreError) -> [SimulatedCall] { try base.calls(cluster: cluster) }
+    public func calls(cluster: String?) throws(StoreError) -> [SimulatedCall] { try objects.calls(cluster: cluster) }
     public func objects(cluster: String) throws(StoreError) -> [StoredObject] {
         bump("objects(cluster:)")
-        return try base.objects(cluster: cluster)
+        return try objects.objects(cluster: cluster)
     }
     public func objects(cluster: String, addon: String) throws(StoreError) -> [StoredObject] {
         bump("objects(addon: \(addon))")
-        return try base.objects(cluster: cluster, addon: addon)
+        return try objects.objects(cluster: cluster, addon: addon)
     }
-    public func object(cluster: String, id: ObjectKey) throws(StoreError) -> StoredObject? { try base.object(cluster: cluster, id: id) }
-    public func lockEnvironment(_ environment: String, holder: String) throws(StoreError) -> EnvironmentLock {
+    public func object(cluster: String, id: ObjectKey) throws(StoreError) -> StoredObject? { try objects.object(cluster: cluster, id: id) }
+    public func lockEnvironment(_ environment: String, holder: String) throws(StoreError) -> any WriterLease {
         try base.lockEnvironment(environment, holder: holder)
     }
     public func write(_ changes: [ObjectChange]) throws(StoreError) {
@@ -104,6 +111,6 @@ public final class CountingStore: StateStore {
         try enter("write")
         for change in changes { if case .put = change.operation { bump("put") } }
         batches.withLock { $0.append(changes.count) }
-        try base.write(changes)
+        try objects.write(changes)
     }
 }

@@ -1,5 +1,8 @@
 import Foundation
 import Logging
+import SluiceCore
+import SluiceSQLite
+import SluiceSimulation
 import SluiceDrivers
 import SluiceGit
 import SluicePlan
@@ -13,6 +16,8 @@ import SluiceModel
 public final class FleetScenario {
     public let repo: TestRepository
     public let store: SQLiteStateStore
+    /// The simulated clusters' objects and audit log (in the store's file).
+    public let objects: SQLiteSimulatedObjects
     public let clock: VirtualClock
     public let connector: ClusterConnector
     /// Cuts simulated clusters off and brings them back.
@@ -27,9 +32,10 @@ public final class FleetScenario {
         stateFolder = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-state-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: stateFolder, withIntermediateDirectories: true)
         store = try SQLiteStateStore(path: stateFolder + "/state.db")
+        objects = SQLiteSimulatedObjects(store)
         let clock = VirtualClock()
         self.clock = clock
-        connector = ClusterConnector(store: store, clock: clock, network: network, kubernetes: kubernetes.map { $0(clock) })
+        connector = ClusterConnector(objects: objects, clock: clock, network: network, kubernetes: kubernetes.map { $0(clock) })
     }
 
     deinit { try? FileManager.default.removeItem(atPath: stateFolder) }

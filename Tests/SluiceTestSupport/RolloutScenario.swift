@@ -1,4 +1,6 @@
 import Foundation
+import SluiceCore
+import SluiceSimulation
 import SluiceDrivers
 import SluiceGit
 import SluiceModel
@@ -52,7 +54,7 @@ extension FleetScenario {
     /// Commits made by the simulated clusters' audit log: mutating calls per cluster whose
     /// object carried `commit`.
     public func calls(commit: String) throws -> [SimulatedCall] {
-        try store.calls(cluster: nil).filter { $0.commit == commit }
+        try objects.calls(cluster: nil).filter { $0.commit == commit }
     }
 
     /// The clusters of an environment's pipeline at HEAD, batch by batch, stage by stage.

@@ -1,3 +1,5 @@
+import SluiceDrivers
+import SluiceCore
 import Foundation
 import SluiceModel
 

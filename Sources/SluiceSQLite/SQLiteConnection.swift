@@ -1,12 +1,14 @@
 import Foundation
+import SluiceCore
+
 import CSQLite
 
 /// One SQLite connection: statements, bindings and rows, with SQLite's message in every
 /// error. Not thread-safe by itself (opened with SQLITE_OPEN_NOMUTEX): it is only reached
 /// through SQLiteStateStore's Mutex, which is what makes the unchecked Sendable true.
-final class SQLiteConnection: @unchecked Sendable {
+package final class SQLiteConnection: @unchecked Sendable {
     private var handle: OpaquePointer?
-    let path: String
+    package let path: String
     /// Prepared statements by their SQL, reused (a controller writes the same few statements
     /// hundreds of thousands of times). One in use is taken out, so a nested query of the
     /// same SQL prepares its own.
@@ -18,13 +20,13 @@ final class SQLiteConnection: @unchecked Sendable {
     /// Set once SQLite has found the file damaged: from then on nothing is read or written
     /// through this connection (no history is added to a damaged file, no decision taken on
     /// what a damaged file said).
-    private(set) var damage: StoreError?
+    package private(set) var damage: StoreError?
     /// SQLite could not write the files (an I/O error): closing would checkpoint into them,
     /// and SQLite's shared-memory map of a file that cannot grow faults (SIGBUS), so such a
     /// connection is left to the process's end.
     private var writesFailed = false
 
-    init(path: String, busyTimeoutMilliseconds: Int32 = 5_000) throws(StoreError) {
+    package init(path: String, busyTimeoutMilliseconds: Int32 = 5_000) throws(StoreError) {
         self.path = path
         self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
@@ -44,12 +46,12 @@ final class SQLiteConnection: @unchecked Sendable {
     }
 
     /// A value to bind or a column read back.
-    enum Cell: Equatable {
+    package enum Cell: Equatable {
         case null, integer(Int64), real(Double), text(String)
 
-        var text: String? { if case .text(let s) = self { return s }; return nil }
-        var integer: Int64? { if case .integer(let i) = self { return i }; return nil }
-        var real: Double? {
+        package var text: String? { if case .text(let s) = self { return s }; return nil }
+        package var integer: Int64? { if case .integer(let i) = self { return i }; return nil }
+        package var real: Double? {
             switch self {
             case .real(let d): return d
             case .integer(let i): return Double(i)
@@ -59,7 +61,7 @@ final class SQLiteConnection: @unchecked Sendable {
     }
 
     /// Runs SQL that returns no rows (several statements allowed, no parameters).
-    func execute(_ sql: String) throws(StoreError) {
+    package func execute(_ sql: String) throws(StoreError) {
         var message: UnsafeMutablePointer<CChar>?
         guard sqlite3_exec(handle, sql, nil, nil, &message) == SQLITE_OK else {
             sqlite3_free(message)
@@ -68,11 +70,11 @@ final class SQLiteConnection: @unchecked Sendable {
     }
 
     /// Whether SQLite opened the file read-only (it does so silently when it cannot write it).
-    var isReadOnly: Bool { sqlite3_db_readonly(handle, "main") == 1 }
+    package var isReadOnly: Bool { sqlite3_db_readonly(handle, "main") == 1 }
 
     /// Runs one statement with parameters and returns its rows.
     @discardableResult
-    func query(_ sql: String, _ parameters: [Cell] = []) throws(StoreError) -> [[Cell]] {
+    package func query(_ sql: String, _ parameters: [Cell] = []) throws(StoreError) -> [[Cell]] {
         var rows: [[Cell]] = []
         try forEachRow(sql, parameters) { statement in
             rows.append((0..<sqlite3_column_count(statement)).map { column in
@@ -89,7 +91,7 @@ final class SQLiteConnection: @unchecked Sendable {
 
     /// Runs one statement and hands each row's statement to `body` to read its columns
     /// (for large results: no intermediate rows).
-    func forEachRow(_ sql: String, _ parameters: [Cell] = [], _ body: (OpaquePointer) throws(StoreError) -> Void) throws(StoreError) {
+    package func forEachRow(_ sql: String, _ parameters: [Cell] = [], _ body: (OpaquePointer) throws(StoreError) -> Void) throws(StoreError) {
         var statement = statements.removeValue(forKey: sql)
         if statement == nil {
             guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK else {
@@ -131,7 +133,7 @@ final class SQLiteConnection: @unchecked Sendable {
 
     /// Runs `body` in a write transaction taken at once (BEGIN IMMEDIATE), so two writers
     /// queue instead of deadlocking; rolled back if `body` throws.
-    func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+    package func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         try execute("BEGIN IMMEDIATE")
         do {
             let result = try body()
@@ -145,12 +147,12 @@ final class SQLiteConnection: @unchecked Sendable {
 
     /// `body` in a transaction when it writes more than one statement (`needed`); one
     /// statement is a transaction by itself.
-    func inTransaction(if needed: Bool, _ body: () throws(StoreError) -> Void) throws(StoreError) {
+    package func inTransaction(if needed: Bool, _ body: () throws(StoreError) -> Void) throws(StoreError) {
         if needed { try transaction(body) } else { try body() }
     }
 
     /// A text column; `reusing` is returned when it holds the same text (no new string).
-    static func text(_ row: OpaquePointer, _ column: Int32, reusing previous: String? = nil) -> String {
+    package static func text(_ row: OpaquePointer, _ column: Int32, reusing previous: String? = nil) -> String {
         guard let bytes = sqlite3_column_text(row, column) else { return "" }
         let count = Int(sqlite3_column_bytes(row, column))
         let buffer = UnsafeBufferPointer(start: bytes, count: count)

@@ -1,4 +1,5 @@
-import SluiceStore
+import SluiceDrivers
+import SluiceCore
 
 /// Writes the simulated clusters' objects to the store with group commit: writes that
 /// arrive while one transaction is being written go together in the next. A caller returns
@@ -16,7 +17,7 @@ public actor SimulatedObjectWriter {
     private var pending: [Waiting] = []
     private var flushing = false
 
-    public init(store: any StateStore) {
+    public init(store: any SimulatedObjectStore) {
         commit = { changes in await Self.commit(changes, to: store) }
     }
 
@@ -52,7 +53,7 @@ public actor SimulatedObjectWriter {
         flushing = false
     }
 
-    private nonisolated static func commit(_ changes: [ObjectChange], to store: any StateStore) async -> Result<Void, StoreError> {
+    private nonisolated static func commit(_ changes: [ObjectChange], to store: any SimulatedObjectStore) async -> Result<Void, StoreError> {
         do {
             try store.write(changes)
             return .success(())

@@ -1,15 +1,16 @@
+import SluiceDrivers
 import Foundation
 import SluiceModel
 import SluiceYAML
-import SluiceStore
+import SluiceCore
 
 /// The embedded simulated cluster (DESIGN §6): its objects are kept in the state store, so it
 /// survives restarts like a real cluster; it has nodes; its workloads move pods to a new
 /// template over the clock's time, honouring partition and maxUnavailable; pods whose image
 /// matches a fault rule never become ready.
-public actor SimulatedCluster: ClusterDriver {
+public actor SimulatedCluster: ClusterDriver, SimulatedPodReadiness {
     public nonisolated let clusterName: String
-    private let store: any StateStore
+    private let store: any SimulatedObjectStore
     /// Writes go through it (group commit, shared by the clusters of a connector).
     private let writer: SimulatedObjectWriter
     private let clock: any FleetClock
@@ -34,7 +35,7 @@ public actor SimulatedCluster: ClusterDriver {
     private var narrowReads = 0
     private let narrowReadLimit = 64
 
-    public init(name: String, connection: Cluster.SimulatedConnection, store: any StateStore,
+    public init(name: String, connection: Cluster.SimulatedConnection, store: any SimulatedObjectStore,
                 clock: any FleetClock, podReadySeconds: Double = 10, network: SimulatedNetwork? = nil,
                 writer: SimulatedObjectWriter? = nil, workloads: WorkloadKindRegistry = WorkloadKindRegistry()) {
         self.workloads = workloads

@@ -1,3 +1,5 @@
+import SluiceDrivers
+import SluiceCore
 /// Which simulated clusters can be reached: a test (or a demo) cuts one off and brings it
 /// back, and every call to it fails as an unreachable API server's would, with a transient
 /// `unavailable` error.

@@ -1,5 +1,7 @@
 import CSQLite
 import Foundation
+import SluiceCore
+import SluiceStore
 import Synchronization
 import SluiceModel
 import SluiceYAML
@@ -41,7 +43,7 @@ public final class SQLiteStateStore: StateStore {
         self.connection = Mutex(connection)
     }
 
-    public func lockEnvironment(_ environment: String, holder: String) throws(StoreError) -> EnvironmentLock {
+    public func lockEnvironment(_ environment: String, holder: String) throws(StoreError) -> any WriterLease {
         try EnvironmentLock(storePath: path, environment: environment, holder: holder)
     }
 
@@ -127,7 +129,7 @@ public final class SQLiteStateStore: StateStore {
     }
 
     @discardableResult
-    func withConnection<T>(_ body: (SQLiteConnection) throws(StoreError) -> T) throws(StoreError) -> T {
+    package func withConnection<T>(_ body: (SQLiteConnection) throws(StoreError) -> T) throws(StoreError) -> T {
         try connection.withLock { db throws(StoreError) in
             if let damage = db.damage { throw damage }
             return try body(db)
@@ -247,58 +249,8 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
-    // MARK: - Simulated clusters' objects
-
-    public func objects(cluster: String) throws(StoreError) -> [StoredObject] {
-        try storedObjects(cluster: cluster, where: "", [])
-    }
-
-    public func objects(cluster: String, addon: String) throws(StoreError) -> [StoredObject] {
-        try storedObjects(cluster: cluster, where: " AND addon = ?", [.text(addon)])
-    }
-
-    public func object(cluster: String, id: ObjectKey) throws(StoreError) -> StoredObject? {
-        try storedObjects(cluster: cluster, where: " AND api_group = ? AND kind = ? AND namespace = ? AND name = ?",
-                          [.text(id.group), .text(id.kind), .text(id.namespace), .text(id.name)]).first
-    }
-
-    private func storedObjects(cluster: String, where condition: String, _ parameters: [SQLiteConnection.Cell]) throws(StoreError) -> [StoredObject] {
-        try withConnection { db throws(StoreError) in
-            try db.query("SELECT api_group, kind, namespace, name, body FROM objects WHERE cluster = ?\(condition) ORDER BY api_group, kind, namespace, name",
-                         [.text(cluster)] + parameters).map { row throws(StoreError) in
-                StoredObject(cluster: cluster, id: ObjectKey(group: row[0].text ?? "", kind: row[1].text ?? "", namespace: row[2].text ?? "",
-                                                         name: row[3].text ?? ""), body: try Self.value(row[4].text ?? "null"))
-            }
-        }
-    }
-
-    public func write(_ changes: [ObjectChange]) throws(StoreError) {
-        guard !changes.isEmpty else { return }
-        // Encoded before the lock is taken: the controller's writes wait for none of it.
-        let bodies = changes.map { change -> (addon: String, json: String)? in
-            guard case .put(let object) = change.operation else { return nil }
-            return (object.body.at(["metadata", "labels", SluiceLabels.addon])?.stringValue ?? "", JSONEmitter.emit(object.body))
-        }
-        try withConnection { db throws(StoreError) in
-            try db.inTransaction(if: changes.count > 1 || changes[0].call != nil) { () throws(StoreError) in
-                for (change, body) in zip(changes, bodies) {
-                    switch change.operation {
-                    case .put(let object):
-                        try db.query("INSERT OR REPLACE INTO objects (cluster, api_group, kind, namespace, name, addon, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                     [.text(object.cluster), .text(object.id.group), .text(object.id.kind), .text(object.id.namespace),
-                                      .text(object.id.name), .text(body?.addon ?? ""), .text(body?.json ?? "null")])
-                    case .delete(let cluster, let id):
-                        try db.query("DELETE FROM objects WHERE cluster = ? AND api_group = ? AND kind = ? AND namespace = ? AND name = ?",
-                                     [.text(cluster), .text(id.group), .text(id.kind), .text(id.namespace), .text(id.name)])
-                    }
-                    if let call = change.call { try Self.insert(call, into: db) }
-                }
-            }
-        }
-    }
-
     /// A stored JSON body back to a value.
-    static func value(_ json: String) throws(StoreError) -> Value {
+    package static func value(_ json: String) throws(StoreError) -> Value {
         do {
             return try JSONReader.read(json)
         } catch {

@@ -1,4 +1,6 @@
 import Foundation
+import SluiceCore
+import SluiceStore
 
 /// One writer per environment: `sluice apply` and `sluice run` hold this while they change an
 /// environment's clusters and records, so that a second one refuses at once, naming the
@@ -8,9 +10,10 @@ import Foundation
 /// found through every symlink, and a store with a second name (a hard link) is refused, since
 /// no file beside one name is beside the other. (The database file itself is not locked:
 /// SQLite's own POSIX locks on it are dropped by any close of the file in this process.)
-public final class EnvironmentLock: Sendable {
+public final class EnvironmentLock: WriterLease {
     private let descriptor: Int32
     public let path: String
+    public let holder: String
 
     /// Takes the lock of `environment` for the store at `storePath`; `holder` says who takes
     /// it (shown to whoever is refused).
@@ -34,6 +37,7 @@ public final class EnvironmentLock: Sendable {
                              kind: .environmentLocked(holder: who))
         }
         descriptor = fd
+        self.holder = holder
         let text = "\(holder), pid \(getpid()), since \(Date().formatted(.iso8601))\n"
         ftruncate(fd, 0)
         _ = text.withCString { pwrite(fd, $0, strlen($0), 0) }

@@ -1,3 +1,5 @@
+import SluiceCore
+import SluiceStore
 /// The state store's schema as numbered migrations. A store records the version it is at
 /// (`PRAGMA user_version`); opening it applies the missing ones in one transaction. Never edit
 /// a released migration: add the next one.

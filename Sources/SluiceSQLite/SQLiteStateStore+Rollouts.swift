@@ -1,4 +1,6 @@
 import Foundation
+import SluiceCore
+import SluiceStore
 import SluiceModel
 
 /// Rollout state, pending applies, operator commands, freezes and the simulated audit log.
@@ -156,30 +158,6 @@ extension SQLiteStateStore {
                          [.text(environment)]).map { row in
                 DriftFinding(cluster: row[0].text ?? "", addon: row[1].text ?? "", commit: row[2].text ?? "", detail: row[3].text ?? "",
                              at: Date(timeIntervalSince1970: row[4].real ?? 0), corrected: row[5].integer == 1)
-            }
-        }
-    }
-
-    /// One row of the simulated clusters' audit log, marked with the newest history event.
-    static func insert(_ call: SimulatedCall, into db: SQLiteConnection) throws(StoreError) {
-        try db.query("""
-            INSERT INTO simulated_calls (cluster, verb, api_group, kind, namespace, name, addon, commit_sha, history_mark)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(id), 0) FROM history))
-            """, [.text(call.cluster), .text(call.verb.rawValue), .text(call.key.group), .text(call.key.kind),
-                  .text(call.key.namespace), .text(call.key.name), .text(call.addon), .text(call.commit)])
-    }
-
-    public func calls(cluster: String?) throws(StoreError) -> [SimulatedCall] {
-        try withConnection { db throws(StoreError) in
-            try db.query("""
-                SELECT cluster, verb, api_group, kind, namespace, name, addon, commit_sha, history_mark FROM simulated_calls
-                WHERE (?1 IS NULL OR cluster = ?1) ORDER BY id
-                """, [cluster.map { .text($0) } ?? .null]).compactMap { row in
-                guard let verb = SimulatedCall.Verb(rawValue: row[1].text ?? "") else { return nil }
-                return SimulatedCall(cluster: row[0].text ?? "", verb: verb,
-                                     key: ObjectKey(group: row[2].text ?? "", kind: row[3].text ?? "", namespace: row[4].text ?? "",
-                                                    name: row[5].text ?? ""),
-                                     addon: row[6].text ?? "", commit: row[7].text ?? "", historyMark: row[8].integer ?? 0)
             }
         }
     }

@@ -1,0 +1,41 @@
+import Foundation
+
+public struct AppliedRecord: Sendable, Equatable {
+    public var environment: String
+    public var cluster: String
+    public var addon: String
+    public var commit: String
+    public var digest: String
+    public var appliedAt: Date
+    /// A commit whose apply started on this pair after `commit` and was not recorded (see
+    /// `PendingApply`): the live objects may differ from the record.
+    public var pending: String?
+
+    public init(environment: String, cluster: String, addon: String, commit: String, digest: String, appliedAt: Date,
+                pending: String? = nil) {
+        self.environment = environment
+        self.cluster = cluster
+        self.addon = addon
+        self.commit = commit
+        self.digest = digest
+        self.appliedAt = appliedAt
+        self.pending = pending
+    }
+}
+
+/// An apply that has started on a pair but is not recorded yet: the live objects may be
+/// anywhere between the recorded commit and `commit`, so the next plan must render the pair
+/// instead of trusting its record (a failed or interrupted apply leaves this mark).
+public struct PendingApply: Sendable, Equatable {
+    public var environment: String
+    public var cluster: String
+    public var addon: String
+    public var commit: String
+
+    public init(environment: String, cluster: String, addon: String, commit: String) {
+        self.environment = environment
+        self.cluster = cluster
+        self.addon = addon
+        self.commit = commit
+    }
+}
