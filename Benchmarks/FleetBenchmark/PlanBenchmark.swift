@@ -37,7 +37,7 @@ struct PlanBenchmark {
         // 2. Record that commit for every pair, as applies would have.
         start = ContinuousClock.now
         let now = Date()
-        try store.recordApply(cold.pairs.map { $0.record(at: now) })
+        try await store.recordApply(cold.pairs.map { $0.record(at: now) })
         let bumped = fleet.addonName(fleet.addons / 2)
         try await makeLive(bumped, store: store, clock: clock)
         print(String(format: "  (setup: %d records and %@'s objects on %d clusters written in %.2f s)",
@@ -69,12 +69,12 @@ struct PlanBenchmark {
             print(String(format: "  again (%d): %.3f s wall; ", run + 1, seconds(since: again))
                   + result.timings.map { String(format: "%@ %.3f", $0.phase, $0.seconds) }.joined(separator: ", "))
         }
-        try phases(store: store)
+        try await phases(store: store)
         print(String(format: "peak memory (max RSS) after the plan benchmarks: %.0f MiB", peakMemoryMiB()))
     }
 
     /// Where the incremental plan's time goes: the fixed costs it pays before any pair.
-    private func phases(store: SQLiteStateStore) throws {
+    private func phases(store: SQLiteStateStore) async throws {
         var start = ContinuousClock.now
         let repository = try GitRepository.open(root)
         let tree = try repository.tree(at: try repository.resolve("HEAD"))
@@ -87,7 +87,7 @@ struct PlanBenchmark {
         let rendererSeconds = seconds(since: start)
         start = ContinuousClock.now
         var records = 0
-        for environment in loaded.fleet.environments { records += try store.applied(environment: environment.name.value).count }
+        for environment in loaded.fleet.environments { await records += try store.applied(environment: environment.name.value).count }
         let recordSeconds = seconds(since: start)
         print(String(format: "  of which fixed costs (measured apart): commit tree %.3f s, load + model validation %.3f s, template parse %.3f s, %d records read %.3f s",
                      treeSeconds, loadSeconds, rendererSeconds, records, recordSeconds))

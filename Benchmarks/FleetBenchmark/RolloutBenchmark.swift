@@ -36,8 +36,8 @@ struct RolloutBenchmark {
                                     options: options, cacheDirectory: root + "-cache", logger: quiet)
         let outcomes = try await controller.run()
         let wall = seconds(since: start), used = cpuSeconds() - cpu
-        let records = try store.applied().count
-        let batches = try store.history(HistoryFilter(limit: 1_000_000)).filter { $0.kind == .rollout && $0.detail.contains(", batch ") }.count
+        let records = try await store.applied().count
+        let batches = try await store.history(HistoryFilter(limit: 1_000_000)).filter { $0.kind == .rollout && $0.detail.contains(", batch ") }.count
         let virtual = await clock.now().timeIntervalSince(Date(timeIntervalSince1970: 1_800_000_000))
         print(String(format: "rollout of the release through %d clusters x %d add-ons: %.1f s wall, %.1f s CPU, peak memory %.0f MiB, %d pairs recorded, %d batches, %.1f h of virtual time, outcome %@",
                      fleet.clusters, fleet.addons, wall, used, peakMemoryMiB(), records, batches, virtual / 3600,

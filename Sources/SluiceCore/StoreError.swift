@@ -15,6 +15,15 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         case linked(names: Int)
         /// A newer sluice wrote the store: this one does not read it (upgrade).
         case newerSchema(Int)
+        /// The connection to a store on the network broke: what was being written may or
+        /// may not have been committed (read it back), and the store may answer again.
+        case connectionLost
+        /// The store refused a transaction that ran alongside another (a serialization
+        /// failure or a deadlock): nothing of it was written; run it again.
+        case serializationFailure
+        /// The writer lease of an environment was taken back (its holder was too slow to
+        /// renew it, or the store failed over): stop writing that environment at once.
+        case leaseLost(environment: String)
         case other
     }
 
@@ -27,5 +36,10 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
     }
 
     /// Worth trying again as it is (nothing about the store is wrong).
-    public var isTransient: Bool { kind == .busy }
+    public var isTransient: Bool {
+        switch kind {
+        case .busy, .connectionLost, .serializationFailure: return true
+        default: return false
+        }
+    }
 }

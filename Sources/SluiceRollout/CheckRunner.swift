@@ -45,8 +45,8 @@ public struct CheckRunner: Sendable {
 
     public func run(_ id: CheckID, _ context: Context) async -> CheckOutcome {
         let now = await clock.now()
-        if id.name == RolloutChecks.policyGate { return policyGate(context, now: now) }
-        if id.name == RolloutChecks.freezeGate { return freezeOutcome(context) ?? .passed("no freeze") }
+        if id.name == RolloutChecks.policyGate { return await policyGate(context, now: now) }
+        if id.name == RolloutChecks.freezeGate { return await freezeOutcome(context) ?? .passed("no freeze") }
         let pipeline = context.repository.fleet.environment(named: context.environment).flatMap {
             context.repository.pipelines[$0.pipeline.value]
         }
@@ -56,7 +56,7 @@ public struct CheckRunner: Sendable {
         case .timeWindow(let window):
             return windowOutcome(window, now: now, what: "time window \(id.name)")
         case .freeze:
-            return freezeOutcome(context) ?? .passed("no freeze")
+            return await freezeOutcome(context) ?? .passed("no freeze")
         case .health:
             guard let cluster else { return .failed("a health check needs a cluster") }
             return await health(of: cluster, kinds: context.repository.customWorkloads)
@@ -110,8 +110,8 @@ public struct CheckRunner: Sendable {
 
     // MARK: - Gates
 
-    private func policyGate(_ context: Context, now: Date) -> CheckOutcome {
-        if let frozen = freezeOutcome(context) { return frozen }
+    private func policyGate(_ context: Context, now: Date) async -> CheckOutcome {
+        if let frozen = await freezeOutcome(context) { return frozen }
         for policy in context.repository.policies {
             for window in policy.releaseWindows where window.environments.isEmpty || window.environments.contains(context.environment) {
                 let outcome = windowOutcome(window.window, now: now, what: "release window of policy \(policy.name)")
@@ -122,9 +122,9 @@ public struct CheckRunner: Sendable {
         return .passed("no freeze, release windows open")
     }
 
-    private func freezeOutcome(_ context: Context) -> CheckOutcome? {
+    private func freezeOutcome(_ context: Context) async -> CheckOutcome? {
         do {
-            if let frozen = try store.freeze(environment: context.environment) {
+            if let frozen = try await store.freeze(environment: context.environment) {
                 return .hold("frozen by \(frozen.user)\(frozen.reason.isEmpty ? "" : ": \(frozen.reason)") (sluice unfreeze \(context.environment))")
             }
         } catch {

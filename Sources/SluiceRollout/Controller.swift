@@ -47,9 +47,13 @@ public struct Controller: Sendable {
     public func run() async throws -> [String: EnvironmentRunner.Outcome] {
         let environments = try environments()
         // One writer per environment: a second `run` (or an `apply`) on one of them is refused.
-        var locks: [any WriterLease] = []
-        for environment in environments { locks.append(try store.lockEnvironment(environment.name, holder: "sluice run")) }
-        defer { withExtendedLifetime(locks) {} }
+        var leases: [any WriterLease] = []
+        for environment in environments {
+            do { leases.append(try await store.lockEnvironment(environment.name, holder: "sluice run")) } catch {
+                for lease in leases { await lease.release() }
+                throw error
+            }
+        }
         let watcher = BranchWatcher(location: location, credentials: credentials, cacheDirectory: cacheDirectory)
         let branches = Array(Set(environments.map(\.branch))).sorted()
         await watcher.refresh(branches: branches)
@@ -70,6 +74,7 @@ public struct Controller: Sendable {
             }
             var outcomes: [String: EnvironmentRunner.Outcome] = [:]
             for await (name, outcome) in group { outcomes[name] = outcome }
+            for lease in leases { await lease.release() }
             return outcomes
         }
     }

@@ -21,7 +21,7 @@ extension EnvironmentRunner {
     /// The rollout the store says is under way (nil when none is), ready to go on.
     func resume() async -> Result<(Active, RolloutOutput)?, StoreProblem> {
         let record: RolloutRecord?
-        do { record = try store.rollout(environment: environment) } catch { return .failure(.store(error)) }
+        do { record = try await store.rollout(environment: environment) } catch { return .failure(.store(error)) }
         guard let record, !record.phase.isFinal else { return .success(nil) }
         let state: RolloutState
         do { state = try RolloutState.decode(record) } catch { return .failure(.unreadable(error.description)) }
@@ -43,7 +43,7 @@ extension EnvironmentRunner {
     func resumeWithRejection(_ polled: inout PollState) async -> Result<(Active, RolloutOutput)?, StoreProblem> {
         let resumed = await resume()
         guard case .success = resumed else { return resumed }
-        do { polled.lastRejected = try latestRejection()?.commit } catch { return .failure(.store(error)) }
+        do { polled.lastRejected = try await latestRejection()?.commit } catch { return .failure(.store(error)) }
         return resumed
     }
 
@@ -69,12 +69,12 @@ extension EnvironmentRunner {
     }
 
     /// No rollout of `head` is under way or done (a superseded one hands over).
-    func needsStart(_ active: Active?, _ head: String) throws(StoreError) -> Bool {
+    func needsStart(_ active: Active?, _ head: String) async throws(StoreError) -> Bool {
         if active?.machine.state.phase == .superseded { return true }
-        return try store.rollout(environment: environment)?.commit != head
+        return try await store.rollout(environment: environment)?.commit != head
     }
 
-    func latestRejection() throws(StoreError) -> RolloutRecord? {
-        try store.rollouts(environment: environment, limit: 1).first { $0.phase == .rejected }
+    func latestRejection() async throws(StoreError) -> RolloutRecord? {
+        try await store.rollouts(environment: environment, limit: 1).first { $0.phase == .rejected }
     }
 }

@@ -56,13 +56,13 @@ extension EnvironmentRunner {
 
     /// Writes the rejection as a rollout record of its own (status shows it beside the rollout
     /// under way, which is untouched); its history event goes with the step's output.
-    func reject(_ commit: String, _ rejection: Rejection, now: Date) {
+    func reject(_ commit: String, _ rejection: Rejection, now: Date) async {
         var state = RolloutState(id: "\(environment)-\(commit.prefix(12))-rejected-\(Int(now.timeIntervalSince1970))",
                                  environment: environment, commit: commit, baseCommit: nil, blueprint: RolloutBlueprint(stages: []), now: now)
         state.phase = .rejected
         state.step = .finished
         state.waitingFor = rejection.diagnostics.joined(separator: "\n")
-        do { try store.commit(StoreTransition(rollout: try state.record())) } catch {
+        do { try await store.commit(StoreTransition(rollout: try state.record())) } catch {
             // The rejection is in the history and the log already; the head is validated again
             // after a restart.
             logger.error("state store: \(error); the rejection of \(commit.prefix(12)) is not recorded")
@@ -76,7 +76,7 @@ extension EnvironmentRunner {
         case .failure(let rejection): return .failure(rejection)
         }
         // What a rollback returns to: the newest rollout that converged, however long ago.
-        let base = try store.lastRollout(environment: environment, phase: .done)?.commit
+        let base = try await store.lastRollout(environment: environment, phase: .done)?.commit
         var blueprint = RolloutBlueprint(repository: validated.repository, environment: environment)
         let fast = try await FastRollback(environment: environment, store: store, connector: connector, loader: loader,
                                           gitPath: validated.gitPath).clusters(head: head, repository: validated.repository)

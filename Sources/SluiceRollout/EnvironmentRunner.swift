@@ -208,7 +208,7 @@ public struct EnvironmentRunner: Sendable {
                 transition.pending = output.pending
                 transition.history = output.history
                 transition.consumedCommands = output.consumedCommands
-                try store.commit(transition)
+                try await store.commit(transition)
                 if transition.rollout != nil { persisted = durable }
                 if !transition.isEmpty { recovering = nil }
             } catch {
@@ -254,7 +254,7 @@ public struct EnvironmentRunner: Sendable {
     /// Looks for drift on the commit the environment converged on.
     private func resync(_ active: Active?, now: Date) async {
         let record: RolloutRecord?
-        do { record = try store.rollout(environment: environment) } catch {
+        do { record = try await store.rollout(environment: environment) } catch {
             // Nothing is compared, so nothing is said about drift; the next re-sync tries again.
             logger.warning("state store: \(error.description); the re-sync is skipped")
             return
@@ -262,7 +262,7 @@ public struct EnvironmentRunner: Sendable {
         guard let record, record.phase == .done, let gitPath = await watcher.gitPath else { return }
         let (findings, events) = await DriftResync(environment: environment, commit: record.commit, gitPath: gitPath, store: store,
                                                    connector: connector, clock: clock, loader: loader).run()
-        do { try store.replaceDrift(environment: environment, with: findings, events: events) } catch {
+        do { try await store.replaceDrift(environment: environment, with: findings, events: events) } catch {
             logger.error("state store: \(error.description); the re-sync's findings are not recorded")
         }
         for event in events { log(event) }
@@ -303,11 +303,11 @@ public struct EnvironmentRunner: Sendable {
                         active = updated
                     case .failure(let rejection):
                         output.history.append(rejection.event)
-                        reject(head, rejection, now: now)
+                        await reject(head, rejection, now: now)
                         polled.lastRejected = head
                     }
                 }
-            } else if try needsStart(active, head) {
+            } else if try await needsStart(active, head) {
                 switch try await start(head, previous: active, now: now) {
                 case .success(let (started, startOutput, answers)):
                     active = started
@@ -315,12 +315,12 @@ public struct EnvironmentRunner: Sendable {
                     polled.prefilled += answers
                 case .failure(let rejection):
                     output.history.append(rejection.event)
-                    reject(head, rejection, now: now)
+                    await reject(head, rejection, now: now)
                     polled.lastRejected = head
                 }
             }
         }
-        let commands = try store.commands(environment: environment)
+        let commands = try await store.commands(environment: environment)
         for command in commands {
             if var current = active, !current.machine.state.phase.isFinal {
                 output.merge(current.machine.command(command, now: now))
@@ -341,7 +341,7 @@ public struct EnvironmentRunner: Sendable {
         guard let state = active?.machine.state else {
             if head == nil { return .noBranch }
             // A store that cannot be read says nothing: not idle, and the loop goes on.
-            return (try? store.rollout(environment: environment))?.commit == head ? .converged : nil
+            return await (try? store.rollout(environment: environment))?.commit == head ? .converged : nil
         }
         if head != nil && head != state.commit && state.phase != .halted { return nil }
         switch state.phase {

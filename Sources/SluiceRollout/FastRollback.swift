@@ -31,11 +31,11 @@ struct FastRollback {
         guard let environment = repository.fleet.environment(named: environment),
               repository.pipelines[environment.pipeline.value]?.fastRollback ?? false else { return nil }
         // A previous state this sluice cannot read gives no fast track: the head walks the pipeline.
-        guard let record = try store.rollout(environment: self.environment), record.commit != head,
+        guard let record = try await store.rollout(environment: self.environment), record.commit != head,
               let previous = try? RolloutState.decode(record), previous.haltReason != nil else { return nil }
-        guard let base = try store.lastRollout(environment: self.environment, phase: .done)?.commit,
+        guard let base = try await store.lastRollout(environment: self.environment, phase: .done)?.commit,
               base != previous.commit else { return nil }
-        let reached = Set(try store.applied(environment: self.environment)
+        let reached = await Set(try store.applied(environment: self.environment)
             .filter { $0.commit == previous.commit || $0.pending == previous.commit }.map(\.cluster))
         guard !reached.isEmpty else { return nil }
         // A commit that cannot be planned here undoes nothing for certain: no fast track.

@@ -66,13 +66,13 @@ public struct PlanApplier: Sendable {
             throw ApplyRefusal(reasons: ["the fleet repo is not a Git commit: only a commit can be applied and recorded"])
         }
         // One writer per environment, held until every cluster is applied and recorded.
-        var locks: [any WriterLease] = []
+        var leases: [any WriterLease] = []
         for environment in result.plan.environments where locksEnvironments {
-            do { locks.append(try store.lockEnvironment(environment.name, holder: "sluice apply")) } catch {
+            do { leases.append(try await store.lockEnvironment(environment.name, holder: "sluice apply")) } catch {
+                for lease in leases { await lease.release() }
                 throw ApplyRefusal(reasons: [error.description], lockedBy: error.kind)
             }
         }
-        defer { withExtendedLifetime(locks) {} }
         var byCluster: [(String, [PlannedPair])] = []
         for pair in result.pairs {
             if byCluster.last?.0 == pair.cluster { byCluster[byCluster.count - 1].1.append(pair) } else { byCluster.append((pair.cluster, [pair])) }
@@ -83,6 +83,7 @@ public struct PlanApplier: Sendable {
         let reports = await BoundedConcurrency.map(clusters.count, parallelism: concurrency) { index in
             await applyCluster(clusters[index].1, repository: repository, kinds: kinds)
         }
+        for lease in leases { await lease.release() }
         return reports.reduce(into: Report()) { total, report in
             total.recorded += report.recorded
             total.operations += report.operations
@@ -101,7 +102,7 @@ public struct PlanApplier: Sendable {
         if !unchanged.isEmpty {
             let now = await clock.now()
             do {
-                try store.recordApply(unchanged.map { $0.record(at: now) })
+                try await store.recordApply(unchanged.map { $0.record(at: now) })
                 report.recorded += unchanged.count
             } catch {
                 report.failures.append(Failure(cluster: first.cluster, addon: unchanged.map(\.addon).joined(separator: ","),
@@ -117,7 +118,7 @@ public struct PlanApplier: Sendable {
                 if !pair.steps.isEmpty, pair.recordedCommit != nil {
                     var mark = StoreTransition()
                     mark.pending = [PendingApply(environment: pair.environment, cluster: pair.cluster, addon: pair.addon, commit: pair.commit)]
-                    try store.commit(mark)
+                    try await store.commit(mark)
                 }
                 for step in pair.steps {
                     try await Self.perform(step, on: driver)
@@ -129,10 +130,10 @@ public struct PlanApplier: Sendable {
                                         deadline: addon?.healthDeadline.map(GoDuration.seconds))
                 let now = await clock.now()
                 if pair.removed {
-                    try store.removeApplied(environment: pair.environment, cluster: pair.cluster, addon: pair.addon,
+                    try await store.removeApplied(environment: pair.environment, cluster: pair.cluster, addon: pair.addon,
                                             commit: pair.commit, at: now)
                 } else {
-                    try store.recordApply(pair.record(at: now))
+                    try await store.recordApply(pair.record(at: now))
                     report.recorded += 1
                 }
             } catch {
@@ -141,7 +142,7 @@ public struct PlanApplier: Sendable {
                 report.failures.append(Failure(cluster: pair.cluster, addon: pair.addon, message: message, outcome: outcome))
                 // The failure is in the report the caller prints; a history that cannot be
                 // written now loses only this line of it.
-                try? store.append(HistoryEvent(at: await clock.now(), kind: .apply, environment: pair.environment,
+                try? await store.append(HistoryEvent(at: await clock.now(), kind: .apply, environment: pair.environment,
                                                cluster: pair.cluster, addon: pair.addon, commit: pair.commit,
                                                detail: "failed: \(message)", outcome: outcome))
                 // Its dependents must not start on an add-on that is not healthy.

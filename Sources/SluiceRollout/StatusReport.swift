@@ -70,7 +70,7 @@ public struct StatusReport: Codable, Sendable, Equatable {
     public var environments: [Environment]
 
     /// Reads the store and the fleet repo; `now` is when the forecast starts.
-    public static func make(store: any StateStore, repository location: String, environment only: String?, now: Date) throws -> StatusReport {
+    public static func make(store: any StateStore, repository location: String, environment only: String?, now: Date) async throws -> StatusReport {
         let git = try GitRepository.open(location)
         let head = try git.tree(at: git.resolve("HEAD"))
         let environments = try FleetLoader().environments(in: head)
@@ -80,8 +80,8 @@ public struct StatusReport: Codable, Sendable, Equatable {
             let name = environment.name.value, branch = environment.branch.value
             // Status shows a missing branch as no head ("-"); nothing is decided on it.
             let headCommit = (try? git.resolve("refs/heads/" + branch))?.hex ?? (try? git.resolve(branch))?.hex
-            let rollouts = try store.rollouts(environment: name, limit: 50)
-            let current = try store.rollout(environment: name)
+            let rollouts = try await store.rollouts(environment: name, limit: 50)
+            let current = try await store.rollout(environment: name)
             var state: RolloutState?
             if let current {
                 do { state = try RolloutState.decode(current) } catch { throw StatusError(description: error.description) }
@@ -94,14 +94,14 @@ public struct StatusReport: Codable, Sendable, Equatable {
             }
             let rollout = state.map(Self.rollout)
             var versions: [String: [String: Int]] = [:]
-            for record in try store.applied(environment: name) {
+            for record in try await store.applied(environment: name) {
                 let version = models.version(of: record.addon, cluster: record.cluster, at: record.commit) ?? String(record.commit.prefix(12))
                 versions[record.addon, default: [:]][version, default: 0] += 1
             }
             let forecast = state.flatMap { state in models.model(state.commit).map { forecastStages(state, $0, now: now) } } ?? []
             result.append(Environment(name: name, branch: branch, head: headCommit,
                                       applied: rollouts.first { $0.phase == .done }?.commit, rollout: rollout, rejected: rejected,
-                                      stages: forecast, versions: versions, drift: try store.drift(environment: name)))
+                                      stages: forecast, versions: versions, drift: try await store.drift(environment: name)))
         }
         return StatusReport(environments: result)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SluiceCore
 import SluiceStore
 
@@ -11,7 +12,9 @@ import SluiceStore
 /// no file beside one name is beside the other. (The database file itself is not locked:
 /// SQLite's own POSIX locks on it are dropped by any close of the file in this process.)
 public final class EnvironmentLock: WriterLease {
-    private let descriptor: Int32
+    /// The locked file's descriptor; -1 once released.
+    private let descriptor: Mutex<Int32>
+    private let environment: String
     public let path: String
     public let holder: String
 
@@ -36,17 +39,32 @@ public final class EnvironmentLock: WriterLease {
             throw StoreError("environment \(environment) is being changed by another sluice (\(who)); wait for it to finish, or stop it",
                              kind: .environmentLocked(holder: who))
         }
-        descriptor = fd
+        descriptor = Mutex(fd)
+        self.environment = environment
         self.holder = holder
         let text = "\(holder), pid \(getpid()), since \(Date().formatted(.iso8601))\n"
         ftruncate(fd, 0)
         _ = text.withCString { pwrite(fd, $0, strlen($0), 0) }
     }
 
-    deinit {
+    deinit { releaseNow() }
+
+    /// An OS lock is never taken back while the process lives: held until released.
+    public func confirm() async throws(StoreError) {
+        guard descriptor.withLock({ $0 }) >= 0 else {
+            throw StoreError("the lock of environment \(environment) was released", kind: .leaseLost(environment: environment))
+        }
+    }
+
+    public func release() async { releaseNow() }
+
+    private func releaseNow() {
         // Closing the descriptor releases the lock; the file stays (removing it would race
         // with a process that has just opened it).
-        close(descriptor)
+        descriptor.withLock { fd in
+            if fd >= 0 { close(fd) }
+            fd = -1
+        }
     }
 
     /// The store's one real path.

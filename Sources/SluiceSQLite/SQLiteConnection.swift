@@ -5,7 +5,7 @@ import CSQLite
 
 /// One SQLite connection: statements, bindings and rows, with SQLite's message in every
 /// error. Not thread-safe by itself (opened with SQLITE_OPEN_NOMUTEX): it is only reached
-/// through SQLiteStateStore's Mutex, which is what makes the unchecked Sendable true.
+/// on its `SQLiteWorker`'s thread, which is what makes the unchecked Sendable true.
 package final class SQLiteConnection: @unchecked Sendable {
     private var handle: OpaquePointer?
     package let path: String
@@ -46,7 +46,7 @@ package final class SQLiteConnection: @unchecked Sendable {
     }
 
     /// A value to bind or a column read back.
-    package enum Cell: Equatable {
+    package enum Cell: Equatable, Sendable {
         case null, integer(Int64), real(Double), text(String)
 
         package var text: String? { if case .text(let s) = self { return s }; return nil }
@@ -135,6 +135,19 @@ package final class SQLiteConnection: @unchecked Sendable {
     /// queue instead of deadlocking; rolled back if `body` throws.
     package func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Runs `body` in a read transaction (BEGIN DEFERRED): every query sees one snapshot.
+    package func readTransaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        try execute("BEGIN")
         do {
             let result = try body()
             try execute("COMMIT")

@@ -5,9 +5,9 @@ import SluiceModel
 
 /// Rollout state, pending applies, operator commands, freezes and the simulated audit log.
 extension SQLiteStateStore {
-    public func commit(_ transition: StoreTransition) throws(StoreError) {
+    public func commit(_ transition: StoreTransition) async throws(StoreError) {
         guard !transition.isEmpty else { return }
-        try withConnection { db throws(StoreError) in
+        try await writing { db throws(StoreError) in
             try db.transaction { () throws(StoreError) in
                 if let rollout = transition.rollout {
                     try Self.save(rollout, into: db)
@@ -46,42 +46,49 @@ extension SQLiteStateStore {
                   .real(rollout.startedAt.timeIntervalSince1970), .real(rollout.updatedAt.timeIntervalSince1970)])
     }
 
-    public func rollout(environment: String) throws(StoreError) -> RolloutRecord? {
-        guard var record = try rollouts(environment: environment, where: "AND phase != 'rejected'", limit: 1).first else { return nil }
-        record.clusters = try withConnection { db throws(StoreError) in
-            try db.query("SELECT state FROM rollout_clusters WHERE rollout_id = ? ORDER BY position", [.text(record.id)])
-                .map { Array(($0[0].text ?? "").utf8) }
-        }
-        return record
-    }
-
-    public func rollouts(environment: String, limit: Int) throws(StoreError) -> [RolloutRecord] {
-        try rollouts(environment: environment, where: "", limit: limit)
-    }
-
-    public func lastRollout(environment: String, phase: RolloutPhase) throws(StoreError) -> RolloutRecord? {
-        // `phase` is one of the enum's raw values, never text from outside.
-        try rollouts(environment: environment, where: "AND phase = '\(phase.rawValue)'", limit: 1).first
-    }
-
-    private func rollouts(environment: String, where condition: String, limit: Int) throws(StoreError) -> [RolloutRecord] {
-        try withConnection { db throws(StoreError) in
-            try db.query("""
-                SELECT id, environment, commit_sha, phase, format, state, started_at, updated_at, blueprint FROM rollouts
-                WHERE environment = ? \(condition) ORDER BY started_at DESC, rowid DESC LIMIT ?
-                """, [.text(environment), .integer(Int64(max(0, limit)))]).map { row throws(StoreError) in
-                guard let phase = RolloutPhase(rawValue: row[3].text ?? "") else {
-                    throw StoreError("state store \(path): rollout \(row[0].text ?? "?") has an unknown phase \"\(row[3].text ?? "")\"; upgrade sluice")
+    public func rollout(environment: String) async throws(StoreError) -> RolloutRecord? {
+        // One snapshot: a step written between the two reads would pair a rollout with
+        // another step's cluster rows.
+        try await reading { db throws(StoreError) in
+            try db.readTransaction { () throws(StoreError) in
+                guard var record = try Self.rollouts(db, environment: environment, where: "AND phase != 'rejected'", limit: 1).first else {
+                    return nil
                 }
-                return RolloutRecord(id: row[0].text ?? "", environment: row[1].text ?? "", commit: row[2].text ?? "", phase: phase,
-                                     format: Int(row[4].integer ?? 0), state: Array((row[5].text ?? "").utf8),
-                                     blueprint: Array((row[8].text ?? "").utf8), startedAt: Date(timeIntervalSince1970: row[6].real ?? 0), updatedAt: Date(timeIntervalSince1970: row[7].real ?? 0))
+                record.clusters = try db.query("SELECT state FROM rollout_clusters WHERE rollout_id = ? ORDER BY position", [.text(record.id)])
+                    .map { Array(($0[0].text ?? "").utf8) }
+                return record
             }
         }
     }
 
-    public func pending(environment: String) throws(StoreError) -> [PendingApply] {
-        try withConnection { db throws(StoreError) in
+    public func rollouts(environment: String, limit: Int) async throws(StoreError) -> [RolloutRecord] {
+        try await reading { db throws(StoreError) in try Self.rollouts(db, environment: environment, where: "", limit: limit) }
+    }
+
+    public func lastRollout(environment: String, phase: RolloutPhase) async throws(StoreError) -> RolloutRecord? {
+        // `phase` is one of the enum's raw values, never text from outside.
+        try await reading { db throws(StoreError) in
+            try Self.rollouts(db, environment: environment, where: "AND phase = '\(phase.rawValue)'", limit: 1).first
+        }
+    }
+
+    private static func rollouts(_ db: SQLiteConnection, environment: String, where condition: String, limit: Int) throws(StoreError) -> [RolloutRecord] {
+        try db.query("""
+            SELECT id, environment, commit_sha, phase, format, state, started_at, updated_at, blueprint FROM rollouts
+            WHERE environment = ? \(condition) ORDER BY started_at DESC, rowid DESC LIMIT ?
+            """, [.text(environment), .integer(Int64(max(0, limit)))]).map { row throws(StoreError) in
+            guard let phase = RolloutPhase(rawValue: row[3].text ?? "") else {
+                throw StoreError("state store \(db.path): rollout \(row[0].text ?? "?") has an unknown phase \"\(row[3].text ?? "")\"; upgrade sluice")
+            }
+            return RolloutRecord(id: row[0].text ?? "", environment: row[1].text ?? "", commit: row[2].text ?? "", phase: phase,
+                                 format: Int(row[4].integer ?? 0), state: Array((row[5].text ?? "").utf8),
+                                 blueprint: Array((row[8].text ?? "").utf8), startedAt: Date(timeIntervalSince1970: row[6].real ?? 0),
+                                 updatedAt: Date(timeIntervalSince1970: row[7].real ?? 0))
+        }
+    }
+
+    public func pending(environment: String) async throws(StoreError) -> [PendingApply] {
+        try await reading { db throws(StoreError) in
             try db.query("SELECT cluster, addon, pending_commit FROM applied WHERE environment = ? AND pending_commit IS NOT NULL ORDER BY cluster, addon",
                          [.text(environment)]).map { row in
                 PendingApply(environment: environment, cluster: row[0].text ?? "", addon: row[1].text ?? "", commit: row[2].text ?? "")
@@ -90,8 +97,8 @@ extension SQLiteStateStore {
     }
 
     @discardableResult
-    public func enqueue(_ command: OperatorCommand) throws(StoreError) -> Int64 {
-        try withConnection { db throws(StoreError) in
+    public func enqueue(_ command: OperatorCommand) async throws(StoreError) -> Int64 {
+        try await writing { db throws(StoreError) in
             try db.transaction { () throws(StoreError) in
                 try db.query("INSERT INTO commands (environment, verb, user, reason, at, commit_sha, stage) VALUES (?, ?, ?, ?, ?, ?, ?)",
                              [.text(command.environment), .text(command.verb.rawValue), .text(command.user), .text(command.reason),
@@ -102,8 +109,8 @@ extension SQLiteStateStore {
         }
     }
 
-    public func commands(environment: String) throws(StoreError) -> [OperatorCommand] {
-        try withConnection { db throws(StoreError) in
+    public func commands(environment: String) async throws(StoreError) -> [OperatorCommand] {
+        try await reading { db throws(StoreError) in
             try db.query("SELECT id, verb, user, reason, at, commit_sha, stage FROM commands WHERE environment = ? AND consumed = 0 ORDER BY id",
                          [.text(environment)]).compactMap { row in
                 // A verb a newer sluice queued stays queued for it.
@@ -115,8 +122,8 @@ extension SQLiteStateStore {
         }
     }
 
-    public func setFreeze(environment: String, to freeze: FreezeRecord?, event: HistoryEvent) throws(StoreError) {
-        try withConnection { db throws(StoreError) in
+    public func setFreeze(environment: String, to freeze: FreezeRecord?, event: HistoryEvent) async throws(StoreError) {
+        try await writing { db throws(StoreError) in
             try db.transaction { () throws(StoreError) in
                 if let freeze {
                     try db.query("INSERT OR REPLACE INTO freezes (environment, user, reason, at) VALUES (?, ?, ?, ?)",
@@ -129,8 +136,8 @@ extension SQLiteStateStore {
         }
     }
 
-    public func freeze(environment: String) throws(StoreError) -> FreezeRecord? {
-        try withConnection { db throws(StoreError) in
+    public func freeze(environment: String) async throws(StoreError) -> FreezeRecord? {
+        try await reading { db throws(StoreError) in
             try db.query("SELECT user, reason, at FROM freezes WHERE environment = ?", [.text(environment)]).first.map { row in
                 FreezeRecord(environment: environment, user: row[0].text ?? "", reason: row[1].text ?? "",
                              at: Date(timeIntervalSince1970: row[2].real ?? 0))
@@ -138,8 +145,8 @@ extension SQLiteStateStore {
         }
     }
 
-    public func replaceDrift(environment: String, with findings: [DriftFinding], events: [HistoryEvent]) throws(StoreError) {
-        try withConnection { db throws(StoreError) in
+    public func replaceDrift(environment: String, with findings: [DriftFinding], events: [HistoryEvent]) async throws(StoreError) {
+        try await writing { db throws(StoreError) in
             try db.transaction { () throws(StoreError) in
                 try db.query("DELETE FROM drift WHERE environment = ?", [.text(environment)])
                 for finding in findings {
@@ -152,8 +159,8 @@ extension SQLiteStateStore {
         }
     }
 
-    public func drift(environment: String) throws(StoreError) -> [DriftFinding] {
-        try withConnection { db throws(StoreError) in
+    public func drift(environment: String) async throws(StoreError) -> [DriftFinding] {
+        try await reading { db throws(StoreError) in
             try db.query("SELECT cluster, addon, commit_sha, detail, at, corrected FROM drift WHERE environment = ? ORDER BY cluster, addon",
                          [.text(environment)]).map { row in
                 DriftFinding(cluster: row[0].text ?? "", addon: row[1].text ?? "", commit: row[2].text ?? "", detail: row[3].text ?? "",
@@ -163,7 +170,7 @@ extension SQLiteStateStore {
     }
 
     /// The id of the newest history event (0 when there is none).
-    public func historyMark() throws(StoreError) -> Int64 {
-        try withConnection { db throws(StoreError) in try db.query("SELECT coalesce(max(id), 0) FROM history").first?.first?.integer ?? 0 }
+    public func historyMark() async throws(StoreError) -> Int64 {
+        try await reading { db throws(StoreError) in try db.query("SELECT coalesce(max(id), 0) FROM history").first?.first?.integer ?? 0 }
     }
 }

@@ -8,9 +8,14 @@ import SluiceYAML
 
 /// The default `StateStore`: one SQLite file in WAL mode, so one writer and any number of
 /// readers (this process or others, such as `sluice status`) work at the same time. Each
-/// instance owns one connection and serialises its own calls.
+/// instance has one writing connection and two reading ones, each on a thread of its own
+/// (`SQLiteWorker`): writes queue behind one another, reads never wait for a write, and no
+/// SQLite call runs on Swift's cooperative threads. (Opening, once per process, runs on the
+/// caller's thread.)
 public final class SQLiteStateStore: StateStore {
-    private let connection: Mutex<SQLiteConnection>
+    private let writer: SQLiteWorker
+    private let readers: [SQLiteWorker]
+    private let nextReader = Atomic<Int>(0)
     public let path: String
 
     /// What opening checks besides the file being a Sluice store.
@@ -40,16 +45,34 @@ public final class SQLiteStateStore: StateStore {
         try connection.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON")
         if checks.contains(.integrity) { try Self.checkIntegrity(connection, path: path) }
         try Self.migrate(connection)
-        self.connection = Mutex(connection)
+        let damage = SQLiteDamage()
+        writer = SQLiteWorker(connection, label: "sluice.sqlite.writer", damage: damage)
+        // An in-memory database is one connection's own: it reads through the writer.
+        guard path != ":memory:" && !path.isEmpty else {
+            readers = [writer]
+            return
+        }
+        var readers: [SQLiteWorker] = []
+        for index in 0..<Self.readerCount {
+            let reader = try SQLiteConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+            try reader.execute("PRAGMA query_only = 1")
+            readers.append(SQLiteWorker(reader, label: "sluice.sqlite.reader\(index)", damage: damage))
+        }
+        self.readers = readers
     }
+
+    /// Reading connections: the controller's reads and a status page's go side by side.
+    static let readerCount = 2
 
     public func lockEnvironment(_ environment: String, holder: String) throws(StoreError) -> any WriterLease {
         try EnvironmentLock(storePath: path, environment: environment, holder: holder)
     }
 
     /// SQLite's full `integrity_check` (`sluice state check`): the first 20 problems found, none when sound.
-    public func integrityProblems() throws(StoreError) -> [String] {
-        try withConnection { db throws(StoreError) in try Self.problems(db, check: "integrity_check") }
+    /// On the writing connection, which has read the schema when it opened the store: a new
+    /// reading connection would fail on the first damaged page instead of listing problems.
+    public func integrityProblems() async throws(StoreError) -> [String] {
+        try await writing { db throws(StoreError) in try Self.problems(db, check: "integrity_check") }
     }
 
     /// What `PRAGMA <check>` reports, without its "ok".
@@ -105,13 +128,13 @@ public final class SQLiteStateStore: StateStore {
     }
 
     /// The schema version of the store's file.
-    public func schemaVersion() throws(StoreError) -> Int {
-        try withConnection { db throws(StoreError) in Int(try db.query("PRAGMA user_version").first?.first?.integer ?? 0) }
+    public func schemaVersion() async throws(StoreError) -> Int {
+        try await reading { db throws(StoreError) in Int(try db.query("PRAGMA user_version").first?.first?.integer ?? 0) }
     }
 
     /// The journal mode SQLite reports (`wal`).
-    public func journalMode() throws(StoreError) -> String {
-        try withConnection { db throws(StoreError) in try db.query("PRAGMA journal_mode").first?.first?.text ?? "" }
+    public func journalMode() async throws(StoreError) -> String {
+        try await reading { db throws(StoreError) in try db.query("PRAGMA journal_mode").first?.first?.text ?? "" }
     }
 
     private static func migrate(_ db: SQLiteConnection) throws(StoreError) {
@@ -128,35 +151,40 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
+    /// Runs `body` on the writing connection's thread (writes queue behind one another).
     @discardableResult
-    package func withConnection<T>(_ body: (SQLiteConnection) throws(StoreError) -> T) throws(StoreError) -> T {
-        try connection.withLock { db throws(StoreError) in
-            if let damage = db.damage { throw damage }
-            return try body(db)
-        }
+    package func writing<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws(StoreError) -> T) async throws(StoreError) -> T {
+        try await writer.run(body)
+    }
+
+    /// Runs `body` on a reading connection's thread: it sees every write committed before it
+    /// started, and never waits for one under way.
+    package func reading<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws(StoreError) -> T) async throws(StoreError) -> T {
+        let index = nextReader.wrappingAdd(1, ordering: .relaxed).oldValue
+        return try await readers[index % readers.count].run(body)
     }
 
     // MARK: - Applied commits
 
-    public func applied(environment: String, cluster: String, addon: String) throws(StoreError) -> AppliedRecord? {
-        try withConnection { db throws(StoreError) in
+    public func applied(environment: String, cluster: String, addon: String) async throws(StoreError) -> AppliedRecord? {
+        try await reading { db throws(StoreError) in
             try db.query("SELECT environment, cluster, addon, commit_sha, digest, applied_at, pending_commit FROM applied WHERE environment = ? AND cluster = ? AND addon = ?",
                          [.text(environment), .text(cluster), .text(addon)]).first.map(Self.appliedRecord)
         }
     }
 
-    public func applied(environment: String) throws(StoreError) -> [AppliedRecord] {
-        try appliedRecords(where: "WHERE environment = ?", [.text(environment)])
+    public func applied(environment: String) async throws(StoreError) -> [AppliedRecord] {
+        try await appliedRecords(where: "WHERE environment = ?", [.text(environment)])
     }
 
-    public func applied() throws(StoreError) -> [AppliedRecord] {
-        try appliedRecords(where: "", [])
+    public func applied() async throws(StoreError) -> [AppliedRecord] {
+        try await appliedRecords(where: "", [])
     }
 
     /// A fleet's worth of rows (400,000 for 1,000 clusters x 400 add-ons): read straight from
     /// the statement, reusing the strings that repeat row to row (environment, cluster, commit).
-    private func appliedRecords(where condition: String, _ parameters: [SQLiteConnection.Cell]) throws(StoreError) -> [AppliedRecord] {
-        try withConnection { db throws(StoreError) in
+    private func appliedRecords(where condition: String, _ parameters: [SQLiteConnection.Cell]) async throws(StoreError) -> [AppliedRecord] {
+        try await reading { db throws(StoreError) in
             var records: [AppliedRecord] = []
             var environment = "", cluster = "", commit = ""
             try db.forEachRow("SELECT environment, cluster, addon, commit_sha, digest, applied_at, pending_commit FROM applied \(condition) ORDER BY environment, cluster, addon",
@@ -173,12 +201,8 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
-    public func recordApply(_ record: AppliedRecord) throws(StoreError) {
-        try recordApply([record])
-    }
-
-    public func recordApply(_ records: [AppliedRecord]) throws(StoreError) {
-        try withConnection { db throws(StoreError) in
+    public func recordApply(_ records: [AppliedRecord]) async throws(StoreError) {
+        try await writing { db throws(StoreError) in
             try db.transaction { () throws(StoreError) in
                 for record in records { try Self.record(record, into: db) }
             }
@@ -198,8 +222,8 @@ public final class SQLiteStateStore: StateStore {
                                 outcome: .applied), into: db)
     }
 
-    public func removeApplied(environment: String, cluster: String, addon: String, commit: String, at time: Date) throws(StoreError) {
-        try withConnection { db throws(StoreError) in
+    public func removeApplied(environment: String, cluster: String, addon: String, commit: String, at time: Date) async throws(StoreError) {
+        try await writing { db throws(StoreError) in
             try db.transaction { () throws(StoreError) in
                 try Self.remove(AppliedRemoval(environment: environment, cluster: cluster, addon: addon, commit: commit, at: time), from: db)
             }
@@ -221,8 +245,8 @@ public final class SQLiteStateStore: StateStore {
 
     // MARK: - History
 
-    public func append(_ event: HistoryEvent) throws(StoreError) {
-        try withConnection { db throws(StoreError) in try Self.insert(event, into: db) }
+    public func append(_ event: HistoryEvent) async throws(StoreError) {
+        try await writing { db throws(StoreError) in try Self.insert(event, into: db) }
     }
 
     static func insert(_ event: HistoryEvent, into db: SQLiteConnection) throws(StoreError) {
@@ -233,9 +257,9 @@ public final class SQLiteStateStore: StateStore {
                       optional(event.outcome?.rawValue)])
     }
 
-    public func history(_ filter: HistoryFilter) throws(StoreError) -> [HistoryEvent] {
-        func optional(_ text: String?) -> SQLiteConnection.Cell { text.map { .text($0) } ?? .null }
-        return try withConnection { db throws(StoreError) in
+    public func history(_ filter: HistoryFilter) async throws(StoreError) -> [HistoryEvent] {
+        @Sendable func optional(_ text: String?) -> SQLiteConnection.Cell { text.map { .text($0) } ?? .null }
+        return try await reading { db throws(StoreError) in
             try db.query("""
                 SELECT at, kind, environment, cluster, addon, commit_sha, detail, outcome FROM history
                 WHERE (?1 IS NULL OR environment = ?1) AND (?2 IS NULL OR cluster = ?2) AND (?3 IS NULL OR addon = ?3)

@@ -12,21 +12,21 @@ public struct SQLiteSimulatedObjects: SimulatedObjectStore {
 
     public init(_ store: SQLiteStateStore) { self.store = store }
 
-    public func objects(cluster: String) throws(StoreError) -> [StoredObject] {
-        try storedObjects(cluster: cluster, where: "", [])
+    public func objects(cluster: String) async throws(StoreError) -> [StoredObject] {
+        try await storedObjects(cluster: cluster, where: "", [])
     }
 
-    public func objects(cluster: String, addon: String) throws(StoreError) -> [StoredObject] {
-        try storedObjects(cluster: cluster, where: " AND addon = ?", [.text(addon)])
+    public func objects(cluster: String, addon: String) async throws(StoreError) -> [StoredObject] {
+        try await storedObjects(cluster: cluster, where: " AND addon = ?", [.text(addon)])
     }
 
-    public func object(cluster: String, id: ObjectKey) throws(StoreError) -> StoredObject? {
-        try storedObjects(cluster: cluster, where: " AND api_group = ? AND kind = ? AND namespace = ? AND name = ?",
+    public func object(cluster: String, id: ObjectKey) async throws(StoreError) -> StoredObject? {
+        try await storedObjects(cluster: cluster, where: " AND api_group = ? AND kind = ? AND namespace = ? AND name = ?",
                           [.text(id.group), .text(id.kind), .text(id.namespace), .text(id.name)]).first
     }
 
-    private func storedObjects(cluster: String, where condition: String, _ parameters: [SQLiteConnection.Cell]) throws(StoreError) -> [StoredObject] {
-        try store.withConnection { db throws(StoreError) in
+    private func storedObjects(cluster: String, where condition: String, _ parameters: [SQLiteConnection.Cell]) async throws(StoreError) -> [StoredObject] {
+        try await store.reading { db throws(StoreError) in
             try db.query("SELECT api_group, kind, namespace, name, body FROM objects WHERE cluster = ?\(condition) ORDER BY api_group, kind, namespace, name",
                          [.text(cluster)] + parameters).map { row throws(StoreError) in
                 StoredObject(cluster: cluster, id: ObjectKey(group: row[0].text ?? "", kind: row[1].text ?? "", namespace: row[2].text ?? "",
@@ -35,14 +35,14 @@ public struct SQLiteSimulatedObjects: SimulatedObjectStore {
         }
     }
 
-    public func write(_ changes: [ObjectChange]) throws(StoreError) {
+    public func write(_ changes: [ObjectChange]) async throws(StoreError) {
         guard !changes.isEmpty else { return }
         // Encoded before the lock is taken: the controller's writes wait for none of it.
         let bodies = changes.map { change -> (addon: String, json: String)? in
             guard case .put(let object) = change.operation else { return nil }
             return (object.body.at(["metadata", "labels", SluiceLabels.addon])?.stringValue ?? "", JSONEmitter.emit(object.body))
         }
-        try store.withConnection { db throws(StoreError) in
+        try await store.writing { db throws(StoreError) in
             try db.inTransaction(if: changes.count > 1 || changes[0].call != nil) { () throws(StoreError) in
                 for (change, body) in zip(changes, bodies) {
                     switch change.operation {
@@ -69,8 +69,8 @@ public struct SQLiteSimulatedObjects: SimulatedObjectStore {
                   .text(call.key.namespace), .text(call.key.name), .text(call.addon), .text(call.commit)])
     }
 
-    public func calls(cluster: String?) throws(StoreError) -> [SimulatedCall] {
-        try store.withConnection { db throws(StoreError) in
+    public func calls(cluster: String?) async throws(StoreError) -> [SimulatedCall] {
+        try await store.reading { db throws(StoreError) in
             try db.query("""
                 SELECT cluster, verb, api_group, kind, namespace, name, addon, commit_sha, history_mark FROM simulated_calls
                 WHERE (?1 IS NULL OR cluster = ?1) ORDER BY id

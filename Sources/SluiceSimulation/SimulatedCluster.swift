@@ -34,6 +34,9 @@ public actor SimulatedCluster: ClusterDriver, SimulatedPodReadiness {
     /// read once instead (a first plan asks for every object of every add-on).
     private var narrowReads = 0
     private let narrowReadLimit = 64
+    /// Counts the times the cache was dropped (a failed write): a read that started before
+    /// the drop does not fill the cache after it.
+    private var epoch = 0
 
     public init(name: String, connection: Cluster.SimulatedConnection, store: any SimulatedObjectStore,
                 clock: any FleetClock, podReadySeconds: Double = 10, network: SimulatedNetwork? = nil,
@@ -53,7 +56,7 @@ public actor SimulatedCluster: ClusterDriver, SimulatedPodReadiness {
 
     public func get(_ key: ObjectKey) async throws(DriverError) -> Value? {
         try await network?.check(clusterName)
-        guard let object = try stored(key) else { return nil }
+        guard let object = try await stored(key) else { return nil }
         return try await advanced(key, object)
     }
 
@@ -61,7 +64,7 @@ public actor SimulatedCluster: ClusterDriver, SimulatedPodReadiness {
         try await network?.check(clusterName)
         var result: [ObjectKey: Value] = [:]
         let candidates: [ObjectKey: Value]
-        if let addon = labels[SluiceLabels.addon] { candidates = try loaded(addon: addon) } else { candidates = try loaded() }
+        if let addon = labels[SluiceLabels.addon] { candidates = try await loaded(addon: addon) } else { candidates = try await loaded() }
         for (key, object) in candidates where Self.has(labels, object) {
             result[key] = try await advanced(key, object)
         }
@@ -70,7 +73,7 @@ public actor SimulatedCluster: ClusterDriver, SimulatedPodReadiness {
 
     public func create(_ object: Value, key: ObjectKey) async throws(DriverError) -> Value {
         try await network?.check(clusterName)
-        guard try stored(key) == nil else { throw .conflict(key) }
+        guard try await stored(key) == nil else { throw .conflict(key) }
         if let problem = simulation(for: key)?.problem(with: object) { throw .invalid(key, problem) }
         var created = object
         created.set(["metadata", "generation"], to: .int(1))
@@ -81,7 +84,7 @@ public actor SimulatedCluster: ClusterDriver, SimulatedPodReadiness {
 
     public func patch(_ key: ObjectKey, mergePatch: Value) async throws(DriverError) -> Value {
         try await network?.check(clusterName)
-        guard let current = try stored(key) else { throw .notFound(key) }
+        guard let current = try await stored(key) else { throw .notFound(key) }
         let live = try await advanced(key, current)
         var patched = MergePatch.apply(mergePatch, to: live)
         if let problem = simulation(for: key)?.problem(with: patched) { throw .invalid(key, problem) }
@@ -95,7 +98,7 @@ public actor SimulatedCluster: ClusterDriver, SimulatedPodReadiness {
 
     public func delete(_ key: ObjectKey) async throws(DriverError) {
         try await network?.check(clusterName)
-        guard let object = try stored(key) else { return }
+        guard let object = try await stored(key) else { return }
         try await commit(key, nil, ObjectChange(.delete(cluster: clusterName, id: key), logging: call(.delete, key, object)))
     }
 
@@ -141,49 +144,57 @@ public actor SimulatedCluster: ClusterDriver, SimulatedPodReadiness {
     }
 
     /// One object, from the cache or the store.
-    private func stored(_ key: ObjectKey) throws(DriverError) -> Value? {
+    private func stored(_ key: ObjectKey) async throws(DriverError) -> Value? {
         if let known = cache[key] { return known }
         if complete { return nil }
         narrowReads += 1
         if narrowReads > narrowReadLimit {
-            try loadAll()
+            try await loadAll()
             return cache[key] ?? nil
         }
+        let epoch = self.epoch
         let found: Value?
-        do { found = try store.object(cluster: clusterName, id: key)?.body } catch { throw Self.failure(error) }
-        remember(key, found)
+        do { found = try await store.object(cluster: clusterName, id: key)?.body } catch { throw Self.failure(error) }
+        // The actor was re-entered while the store answered: what this cluster wrote
+        // meanwhile is newer than what was read (it is the only writer of its objects).
+        if let known = cache[key] { return known }
+        if epoch == self.epoch { remember(key, found) }
         return found
     }
 
     /// Reads every object of the cluster into the cache, once.
-    private func loadAll() throws(DriverError) {
+    private func loadAll() async throws(DriverError) {
         guard !complete else { return }
+        let epoch = self.epoch
         let all: [StoredObject]
-        do { all = try store.objects(cluster: clusterName) } catch { throw Self.failure(error) }
-        // What this actor wrote is already in the store; the store is the truth.
-        cache = [:]
-        keysByAddon = [:]
-        for object in all { remember(object.id, object.body) }
+        do { all = try await store.objects(cluster: clusterName) } catch { throw Self.failure(error) }
+        // A failed write dropped the cache meanwhile: this read may predate what it knows.
+        guard epoch == self.epoch, !complete else { return }
+        // Objects written while the store answered are newer than the ones read.
+        for object in all where cache[object.id] == nil { remember(object.id, object.body) }
         complete = true
     }
 
     /// Every object of the cluster.
-    private func loaded() throws(DriverError) -> [ObjectKey: Value] {
-        try loadAll()
+    private func loaded() async throws(DriverError) -> [ObjectKey: Value] {
+        try await loadAll()
         return cache.compactMapValues { $0 }
     }
 
     /// The objects labelled as one add-on's.
-    private func loaded(addon: String) throws(DriverError) -> [ObjectKey: Value] {
+    private func loaded(addon: String) async throws(DriverError) -> [ObjectKey: Value] {
         if !complete && !cachedAddons.contains(addon) {
             narrowReads += 1
             if narrowReads > narrowReadLimit {
-                try loadAll()
+                try await loadAll()
             } else {
+                let epoch = self.epoch
                 let found: [StoredObject]
-                do { found = try store.objects(cluster: clusterName, addon: addon) } catch { throw Self.failure(error) }
-                for object in found { remember(object.id, object.body) }
-                cachedAddons.insert(addon)
+                do { found = try await store.objects(cluster: clusterName, addon: addon) } catch { throw Self.failure(error) }
+                if epoch == self.epoch {
+                    for object in found where cache[object.id] == nil { remember(object.id, object.body) }
+                    cachedAddons.insert(addon)
+                }
             }
         }
         var result: [ObjectKey: Value] = [:]
@@ -261,6 +272,7 @@ public actor SimulatedCluster: ClusterDriver, SimulatedPodReadiness {
             keysByAddon = [:]
             cachedAddons = []
             complete = false
+            epoch += 1
             throw Self.failure(error)
         }
     }

@@ -8,22 +8,22 @@ import SluiceYAML
 /// clusters (the SQLite one lends its file, `SQLiteSimulatedObjects`).
 public protocol SimulatedObjectStore: Sendable {
     /// The audit log (written by `write` with each change's call), oldest first.
-    func calls(cluster: String?) throws(StoreError) -> [SimulatedCall]
-    func objects(cluster: String) throws(StoreError) -> [StoredObject]
+    func calls(cluster: String?) async throws(StoreError) -> [SimulatedCall]
+    func objects(cluster: String) async throws(StoreError) -> [StoredObject]
     /// The objects labelled `sluice.dev/addon: <addon>` (whoever manages them).
-    func objects(cluster: String, addon: String) throws(StoreError) -> [StoredObject]
-    func object(cluster: String, id: ObjectKey) throws(StoreError) -> StoredObject?
+    func objects(cluster: String, addon: String) async throws(StoreError) -> [StoredObject]
+    func object(cluster: String, id: ObjectKey) async throws(StoreError) -> StoredObject?
     /// Writes objects, in order and in one transaction, each with the audit-log entry of the
     /// call that made it (a call is on record exactly when its effect is).
-    func write(_ changes: [ObjectChange]) throws(StoreError)
+    func write(_ changes: [ObjectChange]) async throws(StoreError)
 }
 
 extension SimulatedObjectStore {
-    public func put(_ object: StoredObject, logging call: SimulatedCall? = nil) throws(StoreError) {
-        try write([ObjectChange(.put(object), logging: call)])
+    public func put(_ object: StoredObject, logging call: SimulatedCall? = nil) async throws(StoreError) {
+        try await write([ObjectChange(.put(object), logging: call)])
     }
-    public func deleteObject(cluster: String, id: ObjectKey, logging call: SimulatedCall? = nil) throws(StoreError) {
-        try write([ObjectChange(.delete(cluster: cluster, id: id), logging: call)])
+    public func deleteObject(cluster: String, id: ObjectKey, logging call: SimulatedCall? = nil) async throws(StoreError) {
+        try await write([ObjectChange(.delete(cluster: cluster, id: id), logging: call)])
     }
 }
 

@@ -55,7 +55,7 @@ public actor SimulatedObjectWriter {
 
     private nonisolated static func commit(_ changes: [ObjectChange], to store: any SimulatedObjectStore) async -> Result<Void, StoreError> {
         do {
-            try store.write(changes)
+            try await store.write(changes)
             return .success(())
         } catch {
             return .failure(error)

@@ -5,55 +5,94 @@ import SluiceYAML
 
 /// What Sluice remembers between runs (DESIGN §2 step 4, §7): for every (environment,
 /// cluster, add-on) the commit applied, the digest of what it rendered to and when; an
-/// append-only history; and rollout state. The recorded
-/// commit *is* the last-applied spec: the planner re-renders it from Git, so no manifest is
-/// stored here (simulated clusters keep theirs apart: `SluiceSimulation`).
-public protocol StateStore: AppliedRecordSource {
-    func applied(environment: String, cluster: String, addon: String) throws(StoreError) -> AppliedRecord?
+/// append-only history; rollout state; operator commands, freezes and drift; and one writer
+/// per environment. The recorded commit *is* the last-applied spec: the planner re-renders it
+/// from Git, so no manifest is stored here (simulated clusters keep theirs apart:
+/// `SluiceSimulation`).
+///
+/// One protocol per concern, all async (a store on a network answers late, and one on a disk
+/// must not block Swift's cooperative threads); `StateStore` is all of them. Every store runs
+/// the contract suite (`StateStoreContract` in the tests), and says what went wrong in
+/// `StoreError.Kind`, which tells the caller whether to try again.
+public protocol StateStore: AppliedRecords, History, Rollouts, OperatorCommands, Freezes, DriftFindings, WriterLeases {}
+
+/// What each cluster has applied, and the applies started and not yet recorded.
+public protocol AppliedRecords: AppliedRecordSource {
+    func applied(environment: String, cluster: String, addon: String) async throws(StoreError) -> AppliedRecord?
     /// Every record of an environment, sorted by cluster then add-on.
-    func applied(environment: String) throws(StoreError) -> [AppliedRecord]
+    func applied(environment: String) async throws(StoreError) -> [AppliedRecord]
     /// Every record, sorted by environment, cluster, add-on.
-    func applied() throws(StoreError) -> [AppliedRecord]
-    /// Records an apply and appends it to the history, both or neither.
-    func recordApply(_ record: AppliedRecord) throws(StoreError)
-    /// Records several applies in one transaction (a cluster's unchanged add-ons), all or none.
-    func recordApply(_ records: [AppliedRecord]) throws(StoreError)
+    func applied() async throws(StoreError) -> [AppliedRecord]
+    /// Records several applies in one transaction (a cluster's unchanged add-ons), each with
+    /// its history event, all or none.
+    func recordApply(_ records: [AppliedRecord]) async throws(StoreError)
     /// Forgets an add-on that left a cluster (its objects were pruned at `commit`), with a
     /// history event, both or neither.
-    func removeApplied(environment: String, cluster: String, addon: String, commit: String, at time: Date) throws(StoreError)
-    func append(_ event: HistoryEvent) throws(StoreError)
-    /// Newest first.
-    func history(_ filter: HistoryFilter) throws(StoreError) -> [HistoryEvent]
-    /// Writes one rollout step (state, records, marks, history, consumed commands), all or none.
-    func commit(_ transition: StoreTransition) throws(StoreError)
-    /// The environment's newest rollout that was not rejected (the one under way, or the
-    /// last one to run).
-    func rollout(environment: String) throws(StoreError) -> RolloutRecord?
-    /// The environment's rollouts, rejected ones included, newest first.
-    func rollouts(environment: String, limit: Int) throws(StoreError) -> [RolloutRecord]
-    /// The environment's newest rollout in `phase` (without its cluster rows), however old.
-    func lastRollout(environment: String, phase: RolloutPhase) throws(StoreError) -> RolloutRecord?
+    func removeApplied(environment: String, cluster: String, addon: String, commit: String, at time: Date) async throws(StoreError)
     /// The pending marks of an environment: applies started and not recorded.
-    func pending(environment: String) throws(StoreError) -> [PendingApply]
-    /// Queues an operator command; returns its id.
-    @discardableResult func enqueue(_ command: OperatorCommand) throws(StoreError) -> Int64
-    /// Commands not yet acted on, oldest first.
-    func commands(environment: String) throws(StoreError) -> [OperatorCommand]
-    /// Sets (or with nil lifts) an operator's freeze of an environment, with a history event.
-    func setFreeze(environment: String, to freeze: FreezeRecord?, event: HistoryEvent) throws(StoreError)
-    func freeze(environment: String) throws(StoreError) -> FreezeRecord?
-    /// Replaces what the last re-sync of an environment found, with its history events.
-    func replaceDrift(environment: String, with findings: [DriftFinding], events: [HistoryEvent]) throws(StoreError)
-    func drift(environment: String) throws(StoreError) -> [DriftFinding]
-    /// Takes the one-writer lease of an environment (held until it is released);
-    /// `.environmentLocked` when another process holds it.
-    func lockEnvironment(_ environment: String, holder: String) throws(StoreError) -> any WriterLease
+    func pending(environment: String) async throws(StoreError) -> [PendingApply]
 }
 
-extension StateStore {
+/// The append-only history.
+public protocol History: Sendable {
+    func append(_ event: HistoryEvent) async throws(StoreError)
+    /// Newest first.
+    func history(_ filter: HistoryFilter) async throws(StoreError) -> [HistoryEvent]
+}
+
+/// Rollouts, written one step at a time.
+public protocol Rollouts: Sendable {
+    /// Writes one rollout step (state, records, marks, history, consumed commands), all or none.
+    func commit(_ transition: StoreTransition) async throws(StoreError)
+    /// The environment's newest rollout that was not rejected (the one under way, or the
+    /// last one to run), with its cluster rows, as one snapshot.
+    func rollout(environment: String) async throws(StoreError) -> RolloutRecord?
+    /// The environment's rollouts, rejected ones included, newest first.
+    func rollouts(environment: String, limit: Int) async throws(StoreError) -> [RolloutRecord]
+    /// The environment's newest rollout in `phase` (without its cluster rows), however old.
+    func lastRollout(environment: String, phase: RolloutPhase) async throws(StoreError) -> RolloutRecord?
+}
+
+/// What operators asked (`sluice pause|resume|approve`), until a rollout step consumes it.
+public protocol OperatorCommands: Sendable {
+    /// Queues an operator command; returns its id.
+    @discardableResult func enqueue(_ command: OperatorCommand) async throws(StoreError) -> Int64
+    /// Commands not yet acted on, oldest first.
+    func commands(environment: String) async throws(StoreError) -> [OperatorCommand]
+}
+
+/// Operators' freezes of environments.
+public protocol Freezes: Sendable {
+    /// Sets (or with nil lifts) an operator's freeze of an environment, with a history event.
+    func setFreeze(environment: String, to freeze: FreezeRecord?, event: HistoryEvent) async throws(StoreError)
+    func freeze(environment: String) async throws(StoreError) -> FreezeRecord?
+}
+
+/// What the last re-sync of each environment found.
+public protocol DriftFindings: Sendable {
+    /// Replaces what the last re-sync of an environment found, with its history events.
+    func replaceDrift(environment: String, with findings: [DriftFinding], events: [HistoryEvent]) async throws(StoreError)
+    func drift(environment: String) async throws(StoreError) -> [DriftFinding]
+}
+
+/// One writer per environment.
+public protocol WriterLeases: Sendable {
+    /// Takes the one-writer lease of an environment (held until it is released);
+    /// `.environmentLocked` when another holds it.
+    func lockEnvironment(_ environment: String, holder: String) async throws(StoreError) -> any WriterLease
+}
+
+extension AppliedRecords {
+    /// Records an apply and appends it to the history, both or neither.
+    public func recordApply(_ record: AppliedRecord) async throws(StoreError) {
+        try await recordApply([record])
+    }
+}
+
+extension History {
     /// Newest first; nil filters match everything.
-    public func history(cluster: String?, addon: String?, limit: Int) throws(StoreError) -> [HistoryEvent] {
-        try history(HistoryFilter(cluster: cluster, addon: addon, limit: limit))
+    public func history(cluster: String?, addon: String?, limit: Int) async throws(StoreError) -> [HistoryEvent] {
+        try await history(HistoryFilter(cluster: cluster, addon: addon, limit: limit))
     }
 }
 

@@ -54,7 +54,7 @@ struct Run: AsyncParsableCommand {
         let logger = Logger(label: "sluice")
         let store = try state.open(repo: repo, output: .text)
         var start = clockStart.flatMap { ISO8601DateFormatter().date(from: $0) } ?? Date()
-        if virtualTime, let latest = latestRecordedTime(store), latest > start {
+        if virtualTime, let latest = await latestRecordedTime(store), latest > start {
             // Virtual time resumes where the store left it: it never runs backwards across restarts.
             start = latest
         }
@@ -146,7 +146,7 @@ struct LiveView {
         while !Task.isCancelled {
             let now = await clock.now()
             do {
-                let report = try StatusReport.make(store: store, repository: repo, environment: nil, now: now)
+                let report = try await StatusReport.make(store: store, repository: repo, environment: nil, now: now)
                 Console.shared.show(StatusText.liveLines(report, now: now))
             } catch {
                 // Never the last good view: what cannot be read now is said.
@@ -159,8 +159,8 @@ struct LiveView {
 }
 
 /// The time of the newest event in the store's history.
-func latestRecordedTime(_ store: any StateStore) -> Date? {
-    (try? store.history(HistoryFilter(limit: 1)))?.first?.at
+func latestRecordedTime(_ store: any StateStore) async -> Date? {
+    await (try? store.history(HistoryFilter(limit: 1)))?.first?.at
 }
 
 /// The OS user who gives an operator command.

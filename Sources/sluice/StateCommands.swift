@@ -24,7 +24,7 @@ struct StateCheck: AsyncParsableCommand {
     func run() async throws {
         let store = try state.openExisting(repo: repo, output: .text)
         let problems: [String]
-        do { problems = try store.integrityProblems() } catch {
+        do { problems = try await store.integrityProblems() } catch {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             throw ExitCode(1)
         }

@@ -8,7 +8,7 @@ import SluiceCore
 import SluiceSQLite
 import SluiceStore
 
-struct Status: ParsableCommand {
+struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show each environment's head, applied commit, rollout, forecast and add-on versions.",
         discussion: "Exit codes: 0 shown, 1 the repo or the state store cannot be read, 2 usage.")
@@ -18,11 +18,11 @@ struct Status: ParsableCommand {
     @Option(help: "Only this environment.") var env: String?
     @Option(name: [.short, .long], help: "text or json") var output: OutputFormat = .text
 
-    func run() throws {
+    func run() async throws {
         try checkSelection(headRepository(repo), env: env, cluster: nil)
         let store = try state.openExisting(repo: repo, output: output)
         let report: StatusReport
-        do { report = try StatusReport.make(store: store, repository: repo, environment: env, now: Date()) } catch {
+        do { report = try await StatusReport.make(store: store, repository: repo, environment: env, now: Date()) } catch {
             try fail([Diagnostic(message: "\(error)")], output: output)
         }
         if let env, report.environments.isEmpty {
@@ -36,7 +36,7 @@ struct Status: ParsableCommand {
     }
 }
 
-struct History: ParsableCommand {
+struct History: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the audit trail: applies, rejections, checks, operator actions, rollout steps.",
         discussion: "Oldest first. Exit codes: 0 shown, 1 the state store cannot be read, 2 usage.")
@@ -60,11 +60,11 @@ struct History: ParsableCommand {
         return GoDuration.parse(text).map { now.addingTimeInterval(-GoDuration.seconds($0)) }
     }
 
-    func run() throws {
+    func run() async throws {
         let store = try state.openExisting(repo: repo, output: output)
         let filter = HistoryFilter(environment: env, cluster: cluster, addon: addon, since: since.flatMap { Self.time($0, now: Date()) }, limit: limit)
         let events: [HistoryEvent]
-        do { events = try store.history(filter).reversed() } catch {
+        do { events = try await store.history(filter).reversed() } catch {
             try fail([Diagnostic(file: state.path(repo: repo), message: "\(error)")], output: output)
         }
         // The past may name clusters the repo no longer has: unknown only when neither knows it.
@@ -108,10 +108,10 @@ struct OperatorAction: ParsableArguments {
         return try state.openExisting(repo: repo, output: .text)
     }
 
-    func queue(_ verb: OperatorCommand.Verb, commit: String? = nil, stage: String? = nil, store opened: SQLiteStateStore? = nil) throws {
+    func queue(_ verb: OperatorCommand.Verb, commit: String? = nil, stage: String? = nil, store opened: SQLiteStateStore? = nil) async throws {
         let store = try opened ?? checkedStore()
         do {
-            try store.enqueue(OperatorCommand(environment: environment, verb: verb, user: operatorName(), reason: reason, at: Date(),
+            try await store.enqueue(OperatorCommand(environment: environment, verb: verb, user: operatorName(), reason: reason, at: Date(),
                                               commit: commit, stage: stage))
         } catch {
             try fail([Diagnostic(file: state.path(repo: repo), message: "\(error)")], output: .text)
@@ -133,19 +133,19 @@ struct OperatorAction: ParsableArguments {
     }
 }
 
-struct Pause: ParsableCommand {
+struct Pause: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Pause an environment's rollout at the next batch boundary.", discussion: OperatorAction.exitCodes)
     @OptionGroup var action: OperatorAction
-    func run() throws { try action.queue(.pause) }
+    func run() async throws { try await action.queue(.pause) }
 }
 
-struct Resume: ParsableCommand {
+struct Resume: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Resume a paused rollout, or a halted one (its failed clusters are tried again).", discussion: OperatorAction.exitCodes)
     @OptionGroup var action: OperatorAction
-    func run() throws { try action.queue(.resume) }
+    func run() async throws { try await action.queue(.resume) }
 }
 
-struct Approve: ParsableCommand {
+struct Approve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Approve the stage an environment's rollout waits at (that commit only), or with --commit a stage ahead.",
         discussion: OperatorAction.exitCodes)
@@ -160,11 +160,11 @@ struct Approve: ParsableCommand {
         if let commit, commit.count < 7 || !commit.allSatisfy(\.isHexDigit) { throw ValidationError("--commit \(commit) is not a commit id (7 or more hex digits)") }
     }
 
-    func run() throws {
+    func run() async throws {
         let store = try action.checkedStore()
         let environment = action.environment
         let rollout: RolloutState?
-        do { rollout = try store.rollout(environment: environment).map { try RolloutState.decode($0) } } catch {
+        do { rollout = try await store.rollout(environment: environment).map { try RolloutState.decode($0) } } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(1)
         }
@@ -188,32 +188,32 @@ struct Approve: ParsableCommand {
         }
         let target = stage ?? waiting
         print("approving \(target.map { "stage \($0)" } ?? "the next stage that asks") of commit \(rollout.commit.prefix(12)) in \(environment)")
-        try action.queue(.approve, commit: rollout.commit, stage: target, store: store)
+        try await action.queue(.approve, commit: rollout.commit, stage: target, store: store)
     }
 }
 
-struct Freeze: ParsableCommand {
+struct Freeze: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Freeze an environment: no batch starts until unfreeze (running ones finish).", discussion: OperatorAction.exitCodes)
     @OptionGroup var action: OperatorAction
-    func run() throws { try action.setFreeze(true) }
+    func run() async throws { try await action.setFreeze(true) }
 }
 
-struct Unfreeze: ParsableCommand {
+struct Unfreeze: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Lift an operator's freeze of an environment.", discussion: OperatorAction.exitCodes)
     @OptionGroup var action: OperatorAction
-    func run() throws { try action.setFreeze(false) }
+    func run() async throws { try await action.setFreeze(false) }
 }
 
 extension OperatorAction {
     /// `freeze` and `unfreeze` take effect at once, with a history event naming who and why.
-    func setFreeze(_ frozen: Bool) throws {
+    func setFreeze(_ frozen: Bool) async throws {
         let store = try checkedStore()
         let user = operatorName(), now = Date()
         let why = reason.isEmpty ? "" : ": \(reason)"
         let event = HistoryEvent(at: now, kind: .operatorAction, environment: environment,
                                  detail: "\(frozen ? "frozen" : "unfrozen") by \(user)\(why)", outcome: .operatorCommand)
         let record = frozen ? FreezeRecord(environment: environment, user: user, reason: reason, at: now) : nil
-        do { try store.setFreeze(environment: environment, to: record, event: event) } catch {
+        do { try await store.setFreeze(environment: environment, to: record, event: event) } catch {
             try fail([Diagnostic(file: state.path(repo: repo), message: "\(error)")], output: .text)
         }
         print("\(environment) \(frozen ? "frozen" : "unfrozen")")

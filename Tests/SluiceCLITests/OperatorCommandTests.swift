@@ -49,7 +49,7 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: state))
     }
 
-    @Test func aCommandSaysWhenNoControllerHoldsTheEnvironment() throws {
+    @Test func aCommandSaysWhenNoControllerHoldsTheEnvironment() async throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         #expect(try sluice("apply", "--repo", repo.path, "--state", state, "--env", "staging", "--virtual-time").status == 0)
         let alone = try sluice("pause", "staging", "--repo", repo.path, "--state", state)
@@ -60,24 +60,24 @@ import Testing
         #expect(heard.status == 0)
         #expect(!heard.stderr.contains("warning"))
         withExtendedLifetime(held) {}
-        #expect(try SQLiteStateStore(path: state).commands(environment: "staging").map(\.verb) == [.pause, .resume])
+        #expect(try await SQLiteStateStore(path: state).commands(environment: "staging").map(\.verb) == [.pause, .resume])
     }
 
     /// Production waits for the approval of its production stage: `approve` pins the commit
     /// and stage that wait; another commit is refused; nothing waits in staging.
-    @Test func anApprovalIsPinnedToTheCommitAndStageThatWait() throws {
+    @Test func anApprovalIsPinnedToTheCommitAndStageThatWait() async throws {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let run = try sluice("run", "--repo", repo.path, "--state", state, "--until-idle", "--virtual-time")
         #expect(run.status == 5, "\(run.stderr.suffix(500))")
         let store = try SQLiteStateStore(path: state)
-        let waiting = try #require(try store.rollout(environment: "production").map { try RolloutState.decode($0) })
+        let waiting = try #require(try await store.rollout(environment: "production").map { try RolloutState.decode($0) })
         #expect(waiting.phase == .awaitingApproval)
         #expect(try sluice("approve", "production", "--repo", repo.path, "--state", state, "--commit", "0123456789abc").status == 1)
         #expect(try sluice("approve", "staging", "--repo", repo.path, "--state", state).status == 1)
-        #expect(try store.commands(environment: "production").isEmpty)
+        #expect(try await store.commands(environment: "production").isEmpty)
         let approved = try sluice("approve", "production", "--repo", repo.path, "--state", state)
         #expect(approved.status == 0, "\(approved.stderr)")
-        let command = try #require(try store.commands(environment: "production").first)
+        let command = try #require(try await store.commands(environment: "production").first)
         #expect(command.verb == .approve && command.commit == waiting.commit && command.stage == waiting.currentStage?.name)
         // The controller acts on it: production goes on and converges.
         #expect(try sluice("run", "--repo", repo.path, "--state", state, "--until-idle", "--virtual-time").status == 0)

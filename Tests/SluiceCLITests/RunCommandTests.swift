@@ -121,23 +121,23 @@ import Testing
 
     /// A program outside the repo runs only when the machine allows it: with
     /// `--allow-command` staging converges; without, the check fails and the stage halts.
-    @Test func allowCommandLetsAMachineProgramRun() throws {
+    @Test func allowCommandLetsAMachineProgramRun() async throws {
         try addTestStageCheck("machine-probe", "type: command\n      command: /bin/true")
         let arguments = ["run", "--repo", repo.path, "--state", state, "--virtual-time", "--until-idle", "--interval", "60s", "--resync", "0"]
         let refused = try ProcessResult.run(ProjectPaths.sluiceBinary, arguments)
         #expect(refused.status == 3, "\(refused.stderr.suffix(300))")
         let store = try SQLiteStateStore(path: state)
-        #expect(try store.history(HistoryFilter(environment: "staging", limit: 10_000)).contains { $0.outcome == .checkFailed })
+        #expect(try await store.history(HistoryFilter(environment: "staging", limit: 10_000)).contains { $0.outcome == .checkFailed })
         // Allowed on this machine: the failed batch is resumed and the stage goes on.
-        try store.enqueue(OperatorCommand(environment: "staging", verb: .resume, user: "test", reason: "allowed now", at: Date()))
+        try await store.enqueue(OperatorCommand(environment: "staging", verb: .resume, user: "test", reason: "allowed now", at: Date()))
         let allowed = try ProcessResult.run(ProjectPaths.sluiceBinary, arguments + ["--allow-command", "/bin/true"])
         #expect(allowed.status == 5 || allowed.status == 0, "\(allowed.stderr.suffix(300))")
-        #expect(try store.rollout(environment: "staging")?.phase == .done)
+        #expect(try await store.rollout(environment: "staging")?.phase == .done)
     }
 
     /// A check program sluice started is stopped with sluice: SIGTERM kills its process group
     /// (it survived before), and the stop is not taken as the check failing.
-    @Test func sigtermStopsTheProgramsSluiceStarted() throws {
+    @Test func sigtermStopsTheProgramsSluiceStarted() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-sigterm-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -173,6 +173,6 @@ import Testing
         let stat = (try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8)) ?? ""
         #expect(kill(child, 0) != 0 || stat.split(separator: ")").last?.trimmingCharacters(in: .whitespaces).hasPrefix("Z") == true)
         let store = try SQLiteStateStore(path: state)
-        #expect(!(try store.history(HistoryFilter(environment: "staging", limit: 10_000))).contains { $0.outcome == .checkFailed })
+        #expect(await !(try store.history(HistoryFilter(environment: "staging", limit: 10_000))).contains { $0.outcome == .checkFailed })
     }
 }

@@ -66,13 +66,13 @@ import Testing
 
     /// Refused before anything is applied. As root (CI) the check runs as `nobody`, whom the
     /// file's and folder's permissions keep out; otherwise as the user, with them read-only.
-    @Test func aReadOnlyStoreIsRefusedBeforeAnythingIsApplied() throws {
+    @Test func aReadOnlyStoreIsRefusedBeforeAnythingIsApplied() async throws {
         defer {
             chmod(folder, 0o755)
             try? FileManager.default.removeItem(atPath: folder)
         }
         #expect(try apply().status == 0)
-        let before = try SQLiteSimulatedObjects(SQLiteStateStore(path: state)).calls(cluster: nil).count
+        let before = try await SQLiteSimulatedObjects(SQLiteStateStore(path: state)).calls(cluster: nil).count
         chmod(state, 0o444)
         chmod(folder, 0o555)
         let arguments = ["apply", "--repo", repo.path, "--state", state, "--env", "production", "--virtual-time"]
@@ -87,6 +87,6 @@ import Testing
         #expect(result.stderr.contains("cannot be written"))
         chmod(folder, 0o755)
         chmod(state, 0o644)
-        #expect(try SQLiteSimulatedObjects(SQLiteStateStore(path: state)).calls(cluster: nil).count == before)
+        #expect(try await SQLiteSimulatedObjects(SQLiteStateStore(path: state)).calls(cluster: nil).count == before)
     }
 }

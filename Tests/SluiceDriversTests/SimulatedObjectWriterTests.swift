@@ -62,7 +62,7 @@ import Testing
         let writer = SimulatedObjectWriter { changes in
             await gate.pass()
             do throws(StoreError) {
-                try store.write(changes)
+                try await store.write(changes)
                 return .success(())
             } catch {
                 return .failure(error)
@@ -74,17 +74,17 @@ import Testing
             Task {
                 try await writer.write(change(index))
                 // Committed when it returns.
-                return try store.object(cluster: "sim-1", id: configMap(index).0) != nil
+                return try await store.object(cluster: "sim-1", id: configMap(index).0) != nil
             }
         }
         while await writer.queued < 10 { await Task.yield() }
         // Nothing of the queued writes is in the store while the first transaction is open.
-        #expect(try store.objects(cluster: "sim-1").isEmpty)
+        #expect(try await store.objects(cluster: "sim-1").isEmpty)
         await gate.open()
         try await first.value
         for other in others { #expect(try await other.value) }
         #expect(store.writeBatches == [1, 10])
-        #expect(try store.calls(cluster: "sim-1").count == 11)
+        #expect(try await store.calls(cluster: "sim-1").count == 11)
     }
 
     /// A transaction that cannot be written fails every write in it, and nothing of it is
@@ -94,11 +94,11 @@ import Testing
         let writer = SimulatedObjectWriter(store: store)
         store.failsWrites.withLock { $0 = true }
         await #expect(throws: StoreError.self) { try await writer.write(change(0)) }
-        #expect(try store.objects(cluster: "sim-1").isEmpty)
-        #expect(try store.calls(cluster: "sim-1").isEmpty)
+        #expect(try await store.objects(cluster: "sim-1").isEmpty)
+        #expect(try await store.calls(cluster: "sim-1").isEmpty)
         store.failsWrites.withLock { $0 = false }
         try await writer.write(change(1))
-        #expect(try store.objects(cluster: "sim-1").count == 1)
+        #expect(try await store.objects(cluster: "sim-1").count == 1)
     }
 
     /// A simulated cluster whose write failed says so (a transient error, worth retrying),

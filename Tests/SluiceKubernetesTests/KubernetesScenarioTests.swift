@@ -70,14 +70,14 @@ import Testing
         let live = try await driver.get(Self.nodeLocalDNS)
         #expect(Self.image(live) == "registry.k8s.io/dns/k8s-dns-node-cache:1.24.1")
         #expect(live?.at(["spec", "updateStrategy", "rollingUpdate", "partition"]) == .int(0))
-        let steps = try scenario.history(environment: "staging")
+        let steps = try await scenario.history(environment: "staging")
             .filter { $0.commit == bump && $0.cluster == "test-1" && $0.addon == "node-local-dns" && $0.outcome == .partitionStep }
         #expect(steps.count >= 2, "\(steps.map(\.detail))")
         let partitions = try await server.requests().filter {
             $0.method == "PATCH" && $0.path.hasSuffix("/daemonsets/node-local-dns") && $0.body.contains("partition")
         }
         #expect(partitions.count >= steps.count)
-        #expect(try scenario.store.applied(environment: "staging").filter { $0.cluster == "test-1" }.allSatisfy { $0.commit == bump })
+        #expect(try await scenario.store.applied(environment: "staging").filter { $0.cluster == "test-1" }.allSatisfy { $0.commit == bump })
     }
 
     /// One retry layer: an API server that answers 503 to an apply gets the driver's 5 tries
@@ -104,7 +104,7 @@ import Testing
         #expect(outcomes["staging"] == .waitingForClusters)
         let patches = try await server.requests().dropFirst(before).filter { $0.method == "PATCH" && $0.path.hasSuffix("/deployments/coredns") && $0.query["dryRun"] == nil }
         #expect(patches.count == RetryPolicy().attempts, "\(patches.map { "\($0.query) \($0.body.prefix(80))" })")
-        let state = try #require(try scenario.rolloutState("staging"))
+        let state = try #require(try await scenario.rolloutState("staging"))
         guard case .unreachable? = state.clusters.first(where: { $0.name == "test-1" })?.phase else {
             Issue.record("test-1 is not unreachable")
             return
@@ -125,9 +125,9 @@ import Testing
         try scenario.repo.git("branch", "-f", "staging")
         let outcomes = try await scenario.runController()
         #expect(outcomes["staging"] == .halted)
-        let failed = try scenario.history(environment: "staging").filter { $0.cluster == "test-1" && $0.outcome == .clusterFailed }
+        let failed = try await scenario.history(environment: "staging").filter { $0.cluster == "test-1" && $0.outcome == .clusterFailed }
         #expect(failed.count == 1)
-        #expect(!(try scenario.history(environment: "staging")).contains { $0.outcome == .unreachableWaits })
+        #expect(try await !(scenario.history(environment: "staging")).contains { $0.outcome == .unreachableWaits })
     }
 
     /// A broken image halts on the real cluster; `git revert` brings the old image back.
@@ -138,7 +138,7 @@ import Testing
         _ = try commit(scenario, "coredns broken")
         let outcomes = try await scenario.runApproving()
         #expect(outcomes["staging"] == .halted)
-        let state = try #require(try scenario.rolloutState("staging"))
+        let state = try #require(try await scenario.rolloutState("staging"))
         #expect(state.phase == .halted && state.haltReason?.contains("test-1") == true)
         #expect(Self.image(try await driver.get(Self.coreDNS)) == "registry.k8s.io/coredns/coredns:v1.11.4-broken")
 
@@ -149,7 +149,7 @@ import Testing
         #expect(after["staging"] == .converged)
         #expect(Self.image(try await driver.get(Self.coreDNS)) == "registry.k8s.io/coredns/coredns:v1.11.4")
         #expect(try await driver.workloadStatus(Self.coreDNS, kinds: .none)?.isHealthy == true)
-        #expect(try scenario.store.applied(environment: "staging").allSatisfy { $0.commit == revert && $0.pending == nil })
+        #expect(try await scenario.store.applied(environment: "staging").allSatisfy { $0.commit == revert && $0.pending == nil })
     }
 
     /// An add-on disabled for the cluster is pruned from it: its objects deleted in the

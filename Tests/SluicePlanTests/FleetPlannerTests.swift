@@ -139,7 +139,7 @@ import Testing
         #expect(!npd.objects.isEmpty && npd.objects.allSatisfy { $0.action == .delete })
         #expect(npd.warnings.contains { $0.contains("left this cluster") })
         try await scenario.apply(env: "staging")
-        #expect(try scenario.store.applied(environment: "staging", cluster: "test-1", addon: "node-problem-detector") == nil)
+        #expect(try await scenario.store.applied(environment: "staging", cluster: "test-1", addon: "node-problem-detector") == nil)
         #expect(!(try await scenario.plan(env: "staging").plan.hasChanges))
     }
 
@@ -190,7 +190,7 @@ import Testing
     @Test func aBlockedFieldFailsThePairAndNothingIsApplied() async throws {
         let scenario = try FleetScenario()
         try await scenario.applyAll()
-        let before = try scenario.store.applied(environment: "staging")
+        let before = try await scenario.store.applied(environment: "staging")
         try scenario.edit("addons/coredns/templates/deployment.yaml", replacing: "  selector:\n    matchLabels:\n      k8s-app: kube-dns",
                           with: "  selector:\n    matchLabels:\n      k8s-app: kube-dns\n      tier: dns")
         try scenario.repo.commit("change the selector")
@@ -201,7 +201,7 @@ import Testing
         await #expect(throws: ApplyRefusal.self) {
             try await PlanApplier(store: scenario.store, connector: scenario.connector, clock: scenario.clock).apply(result)
         }
-        #expect(try scenario.store.applied(environment: "staging") == before)
+        #expect(try await scenario.store.applied(environment: "staging") == before)
     }
 
     @Test func fieldsOtherControllersSetSurviveAnUpdate() async throws {
@@ -228,11 +228,11 @@ import Testing
     @Test func aRecordedCommitMissingFromGitIsPlannedAgainstLiveWithAWarning() async throws {
         let scenario = try FleetScenario()
         try await scenario.applyAll()
-        var record = try #require(try scenario.store.applied(environment: "staging", cluster: "test-1", addon: "coredns"))
+        var record = try await #require(try scenario.store.applied(environment: "staging", cluster: "test-1", addon: "coredns"))
         // Equal digests would let the target stand in for the last-applied spec; not here.
         record.commit = String(repeating: "ab", count: 20)
         record.digest = String(repeating: "0", count: 64)
-        try scenario.store.recordApply(record)
+        try await scenario.store.recordApply(record)
         let plan = try await scenario.plan(env: "staging", cluster: "test-1").plan
         let coredns = try #require(Self.clusters(of: plan).first?.addons.first { $0.name == "coredns" })
         #expect(coredns.warnings.first?.contains("cannot be read") == true)

@@ -74,7 +74,7 @@ import Testing
         try passing.repo.git("branch", "-f", "staging", "HEAD")
         let outcomes = try await passing.runController()
         #expect(outcomes["staging"] == .converged)
-        #expect(try passing.history(environment: "staging").contains { $0.kind == .check && $0.cluster == "test-1" && $0.detail.contains("sluice_test_error_ratio = 0.005") })
+        #expect(try await passing.history(environment: "staging").contains { $0.kind == .check && $0.cluster == "test-1" && $0.detail.contains("sluice_test_error_ratio = 0.005") })
     }
 
     @Test func simulatedProbesPassOnHealthyClustersAndFailOnBrokenOnes() async throws {

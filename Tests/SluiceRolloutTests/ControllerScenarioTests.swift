@@ -17,11 +17,11 @@ import Testing
         let scenario = try FleetScenario()
         let first = try await scenario.runController()
         #expect(first == ["staging": .converged, "production": .waitingForOperator])
-        #expect(try scenario.store.rollout(environment: "production")?.phase == .awaitingApproval)
+        #expect(try await scenario.store.rollout(environment: "production")?.phase == .awaitingApproval)
         let outcomes = try await scenario.runApproving()
         #expect(outcomes == ["staging": .converged, "production": .converged])
         let head = scenario.head
-        let records = try scenario.store.applied()
+        let records = try await scenario.store.applied()
         let repository = try await scenario.plan().repository
         #expect(records.count == repository.clusters.values.reduce(0) { $0 + repository.installedAddons(of: $1).count })
         #expect(records.allSatisfy { $0.commit == head && $0.pending == nil })
@@ -38,7 +38,7 @@ import Testing
         let outcomes = try await scenario.runApproving()
         #expect(outcomes["production"] == .converged)
 
-        let events = try scenario.history(environment: "production").filter { $0.commit == bump }
+        let events = try await scenario.history(environment: "production").filter { $0.commit == bump }
         let blueprint = try scenario.blueprint("production")
         let order = blueprint.stages.flatMap { $0.batches.flatMap { $0 } }
         let applied = events.filter { $0.outcome == .applied && $0.addon == "node-local-dns" }
@@ -86,7 +86,7 @@ import Testing
             #expect(steps.count == 5)
             for (a, b) in zip(steps, steps.dropFirst()) { #expect(b.at.timeIntervalSince(a.at) >= 600) }
         }
-        let records = try scenario.store.applied(environment: "production").filter { $0.addon == "node-local-dns" }
+        let records = try await scenario.store.applied(environment: "production").filter { $0.addon == "node-local-dns" }
         #expect(records.allSatisfy { $0.commit == bump })
     }
 
@@ -103,15 +103,15 @@ import Testing
         #expect(Controller.exitCode(outcomes) == 3)
         let blueprint = try scenario.blueprint("production")
         let first = try #require(blueprint.stages.first?.batches.first?.first)
-        let state = try #require(try scenario.rolloutState("production"))
+        let state = try #require(try await scenario.rolloutState("production"))
         #expect(state.phase == .halted)
         #expect(state.stage == 0 && state.batch == 0)
         #expect(state.haltReason?.contains(first) == true)
         let failed = state.clusters.first { $0.name == first }
         if case .failed? = failed?.phase {} else { Issue.record("the first canary cluster is not failed: \(String(describing: failed?.phase))") }
         // Only the first cluster of the canary stage was touched by the broken commit.
-        #expect(Set(try scenario.calls(commit: broken).map(\.cluster)) == [first])
-        let status = try StatusReport.make(store: scenario.store, repository: scenario.repo.path, environment: "production", now: await scenario.clock.now())
+        #expect(try await Set(scenario.calls(commit: broken).map(\.cluster)) == [first])
+        let status = try await StatusReport.make(store: scenario.store, repository: scenario.repo.path, environment: "production", now: await scenario.clock.now())
         #expect(status.environments.first?.rollout?.phase == .halted)
         #expect(status.environments.first?.rollout?.haltReason != nil)
 
@@ -120,11 +120,11 @@ import Testing
         let after = try await scenario.runApproving()
         #expect(after["production"] == .converged)
         // The touched cluster got the old image back; every other cluster only a record.
-        let revertCalls = try scenario.calls(commit: revert)
+        let revertCalls = try await scenario.calls(commit: revert)
         #expect(Set(revertCalls.map(\.cluster)) == [first])
         #expect(revertCalls.allSatisfy { $0.addon == "coredns" || $0.addon == "fluent-bit" || $0.addon == "metrics-server"
             || $0.addon == "ingress-nginx" || $0.addon == "node-local-dns" || $0.addon == "monitoring-agent" })
-        let records = try scenario.store.applied(environment: "production")
+        let records = try await scenario.store.applied(environment: "production")
         #expect(records.allSatisfy { $0.commit == revert && $0.pending == nil })
         let cluster = try #require(try await scenario.plan().repository.clusters[first])
         let coredns = try await scenario.connector.driver(for: cluster)
@@ -174,7 +174,7 @@ import Testing
         try scenario.repo.git("branch", "-f", "staging", "HEAD")
         let outcomes = try await scenario.runApproving()
         #expect(outcomes["staging"] == .converged)
-        let steps = try scenario.history(environment: "staging")
+        let steps = try await scenario.history(environment: "staging")
             .filter { $0.commit == bump && $0.cluster == "test-1" && $0.addon == "akubelet" && $0.outcome == .partitionStep }
         #expect(steps.count == 3)
         let cluster = try #require(try await scenario.plan().repository.clusters["test-1"])
@@ -195,19 +195,19 @@ import Testing
         let change = try scenario.repo.commit("coredns: 3 replicas by default")
         try scenario.repo.git("checkout", "-q", "main")
         try await scenario.runApproving()
-        #expect(try scenario.store.applied(environment: "staging").allSatisfy { $0.commit == change })
-        #expect(try scenario.store.applied(environment: "production").allSatisfy { $0.commit == before })
-        #expect(try scenario.calls(commit: change).allSatisfy { ["test-1", "test-2", "stg-us-1", "stg-eu-1"].contains($0.cluster) })
-        #expect(!(try scenario.calls(commit: change)).isEmpty)
+        #expect(try await scenario.store.applied(environment: "staging").allSatisfy { $0.commit == change })
+        #expect(try await scenario.store.applied(environment: "production").allSatisfy { $0.commit == before })
+        #expect(try await scenario.calls(commit: change).allSatisfy { ["test-1", "test-2", "stg-us-1", "stg-eu-1"].contains($0.cluster) })
+        #expect(try await !(scenario.calls(commit: change)).isEmpty)
 
         try scenario.repo.git("merge", "-q", "--no-ff", "--no-edit", "staging")
         let merged = scenario.head
         let outcomes = try await scenario.runApproving()
         #expect(outcomes["production"] == .converged)
-        #expect(try scenario.store.applied(environment: "production").allSatisfy { $0.commit == merged })
+        #expect(try await scenario.store.applied(environment: "production").allSatisfy { $0.commit == merged })
         let production = Set(try scenario.blueprint("production").stages.flatMap { $0.batches.flatMap { $0 } })
-        #expect(Set(try scenario.calls(commit: merged).map(\.cluster)).isSubset(of: production))
-        #expect(!(try scenario.calls(commit: merged)).isEmpty)
+        #expect(try await Set(scenario.calls(commit: merged).map(\.cluster)).isSubset(of: production))
+        #expect(try await !(scenario.calls(commit: merged)).isEmpty)
     }
 
     /// Scenario 5: an invalid commit is rejected as a whole; nothing applied, the last good
@@ -227,11 +227,11 @@ import Testing
         let outcomes = try await scenario.runApproving()
         #expect(outcomes["production"] == .rejected)
         #expect(Controller.exitCode(outcomes) == 3)
-        #expect(try scenario.calls(commit: bad).isEmpty)
-        #expect(try scenario.store.applied(environment: "production").allSatisfy { $0.commit == good })
-        let rejections = try scenario.history(environment: "production").filter { $0.kind == .rejection }
+        #expect(try await scenario.calls(commit: bad).isEmpty)
+        #expect(try await scenario.store.applied(environment: "production").allSatisfy { $0.commit == good })
+        let rejections = try await scenario.history(environment: "production").filter { $0.kind == .rejection }
         #expect(rejections.map(\.commit) == [bad])
-        let status = try StatusReport.make(store: scenario.store, repository: scenario.repo.path, environment: "production", now: await scenario.clock.now())
+        let status = try await StatusReport.make(store: scenario.store, repository: scenario.repo.path, environment: "production", now: await scenario.clock.now())
         #expect(status.environments.first?.rejected?.commit == bad)
         #expect(status.environments.first?.applied == good)
     }
@@ -252,15 +252,15 @@ extension ControllerScenarioTests {
         let outcomes = try await scenario.runApproving()
         #expect(outcomes["production"] == .halted)
         let first = try #require(try scenario.blueprint("production").stages.first?.batches.first?.first)
-        let state = try #require(try scenario.rolloutState("production"))
+        let state = try await #require(try scenario.rolloutState("production"))
         #expect(state.clusters.first { $0.name == first }?.phase == .rolledBack)
-        #expect(try scenario.history(environment: "production").contains { $0.cluster == first && $0.outcome == .rolledBack })
+        #expect(try await scenario.history(environment: "production").contains { $0.cluster == first && $0.outcome == .rolledBack })
         // The cluster runs the good image again and records the last converged commit.
         let cluster = try #require(try await scenario.plan().repository.clusters[first])
         let coredns = try await scenario.connector.driver(for: cluster)
             .get(ObjectKey(group: "apps", kind: "Deployment", namespace: "kube-system", name: "coredns"))
         #expect(coredns?.at(["spec", "template", "spec", "containers"])?.listValue?.first?.at("image")?.stringValue == "registry.k8s.io/coredns/coredns:v1.11.3")
-        let record = try scenario.store.applied(environment: "production", cluster: first, addon: "coredns")
+        let record = try await scenario.store.applied(environment: "production", cluster: first, addon: "coredns")
         #expect(record?.commit == good && record?.pending == nil)
         #expect(broken != good)
     }

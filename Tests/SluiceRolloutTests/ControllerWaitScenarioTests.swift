@@ -35,17 +35,17 @@ import Testing
         let outcomes = try await scenario.runApproving(options: options)
         #expect(outcomes["production"] == .converged)
         let newest = try #require(second.withLock { $0 })
-        let events = try scenario.history(environment: "production")
+        let events = try await scenario.history(environment: "production")
         let superseded = try #require(events.firstIndex { $0.commit == first && $0.outcome == .superseded })
         // The newest commit starts from the first stage once the old rollout stopped.
         let restart = try #require(events.firstIndex { $0.commit == newest && $0.outcome == .batchStarted })
         #expect(restart > superseded)
-        let old = try #require(try scenario.store.rollouts(environment: "production", limit: 10).first { $0.commit == first })
+        let old = try await #require(try scenario.store.rollouts(environment: "production", limit: 10).first { $0.commit == first })
         #expect(old.phase == .superseded)
         // The old commit never reached the third stage.
         let production = Set(try scenario.blueprint("production").stages[2].batches.flatMap { $0 })
-        #expect(try scenario.calls(commit: first).allSatisfy { !production.contains($0.cluster) })
-        #expect(try scenario.store.applied(environment: "production").allSatisfy { $0.commit == newest && $0.pending == nil })
+        #expect(try await scenario.calls(commit: first).allSatisfy { !production.contains($0.cluster) })
+        #expect(try await scenario.store.applied(environment: "production").allSatisfy { $0.commit == newest && $0.pending == nil })
     }
 
     /// Scenario 7: a freeze and a weekend window hold a rollout without failing it;
@@ -54,22 +54,22 @@ import Testing
         let scenario = try FleetScenario()
         try await scenario.converge()
         let now = await scenario.clock.now()
-        try scenario.store.setFreeze(environment: "production", to: FreezeRecord(environment: "production", user: "ops", reason: "holidays", at: now),
+        try await scenario.store.setFreeze(environment: "production", to: FreezeRecord(environment: "production", user: "ops", reason: "holidays", at: now),
                                      event: HistoryEvent(at: now, kind: .operatorAction, environment: "production", detail: "frozen"))
         try scenario.edit("releases/2026-11-1.yaml", replacing: Self.oldDNS, with: "k8s-dns-node-cache:1.23.2")
         let bump = try scenario.repo.commit("node-local-dns 1.23.2")
         let held = try await scenario.runController()
         #expect(held["production"] == .waitingForOperator)
         #expect(Controller.exitCode(held) == 5)
-        #expect(try scenario.rolloutState("production")?.isHeld == true)
-        #expect(try scenario.calls(commit: bump).isEmpty)
+        #expect(try await scenario.rolloutState("production")?.isHeld == true)
+        #expect(try await scenario.calls(commit: bump).isEmpty)
 
         let unfrozen = await scenario.clock.now()
-        try scenario.store.setFreeze(environment: "production", to: nil,
+        try await scenario.store.setFreeze(environment: "production", to: nil,
                                      event: HistoryEvent(at: unfrozen, kind: .operatorAction, environment: "production", detail: "unfrozen"))
         let outcomes = try await scenario.runApproving()
         #expect(outcomes["production"] == .converged)
-        let events = try scenario.history(environment: "production").filter { $0.commit == bump }
+        let events = try await scenario.history(environment: "production").filter { $0.commit == bump }
         #expect(!events.contains { [.pairFailed, .clusterFailed, .checkFailed, .halted].contains($0.outcome) })
         #expect(events.contains { $0.outcome == .checkHolds })
         #expect(events.contains { $0.outcome == .checkWaits })
@@ -102,19 +102,19 @@ import Testing
         let waiting = try await scenario.runApproving()
         #expect(waiting["staging"] == .waitingForClusters)
         #expect(Controller.exitCode(waiting) == 7)
-        let state = try #require(try scenario.rolloutState("staging"))
+        let state = try await #require(try scenario.rolloutState("staging"))
         #expect(state.waitingFor?.contains("test-2 since") == true)
         let healed = await scenario.clock.now()
         await scenario.network.heal("test-2")
         let outcomes = try await scenario.runApproving()
         #expect(outcomes["staging"] == .converged)
-        let events = try scenario.history(environment: "staging").filter { $0.commit == bump }
+        let events = try await scenario.history(environment: "staging").filter { $0.commit == bump }
         #expect(events.contains { $0.cluster == "test-2" && $0.outcome == .unreachableWaits })
         #expect(!events.contains { [.pairFailed, .clusterFailed, .halted].contains($0.outcome) })
         // The next stage started only after test-2 was back and done.
         let next = try #require(events.first { $0.outcome == .batchStarted && $0.detail.hasPrefix("stage staging, batch 1") })
         #expect(next.at > healed)
-        #expect(try scenario.store.applied(environment: "staging").allSatisfy { $0.commit == bump })
+        #expect(try await scenario.store.applied(environment: "staging").allSatisfy { $0.commit == bump })
     }
 
     /// Scenario 8b: under `unreachable: skip` the batch goes on without the cluster, which
@@ -130,17 +130,17 @@ import Testing
         await scenario.network.cut("test-1")
         let outcomes = try await scenario.runApproving()
         #expect(outcomes["staging"] == .converged)
-        let state = try #require(try scenario.rolloutState("staging"))
+        let state = try await #require(try scenario.rolloutState("staging"))
         #expect(state.skipped.map(\.name) == ["test-1"])
-        let records = try scenario.store.applied(environment: "staging")
+        let records = try await scenario.store.applied(environment: "staging")
         #expect(records.filter { $0.cluster == "test-1" }.allSatisfy { $0.commit != bump })
         #expect(records.filter { $0.cluster != "test-1" }.allSatisfy { $0.commit == bump })
 
         await scenario.network.heal("test-1")
         let after = try await scenario.runApproving()
         #expect(after["staging"] == .converged)
-        #expect(try scenario.store.applied(environment: "staging").allSatisfy { $0.commit == bump })
-        #expect(try scenario.rolloutState("staging")?.phase == .done)
-        #expect(try scenario.history(environment: "staging").contains { $0.cluster == "test-1" && $0.outcome == .clusterReachableAgain })
+        #expect(try await scenario.store.applied(environment: "staging").allSatisfy { $0.commit == bump })
+        #expect(try await scenario.rolloutState("staging")?.phase == .done)
+        #expect(try await scenario.history(environment: "staging").contains { $0.cluster == "test-1" && $0.outcome == .clusterReachableAgain })
     }
 }

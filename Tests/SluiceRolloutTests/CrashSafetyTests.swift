@@ -14,7 +14,7 @@ import Testing
 /// the target, and no pair was applied again after its record (the simulated clusters'
 /// audit log against the history).
 @Suite(.timeLimit(.minutes(10))) struct CrashSafetyTests {
-    @Test func killedTwentyTimesTheRolloutStillLandsOnceEverywhere() throws {
+    @Test func killedTwentyTimesTheRolloutStillLandsOnceEverywhere() async throws {
         let repo = try TestRepository(copying: ProjectPaths.exampleRepo)
         // 42 more production clusters: 60 in all (of 4 nodes: the simulation of 120-node
         // DaemonSets is not what this test is about).
@@ -56,23 +56,23 @@ import Testing
         #expect(try run(killAfter: nil) == .exited(0))
 
         let store = try SQLiteStateStore(path: state)
-        let records = try store.applied(environment: "production")
+        let records = try await store.applied(environment: "production")
         let repository = try FleetLoader().load(try FleetSource.open(repo.path, revision: "HEAD").tree)
         let production = repository.clusters.values.filter { repository.environment(of: $0)?.name.value == "production" }
         #expect(production.count == 56)
         #expect(records.count == production.reduce(0) { $0 + repository.installedAddons(of: $1).count })
         #expect(records.allSatisfy { $0.commit == target && $0.pending == nil })
-        #expect(try store.pending(environment: "production").isEmpty)
+        #expect(try await store.pending(environment: "production").isEmpty)
         // No call carrying the target commit reached a pair after its record.
         let applied = try Self.appliedEventIDs(path: state, commit: target)
         // The check below relies on these: every pair's apply event is found.
         #expect(applied.count == records.count)
-        let late = try SQLiteSimulatedObjects(store).calls(cluster: nil).filter { call in
+        let late = try await SQLiteSimulatedObjects(store).calls(cluster: nil).filter { call in
             guard call.commit == target, let recorded = applied["\(call.cluster)/\(call.addon)"] else { return false }
             return call.historyMark >= recorded
         }
         #expect(late.isEmpty, "applied again after the record: \(late.prefix(5))")
-        #expect(try SQLiteSimulatedObjects(store).calls(cluster: nil).contains { $0.commit == target })
+        #expect(try await SQLiteSimulatedObjects(store).calls(cluster: nil).contains { $0.commit == target })
     }
 
     /// The id of each pair's `applied` history event at `commit` (found by its typed outcome).

@@ -36,15 +36,15 @@ import Testing
         let driver = try await tamper(scenario, cluster: "stg-us-1")
         let outcomes = try await scenario.runController(options: options())
         #expect(outcomes["staging"] == .converged)
-        let drift = try scenario.store.drift(environment: "staging")
+        let drift = try await scenario.store.drift(environment: "staging")
         #expect(drift.map { "\($0.cluster)/\($0.addon)" } == ["stg-us-1/coredns"])
         #expect(drift.first?.detail.contains("update Deployment kube-system/coredns") == true)
-        #expect(try scenario.history(environment: "staging").contains { $0.kind == .drift && $0.cluster == "stg-us-1" })
+        #expect(try await scenario.history(environment: "staging").contains { $0.kind == .drift && $0.cluster == "stg-us-1" })
         #expect(try await replicas(driver) == .int(9))
-        let status = try StatusReport.make(store: scenario.store, repository: scenario.repo.path, environment: "staging", now: await scenario.clock.now())
+        let status = try await StatusReport.make(store: scenario.store, repository: scenario.repo.path, environment: "staging", now: await scenario.clock.now())
         #expect(status.environments.first?.drift.count == 1)
         // Nothing else drifted: no finding on the production clusters.
-        #expect(try scenario.store.drift(environment: "production").isEmpty)
+        #expect(try await scenario.store.drift(environment: "production").isEmpty)
     }
 
     @Test func driftIsCorrectedWhereTheEnvironmentAsks() async throws {
@@ -59,7 +59,7 @@ import Testing
         try await scenario.runController(options: options())
         let expected = try #require(try await scenario.plan().repository.clusters["stg-us-1"]?.addonValues["coredns"]?.value.at("replicas"))
         #expect(try await replicas(driver) == expected)
-        #expect(try scenario.store.drift(environment: "staging").isEmpty)
-        #expect(try scenario.history(environment: "staging").contains { $0.outcome == .driftCorrected })
+        #expect(try await scenario.store.drift(environment: "staging").isEmpty)
+        #expect(try await scenario.history(environment: "staging").contains { $0.outcome == .driftCorrected })
     }
 }

@@ -52,19 +52,19 @@ import Testing
 
     @Test func aRevertRepairsTheCanaryAtOnce() async throws {
         let (scenario, first, revert, revertedAt) = try await brokenThenRevertedOnThursdayEvening(fastRollback: true)
-        let events = try scenario.history(environment: "production").filter { $0.commit == revert }
+        let events = try await scenario.history(environment: "production").filter { $0.commit == revert }
         #expect(events.contains { $0.outcome == .revertFastTracked })
         let repaired = try #require(events.first { $0.cluster == first && $0.addon == "coredns" && $0.outcome == .applied })
         #expect(repaired.at >= revertedAt && repaired.at < Self.endOfDay(after: revertedAt), "repaired at \(repaired.at)")
         // Only the cluster the broken change reached was touched again.
-        #expect(Set(try scenario.calls(commit: revert).map(\.cluster)) == [first])
-        #expect(try scenario.store.applied(environment: "production").allSatisfy { $0.commit == revert && $0.pending == nil })
+        #expect(await Set(try scenario.calls(commit: revert).map(\.cluster)) == [first])
+        #expect(try await scenario.store.applied(environment: "production").allSatisfy { $0.commit == revert && $0.pending == nil })
     }
 
     /// The same with `fastRollback: false`: the revert waits for Monday's window like any change.
     @Test func aPipelineMayOptOut() async throws {
         let (scenario, first, revert, revertedAt) = try await brokenThenRevertedOnThursdayEvening(fastRollback: false)
-        let events = try scenario.history(environment: "production").filter { $0.commit == revert }
+        let events = try await scenario.history(environment: "production").filter { $0.commit == revert }
         #expect(!events.contains { $0.outcome == .revertFastTracked })
         let repaired = try #require(events.first { $0.cluster == first && $0.addon == "coredns" && $0.outcome == .applied })
         #expect(repaired.at > revertedAt.addingTimeInterval(3 * 86_400))

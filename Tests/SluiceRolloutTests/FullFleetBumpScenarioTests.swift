@@ -29,11 +29,11 @@ import Testing
         let outcomes = try await scenario.runApproving()
         #expect(outcomes == ["staging": .converged, "production": .converged])
 
-        let events = try scenario.history().filter { $0.commit == bump }
+        let events = try await scenario.history().filter { $0.commit == bump }
         let failures = events.filter { $0.outcome.map { $0.severity >= .warning } ?? false }
         #expect(failures.isEmpty, "\(failures.prefix(3).map(\.detail))")
         // Every pair of every cluster recorded the bump.
-        let records = try scenario.store.applied()
+        let records = try await scenario.store.applied()
         #expect(!records.isEmpty && records.allSatisfy { $0.commit == bump })
         // The test means something: some add-on took longer than the 5 minute timeout to roll.
         let applied = events.filter { $0.outcome == .applied }

@@ -20,7 +20,7 @@ import Testing
         let report = try await scenario.apply(env: "staging")
         #expect(report.failures.isEmpty)
         #expect(report.operations == planned.plan.summary.create)
-        let records = try scenario.store.applied(environment: "staging")
+        let records = try await scenario.store.applied(environment: "staging")
         #expect(records.count == planned.pairs.count && report.recorded == records.count)
         #expect(records.allSatisfy { $0.commit == scenario.head && $0.digest.count == 64 })
         let cluster = try #require(planned.repository.clusters["test-1"])
@@ -30,7 +30,7 @@ import Testing
         #expect(live.at(["metadata", "annotations", "sluice.dev/commit"]) == .string(scenario.head))
         // Recorded only once healthy: every workload is rolled out.
         #expect(try await scenario.connector.driver(for: cluster).workloadStatus(Self.coredns, kinds: .none)?.isHealthy == true)
-        let history = try scenario.store.history(cluster: "test-1", addon: "coredns", limit: 10)
+        let history = try await scenario.store.history(cluster: "test-1", addon: "coredns", limit: 10)
         #expect(history.first?.kind == .apply && history.first?.commit == scenario.head)
     }
 
@@ -46,13 +46,13 @@ import Testing
         let report = try await scenario.apply(env: "staging", cluster: "test-1")
         #expect(report.failures.map(\.addon) == ["calico"])
         #expect(report.failures.first?.outcome == .healthNoProgress)
-        #expect(try scenario.store.applied(environment: "staging", cluster: "test-1", addon: "calico")?.commit == good)
-        #expect(try scenario.store.applied(environment: "staging", cluster: "test-1", addon: "coredns")?.commit == good)
+        #expect(try await scenario.store.applied(environment: "staging", cluster: "test-1", addon: "calico")?.commit == good)
+        #expect(try await scenario.store.applied(environment: "staging", cluster: "test-1", addon: "coredns")?.commit == good)
         let cluster = try #require(try await scenario.plan().repository.clusters["test-1"])
         let live = try await scenario.connector.driver(for: cluster).get(Self.coredns)
         #expect(live?.at(["spec", "template", "spec", "containers"])?.listValue?.first?.at("image")
                 == .string("registry.k8s.io/coredns/coredns:v1.11.4"))
-        let failed = try scenario.store.history(cluster: "test-1", addon: "calico", limit: 1).first
+        let failed = try await scenario.store.history(cluster: "test-1", addon: "calico", limit: 1).first
         #expect(failed?.outcome == .healthNoProgress)
     }
 
@@ -64,6 +64,6 @@ import Testing
         await #expect(throws: ApplyRefusal.self) {
             try await PlanApplier(store: scenario.store, connector: scenario.connector, clock: scenario.clock).apply(result)
         }
-        #expect(try scenario.store.applied(environment: "staging").isEmpty)
+        #expect(try await scenario.store.applied(environment: "staging").isEmpty)
     }
 }

@@ -38,7 +38,7 @@ import Testing
         let bump = try scenario.repo.commit("node-local-dns 1.23.2")
         let first = try await scenario.runController()
         #expect(first["production"] == .waitingForOperator)
-        let waiting = try #require(try scenario.rolloutState("production"))
+        let waiting = try await #require(try scenario.rolloutState("production"))
         #expect(waiting.phase == .awaitingApproval && waiting.commit == bump)
 
         let store = CountingStore(scenario.store)
@@ -46,10 +46,10 @@ import Testing
         let before = await scenario.clock.now()
         let outcomes = try await scenario.runController(store: store)
         #expect(outcomes["production"] == .waitingForOperator)
-        let after = try #require(try scenario.rolloutState("production"))
+        let after = try await #require(try scenario.rolloutState("production"))
         #expect(after.id == waiting.id)
         #expect(after.stage == waiting.stage && after.phase == .awaitingApproval)
-        let started = try scenario.history(environment: "production").filter { $0.outcome == .rolloutStarted && $0.at >= before }
+        let started = try await scenario.history(environment: "production").filter { $0.outcome == .rolloutStarted && $0.at >= before }
         #expect(started.isEmpty)
         // Six failures shared by the two environments, retried with backoff: one of them
         // failed at least three times, which takes 1 + 2 + 4 s at least.
@@ -75,7 +75,7 @@ import Testing
         // (The 5 failures are shared by the two environments: one of them failed 3 times at least.)
         #expect((logged.metadata("storeFailures").compactMap { Int($0) }.max() ?? 0) >= 3)
         #expect(outcomes["staging"] == .converged)
-        #expect(try scenario.store.applied(environment: "staging").allSatisfy { $0.commit == bump })
+        #expect(try await scenario.store.applied(environment: "staging").allSatisfy { $0.commit == bump })
         // Every failed write was retried after a pause: 5 failures and the successful writes,
         // not hundreds of tries.
         #expect(store.calls("commit") < 400)
@@ -95,11 +95,11 @@ import Testing
         #expect(outcomes["staging"] == .storeDamaged)
         #expect(Controller.exitCode(outcomes) == 6)
         // Nothing of the bump reached a cluster: no step is performed that was not written.
-        #expect(try scenario.calls(commit: bump).isEmpty)
+        #expect(try await scenario.calls(commit: bump).isEmpty)
         #expect(store.calls("commit") <= 2)
     }
 
-    @Test func theRollbackBaseIsTheNewestConvergedRolloutHoweverOld() throws {
+    @Test func theRollbackBaseIsTheNewestConvergedRolloutHoweverOld() async throws {
         let scenario = try FleetScenario()
         let t0 = Date(timeIntervalSince1970: 1_800_000_000)
         func record(_ n: Int, _ phase: RolloutPhase) throws -> RolloutRecord {
@@ -108,10 +108,10 @@ import Testing
             state.phase = phase
             return try state.record()
         }
-        try scenario.store.commit(StoreTransition(rollout: try record(0, .done)))
-        for n in 1...80 { try scenario.store.commit(StoreTransition(rollout: try record(n, n % 2 == 0 ? .rejected : .superseded))) }
-        #expect(try scenario.store.lastRollout(environment: "production", phase: .done)?.commit == "c0")
-        #expect(try scenario.store.rollouts(environment: "production", limit: 50).allSatisfy { $0.phase != .done })
+        try await scenario.store.commit(StoreTransition(rollout: try record(0, .done)))
+        for n in 1...80 { try await scenario.store.commit(StoreTransition(rollout: try record(n, n % 2 == 0 ? .rejected : .superseded))) }
+        #expect(try await scenario.store.lastRollout(environment: "production", phase: .done)?.commit == "c0")
+        #expect(try await scenario.store.rollouts(environment: "production", limit: 50).allSatisfy { $0.phase != .done })
     }
 
     @Test func aStateThatCannotBeEncodedIsAnError() {
@@ -161,7 +161,7 @@ import Testing
         // Nothing went on being written into the damaged file (it wrote ~16 steps a second before).
         #expect(writtenAfter.withLock { $0 } <= 2)
         // And the damage stays refused, never read as an empty store.
-        #expect(throws: StoreError.self) { try scenario.store.applied(environment: "staging") }
+        await #expect(throws: StoreError.self) { try await scenario.store.applied(environment: "staging") }
         _ = bump
     }
 }

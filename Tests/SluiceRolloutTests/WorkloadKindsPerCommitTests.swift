@@ -74,7 +74,7 @@ import Testing
         let stagingReport = try await PlanApplier(store: scenario.store, connector: scenario.connector, clock: scenario.clock)
             .apply(staging)
         #expect(stagingReport.failures.map(\.addon) == ["comp-b"])
-        let outcomes = try scenario.history().filter { $0.addon == "comp-a" || $0.addon == "comp-b" }.compactMap(\.outcome)
+        let outcomes = try await scenario.history().filter { $0.addon == "comp-a" || $0.addon == "comp-b" }.compactMap(\.outcome)
         #expect(outcomes.filter { $0 == .healthNoProgress }.count == 2)
     }
 }

@@ -17,6 +17,15 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     }
 
+    func kind(_ open: () async throws(StoreError) -> Void) async -> StoreError.Kind? {
+        do {
+            try await open()
+            return nil
+        } catch {
+            return error.kind
+        }
+    }
+
     func kind(_ open: () throws(StoreError) -> Void) -> StoreError.Kind? {
         do {
             try open()
@@ -26,8 +35,8 @@ import Testing
         }
     }
 
-    func record(_ store: SQLiteStateStore, _ cluster: String) throws {
-        try store.recordApply(AppliedRecord(environment: "production", cluster: cluster, addon: "dns", commit: "abc", digest: "d",
+    func record(_ store: SQLiteStateStore, _ cluster: String) async throws {
+        try await store.recordApply(AppliedRecord(environment: "production", cluster: cluster, addon: "dns", commit: "abc", digest: "d",
                                             appliedAt: Date(timeIntervalSince1970: 10)))
     }
 
@@ -41,7 +50,7 @@ import Testing
         #expect(kind { () throws(StoreError) in _ = try SQLiteStateStore(path: path) } == .notAStore)
     }
 
-    @Test func anotherSQLiteDatabaseIsRefusedAStoreOfAnyVersionIsNot() throws {
+    @Test func anotherSQLiteDatabaseIsRefusedAStoreOfAnyVersionIsNot() async throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var db: OpaquePointer?
         sqlite3_open(path, &db)
@@ -51,20 +60,20 @@ import Testing
         try FileManager.default.removeItem(atPath: path)
         // A store made before stores carried an application id is still one.
         let store = try SQLiteStateStore(path: path)
-        try record(store, "c1")
+        try await record(store, "c1")
         sqlite3_open(path, &db)
         sqlite3_exec(db, "PRAGMA application_id = 0", nil, nil, nil)
         sqlite3_close(db)
-        #expect(try SQLiteStateStore(path: path).applied().count == 1)
+        #expect(try await SQLiteStateStore(path: path).applied().count == 1)
     }
 
-    @Test func damageIsFoundWhenAWriterOpensTheStoreAndByTheFullCheck() throws {
+    @Test func damageIsFoundWhenAWriterOpensTheStoreAndByTheFullCheck() async throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         do {
             let store = try SQLiteStateStore(path: path)
-            for index in 0..<2_000 { try record(store, "cluster-\(index)") }
+            for index in 0..<2_000 { try await record(store, "cluster-\(index)") }
         }
-        #expect(try SQLiteStateStore(path: path, checks: .forWriting).integrityProblems().isEmpty)
+        #expect(try await SQLiteStateStore(path: path, checks: .forWriting).integrityProblems().isEmpty)
         // Garbage over pages 3 to 10, as a failing disk would leave them.
         let handle = try #require(FileHandle(forUpdatingAtPath: path))
         try handle.seek(toOffset: 4096 * 2)
@@ -74,7 +83,7 @@ import Testing
         // Reads of damaged pages can come back short without an error from SQLite: that is
         // why every command that decides from the store (plan, apply, run) opens it checked.
         let unchecked = try SQLiteStateStore(path: path)
-        #expect(!(try unchecked.integrityProblems()).isEmpty)
+        #expect(try await !(unchecked.integrityProblems()).isEmpty)
     }
 
     @Test func oneWriterPerEnvironment() throws {
@@ -95,7 +104,7 @@ import Testing
         withExtendedLifetime(staging) {}
     }
 
-    @Test func aDatabaseKeptLockedIsBusyNotAnError() throws {
+    @Test func aDatabaseKeptLockedIsBusyNotAnError() async throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try SQLiteStateStore(path: path)
         var other: OpaquePointer?
@@ -105,9 +114,9 @@ import Testing
             sqlite3_exec(other, "ROLLBACK", nil, nil, nil)
             sqlite3_close(other)
         }
-        let error = kind { () throws(StoreError) in
+        let error = await kind { () async throws(StoreError) in
             let impatient = try SQLiteStateStore(path: path, busyTimeoutMilliseconds: 20)
-            try impatient.recordApply(AppliedRecord(environment: "e", cluster: "c", addon: "a", commit: "x", digest: "d", appliedAt: Date()))
+            try await impatient.recordApply(AppliedRecord(environment: "e", cluster: "c", addon: "a", commit: "x", digest: "d", appliedAt: Date()))
         }
         #expect(error == .busy)
         withExtendedLifetime(store) {}

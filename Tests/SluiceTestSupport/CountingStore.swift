@@ -50,67 +50,67 @@ public final class CountingStore: StateStore, SimulatedObjectStore {
     private func count(_ name: String) -> Int { counts.withLock { $0[name] ?? 0 } }
     private func bump(_ name: String) { counts.withLock { $0[name, default: 0] += 1 } }
 
-    public func lastRollout(environment: String, phase: RolloutPhase) throws(StoreError) -> RolloutRecord? {
+    public func lastRollout(environment: String, phase: RolloutPhase) async throws(StoreError) -> RolloutRecord? {
         try enter("lastRollout")
-        return try base.lastRollout(environment: environment, phase: phase)
+        return try await base.lastRollout(environment: environment, phase: phase)
     }
 
-    public func applied(environment: String, cluster: String, addon: String) throws(StoreError) -> AppliedRecord? {
-        try base.applied(environment: environment, cluster: cluster, addon: addon)
+    public func applied(environment: String, cluster: String, addon: String) async throws(StoreError) -> AppliedRecord? {
+        try await base.applied(environment: environment, cluster: cluster, addon: addon)
     }
-    public func applied(environment: String) throws(StoreError) -> [AppliedRecord] { try base.applied(environment: environment) }
-    public func applied() throws(StoreError) -> [AppliedRecord] { try base.applied() }
-    public func recordApply(_ record: AppliedRecord) throws(StoreError) { try base.recordApply(record) }
-    public func recordApply(_ records: [AppliedRecord]) throws(StoreError) { try base.recordApply(records) }
-    public func removeApplied(environment: String, cluster: String, addon: String, commit: String, at time: Date) throws(StoreError) {
-        try base.removeApplied(environment: environment, cluster: cluster, addon: addon, commit: commit, at: time)
+    public func applied(environment: String) async throws(StoreError) -> [AppliedRecord] { try await base.applied(environment: environment) }
+    public func applied() async throws(StoreError) -> [AppliedRecord] { try await base.applied() }
+    public func recordApply(_ record: AppliedRecord) async throws(StoreError) { try await base.recordApply(record) }
+    public func recordApply(_ records: [AppliedRecord]) async throws(StoreError) { try await base.recordApply(records) }
+    public func removeApplied(environment: String, cluster: String, addon: String, commit: String, at time: Date) async throws(StoreError) {
+        try await base.removeApplied(environment: environment, cluster: cluster, addon: addon, commit: commit, at: time)
     }
-    public func append(_ event: HistoryEvent) throws(StoreError) { try base.append(event) }
-    public func history(_ filter: HistoryFilter) throws(StoreError) -> [HistoryEvent] { try base.history(filter) }
-    public func commit(_ transition: StoreTransition) throws(StoreError) {
+    public func append(_ event: HistoryEvent) async throws(StoreError) { try await base.append(event) }
+    public func history(_ filter: HistoryFilter) async throws(StoreError) -> [HistoryEvent] { try await base.history(filter) }
+    public func commit(_ transition: StoreTransition) async throws(StoreError) {
         try enter("commit")
-        try base.commit(transition)
+        try await base.commit(transition)
     }
-    public func rollout(environment: String) throws(StoreError) -> RolloutRecord? {
+    public func rollout(environment: String) async throws(StoreError) -> RolloutRecord? {
         try enter("rollout")
-        return try base.rollout(environment: environment)
+        return try await base.rollout(environment: environment)
     }
-    public func rollouts(environment: String, limit: Int) throws(StoreError) -> [RolloutRecord] { try base.rollouts(environment: environment, limit: limit) }
-    public func pending(environment: String) throws(StoreError) -> [PendingApply] { try base.pending(environment: environment) }
-    public func enqueue(_ command: OperatorCommand) throws(StoreError) -> Int64 { try base.enqueue(command) }
-    public func commands(environment: String) throws(StoreError) -> [OperatorCommand] {
+    public func rollouts(environment: String, limit: Int) async throws(StoreError) -> [RolloutRecord] { try await base.rollouts(environment: environment, limit: limit) }
+    public func pending(environment: String) async throws(StoreError) -> [PendingApply] { try await base.pending(environment: environment) }
+    public func enqueue(_ command: OperatorCommand) async throws(StoreError) -> Int64 { try await base.enqueue(command) }
+    public func commands(environment: String) async throws(StoreError) -> [OperatorCommand] {
         try enter("commands")
-        return try base.commands(environment: environment)
+        return try await base.commands(environment: environment)
     }
-    public func setFreeze(environment: String, to freeze: FreezeRecord?, event: HistoryEvent) throws(StoreError) {
-        try base.setFreeze(environment: environment, to: freeze, event: event)
+    public func setFreeze(environment: String, to freeze: FreezeRecord?, event: HistoryEvent) async throws(StoreError) {
+        try await base.setFreeze(environment: environment, to: freeze, event: event)
     }
-    public func freeze(environment: String) throws(StoreError) -> FreezeRecord? {
+    public func freeze(environment: String) async throws(StoreError) -> FreezeRecord? {
         try enter("freeze")
-        return try base.freeze(environment: environment)
+        return try await base.freeze(environment: environment)
     }
-    public func replaceDrift(environment: String, with findings: [DriftFinding], events: [HistoryEvent]) throws(StoreError) {
-        try base.replaceDrift(environment: environment, with: findings, events: events)
+    public func replaceDrift(environment: String, with findings: [DriftFinding], events: [HistoryEvent]) async throws(StoreError) {
+        try await base.replaceDrift(environment: environment, with: findings, events: events)
     }
-    public func drift(environment: String) throws(StoreError) -> [DriftFinding] { try base.drift(environment: environment) }
-    public func calls(cluster: String?) throws(StoreError) -> [SimulatedCall] { try objects.calls(cluster: cluster) }
-    public func objects(cluster: String) throws(StoreError) -> [StoredObject] {
+    public func drift(environment: String) async throws(StoreError) -> [DriftFinding] { try await base.drift(environment: environment) }
+    public func calls(cluster: String?) async throws(StoreError) -> [SimulatedCall] { try await objects.calls(cluster: cluster) }
+    public func objects(cluster: String) async throws(StoreError) -> [StoredObject] {
         bump("objects(cluster:)")
-        return try objects.objects(cluster: cluster)
+        return try await objects.objects(cluster: cluster)
     }
-    public func objects(cluster: String, addon: String) throws(StoreError) -> [StoredObject] {
+    public func objects(cluster: String, addon: String) async throws(StoreError) -> [StoredObject] {
         bump("objects(addon: \(addon))")
-        return try objects.objects(cluster: cluster, addon: addon)
+        return try await objects.objects(cluster: cluster, addon: addon)
     }
-    public func object(cluster: String, id: ObjectKey) throws(StoreError) -> StoredObject? { try objects.object(cluster: cluster, id: id) }
+    public func object(cluster: String, id: ObjectKey) async throws(StoreError) -> StoredObject? { try await objects.object(cluster: cluster, id: id) }
     public func lockEnvironment(_ environment: String, holder: String) throws(StoreError) -> any WriterLease {
         try base.lockEnvironment(environment, holder: holder)
     }
-    public func write(_ changes: [ObjectChange]) throws(StoreError) {
+    public func write(_ changes: [ObjectChange]) async throws(StoreError) {
         if failsWrites.withLock({ $0 }) { throw StoreError("disk I/O error (injected)") }
         try enter("write")
         for change in changes { if case .put = change.operation { bump("put") } }
         batches.withLock { $0.append(changes.count) }
-        try objects.write(changes)
+        try await objects.write(changes)
     }
 }

@@ -88,8 +88,8 @@ public final class FleetScenario {
     }
 
     /// Every history event, oldest first.
-    public func history(environment: String? = nil) throws -> [HistoryEvent] {
-        try store.history(HistoryFilter(environment: environment, limit: 1_000_000)).reversed()
+    public func history(environment: String? = nil) async throws -> [HistoryEvent] {
+        try await store.history(HistoryFilter(environment: environment, limit: 1_000_000)).reversed()
     }
 
     /// Replaces `old` with `new` in a file of the repository (fails when `old` is not there).

@@ -28,8 +28,8 @@ extension FleetScenario {
             round += 1
             var approved = false
             for (environment, outcome) in outcomes where outcome == .waitingForOperator {
-                guard try store.rollout(environment: environment)?.phase == .awaitingApproval else { continue }
-                try store.enqueue(OperatorCommand(environment: environment, verb: .approve, user: "test", reason: "scenario", at: await clock.now()))
+                guard try await store.rollout(environment: environment)?.phase == .awaitingApproval else { continue }
+                try await store.enqueue(OperatorCommand(environment: environment, verb: .approve, user: "test", reason: "scenario", at: await clock.now()))
                 approved = true
             }
             guard approved else { break }
@@ -47,14 +47,14 @@ extension FleetScenario {
         return try repo.commit(message)
     }
 
-    public func rolloutState(_ environment: String) throws -> RolloutState? {
-        try store.rollout(environment: environment).map { try RolloutState.decode($0) }
+    public func rolloutState(_ environment: String) async throws -> RolloutState? {
+        try await store.rollout(environment: environment).map { try RolloutState.decode($0) }
     }
 
     /// Commits made by the simulated clusters' audit log: mutating calls per cluster whose
     /// object carried `commit`.
-    public func calls(commit: String) throws -> [SimulatedCall] {
-        try objects.calls(cluster: nil).filter { $0.commit == commit }
+    public func calls(commit: String) async throws -> [SimulatedCall] {
+        try await objects.calls(cluster: nil).filter { $0.commit == commit }
     }
 
     /// The clusters of an environment's pipeline at HEAD, batch by batch, stage by stage.

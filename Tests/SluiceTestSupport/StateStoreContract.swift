@@ -1,0 +1,218 @@
+import Foundation
+import SluiceCore
+import SluiceStore
+import Testing
+
+/// Behaviour every `StateStore` must have, written against the protocols only: the SQLite
+/// store runs it now (`SQLiteStoreContractTests`), a PostgreSQL store will run the same.
+/// `open` gives a new, empty store each time; `reopen` a second handle on the same store (a
+/// second process), which must see what the first one committed.
+public struct StateStoreContract {
+    public let open: @Sendable () async throws -> any StateStore
+    public let reopen: @Sendable (any StateStore) async throws -> any StateStore
+
+    public init(open: @escaping @Sendable () async throws -> any StateStore,
+                reopen: @escaping @Sendable (any StateStore) async throws -> any StateStore) {
+        self.open = open
+        self.reopen = reopen
+    }
+
+    static func at(_ seconds: Double) -> Date { Date(timeIntervalSince1970: 1_800_000_000 + seconds) }
+
+    static func record(_ environment: String, _ cluster: String, _ addon: String, _ commit: String, at seconds: Double) -> AppliedRecord {
+        AppliedRecord(environment: environment, cluster: cluster, addon: addon, commit: commit, digest: "digest-\(commit)", appliedAt: at(seconds))
+    }
+
+    static func rollout(_ id: String, _ environment: String, commit: String, phase: RolloutPhase, at seconds: Double,
+                        blueprint: String = "") -> RolloutRecord {
+        RolloutRecord(id: id, environment: environment, commit: commit, phase: phase, format: 1, state: Array("{\"id\":\"\(id)\"}".utf8),
+                      blueprint: Array(blueprint.utf8), startedAt: at(seconds), updatedAt: at(seconds))
+    }
+
+    /// Records are upserted (clearing a pending mark), sorted, found by key, each with its
+    /// `applied` history event; a removal forgets the pair with a `removed` event.
+    public func appliedRecords() async throws {
+        let store = try await open()
+        try await store.recordApply(Self.record("production", "c1", "dns", "a1", at: 1))
+        try await store.recordApply([Self.record("production", "c1", "dns", "a2", at: 2), Self.record("production", "c0", "cni", "a2", at: 3),
+                                     Self.record("staging", "t1", "dns", "a3", at: 4)])
+        #expect(try await store.applied(environment: "production", cluster: "c1", addon: "dns") == Self.record("production", "c1", "dns", "a2", at: 2))
+        #expect(try await store.applied(environment: "production", cluster: "c9", addon: "dns") == nil)
+        #expect(try await store.applied(environment: "production").map(\.cluster) == ["c0", "c1"])
+        #expect(try await store.applied().map(\.environment) == ["production", "production", "staging"])
+        #expect(try await store.applied(environment: "nowhere").isEmpty)
+
+        var mark = StoreTransition()
+        mark.pending = [PendingApply(environment: "production", cluster: "c1", addon: "dns", commit: "a3")]
+        try await store.commit(mark)
+        #expect(try await store.applied(environment: "production", cluster: "c1", addon: "dns")?.pending == "a3")
+        #expect(try await store.pending(environment: "production") == mark.pending)
+        try await store.recordApply(Self.record("production", "c1", "dns", "a3", at: 5))
+        #expect(try await store.pending(environment: "production").isEmpty)
+
+        try await store.removeApplied(environment: "production", cluster: "c0", addon: "cni", commit: "a4", at: Self.at(6))
+        #expect(try await store.applied(environment: "production").map(\.addon) == ["dns"])
+        let events = try await store.history(HistoryFilter(environment: "production"))
+        #expect(events.map(\.outcome) == [.removed, .applied, .applied, .applied, .applied])
+        #expect(events.first?.commit == "a4" && events.first?.cluster == "c0")
+    }
+
+    /// Newest first, filtered by environment, cluster, add-on and time, limited.
+    public func history() async throws {
+        let store = try await open()
+        for index in 0..<6 {
+            try await store.append(HistoryEvent(at: Self.at(Double(index)), kind: .check, environment: index % 2 == 0 ? "production" : "staging",
+                                                cluster: "c\(index % 3)", addon: index < 3 ? "dns" : "cni", detail: "event \(index)",
+                                                outcome: .checkPassed))
+        }
+        #expect(try await store.history(HistoryFilter()).map(\.detail) == (0..<6).reversed().map { "event \($0)" })
+        #expect(try await store.history(HistoryFilter(environment: "staging")).map(\.detail) == ["event 5", "event 3", "event 1"])
+        #expect(try await store.history(HistoryFilter(cluster: "c0", addon: "dns")).map(\.detail) == ["event 0"])
+        #expect(try await store.history(HistoryFilter(since: Self.at(4))).map(\.detail) == ["event 5", "event 4"])
+        #expect(try await store.history(HistoryFilter(limit: 2)).map(\.detail) == ["event 5", "event 4"])
+        #expect(try await store.history(cluster: "c1", addon: nil, limit: 10).map(\.detail) == ["event 4", "event 1"])
+        #expect(try await store.history(HistoryFilter()).first?.outcome == .checkPassed)
+    }
+
+    /// A step is written whole: state, cluster rows, records, marks, history and consumed
+    /// commands; a new batch replaces the rows, a step upserts them; an empty blueprint keeps
+    /// the stored one; the current rollout skips rejected ones, the list does not.
+    public func rollouts() async throws {
+        let store = try await open()
+        let command = try await store.enqueue(OperatorCommand(environment: "production", verb: .resume, user: "ops", reason: "go", at: Self.at(0)))
+        var first = StoreTransition(rollout: Self.rollout("r1", "production", commit: "c1", phase: .running, at: 1, blueprint: "{\"stages\":[]}"))
+        first.clusterRows = [ClusterRow(position: 0, cluster: "a", state: Array("a0".utf8)), ClusterRow(position: 1, cluster: "b", state: Array("b0".utf8))]
+        first.replacesClusters = true
+        first.records = [Self.record("production", "a", "dns", "c1", at: 1)]
+        first.history = [HistoryEvent(at: Self.at(1), kind: .rollout, environment: "production", commit: "c1", detail: "started", outcome: .rolloutStarted)]
+        first.consumedCommands = [command]
+        try await store.commit(first)
+        var current = try #require(try await store.rollout(environment: "production"))
+        #expect(current.clusters == [Array("a0".utf8), Array("b0".utf8)])
+        #expect(current.blueprint == Array("{\"stages\":[]}".utf8))
+        #expect(try await store.commands(environment: "production").isEmpty)
+        #expect(try await store.applied(environment: "production").map(\.commit) == ["c1"])
+        #expect(try await store.history(HistoryFilter(environment: "production")).contains { $0.outcome == .rolloutStarted })
+
+        var step = StoreTransition(rollout: Self.rollout("r1", "production", commit: "c1", phase: .paused, at: 1))
+        step.clusterRows = [ClusterRow(position: 1, cluster: "b", state: Array("b1".utf8))]
+        try await store.commit(step)
+        current = try #require(try await store.rollout(environment: "production"))
+        #expect(current.phase == .paused && current.clusters == [Array("a0".utf8), Array("b1".utf8)])
+        #expect(current.blueprint == Array("{\"stages\":[]}".utf8))
+
+        var batch = StoreTransition(rollout: Self.rollout("r1", "production", commit: "c1", phase: .running, at: 1))
+        batch.clusterRows = [ClusterRow(position: 0, cluster: "c", state: Array("c0".utf8))]
+        batch.replacesClusters = true
+        try await store.commit(batch)
+        #expect(try await store.rollout(environment: "production")?.clusters == [Array("c0".utf8)])
+
+        try await store.commit(StoreTransition(rollout: Self.rollout("r1", "production", commit: "c1", phase: .done, at: 1)))
+        try await store.commit(StoreTransition(rollout: Self.rollout("r2", "production", commit: "c2", phase: .running, at: 2)))
+        try await store.commit(StoreTransition(rollout: Self.rollout("r3", "production", commit: "c3", phase: .rejected, at: 3)))
+        #expect(try await store.rollout(environment: "production")?.id == "r2")
+        #expect(try await store.rollouts(environment: "production", limit: 10).map(\.id) == ["r3", "r2", "r1"])
+        #expect(try await store.rollouts(environment: "production", limit: 1).map(\.id) == ["r3"])
+        #expect(try await store.lastRollout(environment: "production", phase: .done)?.commit == "c1")
+        #expect(try await store.lastRollout(environment: "production", phase: .halted) == nil)
+        #expect(try await store.rollout(environment: "staging") == nil)
+    }
+
+    /// Commands queue oldest first with growing ids and keep what an approval approves.
+    public func operatorCommands() async throws {
+        let store = try await open()
+        let pause = try await store.enqueue(OperatorCommand(environment: "production", verb: .pause, user: "ada", reason: "look", at: Self.at(1)))
+        let approve = try await store.enqueue(OperatorCommand(environment: "production", verb: .approve, user: "bob", reason: "", at: Self.at(2),
+                                                              commit: "0123456789abcdef0123456789abcdef01234567", stage: "canary"))
+        try await store.enqueue(OperatorCommand(environment: "staging", verb: .resume, user: "cy", reason: "", at: Self.at(3)))
+        #expect(approve > pause)
+        let queued = try await store.commands(environment: "production")
+        #expect(queued.map(\.id) == [pause, approve])
+        #expect(queued.last == OperatorCommand(id: approve, environment: "production", verb: .approve, user: "bob", reason: "", at: Self.at(2),
+                                               commit: "0123456789abcdef0123456789abcdef01234567", stage: "canary"))
+        var consumed = StoreTransition()
+        consumed.consumedCommands = [pause]
+        try await store.commit(consumed)
+        #expect(try await store.commands(environment: "production").map(\.id) == [approve])
+    }
+
+    /// A freeze is set, read and lifted, each with its history event; drift is replaced whole.
+    public func freezesAndDrift() async throws {
+        let store = try await open()
+        #expect(try await store.freeze(environment: "production") == nil)
+        let freeze = FreezeRecord(environment: "production", user: "ada", reason: "incident", at: Self.at(1))
+        try await store.setFreeze(environment: "production", to: freeze,
+                                  event: HistoryEvent(at: Self.at(1), kind: .operatorAction, environment: "production", detail: "frozen", outcome: .operatorCommand))
+        #expect(try await store.freeze(environment: "production") == freeze)
+        #expect(try await store.freeze(environment: "staging") == nil)
+        try await store.setFreeze(environment: "production", to: nil,
+                                  event: HistoryEvent(at: Self.at(2), kind: .operatorAction, environment: "production", detail: "unfrozen", outcome: .operatorCommand))
+        #expect(try await store.freeze(environment: "production") == nil)
+        #expect(try await store.history(HistoryFilter(environment: "production")).map(\.at) == [Self.at(2), Self.at(1)])
+
+        let b = DriftFinding(cluster: "b", addon: "dns", commit: "c1", detail: "ConfigMap changed", at: Self.at(3), corrected: false)
+        let a = DriftFinding(cluster: "a", addon: "dns", commit: "c1", detail: "Deployment changed", at: Self.at(3), corrected: true)
+        try await store.replaceDrift(environment: "production", with: [b, a], events: [])
+        #expect(try await store.drift(environment: "production") == [a, b])
+        try await store.replaceDrift(environment: "production", with: [b], events: [])
+        #expect(try await store.drift(environment: "production") == [b])
+        #expect(try await store.drift(environment: "staging").isEmpty)
+    }
+
+    /// One writer per environment across handles: the second is refused naming the first;
+    /// other environments are free; a released lease can be taken again, and says it is lost.
+    public func writerLeases() async throws {
+        let store = try await open()
+        let other = try await reopen(store)
+        let held = try await store.lockEnvironment("production", holder: "sluice run")
+        try await held.confirm()
+        do {
+            _ = try await other.lockEnvironment("production", holder: "sluice apply")
+            Issue.record("a second writer of production was let in")
+        } catch {
+            guard case .environmentLocked(let holder) = error.kind else { Issue.record("refused as \(error.kind)"); return }
+            #expect(holder.contains("sluice run"))
+        }
+        let staging = try await other.lockEnvironment("staging", holder: "sluice apply")
+        await held.release()
+        do {
+            try await held.confirm()
+            Issue.record("a released lease was still held")
+        } catch {
+            #expect(error.kind == .leaseLost(environment: "production"))
+        }
+        let again = try await other.lockEnvironment("production", holder: "sluice apply")
+        await again.release()
+        await staging.release()
+    }
+
+    /// A second handle sees what the first committed, and many readers and writers at once
+    /// lose nothing.
+    public func concurrentReadersAndWriters() async throws {
+        let store = try await open()
+        let other = try await reopen(store)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<4 {
+                group.addTask {
+                    for index in 0..<25 {
+                        try await store.recordApply(Self.record("production", "c\(writer)", "addon-\(index)", "x", at: Double(index)))
+                    }
+                }
+            }
+            for _ in 0..<4 {
+                group.addTask {
+                    var seen = 0
+                    for _ in 0..<25 {
+                        let count = try await other.applied(environment: "production").count
+                        // Committed writes never disappear from a later read.
+                        #expect(count >= seen)
+                        seen = count
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await other.applied(environment: "production").count == 100)
+        #expect(try await store.history(HistoryFilter(environment: "production", limit: 1_000)).count == 100)
+    }
+}
