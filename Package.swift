@@ -13,6 +13,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // System libraries, linked from the Debian packages the Makefile installs.
@@ -48,13 +49,16 @@ let package = Package(
         .target(name: "SluiceKubernetes", dependencies: ["SluiceCore", "SluiceModel", "SluiceYAML", "SluiceDrivers", "CCurl"]),
         // Applying plans to clusters, and the controller: the rollout state machine, its runner, checks.
         .target(name: "SluiceRollout", dependencies: ["SluicePlan", "SluiceYAML", "SluiceCore", "SluiceDrivers", "SluiceStore", "SluiceModel", "SluiceGit",
-                                                      .product(name: "Logging", package: "swift-log")]),
+                                                      .product(name: "Logging", package: "swift-log"),
+                                                      .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .executableTarget(
             name: "sluice",
             dependencies: [
                 "SluiceRollout", "SluicePlan", "SluiceSchemas", "SluiceCore", "SluiceDrivers", "SluiceSimulation", "SluiceKubernetes", "SluiceStore", "SluiceSQLite", "SluiceRender", "SluiceModel", "SluiceYAML", "SluiceGit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -76,7 +80,8 @@ let package = Package(
         .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceSimulation", "SluiceTestSupport", "SluiceModel", "SluiceYAML", "CSQLite"]),
         .testTarget(name: "SluiceDriversTests", dependencies: ["SluiceCore", "SluiceDrivers", "SluiceSimulation", "SluiceStore", "SluiceSQLite", "SluiceModel", "SluiceYAML", "SluiceTestSupport"]),
         .testTarget(name: "SluiceRolloutTests", dependencies: ["SluiceRollout", "SluicePlan", "SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceDrivers", "SluiceSimulation", "SluiceModel", "SluiceYAML", "SluiceRender", "SluiceGit", "SluiceTestSupport", "CSQLite",
-                                                           .product(name: "Logging", package: "swift-log")]),
+                                                           .product(name: "Logging", package: "swift-log"),
+                                                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .testTarget(name: "SluiceKubernetesTests", dependencies: ["SluiceKubernetes", "SluiceCore", "SluiceModel", "SluiceYAML", "SluiceTestSupport"], exclude: ["echo_server.py", "discovery_server.py", "kube_api_server.py", "Fixtures"]),
         .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan", "SluiceSchemas", "SluiceRollout", "SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceDrivers", "SluiceSimulation", "SluiceModel", "SluiceYAML", "SluiceRender", "SluiceGit", "SluiceTestSupport"]),
         // Runs the built `sluice` binary; the broken-repo corpus is read from the source tree.

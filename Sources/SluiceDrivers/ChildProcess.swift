@@ -31,16 +31,22 @@ public enum ChildProcess {
 
     /// Runs `executable` (a path; no shell, no PATH search) to its end or `timeout` seconds.
     /// `supervisor`: whose stop kills it (the process's own, unless a test brings one).
+    /// Cancelling the calling task kills it too (it reports `stopped`).
     public static func run(_ executable: String, _ arguments: [String], environment: [String: String],
                            directory: String? = nil, timeout: Double, maxOutput: Int = 64 * 1024,
                            supervisor: Supervisor = .shared) async throws(StartError) -> Output {
-        let result: Result<Output, StartError> = await withCheckedContinuation { continuation in
-            let thread = Thread {
-                continuation.resume(returning: runBlocking(executable, arguments, environment: environment, directory: directory,
-                                                           timeout: timeout, maxOutput: maxOutput, supervisor: supervisor))
+        let cancellation = Supervisor()
+        let result: Result<Output, StartError> = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let thread = Thread {
+                    continuation.resume(returning: runBlocking(executable, arguments, environment: environment, directory: directory,
+                                                               timeout: timeout, maxOutput: maxOutput, supervisors: [supervisor, cancellation]))
+                }
+                thread.name = "sluice-child"
+                thread.start()
             }
-            thread.name = "sluice-child"
-            thread.start()
+        } onCancel: {
+            cancellation.stop()
         }
         return try result.get()
     }
@@ -99,7 +105,7 @@ public enum ChildProcess {
     }
 
     private static func runBlocking(_ executable: String, _ arguments: [String], environment: [String: String], directory: String?,
-                                    timeout: Double, maxOutput: Int, supervisor: Supervisor) -> Result<Output, StartError> {
+                                    timeout: Double, maxOutput: Int, supervisors: [Supervisor]) -> Result<Output, StartError> {
         var out: [Int32] = [0, 0], err: [Int32] = [0, 0]
         guard sluice_pipe2(&out, O_CLOEXEC) == 0 else { return .failure(StartError(description: "pipe: \(String(cString: strerror(errno)))")) }
         guard sluice_pipe2(&err, O_CLOEXEC) == 0 else {
@@ -114,8 +120,10 @@ public enum ChildProcess {
             return .failure(error)
         }
         close(out[1]); close(err[1])
-        if !supervisor.add(pid) { kill(-pid, SIGKILL) }
-        defer { supervisor.remove(pid) }
+        // Added to all (no short circuit): each removes it below.
+        if !supervisors.map({ $0.add(pid) }).allSatisfy({ $0 }) { kill(-pid, SIGKILL) }
+        defer { for supervisor in supervisors { supervisor.remove(pid) } }
+        var isStopping: Bool { supervisors.contains { $0.isStopping } }
 
         var stdout = BoundedBuffer(limit: maxOutput), stderr = BoundedBuffer(limit: maxOutput)
         let deadline = ContinuousClock.now + .milliseconds(Int64(max(0, min(timeout, 86_400)) * 1000))
@@ -131,7 +139,7 @@ public enum ChildProcess {
             let milliseconds = Int32(min(1000, max(1, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)))
             let ready = poll(&fds, nfds_t(fds.count), milliseconds)
             if ready < 0 && errno != EINTR { break }
-            if supervisor.isStopping { kill(-pid, SIGKILL) }
+            if isStopping { kill(-pid, SIGKILL) }
             for entry in fds where entry.revents != 0 {
                 let ended = entry.fd == out[0] ? drain(entry.fd, into: &stdout) : drain(entry.fd, into: &stderr)
                 if ended {
@@ -146,7 +154,7 @@ public enum ChildProcess {
         while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
         // Whatever the program left running in its group goes with it.
         kill(-pid, SIGKILL)
-        let stopped = supervisor.isStopping
+        let stopped = isStopping
         let status: Status
         if timedOut { status = .timedOut } else if raw & 0x7f == 0 {
             status = .exited((raw >> 8) & 0xff)

@@ -14,6 +14,9 @@ public actor BranchWatcher {
     private var branches: [String] = []
     public private(set) var lastError: String?
     public private(set) var gitPath: String?
+    /// The fleet repo's HEAD as of the last refresh (for a URL, the remote's default branch):
+    /// the commit whose `sluice.yaml` says which environments there are.
+    public private(set) var fleetHead: String?
     private var isClone: Bool { FleetSource.isURL(location) }
 
     public init(location: String, credentials: GitCredentials = .none, cacheDirectory: String = ".sluice/cache") {
@@ -49,6 +52,12 @@ public actor BranchWatcher {
                 }
             }
             heads.merge(found) { _, new in new }
+            for name in isClone ? ["refs/remotes/origin/HEAD", "HEAD"] : ["HEAD"] {
+                if let commit = try Self.resolveIfPresent(name, in: repository) {
+                    fleetHead = commit
+                    break
+                }
+            }
             lastError = nil
         } catch {
             lastError = "\(error)"
@@ -62,9 +71,9 @@ public actor BranchWatcher {
     /// ago: each environment's runner calls this when its poll is due, so a new commit is
     /// seen within one interval, and a remote is fetched once per interval however many
     /// environments follow it.
-    public func refreshIfStale(branch: String, now: Date, maximumAge: Double) {
-        if !branches.contains(branch) { branches.append(branch) }
-        if let refreshedAt, now.timeIntervalSince(refreshedAt) < maximumAge, heads[branch] != nil { return }
+    public func refreshIfStale(branch: String?, now: Date, maximumAge: Double) {
+        if let branch, !branches.contains(branch) { branches.append(branch) }
+        if let refreshedAt, now.timeIntervalSince(refreshedAt) < maximumAge, branch.map({ heads[$0] != nil }) ?? true { return }
         refreshedAt = now
         refresh(branches: branches)
     }

@@ -8,8 +8,11 @@ import SluiceStore
 
 /// `sluice run`: follows the branch of every environment of the fleet repo and runs one
 /// `EnvironmentRunner` per environment, all at once. Whatever goes wrong in one environment
-/// (an invalid commit, a failing driver) stays in it. Cancelling the task that runs it is a
-/// graceful stop: each runner finishes what is in flight, persists and returns.
+/// (an invalid commit, a failing driver) stays in it. The set of environments follows
+/// `sluice.yaml` at the fleet repo's HEAD: an environment added there starts, one removed
+/// stops (gracefully) and gives up its lease. Cancelling the task that runs it is a graceful
+/// stop: each runner finishes what is in flight, persists and returns; firing `abandonment`
+/// makes them return at once (`ControllerService` does that when a stop takes too long).
 public struct Controller: Sendable {
     public var location: String
     public var store: any StateStore
@@ -33,8 +36,10 @@ public struct Controller: Sendable {
         self.logger = logger
     }
 
+    public typealias EnvironmentBranch = (name: String, branch: String)
+
     /// The environments and branches of the fleet repo's HEAD.
-    public func environments() throws -> [(name: String, branch: String)] {
+    public func environments() throws -> [EnvironmentBranch] {
         let opened = try FleetSource.open(location, revision: nil, cacheDirectory: cacheDirectory, credentials: credentials)
         guard opened.repository != nil else {
             throw SourceTreeError(path: location, message: "is not a Git repository: sluice run follows branches, so it needs one")
@@ -42,40 +47,152 @@ public struct Controller: Sendable {
         return try FleetLoader().environments(in: opened.tree).map { ($0.name.value, $0.branch.value) }
     }
 
+    /// What a child task of the controller reports.
+    enum Finished: Sendable {
+        case environment(String, EnvironmentRunner.Outcome)
+        /// The interval passed (or the wait was cancelled): look at HEAD's environments again.
+        case tick
+    }
+
+    /// One environment being run: its branch, its lease, and how to stop it alone.
+    struct Running {
+        var branch: String
+        var lease: any WriterLease
+        var stop: AsyncStream<Void>.Continuation
+    }
+
     /// Runs until cancelled, or with `untilIdle` until every environment is idle; returns
     /// each environment's outcome.
-    public func run() async throws -> [String: EnvironmentRunner.Outcome] {
-        let environments = try environments()
+    public func run(abandonment: Abandonment = Abandonment()) async throws -> [String: EnvironmentRunner.Outcome] {
+        let initial = try environments()
+        let watcher = BranchWatcher(location: location, credentials: credentials, cacheDirectory: cacheDirectory)
+        await watcher.refresh(branches: Array(Set(initial.map(\.branch))).sorted())
+        if let error = await watcher.lastError { logger.error("fleet repo: \(error)") }
+        var fleetHead = await watcher.fleetHead
         // One writer per environment: a second `run` (or an `apply`) on one of them is refused.
-        var leases: [any WriterLease] = []
-        for environment in environments {
-            do { leases.append(try await store.lockEnvironment(environment.name, holder: "sluice run")) } catch {
-                for lease in leases { await lease.release() }
+        var leases: [String: any WriterLease] = [:]
+        for environment in initial {
+            do { leases[environment.name] = try await store.lockEnvironment(environment.name, holder: "sluice run") } catch {
+                for lease in leases.values { await lease.release() }
                 throw error
             }
         }
-        let watcher = BranchWatcher(location: location, credentials: credentials, cacheDirectory: cacheDirectory)
-        let branches = Array(Set(environments.map(\.branch))).sorted()
-        await watcher.refresh(branches: branches)
-        if let error = await watcher.lastError { logger.error("fleet repo: \(error)") }
-        logger.info("following \(environments.map { "\($0.name) (branch \($0.branch))" }.joined(separator: ", "))")
-        let store = self.store, connector = self.connector, clock = self.clock, options = self.options, logger = self.logger
-        let runners = environments.map { environment in
-            EnvironmentRunner(environment: environment.name, branch: environment.branch, watcher: watcher, store: store,
-                              connector: connector, clock: clock, options: options, logger: logger)
-        }
+        logger.info("following \(initial.map { "\($0.name) (branch \($0.branch))" }.joined(separator: ", "))")
+        // The controller follows HEAD on the clock: time stands still while it works.
+        await clock.enter()
         // Every runner enters the clock before any starts, so that virtual time cannot move
-        // while one of them has not begun. Each fetches the branches when its poll is due
-        // (the watcher fetches once per interval for all of them).
-        for _ in runners { await clock.enter() }
-        return await withTaskGroup(of: (String, EnvironmentRunner.Outcome).self) { group in
-            for runner in runners {
-                group.addTask { (runner.environment, await runner.run(entered: true)) }
-            }
+        // while one of them has not begun.
+        for _ in initial { await clock.enter() }
+        let outcomes = await withTaskGroup(of: Finished.self) { group in
+            var running: [String: Running] = [:]
             var outcomes: [String: EnvironmentRunner.Outcome] = [:]
-            for await (name, outcome) in group { outcomes[name] = outcome }
-            for lease in leases { await lease.release() }
+            var waiting: [String: EnvironmentBranch] = [:]
+            func start(_ environment: EnvironmentBranch, lease: any WriterLease) {
+                let runner = EnvironmentRunner(environment: environment.name, branch: environment.branch, watcher: watcher, store: store,
+                                               connector: connector, clock: clock, options: options, logger: logger)
+                let (stopped, stop) = AsyncStream<Void>.makeStream()
+                running[environment.name] = Running(branch: environment.branch, lease: lease, stop: stop)
+                group.addTask { .environment(environment.name, await Self.run(runner, until: stopped, abandonment: abandonment)) }
+            }
+            for environment in initial {
+                guard let lease = leases[environment.name] else { continue }
+                start(environment, lease: lease)
+            }
+            var stopping = false
+            group.addTask { await tick(after: options.intervalSeconds) }
+            while let finished = await group.next() {
+                switch finished {
+                case .environment(let name, let outcome):
+                    outcomes[name] = outcome
+                    if let ended = running.removeValue(forKey: name) { await ended.lease.release() }
+                    // An environment whose branch changed starts again on its new branch.
+                    if !stopping, let next = waiting.removeValue(forKey: name) {
+                        if let lease = await lease(next.name, logger: logger) {
+                            await clock.enter()
+                            start(next, lease: lease)
+                        }
+                    }
+                case .tick:
+                    if Task.isCancelled || abandonment.isFired { stopping = true }
+                    guard !stopping else { break }
+                    await watcher.refreshIfStale(branch: nil, now: await clock.now(), maximumAge: options.intervalSeconds / 2)
+                    let head = await watcher.fleetHead
+                    if head != fleetHead, let head, let gitPath = await watcher.gitPath {
+                        fleetHead = head
+                        let wanted = Self.environments(at: head, gitPath: gitPath, logger: logger) ?? running.map { ($0.key, $0.value.branch) }
+                        for (name, current) in running where !wanted.contains(where: { $0.name == name && $0.branch == current.branch }) {
+                            logger.info("environment \(name) left sluice.yaml at \(head.prefix(12)) (or changed its branch): it stops")
+                            current.stop.finish()
+                            if let next = wanted.first(where: { $0.name == name }) { waiting[name] = next }
+                        }
+                        for environment in wanted where running[environment.name] == nil && waiting[environment.name] == nil {
+                            guard let lease = await lease(environment.name, logger: logger) else { continue }
+                            logger.info("environment \(environment.name) (branch \(environment.branch)) joined sluice.yaml at \(head.prefix(12))")
+                            await clock.enter()
+                            start(environment, lease: lease)
+                        }
+                    }
+                    group.addTask { await tick(after: options.intervalSeconds) }
+                }
+                if options.untilIdle && running.isEmpty && waiting.isEmpty { stopping = true }
+                if stopping && running.isEmpty {
+                    group.cancelAll()
+                    break
+                }
+            }
             return outcomes
+        }
+        await clock.leave()
+        return outcomes
+
+        @Sendable func tick(after seconds: Double) async -> Finished {
+            try? await clock.sleep(until: await clock.now().addingTimeInterval(seconds))
+            return .tick
+        }
+    }
+
+    /// Runs `runner` until it returns, or until `stopped` ends (its environment left
+    /// sluice.yaml): then it stops as it does when cancelled, finishing what is in flight.
+    static func run(_ runner: EnvironmentRunner, until stopped: AsyncStream<Void>, abandonment: Abandonment) async -> EnvironmentRunner.Outcome {
+        await withTaskGroup(of: EnvironmentRunner.Outcome?.self) { group in
+            group.addTask { await runner.run(entered: true, abandonment: abandonment) }
+            group.addTask {
+                for await _ in stopped {}
+                return nil
+            }
+            var outcome: EnvironmentRunner.Outcome = .stopped
+            while let next = await group.next() {
+                if let next {
+                    outcome = next
+                    group.cancelAll()
+                } else if !Task.isCancelled {
+                    // Stopped alone: the runner stops gracefully.
+                    group.cancelAll()
+                }
+            }
+            return outcome
+        }
+    }
+
+    /// The lease of an environment that joined, or nil (said in the log) when another
+    /// sluice holds it.
+    private func lease(_ environment: String, logger: Logger) async -> (any WriterLease)? {
+        do { return try await store.lockEnvironment(environment, holder: "sluice run") } catch {
+            logger.error("environment \(environment) is not run: \(error.description)")
+            return nil
+        }
+    }
+
+    /// The environments `sluice.yaml` names at `commit`, or nil (said in the log) when it
+    /// cannot be read: a broken HEAD never stops the environments that run.
+    static func environments(at commit: String, gitPath: String, logger: Logger) -> [EnvironmentBranch]? {
+        do {
+            let repository = try GitRepository.open(gitPath)
+            let tree = try repository.tree(at: repository.resolve(commit))
+            return try FleetLoader().environments(in: tree).map { ($0.name.value, $0.branch.value) }
+        } catch {
+            logger.error("sluice.yaml at \(commit.prefix(12)) cannot be read (\(error)); the environments that run go on")
+            return nil
         }
     }
 

@@ -38,7 +38,7 @@ extension EnvironmentRunner {
         }
     }
 
-    func perform(_ action: RolloutAction, _ active: Active, _ mailbox: Mailbox<Event>) {
+    func perform(_ action: RolloutAction, _ active: Active, _ mailbox: Mailbox<Event>, _ tasks: ActionTasks) {
         let id = active.machine.state.id
         let effects = active.effects
         var context = active.context
@@ -51,10 +51,10 @@ extension EnvironmentRunner {
         func pair(_ cluster: String, _ addon: String) -> PlannedPair? { cache[cluster]?[addon] }
         switch action {
         case .plan(let clusters):
-            Task { let (outcomes, pairs) = await effects.plan(clusters); await mailbox.put(.planned(id, outcomes, pairs)) }
+            tasks.start { let (outcomes, pairs) = await effects.plan(clusters); await mailbox.put(.planned(id, outcomes, pairs)) }
         case .apply(let cluster, let addon, let attempt):
             let planned = pair(cluster, addon), hold = steps(cluster, addon) > 1
-            Task {
+            tasks.start {
                 // After a restart the plan is made again: a pair a plan finds nothing to do for is
                 // done; a plan that fails is that failure.
                 let result: StepResult
@@ -67,7 +67,7 @@ extension EnvironmentRunner {
             }
         case .setPartition(let cluster, let addon, let attempt, let step):
             let planned = pair(cluster, addon)
-            Task {
+            tasks.start {
                 let result: StepResult
                 switch await target(planned, cluster, addon, effects) {
                 case .success(let target?): result = await effects.setPartition(target, step: step)
@@ -78,7 +78,7 @@ extension EnvironmentRunner {
             }
         case .readStatus(let cluster, let addon, let attempt, let step):
             let planned = pair(cluster, addon), count = steps(cluster, addon)
-            Task {
+            tasks.start {
                 let observation: StatusObservation
                 switch await target(planned, cluster, addon, effects) {
                 case .success(let target?): observation = await effects.status(target, step: step, steps: count)
@@ -88,9 +88,10 @@ extension EnvironmentRunner {
                 await mailbox.put(.status(id, cluster: cluster, addon: addon, attempt: attempt, step: step, observation))
             }
         case .runCheck(let check):
-            Task { await mailbox.put(.check(id, check, await checks.run(check, context))) }
+            let context = context
+            tasks.start { await mailbox.put(.check(id, check, await checks.run(check, context))) }
         case .rollback(let cluster, let base):
-            Task { await mailbox.put(.rolledBack(id, cluster: cluster, await effects.rollback(cluster, to: base))) }
+            tasks.start { await mailbox.put(.rolledBack(id, cluster: cluster, await effects.rollback(cluster, to: base))) }
         }
     }
 

@@ -84,9 +84,11 @@ public struct EnvironmentRunner: Sendable {
     /// Runs until cancelled (then: finishes what is in flight, persists, returns `.stopped`)
     /// or, with `untilIdle`, until nothing can move by itself. `entered`: the caller has
     /// already entered the clock for this runner (and the runner leaves it when done).
-    public func run(entered: Bool = false) async -> Outcome {
+    /// `abandonment`: when fired, the runner cancels what is in flight and returns `.stopped`
+    /// at once, persisting nothing more.
+    public func run(entered: Bool = false, abandonment: Abandonment = Abandonment()) async -> Outcome {
         if !entered { await clock.enter() }
-        let outcome = await loop()
+        let outcome = await loop(abandonment)
         await clock.leave()
         return outcome
     }
@@ -110,8 +112,13 @@ public struct EnvironmentRunner: Sendable {
         var pairs: [String: [String: PlannedPair]] = [:]
     }
 
-    private func loop() async -> Outcome {
+    private func loop(_ abandonment: Abandonment) async -> Outcome {
         let mailbox = Mailbox<Event>()
+        let tasks = ActionTasks()
+        abandonment.onFire {
+            tasks.cancelAll()
+            Task { await mailbox.interrupt() }
+        }
         var active: Active?
         var polled = PollState()
         var inFlight = 0
@@ -137,8 +144,10 @@ public struct EnvironmentRunner: Sendable {
         while true {
             var events: [Event] = []
             if Task.isCancelled { stopping = true }
+            if abandonment.isFired { return .stopped }
             if inFlight > 0 {
                 events = await mailbox.take()
+                if abandonment.isFired { return .stopped }
                 // Answers that arrive together are written together: let the others in
                 // flight finish their step before this one is persisted.
                 for _ in 0..<4 where events.count < inFlight {
@@ -227,7 +236,7 @@ public struct EnvironmentRunner: Sendable {
             if let current = active, !stopping {
                 for action in output.actions {
                     inFlight += 1
-                    perform(action, current, mailbox)
+                    perform(action, current, mailbox, tasks)
                 }
             }
             // Answers known already (the first batch's plan) come back like any other.

@@ -4,6 +4,19 @@ actor Mailbox<Event: Sendable> {
     private var items: [Event] = []
     private var waiter: CheckedContinuation<[Event], Never>?
 
+    /// Set once the runner is abandoned: `take` returns at once, with what there is.
+    private var interrupted = false
+
+    /// Wakes the runner waiting for answers (it is abandoned: no answer is waited for).
+    func interrupt() {
+        interrupted = true
+        if let waiter {
+            self.waiter = nil
+            waiter.resume(returning: items)
+            items = []
+        }
+    }
+
     func put(_ event: Event) {
         if let waiter {
             self.waiter = nil
@@ -22,7 +35,7 @@ actor Mailbox<Event: Sendable> {
 
     /// Waits for at least one answer and returns every answer there is.
     func take() async -> [Event] {
-        if !items.isEmpty {
+        if !items.isEmpty || interrupted {
             defer { items = [] }
             return items
         }

@@ -9,13 +9,16 @@ import SluiceModel
 import SluiceYAML
 import SluiceRollout
 import SluiceStore
+import ServiceLifecycle
 import Synchronization
+import UnixSignals
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the controller: follow every environment's branch and roll each new head commit through its pipeline.",
         discussion: """
-            Stops cleanly on SIGINT or SIGTERM: what is in flight finishes, the state is saved, exit 0.
+            Stops cleanly on SIGINT or SIGTERM: what is in flight finishes, the state is saved, exit 0. A second \
+            signal, or a stop longer than --stop-timeout, abandons what is in flight (a restart asks for it again).
             Exit codes: 1 invalid input or an unusable state store, 2 usage, 4 another sluice is changing one \
             of the environments; with --until-idle also 0 every environment converged, 3 one halted or rejected \
             its head (or its branch is missing), 5 one waits for an approval or is paused.
@@ -33,12 +36,16 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Run the clock this many times faster than real time (a demo of a long pipeline).") var timeScale: Double?
     @Option(help: "Start the virtual or scaled clock at this time (RFC 3339).") var clockStart: String?
     @Option(help: "text or json") var logFormat: ConsoleLogHandler.Format = .text
+    @Option(help: "How long a stop may take to finish what is in flight before it is abandoned (a second signal abandons at once).")
+    var stopTimeout = "10m"
     @Option(name: .customLong("allow-command"), help: "A program outside the fleet repo that command checks may run (absolute path; repeatable).")
     var allowedCommands: [String] = []
 
     func validate() throws {
         guard let interval = GoDuration.parse(interval), interval > .zero else { throw ValidationError("--interval \(interval) is not a positive duration such as 10s") }
         guard let poll = GoDuration.parse(poll), poll > .zero else { throw ValidationError("--poll \(poll) is not a positive duration such as 5s") }
+        guard let stop = GoDuration.parse(stopTimeout), stop > .zero else { throw ValidationError("--stop-timeout \(stopTimeout) is not a positive duration such as 10m") }
+        _ = stop
         guard GoDuration.parse(resync) != nil else { throw ValidationError("--resync \(resync) is not a duration such as 10m (0 turns it off)") }
         if let timeScale, !(timeScale > 0 && timeScale.isFinite) { throw ValidationError("--time-scale must be a positive number") }
         if virtualTime && timeScale != nil { throw ValidationError("--virtual-time and --time-scale exclude each other") }
@@ -73,27 +80,41 @@ struct Run: AsyncParsableCommand {
         do { _ = try controller.environments() } catch {
             try fail([Diagnostic(message: "\(error)")], output: .text)
         }
-        let work = Task { try await controller.run() }
-        let signals = SignalStop {
-            // Programs sluice started (checks, credential plugins) stop with it, children and all.
-            ChildProcess.stopAll()
-            work.cancel()
+        // The controller and the live view are services of one group: SIGTERM or SIGINT is a
+        // graceful shutdown; a second signal, or a shutdown longer than --stop-timeout, cancels.
+        // Programs sluice started (checks, credential plugins) stop with it, children and all;
+        // a check stopped so is not an answer (it runs again after a restart).
+        let service = ControllerService(controller, onGracefulShutdown: { ChildProcess.stopAll() })
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
+        ]
+        if Console.shared.isTerminal {
+            services.append(.init(service: LiveView(store: store, repo: repo, clock: clock), successTerminationBehavior: .ignore))
         }
-        let view = Console.shared.isTerminal ? Task { await LiveView(store: store, repo: repo, clock: clock).run() } : nil
+        var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = .seconds(GoDuration.parse(stopTimeout).map(GoDuration.seconds) ?? 600)
+        let group = ServiceGroup(configuration: configuration)
+        let work = Task { try await group.run() }
+        let signals = Task { await SignalCount.cancelOnSecond(work) }
+        do { try await work.value } catch {
+            logger.error("services: \(error)")
+        }
+        signals.cancel()
         let outcomes: [String: EnvironmentRunner.Outcome]
-        do { outcomes = try await work.value } catch let error as StoreError {
-            view?.cancel()
+        switch service.outcome {
+        case .success(let finished)?: outcomes = finished
+        case .failure(let error as StoreError)?:
             // No file of the repo is at fault: the store, or another sluice holding an environment.
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             if case .environmentLocked = error.kind { throw ExitCode(4) }
             throw ExitCode(1)
-        } catch {
-            view?.cancel()
+        case .failure(let error)?:
             try fail([Diagnostic(message: "\(error)")], output: .text)
+        case nil:
+            FileHandle.standardError.write(Data("error: the controller did not finish\n".utf8))
+            throw ExitCode(1)
         }
-        view?.cancel()
-        withExtendedLifetime(signals) {}
-        if signals.fired { logger.info("stopped: state saved") }
+        if await SignalCount.shared.value > 0 { logger.info("stopped: state saved") }
         guard untilIdle else { return }
         let code = Controller.exitCode(outcomes)
         for (name, outcome) in outcomes.sorted(by: { $0.key < $1.key }) { logger.info("\(name): \(outcome)") }
@@ -103,46 +124,40 @@ struct Run: AsyncParsableCommand {
 
 extension ConsoleLogHandler.Format: ExpressibleByArgument {}
 
-/// SIGINT and SIGTERM stop the controller at its next safe point; a second one exits at once.
-final class SignalStop: Sendable {
-    /// Kept alive with the object; only touched in init.
-    nonisolated(unsafe) private let sources: [any DispatchSourceSignal]
-    private let count = SignalCount()
+/// Counts SIGINT and SIGTERM (the service group shuts down gracefully on the first): the
+/// second cancels the group, which abandons what is in flight.
+actor SignalCount {
+    static let shared = SignalCount()
+    private(set) var value = 0
 
-    var fired: Bool { count.value > 0 }
+    private func increment() -> Int {
+        value += 1
+        return value
+    }
 
-    init(_ stop: @escaping @Sendable () -> Void) {
-        var sources: [any DispatchSourceSignal] = []
-        let count = self.count
-        for number in [SIGINT, SIGTERM] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                let seen = count.increment()
-                if seen > 1 { exit(130) }
-                stop()
+    static func cancelOnSecond(_ work: Task<Void, any Error>) async {
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        for await _ in signals {
+            if await shared.increment() > 1 {
+                work.cancel()
+                return
             }
-            source.resume()
-            sources.append(source)
         }
-        self.sources = sources
     }
 }
 
-final class SignalCount: Sendable {
-    private let count = Mutex(0)
-    var value: Int { count.withLock { $0 } }
-    func increment() -> Int { count.withLock { $0 += 1; return $0 } }
-}
-
 /// The live view of `sluice run` on a terminal: a line per environment, read from the store
-/// once a second (real time).
-struct LiveView {
+/// once a second (real time), until the group shuts down.
+struct LiveView: Service {
     let store: any StateStore
     let repo: String
     let clock: any FleetClock
 
     func run() async {
+        await cancelWhenGracefulShutdown { await show() }
+    }
+
+    private func show() async {
         while !Task.isCancelled {
             let now = await clock.now()
             do {

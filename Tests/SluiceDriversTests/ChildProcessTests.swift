@@ -75,6 +75,17 @@ import Testing
         #expect(after.status == .stopped || after.status == .signaled(SIGKILL))
     }
 
+    /// Cancelling the task that runs a program (an abandoned rollout action) kills it.
+    @Test func cancellingTheCallerKillsTheProgram() async throws {
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let started = folder + "/started"
+        let path = try script("wait", "touch \(started); exec sleep 600")
+        let task = Task { try await ChildProcess.run(path, [], environment: ["PATH": "/usr/bin:/bin"], timeout: 50, supervisor: ChildProcess.Supervisor()) }
+        for _ in 0..<5000 where !FileManager.default.fileExists(atPath: started) { try await Task.sleep(nanoseconds: 1_000_000) }
+        task.cancel()
+        #expect(try await task.value.status == .stopped)
+    }
+
     @Test func aProgramThatCannotStartIsAnError() async throws {
         await #expect(throws: ChildProcess.StartError.self) {
             _ = try await ChildProcess.run(folder + "/missing", [], environment: [:], timeout: 5)
