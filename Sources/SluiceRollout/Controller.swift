@@ -78,10 +78,10 @@ public struct Controller: Sendable {
             }
         }
         logger.info("following \(initial.map { "\($0.name) (branch \($0.branch))" }.joined(separator: ", "))")
-        // The controller follows HEAD on the clock: time stands still while it works.
-        await clock.enter()
         // Every runner enters the clock before any starts, so that virtual time cannot move
-        // while one of them has not begun.
+        // while one of them has not begun. A runner's place on the clock, and each tick's, is
+        // handed back only once the controller has acted on its result: time stands still
+        // while the controller works (starts or stops a runner).
         for _ in initial { await clock.enter() }
         let outcomes = await withTaskGroup(of: Finished.self) { group in
             var running: [String: Running] = [:]
@@ -99,6 +99,7 @@ public struct Controller: Sendable {
                 start(environment, lease: lease)
             }
             var stopping = false
+            await clock.enter()
             group.addTask { await tick(after: options.intervalSeconds) }
             while let finished = await group.next() {
                 switch finished {
@@ -112,9 +113,15 @@ public struct Controller: Sendable {
                             start(next, lease: lease)
                         }
                     }
+                    await clock.leave()
                 case .tick:
-                    if Task.isCancelled || abandonment.isFired { stopping = true }
-                    guard !stopping else { break }
+                    // With `untilIdle`, once every runner has returned nothing is started again
+                    // (and virtual time is not moved on by ticks nobody needs).
+                    if Task.isCancelled || abandonment.isFired || (options.untilIdle && running.isEmpty && waiting.isEmpty) { stopping = true }
+                    guard !stopping else {
+                        await clock.leave()
+                        break
+                    }
                     await watcher.refreshIfStale(branch: nil, now: await clock.now(), maximumAge: options.intervalSeconds / 2)
                     let head = await watcher.fleetHead
                     if head != fleetHead, let head, let gitPath = await watcher.gitPath {
@@ -132,17 +139,16 @@ public struct Controller: Sendable {
                             start(environment, lease: lease)
                         }
                     }
+                    await clock.enter()
                     group.addTask { await tick(after: options.intervalSeconds) }
+                    await clock.leave()
                 }
                 if options.untilIdle && running.isEmpty && waiting.isEmpty { stopping = true }
-                if stopping && running.isEmpty {
-                    group.cancelAll()
-                    break
-                }
+                // What is left (the tick) ends at once and is drained above.
+                if stopping && running.isEmpty { group.cancelAll() }
             }
             return outcomes
         }
-        await clock.leave()
         return outcomes
 
         @Sendable func tick(after seconds: Double) async -> Finished {
@@ -155,7 +161,7 @@ public struct Controller: Sendable {
     /// sluice.yaml): then it stops as it does when cancelled, finishing what is in flight.
     static func run(_ runner: EnvironmentRunner, until stopped: AsyncStream<Void>, abandonment: Abandonment) async -> EnvironmentRunner.Outcome {
         await withTaskGroup(of: EnvironmentRunner.Outcome?.self) { group in
-            group.addTask { await runner.run(entered: true, abandonment: abandonment) }
+            group.addTask { await runner.run(entered: true, leavesClock: false, abandonment: abandonment) }
             group.addTask {
                 for await _ in stopped {}
                 return nil

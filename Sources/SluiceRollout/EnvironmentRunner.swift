@@ -84,12 +84,13 @@ public struct EnvironmentRunner: Sendable {
     /// Runs until cancelled (then: finishes what is in flight, persists, returns `.stopped`)
     /// or, with `untilIdle`, until nothing can move by itself. `entered`: the caller has
     /// already entered the clock for this runner (and the runner leaves it when done).
+    /// `leavesClock: false`: the caller leaves it once it has acted on the outcome.
     /// `abandonment`: when fired, the runner cancels what is in flight and returns `.stopped`
     /// at once, persisting nothing more.
-    public func run(entered: Bool = false, abandonment: Abandonment = Abandonment()) async -> Outcome {
+    public func run(entered: Bool = false, leavesClock: Bool = true, abandonment: Abandonment = Abandonment()) async -> Outcome {
         if !entered { await clock.enter() }
         let outcome = await loop(abandonment)
-        await clock.leave()
+        if leavesClock { await clock.leave() }
         return outcome
     }
 
