@@ -134,20 +134,16 @@ package final class SQLiteConnection: @unchecked Sendable {
     /// Runs `body` in a write transaction taken at once (BEGIN IMMEDIATE), so two writers
     /// queue instead of deadlocking; rolled back if `body` throws.
     package func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
-        try execute("BEGIN IMMEDIATE")
-        do {
-            let result = try body()
-            try execute("COMMIT")
-            return result
-        } catch {
-            try? execute("ROLLBACK")
-            throw error
-        }
+        try inTransaction(begin: "BEGIN IMMEDIATE", body)
     }
 
     /// Runs `body` in a read transaction (BEGIN DEFERRED): every query sees one snapshot.
     package func readTransaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
-        try execute("BEGIN")
+        try inTransaction(begin: "BEGIN", body)
+    }
+
+    private func inTransaction<T>(begin: String, _ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        try execute(begin)
         do {
             let result = try body()
             try execute("COMMIT")
