@@ -61,6 +61,12 @@ public final class SQLiteStateStore: StateStore {
         self.readers = readers
     }
 
+    deinit {
+        // The connections close here, on the caller's thread, not later on a worker's.
+        for worker in readers where worker !== writer { worker.drain() }
+        writer.drain()
+    }
+
     /// Reading connections: the controller's reads and a status page's go side by side.
     static let readerCount = 2
 

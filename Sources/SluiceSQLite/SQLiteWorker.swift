@@ -13,10 +13,23 @@ final class SQLiteWorker: Sendable {
     /// nothing more is read or written through any of them.
     private let damage: SQLiteDamage
 
+    /// Marks the worker's own queue, so that `drain` called on it does not wait for itself.
+    private static let queueKey = DispatchSpecificKey<Bool>()
+
     init(_ connection: SQLiteConnection, label: String, damage: SQLiteDamage) {
         self.connection = connection
         queue = DispatchQueue(label: label)
+        queue.setSpecific(key: Self.queueKey, value: true)
         self.damage = damage
+    }
+
+    /// Returns once every job queued so far has run and been let go: a job holds the worker
+    /// until dispatch releases it, so without this a store given up by its caller would close
+    /// its connection a moment later, on the worker's thread (a second store opened on the
+    /// file meanwhile would find it still open).
+    func drain() {
+        guard DispatchQueue.getSpecific(key: Self.queueKey) == nil else { return }
+        queue.sync {}
     }
 
     /// Runs `body` with the connection on the worker's thread.
