@@ -134,26 +134,10 @@ struct Render: ParsableCommand {
         } catch { try fail(error.diagnostics, output: output) }
         try checkSelection(repository, env: nil, cluster: cluster)
         guard let target = repository.clusters[cluster] else { throw ExitCode(2) }
-        var addons = repository.installedAddons(of: target)
-        if let release = repository.releases[target.release.value],
-           let graph = try? AddonGraph.build(release: release, addons: repository.addons) {
-            addons = graph.order(of: Set(addons))
+        let objects: [RenderedObject]
+        do { objects = try ClusterManifests.render(target, addon: addon, repository: repository, renderer: renderer) } catch {
+            try fail(error.diagnostics, output: output)
         }
-        if let addon {
-            guard addons.contains(addon) else {
-                try fail([Diagnostic(file: target.header.file, message: "cluster \"\(cluster)\" does not run add-on \"\(addon)\"\(Suggestion.hint(for: addon, in: addons))")], output: output)
-            }
-            addons = [addon]
-        }
-        // In the order apply applies them: add-ons in dependency order, and in each add-on
-        // Namespaces and CRDs first (KindOrder), so `sluice render | kubectl apply -f -` works.
-        var objects: [RenderedObject] = []
-        var problems: [Diagnostic] = []
-        for name in addons {
-            do { objects += KindOrder.forInstall(try renderer.render(cluster: cluster, addon: name).objects, kind: \.key.kind) }
-            catch { problems.append(error) }
-        }
-        if !problems.isEmpty { try fail(problems, output: output) }
         switch output {
         case .text:
             // `# Source:` as `helm template` prints it.

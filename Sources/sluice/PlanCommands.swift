@@ -107,24 +107,15 @@ struct PlanScope: ParsableArguments {
     var selection: PlanSelection { PlanSelection(environment: env, cluster: cluster) }
 }
 
-/// The revision to plan: `--rev`, or with `--env E` the head of E's branch (what the
-/// controller would roll out there), or HEAD. With `requireOnBranch`, a `--rev` that is not
-/// on E's branch is refused unless `force` (applying it would record a commit the
-/// environment's branch never had).
+/// The revision to plan (`EnvironmentRevision`); with `--worktree` the working tree's.
 func revision(_ repo: RepoOptions, env: String?, requireOnBranch: Bool, force: Bool) throws -> String? {
-    guard let env, !repo.worktree, !FleetSource.isURL(repo.repo), GitRepository.isRepository(repo.repo) else { return repo.rev }
-    guard let git = try? GitRepository.open(repo.repo), let head = try? git.tree(at: git.resolve("HEAD")),
-          let environment = (try? FleetLoader().environments(in: head))?.first(where: { $0.name.value == env }) else { return repo.rev }
-    let branch = environment.branch.value
-    guard let rev = repo.rev else { return branch }
-    if requireOnBranch && !force {
-        guard let commit = try? git.resolve(rev), let tip = try? git.resolve(branch) else { return rev }
-        if (try? git.isAncestor(commit, of: tip)) != true {
-            FileHandle.standardError.write(Data("error: \(rev) (\(commit.short)) is not on branch \(branch), which environment \(env) follows; apply it there by merging, or pass --force\n".utf8))
-            throw ExitCode(1)
-        }
+    guard !repo.worktree else { return repo.rev }
+    do {
+        return try EnvironmentRevision.resolve(path: repo.repo, environment: env, revision: repo.rev, requireOnBranch: requireOnBranch && !force)
+    } catch {
+        FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+        throw ExitCode(1)
     }
-    return rev
 }
 
 /// Plans the commit: the planner's errors become exit codes (1 invalid, 2 unknown selection).
