@@ -44,7 +44,11 @@ public struct Controller: Sendable {
         guard opened.repository != nil else {
             throw SourceTreeError(path: location, message: "is not a Git repository: sluice run follows branches, so it needs one")
         }
-        return try FleetLoader().environments(in: opened.tree).map { ($0.name.value, $0.branch.value) }
+        return try Self.environments(in: opened.tree)
+    }
+
+    private static func environments(in tree: any SourceTree) throws -> [EnvironmentBranch] {
+        try FleetLoader().environments(in: tree).map { ($0.name.value, $0.branch.value) }
     }
 
     /// What a child task of the controller reports.
@@ -166,15 +170,12 @@ public struct Controller: Sendable {
                 for await _ in stopped {}
                 return nil
             }
+            // Whichever ends first ends the other: the runner's end stops the wait, the stop
+            // cancels the runner (a graceful stop).
             var outcome: EnvironmentRunner.Outcome = .stopped
             while let next = await group.next() {
-                if let next {
-                    outcome = next
-                    group.cancelAll()
-                } else if !Task.isCancelled {
-                    // Stopped alone: the runner stops gracefully.
-                    group.cancelAll()
-                }
+                if let next { outcome = next }
+                group.cancelAll()
             }
             return outcome
         }
@@ -194,8 +195,7 @@ public struct Controller: Sendable {
     static func environments(at commit: String, gitPath: String, logger: Logger) -> [EnvironmentBranch]? {
         do {
             let repository = try GitRepository.open(gitPath)
-            let tree = try repository.tree(at: repository.resolve(commit))
-            return try FleetLoader().environments(in: tree).map { ($0.name.value, $0.branch.value) }
+            return try environments(in: repository.tree(at: repository.resolve(commit)))
         } catch {
             logger.error("sluice.yaml at \(commit.prefix(12)) cannot be read (\(error)); the environments that run go on")
             return nil

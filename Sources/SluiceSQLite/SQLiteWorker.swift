@@ -40,12 +40,6 @@ final class SQLiteWorker: Sendable {
         return try result.get()
     }
 
-    /// Runs `body` on the worker's thread and waits for it: for opening and for callers that
-    /// are not async (tests of the connection itself).
-    func runAndWait<T>(_ body: (SQLiteConnection) throws(StoreError) -> T) throws(StoreError) -> T {
-        try queue.sync { runHere(body) }.get()
-    }
-
     private func runHere<T>(_ body: (SQLiteConnection) throws(StoreError) -> T) -> Result<T, StoreError> {
         if let damaged = damage.found ?? connection.damage {
             damage.found = damaged

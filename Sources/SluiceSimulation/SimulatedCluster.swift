@@ -4,7 +4,7 @@ import SluiceModel
 import SluiceYAML
 import SluiceCore
 
-/// The embedded simulated cluster (DESIGN §6): its objects are kept in the state store, so it
+/// The embedded simulated cluster (DESIGN §6): its objects are kept in its object store, so it
 /// survives restarts like a real cluster; it has nodes; its workloads move pods to a new
 /// template over the clock's time, honouring partition and maxUnavailable; pods whose image
 /// matches a fault rule never become ready.
@@ -155,11 +155,8 @@ public actor SimulatedCluster: ClusterDriver, SimulatedPodReadiness {
         let epoch = self.epoch
         let found: Value?
         do { found = try await store.object(cluster: clusterName, id: key)?.body } catch { throw Self.failure(error) }
-        // The actor was re-entered while the store answered: what this cluster wrote
-        // meanwhile is newer than what was read (it is the only writer of its objects).
-        if let known = cache[key] { return known }
-        if epoch == self.epoch { remember(key, found) }
-        return found
+        if epoch == self.epoch { rememberRead([(key, found)]) }
+        return cache[key] ?? found
     }
 
     /// Reads every object of the cluster into the cache, once.
@@ -170,8 +167,7 @@ public actor SimulatedCluster: ClusterDriver, SimulatedPodReadiness {
         do { all = try await store.objects(cluster: clusterName) } catch { throw Self.failure(error) }
         // A failed write dropped the cache meanwhile: this read may predate what it knows.
         guard epoch == self.epoch, !complete else { return }
-        // Objects written while the store answered are newer than the ones read.
-        for object in all where cache[object.id] == nil { remember(object.id, object.body) }
+        rememberRead(all.map { ($0.id, $0.body) })
         complete = true
     }
 
@@ -192,7 +188,7 @@ public actor SimulatedCluster: ClusterDriver, SimulatedPodReadiness {
                 let found: [StoredObject]
                 do { found = try await store.objects(cluster: clusterName, addon: addon) } catch { throw Self.failure(error) }
                 if epoch == self.epoch {
-                    for object in found where cache[object.id] == nil { remember(object.id, object.body) }
+                    rememberRead(found.map { ($0.id, $0.body) })
                     cachedAddons.insert(addon)
                 }
             }
@@ -202,6 +198,13 @@ public actor SimulatedCluster: ClusterDriver, SimulatedPodReadiness {
             if let object = cache[key] ?? nil { result[key] = object }
         }
         return result
+    }
+
+    /// Caches what a read returned, but not over what the cluster wrote while the store
+    /// answered (the actor was re-entered; it is the only writer of its objects, so what it
+    /// wrote is newer).
+    private func rememberRead(_ objects: [(ObjectKey, Value?)]) {
+        for (key, object) in objects where cache[key] == nil { remember(key, object) }
     }
 
     /// Caches an object (nil: absent) and keeps `keysByAddon` in step with its label.

@@ -11,9 +11,7 @@ import Testing
     let folder: String
 
     init() throws {
-        repo = try TestRepository(copying: ProjectPaths.exampleRepo)
-        try repo.commit("fleet")
-        try repo.git("branch", "staging")
+        repo = try TestRepository.exampleFleet()
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-newuser-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     }

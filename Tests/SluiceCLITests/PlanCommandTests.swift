@@ -9,9 +9,7 @@ import Testing
     let state: String
 
     init() throws {
-        repo = try TestRepository(copying: ProjectPaths.exampleRepo)
-        try repo.commit("fleet")
-        try repo.git("branch", "staging")
+        repo = try TestRepository.exampleFleet()
         state = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-cli-\(UUID().uuidString).db").path
     }
 

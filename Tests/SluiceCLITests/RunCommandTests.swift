@@ -11,9 +11,7 @@ import Testing
     let state: String
 
     init() throws {
-        repo = try TestRepository(copying: ProjectPaths.exampleRepo)
-        try repo.commit("fleet")
-        try repo.git("branch", "staging")
+        repo = try TestRepository.exampleFleet()
         state = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-run-\(UUID().uuidString).db").path
     }
 

@@ -14,9 +14,7 @@ import Testing
     var state: String { folder + "/state.db" }
 
     init() throws {
-        repo = try TestRepository(copying: ProjectPaths.exampleRepo)
-        try repo.commit("fleet")
-        try repo.git("branch", "staging")
+        repo = try TestRepository.exampleFleet()
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-state-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     }

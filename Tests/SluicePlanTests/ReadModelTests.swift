@@ -10,9 +10,7 @@ import Testing
 /// policy), and a cluster's manifests in apply order.
 @Suite(.timeLimit(.minutes(10))) struct ReadModelTests {
     @Test func anEnvironmentActsOnItsBranchAndRefusesACommitItNeverHad() throws {
-        let repo = try TestRepository(copying: ProjectPaths.exampleRepo)
-        try repo.commit("fleet")
-        try repo.git("branch", "staging")
+        let repo = try TestRepository.exampleFleet()
         try repo.write("README.md", "only on main\n")
         let onlyOnMain = try repo.commit("main moves on")
         #expect(try EnvironmentRevision.resolve(path: repo.path, environment: "staging", revision: nil, requireOnBranch: true) == "staging")

@@ -40,6 +40,15 @@ public final class TestRepository: @unchecked Sendable {  // its path never chan
         try String(contentsOfFile: path + "/" + relative, encoding: .utf8)
     }
 
+    /// A Git copy of example-repo, committed on main, with `staging` branched from it: the
+    /// fleet every environment starts from.
+    public static func exampleFleet() throws -> TestRepository {
+        let repo = try TestRepository(copying: ProjectPaths.exampleRepo)
+        try repo.commit("fleet")
+        try repo.git("branch", "staging")
+        return repo
+    }
+
     /// Stages everything and commits; returns the new commit's SHA.
     @discardableResult
     public func commit(_ message: String) throws -> String {
