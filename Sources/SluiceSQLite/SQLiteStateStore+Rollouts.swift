@@ -72,10 +72,13 @@ extension SQLiteStateStore {
         }
     }
 
+    /// Newest first by when they were written first (the row's id), never by their clock: a
+    /// store written under `--virtual-time` or `--time-scale` holds start times ahead of the
+    /// wall clock, and a rollout started after them must still be the newest.
     private static func rollouts(_ db: SQLiteConnection, environment: String, where condition: String, limit: Int) throws(StoreError) -> [RolloutRecord] {
         try db.query("""
             SELECT id, environment, commit_sha, phase, format, state, started_at, updated_at, blueprint FROM rollouts
-            WHERE environment = ? \(condition) ORDER BY started_at DESC, rowid DESC LIMIT ?
+            WHERE environment = ? \(condition) ORDER BY rowid DESC LIMIT ?
             """, [.text(environment), .integer(Int64(max(0, limit)))]).map { row throws(StoreError) in
             guard let phase = RolloutPhase(rawValue: row[3].text ?? "") else {
                 throw StoreError("state store \(db.path): rollout \(row[0].text ?? "?") has an unknown phase \"\(row[3].text ?? "")\"; upgrade sluice")

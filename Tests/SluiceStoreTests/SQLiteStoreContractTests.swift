@@ -36,6 +36,11 @@ import Testing
         try await contract.rollouts()
     }
 
+    @Test func newestRolloutIsTheLastStartedWhateverItsClock() async throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await contract.newestRolloutIsTheLastStartedWhateverItsClock()
+    }
+
     @Test func operatorCommands() async throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try await contract.operatorCommands()

@@ -118,6 +118,20 @@ public struct StateStoreContract {
         #expect(try await store.rollout(environment: "staging") == nil)
     }
 
+    /// The newest rollout is the one started last, whatever its clock said: a store written
+    /// under virtual or scaled time holds start times ahead of the wall clock.
+    public func newestRolloutIsTheLastStartedWhateverItsClock() async throws {
+        let store = try await open()
+        try await store.commit(StoreTransition(rollout: Self.rollout("ahead", "production", commit: "c1", phase: .done, at: 86_400 * 30)))
+        try await store.commit(StoreTransition(rollout: Self.rollout("now", "production", commit: "c2", phase: .done, at: 0)))
+        #expect(try await store.rollout(environment: "production")?.id == "now")
+        #expect(try await store.rollouts(environment: "production", limit: 10).map(\.id) == ["now", "ahead"])
+        #expect(try await store.lastRollout(environment: "production", phase: .done)?.commit == "c2")
+        // A step of the older rollout written again does not make it the newest.
+        try await store.commit(StoreTransition(rollout: Self.rollout("ahead", "production", commit: "c1", phase: .superseded, at: 86_400 * 30)))
+        #expect(try await store.rollout(environment: "production")?.id == "now")
+    }
+
     /// Commands queue oldest first with growing ids and keep what an approval approves.
     public func operatorCommands() async throws {
         let store = try await open()
