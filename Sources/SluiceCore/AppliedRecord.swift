@@ -39,3 +39,20 @@ public struct PendingApply: Sendable, Equatable {
         self.commit = commit
     }
 }
+
+/// An add-on that left a cluster (its objects were pruned at `commit`).
+public struct AppliedRemoval: Sendable, Equatable {
+    public var environment: String
+    public var cluster: String
+    public var addon: String
+    public var commit: String
+    public var at: Date
+
+    public init(environment: String, cluster: String, addon: String, commit: String, at: Date) {
+        self.environment = environment
+        self.cluster = cluster
+        self.addon = addon
+        self.commit = commit
+        self.at = at
+    }
+}

@@ -61,7 +61,7 @@ extension EnvironmentRunner {
                 switch await target(planned, cluster, addon, effects) {
                 case .success(let target?): result = await effects.apply(target, holdPartitions: hold)
                 case .success(nil): result = .ok
-                case .failure(let failure): result = .failed(failure.reason, transient: failure.transient)
+                case .failure(let failure): result = .failed(failure)
                 }
                 await mailbox.put(.applied(id, cluster: cluster, addon: addon, attempt: attempt, result))
             }
@@ -72,7 +72,7 @@ extension EnvironmentRunner {
                 switch await target(planned, cluster, addon, effects) {
                 case .success(let target?): result = await effects.setPartition(target, step: step)
                 case .success(nil): result = .ok
-                case .failure(let failure): result = .failed(failure.reason, transient: failure.transient)
+                case .failure(let failure): result = .failed(failure)
                 }
                 await mailbox.put(.partitionSet(id, cluster: cluster, addon: addon, attempt: attempt, step: step, result))
             }
@@ -83,7 +83,7 @@ extension EnvironmentRunner {
                 switch await target(planned, cluster, addon, effects) {
                 case .success(let target?): observation = await effects.status(target, step: step, steps: count)
                 case .success(nil): observation = .progress(complete: true, detail: "nothing to wait for")
-                case .failure(let failure): observation = .failed(failure.reason, transient: failure.transient)
+                case .failure(let failure): observation = .failed(failure)
                 }
                 await mailbox.put(.status(id, cluster: cluster, addon: addon, attempt: attempt, step: step, observation))
             }
@@ -97,7 +97,7 @@ extension EnvironmentRunner {
 
     /// The cached plan of a pair, or a new one.
     private func target(_ planned: PlannedPair?, _ cluster: String, _ addon: String,
-                        _ effects: RolloutEffects) async -> Result<PlannedPair?, RolloutEffects.PairReplanFailure> {
+                        _ effects: RolloutEffects) async -> Result<PlannedPair?, ActionFailure> {
         if let planned { return .success(planned) }
         return await effects.replan(cluster, addon)
     }

@@ -1,6 +1,5 @@
 import Foundation
 import SluiceCore
-import SluiceStore
 
 /// When a step of a pair stops waiting for its pods, judged as Kubernetes judges a Deployment
 /// (`progressDeadlineSeconds`): by progress, not by total time. A DaemonSet on 60 nodes that

@@ -48,17 +48,16 @@ struct RolloutEffects: Sendable {
         }
         switch await planResult(clusters, at: commit) {
         case .success(let planned): return await outcomes(of: planned, clusters: clusters)
-        case .failure(let outcome): return (all(outcome.outcome), [:])
+        case .failure(let failure): return (all(.failed(failure)), [:])
         }
     }
 
     /// One pair planned again (after a restart, nothing is cached). A plan that failed is the
     /// answer, never "nothing to do": a pair is taken as settled only when a plan says so.
-    func replan(_ cluster: String, _ addon: String) async -> Result<PlannedPair?, PairReplanFailure> {
+    func replan(_ cluster: String, _ addon: String) async -> Result<PlannedPair?, ActionFailure> {
         let (outcomes, pairs) = await plan([cluster])
         switch outcomes[cluster] {
-        case .unreachable(let why): return .failure(PairReplanFailure(reason: why, transient: true))
-        case .failed(let why): return .failure(PairReplanFailure(reason: why, transient: false))
+        case .failed(let failure): return .failure(failure)
         case .planned, nil: return .success(pairs[cluster]?.first { $0.addon == addon })
         }
     }
@@ -76,13 +75,13 @@ struct RolloutEffects: Sendable {
             if let unreachable = plans[name]?.unreachable {
                 // Refused (credentials, TLS, a missing context) fails the cluster now and counts
                 // against maxFailures; only what may pass by itself waits as unreachable.
-                outcomes[name] = plans[name]?.summary.refused == 1 ? .failed(unreachable) : .unreachable(unreachable)
+                outcomes[name] = .failed(ActionFailure(plans[name]?.summary.refused == 1 ? .refused : .unreachable, unreachable))
                 continue
             }
             let pairs = byCluster[name] ?? []
             let blocked = pairs.flatMap { pair in pair.blocked.map { "add-on \(pair.addon): \($0)" } }
             if !blocked.isEmpty {
-                outcomes[name] = .failed(blocked.joined(separator: "; "))
+                outcomes[name] = .failed(ActionFailure(.unplannable, blocked.joined(separator: "; ")))
                 continue
             }
             var plans: [PairPlan] = []
@@ -91,7 +90,7 @@ struct RolloutEffects: Sendable {
             // is that error (unreachable or refused), never planned as if it had none.
             let driver: any ClusterDriver
             do { driver = try await self.driver(name) } catch {
-                outcomes[name] = error.isTransient ? .unreachable("\(error)") : .failed("\(error)")
+                outcomes[name] = .failed(ActionFailure(error))
                 continue
             }
             for pair in pairs {
@@ -136,7 +135,7 @@ struct RolloutEffects: Sendable {
             }
             return .ok
         } catch {
-            return .failed("\(error)", transient: error.isTransient)
+            return .failed(ActionFailure(error))
         }
     }
 
@@ -152,7 +151,7 @@ struct RolloutEffects: Sendable {
             }
             return .ok
         } catch {
-            return .failed("\(error)", transient: error.isTransient)
+            return .failed(ActionFailure(error))
         }
     }
 
@@ -178,14 +177,11 @@ struct RolloutEffects: Sendable {
             }
             return .progress(complete: complete, detail: complete ? "healthy" : details.joined(separator: "; "), pods: pods)
         } catch {
-            return .failed("\(error)", transient: error.isTransient)
+            return .failed(ActionFailure(error))
         }
     }
 
-    struct PlanFailure: Error { var outcome: ClusterPlanOutcome }
-    struct PairReplanFailure: Error { var reason: String; var transient: Bool }
-
-    private func planResult(_ clusters: [String], at commit: String) async -> Result<PlanResult, PlanFailure> {
+    private func planResult(_ clusters: [String], at commit: String) async -> Result<PlanResult, ActionFailure> {
         do {
             let git = try GitRepository.open(gitPath)
             let tree = try git.tree(at: try git.resolve(commit))
@@ -194,10 +190,10 @@ struct RolloutEffects: Sendable {
             return .success(try await FleetPlanner(store: store, connector: connector, loader: loader, parallelism: 2)
                 .plan(tree, gitPath: gitPath, selection: selection, detail: .apply))
         } catch let error as PlanError {
-            return .failure(PlanFailure(outcome: .failed("plan of \(commit.prefix(12)): \(error)")))
+            return .failure(ActionFailure(.unplannable, "plan of \(commit.prefix(12)): \(error)"))
         } catch {
             // Git could not be read: worth trying again, like an unreachable cluster.
-            return .failure(PlanFailure(outcome: .unreachable("fleet repo: \(error)")))
+            return .failure(ActionFailure(.unreachable, "fleet repo: \(error)"))
         }
     }
 
@@ -206,20 +202,17 @@ struct RolloutEffects: Sendable {
         let result: PlanResult
         switch await planResult([cluster], at: base) {
         case .success(let planned): result = planned
-        case .failure(let failure):
-            if case .unreachable(let why) = failure.outcome { return .failed(why, transient: true) }
-            if case .failed(let why) = failure.outcome { return .failed(why, transient: false) }
-            return .ok
+        case .failure(let failure): return .failed(failure)
         }
         do {
             // The controller running this rollout holds the environment's lock already.
             var applier = PlanApplier(store: store, connector: connector, clock: clock, concurrency: 1)
             applier.locksEnvironments = false
             let report = try await applier.apply(result)
-            if let failure = report.failures.first { return .failed(failure.message, transient: false) }
+            if let failure = report.failures.first { return .failed(ActionFailure(.rejected, failure.message)) }
             return .ok
         } catch {
-            return .failed(error.description, transient: false)
+            return .failed(ActionFailure(.unplannable, error.description))
         }
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import SluiceCore
-import SluiceStore
 
 /// What `RolloutMachine` asks its runner to do. The runner performs it and feeds the answer
 /// back as an event; the machine itself does no I/O.
@@ -23,10 +22,9 @@ public enum RolloutAction: Sendable, Equatable, Hashable {
 /// What a plan found for one cluster of a batch.
 public enum ClusterPlanOutcome: Sendable, Equatable {
     case planned([PairPlan])
-    /// The cluster could not be read.
-    case unreachable(String)
-    /// It cannot be applied (a blocked field, an object another add-on owns).
-    case failed(String)
+    /// The cluster could not be read (`unreachable`: it waits or is skipped), or it cannot be
+    /// applied (refused, a blocked field, an object another add-on owns: it fails).
+    case failed(ActionFailure)
 }
 
 /// One add-on of a planned cluster, as the machine needs it.
@@ -61,8 +59,8 @@ public struct PairPlan: Sendable, Equatable {
 /// The answer to `apply`, `setPartition` and `rollback`.
 public enum StepResult: Sendable, Equatable {
     case ok
-    /// `transient`: worth retrying (the cluster may come back); otherwise the pair fails at once.
-    case failed(String, transient: Bool)
+    /// A transient failure is retried (the cluster may come back); otherwise the pair fails at once.
+    case failed(ActionFailure)
 }
 
 /// The answer to `readStatus`. `complete` is about the generation this apply produced
@@ -71,7 +69,7 @@ public enum StepResult: Sendable, Equatable {
 /// the step waits for: the progress a health timeout is measured against.
 public enum StatusObservation: Sendable, Equatable {
     case progress(complete: Bool, detail: String, pods: PodCount = PodCount())
-    case failed(String, transient: Bool)
+    case failed(ActionFailure)
 }
 
 /// Pods of a pair's workloads: updated and ready, of those wanted.

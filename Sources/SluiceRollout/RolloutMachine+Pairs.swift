@@ -1,6 +1,5 @@
 import Foundation
 import SluiceCore
-import SluiceStore
 
 /// Inside a cluster: add-ons in dependency order, partition steps, retries, failures.
 extension RolloutMachine {
@@ -92,15 +91,15 @@ extension RolloutMachine {
         state.clusters[c].pairs[p].mostReady = clocks.mostReady
     }
 
-    mutating func pairError(_ c: Int, _ p: Int, _ why: String, transient: Bool, _ now: Date, _ out: inout RolloutOutput) {
-        let name = state.clusters[c].name, addon = state.clusters[c].pairs[p].addon
-        if transient && state.clusters[c].pairs[p].retries < maxRetries {
+    mutating func pairError(_ c: Int, _ p: Int, _ failure: ActionFailure, _ now: Date, _ out: inout RolloutOutput) {
+        let name = state.clusters[c].name, addon = state.clusters[c].pairs[p].addon, why = failure.detail
+        if failure.isTransient && state.clusters[c].pairs[p].retries < maxRetries {
             state.clusters[c].pairs[p].retries += 1
             let retries = state.clusters[c].pairs[p].retries
             let delay = Backoff.delay(retry: retries, base: pollSeconds, key: "\(state.id)/\(name)/\(addon)")
             state.clusters[c].pairs[p].phase = .retrying(at: now.addingTimeInterval(delay))
             history(&out, now, "transient error, retry \(retries) of \(maxRetries) in \(Int(delay))s: \(why)", kind: .apply, cluster: name, addon: addon, outcome: .transientError)
-        } else if transient {
+        } else if failure.isTransient {
             // The cluster is gone, not broken: wait for it or skip it, never count it as failed.
             state.clusters[c].pairs[p].phase = .waiting
             state.clusters[c].pairs[p].retries = 0

@@ -1,6 +1,5 @@
 import Foundation
 import SluiceCore
-import SluiceStore
 
 /// How the rollout moves: batches, checks, bakes, halts and rollbacks (the events in
 /// `RolloutMachine.swift` call `progress` after they changed the state).

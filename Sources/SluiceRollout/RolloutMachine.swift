@@ -1,6 +1,5 @@
 import Foundation
 import SluiceCore
-import SluiceStore
 
 /// The rollout of one commit through one environment (DESIGN §3, §4) as a state machine:
 /// one method per event, each taking the time and returning what to do and what to record.
@@ -103,10 +102,10 @@ public struct RolloutMachine: Sendable, Equatable {
                 } else {
                     state.clusters[c].phase = .queued
                 }
-            case .unreachable(let reason):
-                unreachable(c, reason: reason, now, &out)
-            case .failed(let reason):
-                fail(c, reason, now, &out)
+            case .failed(let failure) where failure.isTransient:
+                unreachable(c, reason: failure.detail, now, &out)
+            case .failed(let failure):
+                fail(c, failure.detail, now, &out)
             }
         }
         progress(now, &out)
@@ -126,8 +125,8 @@ public struct RolloutMachine: Sendable, Equatable {
             } else {
                 state.clusters[c].pairs[p].nextPoll = now
             }
-        case .failed(let why, let transient):
-            pairError(c, p, why, transient: transient, now, &out)
+        case .failed(let failure):
+            pairError(c, p, failure, now, &out)
         }
         focus = c
         defer { focus = nil }
@@ -146,8 +145,8 @@ public struct RolloutMachine: Sendable, Equatable {
             if pair.steps > 1 {
                 history(&out, now, "partition step \(step + 1) of \(pair.steps) set", cluster: cluster, addon: addon, outcome: .partitionStep)
             }
-        case .failed(let why, let transient):
-            pairError(c, p, why, transient: transient, now, &out)
+        case .failed(let failure):
+            pairError(c, p, failure, now, &out)
         }
         focus = c
         defer { focus = nil }
@@ -195,8 +194,8 @@ public struct RolloutMachine: Sendable, Equatable {
                     history(&out, now, "failed: \(why)", kind: .apply, cluster: cluster, addon: addon, outcome: reason.outcome)
                 }
             }
-        case .failed(let why, let transient):
-            pairError(c, p, why, transient: transient, now, &out)
+        case .failed(let failure):
+            pairError(c, p, failure, now, &out)
         }
         focus = c
         defer { focus = nil }
@@ -253,8 +252,8 @@ public struct RolloutMachine: Sendable, Equatable {
         case .ok:
             state.clusters[c].phase = .rolledBack
             history(&out, now, "rolled back to \(short(state.baseCommit ?? "?"))", cluster: cluster, outcome: .rolledBack)
-        case .failed(let why, _):
-            history(&out, now, "rollback to \(short(state.baseCommit ?? "?")) failed: \(why)", cluster: cluster, outcome: .rollbackFailed)
+        case .failed(let failure):
+            history(&out, now, "rollback to \(short(state.baseCommit ?? "?")) failed: \(failure)", cluster: cluster, outcome: .rollbackFailed)
             state.clusters[c].phase = .rolledBack
         }
         progress(now, &out)

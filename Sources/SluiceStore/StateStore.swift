@@ -129,23 +129,6 @@ public struct RolloutRecord: Sendable, Equatable {
     }
 }
 
-/// An add-on that left a cluster (its objects were pruned at `commit`).
-public struct AppliedRemoval: Sendable, Equatable {
-    public var environment: String
-    public var cluster: String
-    public var addon: String
-    public var commit: String
-    public var at: Date
-
-    public init(environment: String, cluster: String, addon: String, commit: String, at: Date) {
-        self.environment = environment
-        self.cluster = cluster
-        self.addon = addon
-        self.commit = commit
-        self.at = at
-    }
-}
-
 /// Everything one step of a rollout writes, in one transaction: the new rollout state, the
 /// records of pairs that became healthy, the marks of applies about to start, history, and the
 /// operator commands it acted on. The controller writes it before it performs the step's

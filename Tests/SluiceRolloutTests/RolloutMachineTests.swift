@@ -1,6 +1,7 @@
 import Foundation
 import SluiceRollout
 import SluiceCore
+import SluiceModel
 import SluiceStore
 import Testing
 
@@ -113,7 +114,7 @@ import Testing
         _ = m.start(now: t0)
         _ = m.planned(["a": .planned([pair("dns")])], now: t0)
         _ = m.checkFinished(CheckID(name: RolloutChecks.policyGate, phase: .pre, cluster: nil), .passed("ok"), now: t0)
-        let out = m.applied(cluster: "a", addon: "dns", attempt: 1, .failed("image pull", transient: false), now: at(1))
+        let out = m.applied(cluster: "a", addon: "dns", attempt: 1, .failed(ActionFailure(.rejected, "image pull")), now: at(1))
         #expect(out.actions == [.rollback(cluster: "a", to: "old")])
         #expect(m.state.step == .rollingBack)
         _ = m.rolledBack(cluster: "a", .ok, now: at(2))
@@ -126,20 +127,37 @@ import Testing
         _ = m.start(now: t0)
         _ = m.planned(["a": .planned([pair("dns")])], now: t0)
         _ = m.checkFinished(CheckID(name: RolloutChecks.policyGate, phase: .pre, cluster: nil), .passed("ok"), now: t0)
-        _ = m.applied(cluster: "a", addon: "dns", attempt: 1, .failed("503", transient: true), now: t0)
+        _ = m.applied(cluster: "a", addon: "dns", attempt: 1, .failed(ActionFailure(.unreachable, "503")), now: t0)
         guard case .retrying(let first) = m.state.clusters[0].pairs[0].phase else { Issue.record("not retrying"); return }
         #expect(first > t0)
         var out = m.timerFired(now: first)
         #expect(applies(out) == ["a/dns"])
-        _ = m.applied(cluster: "a", addon: "dns", attempt: 2, .failed("503", transient: true), now: first)
+        _ = m.applied(cluster: "a", addon: "dns", attempt: 2, .failed(ActionFailure(.unreachable, "503")), now: first)
         guard case .retrying(let second) = m.state.clusters[0].pairs[0].phase else { Issue.record("not retrying"); return }
         #expect(second.timeIntervalSince(first) > first.timeIntervalSince(t0))
         out = m.timerFired(now: second)
-        _ = m.applied(cluster: "a", addon: "dns", attempt: 3, .failed("503", transient: true), now: second)
+        _ = m.applied(cluster: "a", addon: "dns", attempt: 3, .failed(ActionFailure(.unreachable, "503")), now: second)
         // Not a failure: the batch waits for the cluster.
         guard case .unreachable = m.state.clusters[0].phase else { Issue.record("not unreachable: \(m.state.clusters[0].phase)"); return }
         #expect(m.state.stageFailures == 0)
         #expect(m.state.phase == .running)
+    }
+
+    @Test func theMachineDecidesByTheFailureKindNeverByItsText() {
+        // Text that reads like an outage, kind refused: the cluster fails at once.
+        var m = machine([RolloutBlueprint.Stage(name: "s", batches: [["a", "b"]], maxFailures: 1)])
+        _ = m.start(now: t0)
+        _ = m.planned(["a": .failed(ActionFailure(.refused, "unreachable: 503 timeout")),
+                       "b": .failed(ActionFailure(.unreachable, "credentials refused"))], now: t0)
+        guard case .failed = m.state.clusters[0].phase else { Issue.record("a: \(m.state.clusters[0].phase)"); return }
+        guard case .unreachable = m.state.clusters[1].phase else { Issue.record("b: \(m.state.clusters[1].phase)"); return }
+        #expect(m.state.stageFailures == 1)
+        // A driver's error keeps its category.
+        let key = ObjectKey(group: "apps", kind: "Deployment", namespace: "x", name: "y")
+        #expect(ActionFailure(DriverError.unavailable("timeout")).kind == .unreachable)
+        #expect(ActionFailure(DriverError.refused("forbidden")).kind == .refused)
+        #expect(ActionFailure(DriverError.invalid(key, "bad")).kind == .rejected)
+        #expect(ActionFailure(DriverError.kindNotServed(key)).isTransient == false)
     }
 
     @Test func partitionStepsBakeBetweenSteps() {
@@ -270,7 +288,7 @@ extension RolloutMachineTests {
         var m = machine([RolloutBlueprint.Stage(name: "s", batches: [["a", "b", "c"]], maxConcurrency: 2, bakeSeconds: 90.5,
                                                  preChecks: ["w"])], base: "base")
         _ = m.start(now: t0)
-        _ = m.planned(["a": .planned([pair("ds", steps: 3, bake: 600), pair("dns", settled: true)]), "b": .unreachable("refused"),
+        _ = m.planned(["a": .planned([pair("ds", steps: 3, bake: 600), pair("dns", settled: true)]), "b": .failed(ActionFailure(.unreachable, "connection refused")),
                        "c": .planned([pair("cni")])], now: t0.addingTimeInterval(0.25))
         _ = m.checkFinished(CheckID(name: RolloutChecks.policyGate, phase: .pre, cluster: nil), .passed("ok"), now: at(1))
         _ = m.checkFinished(CheckID(name: "w", phase: .pre, cluster: "a"), .wait(until: at(30), "closed"), now: at(1))
