@@ -36,6 +36,10 @@ public struct Controller: Sendable {
         self.logger = logger
     }
 
+    /// How to wake the runners from outside (a webhook, an API command): a nudged environment
+    /// reads its branch and commands now rather than at its next interval.
+    public var nudges: Nudges { options.nudges }
+
     public typealias EnvironmentBranch = (name: String, branch: String)
 
     /// The environments and branches of the fleet repo's HEAD.

@@ -33,6 +33,8 @@ public struct EnvironmentRunner: Sendable {
         /// Compare live objects with their recorded commit this often when no rollout is
         /// under way (nil: never).
         public var resyncSeconds: Double?
+        /// Wake-ups from outside (webhooks, API commands), shared by the runners of a controller.
+        public var nudges = Nudges()
 
         public init() {}
     }
@@ -120,6 +122,14 @@ public struct EnvironmentRunner: Sendable {
             tasks.cancelAll()
             Task { await mailbox.interrupt() }
         }
+        // A nudge ends the idle wait at once (virtual time cannot move past it) or a wait for
+        // answers as soon as the mailbox hears it.
+        let idle = IdleTimer()
+        options.nudges.join(environment) {
+            idle.cancel()
+            Task { await mailbox.wake() }
+        }
+        defer { options.nudges.leave(environment) }
         var active: Active?
         var polled = PollState()
         var inFlight = 0
@@ -183,9 +193,15 @@ public struct EnvironmentRunner: Sendable {
                 var wake = min(active?.machine.state.wakeAt ?? .distantFuture, nextPoll)
                 // A re-sync waits while a rollout runs (it is pushed on below).
                 if options.resyncSeconds != nil, active?.machine.state.phase.isFinal ?? true { wake = min(wake, nextResync) }
-                do { try await clock.sleep(until: wake) } catch { stopping = true; continue }
+                guard await idle.wait(until: wake, on: clock, unless: { options.nudges.isPending(environment) }) else {
+                    stopping = true
+                    continue
+                }
             }
             let now = await clock.now()
+            // Nudged: the branch and the commands are read now, the branch fresh from its remote.
+            let nudged = options.nudges.take(environment)
+            if nudged { nextPoll = now }
             var output = carried
             carried = RolloutOutput()
 
@@ -195,7 +211,7 @@ public struct EnvironmentRunner: Sendable {
             }
             if now >= nextPoll && !stopping && trouble == nil {
                 nextPoll = now.addingTimeInterval(options.intervalSeconds)
-                do { output.merge(try await poll(&active, &polled, now: now)) } catch {
+                do { output.merge(try await poll(&active, &polled, now: now, fresh: nudged)) } catch {
                     trouble = note(.store(error), after: nil, now: now)
                     active = nil
                     continue
@@ -291,10 +307,10 @@ public struct EnvironmentRunner: Sendable {
     }
 
     /// A store that cannot be read throws: no rollout is started on a read that failed.
-    private func poll(_ active: inout Active?, _ polled: inout PollState, now: Date) async throws(StoreError) -> RolloutOutput {
+    private func poll(_ active: inout Active?, _ polled: inout PollState, now: Date, fresh: Bool) async throws(StoreError) -> RolloutOutput {
         var output = RolloutOutput()
         let previousError = await watcher.lastError
-        await watcher.refreshIfStale(branch: branch, now: now, maximumAge: options.intervalSeconds / 2)
+        await watcher.refreshIfStale(branch: branch, now: now, maximumAge: fresh ? 0 : options.intervalSeconds / 2)
         if let error = await watcher.lastError, error != previousError {
             logger.error("fleet repo: \(error); environments go on with the heads they know")
         }

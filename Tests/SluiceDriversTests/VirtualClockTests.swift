@@ -58,4 +58,28 @@ import Testing
         await sleeper.value
         #expect(await clock.now() == t0.addingTimeInterval(3600))
     }
+
+    /// A runner's idle wait is a sleep that a nudge cancels from another thread: once
+    /// `cancel()` returns, the sleep is no longer among the sleepers, so time cannot jump to
+    /// its deadline while the nudged runner works.
+    @Test func aCancelledSleepLeavesTheSleepersAtOnce() async throws {
+        let clock = VirtualClock(start: t0)
+        await clock.enter()  // the runner
+        await clock.enter()  // this test
+        let idle = Task { try await clock.sleep(seconds: 60) }
+        for _ in 0..<100 { await Task.yield() }
+        idle.cancel()
+        // The nudged runner works, then sleeps ten seconds: time moves to its deadline, not
+        // to the cancelled one's.
+        let runner = Task {
+            try? await clock.sleep(seconds: 10)
+            let now = await clock.now()
+            await clock.leave()
+            return now
+        }
+        try await clock.sleep(seconds: 3600)
+        #expect(await runner.value == t0.addingTimeInterval(10))
+        await #expect(throws: CancellationError.self) { try await idle.value }
+        await clock.leave()
+    }
 }

@@ -79,6 +79,32 @@ import Testing
         #expect(try await isFree("production", store))
     }
 
+    /// A webhook or an API command nudges an environment: its runner reads the branch at once,
+    /// not at its next interval (an hour here), and starts the new head at the nudge's time.
+    @Test func aNudgeReadsTheBranchAtOnce() async throws {
+        let scenario = try FleetScenario()
+        var options = FleetScenario.controllerOptions
+        options.intervalSeconds = 3600
+        let running = controller(scenario, options: options)
+        let work = Task { try await running.run() }
+        await scenario.clock.enter()
+        let converged = try await wait(scenario) { try await scenario.store.rollout(environment: "staging")?.phase == .done }
+        // Time passes past the first poll: the next one is up to an hour away.
+        try await scenario.clock.sleep(seconds: 600)
+        let bump = try scenario.commitOnStaging("node-local-dns 1.24.1") {
+            try scenario.edit("releases/2026-11-2.yaml", replacing: "k8s-dns-node-cache:1.24.0", with: "k8s-dns-node-cache:1.24.1")
+        }
+        let nudgedAt = await scenario.clock.now()
+        running.nudges.nudge(environment: "staging")
+        let started = try await wait(scenario) { try await scenario.store.rollout(environment: "staging")?.commit == bump }
+        let rollout = try await scenario.store.rollout(environment: "staging")
+        await scenario.clock.leave()
+        work.cancel()
+        _ = try await work.value
+        #expect(converged && started)
+        #expect(rollout?.startedAt == nudgedAt)
+    }
+
     /// A broken `sluice.yaml` at HEAD never stops the environments that run.
     @Test func aBrokenSluiceYAMLAtHeadStopsNothing() async throws {
         let scenario = try FleetScenario()
