@@ -43,7 +43,7 @@ extension EnvironmentRunner {
     func resumeWithRejection(_ polled: inout PollState) async -> Result<(Active, RolloutOutput)?, StoreProblem> {
         let resumed = await resume()
         guard case .success = resumed else { return resumed }
-        do { polled.lastRejected = try await latestRejection()?.commit } catch { return .failure(.store(error)) }
+        do { polled.decisions.restored(lastRejected: try await latestRejection()?.commit) } catch { return .failure(.store(error)) }
         return resumed
     }
 
@@ -66,12 +66,6 @@ extension EnvironmentRunner {
                          metadata: metadata)
         }
         return trouble
-    }
-
-    /// No rollout of `head` is under way or done (a superseded one hands over).
-    func needsStart(_ active: Active?, _ head: String) async throws(StoreError) -> Bool {
-        if active?.machine.state.phase == .superseded { return true }
-        return try await store.rollout(environment: environment)?.commit != head
     }
 
     func latestRejection() async throws(StoreError) -> RolloutRecord? {

@@ -131,7 +131,7 @@ public struct EnvironmentRunner: Sendable {
         }
         defer { options.nudges.leave(environment) }
         var active: Active?
-        var polled = PollState()
+        var polled = PollState(decisions: EnvironmentMachine(environment: environment, untilIdle: options.untilIdle))
         var inFlight = 0
         var nextPoll = await clock.now()
         var stopping = false
@@ -169,15 +169,15 @@ public struct EnvironmentRunner: Sendable {
             } else if stopping {
                 return .stopped
             } else if let current = trouble {
-                // `--until-idle` gives up on a store that has failed 10 times in a row (8.5
-                // minutes of backoff): under virtual time waiting would only spin.
-                if current.permanent || (options.untilIdle && current.failures >= 10) {
-                    if options.untilIdle { return .storeDamaged }
-                    // Stopped acting on this environment; wait to be stopped.
+                switch polled.decisions.onTrouble(current) {
+                case .giveUp: return .storeDamaged
+                case .stopActing:
+                    // Wait to be stopped.
                     do { try await clock.sleep(until: await clock.now().addingTimeInterval(3600)) } catch { stopping = true }
                     continue
+                case .retry(let at):
+                    do { try await clock.sleep(until: at) } catch { stopping = true; continue }
                 }
-                do { try await clock.sleep(until: current.retryAt) } catch { stopping = true; continue }
                 switch await resumeWithRejection(&polled) {
                 case .success(let resumed):
                     (active, carried) = (resumed?.0, resumed?.1 ?? RolloutOutput())
@@ -271,7 +271,7 @@ public struct EnvironmentRunner: Sendable {
                 active = nil
                 nextPoll = now
             }
-            if options.untilIdle, inFlight == 0, trouble == nil, let outcome = await idleOutcome(active, polled.lastRejected) {
+            if options.untilIdle, inFlight == 0, trouble == nil, let outcome = await idleOutcome(active, polled.decisions) {
                 return outcome
             }
         }
@@ -296,14 +296,11 @@ public struct EnvironmentRunner: Sendable {
 
     // MARK: - Heads and commands
 
-    /// Reads the branch head and the operator's commands.
     /// What the loop remembers between polls.
     struct PollState {
-        /// The newest head found invalid: not validated again until the branch moves.
-        var lastRejected: String?
+        var decisions: EnvironmentMachine
         /// Answers known without performing their action (the first batch's plan).
         var prefilled: [Event] = []
-        var missingBranchReported = false
     }
 
     /// A store that cannot be read throws: no rollout is started on a read that failed.
@@ -315,72 +312,59 @@ public struct EnvironmentRunner: Sendable {
             logger.error("fleet repo: \(error); environments go on with the heads they know")
         }
         let head = await watcher.head(of: branch)
-        if head == nil && !polled.missingBranchReported {
-            polled.missingBranchReported = true
+        switch polled.decisions.headRead(head, rollout: active?.machine.state.forEnvironment) {
+        case .none: break
+        case .reportMissingBranch:
             logger.error("branch \(branch) of environment \(environment) does not exist in the fleet repo; nothing to roll out")
-        }
-        if let head, head != polled.lastRejected {
-            if let current = active, !current.machine.state.phase.isFinal {
-                if head != current.machine.state.commit, head != current.machine.state.supersededBy {
-                    switch await validate(head, now: now) {
-                    case .success:
-                        var updated = current
-                        output.merge(updated.machine.newHead(head, now: now))
-                        active = updated
-                    case .failure(let rejection):
-                        output.history.append(rejection.event)
-                        await reject(head, rejection, now: now)
-                        polled.lastRejected = head
-                    }
+        case .validateNewer(let head):
+            switch await validate(head, now: now) {
+            case .success:
+                if var current = active {
+                    output.merge(current.machine.newHead(head, now: now))
+                    active = current
                 }
-            } else if try await needsStart(active, head) {
-                switch try await start(head, previous: active, now: now) {
-                case .success(let (started, startOutput, answers)):
-                    active = started
-                    output.merge(startOutput)
-                    polled.prefilled += answers
-                case .failure(let rejection):
-                    output.history.append(rejection.event)
-                    await reject(head, rejection, now: now)
-                    polled.lastRejected = head
-                }
+            case .failure(let rejection):
+                output.history.append(rejection.event)
+                await reject(head, rejection, now: now)
+                polled.decisions.rejected(head)
+            }
+        case .startUnlessStored(let head):
+            let stored = try await store.rollout(environment: environment)?.commit
+            guard polled.decisions.needsStart(head, rollout: active?.machine.state.forEnvironment, stored: stored) else { break }
+            switch try await start(head, previous: active, now: now) {
+            case .success(let (started, startOutput, answers)):
+                active = started
+                output.merge(startOutput)
+                polled.prefilled += answers
+            case .failure(let rejection):
+                output.history.append(rejection.event)
+                await reject(head, rejection, now: now)
+                polled.decisions.rejected(head)
             }
         }
-        let commands = try await store.commands(environment: environment)
-        for command in commands {
-            if var current = active, !current.machine.state.phase.isFinal {
-                output.merge(current.machine.command(command, now: now))
-                active = current
-            } else {
+        for command in try await store.commands(environment: environment) {
+            switch polled.decisions.route(command, rollout: active?.machine.state.forEnvironment, now: now) {
+            case .rollout:
+                if var current = active {
+                    output.merge(current.machine.command(command, now: now))
+                    active = current
+                }
+            case .ignored(let event):
                 output.consumedCommands.append(command.id)
-                output.history.append(HistoryEvent(at: now, kind: .operatorAction, environment: environment,
-                                                   detail: "\(command.verb.rawValue) by \(command.user): no rollout is under way",
-                                                   outcome: .operatorCommandIgnored))
+                output.history.append(event)
             }
         }
         return output
     }
 
-    private func idleOutcome(_ active: Active?, _ lastRejected: String?) async -> Outcome? {
+    private func idleOutcome(_ active: Active?, _ decisions: EnvironmentMachine) async -> Outcome? {
         let head = await watcher.head(of: branch)
-        if let head, head == lastRejected { return .rejected }
-        guard let state = active?.machine.state else {
-            if head == nil { return .noBranch }
-            // A store that cannot be read says nothing: not idle, and the loop goes on.
-            return await (try? store.rollout(environment: environment))?.commit == head ? .converged : nil
+        let rollout = active?.machine.state.forEnvironment
+        // Asked only when no rollout runs; a store that cannot be read says nothing (not idle).
+        var stored: String?? = nil
+        if rollout == nil, head != nil {
+            do { stored = .some(try await store.rollout(environment: environment)?.commit) } catch { stored = nil }
         }
-        if head != nil && head != state.commit && state.phase != .halted { return nil }
-        switch state.phase {
-        case .done: return .converged
-        case .halted: return .halted
-        case .rejected: return .rejected
-        case .paused, .awaitingApproval: return .waitingForOperator
-        case .superseded: return nil
-        case .running:
-            if state.isHeld { return .waitingForOperator }
-            // Skipped clusters catch up when back: the rollout itself is done.
-            if state.isOnlyWaitingForSkipped { return .converged }
-            return state.isOnlyWaitingForUnreachable ? .waitingForClusters : nil
-        }
+        return decisions.idleOutcome(head: head, rollout: rollout, stored: stored)
     }
 }
