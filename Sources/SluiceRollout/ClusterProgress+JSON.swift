@@ -48,6 +48,7 @@ extension ClusterProgress.Phase {
             w.key("retryAt"); w.date(retryAt)
             w.endObject()
         case .skipped: w.key("skipped"); w.emptyObject()
+        case .rollingBack: w.key("rollingBack"); w.emptyObject()
         case .rolledBack: w.key("rolledBack"); w.emptyObject()
         }
         w.endObject()

@@ -32,9 +32,10 @@ extension EnvironmentRunner {
         case .check(let rollout, let check, let outcome):
             guard rollout == id else { return RolloutOutput() }
             return active.machine.checkFinished(check, outcome, now: now)
-        case .rolledBack(let rollout, let cluster, let result):
+        case .rollbackPlanned(let rollout, let cluster, let outcome, let pairs):
             guard rollout == id else { return RolloutOutput() }
-            return active.machine.rolledBack(cluster: cluster, result, now: now)
+            active.pairs[cluster] = Dictionary(pairs.map { ($0.addon, $0) }, uniquingKeysWith: { a, _ in a })
+            return active.machine.rollbackPlanned(cluster: cluster, outcome, now: now)
         }
     }
 
@@ -49,16 +50,21 @@ extension EnvironmentRunner {
             state.clusters.first { $0.name == cluster }?.pairs.first { $0.addon == addon }?.steps ?? 1
         }
         func pair(_ cluster: String, _ addon: String) -> PlannedPair? { cache[cluster]?[addon] }
+        // A cluster rolling back applies the base commit: a pair planned again (after a
+        // restart nothing is cached) is planned there.
+        func commit(_ cluster: String) -> String {
+            state.clusters.first { $0.name == cluster }?.phase == .rollingBack ? state.baseCommit ?? state.commit : state.commit
+        }
         switch action {
         case .plan(let clusters):
             tasks.start { let (outcomes, pairs) = await effects.plan(clusters); await mailbox.put(.planned(id, outcomes, pairs)) }
         case .apply(let cluster, let addon, let attempt):
-            let planned = pair(cluster, addon), hold = steps(cluster, addon) > 1
+            let planned = pair(cluster, addon), hold = steps(cluster, addon) > 1, at = commit(cluster)
             tasks.start {
                 // After a restart the plan is made again: a pair a plan finds nothing to do for is
                 // done; a plan that fails is that failure.
                 let result: StepResult
-                switch await target(planned, cluster, addon, effects) {
+                switch await target(planned, cluster, addon, at: at, effects) {
                 case .success(let target?): result = await effects.apply(target, holdPartitions: hold)
                 case .success(nil): result = .ok
                 case .failure(let failure): result = .failed(failure)
@@ -66,10 +72,10 @@ extension EnvironmentRunner {
                 await mailbox.put(.applied(id, cluster: cluster, addon: addon, attempt: attempt, result))
             }
         case .setPartition(let cluster, let addon, let attempt, let step):
-            let planned = pair(cluster, addon)
+            let planned = pair(cluster, addon), at = commit(cluster)
             tasks.start {
                 let result: StepResult
-                switch await target(planned, cluster, addon, effects) {
+                switch await target(planned, cluster, addon, at: at, effects) {
                 case .success(let target?): result = await effects.setPartition(target, step: step)
                 case .success(nil): result = .ok
                 case .failure(let failure): result = .failed(failure)
@@ -77,10 +83,10 @@ extension EnvironmentRunner {
                 await mailbox.put(.partitionSet(id, cluster: cluster, addon: addon, attempt: attempt, step: step, result))
             }
         case .readStatus(let cluster, let addon, let attempt, let step):
-            let planned = pair(cluster, addon), count = steps(cluster, addon)
+            let planned = pair(cluster, addon), count = steps(cluster, addon), at = commit(cluster)
             tasks.start {
                 let observation: StatusObservation
-                switch await target(planned, cluster, addon, effects) {
+                switch await target(planned, cluster, addon, at: at, effects) {
                 case .success(let target?): observation = await effects.status(target, step: step, steps: count)
                 case .success(nil): observation = .progress(complete: true, detail: "nothing to wait for")
                 case .failure(let failure): observation = .failed(failure)
@@ -90,16 +96,21 @@ extension EnvironmentRunner {
         case .runCheck(let check):
             let context = context
             tasks.start { await mailbox.put(.check(id, check, await checks.run(check, context))) }
-        case .rollback(let cluster, let base):
-            tasks.start { await mailbox.put(.rolledBack(id, cluster: cluster, await effects.rollback(cluster, to: base))) }
+        case .planRollback(let cluster):
+            let base = state.baseCommit ?? state.commit
+            tasks.start {
+                let (outcomes, pairs) = await effects.plan([cluster], at: base)
+                let outcome = outcomes[cluster] ?? .failed(ActionFailure(.unplannable, "the plan at \(base.prefix(12)) does not have cluster \(cluster)"))
+                await mailbox.put(.rollbackPlanned(id, cluster: cluster, outcome, pairs[cluster] ?? []))
+            }
         }
     }
 
     /// The cached plan of a pair, or a new one.
-    private func target(_ planned: PlannedPair?, _ cluster: String, _ addon: String,
+    private func target(_ planned: PlannedPair?, _ cluster: String, _ addon: String, at commit: String,
                         _ effects: RolloutEffects) async -> Result<PlannedPair?, ActionFailure> {
         if let planned { return .success(planned) }
-        return await effects.replan(cluster, addon)
+        return await effects.replan(cluster, addon, at: commit)
     }
 
     func log(_ event: HistoryEvent) {

@@ -102,7 +102,7 @@ public struct EnvironmentRunner: Sendable {
         case partitionSet(String, cluster: String, addon: String, attempt: Int, step: Int, StepResult)
         case status(String, cluster: String, addon: String, attempt: Int, step: Int, StatusObservation)
         case check(String, CheckID, CheckOutcome)
-        case rolledBack(String, cluster: String, StepResult)
+        case rollbackPlanned(String, cluster: String, ClusterPlanOutcome, [PlannedPair])
     }
 
     /// The rollout in progress and what is needed to perform its actions.

@@ -5,8 +5,8 @@ import SluiceModel
 import SluicePlan
 import SluiceStore
 
-/// Carries out a plan on its clusters (the one-shot `sluice apply`, a rollback, a drift
-/// correction): on each cluster, add-on by add-on in dependency order, the add-on's
+/// Carries out a plan on its clusters (the one-shot `sluice apply`, and a re-sync's drift
+/// correction; a rollout's rollback is the machine's own actions): on each cluster, add-on by add-on in dependency order, the add-on's
 /// steps (create, merge patch, delete, recreate), then a wait until its workloads are healthy
 /// (bounded by the add-on's `health.timeout`), then the record of its commit (DESIGN §2 step
 /// 4). An add-on that fails stops its cluster, so nothing starts before its dependencies are
@@ -21,10 +21,6 @@ public struct PlanApplier: Sendable {
     public var pollSeconds: Double = 2
     /// When an add-on sets no `health.timeout`.
     public var defaultHealthTimeout: Double = 300
-
-    /// Whether `apply` takes the environments' one-writer locks; false for a caller that
-    /// holds them already (the controller's rollback).
-    var locksEnvironments = true
 
     public init(store: any StateStore, connector: any ClusterDrivers, clock: any FleetClock, concurrency: Int = 4) {
         self.store = store
@@ -67,7 +63,7 @@ public struct PlanApplier: Sendable {
         }
         // One writer per environment, held until every cluster is applied and recorded.
         var leases: [any WriterLease] = []
-        for environment in result.plan.environments where locksEnvironments {
+        for environment in result.plan.environments {
             do { leases.append(try await store.lockEnvironment(environment.name, holder: "sluice apply")) } catch {
                 for lease in leases { await lease.release() }
                 throw ApplyRefusal(reasons: [error.description], lockedBy: error.kind)

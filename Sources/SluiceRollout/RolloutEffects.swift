@@ -54,8 +54,8 @@ struct RolloutEffects: Sendable {
 
     /// One pair planned again (after a restart, nothing is cached). A plan that failed is the
     /// answer, never "nothing to do": a pair is taken as settled only when a plan says so.
-    func replan(_ cluster: String, _ addon: String) async -> Result<PlannedPair?, ActionFailure> {
-        let (outcomes, pairs) = await plan([cluster])
+    func replan(_ cluster: String, _ addon: String, at commit: String) async -> Result<PlannedPair?, ActionFailure> {
+        let (outcomes, pairs) = await plan([cluster], at: commit)
         switch outcomes[cluster] {
         case .failed(let failure): return .failure(failure)
         case .planned, nil: return .success(pairs[cluster]?.first { $0.addon == addon })
@@ -194,25 +194,6 @@ struct RolloutEffects: Sendable {
         } catch {
             // Git could not be read: worth trying again, like an unreachable cluster.
             return .failure(ActionFailure(.unreachable, "fleet repo: \(error)"))
-        }
-    }
-
-    /// Re-applies, on one cluster, the commit the environment had converged on.
-    func rollback(_ cluster: String, to base: String) async -> StepResult {
-        let result: PlanResult
-        switch await planResult([cluster], at: base) {
-        case .success(let planned): result = planned
-        case .failure(let failure): return .failed(failure)
-        }
-        do {
-            // The controller running this rollout holds the environment's lock already.
-            var applier = PlanApplier(store: store, connector: connector, clock: clock, concurrency: 1)
-            applier.locksEnvironments = false
-            let report = try await applier.apply(result)
-            if let failure = report.failures.first { return .failed(ActionFailure(.rejected, failure.message)) }
-            return .ok
-        } catch {
-            return .failed(ActionFailure(.unplannable, error.description))
         }
     }
 }

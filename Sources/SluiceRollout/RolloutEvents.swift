@@ -15,8 +15,10 @@ public enum RolloutAction: Sendable, Equatable, Hashable {
     /// (`statusObserved`)
     case readStatus(cluster: String, addon: String, attempt: Int, step: Int)
     case runCheck(CheckID)
-    /// Re-apply the commit each pair of the cluster last recorded before this rollout (`rolledBack`).
-    case rollback(cluster: String, to: String)
+    /// Plan the cluster at the rollout's base commit, the one the environment converged on
+    /// before (`rollbackPlanned`). Its pairs are then applied and waited for like any other
+    /// (`apply`, `readStatus`), recorded at the base.
+    case planRollback(cluster: String)
 }
 
 /// What a plan found for one cluster of a batch.
@@ -56,7 +58,7 @@ public struct PairPlan: Sendable, Equatable {
     }
 }
 
-/// The answer to `apply`, `setPartition` and `rollback`.
+/// The answer to `apply` and `setPartition`.
 public enum StepResult: Sendable, Equatable {
     case ok
     /// A transient failure is retried (the cluster may come back); otherwise the pair fails at once.

@@ -3,15 +3,15 @@ import SluiceCore
 
 /// Inside a cluster: add-ons in dependency order, partition steps, retries, failures.
 extension RolloutMachine {
-    /// Moves the pairs of every applying cluster.
+    /// Moves the pairs of every applying (or rolling back) cluster.
     mutating func advancePairs(_ now: Date, _ out: inout RolloutOutput, startNew: Bool) {
         if let focus {
-            if state.clusters.indices.contains(focus), state.clusters[focus].phase == .applying {
+            if state.clusters.indices.contains(focus), state.clusters[focus].movesPairs {
                 advanceCluster(focus, now, &out, startNew: startNew)
             }
             return
         }
-        for c in state.clusters.indices where state.clusters[c].phase == .applying {
+        for c in state.clusters.indices where state.clusters[c].movesPairs {
             advanceCluster(c, now, &out, startNew: startNew)
         }
     }
@@ -55,10 +55,19 @@ extension RolloutMachine {
                 default: return false
                 }
             }
-            if !started, case .failed(let why) = failed.phase { fail(c, "add-on \(failed.addon): \(why)", now, &out) }
+            guard !started, case .failed(let why) = failed.phase else { return }
+            if state.clusters[c].phase == .rollingBack {
+                rollbackEnded(c, failure: "add-on \(failed.addon): \(why)", now, &out)
+            } else {
+                fail(c, "add-on \(failed.addon): \(why)", now, &out)
+            }
         } else if pairs.allSatisfy({ $0.phase == .recorded }) {
-            state.clusters[c].phase = .done
-            history(&out, now, "cluster done at \(short(state.commit))", cluster: name, outcome: .clusterDone)
+            if state.clusters[c].phase == .rollingBack {
+                rollbackEnded(c, failure: nil, now, &out)
+            } else {
+                state.clusters[c].phase = .done
+                history(&out, now, "cluster done at \(short(state.commit))", cluster: name, outcome: .clusterDone)
+            }
         }
     }
 
@@ -70,7 +79,7 @@ extension RolloutMachine {
         state.clusters[c].touched = true
         let pair = state.clusters[c].pairs[p]
         if !pair.removed {
-            out.pending.append(PendingApply(environment: state.environment, cluster: name, addon: pair.addon, commit: state.commit))
+            out.pending.append(PendingApply(environment: state.environment, cluster: name, addon: pair.addon, commit: commit(of: c)))
         }
         out.actions.append(.apply(cluster: name, addon: pair.addon, attempt: pair.attempt))
     }
@@ -99,7 +108,7 @@ extension RolloutMachine {
             let delay = Backoff.delay(retry: retries, base: pollSeconds, key: "\(state.id)/\(name)/\(addon)")
             state.clusters[c].pairs[p].phase = .retrying(at: now.addingTimeInterval(delay))
             history(&out, now, "transient error, retry \(retries) of \(maxRetries) in \(Int(delay))s: \(why)", kind: .apply, cluster: name, addon: addon, outcome: .transientError)
-        } else if failure.isTransient {
+        } else if failure.isTransient && state.clusters[c].phase != .rollingBack {
             // The cluster is gone, not broken: wait for it or skip it, never count it as failed.
             state.clusters[c].pairs[p].phase = .waiting
             state.clusters[c].pairs[p].retries = 0

@@ -46,7 +46,8 @@ extension RolloutMachine {
             if now >= until { finishBatch(now, &out) }
         case .rollingBack:
             requestRollbacks(now, &out)
-            if !state.clusters.contains(where: \.rollbackRequested) { halt(now, &out) }
+            for c in state.clusters.indices where state.clusters[c].phase == .rollingBack { advanceCluster(c, now, &out, startNew: true) }
+            if !state.clusters.contains(where: { $0.rollbackRequested || $0.phase == .rollingBack }) { halt(now, &out) }
         case .finished:
             break
         }
@@ -262,12 +263,28 @@ extension RolloutMachine {
     }
 
     mutating func requestRollbacks(_ now: Date, _ out: inout RolloutOutput) {
-        guard let base = state.baseCommit else { return }
+        guard state.baseCommit != nil else { return }
         for c in state.clusters.indices where state.clusters[c].touched && state.clusters[c].phase != .rolledBack
-            && !state.clusters[c].rollbackRequested {
+            && state.clusters[c].phase != .rollingBack && !state.clusters[c].rollbackRequested {
             state.clusters[c].rollbackRequested = true
-            out.actions.append(.rollback(cluster: state.clusters[c].name, to: base))
+            out.actions.append(.planRollback(cluster: state.clusters[c].name))
         }
+    }
+
+    /// A cluster's rollback is over: every pair recorded at the base, or one failed.
+    mutating func rollbackEnded(_ c: Int, failure: String?, _ now: Date, _ out: inout RolloutOutput) {
+        let base = short(state.baseCommit ?? "?"), name = state.clusters[c].name
+        state.clusters[c].phase = .rolledBack
+        if let failure {
+            history(&out, now, "rollback to \(base) failed: \(failure)", cluster: name, outcome: .rollbackFailed)
+        } else {
+            history(&out, now, "rolled back to \(base)", cluster: name, outcome: .rolledBack)
+        }
+    }
+
+    /// The commit a cluster's pairs are applied and recorded at: the base while it rolls back.
+    func commit(of c: Int) -> String {
+        state.clusters[c].phase == .rollingBack ? state.baseCommit ?? state.commit : state.commit
     }
 
     mutating func halt(_ now: Date, _ out: inout RolloutOutput) {
@@ -316,7 +333,7 @@ extension RolloutMachine {
                 if pair.inFlight { return true }
                 switch pair.phase {
                 case .applying, .stepping, .baking: return true
-                case .retrying: return pair.attempt > 0 && cluster.phase == .applying
+                case .retrying: return pair.attempt > 0 && cluster.movesPairs
                 default: return false
                 }
             }
@@ -330,7 +347,7 @@ extension RolloutMachine {
             if case .unreachable(_, _, let retryAt) = cluster.phase { times.append(retryAt) }
             // Only an applying cluster's pairs move (`advancePairs`); the others' are not
             // walked for every answer in a batch of hundreds.
-            guard cluster.phase == .applying else { continue }
+            guard cluster.movesPairs else { continue }
             for pair in cluster.pairs where !pair.inFlight {
                 switch pair.phase {
                 case .stepping: if let poll = pair.nextPoll { times.append(poll) }
@@ -360,8 +377,9 @@ extension RolloutMachine {
         return (c, p)
     }
 
-    func record(_ pair: PairProgress, cluster: String, _ now: Date) -> AppliedRecord {
-        AppliedRecord(environment: state.environment, cluster: cluster, addon: pair.addon, commit: state.commit, digest: pair.digest, appliedAt: now)
+    func record(_ pair: PairProgress, cluster c: Int, _ now: Date) -> AppliedRecord {
+        AppliedRecord(environment: state.environment, cluster: state.clusters[c].name, addon: pair.addon, commit: commit(of: c),
+                      digest: pair.digest, appliedAt: now)
     }
 
     func history(_ out: inout RolloutOutput, _ now: Date, _ detail: String, kind: HistoryEvent.Kind = .rollout,

@@ -175,10 +175,10 @@ public struct RolloutMachine: Sendable, Equatable {
                 } else if pair.removed {
                     state.clusters[c].pairs[p].phase = .recorded
                     out.removals.append(AppliedRemoval(environment: state.environment, cluster: cluster, addon: addon,
-                                                       commit: state.commit, at: now))
+                                                       commit: commit(of: c), at: now))
                 } else {
                     state.clusters[c].pairs[p].phase = .recorded
-                    out.records.append(record(pair, cluster: cluster, now))
+                    out.records.append(record(pair, cluster: c, now))
                 }
             } else {
                 switch HealthDeadline(pair, deadline: deadline).judge(pods, now: now) {
@@ -244,17 +244,28 @@ public struct RolloutMachine: Sendable, Equatable {
         return out
     }
 
-    public mutating func rolledBack(cluster: String, _ result: StepResult, now: Date) -> RolloutOutput {
+    /// The plan of a cluster at the base commit: its pairs are applied again, like a batch's
+    /// but at once (no partition steps or bakes), each recorded at the base once healthy.
+    public mutating func rollbackPlanned(cluster: String, _ outcome: ClusterPlanOutcome, now: Date) -> RolloutOutput {
         var out = RolloutOutput()
-        guard let c = state.clusters.firstIndex(where: { $0.name == cluster }), state.clusters[c].rollbackRequested else { return out }
+        guard let c = state.clusters.firstIndex(where: { $0.name == cluster }), state.clusters[c].rollbackRequested,
+              let base = state.baseCommit else { return out }
         state.clusters[c].rollbackRequested = false
-        switch result {
-        case .ok:
-            state.clusters[c].phase = .rolledBack
-            history(&out, now, "rolled back to \(short(state.baseCommit ?? "?"))", cluster: cluster, outcome: .rolledBack)
+        switch outcome {
+        case .planned(let pairs):
+            out.records += pairs.filter(\.settled).map { plan in
+                AppliedRecord(environment: state.environment, cluster: cluster, addon: plan.addon, commit: base, digest: plan.digest, appliedAt: now)
+            }
+            state.clusters[c].pairs = pairs.filter { !$0.settled }.map { plan in
+                PairProgress(addon: plan.addon, dependsOn: plan.dependsOn, digest: plan.digest, settled: false, removed: plan.removed,
+                             steps: 1, stepBakeSeconds: nil, healthTimeoutSeconds: plan.healthTimeoutSeconds,
+                             healthDeadlineSeconds: plan.healthDeadlineSeconds)
+            }
+            state.clusters[c].settled = pairs.filter(\.settled).map(\.addon)
+            state.clusters[c].phase = .rollingBack
+            if state.clusters[c].pairs.isEmpty { rollbackEnded(c, failure: nil, now, &out) }
         case .failed(let failure):
-            history(&out, now, "rollback to \(short(state.baseCommit ?? "?")) failed: \(failure)", cluster: cluster, outcome: .rollbackFailed)
-            state.clusters[c].phase = .rolledBack
+            rollbackEnded(c, failure: failure.detail, now, &out)
         }
         progress(now, &out)
         return out

@@ -13,6 +13,10 @@ public struct ClusterProgress: Codable, Equatable, Sendable {
         case unreachable(since: Date, reason: String, retryAt: Date)
         /// A `skip` stage went on without it.
         case skipped
+        /// Re-applying the base commit (`onFailure: rollback`), add-on by add-on, each waited
+        /// for healthy, no partition steps.
+        case rollingBack
+        /// The rollback is over (its outcome is in the history).
         case rolledBack
     }
 
@@ -63,11 +67,15 @@ public struct ClusterProgress: Codable, Equatable, Sendable {
     public var isFinished: Bool {
         switch phase {
         case .done, .failed, .skipped, .rolledBack: return true
-        case .queued, .applying, .unreachable: return false
+        case .queued, .applying, .rollingBack, .unreachable: return false
         }
     }
 
     public var hasWorkInFlight: Bool { rollbackRequested || pairs.contains { $0.inFlight } }
+
+    /// Its pairs are being applied and waited for (at the rollout's commit, or at the base
+    /// while it rolls back).
+    public var movesPairs: Bool { phase == .applying || phase == .rollingBack }
 
     /// Without what a restart re-creates (requests in flight, poll times, progress texts).
     public var durable: ClusterProgress {

@@ -132,7 +132,7 @@ public struct RolloutState: Codable, Equatable, Sendable {
     /// the pairs of `maxConcurrency` of them.
     public var persistable: RolloutState {
         var copy = self
-        for c in copy.clusters.indices where copy.clusters[c].phase != .applying {
+        for c in copy.clusters.indices where !copy.clusters[c].movesPairs {
             copy.clusters[c].pairs = []
             copy.clusters[c].settled = []
         }

@@ -109,15 +109,69 @@ import Testing
         #expect(out.actions.contains(.plan(clusters: ["a"])))
     }
 
+    /// A rollback is machine actions like any apply: the cluster planned at the base, each
+    /// pair applied, waited for healthy (on the machine's timers, never a sleep in an action)
+    /// and recorded at the base, in the same transactions as the state.
     @Test func onFailureRollbackReappliesTheBaseToTheTouchedClusters() {
         var m = machine([RolloutBlueprint.Stage(name: "s", batches: [["a"]], rollbackOnFailure: true)])
         _ = m.start(now: t0)
-        _ = m.planned(["a": .planned([pair("dns")])], now: t0)
+        _ = m.planned(["a": .planned([pair("dns"), pair("proxy", dependsOn: ["dns"])])], now: t0)
         _ = m.checkFinished(CheckID(name: RolloutChecks.policyGate, phase: .pre, cluster: nil), .passed("ok"), now: t0)
-        let out = m.applied(cluster: "a", addon: "dns", attempt: 1, .failed(ActionFailure(.rejected, "image pull")), now: at(1))
-        #expect(out.actions == [.rollback(cluster: "a", to: "old")])
+        var out = m.applied(cluster: "a", addon: "dns", attempt: 1, .failed(ActionFailure(.rejected, "image pull")), now: at(1))
+        #expect(out.actions == [.planRollback(cluster: "a")])
         #expect(m.state.step == .rollingBack)
-        _ = m.rolledBack(cluster: "a", .ok, now: at(2))
+        // At the base, proxy is as it was (recorded at once) and dns is applied again.
+        out = m.rollbackPlanned(cluster: "a", .planned([pair("dns"), pair("proxy", settled: true)]), now: at(2))
+        #expect(applies(out) == ["a/dns"])
+        #expect(out.records.map(\.addon) == ["proxy"] && out.records.allSatisfy { $0.commit == "old" })
+        #expect(out.pending.map(\.commit) == ["old"])
+        #expect(m.state.clusters[0].phase == .rollingBack)
+        out = m.applied(cluster: "a", addon: "dns", attempt: 1, .ok, now: at(3))
+        #expect(out.actions == [.readStatus(cluster: "a", addon: "dns", attempt: 1, step: 0)])
+        out = m.statusObserved(cluster: "a", addon: "dns", attempt: 1, step: 0, .progress(complete: false, detail: "0/1"), now: at(3))
+        // Not healthy yet: polled again on the machine's timer.
+        #expect(out.actions.isEmpty && m.state.wakeAt == at(8))
+        out = m.timerFired(now: at(8))
+        #expect(out.actions == [.readStatus(cluster: "a", addon: "dns", attempt: 1, step: 0)])
+        out = m.statusObserved(cluster: "a", addon: "dns", attempt: 1, step: 0, .progress(complete: true, detail: "healthy"), now: at(9))
+        #expect(out.records.map(\.commit) == ["old"])
+        #expect(out.history.contains { $0.outcome == .rolledBack && $0.cluster == "a" })
+        #expect(m.state.clusters[0].phase == .rolledBack)
+        #expect(m.state.phase == .halted)
+    }
+
+    /// A restart in the middle of a rollback goes on with it: a plan that was out is asked
+    /// again, an apply that was out is made again (at the base).
+    @Test func aRollbackGoesOnAfterARestart() throws {
+        var m = machine([RolloutBlueprint.Stage(name: "s", batches: [["a", "b"]], rollbackOnFailure: true)])
+        _ = m.start(now: t0)
+        _ = m.planned(["a": .planned([pair("dns")]), "b": .planned([pair("dns")])], now: t0)
+        _ = m.checkFinished(CheckID(name: RolloutChecks.policyGate, phase: .pre, cluster: nil), .passed("ok"), now: t0)
+        _ = finish(&m, "b", "dns", now: at(1))
+        _ = m.applied(cluster: "a", addon: "dns", attempt: 1, .failed(ActionFailure(.rejected, "image pull")), now: at(1))
+        _ = m.rollbackPlanned(cluster: "a", .planned([pair("dns")]), now: at(2))
+        // Killed here: a's apply at the base and b's plan are out.
+        var restarted = RolloutMachine(state: try RolloutState.decode(try m.state.record()), pollSeconds: 5)
+        let out = restarted.start(now: at(60))
+        #expect(Set(out.actions) == [.planRollback(cluster: "b"), .apply(cluster: "a", addon: "dns", attempt: 2)])
+        #expect(out.pending.map(\.commit) == ["old"])
+    }
+
+    @Test func aRollbackThatFailsIsSaidAndTheRolloutHalts() {
+        var m = machine([RolloutBlueprint.Stage(name: "s", batches: [["a", "b"]], rollbackOnFailure: true)])
+        _ = m.start(now: t0)
+        _ = m.planned(["a": .planned([pair("dns")]), "b": .planned([pair("dns")])], now: t0)
+        _ = m.checkFinished(CheckID(name: RolloutChecks.policyGate, phase: .pre, cluster: nil), .passed("ok"), now: t0)
+        _ = finish(&m, "b", "dns", now: at(1))
+        let out = m.applied(cluster: "a", addon: "dns", attempt: 1, .failed(ActionFailure(.rejected, "image pull")), now: at(1))
+        // Both touched clusters roll back; b's plan cannot be made, a's apply is refused.
+        #expect(Set(out.actions) == [.planRollback(cluster: "a"), .planRollback(cluster: "b")])
+        var last = m.rollbackPlanned(cluster: "b", .failed(ActionFailure(.unreachable, "timeout")), now: at(2))
+        #expect(last.history.contains { $0.outcome == .rollbackFailed && $0.cluster == "b" })
+        _ = m.rollbackPlanned(cluster: "a", .planned([pair("dns")]), now: at(2))
+        last = m.applied(cluster: "a", addon: "dns", attempt: 1, .failed(ActionFailure(.unreachable, "503")), now: at(3))
+        #expect(last.history.contains { $0.outcome == .rollbackFailed && $0.cluster == "a" })
+        #expect(m.state.clusters.allSatisfy { $0.phase == .rolledBack })
         #expect(m.state.phase == .halted)
     }
 
