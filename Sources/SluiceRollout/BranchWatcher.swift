@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCore
 import SluiceGit
 
 /// Follows the branches of the fleet repo: for a URL, a clone in a cache folder fetched on
@@ -25,11 +26,48 @@ public actor BranchWatcher {
         self.cacheDirectory = cacheDirectory
     }
 
-    /// Fetches (for a URL) and reads the heads of `branches`.
+    /// Fetches (for a URL) and reads the heads of `branches`, on a Dispatch thread (a fetch
+    /// waits for the network). One read at a time: a caller that comes while one runs waits
+    /// for it, then reads again.
     @discardableResult
-    public func refresh(branches: [String]) -> [String: String] {
-        for branch in branches where !self.branches.contains(branch) { self.branches.append(branch) }
-        do {
+    public func refresh(branches wanted: [String]) async -> [String: String] {
+        for branch in wanted where !branches.contains(branch) { branches.append(branch) }
+        while let reading { await reading.value }
+        let request = ReadRequest(location: location, isClone: isClone, credentials: credentials, cacheDirectory: cacheDirectory,
+                                  branches: branches)
+        let read = Task { await BlockingWork.run { () -> Result<HeadsRead, any Error> in Result { try request.perform() } } }
+        reading = Task { _ = await read.value }
+        let result = await read.value
+        reading = nil
+        switch result {
+        case .success(let found):
+            gitPath = found.gitPath
+            heads.merge(found.heads) { _, new in new }
+            if let head = found.fleetHead { fleetHead = head }
+            lastError = nil
+        case .failure(let error):
+            lastError = "\(error)"
+        }
+        return heads
+    }
+
+    /// The read under way, if any.
+    private var reading: Task<Void, Never>?
+
+    private struct HeadsRead: Sendable {
+        var gitPath: String
+        var heads: [String: String]
+        var fleetHead: String?
+    }
+
+    private struct ReadRequest: Sendable {
+        var location: String
+        var isClone: Bool
+        var credentials: GitCredentials
+        var cacheDirectory: String
+        var branches: [String]
+
+        func perform() throws -> HeadsRead {
             let repository: GitRepository
             if isClone {
                 let opened = try FleetSource.open(location, revision: nil, cacheDirectory: cacheDirectory, credentials: credentials)
@@ -38,31 +76,26 @@ public actor BranchWatcher {
             } else {
                 repository = try GitRepository.open(location)
             }
-            gitPath = repository.path
-            var found: [String: String] = [:]
+            var found = HeadsRead(gitPath: repository.path, heads: [:])
             for branch in branches {
                 let names = isClone ? ["origin/" + branch, branch] : ["refs/heads/" + branch, branch]
                 for name in names {
                     // No such branch under this name: the next name, or none (the runner
                     // reports a missing branch). Any other error fails the whole read.
-                    if let commit = try Self.resolveIfPresent(name, in: repository) {
-                        found[branch] = commit
+                    if let commit = try BranchWatcher.resolveIfPresent(name, in: repository) {
+                        found.heads[branch] = commit
                         break
                     }
                 }
             }
-            heads.merge(found) { _, new in new }
             for name in isClone ? ["refs/remotes/origin/HEAD", "HEAD"] : ["HEAD"] {
-                if let commit = try Self.resolveIfPresent(name, in: repository) {
-                    fleetHead = commit
+                if let commit = try BranchWatcher.resolveIfPresent(name, in: repository) {
+                    found.fleetHead = commit
                     break
                 }
             }
-            lastError = nil
-        } catch {
-            lastError = "\(error)"
+            return found
         }
-        return heads
     }
 
     public func head(of branch: String) -> String? { heads[branch] }
@@ -71,14 +104,16 @@ public actor BranchWatcher {
     /// ago: each environment's runner calls this when its poll is due, so a new commit is
     /// seen within one interval, and a remote is fetched once per interval however many
     /// environments follow it.
-    public func refreshIfStale(branch: String?, now: Date, maximumAge: Double) {
+    public func refreshIfStale(branch: String?, now: Date, maximumAge: Double) async {
         if let branch, !branches.contains(branch) { branches.append(branch) }
+        // A read under way answers this caller too.
+        if let reading { await reading.value }
         if let refreshedAt, now.timeIntervalSince(refreshedAt) < maximumAge, branch.map({ heads[$0] != nil }) ?? true { return }
         refreshedAt = now
-        refresh(branches: branches)
+        await refresh(branches: branches)
     }
 
-    private static func resolveIfPresent(_ name: String, in repository: GitRepository) throws(GitError) -> String? {
+    fileprivate static func resolveIfPresent(_ name: String, in repository: GitRepository) throws(GitError) -> String? {
         do { return try repository.resolve(name).hex } catch {
             if error.isNotFound { return nil }
             throw error

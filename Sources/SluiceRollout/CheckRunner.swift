@@ -189,8 +189,7 @@ public struct CheckRunner: Sendable {
             let bytes: [UInt8]
             do {
                 guard let gitPath else { throw SourceTreeError(path: program, message: "the fleet repo is not a Git repository") }
-                let git = try GitRepository.open(gitPath)
-                bytes = try git.readFile(repoPath, at: try git.resolve(context.commit))
+                bytes = try await FleetCommits(gitPath: gitPath).file(repoPath, at: context.commit)
             } catch {
                 return .failed("command \(program): cannot read it from the fleet repo at \(context.commit.prefix(12)): \(error)")
             }

@@ -134,7 +134,7 @@ public struct Controller: Sendable {
                     let head = await watcher.fleetHead
                     if head != fleetHead, let head, let gitPath = await watcher.gitPath {
                         fleetHead = head
-                        let wanted = Self.environments(at: head, gitPath: gitPath, logger: logger) ?? running.map { ($0.key, $0.value.branch) }
+                        let wanted = await Self.environments(at: head, gitPath: gitPath, logger: logger) ?? running.map { ($0.key, $0.value.branch) }
                         for (name, current) in running where !wanted.contains(where: { $0.name == name && $0.branch == current.branch }) {
                             logger.info("environment \(name) left sluice.yaml at \(head.prefix(12)) (or changed its branch): it stops")
                             current.stop.finish()
@@ -196,11 +196,8 @@ public struct Controller: Sendable {
 
     /// The environments `sluice.yaml` names at `commit`, or nil (said in the log) when it
     /// cannot be read: a broken HEAD never stops the environments that run.
-    static func environments(at commit: String, gitPath: String, logger: Logger) -> [EnvironmentBranch]? {
-        do {
-            let repository = try GitRepository.open(gitPath)
-            return try environments(in: repository.tree(at: repository.resolve(commit)))
-        } catch {
+    static func environments(at commit: String, gitPath: String, logger: Logger) async -> [EnvironmentBranch]? {
+        do { return try await FleetCommits(gitPath: gitPath).environments(at: commit) } catch {
             logger.error("sluice.yaml at \(commit.prefix(12)) cannot be read (\(error)); the environments that run go on")
             return nil
         }

@@ -24,8 +24,7 @@ struct DriftResync: Sendable {
         let now = await clock.now()
         let result: PlanResult
         do {
-            let git = try GitRepository.open(gitPath)
-            let tree = try git.tree(at: try git.resolve(commit))
+            let tree = try await FleetCommits(gitPath: gitPath).tree(at: commit)
             var selection = PlanSelection(environment: environment)
             selection.validatesEverything = false
             selection.rendersEverything = true

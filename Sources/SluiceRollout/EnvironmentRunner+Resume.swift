@@ -29,8 +29,7 @@ extension EnvironmentRunner {
         guard let gitPath = await watcher.gitPath else { return .failure(.repository("the fleet repo cannot be read")) }
         let repository: FleetRepository
         do {
-            let git = try GitRepository.open(gitPath)
-            repository = try loader.load(try git.tree(at: try git.resolve(state.commit)))
+            repository = try await FleetCommits(gitPath: gitPath).model(at: state.commit, loader: loader).repository
         } catch {
             return .failure(.repository("commit \(state.commit.prefix(12)) of the rollout under way cannot be read: \(error)"))
         }

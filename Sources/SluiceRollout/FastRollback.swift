@@ -52,8 +52,7 @@ struct FastRollback {
     /// Each cluster's add-ons and the digest of what they render at `commit`.
     private func digests(at commit: String, clusters: Set<String>) async -> [String: [String: String]]? {
         do {
-            let git = try GitRepository.open(gitPath)
-            let tree = try git.tree(at: try git.resolve(commit))
+            let tree = try await FleetCommits(gitPath: gitPath).tree(at: commit)
             var selection = PlanSelection(environment: environment, clusters: clusters)
             selection.validatesEverything = false
             selection.rendersEverything = true

@@ -183,8 +183,7 @@ struct RolloutEffects: Sendable {
 
     private func planResult(_ clusters: [String], at commit: String) async -> Result<PlanResult, ActionFailure> {
         do {
-            let git = try GitRepository.open(gitPath)
-            let tree = try git.tree(at: try git.resolve(commit))
+            let tree = try await FleetCommits(gitPath: gitPath).tree(at: commit)
             var selection = PlanSelection(environment: environment, clusters: Set(clusters))
             selection.validatesEverything = false
             return .success(try await FleetPlanner(store: store, connector: connector, loader: loader, parallelism: 2)
