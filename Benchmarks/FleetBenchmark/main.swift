@@ -7,6 +7,7 @@ import SluiceRender
 
 // Usage: FleetBenchmark [--clusters N] [--addons M] [--kustomize-sample K] [--keep DIR]
 //                       [--parallelism P] [--no-render-passes] [--schemas DIR] [--plan [--repeat-bump N]] [--rollout] [--kubernetes]
+//                       [--reaction N [--polled]]
 // Generates a synthetic fleet, commits it, then loads, validates and renders every
 // (cluster, add-on) pair at that commit, printing wall times and peak memory. A sample of
 // pairs is also rendered by `kubectl kustomize` (base + per-cluster overlay) for comparison.
@@ -16,6 +17,9 @@ import SluiceRender
 // of a one-add-on image bump against a store that records the previous commit. `--rollout`
 // runs the controller benchmarks (RolloutBenchmark): a release through the whole fleet on
 // virtual time, then the reaction time from a commit to the first apply on real time.
+// `--reaction N` bumps one add-on N times on a converged production and reports, per bump, the
+// time from the commit to the rollout's start and to its first apply, the controller nudged as
+// by a webhook (`--polled`: found by its 1 s poll instead) (ReactionBenchmark).
 // `--kubernetes` runs the Kubernetes driver benchmarks (KubernetesBenchmark) against the tests'
 // API test server: apply throughput of 32 clusters in parallel, and the cost of server-side
 // validation in a plan.
@@ -25,6 +29,8 @@ var parallelism = ProcessInfo.processInfo.activeProcessorCount
 var renderPasses = true
 var planOnly = false
 var rolloutOnly = false
+var reactionBumps = 0
+var reactionPolled = false
 var kubernetesOnly = false
 var repeatBump = 0
 var keep: String?
@@ -40,6 +46,8 @@ while let flag = arguments.popFirst() {
     case "--no-render-passes": renderPasses = false
     case "--plan": planOnly = true
     case "--rollout": rolloutOnly = true
+    case "--reaction": reactionBumps = Int(arguments.popFirst() ?? "") ?? 5
+    case "--polled": reactionPolled = true
     case "--kubernetes": kubernetesOnly = true
     case "--repeat-bump": repeatBump = Int(arguments.popFirst() ?? "") ?? 0
     case "--schemas": schemaFolder = arguments.popFirst()
@@ -97,6 +105,9 @@ print("fleet \(clusters) clusters x \(addons) add-ons: generated and committed i
 }
 if kubernetesOnly { await runAndExit("kubernetes") { try await KubernetesBenchmark(root: root, fleet: fleet).run() } }
 if rolloutOnly { await runAndExit("rollout") { try await RolloutBenchmark(root: root, fleet: fleet).run() } }
+if reactionBumps > 0 {
+    await runAndExit("reaction") { try await ReactionBenchmark(root: root, fleet: fleet, bumps: reactionBumps, nudge: !reactionPolled).run() }
+}
 if planOnly {
     await runAndExit("plan") { try await PlanBenchmark(root: root, fleet: fleet, parallelism: parallelism, repeatBump: repeatBump).run() }
 }

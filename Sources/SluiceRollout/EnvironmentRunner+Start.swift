@@ -26,7 +26,9 @@ extension EnvironmentRunner {
     }
 
     /// Validates the whole commit (DESIGN §2 step 1): any error rejects it as a whole.
-    func validate(_ commit: String, now: Date) async -> Result<Validated, Rejection> {
+    /// `wholeCommit: false` for a commit validated so already (a newer head that superseded
+    /// the rollout under way): only its first batch is planned, against the live objects of now.
+    func validate(_ commit: String, now: Date, wholeCommit: Bool = true) async -> Result<Validated, Rejection> {
         func rejection(_ problems: [String]) -> Rejection {
             Rejection(event: HistoryEvent(at: now, kind: .rejection, environment: environment, commit: commit,
                                           detail: "rejected: " + problems.joined(separator: "\n"), outcome: .rejected),
@@ -34,13 +36,13 @@ extension EnvironmentRunner {
         }
         guard let gitPath = await watcher.gitPath else { return .failure(rejection(["the fleet repo could not be read"])) }
         do {
-            let git = try GitRepository.open(gitPath)
-            let tree = try git.tree(at: try git.resolve(commit))
-            let model = try loader.load(tree)
+            let (tree, model) = try await FleetCommits(gitPath: gitPath).model(at: commit, loader: loader)
             let blueprint = RolloutBlueprint(repository: model, environment: environment)
             let first = blueprint.stages.first { !$0.batches.isEmpty }?.batches.first ?? []
+            var selection = PlanSelection(environment: environment, clusters: Set(first))
+            selection.validatesEverything = wholeCommit
             let result = try await FleetPlanner(store: store, connector: connector, loader: loader, parallelism: 2)
-                .plan(tree, gitPath: gitPath, selection: PlanSelection(environment: environment, clusters: Set(first)), detail: .apply)
+                .plan(tree, gitPath: gitPath, selection: selection, detail: .apply)
             return .success(Validated(repository: result.repository, gitPath: gitPath, firstBatch: first, plan: result))
         } catch let error as ValidationFailure {
             return .failure(rejection(error.diagnostics.map(\.description)))
@@ -69,9 +71,12 @@ extension EnvironmentRunner {
         }
     }
 
-    func start(_ head: String, previous: Active?, now: Date) async throws(StoreError) -> Result<(Active, RolloutOutput, [Event]), Rejection> {
+    /// `validatedAsWhole`: the head was validated as a whole when it superseded the rollout
+    /// before (a commit's content does not change): only its first batch is planned now.
+    func start(_ head: String, previous: Active?, validatedAsWhole: Bool = false, now: Date) async throws(StoreError)
+        -> Result<(Active, RolloutOutput, [Event]), Rejection> {
         let validated: Validated
-        switch await validate(head, now: now) {
+        switch await validate(head, now: now, wholeCommit: !validatedAsWhole) {
         case .success(let value): validated = value
         case .failure(let rejection): return .failure(rejection)
         }

@@ -301,6 +301,8 @@ public struct EnvironmentRunner: Sendable {
         var decisions: EnvironmentMachine
         /// Answers known without performing their action (the first batch's plan).
         var prefilled: [Event] = []
+        /// The newest head validated as a whole while a rollout ran (it supersedes that one).
+        var validatedAsWhole: String?
     }
 
     /// A store that cannot be read throws: no rollout is started on a read that failed.
@@ -319,6 +321,7 @@ public struct EnvironmentRunner: Sendable {
         case .validateNewer(let head):
             switch await validate(head, now: now) {
             case .success:
+                polled.validatedAsWhole = head
                 if var current = active {
                     output.merge(current.machine.newHead(head, now: now))
                     active = current
@@ -331,7 +334,7 @@ public struct EnvironmentRunner: Sendable {
         case .startUnlessStored(let head):
             let stored = try await store.rollout(environment: environment)?.commit
             guard polled.decisions.needsStart(head, rollout: active?.machine.state.forEnvironment, stored: stored) else { break }
-            switch try await start(head, previous: active, now: now) {
+            switch try await start(head, previous: active, validatedAsWhole: polled.validatedAsWhole == head, now: now) {
             case .success(let (started, startOutput, answers)):
                 active = started
                 output.merge(startOutput)
