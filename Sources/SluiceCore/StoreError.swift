@@ -1,4 +1,4 @@
-public struct StoreError: Error, CustomStringConvertible, Sendable {
+public struct StoreError: Error, Equatable, CustomStringConvertible, Sendable {
     /// What went wrong, as far as the caller can act on it.
     public enum Kind: Sendable, Equatable {
         /// The file is empty or is not a Sluice state store: refused, never taken as empty.

@@ -65,7 +65,7 @@ extension RolloutState {
 }
 
 
-public enum RolloutStateError: Error, CustomStringConvertible, Sendable {
+public enum RolloutStateError: Error, Equatable, CustomStringConvertible, Sendable {
     case newerFormat(Int, known: Int)
     case unreadable(String)
     case unencodable(String)

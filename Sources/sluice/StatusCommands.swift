@@ -51,20 +51,16 @@ struct History: AsyncParsableCommand {
     @Option(name: [.short, .long], help: "text or json") var output: OutputFormat = .text
 
     func validate() throws {
-        if let since, Self.time(since, now: Date()) == nil { throw ValidationError("--since \(since) is neither an RFC 3339 time nor a duration such as 1h") }
+        if let since, HistoryQuery.time(since, now: Date()) == nil { throw ValidationError("--since \(since) is neither an RFC 3339 time nor a duration such as 1h") }
         if limit < 1 { throw ValidationError("--limit must be at least 1") }
-    }
-
-    static func time(_ text: String, now: Date) -> Date? {
-        if let date = ISO8601DateFormatter().date(from: text) { return date }
-        return GoDuration.parse(text).map { now.addingTimeInterval(-GoDuration.seconds($0)) }
     }
 
     func run() async throws {
         let store = try state.openExisting(repo: repo, output: output)
-        let filter = HistoryFilter(environment: env, cluster: cluster, addon: addon, since: since.flatMap { Self.time($0, now: Date()) }, limit: limit)
+        let filter = HistoryFilter(environment: env, cluster: cluster, addon: addon, since: since.flatMap { HistoryQuery.time($0, now: Date()) },
+                                   limit: limit)
         let events: [HistoryEvent]
-        do { events = try await store.history(filter).reversed() } catch {
+        do { events = try await HistoryQuery.events(store, filter) } catch {
             try fail([Diagnostic(file: state.path(repo: repo), message: "\(error)")], output: output)
         }
         // The past may name clusters the repo no longer has: unknown only when neither knows it.
@@ -108,16 +104,30 @@ struct OperatorAction: ParsableArguments {
         return try state.openExisting(repo: repo, output: .text)
     }
 
-    func queue(_ verb: OperatorCommand.Verb, commit: String? = nil, stage: String? = nil, store opened: SQLiteStateStore? = nil) async throws {
-        let store = try opened ?? checkedStore()
-        do {
-            try await store.enqueue(OperatorCommand(environment: environment, verb: verb, user: operatorName(), reason: reason, at: Date(),
-                                              commit: commit, stage: stage))
-        } catch {
-            try fail([Diagnostic(file: state.path(repo: repo), message: "\(error)")], output: .text)
+    func queue(_ verb: OperatorCommand.Verb) async throws {
+        let store = try checkedStore()
+        do { try await OperatorRequests(store: store).queue(verb, environment: environment, user: operatorName(), reason: reason, at: Date()) } catch {
+            try refused(error)
         }
+        queued(verb, store)
+    }
+
+    func queued(_ verb: OperatorCommand.Verb, _ store: SQLiteStateStore) {
         print("\(verb.rawValue) queued for \(environment): the controller acts on it at the next batch boundary")
         warnWithoutController(store)
+    }
+
+    /// A refusal's exit: 2 for a usage error (a stage the pipeline does not have), else 1.
+    func refused(_ refusal: OperatorRequests.Refusal) throws -> Never {
+        switch refusal {
+        case .store(let error): try fail([Diagnostic(file: state.path(repo: repo), message: "\(error)")], output: .text)
+        case .unknownStage:
+            FileHandle.standardError.write(Data("error: \(refusal)\n".utf8))
+            throw ExitCode(2)
+        default:
+            FileHandle.standardError.write(Data("error: \(refusal)\n".utf8))
+            throw ExitCode(1)
+        }
     }
 
     /// Whether a controller holds the environment now: its lock is taken (and given back at
@@ -162,33 +172,19 @@ struct Approve: AsyncParsableCommand {
 
     func run() async throws {
         let store = try action.checkedStore()
-        let environment = action.environment
-        let rollout: RolloutState?
-        do { rollout = try await store.rollout(environment: environment).map { try RolloutState.decode($0) } } catch {
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-            throw ExitCode(1)
+        let requests = OperatorRequests(store: store)
+        let approval: OperatorRequests.Approval
+        do { approval = try await requests.checkApproval(environment: action.environment, commit: commit, stage: stage) } catch {
+            try action.refused(error)
         }
-        guard let rollout, !rollout.phase.isFinal else {
-            FileHandle.standardError.write(Data("error: no rollout of \(environment) is under way: nothing to approve\n".utf8))
-            throw ExitCode(1)
+        print("approving \(approval.stage.map { "stage \($0)" } ?? "the next stage that asks") of commit \(approval.commit.prefix(12)) in \(action.environment)")
+        do {
+            _ = try await requests.approve(environment: action.environment, commit: approval.commit, stage: approval.stage, user: operatorName(),
+                                           reason: action.reason, at: Date())
+        } catch {
+            try action.refused(error)
         }
-        if let commit, !rollout.commit.hasPrefix(commit.lowercased()) {
-            let waits = rollout.phase == .awaitingApproval ? "waits for an approval" : "is under way"
-            FileHandle.standardError.write(Data("error: the rollout of \(rollout.commit.prefix(12)) \(waits) in \(environment), not one of \(commit): not approved\n".utf8))
-            throw ExitCode(1)
-        }
-        let waiting = rollout.phase == .awaitingApproval ? rollout.currentStage?.name : nil
-        if commit == nil, waiting == nil {
-            FileHandle.standardError.write(Data("error: no stage of \(environment) waits for an approval now; to approve a stage ahead, name the rollout's commit (--commit \(rollout.commit.prefix(12)))\n".utf8))
-            throw ExitCode(1)
-        }
-        if let stage, !rollout.blueprint.stages.contains(where: { $0.name == stage }) {
-            FileHandle.standardError.write(Data("error: the pipeline of \(environment) has no stage \(stage)\n".utf8))
-            throw ExitCode(2)
-        }
-        let target = stage ?? waiting
-        print("approving \(target.map { "stage \($0)" } ?? "the next stage that asks") of commit \(rollout.commit.prefix(12)) in \(environment)")
-        try await action.queue(.approve, commit: rollout.commit, stage: target, store: store)
+        action.queued(.approve, store)
     }
 }
 
@@ -208,13 +204,8 @@ extension OperatorAction {
     /// `freeze` and `unfreeze` take effect at once, with a history event naming who and why.
     func setFreeze(_ frozen: Bool) async throws {
         let store = try checkedStore()
-        let user = operatorName(), now = Date()
-        let why = reason.isEmpty ? "" : ": \(reason)"
-        let event = HistoryEvent(at: now, kind: .operatorAction, environment: environment,
-                                 detail: "\(frozen ? "frozen" : "unfrozen") by \(user)\(why)", outcome: .operatorCommand)
-        let record = frozen ? FreezeRecord(environment: environment, user: user, reason: reason, at: now) : nil
-        do { try await store.setFreeze(environment: environment, to: record, event: event) } catch {
-            try fail([Diagnostic(file: state.path(repo: repo), message: "\(error)")], output: .text)
+        do { try await OperatorRequests(store: store).setFreeze(frozen, environment: environment, user: operatorName(), reason: reason, at: Date()) } catch {
+            try refused(error)
         }
         print("\(environment) \(frozen ? "frozen" : "unfrozen")")
     }
