@@ -49,8 +49,7 @@ struct ReactionBenchmark {
         for environment in ["staging", "production"] {
             var done = RolloutState(id: "\(environment)-seed", environment: environment, commit: head, baseCommit: nil,
                                     blueprint: RolloutBlueprint(stages: []), now: await virtual.now())
-            done.phase = .done
-            done.step = .finished
+            done.position = .done
             try await store.commit(StoreTransition(rollout: try done.record()))
         }
         print(String(format: "reaction benchmark: %@ (%d pairs) converged in %.1f s", first.joined(separator: ", "), report.recorded, seconds(since: start)))

@@ -61,8 +61,7 @@ extension EnvironmentRunner {
     func reject(_ commit: String, _ rejection: Rejection, now: Date) async {
         var state = RolloutState(id: "\(environment)-\(commit.prefix(12))-rejected-\(Int(now.timeIntervalSince1970))",
                                  environment: environment, commit: commit, baseCommit: nil, blueprint: RolloutBlueprint(stages: []), now: now)
-        state.phase = .rejected
-        state.step = .finished
+        state.position = .rejected
         state.waitingFor = rejection.diagnostics.joined(separator: "\n")
         do { try await store.commit(StoreTransition(rollout: try state.record())) } catch {
             // The rejection is in the history and the log already; the head is validated again

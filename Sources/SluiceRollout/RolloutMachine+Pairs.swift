@@ -142,9 +142,8 @@ extension RolloutMachine {
         state.stageFailures += 1
         let budget = state.currentStage?.maxFailures ?? 0
         history(&out, now, "cluster failed (\(state.stageFailures) of \(budget) allowed in stage \(stageName)): \(why)", cluster: state.clusters[c].name, outcome: .clusterFailed)
-        if state.stageFailures > budget && !state.halting {
-            state.halting = true
-            state.haltReason = "stage \(stageName): \(state.stageFailures) failed cluster\(state.stageFailures == 1 ? "" : "s"), more than maxFailures \(budget); first: \(state.clusters[c].name): \(why)"
+        if state.stageFailures > budget, case .running(let step) = state.position {
+            state.position = .halting(step, reason: "stage \(stageName): \(state.stageFailures) failed cluster\(state.stageFailures == 1 ? "" : "s"), more than maxFailures \(budget); first: \(state.clusters[c].name): \(why)")
         }
     }
 }

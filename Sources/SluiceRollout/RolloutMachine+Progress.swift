@@ -10,17 +10,20 @@ extension RolloutMachine {
     mutating func progress(_ now: Date, _ out: inout RolloutOutput) {
         state.updatedAt = now
         defer { computeWake(now) }
-        guard state.phase == .running else { return }
-        if let newer = state.supersededBy {
+        let step: RolloutState.Step
+        switch state.position {
+        case .running(let current), .halting(let current, _): step = current
+        case .superseding(_, let newer, let halt):
             advancePairs(now, &out, startNew: false)
             if !hasActiveWork {
-                state.phase = .superseded
+                state.position = .superseded(by: newer, halt: halt)
                 state.waitingFor = nil
                 history(&out, now, "superseded by \(short(newer))", outcome: .superseded)
             }
             return
+        case .awaitingApproval, .paused, .halted, .done, .superseded, .rejected: return
         }
-        switch state.step {
+        switch step {
         case .planning:
             // Stages no cluster falls in are passed over.
             while let stage = state.currentStage, stage.batches.isEmpty, state.clusters.isEmpty { state.stage += 1 }
@@ -30,8 +33,6 @@ extension RolloutMachine {
             }
             if state.planning.isEmpty && state.clusters.isEmpty { beginBatch(now, &out) }
             if state.phase == .running && state.planning.isEmpty && !state.clusters.isEmpty { afterPlanning(now, &out) }
-        case .awaitingApproval:
-            state.phase = .awaitingApproval
         case .preChecks:
             if applyPause(now, &out) { return }
             runChecks(.pre, now, &out)
@@ -48,8 +49,6 @@ extension RolloutMachine {
             requestRollbacks(now, &out)
             for c in state.clusters.indices where state.clusters[c].phase == .rollingBack { advanceCluster(c, now, &out, startNew: true) }
             if !state.clusters.contains(where: { $0.rollbackRequested || $0.phase == .rollingBack }) { halt(now, &out) }
-        case .finished:
-            break
         }
     }
 
@@ -79,18 +78,17 @@ extension RolloutMachine {
             return
         }
         if stage.approval && state.batch == 0 && !state.approvedStages.contains(state.stage) {
-            state.step = .awaitingApproval
-            state.phase = .awaitingApproval
+            state.position = .awaitingApproval
             state.waitingFor = "approval of stage \(stage.name) (sluice approve \(state.environment))"
             history(&out, now, "stage \(stage.name) waits for an approval", outcome: .approvalWaits)
             return
         }
-        state.step = .preChecks
+        move(to: .preChecks)
         progress(now, &out)
     }
 
     mutating func enterApplying(_ now: Date, _ out: inout RolloutOutput) {
-        state.step = .applying
+        move(to: .applying)
         if state.replanBeforeApply {
             state.replanBeforeApply = false
             let names = state.clusters.filter { !$0.noop && $0.phase == .queued }.map(\.name)
@@ -112,9 +110,9 @@ extension RolloutMachine {
             state.planning.append(state.clusters[c].name)
             out.actions.append(.plan(clusters: [state.clusters[c].name]))
         }
-        advancePairs(now, &out, startNew: !state.halting)
+        advancePairs(now, &out, startNew: !state.isHalting)
         // Start queued clusters while there is room under maxConcurrency.
-        if !state.halting {
+        if !state.isHalting {
             let limit = stage.maxConcurrency ?? Int.max
             var active = 0
             for cluster in state.clusters where cluster.phase == .applying { active += 1 }
@@ -132,7 +130,7 @@ extension RolloutMachine {
             unfinished += 1
             if case .unreachable = cluster.phase { waiting += 1 }
         }
-        if state.halting {
+        if state.isHalting {
             if !hasActiveWork { afterFailureBudget(now, &out) }
             return
         }
@@ -141,7 +139,7 @@ extension RolloutMachine {
                 if state.skipped.isEmpty { complete(now, &out) } else { catchUp(now, &out) }
                 return
             }
-            state.step = .postChecks
+            move(to: .postChecks)
             state.checks = []
             progress(now, &out)
         } else if waiting > 0 && waiting == unfinished {
@@ -197,12 +195,12 @@ extension RolloutMachine {
     }
 
     mutating func afterPostChecks(_ now: Date, _ out: inout RolloutOutput) {
-        if state.halting {
+        if state.isHalting {
             if !hasActiveWork { afterFailureBudget(now, &out) }
             return
         }
         if let bake = state.currentStage?.bakeSeconds, bake > 0 {
-            state.step = .baking(until: now.addingTimeInterval(bake))
+            move(to: .baking(until: now.addingTimeInterval(bake)))
             state.waitingFor = "bake after batch \(state.batch + 1) of stage \(stageName)"
         } else {
             finishBatch(now, &out)
@@ -222,7 +220,7 @@ extension RolloutMachine {
         }
         // Empty stages (no cluster matched) are passed over.
         while let stage = state.currentStage, stage.batches.isEmpty { state.stage += 1 }
-        state.step = .planning
+        move(to: .planning)
         if state.currentStage == nil {
             if state.skipped.isEmpty { complete(now, &out) } else { catchUp(now, &out) }
             return
@@ -232,7 +230,7 @@ extension RolloutMachine {
 
     /// Every stage is done but some clusters were skipped: they get the commit when back.
     mutating func catchUp(_ now: Date, _ out: inout RolloutOutput) {
-        state.step = .catchingUp
+        move(to: .catchingUp)
         let names = state.skipped.map(\.name)
         if state.clusters.isEmpty || state.clusters.allSatisfy(\.isFinished) {
             let retryAt = now.addingTimeInterval(unreachableRetrySeconds)
@@ -244,8 +242,7 @@ extension RolloutMachine {
 
     mutating func complete(_ now: Date, _ out: inout RolloutOutput) {
         state.clustersDone += state.clusters.filter { $0.phase == .done }.count
-        state.step = .finished
-        state.phase = .done
+        state.position = .done
         state.clusters = []
         state.waitingFor = nil
         history(&out, now, "rollout of \(short(state.commit)) done: \(state.clustersDone) clusters", outcome: .rolloutDone)
@@ -254,7 +251,7 @@ extension RolloutMachine {
     /// Failures beyond the budget and nothing in flight: roll back or halt.
     mutating func afterFailureBudget(_ now: Date, _ out: inout RolloutOutput) {
         if state.currentStage?.rollbackOnFailure == true, state.baseCommit != nil, state.clusters.contains(where: \.touched) {
-            state.step = .rollingBack
+            move(to: .rollingBack)
             requestRollbacks(now, &out)
             state.waitingFor = "rollback of batch \(state.batch + 1) to \(short(state.baseCommit ?? ""))"
             return
@@ -288,19 +285,18 @@ extension RolloutMachine {
     }
 
     mutating func halt(_ now: Date, _ out: inout RolloutOutput) {
-        state.phase = .halted
-        state.halting = false
+        let reason = state.haltReason ?? "failures beyond maxFailures"
+        state.position = .halted(state.step ?? .applying, reason: reason)
         state.waitingFor = "halted: sluice resume \(state.environment), or a newer commit"
-        history(&out, now, "halted: \(state.haltReason ?? "failures beyond maxFailures")", outcome: .halted)
+        history(&out, now, "halted: \(reason)", outcome: .halted)
     }
 
     mutating func resumeHalted(_ now: Date, _ out: inout RolloutOutput) {
-        state.phase = .running
-        state.halting = false
-        state.haltReason = nil
+        guard case .halted(var step, _) = state.position else { return }
+        if step == .rollingBack || step == .postChecks { step = .applying }
+        state.position = .running(step)
         state.stageFailures = 0
-        if state.step == .rollingBack || state.step == .postChecks { state.step = .applying }
-        state.checks = state.step == .applying ? [] : state.checks
+        state.checks = step == .applying ? [] : state.checks
         for c in state.clusters.indices {
             switch state.clusters[c].phase {
             case .failed, .rolledBack:
@@ -317,8 +313,7 @@ extension RolloutMachine {
     mutating func applyPause(_ now: Date, _ out: inout RolloutOutput) -> Bool {
         guard let reason = state.pauseRequested else { return false }
         state.pauseRequested = nil
-        state.pauseReason = reason
-        state.phase = .paused
+        state.position = .paused(state.step ?? .planning, reason: reason)
         state.replanBeforeApply = true
         state.waitingFor = "\(reason) (sluice resume \(state.environment))"
         history(&out, now, "paused at the start of batch \(state.batch + 1) of stage \(stageName): \(reason)", outcome: .paused)
@@ -342,7 +337,7 @@ extension RolloutMachine {
 
     mutating func computeWake(_ now: Date) {
         var times: [Date] = []
-        if case .baking(let until) = state.step { times.append(until) }
+        if case .baking(let until)? = state.step { times.append(until) }
         for cluster in state.clusters {
             if case .unreachable(_, _, let retryAt) = cluster.phase { times.append(retryAt) }
             // Only an applying cluster's pairs move (`advancePairs`); the others' are not
@@ -362,6 +357,19 @@ extension RolloutMachine {
     }
 
     // MARK: - Helpers
+
+    /// The current batch goes on to `step`; what the position says besides (halting, a newer
+    /// head, a pause or a halt that will go on there) is kept.
+    mutating func move(to step: RolloutState.Step) {
+        switch state.position {
+        case .running: state.position = .running(step)
+        case .halting(_, let reason): state.position = .halting(step, reason: reason)
+        case .superseding(_, let newer, let halt): state.position = .superseding(step, by: newer, halt: halt)
+        case .paused(_, let reason): state.position = .paused(step, reason: reason)
+        case .halted(_, let reason): state.position = .halted(step, reason: reason)
+        case .awaitingApproval, .done, .superseded, .rejected: break
+        }
+    }
 
     /// The pair an answer is about, no longer in flight; nil for an answer about an earlier attempt.
     mutating func answered(_ cluster: String, _ addon: String, _ attempt: Int) -> (Int, Int)? {

@@ -35,7 +35,7 @@ public struct RolloutMachine: Sendable, Equatable {
     /// The rollout begins (or a restarted controller picks it up): do what is due.
     public mutating func start(now: Date) -> RolloutOutput {
         var out = RolloutOutput()
-        if state.clusters.isEmpty && state.step == .planning && state.stage == 0 && state.batch == 0 {
+        if state.clusters.isEmpty && state.position == .running(.planning) && state.stage == 0 && state.batch == 0 {
             history(&out, now, "rollout of \(short(state.commit)) started: \(state.clustersTotal) clusters in \(state.blueprint.stages.count) stages", outcome: .rolloutStarted)
         }
         // Answers lost in a crash are asked for again: nothing is in flight after a restart.
@@ -288,14 +288,18 @@ public struct RolloutMachine: Sendable, Equatable {
             state.pauseRequested = command.reason.isEmpty ? "paused by \(command.user)" : "paused by \(command.user): \(command.reason)"
             history(&out, now, "pause asked \(who); takes effect at the next batch boundary", kind: .operatorAction, outcome: .operatorCommand)
         case .resume:
-            if state.phase == .paused || state.pauseRequested != nil {
-                state.phase = .running
+            if case .paused(let step, _) = state.position {
+                state.position = .running(step)
                 state.pauseRequested = nil
-                state.pauseReason = nil
                 history(&out, now, "resumed \(who)", kind: .operatorAction, outcome: .operatorCommand)
-            } else if state.phase == .halted {
+            } else if case .halted = state.position {
+                state.pauseRequested = nil
                 resumeHalted(now, &out)
                 history(&out, now, "resumed after a halt \(who): failed clusters of the batch are tried again", kind: .operatorAction, outcome: .operatorCommand)
+            } else if state.pauseRequested != nil {
+                // Asked before it took effect: the pause is called off.
+                state.pauseRequested = nil
+                history(&out, now, "resumed \(who)", kind: .operatorAction, outcome: .operatorCommand)
             } else {
                 history(&out, now, "resume \(who): nothing to resume", kind: .operatorAction, outcome: .operatorCommandIgnored)
             }
@@ -308,12 +312,11 @@ public struct RolloutMachine: Sendable, Equatable {
             } else if let stage = command.stage, state.blueprint.stages.firstIndex(where: { $0.name == stage }).map({ $0 < state.stage }) ?? true {
                 history(&out, now, "approve \(who) was for stage \(stage), which this rollout is past or does not have: ignored",
                         kind: .operatorAction, outcome: .operatorCommandIgnored)
-            } else if let stage = command.stage, !(state.phase == .awaitingApproval && stage == stageName), !state.phase.isFinal {
+            } else if let stage = command.stage, !(state.position == .awaitingApproval && stage == stageName), !state.phase.isFinal {
                 approveAhead(stage, who: who, now, &out)
-            } else if state.phase == .awaitingApproval {
+            } else if state.position == .awaitingApproval {
                 state.approvedStages.append(state.stage)
-                state.phase = .running
-                state.step = .preChecks
+                state.position = .running(.preChecks)
                 state.replanBeforeApply = true
                 history(&out, now, "stage \(stageName) approved \(who)", kind: .operatorAction, outcome: .operatorCommand)
             } else if let next = state.blueprint.stages.indices.first(where: { index in
@@ -343,9 +346,9 @@ public struct RolloutMachine: Sendable, Equatable {
     public mutating func newHead(_ commit: String, now: Date) -> RolloutOutput {
         var out = RolloutOutput()
         guard commit != state.commit, state.supersededBy != commit, !state.phase.isFinal else { return out }
-        state.supersededBy = commit
+        // Halted, paused or waiting for an approval as well: it gives way once nothing is in flight.
+        state.position = .superseding(state.step ?? .planning, by: commit, halt: state.haltReason)
         history(&out, now, "superseded by \(short(commit)): running applies finish, then it starts from the first stage", outcome: .superseded)
-        if state.phase == .halted || state.phase == .paused || state.phase == .awaitingApproval { state.phase = .running }
         progress(now, &out)
         return out
     }

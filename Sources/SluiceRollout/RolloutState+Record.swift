@@ -79,3 +79,110 @@ public enum RolloutStateError: Error, Equatable, CustomStringConvertible, Sendab
         }
     }
 }
+
+// MARK: - JSON
+
+/// Written with `position`; states of format 1 (with `phase`, `step` and the flags beside
+/// them) read as the position they meant.
+extension RolloutState: Codable {
+    enum CodingKeys: String, CodingKey {
+        case id, environment, commit, baseCommit, blueprint, position, stage, batch, clusters, checks, planning, replanBeforeApply,
+             stageFailures, pauseRequested, approvedStages, skipped, clustersDone, startedAt, updatedAt, wakeAt, waitingFor
+        // Format 1.
+        case phase, step, halting, haltReason, pauseReason, supersededBy
+    }
+
+    /// Format 1's step, which also said "waits for an approval" and "finished".
+    private enum LegacyStep: Decodable {
+        case planning, awaitingApproval, preChecks, applying, postChecks, baking(until: Date), rollingBack, catchingUp, finished
+
+        var step: Step {
+            switch self {
+            case .planning: return .planning
+            case .awaitingApproval, .preChecks: return .preChecks
+            case .applying: return .applying
+            case .postChecks: return .postChecks
+            case .baking(let until): return .baking(until: until)
+            case .rollingBack: return .rollingBack
+            case .catchingUp, .finished: return .catchingUp
+            }
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        environment = try c.decode(String.self, forKey: .environment)
+        commit = try c.decode(String.self, forKey: .commit)
+        baseCommit = try c.decodeIfPresent(String.self, forKey: .baseCommit)
+        blueprint = try c.decode(RolloutBlueprint.self, forKey: .blueprint)
+        if let position = try c.decodeIfPresent(Position.self, forKey: .position) {
+            self.position = position
+        } else {
+            position = try Self.legacyPosition(c)
+        }
+        stage = try c.decode(Int.self, forKey: .stage)
+        batch = try c.decode(Int.self, forKey: .batch)
+        clusters = try c.decode([ClusterProgress].self, forKey: .clusters)
+        checks = try c.decode([CheckProgress].self, forKey: .checks)
+        planning = try c.decode([String].self, forKey: .planning)
+        replanBeforeApply = try c.decode(Bool.self, forKey: .replanBeforeApply)
+        stageFailures = try c.decode(Int.self, forKey: .stageFailures)
+        pauseRequested = try c.decodeIfPresent(String.self, forKey: .pauseRequested)
+        approvedStages = try c.decode([Int].self, forKey: .approvedStages)
+        skipped = try c.decode([SkippedCluster].self, forKey: .skipped)
+        clustersDone = try c.decode(Int.self, forKey: .clustersDone)
+        startedAt = try c.decode(Date.self, forKey: .startedAt)
+        updatedAt = try c.decode(Date.self, forKey: .updatedAt)
+        wakeAt = try c.decodeIfPresent(Date.self, forKey: .wakeAt)
+        waitingFor = try c.decodeIfPresent(String.self, forKey: .waitingFor)
+    }
+
+    private static func legacyPosition(_ c: KeyedDecodingContainer<CodingKeys>) throws -> Position {
+        let phase = try c.decode(RolloutPhase.self, forKey: .phase)
+        let legacy = try c.decode(LegacyStep.self, forKey: .step)
+        let halting = try c.decodeIfPresent(Bool.self, forKey: .halting) ?? false
+        let recordedHalt = try c.decodeIfPresent(String.self, forKey: .haltReason)
+        let haltReason = recordedHalt ?? "failures beyond maxFailures"
+        let supersededBy = try c.decodeIfPresent(String.self, forKey: .supersededBy)
+        let step = legacy.step
+        switch phase {
+        case .running:
+            if let supersededBy { return .superseding(step, by: supersededBy, halt: recordedHalt) }
+            if case .awaitingApproval = legacy { return .awaitingApproval }
+            if case .finished = legacy { return .done }
+            return halting ? .halting(step, reason: haltReason) : .running(step)
+        case .awaitingApproval: return .awaitingApproval
+        case .paused: return .paused(step, reason: try c.decodeIfPresent(String.self, forKey: .pauseReason) ?? "paused")
+        case .halted: return .halted(step, reason: haltReason)
+        case .done: return .done
+        case .superseded: return .superseded(by: supersededBy ?? "", halt: recordedHalt)
+        case .rejected: return .rejected
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(environment, forKey: .environment)
+        try c.encode(commit, forKey: .commit)
+        try c.encodeIfPresent(baseCommit, forKey: .baseCommit)
+        try c.encode(blueprint, forKey: .blueprint)
+        try c.encode(position, forKey: .position)
+        try c.encode(stage, forKey: .stage)
+        try c.encode(batch, forKey: .batch)
+        try c.encode(clusters, forKey: .clusters)
+        try c.encode(checks, forKey: .checks)
+        try c.encode(planning, forKey: .planning)
+        try c.encode(replanBeforeApply, forKey: .replanBeforeApply)
+        try c.encode(stageFailures, forKey: .stageFailures)
+        try c.encodeIfPresent(pauseRequested, forKey: .pauseRequested)
+        try c.encode(approvedStages, forKey: .approvedStages)
+        try c.encode(skipped, forKey: .skipped)
+        try c.encode(clustersDone, forKey: .clustersDone)
+        try c.encode(startedAt, forKey: .startedAt)
+        try c.encode(updatedAt, forKey: .updatedAt)
+        try c.encodeIfPresent(wakeAt, forKey: .wakeAt)
+        try c.encodeIfPresent(waitingFor, forKey: .waitingFor)
+    }
+}

@@ -6,15 +6,16 @@ import SluiceCore
 /// Where the rollout of one commit through one environment is: a value, saved as JSON in the
 /// store after every step (its codec: `RolloutState+Record.swift`) and changed only by `RolloutMachine`.
 /// Only the current batch's clusters are kept in detail; finished batches are counts.
-public struct RolloutState: Codable, Equatable, Sendable {
+public struct RolloutState: Equatable, Sendable {
     /// The encoding version of this type. Bump it when a change would misread older states,
-    /// and teach `decode` to read the old one; a newer one is refused.
-    public static let format = 1
+    /// and teach the decoder to read the old one; a newer one is refused. 2: `position`
+    /// replaced `phase`, `step`, `halting`, `haltReason`, `pauseReason` and `supersededBy`.
+    public static let format = 2
 
+    /// What the current batch is doing while the rollout moves.
     public enum Step: Codable, Equatable, Sendable {
         /// The batch's clusters are being planned.
         case planning
-        case awaitingApproval
         case preChecks
         case applying
         case postChecks
@@ -23,7 +24,28 @@ public struct RolloutState: Codable, Equatable, Sendable {
         case rollingBack
         /// Every stage is done; clusters skipped as unreachable are retried until they are back.
         case catchingUp
-        case finished
+    }
+
+    /// Where the rollout stands, as one value: no two facts about it can disagree (a halted
+    /// rollout still applying, a halt reason without a halt, a finished one with a step).
+    public enum Position: Codable, Equatable, Sendable {
+        case running(Step)
+        /// Failures beyond the stage's budget: nothing new starts; once nothing is in flight
+        /// the batch rolls back (when its stage says so) and the rollout halts.
+        case halting(Step, reason: String)
+        /// A newer head: running applies finish, nothing new starts, then this one is superseded.
+        /// `halt`: why it was halting or halted when the head came (a revert of it may be
+        /// fast-tracked).
+        case superseding(Step, by: String, halt: String?)
+        /// The first batch of a stage waits for `sluice approve`.
+        case awaitingApproval
+        /// Paused by an operator at a batch boundary; `step` is where it goes on.
+        case paused(Step, reason: String)
+        /// Halted after failures; `step` is where `sluice resume` goes on.
+        case halted(Step, reason: String)
+        case done
+        case superseded(by: String, halt: String?)
+        case rejected
     }
 
     public var id: String
@@ -32,8 +54,7 @@ public struct RolloutState: Codable, Equatable, Sendable {
     /// The commit the environment had converged on before (what a rollback re-applies).
     public var baseCommit: String?
     public var blueprint: RolloutBlueprint
-    public var phase: RolloutPhase
-    public var step: Step
+    public var position: Position
     public var stage: Int = 0
     public var batch: Int = 0
     /// The clusters of the current batch (and skipped clusters that came back).
@@ -46,15 +67,10 @@ public struct RolloutState: Codable, Equatable, Sendable {
     public var replanBeforeApply = false
     /// Failed clusters in the current stage (`maxFailures` counts these).
     public var stageFailures = 0
-    /// Failures beyond the budget: nothing new starts; halts once nothing is in flight.
-    public var halting = false
-    public var haltReason: String?
-    /// Set by `sluice pause`; takes effect at the next batch boundary.
+    /// Set by `sluice pause` (a request, whatever the position); takes effect at the next
+    /// batch boundary.
     public var pauseRequested: String?
-    public var pauseReason: String?
     public var approvedStages: [Int] = []
-    /// A newer head: nothing new starts, and once nothing is in flight this one is superseded.
-    public var supersededBy: String?
     /// Clusters a `skip` stage went on without; each gets the commit when it is back.
     public var skipped: [SkippedCluster] = []
     public var clustersDone = 0
@@ -71,11 +87,54 @@ public struct RolloutState: Codable, Equatable, Sendable {
         self.commit = commit
         self.baseCommit = baseCommit
         self.blueprint = blueprint
-        self.phase = .running
-        self.step = .planning
+        self.position = .running(.planning)
         self.startedAt = now
         self.updatedAt = now
     }
+
+    // MARK: - The position, as readers see it
+
+    /// The phase the store keeps in its own column (and `status` shows).
+    public var phase: RolloutPhase {
+        switch position {
+        case .running, .halting, .superseding: return .running
+        case .awaitingApproval: return .awaitingApproval
+        case .paused: return .paused
+        case .halted: return .halted
+        case .done: return .done
+        case .superseded: return .superseded
+        case .rejected: return .rejected
+        }
+    }
+
+    /// The current batch's step; nil when the rollout waits for an approval or is over.
+    public var step: Step? {
+        switch position {
+        case .running(let step), .halting(let step, _), .superseding(let step, _, _), .paused(let step, _), .halted(let step, _): return step
+        case .awaitingApproval, .done, .superseded, .rejected: return nil
+        }
+    }
+
+    /// Why it halts or halted (before it was superseded, too).
+    public var haltReason: String? {
+        switch position {
+        case .halting(_, let reason), .halted(_, let reason): return reason
+        case .superseding(_, _, let halt), .superseded(_, let halt): return halt
+        default: return nil
+        }
+    }
+
+    public var isHalting: Bool { if case .halting = position { return true }; return false }
+
+    /// The newer head it gives way to.
+    public var supersededBy: String? {
+        switch position {
+        case .superseding(_, let commit, _), .superseded(let commit, _): return commit
+        default: return nil
+        }
+    }
+
+    public var pauseReason: String? { if case .paused(_, let reason) = position { return reason }; return nil }
 
     public var clustersTotal: Int { blueprint.clusterCount }
     public var currentStage: RolloutBlueprint.Stage? { blueprint.stages.indices.contains(stage) ? blueprint.stages[stage] : nil }

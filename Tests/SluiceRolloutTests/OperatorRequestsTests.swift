@@ -29,7 +29,7 @@ import Testing
                                  blueprint: RolloutBlueprint(stages: [RolloutBlueprint.Stage(name: "canary", batches: [["c1"]], approval: true),
                                                                       RolloutBlueprint.Stage(name: "main", batches: [["c2"]], approval: true)]),
                                  now: t0)
-        if waiting { state.phase = .awaitingApproval }
+        if waiting { state.position = .awaitingApproval }
         try await store.commit(StoreTransition(rollout: try state.record()))
         return store
     }

@@ -15,7 +15,7 @@ import Testing
         // Monday 2027-01-18 10:00 Berlin, the first canary batch baking until 11:00.
         let now = try #require(ISO8601DateFormatter().date(from: "2027-01-18T09:00:00Z"))
         var state = RolloutState(id: "r", environment: "production", commit: "c", baseCommit: nil, blueprint: blueprint, now: now)
-        state.step = .baking(until: now.addingTimeInterval(3600))
+        state.position = .running(.baking(until: now.addingTimeInterval(3600)))
         let forecast = StatusReport.forecastStages(state, repository, now: now)
         #expect(forecast.map(\.name) == ["small-flow", "production"])
         // Canary: this batch's bake (1h) and one more batch's bake (1h), inside business hours.
@@ -26,7 +26,7 @@ import Testing
         // Late on a Thursday, the next stage waits for Monday's window.
         let thursday = try #require(ISO8601DateFormatter().date(from: "2027-01-21T14:30:00Z"))
         var late = RolloutState(id: "r", environment: "production", commit: "c", baseCommit: nil, blueprint: blueprint, now: thursday)
-        late.step = .baking(until: thursday.addingTimeInterval(1800))
+        late.position = .running(.baking(until: thursday.addingTimeInterval(1800)))
         let monday = try #require(ISO8601DateFormatter().date(from: "2027-01-25T08:00:00Z"))
         #expect(StatusReport.forecastStages(late, repository, now: thursday).first?.earliestStart == monday)
     }

@@ -102,14 +102,14 @@ import Testing
     @Test func theRollbackBaseIsTheNewestConvergedRolloutHoweverOld() async throws {
         let scenario = try FleetScenario()
         let t0 = Date(timeIntervalSince1970: 1_800_000_000)
-        func record(_ n: Int, _ phase: RolloutPhase) throws -> RolloutRecord {
+        func record(_ n: Int, _ position: RolloutState.Position) throws -> RolloutRecord {
             var state = RolloutState(id: "r\(n)", environment: "production", commit: "c\(n)", baseCommit: nil,
                                      blueprint: RolloutBlueprint(stages: []), now: t0.addingTimeInterval(Double(n)))
-            state.phase = phase
+            state.position = position
             return try state.record()
         }
         try await scenario.store.commit(StoreTransition(rollout: try record(0, .done)))
-        for n in 1...80 { try await scenario.store.commit(StoreTransition(rollout: try record(n, n % 2 == 0 ? .rejected : .superseded))) }
+        for n in 1...80 { try await scenario.store.commit(StoreTransition(rollout: try record(n, n % 2 == 0 ? .rejected : .superseded(by: "c\(n + 1)", halt: nil)))) }
         #expect(try await scenario.store.lastRollout(environment: "production", phase: .done)?.commit == "c0")
         #expect(try await scenario.store.rollouts(environment: "production", limit: 50).allSatisfy { $0.phase != .done })
     }
