@@ -32,9 +32,9 @@ struct ReactionBenchmark {
         let store = try SQLiteStateStore(path: statePath)
         let quiet = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
 
-        // Production's first batch converged at the commit, and each environment's rollout of
-        // it recorded as done: what a fleet that converged on it has.
-        var start = ContinuousClock.now
+        // A fleet converged on the commit: every pair recorded at it (as applies would have),
+        // production's first batch live, and each environment's rollout of it done.
+        let start = ContinuousClock.now
         let virtual = VirtualClock(start: Date())
         let repository = try GitRepository.open(root)
         let head = try repository.resolve("main").hex
@@ -42,6 +42,10 @@ struct ReactionBenchmark {
         let model = try FleetLoader().load(tree)
         let first = RolloutBlueprint(repository: model, environment: "production").stages.first { !$0.batches.isEmpty }?.batches.first ?? []
         let seeding = ClusterConnector(objects: SQLiteSimulatedObjects(store), clock: virtual)
+        let every = try await FleetPlanner(store: store, connector: seeding, loader: FleetLoader(), parallelism: ProcessInfo.processInfo.activeProcessorCount)
+            .plan(tree, gitPath: root, selection: PlanSelection(), detail: .records)
+        let recordedAt = await virtual.now()
+        try await store.recordApply(every.pairs.map { $0.record(at: recordedAt) })
         let plan = try await FleetPlanner(store: store, connector: seeding, loader: FleetLoader(), parallelism: 2)
             .plan(tree, gitPath: root, selection: PlanSelection(environment: "production", clusters: Set(first)), detail: .apply)
         let report = try await PlanApplier(store: store, connector: seeding, clock: virtual).apply(plan)
@@ -52,7 +56,8 @@ struct ReactionBenchmark {
             done.position = .done
             try await store.commit(StoreTransition(rollout: try done.record()))
         }
-        print(String(format: "reaction benchmark: %@ (%d pairs) converged in %.1f s", first.joined(separator: ", "), report.recorded, seconds(since: start)))
+        print(String(format: "reaction benchmark: %d pairs recorded, %@ (%d pairs) live, in %.1f s", every.pairs.count, first.joined(separator: ", "),
+                     report.recorded, seconds(since: start)))
 
         let clock = ScaledClock(start: await virtual.now(), scale: 60)
         let commitTime = Mutex<ContinuousClock.Instant?>(nil)

@@ -28,17 +28,25 @@ public struct FleetPlanner: Sendable {
 
     /// `gitPath` is the Git repository `tree` comes from (nil for a plain directory); recorded
     /// commits are read from it. `detail` says what to keep of each pair besides the plan.
+    /// `loaded`: the model of `tree`, when the caller has loaded it already (it is not loaded
+    /// twice); `records`: the store's records, when the caller read them while it loaded.
     public func plan(_ tree: any SourceTree, gitPath: String?, selection: PlanSelection = PlanSelection(),
-                     detail: PlanDetail = .summary) async throws(PlanError) -> PlanResult {
+                     detail: PlanDetail = .summary, loaded: FleetRepository? = nil,
+                     records prefetched: Records? = nil) async throws(PlanError) -> PlanResult {
         // Recorded commits are loaded too; files they share with this one are parsed once.
         var loader = self.loader
         if loader.cache == nil { loader.cache = ParsedDocumentCache() }
         var timings = PhaseTimer()
         // The records do not depend on the model: read them while the model loads.
         let store = self.store
-        async let recordsRead = Self.records(store)
+        async let recordsRead = { () async -> Result<([String: [String: ArraySlice<AppliedRecord>]], Set<String>), PlanError> in
+            if let prefetched { return .success((prefetched.byCluster, prefetched.commits)) }
+            return await Self.records(store)
+        }()
         let repository: FleetRepository
-        do { repository = try loader.load(tree) } catch { throw .invalid(error.diagnostics) }
+        if let loaded { repository = loaded } else {
+            do { repository = try loader.load(tree) } catch { throw .invalid(error.diagnostics) }
+        }
         // Simulated clusters run controllers for the kinds this commit describes (judging and
         // stepping them takes the commit's own kinds, passed with each call).
         connector.describe(repository.customWorkloads.all)
@@ -108,6 +116,18 @@ public struct FleetPlanner: Sendable {
     /// Every record, by environment and cluster, in one read, and the distinct commits they
     /// name (usually a handful). The store returns them sorted, so grouping costs one insert
     /// per cluster.
+    /// The store's records, read for a plan to come (`plan(records:)`): a caller that loads the
+    /// model itself reads them meanwhile.
+    public struct Records: Sendable {
+        let byCluster: [String: [String: ArraySlice<AppliedRecord>]]
+        let commits: Set<String>
+    }
+
+    public static func readRecords(_ store: any AppliedRecordSource) async throws(PlanError) -> Records {
+        let (byCluster, commits) = try await records(store).get()
+        return Records(byCluster: byCluster, commits: commits)
+    }
+
     private static func records(_ store: any AppliedRecordSource) async
         -> Result<([String: [String: ArraySlice<AppliedRecord>]], Set<String>), PlanError> {
         let all: [AppliedRecord]

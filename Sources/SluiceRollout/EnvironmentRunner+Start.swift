@@ -15,6 +15,14 @@ extension EnvironmentRunner {
         var diagnostics: [String]
     }
 
+    /// Why a head is not started now: rejected for what it is, or not validated because
+    /// something it needs did not answer (the fleet repo, the state store) — never a verdict
+    /// on the commit: it is validated again at the next poll.
+    enum Unvalidated: Error {
+        case rejected(Rejection)
+        case unavailable(String)
+    }
+
     /// Validates the whole commit (DESIGN §2 step 1): any error rejects it as a whole.
     /// What validating a head gives: the model, and the plan of the rollout's first batch
     /// (made in the same pass, so that the first apply does not wait for a second plan).
@@ -28,31 +36,36 @@ extension EnvironmentRunner {
     /// Validates the whole commit (DESIGN §2 step 1): any error rejects it as a whole.
     /// `wholeCommit: false` for a commit validated so already (a newer head that superseded
     /// the rollout under way): only its first batch is planned, against the live objects of now.
-    func validate(_ commit: String, now: Date, wholeCommit: Bool = true) async -> Result<Validated, Rejection> {
-        func rejection(_ problems: [String]) -> Rejection {
-            Rejection(event: HistoryEvent(at: now, kind: .rejection, environment: environment, commit: commit,
-                                          detail: "rejected: " + problems.joined(separator: "\n"), outcome: .rejected),
-                      diagnostics: problems)
+    func validate(_ commit: String, now: Date, wholeCommit: Bool = true) async -> Result<Validated, Unvalidated> {
+        func rejection(_ problems: [String]) -> Unvalidated {
+            .rejected(Rejection(event: HistoryEvent(at: now, kind: .rejection, environment: environment, commit: commit,
+                                                    detail: "rejected: " + problems.joined(separator: "\n"), outcome: .rejected),
+                                diagnostics: problems))
         }
-        guard let gitPath = await watcher.gitPath else { return .failure(rejection(["the fleet repo could not be read"])) }
+        guard let gitPath = await watcher.gitPath else { return .failure(.unavailable("the fleet repo could not be read")) }
         do {
+            // The records are read while the model loads (each takes a third of the plan at 1,000 x 400).
+            let store = self.store
+            async let records = FleetPlanner.readRecords(store)
             let (tree, model) = try await FleetCommits(gitPath: gitPath).model(at: commit, loader: loader)
             let blueprint = RolloutBlueprint(repository: model, environment: environment)
             let first = blueprint.stages.first { !$0.batches.isEmpty }?.batches.first ?? []
             var selection = PlanSelection(environment: environment, clusters: Set(first))
             selection.validatesEverything = wholeCommit
             let result = try await FleetPlanner(store: store, connector: connector, loader: loader, parallelism: 2)
-                .plan(tree, gitPath: gitPath, selection: selection, detail: .apply)
+                .plan(tree, gitPath: gitPath, selection: selection, detail: .apply, loaded: model, records: try await records)
             return .success(Validated(repository: result.repository, gitPath: gitPath, firstBatch: first, plan: result))
         } catch let error as ValidationFailure {
             return .failure(rejection(error.diagnostics.map(\.description)))
         } catch let error as PlanError {
             switch error {
             case .invalid(let problems): return .failure(rejection(problems.map(\.description)))
-            default: return .failure(rejection([error.description]))
+            case .selection: return .failure(rejection([error.description]))
+            case .store: return .failure(.unavailable(error.description))
             }
         } catch {
-            return .failure(rejection(["\(error)"]))
+            // The commit could not be read (libgit2 failed): nothing is known about it yet.
+            return .failure(.unavailable("fleet repo: \(error)"))
         }
     }
 
@@ -72,12 +85,18 @@ extension EnvironmentRunner {
 
     /// `validatedAsWhole`: the head was validated as a whole when it superseded the rollout
     /// before (a commit's content does not change): only its first batch is planned now.
-    func start(_ head: String, previous: Active?, validatedAsWhole: Bool = false, now: Date) async throws(StoreError)
-        -> Result<(Active, RolloutOutput, [Event]), Rejection> {
+    /// `validated`: that validation itself, when the rollout it superseded gave way at once
+    /// (its first batch's plan is a moment old: it is the plan the rollout starts with).
+    func start(_ head: String, previous: Active?, validatedAsWhole: Bool = false, validated ready: Validated? = nil, now: Date)
+        async throws(StoreError) -> Result<(Active, RolloutOutput, [Event]), Unvalidated> {
         let validated: Validated
-        switch await validate(head, now: now, wholeCommit: !validatedAsWhole) {
-        case .success(let value): validated = value
-        case .failure(let rejection): return .failure(rejection)
+        if let ready {
+            validated = ready
+        } else {
+            switch await validate(head, now: now, wholeCommit: !validatedAsWhole) {
+            case .success(let value): validated = value
+            case .failure(let failure): return .failure(failure)
+            }
         }
         // What a rollback returns to: the newest rollout that converged, however long ago.
         let base = try await store.lastRollout(environment: environment, phase: .done)?.commit

@@ -303,6 +303,9 @@ public struct EnvironmentRunner: Sendable {
         var prefilled: [Event] = []
         /// The newest head validated as a whole while a rollout ran (it supersedes that one).
         var validatedAsWhole: String?
+        /// That validation, kept when the rollout gave way at once: its rollout starts from it
+        /// at the next step, a moment later.
+        var superseding: (head: String, validated: Validated)?
     }
 
     /// A store that cannot be read throws: no rollout is started on a read that failed.
@@ -320,29 +323,36 @@ public struct EnvironmentRunner: Sendable {
             logger.error("branch \(branch) of environment \(environment) does not exist in the fleet repo; nothing to roll out")
         case .validateNewer(let head):
             switch await validate(head, now: now) {
-            case .success:
+            case .success(let validated):
                 polled.validatedAsWhole = head
                 if var current = active {
                     output.merge(current.machine.newHead(head, now: now))
+                    if current.machine.state.phase == .superseded { polled.superseding = (head, validated) }
                     active = current
                 }
-            case .failure(let rejection):
+            case .failure(.rejected(let rejection)):
                 output.history.append(rejection.event)
                 await reject(head, rejection, now: now)
                 polled.decisions.rejected(head)
+            case .failure(.unavailable(let why)):
+                logger.warning("head \(head.prefix(12)) not validated now (\(why)); it is tried again at the next poll")
             }
         case .startUnlessStored(let head):
             let stored = try await store.rollout(environment: environment)?.commit
             guard polled.decisions.needsStart(head, rollout: active?.machine.state.forEnvironment, stored: stored) else { break }
-            switch try await start(head, previous: active, validatedAsWhole: polled.validatedAsWhole == head, now: now) {
+            let ready = polled.superseding?.head == head ? polled.superseding?.validated : nil
+            polled.superseding = nil
+            switch try await start(head, previous: active, validatedAsWhole: polled.validatedAsWhole == head, validated: ready, now: now) {
             case .success(let (started, startOutput, answers)):
                 active = started
                 output.merge(startOutput)
                 polled.prefilled += answers
-            case .failure(let rejection):
+            case .failure(.rejected(let rejection)):
                 output.history.append(rejection.event)
                 await reject(head, rejection, now: now)
                 polled.decisions.rejected(head)
+            case .failure(.unavailable(let why)):
+                logger.warning("head \(head.prefix(12)) not validated now (\(why)); it is tried again at the next poll")
             }
         }
         for command in try await store.commands(environment: environment) {

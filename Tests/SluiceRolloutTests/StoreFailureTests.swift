@@ -81,6 +81,23 @@ import Testing
         #expect(store.calls("commit") < 400)
     }
 
+    /// The records a new head's validation reads cannot be read: that says nothing about the
+    /// commit. It is not rejected; it is validated again at the next poll and rolls out.
+    @Test func aHeadWhoseValidationCannotReadTheStoreIsNotRejected() async throws {
+        let scenario = try FleetScenario()
+        try await scenario.converge()
+        let bump = try scenario.commitOnStaging("node-local-dns 1.24.1") {
+            try scenario.edit("releases/2026-11-2.yaml", replacing: "k8s-dns-node-cache:1.24.0", with: "k8s-dns-node-cache:1.24.1")
+        }
+        let store = CountingStore(scenario.store)
+        store.failing.withLock { $0["applied"] = (StoreError("database is locked (injected)", kind: .busy), 2) }
+        let outcomes = try await scenario.runController(store: store)
+        #expect(store.calls("applied") > 2)
+        #expect(outcomes["staging"] == .converged)
+        #expect(try await scenario.history(environment: "staging").allSatisfy { $0.outcome != .rejected })
+        #expect(try await scenario.store.applied(environment: "staging").allSatisfy { $0.commit == bump })
+    }
+
     /// A store SQLite finds damaged stops the environment: nothing more is applied there, and
     /// `--until-idle` returns `storeDamaged` (exit 6).
     @Test func aDamagedStoreStopsTheEnvironment() async throws {

@@ -59,7 +59,10 @@ public final class CountingStore: StateStore, SimulatedObjectStore {
         try await base.applied(environment: environment, cluster: cluster, addon: addon)
     }
     public func applied(environment: String) async throws(StoreError) -> [AppliedRecord] { try await base.applied(environment: environment) }
-    public func applied() async throws(StoreError) -> [AppliedRecord] { try await base.applied() }
+    public func applied() async throws(StoreError) -> [AppliedRecord] {
+        try enter("applied")
+        return try await base.applied()
+    }
     public func recordApply(_ record: AppliedRecord) async throws(StoreError) { try await base.recordApply(record) }
     public func recordApply(_ records: [AppliedRecord]) async throws(StoreError) { try await base.recordApply(records) }
     public func removeApplied(environment: String, cluster: String, addon: String, commit: String, at time: Date) async throws(StoreError) {
