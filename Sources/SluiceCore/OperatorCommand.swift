@@ -4,7 +4,8 @@ import Foundation
 /// acts on it at the next batch boundary and marks it consumed in the same transaction.
 public struct OperatorCommand: Sendable, Equatable {
     public enum Verb: String, Sendable, CaseIterable { case pause, resume, approve }
-    public var id: Int64
+    public typealias ID = Int64
+    public var id: ID
     public var environment: String
     public var verb: Verb
     /// The OS user who gave it.

@@ -224,6 +224,8 @@ public struct EnvironmentRunner: Sendable {
             // Persist before anything is performed (the state only when a restart would
             // not re-create it: a status read changes nothing durable).
             let durable = active?.machine.state.durable
+            // What happened, as the history says it (the machine's notes made into text here).
+            let happened = output.history + output.notes.map { $0.event(environment: environment) }
             do {
                 var transition = StoreTransition()
                 if let state = active?.machine.state, durable != persisted || !output.isEmpty {
@@ -232,7 +234,7 @@ public struct EnvironmentRunner: Sendable {
                 transition.records = output.records
                 transition.removals = output.removals
                 transition.pending = output.pending
-                transition.history = output.history
+                transition.history = happened
                 transition.consumedCommands = output.consumedCommands
                 try await store.commit(transition)
                 if transition.rollout != nil { persisted = durable }
@@ -248,7 +250,7 @@ public struct EnvironmentRunner: Sendable {
                 active = nil
                 continue
             }
-            for event in output.history { log(event) }
+            for event in happened { log(event) }
             if let observer = options.observer, let state = active?.machine.state { await observer(state, now) }
             if let current = active, !stopping {
                 for action in output.actions {

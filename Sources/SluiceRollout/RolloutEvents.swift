@@ -97,20 +97,24 @@ public enum CheckOutcome: Sendable, Equatable {
 }
 
 /// What one event changed besides the state: the actions to perform, and what to write in
-/// the same transaction as the state (records, removals, pending marks, history).
+/// the same transaction as the state (records, removals, pending marks, what happened).
 public struct RolloutOutput: Sendable, Equatable {
     public var actions: [RolloutAction] = []
     public var records: [AppliedRecord] = []
     public var removals: [AppliedRemoval] = []
     public var pending: [PendingApply] = []
+    /// What happened, typed (the machine's).
+    public var notes: [RolloutNoted] = []
+    /// History the runner adds of its own (a rejection, a command with no rollout).
     public var history: [HistoryEvent] = []
-    public var consumedCommands: [Int64] = []
+    /// The operator commands acted on (their ids).
+    public var consumedCommands: [OperatorCommand.ID] = []
 
     public init() {}
 
     /// Nothing to write (actions aside).
     public var isEmpty: Bool {
-        records.isEmpty && removals.isEmpty && pending.isEmpty && history.isEmpty && consumedCommands.isEmpty
+        records.isEmpty && removals.isEmpty && pending.isEmpty && notes.isEmpty && history.isEmpty && consumedCommands.isEmpty
     }
 
     public mutating func merge(_ other: RolloutOutput) {
@@ -118,6 +122,7 @@ public struct RolloutOutput: Sendable, Equatable {
         records += other.records
         removals += other.removals
         pending += other.pending
+        notes += other.notes
         history += other.history
         consumedCommands += other.consumedCommands
     }

@@ -66,7 +66,7 @@ extension RolloutMachine {
                 rollbackEnded(c, failure: nil, now, &out)
             } else {
                 state.clusters[c].phase = .done
-                history(&out, now, "cluster done at \(short(state.commit))", cluster: name, outcome: .clusterDone)
+                note(&out, now, .clusterDone, cluster: name)
             }
         }
     }
@@ -107,7 +107,7 @@ extension RolloutMachine {
             let retries = state.clusters[c].pairs[p].retries
             let delay = Backoff.delay(retry: retries, base: pollSeconds, key: "\(state.id)/\(name)/\(addon)")
             state.clusters[c].pairs[p].phase = .retrying(at: now.addingTimeInterval(delay))
-            history(&out, now, "transient error, retry \(retries) of \(maxRetries) in \(Int(delay))s: \(why)", kind: .apply, cluster: name, addon: addon, outcome: .transientError)
+            note(&out, now, .transientError(retry: retries, of: maxRetries, delaySeconds: Int(delay), reason: why), cluster: name, addon: addon)
         } else if failure.isTransient && state.clusters[c].phase != .rollingBack {
             // The cluster is gone, not broken: wait for it or skip it, never count it as failed.
             state.clusters[c].pairs[p].phase = .waiting
@@ -115,7 +115,7 @@ extension RolloutMachine {
             unreachable(c, reason: why, now, &out)
         } else {
             state.clusters[c].pairs[p].phase = .failed(why)
-            history(&out, now, "failed: \(why)", kind: .apply, cluster: name, addon: addon, outcome: .pairFailed)
+            note(&out, now, .pairFailed(reason: why), cluster: name, addon: addon)
         }
     }
 
@@ -125,12 +125,12 @@ extension RolloutMachine {
             state.clusters[c].phase = .skipped
             if !state.skipped.contains(where: { $0.name == name }) {
                 state.skipped.append(SkippedCluster(name: name, since: now, reason: reason))
-                history(&out, now, "unreachable, skipped: it gets the commit when it is back (\(reason))", cluster: name, outcome: .unreachableSkipped)
+                note(&out, now, .unreachableSkipped(reason: reason), cluster: name)
             }
         } else {
             var since = now
             if case .unreachable(let first, _, _) = state.clusters[c].phase { since = first } else {
-                history(&out, now, "unreachable, the batch waits for it: \(reason)", cluster: name, outcome: .unreachableWaits)
+                note(&out, now, .unreachableWaits(reason: reason), cluster: name)
             }
             state.clusters[c].phase = .unreachable(since: since, reason: reason, retryAt: now.addingTimeInterval(unreachableRetrySeconds))
         }
@@ -141,7 +141,7 @@ extension RolloutMachine {
         state.clusters[c].phase = .failed(why)
         state.stageFailures += 1
         let budget = state.currentStage?.maxFailures ?? 0
-        history(&out, now, "cluster failed (\(state.stageFailures) of \(budget) allowed in stage \(stageName)): \(why)", cluster: state.clusters[c].name, outcome: .clusterFailed)
+        note(&out, now, .clusterFailed(failures: state.stageFailures, allowed: budget, stage: stageName, reason: why), cluster: state.clusters[c].name)
         if state.stageFailures > budget, case .running(let step) = state.position {
             state.position = .halting(step, reason: "stage \(stageName): \(state.stageFailures) failed cluster\(state.stageFailures == 1 ? "" : "s"), more than maxFailures \(budget); first: \(state.clusters[c].name): \(why)")
         }

@@ -18,7 +18,7 @@ extension RolloutMachine {
             if !hasActiveWork {
                 state.position = .superseded(by: newer, halt: halt)
                 state.waitingFor = nil
-                history(&out, now, "superseded by \(short(newer))", outcome: .superseded)
+                note(&out, now, .superseded(by: newer))
             }
             return
         case .awaitingApproval, .paused, .halted, .done, .superseded, .rejected: return
@@ -64,7 +64,7 @@ extension RolloutMachine {
         state.checks = []
         state.replanBeforeApply = false
         state.planning = names
-        history(&out, now, "stage \(stage.name), batch \(state.batch + 1) of \(stage.batches.count): \(stage.batches[state.batch].joined(separator: ", "))", outcome: .batchStarted)
+        note(&out, now, .batchStarted(stage: stage.name, batch: state.batch + 1, batches: stage.batches.count, clusters: stage.batches[state.batch]))
         out.actions.append(.plan(clusters: names))
         state.waitingFor = "plan of batch \(state.batch + 1)"
     }
@@ -73,14 +73,14 @@ extension RolloutMachine {
         guard let stage = state.currentStage else { return }
         if state.clusters.allSatisfy({ $0.noop || $0.phase == .skipped }) {
             // Nothing to apply: recorded at once, no checks, approval or bake.
-            history(&out, now, "batch \(state.batch + 1) of stage \(stage.name) has nothing to apply: recorded", outcome: .batchNothingToApply)
+            note(&out, now, .batchNothingToApply(stage: stage.name, batch: state.batch + 1))
             finishBatch(now, &out)
             return
         }
         if stage.approval && state.batch == 0 && !state.approvedStages.contains(state.stage) {
             state.position = .awaitingApproval
             state.waitingFor = "approval of stage \(stage.name) (sluice approve \(state.environment))"
-            history(&out, now, "stage \(stage.name) waits for an approval", outcome: .approvalWaits)
+            note(&out, now, .approvalWaits(stage: stage.name))
             return
         }
         move(to: .preChecks)
@@ -120,7 +120,7 @@ extension RolloutMachine {
                 && !state.planning.contains(state.clusters[c].name) {
                 state.clusters[c].phase = .applying
                 active += 1
-                history(&out, now, "applying \(state.clusters[c].pairs.count) add-on\(state.clusters[c].pairs.count == 1 ? "" : "s")", cluster: state.clusters[c].name, outcome: .clusterApplying)
+                note(&out, now, .clusterApplying(addons: state.clusters[c].pairs.count), cluster: state.clusters[c].name)
                 advanceCluster(c, now, &out, startNew: true)
             }
         }
@@ -213,7 +213,7 @@ extension RolloutMachine {
         state.checks = []
         state.batch += 1
         if let stage = state.currentStage, state.batch >= stage.batches.count {
-            history(&out, now, "stage \(stage.name) done", outcome: .stageDone)
+            note(&out, now, .stageDone(stage: stage.name))
             state.stage += 1
             state.batch = 0
             state.stageFailures = 0
@@ -245,7 +245,7 @@ extension RolloutMachine {
         state.position = .done
         state.clusters = []
         state.waitingFor = nil
-        history(&out, now, "rollout of \(short(state.commit)) done: \(state.clustersDone) clusters", outcome: .rolloutDone)
+        note(&out, now, .rolloutDone(clusters: state.clustersDone))
     }
 
     /// Failures beyond the budget and nothing in flight: roll back or halt.
@@ -270,12 +270,12 @@ extension RolloutMachine {
 
     /// A cluster's rollback is over: every pair recorded at the base, or one failed.
     mutating func rollbackEnded(_ c: Int, failure: String?, _ now: Date, _ out: inout RolloutOutput) {
-        let base = short(state.baseCommit ?? "?"), name = state.clusters[c].name
+        let base = state.baseCommit ?? "?", name = state.clusters[c].name
         state.clusters[c].phase = .rolledBack
         if let failure {
-            history(&out, now, "rollback to \(base) failed: \(failure)", cluster: name, outcome: .rollbackFailed)
+            note(&out, now, .rollbackFailed(to: base, reason: failure), cluster: name)
         } else {
-            history(&out, now, "rolled back to \(base)", cluster: name, outcome: .rolledBack)
+            note(&out, now, .rolledBack(to: base), cluster: name)
         }
     }
 
@@ -288,7 +288,7 @@ extension RolloutMachine {
         let reason = state.haltReason ?? "failures beyond maxFailures"
         state.position = .halted(state.step ?? .applying, reason: reason)
         state.waitingFor = "halted: sluice resume \(state.environment), or a newer commit"
-        history(&out, now, "halted: \(reason)", outcome: .halted)
+        note(&out, now, .halted(reason: reason))
     }
 
     mutating func resumeHalted(_ now: Date, _ out: inout RolloutOutput) {
@@ -316,7 +316,7 @@ extension RolloutMachine {
         state.position = .paused(state.step ?? .planning, reason: reason)
         state.replanBeforeApply = true
         state.waitingFor = "\(reason) (sluice resume \(state.environment))"
-        history(&out, now, "paused at the start of batch \(state.batch + 1) of stage \(stageName): \(reason)", outcome: .paused)
+        note(&out, now, .paused(batch: state.batch + 1, stage: stageName, reason: reason))
         return true
     }
 
@@ -390,10 +390,8 @@ extension RolloutMachine {
                       digest: pair.digest, appliedAt: now)
     }
 
-    func history(_ out: inout RolloutOutput, _ now: Date, _ detail: String, kind: HistoryEvent.Kind = .rollout,
-                         cluster: String? = nil, addon: String? = nil, outcome: HistoryOutcome) {
-        out.history.append(HistoryEvent(at: now, kind: kind, environment: state.environment, cluster: cluster, addon: addon,
-                                        commit: state.commit, detail: detail, outcome: outcome))
+    func note(_ out: inout RolloutOutput, _ now: Date, _ note: RolloutNote, cluster: String? = nil, addon: String? = nil) {
+        out.notes.append(RolloutNoted(at: now, commit: state.commit, cluster: cluster, addon: addon, note: note))
     }
 
     func short(_ commit: String) -> String { String(commit.prefix(12)) }

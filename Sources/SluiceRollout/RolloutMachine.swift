@@ -36,7 +36,7 @@ public struct RolloutMachine: Sendable, Equatable {
     public mutating func start(now: Date) -> RolloutOutput {
         var out = RolloutOutput()
         if state.clusters.isEmpty && state.position == .running(.planning) && state.stage == 0 && state.batch == 0 {
-            history(&out, now, "rollout of \(short(state.commit)) started: \(state.clustersTotal) clusters in \(state.blueprint.stages.count) stages", outcome: .rolloutStarted)
+            note(&out, now, .rolloutStarted(clusters: state.clustersTotal, stages: state.blueprint.stages.count))
         }
         // Answers lost in a crash are asked for again: nothing is in flight after a restart.
         state.planning = []
@@ -90,7 +90,7 @@ public struct RolloutMachine: Sendable, Equatable {
                 state.clusters[c].settled = settled.map(\.addon)
                 if state.skipped.contains(where: { $0.name == name }) {
                     state.skipped.removeAll { $0.name == name }
-                    history(&out, now, "cluster is reachable again: it gets \(short(state.commit)) in this batch", cluster: name, outcome: .clusterReachableAgain)
+                    note(&out, now, .clusterReachableAgain, cluster: name)
                 }
                 out.records += settled.map { plan in
                     AppliedRecord(environment: state.environment, cluster: name, addon: plan.addon, commit: state.commit,
@@ -143,7 +143,7 @@ public struct RolloutMachine: Sendable, Equatable {
             beginStep(c, p, step, now)
             state.clusters[c].pairs[p].nextPoll = now
             if pair.steps > 1 {
-                history(&out, now, "partition step \(step + 1) of \(pair.steps) set", cluster: cluster, addon: addon, outcome: .partitionStep)
+                note(&out, now, .partitionStep(step: step + 1, of: pair.steps), cluster: cluster, addon: addon)
             }
         case .failed(let failure):
             pairError(c, p, failure, now, &out)
@@ -191,7 +191,7 @@ public struct RolloutMachine: Sendable, Equatable {
                 case .expired(let reason):
                     let why = "\(reason.description): \(detail)"
                     state.clusters[c].pairs[p].phase = .failed(why)
-                    history(&out, now, "failed: \(why)", kind: .apply, cluster: cluster, addon: addon, outcome: reason.outcome)
+                    note(&out, now, .healthExpired(reason, detail: detail), cluster: cluster, addon: addon)
                 }
             }
         case .failed(let failure):
@@ -211,11 +211,11 @@ public struct RolloutMachine: Sendable, Equatable {
         case .passed(let detail):
             state.checks[index].status = .passed
             state.checks[index].detail = detail
-            history(&out, now, "\(label) passed: \(detail)", kind: .check, cluster: id.cluster, outcome: .checkPassed)
+            note(&out, now, .checkPassed(id, detail: detail), cluster: id.cluster)
         case .failed(let detail):
             state.checks[index].status = .failed
             state.checks[index].detail = detail
-            history(&out, now, "\(label) failed: \(detail)", kind: .check, cluster: id.cluster, outcome: .checkFailed)
+            note(&out, now, .checkFailed(id, detail: detail), cluster: id.cluster)
             if let cluster = id.cluster, let c = state.clusters.firstIndex(where: { $0.name == cluster }) {
                 fail(c, "\(label) failed: \(detail)", now, &out)
             } else {
@@ -223,7 +223,7 @@ public struct RolloutMachine: Sendable, Equatable {
             }
         case .wait(let until, let detail):
             if state.checks[index].detail != detail {
-                history(&out, now, "\(label) waits: \(detail)", kind: .check, cluster: id.cluster, outcome: .checkWaits)
+                note(&out, now, .checkWaits(id, detail: detail), cluster: id.cluster)
             }
             state.checks[index].status = .waiting
             state.checks[index].detail = detail
@@ -232,7 +232,7 @@ public struct RolloutMachine: Sendable, Equatable {
             state.replanBeforeApply = true
         case .hold(let detail):
             if state.checks[index].detail != detail {
-                history(&out, now, "\(label) holds the batch: \(detail)", kind: .check, cluster: id.cluster, outcome: .checkHolds)
+                note(&out, now, .checkHolds(id, detail: detail), cluster: id.cluster)
             }
             state.checks[index].status = .waiting
             state.checks[index].detail = detail
@@ -281,53 +281,51 @@ public struct RolloutMachine: Sendable, Equatable {
     public mutating func command(_ command: OperatorCommand, now: Date) -> RolloutOutput {
         var out = RolloutOutput()
         out.consumedCommands.append(command.id)
-        let who = "by \(command.user)\(command.reason.isEmpty ? "" : ": \(command.reason)")"
+        let who = RolloutNote.Operator(user: command.user, reason: command.reason)
         switch command.verb {
         case .pause:
             guard !state.phase.isFinal else { break }
             state.pauseRequested = command.reason.isEmpty ? "paused by \(command.user)" : "paused by \(command.user): \(command.reason)"
-            history(&out, now, "pause asked \(who); takes effect at the next batch boundary", kind: .operatorAction, outcome: .operatorCommand)
+            note(&out, now, .pauseAsked(who))
         case .resume:
             if case .paused(let step, _) = state.position {
                 state.position = .running(step)
                 state.pauseRequested = nil
-                history(&out, now, "resumed \(who)", kind: .operatorAction, outcome: .operatorCommand)
+                note(&out, now, .resumed(who))
             } else if case .halted = state.position {
                 state.pauseRequested = nil
                 resumeHalted(now, &out)
-                history(&out, now, "resumed after a halt \(who): failed clusters of the batch are tried again", kind: .operatorAction, outcome: .operatorCommand)
+                note(&out, now, .resumedAfterHalt(who))
             } else if state.pauseRequested != nil {
                 // Asked before it took effect: the pause is called off.
                 state.pauseRequested = nil
-                history(&out, now, "resumed \(who)", kind: .operatorAction, outcome: .operatorCommand)
+                note(&out, now, .resumed(who))
             } else {
-                history(&out, now, "resume \(who): nothing to resume", kind: .operatorAction, outcome: .operatorCommandIgnored)
+                note(&out, now, .nothingToResume(who))
             }
         case .approve:
             // An approval is for the commit (and stage) its giver saw: never for a newer commit
             // nobody reviewed, or another stage.
             if let pinned = command.commit, pinned != state.commit {
-                history(&out, now, "approve \(who) was for commit \(short(pinned)), not \(short(state.commit)): ignored", kind: .operatorAction,
-                        outcome: .operatorCommandIgnored)
+                note(&out, now, .approvalForAnotherCommit(who, commit: pinned))
             } else if let stage = command.stage, state.blueprint.stages.firstIndex(where: { $0.name == stage }).map({ $0 < state.stage }) ?? true {
-                history(&out, now, "approve \(who) was for stage \(stage), which this rollout is past or does not have: ignored",
-                        kind: .operatorAction, outcome: .operatorCommandIgnored)
+                note(&out, now, .approvalForAnotherStage(who, stage: stage))
             } else if let stage = command.stage, !(state.position == .awaitingApproval && stage == stageName), !state.phase.isFinal {
                 approveAhead(stage, who: who, now, &out)
             } else if state.position == .awaitingApproval {
                 state.approvedStages.append(state.stage)
                 state.position = .running(.preChecks)
                 state.replanBeforeApply = true
-                history(&out, now, "stage \(stageName) approved \(who)", kind: .operatorAction, outcome: .operatorCommand)
+                note(&out, now, .stageApproved(stage: stageName, who))
             } else if let next = state.blueprint.stages.indices.first(where: { index in
                 index >= state.stage && state.blueprint.stages[index].approval && !state.approvedStages.contains(index)
                     && !(index == state.stage && state.batch > 0)
             }), !state.phase.isFinal {
                 // Approved ahead: the stage will not wait (for this commit only).
                 state.approvedStages.append(next)
-                history(&out, now, "stage \(state.blueprint.stages[next].name) approved ahead \(who)", kind: .operatorAction, outcome: .operatorCommand)
+                note(&out, now, .stageApprovedAhead(stage: state.blueprint.stages[next].name, who))
             } else {
-                history(&out, now, "approve \(who): no stage of this rollout waits for an approval", kind: .operatorAction, outcome: .operatorCommandIgnored)
+                note(&out, now, .nothingToApprove(who))
             }
         }
         progress(now, &out)
@@ -335,10 +333,10 @@ public struct RolloutMachine: Sendable, Equatable {
     }
 
     /// An approval for a later stage of this commit, given before it waits.
-    private mutating func approveAhead(_ stage: String, who: String, _ now: Date, _ out: inout RolloutOutput) {
+    private mutating func approveAhead(_ stage: String, who: RolloutNote.Operator, _ now: Date, _ out: inout RolloutOutput) {
         guard let index = state.blueprint.stages.firstIndex(where: { $0.name == stage }) else { return }
         if !state.approvedStages.contains(index) { state.approvedStages.append(index) }
-        history(&out, now, "stage \(stage) approved ahead \(who)", kind: .operatorAction, outcome: .operatorCommand)
+        note(&out, now, .stageApprovedAhead(stage: stage, who))
     }
 
     /// A newer head commit: running applies finish, nothing new starts, then the rollout is
@@ -348,7 +346,7 @@ public struct RolloutMachine: Sendable, Equatable {
         guard commit != state.commit, state.supersededBy != commit, !state.phase.isFinal else { return out }
         // Halted, paused or waiting for an approval as well: it gives way once nothing is in flight.
         state.position = .superseding(state.step ?? .planning, by: commit, halt: state.haltReason)
-        history(&out, now, "superseded by \(short(commit)): running applies finish, then it starts from the first stage", outcome: .superseded)
+        note(&out, now, .supersedeAsked(by: commit))
         progress(now, &out)
         return out
     }

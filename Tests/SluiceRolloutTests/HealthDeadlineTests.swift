@@ -38,7 +38,7 @@ import Testing
         var records: [AppliedRecord] = []
         for pod in 1...60 {
             let out = observe(&m, ready: pod, of: 60, at: Double(pod) * 50, complete: pod == 60)
-            #expect(!out.history.contains { $0.outcome == .healthNoProgress || $0.outcome == .pairFailed })
+            #expect(!out.notes.contains { $0.outcome == .healthNoProgress || $0.outcome == .pairFailed })
             records += out.records
         }
         #expect(records.map(\.addon) == ["ds"])
@@ -56,7 +56,7 @@ import Testing
         // A pod that was ready and is no more is not progress either.
         _ = observe(&m, ready: 9, of: 60, at: 88)
         let out = observe(&m, ready: 10, of: 60, at: 90)
-        #expect(out.history.contains { $0.outcome == .healthNoProgress })
+        #expect(out.notes.contains { $0.outcome == .healthNoProgress })
         guard case .failed = pairPhase(m) else { Issue.record("not failed: \(pairPhase(m))"); return }
         #expect(m.state.phase == .halted)
     }
@@ -66,7 +66,7 @@ import Testing
         var failedAt: Double?
         for pod in 1...60 where failedAt == nil {
             let out = observe(&m, ready: pod, of: 60, at: Double(pod) * 50)
-            if out.history.contains(where: { $0.outcome == .healthDeadline }) { failedAt = Double(pod) * 50 }
+            if out.notes.contains(where: { $0.outcome == .healthDeadline }) { failedAt = Double(pod) * 50 }
         }
         #expect(failedAt == 200)
     }
@@ -79,7 +79,7 @@ import Testing
         #expect(m.state.clusters[0].pairs[0].mostReady == 0)
         #expect(m.state.clusters[0].pairs[0].stepDeadline == at(190))
         let out = observe(&m, ready: 31, of: 60, at: 140, step: 1)
-        #expect(out.history.isEmpty)
+        #expect(out.notes.isEmpty)
         guard case .stepping(1, let deadline) = pairPhase(m) else { Issue.record("not stepping: \(pairPhase(m))"); return }
         #expect(deadline == at(200))
     }

@@ -135,7 +135,7 @@ import Testing
         #expect(out.actions == [.readStatus(cluster: "a", addon: "dns", attempt: 1, step: 0)])
         out = m.statusObserved(cluster: "a", addon: "dns", attempt: 1, step: 0, .progress(complete: true, detail: "healthy"), now: at(9))
         #expect(out.records.map(\.commit) == ["old"])
-        #expect(out.history.contains { $0.outcome == .rolledBack && $0.cluster == "a" })
+        #expect(out.notes.contains { $0.outcome == .rolledBack && $0.cluster == "a" })
         #expect(m.state.clusters[0].phase == .rolledBack)
         #expect(m.state.phase == .halted)
     }
@@ -167,10 +167,10 @@ import Testing
         // Both touched clusters roll back; b's plan cannot be made, a's apply is refused.
         #expect(Set(out.actions) == [.planRollback(cluster: "a"), .planRollback(cluster: "b")])
         var last = m.rollbackPlanned(cluster: "b", .failed(ActionFailure(.unreachable, "timeout")), now: at(2))
-        #expect(last.history.contains { $0.outcome == .rollbackFailed && $0.cluster == "b" })
+        #expect(last.notes.contains { $0.outcome == .rollbackFailed && $0.cluster == "b" })
         _ = m.rollbackPlanned(cluster: "a", .planned([pair("dns")]), now: at(2))
         last = m.applied(cluster: "a", addon: "dns", attempt: 1, .failed(ActionFailure(.unreachable, "503")), now: at(3))
-        #expect(last.history.contains { $0.outcome == .rollbackFailed && $0.cluster == "a" })
+        #expect(last.notes.contains { $0.outcome == .rollbackFailed && $0.cluster == "a" })
         #expect(m.state.clusters.allSatisfy { $0.phase == .rolledBack })
         #expect(m.state.phase == .halted)
     }
@@ -322,7 +322,7 @@ extension RolloutMachineTests {
         var out = m.command(OperatorCommand(id: 1, environment: "prod", verb: .approve, user: "alice", reason: "", at: t0,
                                             commit: "a-commit-reviewed-before", stage: "canary"), now: t0)
         #expect(m.state.phase == .awaitingApproval)
-        #expect(out.history.map(\.outcome) == [.operatorCommandIgnored])
+        #expect(out.notes.map(\.outcome) == [.operatorCommandIgnored])
         #expect(out.consumedCommands == [1])
         out = m.command(OperatorCommand(id: 2, environment: "prod", verb: .approve, user: "alice", reason: "", at: t0,
                                         commit: "new", stage: "production"), now: t0)
@@ -331,7 +331,7 @@ extension RolloutMachineTests {
         out = m.command(OperatorCommand(id: 3, environment: "prod", verb: .approve, user: "alice", reason: "", at: t0,
                                         commit: "new", stage: "canary"), now: t0)
         #expect(m.state.phase == .running)
-        #expect(out.history.map(\.outcome).contains(.operatorCommand))
+        #expect(out.notes.map(\.outcome).contains(.operatorCommand))
     }
 }
 
