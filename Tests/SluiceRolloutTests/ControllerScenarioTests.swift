@@ -264,4 +264,32 @@ extension ControllerScenarioTests {
         #expect(record?.commit == good && record?.pending == nil)
         #expect(broken != good)
     }
+
+    /// A DaemonSet that fails in its first partition step is rolled back too: the rollback
+    /// releases the partition it had set (a partition left in place holds the status short of
+    /// healthy, and the rollback was reported failed after its health timeout).
+    @Test func aRollbackOfAPartitionedAddonReleasesItsPartition() async throws {
+        let scenario = try FleetScenario()
+        try scenario.edit("pipelines/production.yaml", replacing: "      bake: 1h\n      checks:\n        pre: [business-hours, no-freeze]\n        post: [healthy, apiserver-errors]\n    - name: small-flow",
+                          with: "      bake: 1h\n      onFailure: rollback\n      checks:\n        pre: [business-hours, no-freeze]\n        post: [healthy, apiserver-errors]\n    - name: small-flow")
+        try scenario.repo.commit("canary rolls back")
+        let good = scenario.head
+        try await scenario.converge()
+        try scenario.edit("releases/2026-11-1.yaml", replacing: "k8s-dns-node-cache:1.23.1\"", with: "k8s-dns-node-cache:1.23.2-broken\"")
+        _ = try scenario.repo.commit("node-local-dns broken")
+        let outcomes = try await scenario.runApproving()
+        #expect(outcomes["production"] == .halted)
+        let first = try #require(try scenario.blueprint("production").stages.first?.batches.first?.first)
+        let history = try await scenario.history(environment: "production")
+        #expect(history.contains { $0.cluster == first && $0.outcome == .partitionStep })
+        #expect(history.contains { $0.cluster == first && $0.outcome == .rolledBack })
+        #expect(!history.contains { $0.outcome == .rollbackFailed })
+        let cluster = try #require(try await scenario.plan().repository.clusters[first])
+        let daemonSet = try await scenario.connector.driver(for: cluster)
+            .get(ObjectKey(group: "apps.kruise.io", kind: "DaemonSet", namespace: "kube-system", name: "node-local-dns"))
+        #expect(daemonSet?.at(["spec", "template", "spec", "containers"])?.listValue?.first?.at("image")?.stringValue
+                == "registry.k8s.io/dns/k8s-dns-node-cache:1.23.1")
+        #expect(daemonSet?.at(["spec", "updateStrategy", "rollingUpdate", "partition"]) == .int(0))
+        #expect(try await scenario.store.applied(environment: "production", cluster: first, addon: "node-local-dns")?.commit == good)
+    }
 }
