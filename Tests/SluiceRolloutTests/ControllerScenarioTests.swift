@@ -238,15 +238,22 @@ import Testing
 }
 
 extension ControllerScenarioTests {
-    /// `onFailure: rollback`: the failed batch's touched clusters get the last converged
-    /// commit again, then the rollout halts.
-    @Test func aStageThatRollsBackReappliesTheLastConvergedCommit() async throws {
+    /// The example fleet with `onFailure: rollback` on the canary stage, converged; and the
+    /// commit it converged on.
+    func canaryThatRollsBack() async throws -> (FleetScenario, String) {
         let scenario = try FleetScenario()
         try scenario.edit("pipelines/production.yaml", replacing: "      bake: 1h\n      checks:\n        pre: [business-hours, no-freeze]\n        post: [healthy, apiserver-errors]\n    - name: small-flow",
                           with: "      bake: 1h\n      onFailure: rollback\n      checks:\n        pre: [business-hours, no-freeze]\n        post: [healthy, apiserver-errors]\n    - name: small-flow")
         try scenario.repo.commit("canary rolls back")
         let good = scenario.head
         try await scenario.converge()
+        return (scenario, good)
+    }
+
+    /// `onFailure: rollback`: the failed batch's touched clusters get the last converged
+    /// commit again, then the rollout halts.
+    @Test func aStageThatRollsBackReappliesTheLastConvergedCommit() async throws {
+        let (scenario, good) = try await canaryThatRollsBack()
         try scenario.edit("releases/2026-11-1.yaml", replacing: "coredns:v1.11.3", with: "coredns:v1.11.3-broken")
         let broken = try scenario.repo.commit("coredns broken")
         let outcomes = try await scenario.runApproving()
@@ -269,12 +276,7 @@ extension ControllerScenarioTests {
     /// releases the partition it had set (a partition left in place holds the status short of
     /// healthy, and the rollback was reported failed after its health timeout).
     @Test func aRollbackOfAPartitionedAddonReleasesItsPartition() async throws {
-        let scenario = try FleetScenario()
-        try scenario.edit("pipelines/production.yaml", replacing: "      bake: 1h\n      checks:\n        pre: [business-hours, no-freeze]\n        post: [healthy, apiserver-errors]\n    - name: small-flow",
-                          with: "      bake: 1h\n      onFailure: rollback\n      checks:\n        pre: [business-hours, no-freeze]\n        post: [healthy, apiserver-errors]\n    - name: small-flow")
-        try scenario.repo.commit("canary rolls back")
-        let good = scenario.head
-        try await scenario.converge()
+        let (scenario, good) = try await canaryThatRollsBack()
         try scenario.edit("releases/2026-11-1.yaml", replacing: "k8s-dns-node-cache:1.23.1\"", with: "k8s-dns-node-cache:1.23.2-broken\"")
         _ = try scenario.repo.commit("node-local-dns broken")
         let outcomes = try await scenario.runApproving()
