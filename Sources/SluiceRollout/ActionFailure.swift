@@ -4,7 +4,7 @@ import SluiceCore
 /// alone (wait for the cluster, or fail the pair or cluster); the detail is for people and
 /// is never parsed.
 public struct ActionFailure: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Kind: Sendable, Equatable {
+    public enum Kind: String, Sendable, Equatable {
         /// The cluster or the fleet repo did not answer: it may pass by itself, so it is
         /// retried (the cluster waits or is skipped), never counted as a failure.
         case unreachable

@@ -40,7 +40,7 @@ extension ClusterProgress.Phase {
         case .applying: w.key("applying"); w.emptyObject()
         case .done: w.key("done"); w.emptyObject()
         case .failed(let why):
-            w.key("failed"); w.beginObject(); w.key("_0"); w.string(why); w.endObject()
+            w.key("failed"); w.beginObject(); w.key("_0"); why.write(into: &w); w.endObject()
         case .unreachable(let since, let reason, let retryAt):
             w.key("unreachable"); w.beginObject()
             w.key("since"); w.date(since)
@@ -96,7 +96,7 @@ extension PairProgress.Phase {
             w.key("retrying"); w.beginObject(); w.key("at"); w.date(at); w.endObject()
         case .recorded: w.key("recorded"); w.emptyObject()
         case .failed(let why):
-            w.key("failed"); w.beginObject(); w.key("_0"); w.string(why); w.endObject()
+            w.key("failed"); w.beginObject(); w.key("_0"); why.write(into: &w); w.endObject()
         }
         w.endObject()
     }

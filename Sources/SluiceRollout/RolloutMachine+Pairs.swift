@@ -57,9 +57,9 @@ extension RolloutMachine {
             }
             guard !started, case .failed(let why) = failed.phase else { return }
             if state.clusters[c].phase == .rollingBack {
-                rollbackEnded(c, failure: "add-on \(failed.addon): \(why)", now, &out)
+                rollbackEnded(c, failure: ClusterFailure.addon(failed.addon, why).description, now, &out)
             } else {
-                fail(c, "add-on \(failed.addon): \(why)", now, &out)
+                fail(c, .addon(failed.addon, why), now, &out)
             }
         } else if pairs.allSatisfy({ $0.phase == .recorded }) {
             if state.clusters[c].phase == .rollingBack {
@@ -114,7 +114,7 @@ extension RolloutMachine {
             state.clusters[c].pairs[p].retries = 0
             unreachable(c, reason: why, now, &out)
         } else {
-            state.clusters[c].pairs[p].phase = .failed(why)
+            state.clusters[c].pairs[p].phase = .failed(.action(failure))
             note(&out, now, .pairFailed(reason: why), cluster: name, addon: addon)
         }
     }
@@ -136,12 +136,12 @@ extension RolloutMachine {
         }
     }
 
-    mutating func fail(_ c: Int, _ why: String, _ now: Date, _ out: inout RolloutOutput) {
+    mutating func fail(_ c: Int, _ why: ClusterFailure, _ now: Date, _ out: inout RolloutOutput) {
         if case .failed = state.clusters[c].phase { return }
         state.clusters[c].phase = .failed(why)
         state.stageFailures += 1
         let budget = state.currentStage?.maxFailures ?? 0
-        note(&out, now, .clusterFailed(failures: state.stageFailures, allowed: budget, stage: stageName, reason: why), cluster: state.clusters[c].name)
+        note(&out, now, .clusterFailed(failures: state.stageFailures, allowed: budget, stage: stageName, reason: why.description), cluster: state.clusters[c].name)
         if state.stageFailures > budget, case .running(let step) = state.position {
             state.position = .halting(step, reason: "stage \(stageName): \(state.stageFailures) failed cluster\(state.stageFailures == 1 ? "" : "s"), more than maxFailures \(budget); first: \(state.clusters[c].name): \(why)")
         }

@@ -105,7 +105,7 @@ public struct RolloutMachine: Sendable, Equatable {
             case .failed(let failure) where failure.isTransient:
                 unreachable(c, reason: failure.detail, now, &out)
             case .failed(let failure):
-                fail(c, failure.detail, now, &out)
+                fail(c, .plan(failure), now, &out)
             }
         }
         progress(now, &out)
@@ -189,8 +189,7 @@ public struct RolloutMachine: Sendable, Equatable {
                 case .waiting(let until):
                     state.clusters[c].pairs[p].nextPoll = min(now.addingTimeInterval(pollSeconds), until)
                 case .expired(let reason):
-                    let why = "\(reason.description): \(detail)"
-                    state.clusters[c].pairs[p].phase = .failed(why)
+                    state.clusters[c].pairs[p].phase = .failed(.health(reason, detail: detail))
                     note(&out, now, .healthExpired(reason, detail: detail), cluster: cluster, addon: addon)
                 }
             }
@@ -206,7 +205,6 @@ public struct RolloutMachine: Sendable, Equatable {
     public mutating func checkFinished(_ id: CheckID, _ outcome: CheckOutcome, now: Date) -> RolloutOutput {
         var out = RolloutOutput()
         guard let index = state.checks.firstIndex(where: { $0.id == id }), state.checks[index].status == .running else { return out }
-        let label = "check \(id.name) (\(id.phase.rawValue))"
         switch outcome {
         case .passed(let detail):
             state.checks[index].status = .passed
@@ -217,9 +215,9 @@ public struct RolloutMachine: Sendable, Equatable {
             state.checks[index].detail = detail
             note(&out, now, .checkFailed(id, detail: detail), cluster: id.cluster)
             if let cluster = id.cluster, let c = state.clusters.firstIndex(where: { $0.name == cluster }) {
-                fail(c, "\(label) failed: \(detail)", now, &out)
+                fail(c, .check(id, detail: detail), now, &out)
             } else {
-                for c in state.clusters.indices where !state.clusters[c].noop { fail(c, "\(label) failed: \(detail)", now, &out) }
+                for c in state.clusters.indices where !state.clusters[c].noop { fail(c, .check(id, detail: detail), now, &out) }
             }
         case .wait(let until, let detail):
             if state.checks[index].detail != detail {

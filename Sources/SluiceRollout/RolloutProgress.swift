@@ -8,7 +8,7 @@ public struct ClusterProgress: Codable, Equatable, Sendable {
         case applying
         /// Every pair recorded; post-checks may still run.
         case done
-        case failed(String)
+        case failed(ClusterFailure)
         /// Could not be reached; a `wait` stage re-plans it at `retryAt`.
         case unreachable(since: Date, reason: String, retryAt: Date)
         /// A `skip` stage went on without it.
@@ -102,7 +102,7 @@ public struct PairProgress: Codable, Equatable, Sendable {
         /// A transient error: tried again at `at`.
         case retrying(at: Date)
         case recorded
-        case failed(String)
+        case failed(PairFailure)
     }
 
     public var addon: String

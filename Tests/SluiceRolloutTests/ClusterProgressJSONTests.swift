@@ -18,12 +18,17 @@ import Testing
     /// Every phase of a cluster and of a pair, optionals set and not, strings to escape.
     var samples: [ClusterProgress] {
         let clusterPhases: [ClusterProgress.Phase] = [
-            .queued, .applying, .done, .failed("add-on \"dns\": <not> ready & \\ \u{2028}\n"),
+            .queued, .applying, .done, .failed(.recorded("add-on \"dns\": <not> ready & \\ \u{2028}\n")),
             .unreachable(since: t0, reason: "connection refused", retryAt: t0.addingTimeInterval(30.25)), .skipped, .rolledBack,
+            .failed(.addon("dns", .health(.noProgress(seconds: 300), detail: "DaemonSet/dns 1/3 \"ready\""))),
+            .failed(.plan(ActionFailure(.refused, "cluster refused: forbidden"))),
+            .failed(.check(CheckID(name: "errors", phase: .post, cluster: "prod-1"), detail: "ratio 0.2 > 0.01")),
+            .failed(.check(CheckID(name: "window", phase: .pre, cluster: nil), detail: "closed")), .rollingBack,
         ]
         let pairPhases: [PairProgress.Phase] = [
             .waiting, .applying, .stepping(step: 2, deadline: t0.addingTimeInterval(300.5)), .baking(step: 0, until: t0.addingTimeInterval(600)),
-            .retrying(at: t0.addingTimeInterval(7.75)), .recorded, .failed("image é broken\t"),
+            .retrying(at: t0.addingTimeInterval(7.75)), .recorded, .failed(.recorded("image é broken\t")),
+            .failed(.action(ActionFailure(.rejected, "Deployment/x: invalid \u{1}"))), .failed(.health(.deadline(seconds: 1800.5), detail: "0/3")),
         ]
         var samples: [ClusterProgress] = []
         for (index, phase) in clusterPhases.enumerated() {
@@ -80,5 +85,13 @@ import Testing
         w.key("c"); w.bool(false)
         w.endObject()
         #expect(String(decoding: w.bytes, as: UTF8.self) == #"{"a":[1,{},[],"x"],"b":0.5,"c":false}"#)
+    }
+
+    /// A row written before failure reasons were typed reads as the text it had.
+    @Test func aFailureWrittenAsTextReadsAsRecordedText() throws {
+        let row = #"{"name":"a","phase":{"failed":{"_0":"add-on dns: failed"}},"pairs":[{"addon":"dns","digest":"d","healthTimeoutSeconds":300,"phase":{"failed":{"_0":"image pull"}}}]}"#
+        let cluster = try decoded(Array(row.utf8))
+        #expect(cluster.phase == .failed(.recorded("add-on dns: failed")))
+        #expect(cluster.pairs.first?.phase == .failed(.recorded("image pull")))
     }
 }
