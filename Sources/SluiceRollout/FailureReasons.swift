@@ -43,6 +43,29 @@ public enum ClusterFailure: Sendable, Equatable, CustomStringConvertible {
 
 private enum ReasonKey: String, CodingKey { case why, kind, detail, seconds, addon, pair, check }
 
+/// An action's failure inside a reason: `{"why": <case>, "kind": ..., "detail": ...}`.
+private extension ActionFailure {
+    init(_ c: KeyedDecodingContainer<ReasonKey>) throws {
+        let kind = try c.decode(String.self, forKey: .kind)
+        guard let known = Kind(rawValue: kind) else {
+            throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription: "unknown failure kind \(kind)")
+        }
+        self.init(known, try c.decode(String.self, forKey: .detail))
+    }
+
+    func encode(as why: String, into c: inout KeyedEncodingContainer<ReasonKey>) throws {
+        try c.encode(why, forKey: .why)
+        try c.encode(kind.rawValue, forKey: .kind)
+        try c.encode(detail, forKey: .detail)
+    }
+
+    func write(as why: String, into w: inout JSONWriter) {
+        w.beginObject()
+        w.key("why"); w.string(why); w.key("kind"); w.string(kind.rawValue); w.key("detail"); w.string(detail)
+        w.endObject()
+    }
+}
+
 extension PairFailure: Codable {
     public init(from decoder: any Decoder) throws {
         if let text = try? decoder.singleValueContainer().decode(String.self) {
@@ -52,12 +75,7 @@ extension PairFailure: Codable {
         let c = try decoder.container(keyedBy: ReasonKey.self)
         let detail = try c.decode(String.self, forKey: .detail)
         switch try c.decode(String.self, forKey: .why) {
-        case "action":
-            let kind = try c.decode(String.self, forKey: .kind)
-            guard let known = ActionFailure.Kind(rawValue: kind) else {
-                throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription: "unknown failure kind \(kind)")
-            }
-            self = .action(ActionFailure(known, detail))
+        case "action": self = .action(try ActionFailure(c))
         case "noProgress": self = .health(.noProgress(seconds: try c.decode(Double.self, forKey: .seconds)), detail: detail)
         case "deadline": self = .health(.deadline(seconds: try c.decode(Double.self, forKey: .seconds)), detail: detail)
         case let why: throw DecodingError.dataCorruptedError(forKey: .why, in: c, debugDescription: "unknown pair failure \(why)")
@@ -72,10 +90,7 @@ extension PairFailure: Codable {
         }
         var c = encoder.container(keyedBy: ReasonKey.self)
         switch self {
-        case .action(let failure):
-            try c.encode("action", forKey: .why)
-            try c.encode(failure.kind.rawValue, forKey: .kind)
-            try c.encode(failure.detail, forKey: .detail)
+        case .action(let failure): try failure.encode(as: "action", into: &c)
         case .health(let expiry, let detail):
             switch expiry {
             case .noProgress(let seconds): try c.encode("noProgress", forKey: .why); try c.encode(seconds, forKey: .seconds)
@@ -89,10 +104,7 @@ extension PairFailure: Codable {
     func write(into w: inout JSONWriter) {
         switch self {
         case .recorded(let text): w.string(text)
-        case .action(let failure):
-            w.beginObject()
-            w.key("why"); w.string("action"); w.key("kind"); w.string(failure.kind.rawValue); w.key("detail"); w.string(failure.detail)
-            w.endObject()
+        case .action(let failure): failure.write(as: "action", into: &w)
         case .health(let expiry, let detail):
             w.beginObject()
             switch expiry {
@@ -114,12 +126,7 @@ extension ClusterFailure: Codable {
         let c = try decoder.container(keyedBy: ReasonKey.self)
         switch try c.decode(String.self, forKey: .why) {
         case "addon": self = .addon(try c.decode(String.self, forKey: .addon), try c.decode(PairFailure.self, forKey: .pair))
-        case "plan":
-            let kind = try c.decode(String.self, forKey: .kind)
-            guard let known = ActionFailure.Kind(rawValue: kind) else {
-                throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription: "unknown failure kind \(kind)")
-            }
-            self = .plan(ActionFailure(known, try c.decode(String.self, forKey: .detail)))
+        case "plan": self = .plan(try ActionFailure(c))
         case "check": self = .check(try c.decode(CheckID.self, forKey: .check), detail: try c.decode(String.self, forKey: .detail))
         case let why: throw DecodingError.dataCorruptedError(forKey: .why, in: c, debugDescription: "unknown cluster failure \(why)")
         }
@@ -137,10 +144,7 @@ extension ClusterFailure: Codable {
             try c.encode("addon", forKey: .why)
             try c.encode(addon, forKey: .addon)
             try c.encode(failure, forKey: .pair)
-        case .plan(let failure):
-            try c.encode("plan", forKey: .why)
-            try c.encode(failure.kind.rawValue, forKey: .kind)
-            try c.encode(failure.detail, forKey: .detail)
+        case .plan(let failure): try failure.encode(as: "plan", into: &c)
         case .check(let id, let detail):
             try c.encode("check", forKey: .why)
             try c.encode(id, forKey: .check)
@@ -156,10 +160,7 @@ extension ClusterFailure: Codable {
             w.beginObject()
             w.key("why"); w.string("addon"); w.key("addon"); w.string(addon); w.key("pair"); failure.write(into: &w)
             w.endObject()
-        case .plan(let failure):
-            w.beginObject()
-            w.key("why"); w.string("plan"); w.key("kind"); w.string(failure.kind.rawValue); w.key("detail"); w.string(failure.detail)
-            w.endObject()
+        case .plan(let failure): failure.write(as: "plan", into: &w)
         case .check(let id, let detail):
             w.beginObject()
             w.key("why"); w.string("check")
