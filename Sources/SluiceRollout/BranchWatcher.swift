@@ -32,11 +32,11 @@ public actor BranchWatcher {
     @discardableResult
     public func refresh(branches wanted: [String]) async -> [String: String] {
         for branch in wanted where !branches.contains(branch) { branches.append(branch) }
-        while let reading { await reading.value }
+        while let reading { _ = await reading.value }
         let request = ReadRequest(location: location, isClone: isClone, credentials: credentials, cacheDirectory: cacheDirectory,
                                   branches: branches)
         let read = Task { await BlockingWork.run { () -> Result<HeadsRead, any Error> in Result { try request.perform() } } }
-        reading = Task { _ = await read.value }
+        reading = read
         let result = await read.value
         reading = nil
         switch result {
@@ -52,7 +52,7 @@ public actor BranchWatcher {
     }
 
     /// The read under way, if any.
-    private var reading: Task<Void, Never>?
+    private var reading: Task<Result<HeadsRead, any Error>, Never>?
 
     private struct HeadsRead: Sendable {
         var gitPath: String
@@ -107,7 +107,7 @@ public actor BranchWatcher {
     public func refreshIfStale(branch: String?, now: Date, maximumAge: Double) async {
         if let branch, !branches.contains(branch) { branches.append(branch) }
         // A read under way answers this caller too.
-        if let reading { await reading.value }
+        if let reading { _ = await reading.value }
         if let refreshedAt, now.timeIntervalSince(refreshedAt) < maximumAge, branch.map({ heads[$0] != nil }) ?? true { return }
         refreshedAt = now
         await refresh(branches: branches)

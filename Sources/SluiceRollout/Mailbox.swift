@@ -13,11 +13,7 @@ actor Mailbox<Event: Sendable> {
     /// Wakes the runner waiting for answers (it is abandoned: no answer is waited for).
     func interrupt() {
         interrupted = true
-        if let waiter {
-            self.waiter = nil
-            waiter.resume(returning: items)
-            items = []
-        }
+        wake()
     }
 
     /// Wakes the runner without an answer: it looks at its timers, its branch and its commands.
