@@ -39,15 +39,20 @@ struct EnvironmentMachine: Sendable, Equatable {
         /// No rollout runs: start one of `head` unless the store's newest rollout is of it
         /// already (the runner asks the store only then).
         case startUnlessStored(String)
+        /// A correction of drift runs and the head is another commit: the correction gives
+        /// way (nothing new starts), and the head is started once it is over.
+        case stopCorrecting
     }
 
-    mutating func headRead(_ head: String?, rollout: Rollout?) -> HeadAction {
+    /// `correcting`: the commit a correction of drift under way applies.
+    mutating func headRead(_ head: String?, rollout: Rollout?, correcting: String? = nil) -> HeadAction {
         guard let head else {
             if missingBranchReported { return .none }
             missingBranchReported = true
             return .reportMissingBranch
         }
         guard head != lastRejected else { return .none }
+        if let correcting { return head == correcting ? .none : .stopCorrecting }
         if let rollout, !rollout.phase.isFinal {
             return head != rollout.commit && head != rollout.supersededBy ? .validateNewer(head) : .none
         }

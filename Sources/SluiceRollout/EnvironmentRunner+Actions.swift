@@ -36,6 +36,9 @@ extension EnvironmentRunner {
             guard rollout == id else { return RolloutOutput() }
             active.pairs[cluster] = Dictionary(pairs.map { ($0.addon, $0) }, uniquingKeysWith: { a, _ in a })
             return active.machine.rollbackPlanned(cluster: cluster, outcome, now: now)
+        case .driftDetected, .driftApplied, .driftStatus:
+            // The re-sync's (`handleDrift`), never the rollout's.
+            return RolloutOutput()
         }
     }
 

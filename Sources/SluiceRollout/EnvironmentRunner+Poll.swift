@@ -18,7 +18,8 @@ extension EnvironmentRunner {
     }
 
     /// A store that cannot be read throws: no rollout is started on a read that failed.
-    func poll(_ active: inout Active?, _ polled: inout PollState, now: Date, fresh: Bool) async throws(StoreError) -> RolloutOutput {
+    func poll(_ active: inout Active?, _ polled: inout PollState, _ correcting: inout Correcting?, now: Date,
+              fresh: Bool) async throws(StoreError) -> RolloutOutput {
         var output = RolloutOutput()
         let previousError = await watcher.lastError
         await watcher.refreshIfStale(branch: branch, now: now, maximumAge: fresh ? 0 : options.intervalSeconds / 2)
@@ -26,8 +27,10 @@ extension EnvironmentRunner {
             logger.error("fleet repo: \(error); environments go on with the heads they know")
         }
         let head = await watcher.head(of: branch)
-        switch polled.decisions.headRead(head, rollout: active?.machine.state.forEnvironment) {
+        switch polled.decisions.headRead(head, rollout: active?.machine.state.forEnvironment, correcting: correcting?.machine.commit) {
         case .none: break
+        case .stopCorrecting:
+            correcting?.machine.giveWay()
         case .reportMissingBranch:
             logger.error("branch \(branch) of environment \(environment) does not exist in the fleet repo; nothing to roll out")
         case .validateNewer(let head):

@@ -103,6 +103,9 @@ public struct EnvironmentRunner: Sendable {
         case status(String, cluster: String, addon: String, attempt: Int, step: Int, StatusObservation)
         case check(String, CheckID, CheckOutcome)
         case rollbackPlanned(String, cluster: String, ClusterPlanOutcome, [PlannedPair])
+        case driftDetected(DriftDetection.Outcome)
+        case driftApplied(cluster: String, addon: String, StepResult)
+        case driftStatus(cluster: String, addon: String, StatusObservation)
     }
 
     /// The rollout in progress and what is needed to perform its actions.
@@ -137,6 +140,8 @@ public struct EnvironmentRunner: Sendable {
         var stopping = false
         var persisted: RolloutState?
         var nextResync = await clock.now()
+        // A correction of drift under way (`drift: correct`).
+        var correcting: Correcting?
         // Set while the store fails: nothing is polled, started or performed until the
         // rollout under way has been read again.
         var trouble: StoreTrouble?
@@ -193,6 +198,7 @@ public struct EnvironmentRunner: Sendable {
                 var wake = min(active?.machine.state.wakeAt ?? .distantFuture, nextPoll)
                 // A re-sync waits while a rollout runs (it is pushed on below).
                 if options.resyncSeconds != nil, active?.machine.state.phase.isFinal ?? true { wake = min(wake, nextResync) }
+                if let due = correcting?.machine.wakeAt { wake = min(wake, due) }
                 guard await idle.wait(until: wake, on: clock, unless: { options.nudges.isPending(environment) }) else {
                     stopping = true
                     continue
@@ -204,16 +210,22 @@ public struct EnvironmentRunner: Sendable {
             if nudged { nextPoll = now }
             var output = carried
             carried = RolloutOutput()
+            var drift = DriftStep()
 
-            if var current = active {
-                for event in events { output.merge(handle(event, &current, now: now)) }
-                active = current
+            for event in events {
+                if let step = handleDrift(event, &correcting, rollout: active?.machine.state, now: now) {
+                    drift.merge(step)
+                } else if var current = active {
+                    output.merge(handle(event, &current, now: now))
+                    active = current
+                }
             }
             if now >= nextPoll && !stopping && trouble == nil {
                 nextPoll = now.addingTimeInterval(options.intervalSeconds)
-                do { output.merge(try await poll(&active, &polled, now: now, fresh: nudged)) } catch {
+                do { output.merge(try await poll(&active, &polled, &correcting, now: now, fresh: nudged)) } catch {
                     trouble = note(.store(error), after: nil, now: now)
                     active = nil
+                    correcting = nil
                     continue
                 }
             }
@@ -221,21 +233,26 @@ public struct EnvironmentRunner: Sendable {
                 output.merge(current.machine.timerFired(now: now))
                 active = current
             }
+            let correctionWasUnderWay = correcting != nil
+            drift.merge(driftTimers(&correcting, now: now))
+            // A correction that gave way to a newer head: the head is started at once.
+            if correctionWasUnderWay, correcting == nil { nextPoll = now }
             // Persist before anything is performed (the state only when a restart would
             // not re-create it: a status read changes nothing durable).
             let durable = active?.machine.state.durable
             // What happened, as the history says it (the machine's notes made into text here).
-            let happened = output.history + output.notes.map { $0.event(environment: environment) }
+            let happened = output.history + output.notes.map { $0.event(environment: environment) } + drift.history
             do {
                 var transition = StoreTransition()
                 if let state = active?.machine.state, durable != persisted || !output.isEmpty {
                     transition = try state.transition(after: persisted)
                 }
-                transition.records = output.records
+                transition.records = output.records + drift.output.records
                 transition.removals = output.removals
-                transition.pending = output.pending
+                transition.pending = output.pending + drift.output.pending
                 transition.history = happened
                 transition.consumedCommands = output.consumedCommands
+                transition.drift = drift.findings
                 try await store.commit(transition)
                 if transition.rollout != nil { persisted = durable }
                 if !transition.isEmpty { recovering = nil }
@@ -248,12 +265,19 @@ public struct EnvironmentRunner: Sendable {
                 }
                 trouble = note(problem, after: trouble ?? recovering, now: now)
                 active = nil
+                correcting = nil
                 continue
             }
             for event in happened { log(event) }
             if let observer = options.observer, let state = active?.machine.state { await observer(state, now) }
             if let current = active, !stopping {
                 for action in output.actions {
+                    inFlight += 1
+                    perform(action, current, mailbox, tasks)
+                }
+            }
+            if let current = correcting, !stopping {
+                for action in drift.output.actions {
                     inFlight += 1
                     perform(action, current, mailbox, tasks)
                 }
@@ -266,33 +290,19 @@ public struct EnvironmentRunner: Sendable {
             polled.prefilled = []
             if let every = options.resyncSeconds, now >= nextResync {
                 nextResync = now.addingTimeInterval(every)
-                if inFlight == 0, !stopping, active?.machine.state.phase.isFinal ?? true { await resync(active, now: now) }
+                if inFlight == 0, !stopping, correcting == nil, active?.machine.state.phase.isFinal ?? true {
+                    inFlight += 1
+                    detectDrift(mailbox, tasks)
+                }
             }
             // A superseded rollout hands over to the newest commit at once.
             if let current = active, current.machine.state.phase == .superseded, inFlight == 0 {
                 active = nil
                 nextPoll = now
             }
-            if options.untilIdle, inFlight == 0, trouble == nil, let outcome = await idleOutcome(active, polled.decisions) {
+            if options.untilIdle, inFlight == 0, trouble == nil, correcting == nil, let outcome = await idleOutcome(active, polled.decisions) {
                 return outcome
             }
         }
-    }
-
-    /// Looks for drift on the commit the environment converged on.
-    private func resync(_ active: Active?, now: Date) async {
-        let record: RolloutRecord?
-        do { record = try await store.rollout(environment: environment) } catch {
-            // Nothing is compared, so nothing is said about drift; the next re-sync tries again.
-            logger.warning("state store: \(error.description); the re-sync is skipped")
-            return
-        }
-        guard let record, record.phase == .done, let gitPath = await watcher.gitPath else { return }
-        let (findings, events) = await DriftResync(environment: environment, commit: record.commit, gitPath: gitPath, store: store,
-                                                   connector: connector, clock: clock, loader: loader).run()
-        do { try await store.replaceDrift(environment: environment, with: findings, events: events) } catch {
-            logger.error("state store: \(error.description); the re-sync's findings are not recorded")
-        }
-        for event in events { log(event) }
     }
 }

@@ -30,6 +30,7 @@ extension SQLiteStateStore {
                 for id in transition.consumedCommands {
                     try db.query("UPDATE commands SET consumed = 1 WHERE id = ?", [.integer(id)])
                 }
+                if let drift = transition.drift { try Self.replaceDrift(drift, in: db) }
             }
         }
     }
@@ -148,17 +149,12 @@ extension SQLiteStateStore {
         }
     }
 
-    public func replaceDrift(environment: String, with findings: [DriftFinding], events: [HistoryEvent]) async throws(StoreError) {
-        try await writing { db throws(StoreError) in
-            try db.transaction { () throws(StoreError) in
-                try db.query("DELETE FROM drift WHERE environment = ?", [.text(environment)])
-                for finding in findings {
-                    try db.query("INSERT INTO drift (environment, cluster, addon, commit_sha, detail, at, corrected) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                 [.text(environment), .text(finding.cluster), .text(finding.addon), .text(finding.commit), .text(finding.detail),
-                                  .real(finding.at.timeIntervalSince1970), .integer(finding.corrected ? 1 : 0)])
-                }
-                for event in events { try Self.insert(event, into: db) }
-            }
+    private static func replaceDrift(_ drift: DriftReplacement, in db: SQLiteConnection) throws(StoreError) {
+        try db.query("DELETE FROM drift WHERE environment = ?", [.text(drift.environment)])
+        for finding in drift.findings {
+            try db.query("INSERT INTO drift (environment, cluster, addon, commit_sha, detail, at, corrected) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         [.text(drift.environment), .text(finding.cluster), .text(finding.addon), .text(finding.commit), .text(finding.detail),
+                          .real(finding.at.timeIntervalSince1970), .integer(finding.corrected ? 1 : 0)])
         }
     }
 

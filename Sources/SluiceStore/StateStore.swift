@@ -68,10 +68,8 @@ public protocol Freezes: Sendable {
     func freeze(environment: String) async throws(StoreError) -> FreezeRecord?
 }
 
-/// What the last re-sync of each environment found.
+/// What the last re-sync of each environment found (written by `commit`, `StoreTransition.drift`).
 public protocol DriftFindings: Sendable {
-    /// Replaces what the last re-sync of an environment found, with its history events.
-    func replaceDrift(environment: String, with findings: [DriftFinding], events: [HistoryEvent]) async throws(StoreError)
     func drift(environment: String) async throws(StoreError) -> [DriftFinding]
 }
 
@@ -144,11 +142,25 @@ public struct StoreTransition: Sendable, Equatable {
     public var pending: [PendingApply] = []
     public var history: [HistoryEvent] = []
     public var consumedCommands: [Int64] = []
+    /// What a re-sync found, replacing an environment's earlier findings (as `replaceDrift`).
+    public var drift: DriftReplacement?
 
     public init(rollout: RolloutRecord? = nil) { self.rollout = rollout }
 
     public var isEmpty: Bool {
         rollout == nil && records.isEmpty && removals.isEmpty && pending.isEmpty && history.isEmpty && consumedCommands.isEmpty
+            && drift == nil
+    }
+}
+
+/// An environment's drift findings, written whole.
+public struct DriftReplacement: Sendable, Equatable {
+    public var environment: String
+    public var findings: [DriftFinding]
+
+    public init(environment: String, findings: [DriftFinding]) {
+        self.environment = environment
+        self.findings = findings
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import SluiceCore
 import SluiceDrivers
 import SluiceModel
@@ -22,6 +23,31 @@ import Testing
 
     func replicas(_ driver: any ClusterDriver) async throws -> Value? {
         try await driver.get(Self.coredns)?.at(["spec", "replicas"])
+    }
+
+    static let fluentBitConfig = ObjectKey(group: "", kind: "ConfigMap", namespace: "logging", name: "fluent-bit")
+
+    /// Staging corrects drift (at a new commit, which the scenario converges on).
+    func correctingScenario() async throws -> FleetScenario {
+        let scenario = try FleetScenario()
+        try scenario.edit("sluice.yaml", replacing: "      pipeline: staging", with: "      pipeline: staging\n      drift: correct")
+        try scenario.repo.commit("staging corrects drift")
+        try scenario.repo.git("branch", "-f", "staging", "HEAD")
+        try await scenario.converge()
+        return scenario
+    }
+
+    /// Someone scales coredns and adds a sidecar whose image never starts: the correction sets
+    /// the replicas back, but the sidecar (never Sluice's) keeps its pods from getting ready.
+    /// fluent-bit, which depends on coredns, has its configuration edited.
+    func breakCoreDNS(_ scenario: FleetScenario, cluster name: String) async throws -> any ClusterDriver {
+        let driver = try await tamper(scenario, cluster: name)
+        let live = try #require(try await driver.get(Self.coredns))
+        var containers = live.at(["spec", "template", "spec", "containers"])?.listValue ?? []
+        containers.append(.map(["name": .string("debug"), "image": .string("busybox:1.37-broken")]))
+        _ = try await driver.patch(Self.coredns, mergePatch: .map(["spec": .map(["template": .map(["spec": .map(["containers": .list(containers)])])])]))
+        _ = try await driver.patch(Self.fluentBitConfig, mergePatch: .map(["data": .map(["fluent-bit.conf": .string("edited by hand")])]))
+        return driver
     }
 
     func options() -> EnvironmentRunner.Options {
@@ -61,5 +87,69 @@ import Testing
         #expect(try await replicas(driver) == expected)
         #expect(try await scenario.store.drift(environment: "staging").isEmpty)
         #expect(try await scenario.history(environment: "staging").contains { $0.outcome == .driftCorrected })
+    }
+
+    @Test func aCorrectionWaitsForHealthOnTimersAndLeavesDependentsOfAPairThatDidNotGetHealthy() async throws {
+        let scenario = try await correctingScenario()
+        let driver = try await breakCoreDNS(scenario, cluster: "stg-us-1")
+        let before = try await scenario.store.applied(environment: "staging", cluster: "stg-us-1", addon: "coredns")
+        let started = await scenario.clock.now()
+        let outcomes = try await scenario.runController(options: options())
+        #expect(outcomes["staging"] == .converged)
+        // coredns was applied again (its replicas are back) and watched for its 10m health
+        // timeout in virtual time; it never got healthy, so it is not recorded again and
+        // stays marked; fluent-bit, after it, was not touched.
+        let expected = try #require(try await scenario.plan().repository.clusters["stg-us-1"]?.addonValues["coredns"]?.value.at("replicas"))
+        #expect(try await replicas(driver) == expected)
+        #expect(await scenario.clock.now().timeIntervalSince(started) >= 600)
+        let after = try await scenario.store.applied(environment: "staging", cluster: "stg-us-1", addon: "coredns")
+        #expect(after?.appliedAt == before?.appliedAt)
+        #expect(after?.pending == before?.commit)
+        #expect(try await driver.get(Self.fluentBitConfig)?.at(["data", "fluent-bit.conf"]) == .string("edited by hand"))
+        // Both stay findings, and the history says neither was corrected.
+        let drift = try await scenario.store.drift(environment: "staging")
+        #expect(drift.map { "\($0.cluster)/\($0.addon)" } == ["stg-us-1/coredns", "stg-us-1/fluent-bit"])
+        #expect(drift.allSatisfy { !$0.corrected })
+        let events = try await scenario.history(environment: "staging").filter { $0.kind == .drift }
+        #expect(events.map(\.outcome) == [.driftFound, .driftFound])
+    }
+
+    @Test func aCorrectionGivesWayToANewerHead() async throws {
+        let scenario = try await correctingScenario()
+        let driver = try await breakCoreDNS(scenario, cluster: "stg-us-1")
+        let expected = try #require(try await scenario.plan().repository.clusters["stg-us-1"]?.addonValues["coredns"]?.value.at("replicas"))
+        var options = options()
+        options.untilIdle = true
+        let controller = Controller(location: scenario.repo.path, store: scenario.store, connector: scenario.connector, clock: scenario.clock,
+                                    options: options, cacheDirectory: scenario.stateFolder + "/cache",
+                                    logger: Logger(label: "sluice-test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let work = Task { try await controller.run() }
+        await scenario.clock.enter()
+        // The correction has applied coredns and watches it (for up to 10 minutes). The
+        // controller may join the clock after this test does: a virtual day is looked through.
+        var applied = false
+        for _ in 0..<17_280 where !applied {
+            applied = try await replicas(driver) == expected
+            if !applied { try await scenario.clock.sleep(seconds: 5) }
+        }
+        let newer = await scenario.clock.now()
+        try scenario.edit("releases/2026-11-2.yaml", replacing: "metrics-server:v0.7.2", with: "metrics-server:v0.7.3")
+        try scenario.repo.commit("a newer metrics-server")
+        try scenario.repo.git("branch", "-f", "staging", "HEAD")
+        await scenario.clock.leave()
+        let outcomes = try await work.value
+        #expect(applied)
+        // The newer head was rolled out without waiting for coredns's health timeout. Its
+        // rollout applies coredns too (at the newer commit), finds it unhealthy and halts: the
+        // cluster really is broken.
+        #expect(outcomes["staging"] == .halted)
+        let rollout = try #require(try await scenario.store.rollout(environment: "staging"))
+        #expect(rollout.commit == scenario.head)
+        #expect(rollout.startedAt.timeIntervalSince(newer) < 300)
+        // coredns was reported, not corrected, when the correction gave way: before the
+        // newer rollout started (the two never apply at once).
+        let coredns = try await scenario.history(environment: "staging").filter { $0.kind == .drift && $0.cluster == "stg-us-1" && $0.addon == "coredns" }
+        #expect(coredns.map(\.outcome) == [.driftFound])
+        #expect(coredns.allSatisfy { $0.at <= rollout.startedAt })
     }
 }

@@ -32,6 +32,14 @@ import Testing
         #expect(machine.headRead("d", rollout: running) == .validateNewer("d"))
     }
 
+    @Test func aCorrectionOfDriftGivesWayToAnotherHeadOnly() {
+        var machine = EnvironmentMachine(environment: "prod")
+        #expect(machine.headRead("a", rollout: rollout("a", .done), correcting: "a") == EnvironmentMachine.HeadAction.none)
+        #expect(machine.headRead("b", rollout: rollout("a", .done), correcting: "a") == .stopCorrecting)
+        // Once it is over, the head starts as usual.
+        #expect(machine.headRead("b", rollout: rollout("a", .done), correcting: nil) == .startUnlessStored("b"))
+    }
+
     @Test func withNoRolloutUnderWayAHeadStartsUnlessTheStoreHasItsRolloutAlready() {
         var machine = EnvironmentMachine(environment: "prod")
         #expect(machine.headRead("a", rollout: rollout("a", .done)) == .startUnlessStored("a"))

@@ -92,9 +92,6 @@ public final class CountingStore: StateStore, SimulatedObjectStore {
         try enter("freeze")
         return try await base.freeze(environment: environment)
     }
-    public func replaceDrift(environment: String, with findings: [DriftFinding], events: [HistoryEvent]) async throws(StoreError) {
-        try await base.replaceDrift(environment: environment, with: findings, events: events)
-    }
     public func drift(environment: String) async throws(StoreError) -> [DriftFinding] { try await base.drift(environment: environment) }
     public func calls(cluster: String?) async throws(StoreError) -> [SimulatedCall] { try await objects.calls(cluster: cluster) }
     public func objects(cluster: String) async throws(StoreError) -> [StoredObject] {

@@ -166,11 +166,26 @@ public struct StateStoreContract {
 
         let b = DriftFinding(cluster: "b", addon: "dns", commit: "c1", detail: "ConfigMap changed", at: Self.at(3), corrected: false)
         let a = DriftFinding(cluster: "a", addon: "dns", commit: "c1", detail: "Deployment changed", at: Self.at(3), corrected: true)
-        try await store.replaceDrift(environment: "production", with: [b, a], events: [])
+        var found = StoreTransition()
+        found.drift = DriftReplacement(environment: "production", findings: [b, a])
+        try await store.commit(found)
         #expect(try await store.drift(environment: "production") == [a, b])
-        try await store.replaceDrift(environment: "production", with: [b], events: [])
+        found.drift = DriftReplacement(environment: "production", findings: [b])
+        try await store.commit(found)
         #expect(try await store.drift(environment: "production") == [b])
         #expect(try await store.drift(environment: "staging").isEmpty)
+        // A step's transaction replaces them too, with what else it writes.
+        var step = StoreTransition()
+        step.drift = DriftReplacement(environment: "production", findings: [a])
+        step.history = [HistoryEvent(at: Self.at(4), kind: .drift, environment: "production", cluster: "a", addon: "dns", commit: "c1",
+                                     detail: "drift corrected", outcome: .driftCorrected)]
+        try await store.commit(step)
+        #expect(try await store.drift(environment: "production") == [a])
+        #expect(try await store.history(HistoryFilter(environment: "production", cluster: "a")).map(\.outcome) == [.driftCorrected])
+        step.drift = DriftReplacement(environment: "production", findings: [])
+        step.history = []
+        try await store.commit(step)
+        #expect(try await store.drift(environment: "production").isEmpty)
     }
 
     /// One writer per environment across handles: the second is refused naming the first;
