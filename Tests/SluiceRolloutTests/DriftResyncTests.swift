@@ -152,4 +152,21 @@ import Testing
         #expect(coredns.map(\.outcome) == [.driftFound])
         #expect(coredns.allSatisfy { $0.at <= rollout.startedAt })
     }
+
+    @Test func aReSyncThatCannotPlanLeavesTheFindingsAsTheyAre() async throws {
+        let scenario = try FleetScenario()
+        try await scenario.converge()
+        _ = try await tamper(scenario, cluster: "stg-us-1")
+        try await scenario.runController(options: options())
+        let found = try await scenario.store.drift(environment: "staging")
+        #expect(found.count == 1)
+        // The next re-sync cannot read the records it plans with: it says so, and what the
+        // last one found stands (a failed look is not "no drift").
+        let failing = CountingStore(scenario.store)
+        failing.failing.withLock { $0["applied"] = (StoreError("disk I/O error (injected)"), 1_000) }
+        try await scenario.runController(options: options(), store: failing)
+        #expect(try await scenario.store.drift(environment: "staging") == found)
+        let staging = try await scenario.history(environment: "staging")
+        #expect(staging.last { $0.kind == .drift }?.outcome == .driftResyncFailed)
+    }
 }
