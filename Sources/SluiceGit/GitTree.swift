@@ -5,16 +5,19 @@ public final class GitTree: SourceTree {
     let repository: GitRepository
     public let commit: ObjectID?
     private var objects: [String: (oid: git_oid, kind: SourceEntry.Kind)] = [:]
+    private var folders: [String: git_oid] = [:]
     private let sortedEntries: [SourceEntry]
 
     init(repository: GitRepository, commit: ObjectID) throws(GitError) {
         self.repository = repository
         self.commit = commit
         var found: [String: (oid: git_oid, kind: SourceEntry.Kind)] = [:]
+        var folders: [String: git_oid] = [:]
         try repository.withTree(of: commit) { tree throws(GitError) in
-            try Self.walk(tree, prefix: "", repository: repository, into: &found)
+            try Self.walk(tree, prefix: "", repository: repository, into: &found, folders: &folders)
         }
         objects = found
+        self.folders = folders
         sortedEntries = found.map { SourceEntry(path: $0.key, kind: $0.value.kind) }.sorted { $0.path < $1.path }
     }
 
@@ -43,6 +46,10 @@ public final class GitTree: SourceTree {
         objects[path].map { ObjectID($0.oid).hex }
     }
 
+    public func folderID(_ path: String) -> String? {
+        folders[path].map { ObjectID($0).hex }
+    }
+
     private func lookup(_ path: String) throws -> (oid: git_oid, kind: SourceEntry.Kind) {
         guard let object = objects[path] else {
             throw SourceTreeError(path: path, message: "no such file in \(label)")
@@ -54,7 +61,7 @@ public final class GitTree: SourceTree {
     /// their tree and need no freeing, subtrees are looked up and freed one by one.
     private static func walk(
         _ tree: OpaquePointer?, prefix: String, repository: GitRepository,
-        into found: inout [String: (oid: git_oid, kind: SourceEntry.Kind)]
+        into found: inout [String: (oid: git_oid, kind: SourceEntry.Kind)], folders: inout [String: git_oid]
     ) throws(GitError) {
         for index in 0..<git_tree_entrycount(tree) {
             guard let entry = git_tree_entry_byindex(tree, index) else { continue }
@@ -62,11 +69,12 @@ public final class GitTree: SourceTree {
             let oid = git_tree_entry_id(entry).pointee
             switch git_tree_entry_type(entry) {
             case GIT_OBJECT_TREE:
+                folders[path] = oid
                 var subtree: OpaquePointer?
                 var id = oid
                 try check("tree \(path)", git_tree_lookup(&subtree, repository.handle, &id))
                 defer { git_tree_free(subtree) }
-                try walk(subtree, prefix: path + "/", repository: repository, into: &found)
+                try walk(subtree, prefix: path + "/", repository: repository, into: &found, folders: &folders)
             case GIT_OBJECT_BLOB:
                 let isLink = git_tree_entry_filemode(entry) == GIT_FILEMODE_LINK
                 found[path] = (oid, isLink ? .symlink : .file)

@@ -18,10 +18,13 @@ public protocol SourceTree {
     /// An id that changes whenever the file's content does (a Git blob id), or nil when the
     /// tree has none to offer; lets a planner see that an input is unchanged without reading it.
     func contentID(_ path: String) -> String?
+    /// An id that changes whenever anything under the folder does (a Git tree id), or nil.
+    func folderID(_ path: String) -> String?
 }
 
 extension SourceTree {
     public func contentID(_ path: String) -> String? { nil }
+    public func folderID(_ path: String) -> String? { nil }
 }
 
 public struct SourceEntry: Hashable, Sendable {

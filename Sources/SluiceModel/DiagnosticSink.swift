@@ -19,6 +19,7 @@ public final class DiagnosticSink {
     public func append(contentsOf more: [Diagnostic]) { diagnostics.append(contentsOf: more) }
 
     public var isEmpty: Bool { diagnostics.isEmpty }
+    public var count: Int { diagnostics.count }
 }
 
 // `Suggestion` lives in SluiceGit (the lowest module, whose revision errors suggest branch

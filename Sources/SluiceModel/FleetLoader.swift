@@ -139,13 +139,15 @@ public struct FleetLoader: Sendable {
         return sink.isEmpty ? object : nil
     }
 
-    private func loadAll<T>(
+    private func loadAll<T: Sendable>(
         _ files: RepoFiles, folder: String, sink: DiagnosticSink,
         read: (YAMLNode, String, DiagnosticSink) -> T?, name: KeyPath<T, ObjectHeader>
     ) -> [String: T] {
         var result: [String: T] = [:]
         for path in files.yamlFiles(directlyUnder: folder) {
-            guard let node = files.document(path, parser: parser), let object = read(node, path, sink) else { continue }
+            guard let object = remembered(path, id: files.contentID(path), sink: sink, make: {
+                files.document(path, parser: parser).flatMap { read($0, path, sink) }
+            }) else { continue }
             let header = object[keyPath: name]
             if let existing = result[header.name.value] {
                 let other = existing[keyPath: name]
@@ -157,7 +159,23 @@ public struct FleetLoader: Sendable {
         return result
     }
 
+    /// What `make` builds of `path`, or what it built of the same content before (only what
+    /// was built without a diagnostic is kept).
+    private func remembered<T: Sendable>(_ path: String, id: String?, sink: DiagnosticSink, make: () -> T?) -> T? {
+        guard let cache, let id else { return make() }
+        if let known = cache.model(T.self, path: path, contentID: id) { return known }
+        let before = sink.count
+        let made = make()
+        if let made, sink.count == before { cache.remember(model: made, path: path, contentID: id) }
+        return made
+    }
+
     private func loadAddon(folder: String, files: RepoFiles, sink: DiagnosticSink) -> Addon? {
+        // An add-on is its folder (addon.yaml, values.yaml, templates): one id says it changed.
+        remembered(folder, id: files.folderID(folder), sink: sink) { readAddon(folder: folder, files: files, sink: sink) }
+    }
+
+    private func readAddon(folder: String, files: RepoFiles, sink: DiagnosticSink) -> Addon? {
         let file = folder + "/addon.yaml"
         guard files.exists(file) else {
             sink.error(folder, "add-on folder has no addon.yaml")

@@ -35,6 +35,15 @@ struct RepoFiles {
     /// What the tree holds at `path` (nil: nothing).
     func kind(of path: String) -> SourceEntry.Kind? { kinds[path] }
 
+    /// The content id of a regular file (nil for a link, whose target may change without it).
+    func contentID(_ path: String) -> String? { kinds[path] == .file ? tree.contentID(path) : nil }
+
+    /// The id of everything under `folder`, when nothing there is a link (one may lead out).
+    func folderID(_ folder: String) -> String? {
+        guard files(under: folder).allSatisfy({ kinds[$0] == .file }) else { return nil }
+        return tree.folderID(folder)
+    }
+
     /// Immediate sub-folders of `folder`, e.g. `addons/dns`.
     func folders(under folder: String) -> [String] {
         let prefix = folder + "/"

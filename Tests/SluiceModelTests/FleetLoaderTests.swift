@@ -134,4 +134,45 @@ import Testing
         let folder = try FileManager.default.contentsOfDirectory(atPath: ProjectPaths.root + "/policies").filter { $0.hasSuffix(".yaml") }
         #expect(ShippedPolicies.files.count == folder.count)
     }
+
+    /// A loader that keeps what it built by content id (the controller's) builds a later
+    /// commit like a fresh one: what changed is read again, a link's target too, and a file
+    /// with an error is reported with every commit that has it.
+    @Test func aWarmLoaderSeesEveryChangeAndReportsErrorsAgain() throws {
+        let repo = try TestRepository(copying: ProjectPaths.exampleRepo)
+        var loader = FleetLoader()
+        loader.cache = ParsedDocumentCache()
+        func load(_ commit: String) throws -> FleetRepository {
+            let git = try GitRepository.open(repo.path)
+            return try loader.load(try git.tree(at: try git.resolve(commit)))
+        }
+        try repo.write("shared/prod-us-1.yaml", try repo.read("clusters/prod-us-1.yaml"))
+        try repo.remove("clusters/prod-us-1.yaml")
+        try FileManager.default.createSymbolicLink(atPath: repo.path + "/clusters/prod-us-1.yaml", withDestinationPath: "../shared/prod-us-1.yaml")
+        let first = try load(try repo.commit("fleet"))
+        #expect(first.clusters["stg-us-1"]?.labels["size"] == "m")
+        #expect(first.addons["coredns"]?.values.at("cacheSeconds") == .int(30))
+
+        try repo.write("clusters/stg-us-1.yaml", try repo.read("clusters/stg-us-1.yaml").replacingOccurrences(of: "size: m", with: "size: l"))
+        try repo.write("addons/coredns/values.yaml", try repo.read("addons/coredns/values.yaml").replacingOccurrences(of: "cacheSeconds: 30", with: "cacheSeconds: 60"))
+        try repo.write("shared/prod-us-1.yaml", try repo.read("shared/prod-us-1.yaml").replacingOccurrences(of: "env: production", with: "env: production\n    rack: r7"))
+        let second = try load(try repo.commit("edits"))
+        #expect(second.clusters["stg-us-1"]?.labels["size"] == "l")
+        #expect(second.addons["coredns"]?.values.at("cacheSeconds") == .int(60))
+        #expect(second.clusters["prod-us-1"]?.labels["rack"] == "r7")
+        #expect(second.clusters["stg-eu-1"]?.labels == first.clusters["stg-eu-1"]?.labels)
+        // Back to the first commit: its content again, not the newer one's.
+        let again = try load(try repo.git("rev-parse", "HEAD~1").trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(again.clusters["stg-us-1"]?.labels["size"] == "m")
+        #expect(again.addons["coredns"]?.values.at("cacheSeconds") == .int(30))
+
+        try repo.write("clusters/stg-us-1.yaml", try repo.read("clusters/stg-us-1.yaml").replacingOccurrences(of: "  release: 2026-11-2", with: "  release: 2026-11-2\n  color: blue"))
+        let broken = try repo.commit("a field that does not exist")
+        for _ in 0..<2 {
+            #expect(throws: ValidationFailure.self) { try load(broken) }
+            do { _ = try load(broken) } catch let failure as ValidationFailure {
+                #expect(failure.diagnostics.contains { $0.file == "clusters/stg-us-1.yaml" })
+            }
+        }
+    }
 }
