@@ -56,3 +56,36 @@ public struct AppliedRemoval: Sendable, Equatable {
         self.at = at
     }
 }
+
+/// One (environment, cluster, add-on) pair.
+public struct PairKey: Sendable, Hashable {
+    public var environment: String
+    public var cluster: String
+    public var addon: String
+
+    public init(environment: String, cluster: String, addon: String) {
+        self.environment = environment
+        self.cluster = cluster
+        self.addon = addon
+    }
+}
+
+/// What changed among the records since a version the store gave before: the records
+/// written (new, re-recorded or marked pending) and the pairs removed, as of `version`. A
+/// reader that keeps the records in memory asks with its version and applies the changes;
+/// `complete` says `records` is every record (the version asked for was not one the store
+/// can answer from: 0, or one it never gave).
+public struct AppliedChanges: Sendable, Equatable {
+    public var version: Int64
+    public var complete: Bool
+    /// Sorted by environment, cluster, add-on.
+    public var records: [AppliedRecord]
+    public var removed: [PairKey]
+
+    public init(version: Int64, complete: Bool, records: [AppliedRecord] = [], removed: [PairKey] = []) {
+        self.version = version
+        self.complete = complete
+        self.records = records
+        self.removed = removed
+    }
+}

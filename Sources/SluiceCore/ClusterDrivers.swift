@@ -17,4 +17,6 @@ public protocol ClusterDrivers: Sendable {
 /// add-on): the state store implements it.
 public protocol AppliedRecordSource: Sendable {
     func applied() async throws(StoreError) -> [AppliedRecord]
+    /// The records written and removed since `version` (0: every record).
+    func appliedChanges(since version: Int64) async throws(StoreError) -> AppliedChanges
 }

@@ -14,9 +14,10 @@ public final class ParsedDocumentCache: Sendable {
     }
 
     private let documents = Mutex<[Key: [YAMLNode]]>([:])
-    /// What the loader made of a file (a cluster, a release...) or of an add-on's folder, by
-    /// type, path and content id: a commit after another builds only what changed. Only
-    /// what was read without a diagnostic is kept, so an error is reported again.
+    /// What was built of a file (a cluster, a release...), of an add-on's folder or of a whole
+    /// commit (a planner's index of its inputs), by type, path and content id: a commit after
+    /// another builds only what changed. Only what was read without a diagnostic is kept,
+    /// so an error is reported again.
     private let models = Mutex<[ModelKey: any Sendable]>([:])
 
     private struct ModelKey: Hashable {
@@ -26,11 +27,11 @@ public final class ParsedDocumentCache: Sendable {
 
     public init() {}
 
-    func model<T: Sendable>(_ type: T.Type, path: String, contentID: String) -> T? {
+    public func model<T: Sendable>(_ type: T.Type, path: String, contentID: String) -> T? {
         models.withLock { $0[ModelKey(type: ObjectIdentifier(type), key: Key(path: path, contentID: contentID))] } as? T
     }
 
-    func remember<T: Sendable>(model: T, path: String, contentID: String) {
+    public func remember<T: Sendable>(model: T, path: String, contentID: String) {
         models.withLock { $0[ModelKey(type: ObjectIdentifier(T.self), key: Key(path: path, contentID: contentID))] = model }
     }
 

@@ -17,13 +17,16 @@ public struct FleetPlanner: Sendable {
     public var store: any AppliedRecordSource
     public var connector: any ClusterDrivers
     public var parallelism: Int
+    /// The records kept in memory between plans (a controller's): only what changed is read.
+    public var mirror: AppliedRecordsMirror?
 
     public init(store: any AppliedRecordSource, connector: any ClusterDrivers, loader: FleetLoader = FleetLoader(),
-                parallelism: Int = ProcessInfo.processInfo.activeProcessorCount) {
+                parallelism: Int = ProcessInfo.processInfo.activeProcessorCount, mirror: AppliedRecordsMirror? = nil) {
         self.store = store
         self.connector = connector
         self.loader = loader
         self.parallelism = parallelism
+        self.mirror = mirror
     }
 
     /// `gitPath` is the Git repository `tree` comes from (nil for a plain directory); recorded
@@ -38,9 +41,15 @@ public struct FleetPlanner: Sendable {
         if loader.cache == nil { loader.cache = ParsedDocumentCache() }
         var timings = PhaseTimer()
         // The records do not depend on the model: read them while the model loads.
-        let store = self.store
+        let store = self.store, mirror = self.mirror
         async let recordsRead = { () async -> Result<([String: [String: ArraySlice<AppliedRecord>]], Set<String>), PlanError> in
             if let prefetched { return .success((prefetched.byCluster, prefetched.commits)) }
+            if let mirror {
+                do throws(PlanError) {
+                    let records = try await mirror.records(from: store)
+                    return .success((records.byCluster, records.commits))
+                } catch { return .failure(error) }
+            }
             return await Self.records(store)
         }()
         let repository: FleetRepository
@@ -55,7 +64,7 @@ public struct FleetPlanner: Sendable {
         guard structural.isEmpty else { throw .invalid(structural) }
         timings.lap("load and check the model")
 
-        let inputs = PairInputs(tree: tree, loader: loader)
+        let inputs = PairInputs.of(tree, loader: loader)
         let commits = RecordedCommits(gitPath: gitPath, loader: loader, target: tree.commit.map { ($0.hex, inputs) })
         timings.lap("index inputs")
         let (records, recordedCommits) = try await recordsRead.get()
@@ -67,6 +76,7 @@ public struct FleetPlanner: Sendable {
             guard let changes = commits.changes(since: commit, target: inputs) else { continue }
             proven.formUnion(repository.addons.keys.filter { !changes.addons.contains($0) })
         }
+        timings.lap("compare with recorded commits")
         let renderer: FleetRenderer
         do {
             renderer = try FleetRenderer(repository: repository, parsing: Set(repository.addons.keys).subtracting(proven))
@@ -113,25 +123,26 @@ public struct FleetPlanner: Sendable {
         }
     }
 
-    /// Every record, by environment and cluster, in one read, and the distinct commits they
-    /// name (usually a handful). The store returns them sorted, so grouping costs one insert
-    /// per cluster.
-    /// The store's records, read for a plan to come (`plan(records:)`): a caller that loads the
-    /// model itself reads them meanwhile.
+    /// The store's records as a plan takes them (`plan(records:)`), by environment and cluster,
+    /// and the distinct commits they name (usually a handful).
     public struct Records: Sendable {
         let byCluster: [String: [String: ArraySlice<AppliedRecord>]]
         let commits: Set<String>
     }
 
-    public static func readRecords(_ store: any AppliedRecordSource) async throws(PlanError) -> Records {
-        let (byCluster, commits) = try await records(store).get()
-        return Records(byCluster: byCluster, commits: commits)
-    }
-
+    /// Every record in one read. The store returns them sorted, so grouping costs one insert
+    /// per cluster.
     private static func records(_ store: any AppliedRecordSource) async
         -> Result<([String: [String: ArraySlice<AppliedRecord>]], Set<String>), PlanError> {
         let all: [AppliedRecord]
         do { all = try await store.applied() } catch { return .failure(.store(error.description)) }
+        let grouped = group(all)
+        return .success((grouped.byCluster, grouped.commits))
+    }
+
+    /// Sorted records grouped by environment and cluster: each (environment, cluster) is one
+    /// run, kept as a slice of `all`, not a copy; and the distinct commits they name.
+    static func group(_ all: [AppliedRecord]) -> (byCluster: [String: [String: ArraySlice<AppliedRecord>]], commits: Set<String>) {
         var result: [String: [String: ArraySlice<AppliedRecord>]] = [:]
         var commits = Set<String>()
         var lastCommit: String?
@@ -139,7 +150,6 @@ public struct FleetPlanner: Sendable {
         while start < all.endIndex {
             var end = start + 1
             while end < all.endIndex && all[end].cluster == all[start].cluster && all[end].environment == all[start].environment { end += 1 }
-            // Sorted, so each (environment, cluster) is one run: a slice of `all`, not a copy.
             result[all[start].environment, default: [:]][all[start].cluster] = all[start..<end]
             for record in all[start..<end] where record.commit != lastCommit {
                 commits.insert(record.commit)
@@ -147,7 +157,7 @@ public struct FleetPlanner: Sendable {
             }
             start = end
         }
-        return .success((result, commits))
+        return (result, commits)
     }
 
     /// The plan in rollout order: environment -> stage -> batch -> cluster -> add-on.

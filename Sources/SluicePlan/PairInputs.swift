@@ -45,6 +45,16 @@ final class PairInputs: Sendable {
         self.releases = releases
     }
 
+    /// The inputs of a commit, built once per commit where the loader keeps a cache (a commit
+    /// never changes): the controller plans the same few commits again and again.
+    static func of(_ tree: any SourceTree, loader: FleetLoader) -> PairInputs {
+        guard let cache = loader.cache, let commit = tree.commit?.hex else { return PairInputs(tree: tree, loader: loader) }
+        if let known = cache.model(PairInputs.self, path: "", contentID: commit) { return known }
+        let inputs = PairInputs(tree: tree, loader: loader)
+        cache.remember(model: inputs, path: "", contentID: commit)
+        return inputs
+    }
+
     /// The release file at `path` as this commit has it (nil: absent or unreadable).
     func release(at path: String) -> AddonRelease? { releases[path] }
 

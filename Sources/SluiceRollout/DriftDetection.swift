@@ -17,6 +17,8 @@ struct DriftDetection: Sendable {
     let connector: any ClusterDrivers
     let clock: any FleetClock
     let loader: FleetLoader
+    /// The controller's records in memory (nil: read them all).
+    var mirror: AppliedRecordsMirror? = nil
 
     enum Outcome: Sendable {
         /// Nothing to compare with: no rollout has converged (none yet, or one is under way).
@@ -57,7 +59,7 @@ struct DriftDetection: Sendable {
             var selection = PlanSelection(environment: environment)
             selection.validatesEverything = false
             selection.rendersEverything = true
-            result = try await FleetPlanner(store: store, connector: connector, loader: loader, parallelism: 2)
+            result = try await FleetPlanner(store: store, connector: connector, loader: loader, parallelism: 2, mirror: mirror)
                 .plan(tree, gitPath: gitPath, selection: selection, detail: .apply)
         } catch {
             return .failed(commit: commit, reason: "\(error)", at: now)

@@ -32,7 +32,7 @@ extension EnvironmentRunner {
 
     func detectDrift(_ mailbox: Mailbox<Event>, _ tasks: ActionTasks) {
         let detection = DriftDetection(environment: environment, watcher: watcher, store: store, connector: connector, clock: clock,
-                                       loader: loader)
+                                       loader: loader, mirror: options.records)
         tasks.start { await mailbox.put(.driftDetected(await detection.run())) }
     }
 
@@ -52,7 +52,7 @@ extension EnvironmentRunner {
                 }, pollSeconds: options.pollSeconds)
                 step.output = machine.start(now: now)
                 let effects = RolloutEffects(environment: environment, commit: found.commit, gitPath: found.gitPath, repository: found.repository,
-                                             store: store, connector: connector, clock: clock, loader: loader)
+                                             store: store, connector: connector, clock: clock, loader: loader, mirror: options.records)
                 let planned = Dictionary(found.drifted.map { ("\($0.cluster)/\($0.addon)", $0) }, uniquingKeysWith: { a, _ in a })
                 correcting = Correcting(machine: machine, found: found, effects: effects, planned: planned)
             } else {

@@ -44,23 +44,16 @@ extension EnvironmentRunner {
         }
         guard let gitPath = await watcher.gitPath else { return .failure(.unavailable("the fleet repo could not be read")) }
         do {
-            // The records are read while the model loads (each takes a third of the plan at 1,000 x 400).
-            let store = self.store
-            let t0 = ContinuousClock.now
-            async let records = { () async throws -> FleetPlanner.Records in
-                let r = try await FleetPlanner.readRecords(store)
-                FileHandle.standardError.write("TIMING records \(ContinuousClock.now - t0)\n".data(using: .utf8)!)
-                return r
-            }()
+            // The records are read while the model loads (only what changed since the last plan).
+            let store = self.store, mirror = options.records
+            async let records = mirror.records(from: store)
             let (tree, model) = try await FleetCommits(gitPath: gitPath).model(at: commit, loader: loader)
-            FileHandle.standardError.write("TIMING model \(ContinuousClock.now - t0)\n".data(using: .utf8)!)
             let blueprint = RolloutBlueprint(repository: model, environment: environment)
             let first = blueprint.stages.first { !$0.batches.isEmpty }?.batches.first ?? []
             var selection = PlanSelection(environment: environment, clusters: Set(first))
             selection.validatesEverything = wholeCommit
-            let result = try await FleetPlanner(store: store, connector: connector, loader: loader, parallelism: 2)
+            let result = try await FleetPlanner(store: store, connector: connector, loader: loader, parallelism: 2, mirror: mirror)
                 .plan(tree, gitPath: gitPath, selection: selection, detail: .apply, loaded: model, records: try await records)
-            FileHandle.standardError.write("TIMING plan \(ContinuousClock.now - t0) \(result.timings.map { "\($0.phase)=\(Int($0.seconds*1000))" })\n".data(using: .utf8)!)
             return .success(Validated(repository: result.repository, gitPath: gitPath, firstBatch: first, plan: result))
         } catch let error as ValidationFailure {
             return .failure(rejection(error.diagnostics.map(\.description)))
@@ -109,7 +102,7 @@ extension EnvironmentRunner {
         let base = try await store.lastRollout(environment: environment, phase: .done)?.commit
         var blueprint = RolloutBlueprint(repository: validated.repository, environment: environment)
         let fast = try await FastRollback(environment: environment, store: store, connector: connector, loader: loader,
-                                          gitPath: validated.gitPath).clusters(head: head, repository: validated.repository)
+                                          mirror: options.records, gitPath: validated.gitPath).clusters(head: head, repository: validated.repository)
         if let fast { blueprint = blueprint.fastTracking(fast.clusters) }
         let state = RolloutState(id: "\(environment)-\(head.prefix(12))-\(Int(now.timeIntervalSince1970))", environment: environment,
                                  commit: head, baseCommit: base, blueprint: blueprint, now: now)
@@ -134,7 +127,7 @@ extension EnvironmentRunner {
     func makeActive(_ state: RolloutState, repository: FleetRepository, gitPath: String) -> Active {
         let machine = RolloutMachine(state: state, pollSeconds: options.pollSeconds, unreachableRetrySeconds: options.unreachableRetrySeconds)
         let effects = RolloutEffects(environment: environment, commit: state.commit, gitPath: gitPath, repository: repository,
-                                     store: store, connector: connector, clock: clock, loader: loader)
+                                     store: store, connector: connector, clock: clock, loader: loader, mirror: options.records)
         let checks = CheckRunner(store: store, connector: connector, clock: clock, gitPath: gitPath,
                                  machineAllowedCommands: options.machineAllowedCommands)
         return Active(machine: machine, effects: effects, checks: checks,

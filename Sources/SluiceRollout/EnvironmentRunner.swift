@@ -35,6 +35,9 @@ public struct EnvironmentRunner: Sendable {
         public var resyncSeconds: Double?
         /// Wake-ups from outside (webhooks, API commands), shared by the runners of a controller.
         public var nudges = Nudges()
+        /// The applied records in memory, shared by the runners of a controller: a plan reads
+        /// only what changed since the last one.
+        public var records = AppliedRecordsMirror()
 
         public init() {}
     }

@@ -16,6 +16,8 @@ struct FastRollback {
     let store: any StateStore
     let connector: any ClusterDrivers
     let loader: FleetLoader
+    /// The controller's records in memory (nil: read them all).
+    var mirror: AppliedRecordsMirror? = nil
     let gitPath: String
 
     struct Found {
@@ -56,7 +58,7 @@ struct FastRollback {
             var selection = PlanSelection(environment: environment, clusters: clusters)
             selection.validatesEverything = false
             selection.rendersEverything = true
-            let result = try await FleetPlanner(store: store, connector: connector, loader: loader, parallelism: 2)
+            let result = try await FleetPlanner(store: store, connector: connector, loader: loader, parallelism: 2, mirror: mirror)
                 .plan(tree, gitPath: gitPath, selection: selection, detail: .records)
             var digests: [String: [String: String]] = [:]
             for pair in result.pairs where !pair.removed { digests[pair.cluster, default: [:]][pair.addon] = pair.digest }

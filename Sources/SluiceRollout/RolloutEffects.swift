@@ -18,13 +18,15 @@ struct RolloutEffects: Sendable {
     let connector: any ClusterDrivers
     let clock: any FleetClock
     let loader: FleetLoader
+    /// The controller's records in memory (nil: read them all).
+    var mirror: AppliedRecordsMirror?
     /// The rollout commit's custom workload kinds: what is judged and stepped.
     let kinds: WorkloadKinds
     /// Add-ons apply with this health timeout when they set none.
     var defaultHealthTimeout: Double = 300
 
     init(environment: String, commit: String, gitPath: String, repository: FleetRepository, store: any StateStore,
-         connector: any ClusterDrivers, clock: any FleetClock, loader: FleetLoader) {
+         connector: any ClusterDrivers, clock: any FleetClock, loader: FleetLoader, mirror: AppliedRecordsMirror? = nil) {
         self.environment = environment
         self.commit = commit
         self.gitPath = gitPath
@@ -33,6 +35,7 @@ struct RolloutEffects: Sendable {
         self.connector = connector
         self.clock = clock
         self.loader = loader
+        self.mirror = mirror
         kinds = repository.customWorkloads
     }
 
@@ -186,7 +189,7 @@ struct RolloutEffects: Sendable {
             let tree = try await FleetCommits(gitPath: gitPath).tree(at: commit)
             var selection = PlanSelection(environment: environment, clusters: Set(clusters))
             selection.validatesEverything = false
-            return .success(try await FleetPlanner(store: store, connector: connector, loader: loader, parallelism: 2)
+            return .success(try await FleetPlanner(store: store, connector: connector, loader: loader, parallelism: 2, mirror: mirror)
                 .plan(tree, gitPath: gitPath, selection: selection, detail: .apply))
         } catch let error as PlanError {
             return .failure(ActionFailure(.unplannable, "plan of \(commit.prefix(12)): \(error)"))

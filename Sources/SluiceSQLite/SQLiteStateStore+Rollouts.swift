@@ -20,8 +20,11 @@ extension SQLiteStateStore {
                                       .text(String(decoding: row.state, as: UTF8.self))])
                     }
                 }
+                if !transition.pending.isEmpty || !transition.records.isEmpty || !transition.removals.isEmpty {
+                    try Self.nextAppliedVersion(db)
+                }
                 for mark in transition.pending {
-                    try db.query("UPDATE applied SET pending_commit = ? WHERE environment = ? AND cluster = ? AND addon = ?",
+                    try db.query("UPDATE applied SET pending_commit = ?, changed = (SELECT version FROM applied_version) WHERE environment = ? AND cluster = ? AND addon = ?",
                                  [.text(mark.commit), .text(mark.environment), .text(mark.cluster), .text(mark.addon)])
                 }
                 for record in transition.records { try Self.record(record, into: db) }

@@ -83,6 +83,20 @@ enum StoreSchema {
         ALTER TABLE commands ADD COLUMN commit_sha TEXT;
         ALTER TABLE commands ADD COLUMN stage TEXT;
         """,
+        // 6: a change feed of the records (`appliedChanges(since:)`): every transaction that
+        // writes `applied` takes the next version and stamps the rows it writes, a removal
+        // leaves a tombstone.
+        """
+        ALTER TABLE applied ADD COLUMN changed INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX applied_changed ON applied (changed);
+        CREATE TABLE applied_removed (
+            environment TEXT NOT NULL, cluster TEXT NOT NULL, addon TEXT NOT NULL, changed INTEGER NOT NULL,
+            PRIMARY KEY (environment, cluster, addon)
+        ) WITHOUT ROWID;
+        CREATE TABLE applied_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
+        INSERT INTO applied_version (id, version) VALUES (1, 1);
+        UPDATE applied SET changed = 1;
+        """,
     ]
 
     static var version: Int { migrations.count }

@@ -26,6 +26,11 @@ import Testing
         try await contract.appliedRecords()
     }
 
+    @Test func appliedChangeFeed() async throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await contract.appliedChangeFeed()
+    }
+
     @Test func history() async throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try await contract.history()

@@ -63,6 +63,10 @@ public final class CountingStore: StateStore, SimulatedObjectStore {
         try enter("applied")
         return try await base.applied()
     }
+    public func appliedChanges(since version: Int64) async throws(StoreError) -> AppliedChanges {
+        try enter("applied")
+        return try await base.appliedChanges(since: version)
+    }
     public func recordApply(_ record: AppliedRecord) async throws(StoreError) { try await base.recordApply(record) }
     public func recordApply(_ records: [AppliedRecord]) async throws(StoreError) { try await base.recordApply(records) }
     public func removeApplied(environment: String, cluster: String, addon: String, commit: String, at time: Date) async throws(StoreError) {

@@ -57,6 +57,42 @@ public struct StateStoreContract {
         #expect(events.first?.commit == "a4" && events.first?.cluster == "c0")
     }
 
+    /// The change feed: what was written or removed since a version, as of a newer one; a
+    /// version the store never gave reads everything.
+    public func appliedChangeFeed() async throws {
+        let store = try await open()
+        let a = Self.record("production", "c1", "dns", "a1", at: 1), b = Self.record("production", "c2", "dns", "a1", at: 1)
+        try await store.recordApply([a, b])
+        let all = try await store.appliedChanges(since: 0)
+        #expect(all.complete && all.records == [a, b] && all.removed.isEmpty)
+        let quiet = try await store.appliedChanges(since: all.version)
+        #expect(quiet == AppliedChanges(version: all.version, complete: false))
+        // History and rollouts do not move it.
+        try await store.append(HistoryEvent(at: Self.at(2), kind: .operatorAction, environment: "production", detail: "x"))
+        #expect(try await store.appliedChanges(since: all.version).records.isEmpty)
+
+        let a2 = Self.record("production", "c1", "dns", "a2", at: 3)
+        try await store.recordApply(a2)
+        let recorded = try await store.appliedChanges(since: all.version)
+        #expect(recorded.version > all.version && !recorded.complete && recorded.records == [a2] && recorded.removed.isEmpty)
+        var mark = StoreTransition()
+        mark.pending = [PendingApply(environment: "production", cluster: "c2", addon: "dns", commit: "a2")]
+        try await store.commit(mark)
+        let marked = try await store.appliedChanges(since: recorded.version)
+        #expect(marked.records.map(\.pending) == ["a2"] && marked.records.map(\.cluster) == ["c2"])
+
+        try await store.removeApplied(environment: "production", cluster: "c1", addon: "dns", commit: "a3", at: Self.at(4))
+        let removed = try await store.appliedChanges(since: marked.version)
+        #expect(removed.records.isEmpty && removed.removed == [PairKey(environment: "production", cluster: "c1", addon: "dns")])
+        // Recorded again after its removal: a reader that missed both sees the record.
+        try await store.recordApply(a2)
+        let back = try await store.appliedChanges(since: marked.version)
+        #expect(back.records == [a2] && back.removed.isEmpty)
+        // A version from elsewhere (a newer store's, a restored file's) reads everything.
+        let foreign = try await store.appliedChanges(since: back.version + 1_000)
+        #expect(foreign.complete && foreign.records.map(\.cluster) == ["c1", "c2"])
+    }
+
     /// Newest first, filtered by environment, cluster, add-on and time, limited.
     public func history() async throws {
         let store = try await open()
