@@ -75,7 +75,7 @@ extension EnvironmentRunner {
         var state = RolloutState(id: "\(environment)-\(commit.prefix(12))-rejected-\(Int(now.timeIntervalSince1970))",
                                  environment: environment, commit: commit, baseCommit: nil, blueprint: RolloutBlueprint(stages: []), now: now)
         state.position = .rejected
-        state.waitingFor = rejection.diagnostics.joined(separator: "\n")
+        state.rejection = rejection.diagnostics
         do { try await store.commit(StoreTransition(rollout: try state.record())) } catch {
             // The rejection is in the history and the log already; the head is validated again
             // after a restart.

@@ -8,7 +8,6 @@ extension RolloutMachine {
         if state.currentStage?.rollbackOnFailure == true, state.baseCommit != nil, state.clusters.contains(where: \.touched) {
             move(to: .rollingBack)
             requestRollbacks(now, &out)
-            state.waitingFor = "rollback of batch \(state.batch + 1) to \(short(state.baseCommit ?? ""))"
             return
         }
         halt(now, &out)
@@ -40,9 +39,8 @@ extension RolloutMachine {
     }
 
     mutating func halt(_ now: Date, _ out: inout RolloutOutput) {
-        let reason = state.haltReason ?? "failures beyond maxFailures"
+        let reason = state.halt ?? .recorded("failures beyond maxFailures")
         state.position = .halted(state.step ?? .applying, reason: reason)
-        state.waitingFor = "halted: sluice resume \(state.environment), or a newer commit"
         note(&out, now, .halted(reason: reason))
     }
 
@@ -70,7 +68,6 @@ extension RolloutMachine {
         state.pauseRequested = nil
         state.position = .paused(state.step ?? .planning, reason: reason)
         state.replanBeforeApply = true
-        state.waitingFor = "\(reason) (sluice resume \(state.environment))"
         note(&out, now, .paused(batch: state.batch + 1, stage: stageName, reason: reason))
         return true
     }

@@ -143,7 +143,8 @@ extension RolloutMachine {
         let budget = state.currentStage?.maxFailures ?? 0
         note(&out, now, .clusterFailed(failures: state.stageFailures, allowed: budget, stage: stageName, reason: why.description), cluster: state.clusters[c].name)
         if state.stageFailures > budget, case .running(let step) = state.position {
-            state.position = .halting(step, reason: "stage \(stageName): \(state.stageFailures) failed cluster\(state.stageFailures == 1 ? "" : "s"), more than maxFailures \(budget); first: \(state.clusters[c].name): \(why)")
+            state.position = .halting(step, reason: .failureBudget(stage: stageName, failed: state.stageFailures, allowed: budget,
+                                                                   first: state.clusters[c].name, why: why))
         }
     }
 }

@@ -17,7 +17,6 @@ extension RolloutMachine {
             advancePairs(now, &out, startNew: false)
             if !hasActiveWork {
                 state.position = .superseded(by: newer, halt: halt)
-                state.waitingFor = nil
                 note(&out, now, .superseded(by: newer))
             }
             return
@@ -43,7 +42,6 @@ extension RolloutMachine {
             runChecks(.post, now, &out)
             if state.checks.allSatisfy({ $0.status == .passed || $0.status == .failed }) { afterPostChecks(now, &out) }
         case .baking(let until):
-            state.waitingFor = "bake after batch \(state.batch + 1) of stage \(stageName)"
             if now >= until { finishBatch(now, &out) }
         case .rollingBack:
             requestRollbacks(now, &out)
@@ -66,7 +64,6 @@ extension RolloutMachine {
         state.planning = names
         note(&out, now, .batchStarted(stage: stage.name, batch: state.batch + 1, batches: stage.batches.count, clusters: stage.batches[state.batch]))
         out.actions.append(.plan(clusters: names))
-        state.waitingFor = "plan of batch \(state.batch + 1)"
     }
 
     mutating func afterPlanning(_ now: Date, _ out: inout RolloutOutput) {
@@ -79,7 +76,6 @@ extension RolloutMachine {
         }
         if stage.approval && state.batch == 0 && !state.approvedStages.contains(state.stage) {
             state.position = .awaitingApproval
-            state.waitingFor = "approval of stage \(stage.name) (sluice approve \(state.environment))"
             note(&out, now, .approvalWaits(stage: stage.name))
             return
         }
@@ -125,11 +121,8 @@ extension RolloutMachine {
             }
         }
         // Counted, not filtered: this runs for every answer, over batches of hundreds.
-        var unfinished = 0, waiting = 0
-        for cluster in state.clusters where !cluster.isFinished {
-            unfinished += 1
-            if case .unreachable = cluster.phase { waiting += 1 }
-        }
+        var unfinished = 0
+        for cluster in state.clusters where !cluster.isFinished { unfinished += 1 }
         if state.isHalting {
             if !hasActiveWork { afterFailureBudget(now, &out) }
             return
@@ -142,15 +135,6 @@ extension RolloutMachine {
             move(to: .postChecks)
             state.checks = []
             progress(now, &out)
-        } else if waiting > 0 && waiting == unfinished {
-            state.waitingFor = "unreachable: " + state.clusters.compactMap { cluster -> String? in
-                guard case .unreachable(let since, let reason, _) = cluster.phase else { return nil }
-                return "\(cluster.name) since \(Self.timestamp(since)) (\(reason))"
-            }.joined(separator: "; ")
-        } else {
-            var done = 0
-            for cluster in state.clusters where cluster.phase == .done { done += 1 }
-            state.waitingFor = "batch \(state.batch + 1) of stage \(stageName): \(done) of \(state.clusters.count) clusters done"
         }
     }
 
@@ -174,7 +158,6 @@ extension RolloutMachine {
             }
             state.checks = ids.map { CheckProgress(id: $0) }
         }
-        var waiting: [String] = []
         for index in state.checks.indices {
             switch state.checks[index].status {
             case .pending:
@@ -184,14 +167,10 @@ extension RolloutMachine {
                 if let at = state.checks[index].retryAt, at <= now {
                     state.checks[index].status = .running
                     out.actions.append(.runCheck(state.checks[index].id))
-                } else {
-                    waiting.append("\(state.checks[index].id.name): \(state.checks[index].detail ?? "")")
                 }
             default: break
             }
         }
-        state.waitingFor = waiting.isEmpty ? "\(phase == .pre ? "pre" : "post")-checks of batch \(state.batch + 1)"
-            : waiting.joined(separator: "; ")
     }
 
     mutating func afterPostChecks(_ now: Date, _ out: inout RolloutOutput) {
@@ -201,7 +180,6 @@ extension RolloutMachine {
         }
         if let bake = state.currentStage?.bakeSeconds, bake > 0 {
             move(to: .baking(until: now.addingTimeInterval(bake)))
-            state.waitingFor = "bake after batch \(state.batch + 1) of stage \(stageName)"
         } else {
             finishBatch(now, &out)
         }
@@ -236,7 +214,6 @@ extension RolloutMachine {
             let retryAt = now.addingTimeInterval(unreachableRetrySeconds)
             state.clusters = names.map { ClusterProgress(name: $0, phase: .unreachable(since: now, reason: "skipped", retryAt: retryAt)) }
         }
-        state.waitingFor = "skipped clusters to come back: \(names.joined(separator: ", "))"
         advanceApplying(now, &out)
     }
 
@@ -244,7 +221,6 @@ extension RolloutMachine {
         state.clustersDone += state.clusters.filter { $0.phase == .done }.count
         state.position = .done
         state.clusters = []
-        state.waitingFor = nil
         note(&out, now, .rolloutDone(clusters: state.clustersDone))
     }
 
@@ -323,9 +299,4 @@ extension RolloutMachine {
     }
 
     func short(_ commit: String) -> String { String(commit.prefix(12)) }
-
-    static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        return formatter.string(from: date)
-    }
 }

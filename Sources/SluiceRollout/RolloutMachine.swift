@@ -283,7 +283,7 @@ public struct RolloutMachine: Sendable, Equatable {
         switch command.verb {
         case .pause:
             guard !state.phase.isFinal else { break }
-            state.pauseRequested = command.reason.isEmpty ? "paused by \(command.user)" : "paused by \(command.user): \(command.reason)"
+            state.pauseRequested = .asked(user: command.user, reason: command.reason)
             note(&out, now, .pauseAsked(who))
         case .resume:
             if case .paused(let step, _) = state.position {
@@ -343,7 +343,7 @@ public struct RolloutMachine: Sendable, Equatable {
         var out = RolloutOutput()
         guard commit != state.commit, state.supersededBy != commit, !state.phase.isFinal else { return out }
         // Halted, paused or waiting for an approval as well: it gives way once nothing is in flight.
-        state.position = .superseding(state.step ?? .planning, by: commit, halt: state.haltReason)
+        state.position = .superseding(state.step ?? .planning, by: commit, halt: state.halt)
         note(&out, now, .supersedeAsked(by: commit))
         progress(now, &out)
         return out

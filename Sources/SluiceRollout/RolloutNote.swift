@@ -32,8 +32,8 @@ public enum RolloutNote: Sendable, Equatable {
     case rolloutDone(clusters: Int)
     case rolledBack(to: String)
     case rollbackFailed(to: String, reason: String)
-    case halted(reason: String)
-    case paused(batch: Int, stage: String, reason: String)
+    case halted(reason: HaltReason)
+    case paused(batch: Int, stage: String, reason: PauseReason)
     /// A newer head came: running applies finish first.
     case supersedeAsked(by: String)
     case superseded(by: String)

@@ -87,7 +87,7 @@ public enum RolloutStateError: Error, Equatable, CustomStringConvertible, Sendab
 extension RolloutState: Codable {
     enum CodingKeys: String, CodingKey {
         case id, environment, commit, baseCommit, blueprint, position, stage, batch, clusters, checks, planning, replanBeforeApply,
-             stageFailures, pauseRequested, approvedStages, skipped, clustersDone, startedAt, updatedAt, wakeAt, waitingFor
+             stageFailures, pauseRequested, approvedStages, skipped, clustersDone, startedAt, updatedAt, wakeAt, waitingFor, rejection
         // Format 1.
         case phase, step, halting, haltReason, pauseReason, supersededBy
     }
@@ -128,14 +128,18 @@ extension RolloutState: Codable {
         planning = try c.decode([String].self, forKey: .planning)
         replanBeforeApply = try c.decode(Bool.self, forKey: .replanBeforeApply)
         stageFailures = try c.decode(Int.self, forKey: .stageFailures)
-        pauseRequested = try c.decodeIfPresent(String.self, forKey: .pauseRequested)
+        pauseRequested = try c.decodeIfPresent(PauseReason.self, forKey: .pauseRequested)
         approvedStages = try c.decode([Int].self, forKey: .approvedStages)
         skipped = try c.decode([SkippedCluster].self, forKey: .skipped)
         clustersDone = try c.decode(Int.self, forKey: .clustersDone)
         startedAt = try c.decode(Date.self, forKey: .startedAt)
         updatedAt = try c.decode(Date.self, forKey: .updatedAt)
         wakeAt = try c.decodeIfPresent(Date.self, forKey: .wakeAt)
-        waitingFor = try c.decodeIfPresent(String.self, forKey: .waitingFor)
+        rejection = try c.decodeIfPresent([String].self, forKey: .rejection) ?? []
+        // Before format 3 a rejection's errors were its `waitingFor` text.
+        if case .rejected = position, rejection.isEmpty, let text = try c.decodeIfPresent(String.self, forKey: .waitingFor) {
+            rejection = [text]
+        }
     }
 
     private static func legacyPosition(_ c: KeyedDecodingContainer<CodingKeys>) throws -> Position {
@@ -143,20 +147,20 @@ extension RolloutState: Codable {
         let legacy = try c.decode(LegacyStep.self, forKey: .step)
         let halting = try c.decodeIfPresent(Bool.self, forKey: .halting) ?? false
         let recordedHalt = try c.decodeIfPresent(String.self, forKey: .haltReason)
-        let haltReason = recordedHalt ?? "failures beyond maxFailures"
+        let haltReason = HaltReason.recorded(recordedHalt ?? "failures beyond maxFailures")
         let supersededBy = try c.decodeIfPresent(String.self, forKey: .supersededBy)
         let step = legacy.step
         switch phase {
         case .running:
-            if let supersededBy { return .superseding(step, by: supersededBy, halt: recordedHalt) }
+            if let supersededBy { return .superseding(step, by: supersededBy, halt: recordedHalt.map(HaltReason.recorded)) }
             if case .awaitingApproval = legacy { return .awaitingApproval }
             if case .finished = legacy { return .done }
             return halting ? .halting(step, reason: haltReason) : .running(step)
         case .awaitingApproval: return .awaitingApproval
-        case .paused: return .paused(step, reason: try c.decodeIfPresent(String.self, forKey: .pauseReason) ?? "paused")
+        case .paused: return .paused(step, reason: .recorded(try c.decodeIfPresent(String.self, forKey: .pauseReason) ?? "paused"))
         case .halted: return .halted(step, reason: haltReason)
         case .done: return .done
-        case .superseded: return .superseded(by: supersededBy ?? "", halt: recordedHalt)
+        case .superseded: return .superseded(by: supersededBy ?? "", halt: recordedHalt.map(HaltReason.recorded))
         case .rejected: return .rejected
         }
     }
@@ -183,6 +187,6 @@ extension RolloutState: Codable {
         try c.encode(startedAt, forKey: .startedAt)
         try c.encode(updatedAt, forKey: .updatedAt)
         try c.encodeIfPresent(wakeAt, forKey: .wakeAt)
-        try c.encodeIfPresent(waitingFor, forKey: .waitingFor)
+        if !rejection.isEmpty { try c.encode(rejection, forKey: .rejection) }
     }
 }

@@ -10,7 +10,7 @@ public struct RolloutState: Equatable, Sendable {
     /// The encoding version of this type. Bump it when a change would misread older states,
     /// and teach the decoder to read the old one; a newer one is refused. 2: `position`
     /// replaced `phase`, `step`, `halting`, `haltReason`, `pauseReason` and `supersededBy`.
-    public static let format = 2
+    public static let format = 3
 
     /// What the current batch is doing while the rollout moves.
     public enum Step: Codable, Equatable, Sendable {
@@ -32,19 +32,19 @@ public struct RolloutState: Equatable, Sendable {
         case running(Step)
         /// Failures beyond the stage's budget: nothing new starts; once nothing is in flight
         /// the batch rolls back (when its stage says so) and the rollout halts.
-        case halting(Step, reason: String)
+        case halting(Step, reason: HaltReason)
         /// A newer head: running applies finish, nothing new starts, then this one is superseded.
         /// `halt`: why it was halting or halted when the head came (a revert of it may be
         /// fast-tracked).
-        case superseding(Step, by: String, halt: String?)
+        case superseding(Step, by: String, halt: HaltReason?)
         /// The first batch of a stage waits for `sluice approve`.
         case awaitingApproval
         /// Paused by an operator at a batch boundary; `step` is where it goes on.
-        case paused(Step, reason: String)
+        case paused(Step, reason: PauseReason)
         /// Halted after failures; `step` is where `sluice resume` goes on.
-        case halted(Step, reason: String)
+        case halted(Step, reason: HaltReason)
         case done
-        case superseded(by: String, halt: String?)
+        case superseded(by: String, halt: HaltReason?)
         case rejected
     }
 
@@ -69,7 +69,7 @@ public struct RolloutState: Equatable, Sendable {
     public var stageFailures = 0
     /// Set by `sluice pause` (a request, whatever the position); takes effect at the next
     /// batch boundary.
-    public var pauseRequested: String?
+    public var pauseRequested: PauseReason?
     public var approvedStages: [Int] = []
     /// Clusters a `skip` stage went on without; each gets the commit when it is back.
     public var skipped: [SkippedCluster] = []
@@ -78,8 +78,8 @@ public struct RolloutState: Equatable, Sendable {
     public var updatedAt: Date
     /// When the machine next needs to be woken (bake ends, a poll, a window opens).
     public var wakeAt: Date?
-    /// What it waits for, for people (`status`, the live view).
-    public var waitingFor: String?
+    /// Why a rejected head was rejected (every error), for `status`.
+    public var rejection: [String] = []
 
     public init(id: String, environment: String, commit: String, baseCommit: String?, blueprint: RolloutBlueprint, now: Date) {
         self.id = id
@@ -116,13 +116,16 @@ public struct RolloutState: Equatable, Sendable {
     }
 
     /// Why it halts or halted (before it was superseded, too).
-    public var haltReason: String? {
+    public var halt: HaltReason? {
         switch position {
         case .halting(_, let reason), .halted(_, let reason): return reason
         case .superseding(_, _, let halt), .superseded(_, let halt): return halt
         default: return nil
         }
     }
+
+    /// That reason, for people.
+    public var haltReason: String? { halt?.description }
 
     public var isHalting: Bool { if case .halting = position { return true }; return false }
 
@@ -134,7 +137,7 @@ public struct RolloutState: Equatable, Sendable {
         }
     }
 
-    public var pauseReason: String? { if case .paused(_, let reason) = position { return reason }; return nil }
+    public var pauseReason: String? { if case .paused(_, let reason) = position { return reason.description }; return nil }
 
     public var clustersTotal: Int { blueprint.clusterCount }
     public var currentStage: RolloutBlueprint.Stage? { blueprint.stages.indices.contains(stage) ? blueprint.stages[stage] : nil }
@@ -180,7 +183,6 @@ public struct RolloutState: Equatable, Sendable {
         var copy = persistable
         copy.updatedAt = startedAt
         copy.wakeAt = nil
-        copy.waitingFor = nil
         copy.clusters = copy.clusters.map(\.durable)
         return copy
     }

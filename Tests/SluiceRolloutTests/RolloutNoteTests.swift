@@ -19,7 +19,7 @@ import Testing
         let paused = m.command(command, now: t0)
         // Asked before the batch's checks: it takes effect at once, at this batch boundary.
         #expect(paused.notes.map(\.note) == [.pauseAsked(RolloutNote.Operator(user: "alice", reason: "incident")),
-                                              .paused(batch: 1, stage: "s", reason: "paused by alice: incident")])
+                                              .paused(batch: 1, stage: "s", reason: .asked(user: "alice", reason: "incident"))])
         #expect(paused.history.isEmpty)
     }
 
