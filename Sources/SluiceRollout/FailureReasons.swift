@@ -68,7 +68,7 @@ private extension ActionFailure {
 
 extension PairFailure: Codable {
     public init(from decoder: any Decoder) throws {
-        if let text = try? decoder.singleValueContainer().decode(String.self) {
+        if let text = decoder.recordedText {
             self = .recorded(text)
             return
         }
@@ -83,11 +83,7 @@ extension PairFailure: Codable {
     }
 
     public func encode(to encoder: any Encoder) throws {
-        if case .recorded(let text) = self {
-            var single = encoder.singleValueContainer()
-            try single.encode(text)
-            return
-        }
+        if case .recorded(let text) = self { return try encoder.encodeRecorded(text) }
         var c = encoder.container(keyedBy: ReasonKey.self)
         switch self {
         case .action(let failure): try failure.encode(as: "action", into: &c)
@@ -119,7 +115,7 @@ extension PairFailure: Codable {
 
 extension ClusterFailure: Codable {
     public init(from decoder: any Decoder) throws {
-        if let text = try? decoder.singleValueContainer().decode(String.self) {
+        if let text = decoder.recordedText {
             self = .recorded(text)
             return
         }
@@ -133,11 +129,7 @@ extension ClusterFailure: Codable {
     }
 
     public func encode(to encoder: any Encoder) throws {
-        if case .recorded(let text) = self {
-            var single = encoder.singleValueContainer()
-            try single.encode(text)
-            return
-        }
+        if case .recorded(let text) = self { return try encoder.encodeRecorded(text) }
         var c = encoder.container(keyedBy: ReasonKey.self)
         switch self {
         case .addon(let addon, let failure):

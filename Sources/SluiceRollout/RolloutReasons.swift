@@ -38,7 +38,7 @@ private enum ReasonKey: String, CodingKey { case why, stage, failed, allowed, fi
 
 extension HaltReason: Codable {
     public init(from decoder: any Decoder) throws {
-        if let text = try? decoder.singleValueContainer().decode(String.self) {
+        if let text = decoder.recordedText {
             self = .recorded(text)
             return
         }
@@ -55,8 +55,7 @@ extension HaltReason: Codable {
     public func encode(to encoder: any Encoder) throws {
         switch self {
         case .recorded(let text):
-            var single = encoder.singleValueContainer()
-            try single.encode(text)
+            try encoder.encodeRecorded(text)
         case .failureBudget(let stage, let failed, let allowed, let first, let why):
             var c = encoder.container(keyedBy: ReasonKey.self)
             try c.encode("failureBudget", forKey: .why)
@@ -71,7 +70,7 @@ extension HaltReason: Codable {
 
 extension PauseReason: Codable {
     public init(from decoder: any Decoder) throws {
-        if let text = try? decoder.singleValueContainer().decode(String.self) {
+        if let text = decoder.recordedText {
             self = .recorded(text)
             return
         }
@@ -85,13 +84,25 @@ extension PauseReason: Codable {
     public func encode(to encoder: any Encoder) throws {
         switch self {
         case .recorded(let text):
-            var single = encoder.singleValueContainer()
-            try single.encode(text)
+            try encoder.encodeRecorded(text)
         case .asked(let user, let reason):
             var c = encoder.container(keyedBy: ReasonKey.self)
             try c.encode("asked", forKey: .why)
             try c.encode(user, forKey: .user)
             try c.encode(reason, forKey: .reason)
         }
+    }
+}
+
+/// A reason written before reasons were typed is a plain string: it reads, and is written
+/// again, as `recorded` text.
+extension Decoder {
+    var recordedText: String? { try? singleValueContainer().decode(String.self) }
+}
+
+extension Encoder {
+    func encodeRecorded(_ text: String) throws {
+        var single = singleValueContainer()
+        try single.encode(text)
     }
 }
