@@ -217,4 +217,22 @@ import Testing
         #expect(try await SQLiteSimulatedObjects(store).object(cluster: "c1", id: key)?.body.at("kind") == .string("ConfigMap"))
         #expect(try await SQLiteSimulatedObjects(store).object(cluster: "c2", id: key) == nil)
     }
+
+    @Test func recordsOfAnOlderStoreAreInTheChangeFeedAfterMigrating() async throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // A store at schema 5, written before the records had versions.
+        var db: OpaquePointer?
+        #expect(sqlite3_open(path, &db) == SQLITE_OK)
+        #expect(sqlite3_exec(db, StoreSchema.migrations[0..<5].joined(separator: ";\n") + "; PRAGMA user_version = 5;", nil, nil, nil) == SQLITE_OK)
+        #expect(sqlite3_exec(db, "INSERT INTO applied (environment, cluster, addon, commit_sha, digest, applied_at) VALUES ('staging', 'c1', 'dns', 'abc', 'd', 0)",
+                             nil, nil, nil) == SQLITE_OK)
+        sqlite3_close(db)
+
+        let store = try SQLiteStateStore(path: path)
+        let all = try await store.appliedChanges(since: 0)
+        #expect(all.complete && all.records.map(\.commit) == ["abc"])
+        try await store.recordApply(AppliedRecord(environment: "staging", cluster: "c2", addon: "dns", commit: "def", digest: "d", appliedAt: at(1)))
+        let next = try await store.appliedChanges(since: all.version)
+        #expect(!next.complete && next.records.map(\.cluster) == ["c2"])
+    }
 }
