@@ -33,6 +33,12 @@ public final class SQLiteStateStore: StateStore {
     /// Opens (creating if needed) the store at `path` and brings its schema up to date. A
     /// store written by a newer Sluice is refused rather than misread; so is a file that is
     /// empty or not a Sluice store (it is never taken as an empty store).
+    /// Opens a store on a thread of its own: opening reads and checks the file (with
+    /// `.integrity`, a `quick_check` of all of it), which must not hold a cooperative thread.
+    public static func open(path: String, checks: Checks = []) async throws(StoreError) -> SQLiteStateStore {
+        try await BlockingWork.run { () throws(StoreError) -> SQLiteStateStore in try SQLiteStateStore(path: path, checks: checks) }
+    }
+
     public init(path: String, checks: Checks = [], busyTimeoutMilliseconds: Int32 = 5_000) throws(StoreError) {
         self.path = path
         let existed = try Self.checkFile(path)

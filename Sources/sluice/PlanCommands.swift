@@ -25,11 +25,11 @@ struct StateOptions: ParsableArguments {
     /// Opens the store, creating it if need be (commands that write); an unusable one (empty,
     /// not a Sluice store, damaged, or read-only for a command that writes) is an error with
     /// its reason (exit 1), before anything is done.
-    func open(repo: String, output: OutputFormat, checks: SQLiteStateStore.Checks = .forWriting) throws -> SQLiteStateStore {
+    func open(repo: String, output: OutputFormat, checks: SQLiteStateStore.Checks = .forWriting) async throws -> SQLiteStateStore {
         let path = path(repo: repo)
         try prepareFolder(path, repo: repo)
         do {
-            return try SQLiteStateStore(path: path, checks: checks)
+            return try await SQLiteStateStore.open(path: path, checks: checks)
         } catch {
             // The message names the file; no line of it is at fault.
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
@@ -65,23 +65,23 @@ struct StateOptions: ParsableArguments {
 
 extension StateOptions {
     /// Opens a store that must exist already (read-only commands never create one).
-    func openExisting(repo: String, output: OutputFormat) throws -> SQLiteStateStore {
+    func openExisting(repo: String, output: OutputFormat) async throws -> SQLiteStateStore {
         let path = path(repo: repo)
         guard FileManager.default.fileExists(atPath: path) else {
             FileHandle.standardError.write(Data("error: no state store at \(path): nothing has been applied or run with this --state yet\n".utf8))
             throw ExitCode(1)
         }
-        return try open(repo: repo, output: output, checks: [])
+        return try await open(repo: repo, output: output, checks: [])
     }
 
     /// The store for a read-only command that can do without one (`plan`): without a store
     /// file, an empty store in memory (nothing recorded), said in one line; none is created.
-    func openForReading(repo: String, output: OutputFormat, checks: SQLiteStateStore.Checks) throws -> SQLiteStateStore {
+    func openForReading(repo: String, output: OutputFormat, checks: SQLiteStateStore.Checks) async throws -> SQLiteStateStore {
         let path = path(repo: repo)
-        guard !FileManager.default.fileExists(atPath: path) else { return try open(repo: repo, output: output, checks: checks) }
+        guard !FileManager.default.fileExists(atPath: path) else { return try await open(repo: repo, output: output, checks: checks) }
         if state != nil { try prepareFolder(path, repo: repo) }
         FileHandle.standardError.write(Data("note: no state store at \(path): planned against nothing recorded\n".utf8))
-        do { return try SQLiteStateStore(path: ":memory:") } catch {
+        do { return try await SQLiteStateStore.open(path: ":memory:") } catch {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             throw ExitCode(1)
         }
@@ -156,7 +156,7 @@ struct Plan: AsyncParsableCommand {
 
     func run() async throws {
         // Read, not written; but a damaged store must not make a plan say "no changes".
-        let store = try state.openForReading(repo: repo.repo, output: output, checks: [.integrity])
+        let store = try await state.openForReading(repo: repo.repo, output: output, checks: [.integrity])
         let clock = SystemClock()
         let result = try await runPlanner(repo, scope: scope, store: store, clock: clock,
                                           connector: clusters.connector(store: store, clock: clock), output: output, detail: .summary)
@@ -191,7 +191,7 @@ struct Apply: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try state.open(repo: repo.repo, output: .text)
+        let store = try await state.open(repo: repo.repo, output: .text)
         let clock: any FleetClock = virtualTime ? VirtualClock(start: Date()) : SystemClock()
         let scope = PlanScope(env: env, cluster: cluster)
         let connector = clusters.connector(store: store, clock: clock)

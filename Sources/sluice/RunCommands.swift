@@ -59,7 +59,7 @@ struct Run: AsyncParsableCommand {
         let format = logFormat
         LoggingSystem.bootstrap { _ in ConsoleLogHandler(format: format) }
         let logger = Logger(label: "sluice")
-        let store = try state.open(repo: repo, output: .text)
+        let store = try await state.open(repo: repo, output: .text)
         var start = clockStart.flatMap { ISO8601DateFormatter().date(from: $0) } ?? Date()
         if virtualTime, let latest = await latestRecordedTime(store), latest > start {
             // Virtual time resumes where the store left it: it never runs backwards across restarts.

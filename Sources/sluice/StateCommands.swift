@@ -22,7 +22,7 @@ struct StateCheck: AsyncParsableCommand {
     @OptionGroup var state: StateOptions
 
     func run() async throws {
-        let store = try state.openExisting(repo: repo, output: .text)
+        let store = try await state.openExisting(repo: repo, output: .text)
         let problems: [String]
         do { problems = try await store.integrityProblems() } catch {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))

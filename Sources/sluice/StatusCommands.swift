@@ -20,7 +20,7 @@ struct Status: AsyncParsableCommand {
 
     func run() async throws {
         try checkSelection(headRepository(repo), env: env, cluster: nil)
-        let store = try state.openExisting(repo: repo, output: output)
+        let store = try await state.openExisting(repo: repo, output: output)
         let report: StatusReport
         do { report = try await StatusReport.make(store: store, repository: repo, environment: env, now: Date()) } catch {
             try fail([Diagnostic(message: "\(error)")], output: output)
@@ -56,7 +56,7 @@ struct History: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try state.openExisting(repo: repo, output: output)
+        let store = try await state.openExisting(repo: repo, output: output)
         let filter = HistoryFilter(environment: env, cluster: cluster, addon: addon, since: since.flatMap { HistoryQuery.time($0, now: Date()) },
                                    limit: limit)
         let events: [HistoryEvent]
@@ -95,17 +95,17 @@ struct OperatorAction: ParsableArguments {
 
     /// The store a controller uses for the environment: the repo must define the environment,
     /// and the store must exist (a store made here would be one no controller reads).
-    func checkedStore() throws -> SQLiteStateStore {
+    func checkedStore() async throws -> SQLiteStateStore {
         guard let repository = headRepository(repo) else {
             FileHandle.standardError.write(Data("error: no fleet repo at \(repo) (sluice.yaml at a readable HEAD); pass --repo\n".utf8))
             throw ExitCode(2)
         }
         try checkSelection(repository, env: environment, cluster: nil)
-        return try state.openExisting(repo: repo, output: .text)
+        return try await state.openExisting(repo: repo, output: .text)
     }
 
     func queue(_ verb: OperatorCommand.Verb) async throws {
-        let store = try checkedStore()
+        let store = try await checkedStore()
         do { try await OperatorRequests(store: store).queue(verb, environment: environment, user: operatorName(), reason: reason, at: Date()) } catch {
             try refused(error)
         }
@@ -171,7 +171,7 @@ struct Approve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try action.checkedStore()
+        let store = try await action.checkedStore()
         let requests = OperatorRequests(store: store)
         let approval: OperatorRequests.Approval
         do { approval = try await requests.checkApproval(environment: action.environment, commit: commit, stage: stage) } catch {
@@ -203,7 +203,7 @@ struct Unfreeze: AsyncParsableCommand {
 extension OperatorAction {
     /// `freeze` and `unfreeze` take effect at once, with a history event naming who and why.
     func setFreeze(_ frozen: Bool) async throws {
-        let store = try checkedStore()
+        let store = try await checkedStore()
         do { try await OperatorRequests(store: store).setFreeze(frozen, environment: environment, user: operatorName(), reason: reason, at: Date()) } catch {
             try refused(error)
         }
