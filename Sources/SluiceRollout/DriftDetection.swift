@@ -9,7 +9,7 @@ import SluiceStore
 /// is rendered at the commit the environment converged on and compared with the live
 /// objects. What differs has drifted (someone edited the cluster). An effect: it decides
 /// nothing; the runner reports the drift, and where the environment says `drift: correct`
-/// hands the drifted pairs to a `DriftCorrection`.
+/// hands the drifted pairs to a `DirectApply`.
 struct DriftDetection: Sendable {
     let environment: String
     let watcher: BranchWatcher

@@ -5,12 +5,12 @@ import SluicePlan
 import SluiceStore
 
 /// A re-sync performed: the look for drift as an action, its answer reported, and a
-/// correction (`DriftCorrection`) driven like a rollout: its actions performed in tasks,
+/// correction (`DirectApply`) driven like a rollout: its actions performed in tasks,
 /// their answers fed back, its records and marks written before what they guard.
 extension EnvironmentRunner {
     /// A correction under way and what its actions need.
     struct Correcting {
-        var machine: DriftCorrection
+        var machine: DirectApply
         var found: DriftDetection.Found
         var effects: RolloutEffects
         /// The drifted pairs' plans, by `cluster/addon`.
@@ -19,7 +19,7 @@ extension EnvironmentRunner {
 
     /// What one step of the loop writes about drift (with the rest of the step, in one transaction).
     struct DriftStep {
-        var output = DriftCorrection.Output()
+        var output = DirectApply.Output()
         var history: [HistoryEvent] = []
         var findings: DriftReplacement?
 
@@ -44,9 +44,9 @@ extension EnvironmentRunner {
             // A rollout started while the look was under way: what it saw is not the environment's now.
             guard rollout.map({ $0.phase == .done && $0.commit == found.commit }) ?? true else { return step }
             if found.correct, !found.drifted.isEmpty, correcting == nil {
-                var machine = DriftCorrection(environment: environment, commit: found.commit, pairs: found.drifted.map { pair in
+                var machine = DirectApply(environment: environment, commit: found.commit, pairs: found.drifted.map { pair in
                     let addon = found.repository.addons[pair.addon]
-                    return DriftCorrection.Pair(cluster: pair.cluster, addon: pair.addon, digest: pair.digest,
+                    return DirectApply.Pair(cluster: pair.cluster, addon: pair.addon, digest: pair.digest,
                                                 healthTimeoutSeconds: addon?.healthTimeout.map(GoDuration.seconds) ?? 300,
                                                 healthDeadlineSeconds: addon?.healthDeadline.map(GoDuration.seconds))
                 }, pollSeconds: options.pollSeconds)
@@ -83,7 +83,7 @@ extension EnvironmentRunner {
         if let wake = current.machine.wakeAt, wake <= now { step.output = current.machine.timerFired(now: now) }
         correcting = current
         if current.machine.isOver {
-            let endings = Dictionary(current.machine.pairs.compactMap { pair -> (String, DriftCorrection.Ending)? in
+            let endings = Dictionary(current.machine.pairs.compactMap { pair -> (String, DirectApply.Ending)? in
                 guard case .ended(let ending) = pair.phase else { return nil }
                 return ("\(pair.cluster)/\(pair.addon)", ending)
             }, uniquingKeysWith: { a, _ in a })
@@ -94,14 +94,14 @@ extension EnvironmentRunner {
     }
 
     /// The findings that stand (drift not corrected) and a history event per drifted pair.
-    private func report(_ found: DriftDetection.Found, endings: [String: DriftCorrection.Ending], now: Date) -> DriftStep {
+    private func report(_ found: DriftDetection.Found, endings: [String: DirectApply.Ending], now: Date) -> DriftStep {
         var step = DriftStep()
         var findings: [DriftFinding] = []
         for pair in found.drifted {
             let key = "\(pair.cluster)/\(pair.addon)"
             var detail = found.details[key] ?? ""
             let ending = endings[key]
-            if ending == .corrected {
+            if ending == .applied {
                 step.history.append(HistoryEvent(at: now, kind: .drift, environment: environment, cluster: pair.cluster, addon: pair.addon,
                                                  commit: found.commit, detail: "drift corrected: \(detail)", outcome: .driftCorrected))
                 continue
@@ -116,9 +116,9 @@ extension EnvironmentRunner {
         return step
     }
 
-    private static func why(_ ending: DriftCorrection.Ending) -> String {
+    private static func why(_ ending: DirectApply.Ending) -> String {
         switch ending {
-        case .corrected: return "corrected"
+        case .applied: return "corrected"
         case .failed(let failure): return failure.detail
         case .unhealthy(let expiry, let detail): return "\(expiry): \(detail)"
         case .skipped(let addon): return "add-on \(addon) before it was not corrected"
@@ -126,7 +126,7 @@ extension EnvironmentRunner {
         }
     }
 
-    func perform(_ action: DriftCorrection.Action, _ correcting: Correcting, _ mailbox: Mailbox<Event>, _ tasks: ActionTasks) {
+    func perform(_ action: DirectApply.Action, _ correcting: Correcting, _ mailbox: Mailbox<Event>, _ tasks: ActionTasks) {
         let effects = correcting.effects
         switch action {
         case .apply(let cluster, let addon):

@@ -5,12 +5,14 @@ import SluiceModel
 import SluicePlan
 import SluiceStore
 
-/// Carries out a plan on its clusters (the one-shot `sluice apply`, and a re-sync's drift
-/// correction; a rollout's rollback is the machine's own actions): on each cluster, add-on by add-on in dependency order, the add-on's
-/// steps (create, merge patch, delete, recreate), then a wait until its workloads are healthy
-/// (bounded by the add-on's `health.timeout`), then the record of its commit (DESIGN §2 step
-/// 4). An add-on that fails stops its cluster, so nothing starts before its dependencies are
-/// healthy. No batches, bakes or partitions: those belong to the controller (RolloutMachine).
+/// The one-shot `sluice apply`: carries out a plan on its clusters through the same machine
+/// as a re-sync's drift correction (`DirectApply`): on each cluster (`concurrency` at a time),
+/// add-on by add-on in dependency order, the add-on's steps, then its workloads' status read
+/// on the clock until healthy (bounded by `health.timeout` and `health.deadline`), then the
+/// record of its commit (DESIGN §2 step 4). An add-on that fails stops its cluster, so nothing
+/// starts before its dependencies are healthy. Each step's records, marks and history are
+/// written in one transaction before what they guard is performed; the actions run in a task
+/// group. No batches, bakes or partitions: those belong to the controller (RolloutMachine).
 public struct PlanApplier: Sendable {
     public var store: any StateStore
     public var connector: any ClusterDrivers
@@ -69,85 +71,139 @@ public struct PlanApplier: Sendable {
                 throw ApplyRefusal(reasons: [error.description], lockedBy: error.kind)
             }
         }
-        var byCluster: [(String, [PlannedPair])] = []
-        for pair in result.pairs {
-            if byCluster.last?.0 == pair.cluster { byCluster[byCluster.count - 1].1.append(pair) } else { byCluster.append((pair.cluster, [pair])) }
+        var report = Report()
+        // Settled pairs render at the commit to what is already applied and recorded: they are
+        // recorded at once. A pair whose objects already match the target but whose record
+        // does not (an earlier apply failed its health wait) goes through the machine, so it
+        // is recorded only once its workloads are healthy at the target.
+        let settled = result.pairs.filter(\.isSettled)
+        if !settled.isEmpty {
+            let now = await clock.now()
+            var transition = StoreTransition()
+            transition.records = settled.map { $0.record(at: now) }
+            do {
+                try await store.commit(transition)
+                report.recorded += settled.count
+            } catch {
+                report.failures += settled.map { Failure(cluster: $0.cluster, addon: $0.addon, message: "state store: \(error.description)") }
+            }
         }
-        let clusters = byCluster
-        let repository = result.repository
-        let kinds = repository.customWorkloads
-        let reports = await BoundedConcurrency.map(clusters.count, parallelism: concurrency) { index in
-            await applyCluster(clusters[index].1, repository: repository, kinds: kinds)
+        // One machine per environment (its records and marks are that environment's).
+        for environment in Set(result.pairs.map(\.environment)).sorted() {
+            let pairs = result.pairs.filter { $0.environment == environment && !$0.isSettled }
+            if !pairs.isEmpty { await applyThrough(pairs, environment: environment, result: result, into: &report) }
         }
         for lease in leases { await lease.release() }
-        return reports.reduce(into: Report()) { total, report in
-            total.recorded += report.recorded
-            total.operations += report.operations
-            total.failures += report.failures
-        }
-    }
-
-    private func applyCluster(_ pairs: [PlannedPair], repository: FleetRepository, kinds: WorkloadKinds) async -> Report {
-        var report = Report()
-        guard let first = pairs.first, let cluster = repository.clusters[first.cluster] else { return report }
-        // Settled pairs render at the commit to what is already applied and recorded: they are
-        // recorded together, whatever happens to the others. A pair whose objects already
-        // match the target but whose record does not (an earlier apply failed its health
-        // wait) is done only once its workloads are healthy at the target.
-        let unchanged = pairs.filter(\.isSettled)
-        if !unchanged.isEmpty {
-            let now = await clock.now()
-            do {
-                try await store.recordApply(unchanged.map { $0.record(at: now) })
-                report.recorded += unchanged.count
-            } catch {
-                report.failures.append(Failure(cluster: first.cluster, addon: unchanged.map(\.addon).joined(separator: ","),
-                                               message: "\(error)"))
-                return report
-            }
-        }
-        for pair in pairs where !pair.isSettled {
-            do {
-                let driver = try await connector.driver(for: cluster)
-                // Marked before the cluster is touched: if this apply fails or is cut short,
-                // the next plan renders the pair instead of trusting its record.
-                if !pair.steps.isEmpty, pair.recordedCommit != nil {
-                    var mark = StoreTransition()
-                    mark.pending = [PendingApply(environment: pair.environment, cluster: pair.cluster, addon: pair.addon, commit: pair.commit)]
-                    try await store.commit(mark)
-                }
-                for step in pair.steps {
-                    try await Self.perform(step, on: driver)
-                    report.operations += 1
-                }
-                let addon = repository.addons[pair.addon]
-                try await waitForHealth(pair.objects, on: driver, kinds: kinds,
-                                        timeout: addon?.healthTimeout.map(GoDuration.seconds) ?? defaultHealthTimeout,
-                                        deadline: addon?.healthDeadline.map(GoDuration.seconds))
-                let now = await clock.now()
-                if pair.removed {
-                    try await store.removeApplied(environment: pair.environment, cluster: pair.cluster, addon: pair.addon,
-                                            commit: pair.commit, at: now)
-                } else {
-                    try await store.recordApply(pair.record(at: now))
-                    report.recorded += 1
-                }
-            } catch {
-                let message = "\(error)"
-                let outcome = (error as? HealthTimeout)?.expiry.outcome ?? .pairFailed
-                report.failures.append(Failure(cluster: pair.cluster, addon: pair.addon, message: message, outcome: outcome))
-                // The failure is in the report the caller prints; a history that cannot be
-                // written now loses only this line of it.
-                try? await store.append(HistoryEvent(at: await clock.now(), kind: .apply, environment: pair.environment,
-                                               cluster: pair.cluster, addon: pair.addon, commit: pair.commit,
-                                               detail: "failed: \(message)", outcome: outcome))
-                // Its dependents must not start on an add-on that is not healthy.
-                break
-            }
-        }
         return report
     }
 
+    private enum Answer: Sendable {
+        case applied(cluster: String, addon: String, StepResult, operations: Int)
+        case status(cluster: String, addon: String, StatusObservation)
+    }
+
+    private func applyThrough(_ planned: [PlannedPair], environment: String, result: PlanResult, into report: inout Report) async {
+        let repository = result.repository
+        var machine = DirectApply(environment: environment, commit: result.plan.commit, pairs: planned.map { pair in
+            let addon = repository.addons[pair.addon]
+            return DirectApply.Pair(cluster: pair.cluster, addon: pair.addon, digest: pair.digest,
+                                    healthTimeoutSeconds: addon?.healthTimeout.map(GoDuration.seconds) ?? defaultHealthTimeout,
+                                    healthDeadlineSeconds: addon?.healthDeadline.map(GoDuration.seconds),
+                                    removed: pair.removed, recorded: pair.recordedCommit != nil)
+        }, concurrency: concurrency, pollSeconds: pollSeconds)
+        let byKey = Dictionary(planned.map { ("\($0.cluster)/\($0.addon)", $0) }, uniquingKeysWith: { a, _ in a })
+        let effects = RolloutEffects(environment: environment, commit: result.plan.commit, gitPath: "", repository: repository, store: store,
+                                     connector: connector, clock: clock, loader: FleetLoader())
+        var storeFailure: String?
+        var step = machine.start(now: await clock.now())
+        await withTaskGroup(of: Answer.self) { group in
+            var inFlight = 0
+            while true {
+                // Written before anything it guards is performed; a store that fails starts nothing new.
+                let written = storeFailure == nil ? await write(step, environment: environment, into: &report, storeFailure: &storeFailure) : false
+                if !written {
+                    machine.notPerformed(step.actions)
+                    step.actions = []
+                }
+                for action in step.actions {
+                    inFlight += 1
+                    switch action {
+                    case .apply(let cluster, let addon):
+                        let pair = byKey["\(cluster)/\(addon)"]
+                        group.addTask {
+                            guard let pair else { return .applied(cluster: cluster, addon: addon, .failed(ActionFailure(.unplannable, "not planned")), operations: 0) }
+                            return .applied(cluster: cluster, addon: addon, await effects.apply(pair, holdPartitions: false), operations: pair.steps.count)
+                        }
+                    case .readStatus(let cluster, let addon):
+                        let pair = byKey["\(cluster)/\(addon)"]
+                        group.addTask {
+                            guard let pair else { return .status(cluster: cluster, addon: addon, .progress(complete: true, detail: "not planned")) }
+                            return .status(cluster: cluster, addon: addon, await effects.status(pair, step: 0, steps: 1))
+                        }
+                    }
+                }
+                if inFlight == 0 && machine.isOver { break }
+                if inFlight > 0, let answer = await group.next() {
+                    inFlight -= 1
+                    let now = await clock.now()
+                    switch answer {
+                    case .applied(let cluster, let addon, let outcome, let operations):
+                        if outcome == .ok { report.operations += operations }
+                        step = machine.applied(cluster: cluster, addon: addon, outcome, now: now)
+                    case .status(let cluster, let addon, let observation):
+                        step = machine.statusObserved(cluster: cluster, addon: addon, observation, now: now)
+                    }
+                } else if let wake = machine.wakeAt {
+                    do { try await clock.sleep(until: wake) } catch { machine.giveWay() }
+                    step = machine.timerFired(now: await clock.now())
+                } else {
+                    break
+                }
+            }
+        }
+        // What a failing store (or a cancellation) left undone is a failure too, with why.
+        for pair in machine.pairs {
+            guard case .ended(.gaveWay) = pair.phase else { continue }
+            report.failures.append(Failure(cluster: pair.cluster, addon: pair.addon,
+                                           message: "not applied: " + (storeFailure.map { "state store: \($0)" } ?? "the apply was stopped")))
+        }
+    }
+
+    /// Writes one step; false when the store refused it (nothing of the step is performed).
+    private func write(_ step: DirectApply.Output, environment: String, into report: inout Report, storeFailure: inout String?) async -> Bool {
+        let now = await clock.now()
+        var failures: [Failure] = []
+        for ended in step.ended {
+            let message: String, outcome: HistoryOutcome
+            switch ended.ending {
+            case .applied, .skipped, .gaveWay: continue
+            case .failed(let failure): (message, outcome) = (failure.detail, .pairFailed)
+            case .unhealthy(let expiry, let detail): (message, outcome) = ("\(expiry): \(detail)", expiry.outcome)
+            }
+            failures.append(Failure(cluster: ended.cluster, addon: ended.addon, message: message, outcome: outcome))
+        }
+        var transition = StoreTransition()
+        transition.records = step.records
+        transition.removals = step.removals
+        transition.pending = step.pending
+        let commit = step.records.first?.commit ?? step.pending.first?.commit
+        transition.history = failures.map { failure in
+            HistoryEvent(at: now, kind: .apply, environment: environment, cluster: failure.cluster, addon: failure.addon,
+                         commit: commit, detail: "failed: \(failure.message)", outcome: failure.outcome)
+        }
+        report.failures += failures
+        do {
+            try await store.commit(transition)
+            report.recorded += step.records.count
+            return true
+        } catch {
+            storeFailure = error.description
+            return false
+        }
+    }
+
+    /// One apply step on a cluster: create, merge patch (read and diffed again on a conflict),
+    /// server-side apply, delete, or recreate.
     static func perform(_ step: ApplyStep, on driver: any ClusterDriver) async throws(DriverError) {
         if let apply = step.serverSide {
             switch step.action {
@@ -184,38 +240,6 @@ public struct PlanApplier: Sendable {
         case .unchanged:
             break
         }
-    }
-
-    /// Waits until every workload among `keys` is rolled out and ready. Like the controller
-    /// (`HealthDeadline`), it fails when no pod got ready for `timeout`, or after `deadline` in all.
-    private func waitForHealth(_ keys: [ObjectKey], on driver: any ClusterDriver, kinds: WorkloadKinds, timeout: Double,
-                               deadline: Double?) async throws {
-        var clocks = HealthDeadline.starting(at: await clock.now(), progressSeconds: timeout, stepSeconds: deadline)
-        while true {
-            var pods = PodCount()
-            var waiting: (ObjectKey, WorkloadStatus)?
-            for key in keys {
-                guard let status = try await driver.workloadStatus(key, kinds: kinds) else { continue }
-                pods.add(status, lastStep: true)
-                if !status.isHealthy && waiting == nil { waiting = (key, status) }
-            }
-            guard let (key, status) = waiting else { return }
-            let now = await clock.now()
-            if case .expired(let expiry) = clocks.observe(pods, now: now) {
-                throw HealthTimeout(key: key, status: status, expiry: expiry)
-            }
-            try await clock.sleep(seconds: pollSeconds)
-        }
-    }
-}
-
-/// A workload that did not become healthy in time.
-public struct HealthTimeout: Error, CustomStringConvertible {
-    public var key: ObjectKey
-    public var status: WorkloadStatus
-    public var expiry: HealthDeadline.Expiry
-    public var description: String {
-        "\(key): \(expiry): \(status.updatedReady) of \(status.desired) pods updated and ready"
     }
 }
 

@@ -66,4 +66,19 @@ import Testing
         }
         #expect(try await scenario.store.applied(environment: "staging").isEmpty)
     }
+
+    /// Each step is written before what it guards is performed: a store that cannot be
+    /// written applies nothing, and says so for every pair.
+    @Test func aStoreThatCannotBeWrittenAppliesNothing() async throws {
+        let scenario = try FleetScenario()
+        let planned = try await scenario.plan(env: "staging", cluster: "test-1", keepSteps: true)
+        let failing = CountingStore(scenario.store)
+        failing.failing.withLock { $0["commit"] = (StoreError("disk I/O error (injected)"), 1_000) }
+        let report = try await PlanApplier(store: failing, connector: scenario.connector, clock: scenario.clock).apply(planned)
+        #expect(report.operations == 0 && report.recorded == 0)
+        #expect(Set(report.failures.map(\.addon)) == Set(planned.pairs.map(\.addon)))
+        let cluster = try #require(planned.repository.clusters["test-1"])
+        #expect(try await scenario.connector.driver(for: cluster).get(Self.coredns) == nil)
+        #expect(try await scenario.store.applied(environment: "staging").isEmpty)
+    }
 }

@@ -1,31 +1,39 @@
 import Foundation
 import SluiceCore
 
-/// `drift: correct` as a state machine, like a rollout's (no second apply engine, no sleeps
-/// inside an action): the drifted pairs of a converged environment are applied again at the
-/// commit they are recorded at. On each cluster, pair after pair in the plan's order (the
+/// Pairs applied directly, without batches, checks or partitions, as a state machine like a
+/// rollout's (no second apply engine, no sleeps inside an action): a re-sync's drift
+/// correction (the drifted pairs applied again at the commit they are recorded at) and the
+/// one-shot `sluice apply`. On each cluster, pair after pair in the plan's order (the
 /// add-ons' dependency order): apply, then read the workloads' status until healthy (judged
-/// by `HealthDeadline`, as in a rollout), then record the pair again. A pair that fails
-/// leaves the rest of its cluster as it is; a newer head makes the correction give way
-/// (nothing new starts, what is in flight finishes). The runner performs the actions and
-/// writes the records and pending marks before performing what they guard.
-struct DriftCorrection: Sendable, Equatable {
+/// by `HealthDeadline`, as in a rollout), then record the pair (or forget a removed one). A
+/// pair that fails leaves the rest of its cluster as it is; `giveWay` (a newer head, a store
+/// that failed) starts nothing new and lets what is in flight finish. The caller performs the
+/// actions and writes the records and pending marks before performing what they guard.
+struct DirectApply: Sendable, Equatable {
     struct Pair: Sendable, Equatable {
         var cluster: String
         var addon: String
         var digest: String
         var healthTimeoutSeconds: Double
         var healthDeadlineSeconds: Double?
+        /// The add-on left the cluster: its objects are pruned and its record forgotten.
+        var removed = false
+        /// It has a record to mark pending before it is applied (a first install has none).
+        var recorded = true
         var phase: Phase = .queued
         var inFlight = false
         var nextPoll: Date?
 
-        init(cluster: String, addon: String, digest: String, healthTimeoutSeconds: Double, healthDeadlineSeconds: Double?) {
+        init(cluster: String, addon: String, digest: String, healthTimeoutSeconds: Double, healthDeadlineSeconds: Double?,
+             removed: Bool = false, recorded: Bool = true) {
             self.cluster = cluster
             self.addon = addon
             self.digest = digest
             self.healthTimeoutSeconds = healthTimeoutSeconds
             self.healthDeadlineSeconds = healthDeadlineSeconds
+            self.removed = removed
+            self.recorded = recorded
         }
     }
 
@@ -36,16 +44,17 @@ struct DriftCorrection: Sendable, Equatable {
         case ended(Ending)
     }
 
-    /// How a pair's correction ended.
+    /// How a pair's apply ended.
     enum Ending: Sendable, Equatable {
-        case corrected
+        /// Applied, healthy and recorded (or, removed, forgotten).
+        case applied
         /// The apply or a status read failed.
         case failed(ActionFailure)
         /// Applied, but its workloads did not become healthy in time.
         case unhealthy(HealthDeadline.Expiry, detail: String)
-        /// Not tried: an earlier add-on of its cluster was not corrected.
+        /// Not tried: an earlier add-on of its cluster did not get through.
         case skipped(after: String)
-        /// Not tried, or not watched to the end: a newer head is rolled out instead.
+        /// Not tried, or not watched to the end: `giveWay` was called.
         case gaveWay
     }
 
@@ -57,9 +66,18 @@ struct DriftCorrection: Sendable, Equatable {
     struct Output: Sendable, Equatable {
         var actions: [Action] = []
         var records: [AppliedRecord] = []
-        /// Marked before the pair is applied: a correction cut short is rendered again by the
+        var removals: [AppliedRemoval] = []
+        /// Marked before the pair is applied: an apply cut short is rendered again by the
         /// next plan instead of trusting the record.
         var pending: [PendingApply] = []
+        /// Pairs that ended with this event, and how.
+        var ended: [Ended] = []
+    }
+
+    struct Ended: Sendable, Equatable {
+        var cluster: String
+        var addon: String
+        var ending: Ending
     }
 
     let environment: String
@@ -118,7 +136,7 @@ struct DriftCorrection: Sendable, Equatable {
         pairs[p].inFlight = false
         switch observation {
         case .progress(true, _, _):
-            end(p, .corrected, now, &out)
+            end(p, .applied, now, &out)
             return out
         case .progress(false, let detail, let pods):
             switch clocks.observe(pods, now: now) {
@@ -158,17 +176,30 @@ struct DriftCorrection: Sendable, Equatable {
         return out
     }
 
-    /// A newer head is to be rolled out: nothing new starts; what is in flight ends when answered.
+    /// A newer head is to be rolled out, or the store failed: nothing new starts; what is in
+    /// flight ends when answered.
     mutating func giveWay() {
         givingWay = true
         for p in pairs.indices where !pairs[p].inFlight {
             switch pairs[p].phase {
-            case .queued, .watching:
+            case .queued, .watching, .applying:
                 pairs[p].phase = .ended(.gaveWay)
                 pairs[p].nextPoll = nil
-            case .applying, .ended: break
+            case .ended: break
             }
         }
+    }
+
+    /// The caller did not perform these actions (the step that asked for them could not be
+    /// written): nothing of them is in flight, and nothing new starts.
+    mutating func notPerformed(_ actions: [Action]) {
+        for action in actions {
+            let (cluster, addon) = switch action {
+            case .apply(let cluster, let addon), .readStatus(let cluster, let addon): (cluster, addon)
+            }
+            if let p = index(cluster, addon) { pairs[p].inFlight = false }
+        }
+        giveWay()
     }
 
     // MARK: - Moves
@@ -176,13 +207,17 @@ struct DriftCorrection: Sendable, Equatable {
     private mutating func end(_ p: Int, _ ending: Ending, _ now: Date, _ out: inout Output) {
         pairs[p].phase = .ended(ending)
         pairs[p].nextPoll = nil
-        if ending == .corrected {
+        out.ended.append(Ended(cluster: pairs[p].cluster, addon: pairs[p].addon, ending: ending))
+        if ending == .applied, pairs[p].removed {
+            out.removals.append(AppliedRemoval(environment: environment, cluster: pairs[p].cluster, addon: pairs[p].addon, commit: commit, at: now))
+        } else if ending == .applied {
             out.records.append(AppliedRecord(environment: environment, cluster: pairs[p].cluster, addon: pairs[p].addon,
                                              commit: commit, digest: pairs[p].digest, appliedAt: now))
         } else if ending != .gaveWay {
             // Its dependents must not be applied on an add-on that is not healthy.
             for q in pairs.indices where q > p && pairs[q].cluster == pairs[p].cluster && pairs[q].phase == .queued {
                 pairs[q].phase = .ended(.skipped(after: pairs[p].addon))
+                out.ended.append(Ended(cluster: pairs[q].cluster, addon: pairs[q].addon, ending: .skipped(after: pairs[p].addon)))
             }
         }
         startClusters(now, &out)
@@ -204,7 +239,9 @@ struct DriftCorrection: Sendable, Equatable {
             busy.insert(cluster)
             pairs[p].phase = .applying
             pairs[p].inFlight = true
-            out.pending.append(PendingApply(environment: environment, cluster: cluster, addon: pairs[p].addon, commit: commit))
+            if pairs[p].recorded {
+                out.pending.append(PendingApply(environment: environment, cluster: cluster, addon: pairs[p].addon, commit: commit))
+            }
             out.actions.append(.apply(cluster: cluster, addon: pairs[p].addon))
         }
         if givingWay {
@@ -217,7 +254,7 @@ struct DriftCorrection: Sendable, Equatable {
     }
 }
 
-extension DriftCorrection.Pair {
+extension DirectApply.Pair {
     /// Applied and not ended: its cluster's next pair waits for it.
     var isUnderWay: Bool {
         switch phase {
@@ -229,10 +266,12 @@ extension DriftCorrection.Pair {
     var isWatching: Bool { if case .watching = phase { true } else { false } }
 }
 
-extension DriftCorrection.Output {
-    mutating func merge(_ other: DriftCorrection.Output) {
+extension DirectApply.Output {
+    mutating func merge(_ other: DirectApply.Output) {
         actions += other.actions
         records += other.records
+        removals += other.removals
         pending += other.pending
+        ended += other.ended
     }
 }

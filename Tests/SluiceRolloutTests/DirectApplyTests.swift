@@ -3,20 +3,20 @@ import SluiceCore
 @testable import SluiceRollout
 import Testing
 
-/// `drift: correct` as a machine: pairs of a cluster one after another, each applied, watched
+/// Pairs applied directly (`drift: correct`, `sluice apply`) as a machine: pairs of a cluster one after another, each applied, watched
 /// until healthy with the rollout's health clocks, and recorded; a failure leaves the rest of
 /// its cluster; a newer head makes it give way.
-@Suite struct DriftCorrectionTests {
+@Suite struct DirectApplyTests {
     let t0 = Date(timeIntervalSince1970: 1_800_000_000)
-    typealias Action = DriftCorrection.Action
+    typealias Action = DirectApply.Action
 
-    func machine(_ pairs: [(String, String)], concurrency: Int = 4) -> DriftCorrection {
-        DriftCorrection(environment: "prod", commit: "c1", pairs: pairs.map { cluster, addon in
-            DriftCorrection.Pair(cluster: cluster, addon: addon, digest: "d-\(addon)", healthTimeoutSeconds: 60, healthDeadlineSeconds: nil)
+    func machine(_ pairs: [(String, String)], concurrency: Int = 4) -> DirectApply {
+        DirectApply(environment: "prod", commit: "c1", pairs: pairs.map { cluster, addon in
+            DirectApply.Pair(cluster: cluster, addon: addon, digest: "d-\(addon)", healthTimeoutSeconds: 60, healthDeadlineSeconds: nil)
         }, concurrency: concurrency, pollSeconds: 5)
     }
 
-    func ending(_ machine: DriftCorrection, _ cluster: String, _ addon: String) -> DriftCorrection.Ending? {
+    func ending(_ machine: DirectApply, _ cluster: String, _ addon: String) -> DirectApply.Ending? {
         guard case .ended(let ending) = machine.pairs.first(where: { $0.cluster == cluster && $0.addon == addon })?.phase else { return nil }
         return ending
     }
@@ -62,7 +62,7 @@ import Testing
         _ = m.start(now: t0)
         _ = m.applied(cluster: "a", addon: "coredns", .ok, now: t0)
         var now = t0
-        var ended: DriftCorrection.Ending?
+        var ended: DirectApply.Ending?
         for _ in 0..<100 where ended == nil {
             _ = m.statusObserved(cluster: "a", addon: "coredns", .progress(complete: false, detail: "0/2", pods: PodCount(ready: 0, desired: 2)), now: now)
             ended = ending(m, "a", "coredns")
@@ -109,5 +109,28 @@ import Testing
         #expect(answered.actions.isEmpty && answered.pending.isEmpty)
         #expect(ending(m, "a", "calico") == .gaveWay)
         #expect(m.isOver && m.wakeAt == nil)
+    }
+
+    @Test func aRemovedPairIsForgottenAndAFirstInstallHasNoMarkToSet() {
+        var m = DirectApply(environment: "prod", commit: "c1", pairs: [
+            DirectApply.Pair(cluster: "a", addon: "old", digest: "", healthTimeoutSeconds: 60, healthDeadlineSeconds: nil, removed: true),
+            DirectApply.Pair(cluster: "b", addon: "new", digest: "d-new", healthTimeoutSeconds: 60, healthDeadlineSeconds: nil, recorded: false),
+        ])
+        let started = m.start(now: t0)
+        #expect(started.pending == [PendingApply(environment: "prod", cluster: "a", addon: "old", commit: "c1")])
+        _ = m.applied(cluster: "a", addon: "old", .ok, now: t0)
+        let gone = m.statusObserved(cluster: "a", addon: "old", .progress(complete: true, detail: "nothing to wait for"), now: t0)
+        #expect(gone.removals == [AppliedRemoval(environment: "prod", cluster: "a", addon: "old", commit: "c1", at: t0)] && gone.records.isEmpty)
+        #expect(gone.ended == [DirectApply.Ended(cluster: "a", addon: "old", ending: .applied)])
+        _ = m.applied(cluster: "b", addon: "new", .ok, now: t0)
+        let installed = m.statusObserved(cluster: "b", addon: "new", .progress(complete: true, detail: "healthy"), now: t0)
+        #expect(installed.records.map(\.addon) == ["new"] && installed.removals.isEmpty)
+    }
+
+    @Test func actionsNotPerformedEndTheirPairs() {
+        var m = machine([("a", "calico"), ("a", "coredns"), ("b", "calico")])
+        let started = m.start(now: t0)
+        m.notPerformed(started.actions)
+        #expect(m.isOver && m.pairs.allSatisfy { $0.phase == .ended(.gaveWay) })
     }
 }
