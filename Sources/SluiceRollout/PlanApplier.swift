@@ -120,7 +120,7 @@ public struct PlanApplier: Sendable {
             var inFlight = 0
             while true {
                 // Written before anything it guards is performed; a store that fails starts nothing new.
-                let written = storeFailure == nil ? await write(step, environment: environment, into: &report, storeFailure: &storeFailure) : false
+                let written = storeFailure == nil ? await write(step, environment: environment, result: result, into: &report, storeFailure: &storeFailure) : false
                 if !written {
                     machine.notPerformed(step.actions)
                     step.actions = []
@@ -170,7 +170,8 @@ public struct PlanApplier: Sendable {
     }
 
     /// Writes one step; false when the store refused it (nothing of the step is performed).
-    private func write(_ step: DirectApply.Output, environment: String, into report: inout Report, storeFailure: inout String?) async -> Bool {
+    private func write(_ step: DirectApply.Output, environment: String, result: PlanResult, into report: inout Report,
+                       storeFailure: inout String?) async -> Bool {
         let now = await clock.now()
         var failures: [Failure] = []
         for ended in step.ended {
@@ -186,7 +187,7 @@ public struct PlanApplier: Sendable {
         transition.records = step.records
         transition.removals = step.removals
         transition.pending = step.pending
-        let commit = step.records.first?.commit ?? step.pending.first?.commit
+        let commit = result.plan.commit
         transition.history = failures.map { failure in
             HistoryEvent(at: now, kind: .apply, environment: environment, cluster: failure.cluster, addon: failure.addon,
                          commit: commit, detail: "failed: \(failure.message)", outcome: failure.outcome)

@@ -53,7 +53,7 @@ import Testing
         #expect(live?.at(["spec", "template", "spec", "containers"])?.listValue?.first?.at("image")
                 == .string("registry.k8s.io/coredns/coredns:v1.11.4"))
         let failed = try await scenario.store.history(cluster: "test-1", addon: "calico", limit: 1).first
-        #expect(failed?.outcome == .healthNoProgress)
+        #expect(failed?.outcome == .healthNoProgress && failed?.commit == scenario.head)
     }
 
     @Test func aPlanFromAPlainDirectoryIsNotApplied() async throws {
