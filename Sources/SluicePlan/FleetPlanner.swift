@@ -64,7 +64,7 @@ public struct FleetPlanner: Sendable {
         guard structural.isEmpty else { throw .invalid(structural) }
         timings.lap("load and check the model")
 
-        let inputs = PairInputs.of(tree, loader: loader)
+        let inputs = PairInputs.of(commit: tree.commit?.hex, loader: loader) { tree }
         let commits = RecordedCommits(gitPath: gitPath, loader: loader, target: tree.commit.map { ($0.hex, inputs) })
         timings.lap("index inputs")
         let (records, recordedCommits) = try await recordsRead.get()

@@ -46,11 +46,12 @@ final class PairInputs: Sendable {
     }
 
     /// The inputs of a commit, built once per commit where the loader keeps a cache (a commit
-    /// never changes): the controller plans the same few commits again and again.
-    static func of(_ tree: any SourceTree, loader: FleetLoader) -> PairInputs {
-        guard let cache = loader.cache, let commit = tree.commit?.hex else { return PairInputs(tree: tree, loader: loader) }
+    /// never changes): the controller plans the same few commits again and again. `tree` is
+    /// asked for only when they are not known yet.
+    static func of<E: Error>(commit: String?, loader: FleetLoader, tree: () throws(E) -> any SourceTree) throws(E) -> PairInputs {
+        guard let cache = loader.cache, let commit else { return PairInputs(tree: try tree(), loader: loader) }
         if let known = cache.model(PairInputs.self, path: "", contentID: commit) { return known }
-        let inputs = PairInputs(tree: tree, loader: loader)
+        let inputs = PairInputs(tree: try tree(), loader: loader)
         cache.remember(model: inputs, path: "", contentID: commit)
         return inputs
     }

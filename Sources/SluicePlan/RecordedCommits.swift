@@ -68,8 +68,7 @@ final class RecordedCommits: Sendable {
     private func loadedInputs(_ commit: String, in state: inout State) -> PairInputs? {
         if state.snapshots[commit]?.inputs == nil {
             state.snapshots[commit, default: Snapshot()].inputs = Result { () throws(RecordedCommitError) in
-                if let cache = loader.cache, let known = cache.model(PairInputs.self, path: "", contentID: commit) { return known }
-                return PairInputs.of(try tree(commit, in: &state), loader: loader)
+                try PairInputs.of(commit: commit, loader: loader) { () throws(RecordedCommitError) in try tree(commit, in: &state) }
             }
         }
         return try? state.snapshots[commit]?.inputs?.get()

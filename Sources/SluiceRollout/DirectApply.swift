@@ -80,28 +80,63 @@ struct DirectApply: Sendable, Equatable {
         var ending: Ending
     }
 
+    /// What a performed action answered.
+    enum Answer: Sendable, Equatable {
+        case applied(cluster: String, addon: String, StepResult)
+        case status(cluster: String, addon: String, StatusObservation)
+    }
+
     let environment: String
     let commit: String
+    /// Grouped by cluster (clusters in the order they first come, each cluster's pairs in
+    /// their order).
     private(set) var pairs: [Pair]
-    /// Clusters corrected at the same time.
+    /// Clusters applied at the same time.
     var concurrency: Int
     var pollSeconds: Double
     private(set) var givingWay = false
+    /// Where each pair is, by `cluster/addon`, and each cluster's run of pairs.
+    private let positions: [String: Int]
+    private let clusters: [Range<Int>]
+    private let clusterOf: [Int]
+    /// The next cluster not started yet.
+    private var nextCluster = 0
+    /// The pairs applying or watched: one per cluster under way, so an event never walks
+    /// every pair (a `sluice apply` of an environment has hundreds of thousands).
+    private var underWay: [Int] = []
+    private var endedCount = 0
 
     init(environment: String, commit: String, pairs: [Pair], concurrency: Int = 4, pollSeconds: Double = 5) {
         self.environment = environment
         self.commit = commit
-        self.pairs = pairs
+        var order: [String] = [], byCluster: [String: [Pair]] = [:]
+        for pair in pairs {
+            if byCluster[pair.cluster] == nil { order.append(pair.cluster) }
+            byCluster[pair.cluster, default: []].append(pair)
+        }
+        let grouped = order.flatMap { byCluster[$0] ?? [] }
+        self.pairs = grouped
+        var clusters: [Range<Int>] = [], clusterOf: [Int] = [], start = 0
+        for name in order {
+            let count = byCluster[name]?.count ?? 0
+            clusters.append(start..<start + count)
+            clusterOf += Array(repeating: clusters.count - 1, count: count)
+            start += count
+        }
+        self.clusters = clusters
+        self.clusterOf = clusterOf
+        positions = Dictionary(grouped.indices.map { ("\(grouped[$0].cluster)/\(grouped[$0].addon)", $0) },
+                               uniquingKeysWith: { first, _ in first })
         self.concurrency = max(1, concurrency)
         self.pollSeconds = pollSeconds
     }
 
     /// Every pair has ended.
-    var isOver: Bool { pairs.allSatisfy { if case .ended = $0.phase { true } else { false } } }
+    var isOver: Bool { endedCount == pairs.count }
 
     /// The next status read that is due.
     var wakeAt: Date? {
-        pairs.filter { !$0.inFlight && $0.isWatching }.compactMap(\.nextPoll).min()
+        underWay.filter { !pairs[$0].inFlight && pairs[$0].isWatching }.compactMap { pairs[$0].nextPoll }.min()
     }
 
     // MARK: - Events
@@ -110,6 +145,13 @@ struct DirectApply: Sendable, Equatable {
         var out = Output()
         startClusters(now, &out)
         return out
+    }
+
+    mutating func answered(_ answer: Answer, now: Date) -> Output {
+        switch answer {
+        case .applied(let cluster, let addon, let result): return applied(cluster: cluster, addon: addon, result, now: now)
+        case .status(let cluster, let addon, let observation): return statusObserved(cluster: cluster, addon: addon, observation, now: now)
+        }
     }
 
     mutating func applied(cluster: String, addon: String, _ result: StepResult, now: Date) -> Output {
@@ -167,7 +209,7 @@ struct DirectApply: Sendable, Equatable {
     /// Reads the status of every pair that is due.
     mutating func timerFired(now: Date) -> Output {
         var out = Output()
-        for p in pairs.indices where pairs[p].isWatching && !pairs[p].inFlight {
+        for p in underWay where pairs[p].isWatching && !pairs[p].inFlight {
             guard let due = pairs[p].nextPoll, due <= now else { continue }
             pairs[p].inFlight = true
             pairs[p].nextPoll = nil
@@ -182,9 +224,7 @@ struct DirectApply: Sendable, Equatable {
         givingWay = true
         for p in pairs.indices where !pairs[p].inFlight {
             switch pairs[p].phase {
-            case .queued, .watching, .applying:
-                pairs[p].phase = .ended(.gaveWay)
-                pairs[p].nextPoll = nil
+            case .queued, .watching, .applying: finish(p, .gaveWay)
             case .ended: break
             }
         }
@@ -204,10 +244,12 @@ struct DirectApply: Sendable, Equatable {
 
     // MARK: - Moves
 
+    /// The pair ends; its record (or removal) comes out; after a failure the rest of its
+    /// cluster is skipped; then its cluster's next pair starts, or another cluster.
     private mutating func end(_ p: Int, _ ending: Ending, _ now: Date, _ out: inout Output) {
-        pairs[p].phase = .ended(ending)
-        pairs[p].nextPoll = nil
+        finish(p, ending)
         out.ended.append(Ended(cluster: pairs[p].cluster, addon: pairs[p].addon, ending: ending))
+        let rest = p + 1..<clusters[clusterOf[p]].upperBound
         if ending == .applied, pairs[p].removed {
             out.removals.append(AppliedRemoval(environment: environment, cluster: pairs[p].cluster, addon: pairs[p].addon, commit: commit, at: now))
         } else if ending == .applied {
@@ -215,54 +257,53 @@ struct DirectApply: Sendable, Equatable {
                                              commit: commit, digest: pairs[p].digest, appliedAt: now))
         } else if ending != .gaveWay {
             // Its dependents must not be applied on an add-on that is not healthy.
-            for q in pairs.indices where q > p && pairs[q].cluster == pairs[p].cluster && pairs[q].phase == .queued {
-                pairs[q].phase = .ended(.skipped(after: pairs[p].addon))
+            for q in rest where pairs[q].phase == .queued {
+                finish(q, .skipped(after: pairs[p].addon))
                 out.ended.append(Ended(cluster: pairs[q].cluster, addon: pairs[q].addon, ending: .skipped(after: pairs[p].addon)))
             }
+        }
+        if let next = rest.first(where: { pairs[$0].phase == .queued }) {
+            if givingWay { finish(next, .gaveWay) } else { begin(next, &out) }
         }
         startClusters(now, &out)
     }
 
-    /// Starts the next pair of every cluster under way, and new clusters up to `concurrency`.
+    /// Starts clusters not started yet while fewer than `concurrency` are under way.
     private mutating func startClusters(_ now: Date, _ out: inout Output) {
-        var busy = Set(pairs.filter(\.isUnderWay).map(\.cluster))
-        var seen = Set<String>()
-        for p in pairs.indices where pairs[p].phase == .queued && !seen.contains(pairs[p].cluster) {
-            let cluster = pairs[p].cluster
-            seen.insert(cluster)
+        while nextCluster < clusters.count && (givingWay || underWay.count < concurrency) {
+            let range = clusters[nextCluster]
+            nextCluster += 1
+            guard let first = range.first(where: { pairs[$0].phase == .queued }) else { continue }
             if givingWay {
-                pairs[p].phase = .ended(.gaveWay)
-                continue
+                for p in range where pairs[p].phase == .queued { finish(p, .gaveWay) }
+            } else {
+                begin(first, &out)
             }
-            // Its cluster's pair before it is still being corrected, or enough clusters are.
-            guard !busy.contains(cluster), busy.count < concurrency else { continue }
-            busy.insert(cluster)
-            pairs[p].phase = .applying
-            pairs[p].inFlight = true
-            if pairs[p].recorded {
-                out.pending.append(PendingApply(environment: environment, cluster: cluster, addon: pairs[p].addon, commit: commit))
-            }
-            out.actions.append(.apply(cluster: cluster, addon: pairs[p].addon))
-        }
-        if givingWay {
-            for p in pairs.indices where pairs[p].phase == .queued { pairs[p].phase = .ended(.gaveWay) }
         }
     }
 
-    private func index(_ cluster: String, _ addon: String) -> Int? {
-        pairs.firstIndex { $0.cluster == cluster && $0.addon == addon }
+    private mutating func begin(_ p: Int, _ out: inout Output) {
+        pairs[p].phase = .applying
+        pairs[p].inFlight = true
+        underWay.append(p)
+        if pairs[p].recorded {
+            out.pending.append(PendingApply(environment: environment, cluster: pairs[p].cluster, addon: pairs[p].addon, commit: commit))
+        }
+        out.actions.append(.apply(cluster: pairs[p].cluster, addon: pairs[p].addon))
     }
+
+    private mutating func finish(_ p: Int, _ ending: Ending) {
+        if case .ended = pairs[p].phase { return }
+        pairs[p].phase = .ended(ending)
+        pairs[p].nextPoll = nil
+        endedCount += 1
+        underWay.removeAll { $0 == p }
+    }
+
+    private func index(_ cluster: String, _ addon: String) -> Int? { positions["\(cluster)/\(addon)"] }
 }
 
 extension DirectApply.Pair {
-    /// Applied and not ended: its cluster's next pair waits for it.
-    var isUnderWay: Bool {
-        switch phase {
-        case .applying, .watching: true
-        case .queued, .ended: false
-        }
-    }
-
     var isWatching: Bool { if case .watching = phase { true } else { false } }
 }
 

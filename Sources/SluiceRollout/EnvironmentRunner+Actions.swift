@@ -36,7 +36,7 @@ extension EnvironmentRunner {
             guard rollout == id else { return RolloutOutput() }
             active.pairs[cluster] = Dictionary(pairs.map { ($0.addon, $0) }, uniquingKeysWith: { a, _ in a })
             return active.machine.rollbackPlanned(cluster: cluster, outcome, now: now)
-        case .driftDetected, .driftApplied, .driftStatus:
+        case .driftDetected, .drift:
             // The re-sync's (`handleDrift`), never the rollout's.
             return RolloutOutput()
         }

@@ -44,15 +44,11 @@ extension EnvironmentRunner {
             // A rollout started while the look was under way: what it saw is not the environment's now.
             guard rollout.map({ $0.phase == .done && $0.commit == found.commit }) ?? true else { return step }
             if found.correct, !found.drifted.isEmpty, correcting == nil {
-                var machine = DirectApply(environment: environment, commit: found.commit, pairs: found.drifted.map { pair in
-                    let addon = found.repository.addons[pair.addon]
-                    return DirectApply.Pair(cluster: pair.cluster, addon: pair.addon, digest: pair.digest,
-                                                healthTimeoutSeconds: addon?.healthTimeout.map(GoDuration.seconds) ?? 300,
-                                                healthDeadlineSeconds: addon?.healthDeadline.map(GoDuration.seconds))
-                }, pollSeconds: options.pollSeconds)
-                step.output = machine.start(now: now)
                 let effects = RolloutEffects(environment: environment, commit: found.commit, gitPath: found.gitPath, repository: found.repository,
                                              store: store, connector: connector, clock: clock, loader: loader, mirror: options.records)
+                var machine = DirectApply(environment: environment, commit: found.commit, pairs: found.drifted.map(effects.directPair),
+                                          pollSeconds: options.pollSeconds)
+                step.output = machine.start(now: now)
                 let planned = Dictionary(found.drifted.map { ("\($0.cluster)/\($0.addon)", $0) }, uniquingKeysWith: { a, _ in a })
                 correcting = Correcting(machine: machine, found: found, effects: effects, planned: planned)
             } else {
@@ -66,10 +62,8 @@ extension EnvironmentRunner {
             logger.warning("re-sync skipped: \(why)")
         case .driftDetected(.nothingToCompare):
             break
-        case .driftApplied(let cluster, let addon, let result):
-            if correcting != nil { step.output = correcting!.machine.applied(cluster: cluster, addon: addon, result, now: now) }
-        case .driftStatus(let cluster, let addon, let observation):
-            if correcting != nil { step.output = correcting!.machine.statusObserved(cluster: cluster, addon: addon, observation, now: now) }
+        case .drift(let answer):
+            if correcting != nil { step.output = correcting!.machine.answered(answer, now: now) }
         default:
             return nil
         }
@@ -128,23 +122,9 @@ extension EnvironmentRunner {
 
     func perform(_ action: DirectApply.Action, _ correcting: Correcting, _ mailbox: Mailbox<Event>, _ tasks: ActionTasks) {
         let effects = correcting.effects
-        switch action {
-        case .apply(let cluster, let addon):
-            let pair = correcting.planned["\(cluster)/\(addon)"]
-            tasks.start {
-                let result = if let pair { await effects.apply(pair, holdPartitions: false) } else {
-                    StepResult.failed(ActionFailure(.unplannable, "no plan of \(cluster)/\(addon)"))
-                }
-                await mailbox.put(.driftApplied(cluster: cluster, addon: addon, result))
-            }
-        case .readStatus(let cluster, let addon):
-            let pair = correcting.planned["\(cluster)/\(addon)"]
-            tasks.start {
-                let observation = if let pair { await effects.status(pair, step: 0, steps: 1) } else {
-                    StatusObservation.failed(ActionFailure(.unplannable, "no plan of \(cluster)/\(addon)"))
-                }
-                await mailbox.put(.driftStatus(cluster: cluster, addon: addon, observation))
-            }
+        let pair = switch action {
+        case .apply(let cluster, let addon), .readStatus(let cluster, let addon): correcting.planned["\(cluster)/\(addon)"]
         }
+        tasks.start { await mailbox.put(.drift(await effects.perform(action, pair))) }
     }
 }

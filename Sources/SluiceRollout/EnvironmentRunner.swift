@@ -107,8 +107,8 @@ public struct EnvironmentRunner: Sendable {
         case check(String, CheckID, CheckOutcome)
         case rollbackPlanned(String, cluster: String, ClusterPlanOutcome, [PlannedPair])
         case driftDetected(DriftDetection.Outcome)
-        case driftApplied(cluster: String, addon: String, StepResult)
-        case driftStatus(cluster: String, addon: String, StatusObservation)
+        /// An answer to a drift correction's action.
+        case drift(DirectApply.Answer)
     }
 
     /// The rollout in progress and what is needed to perform its actions.

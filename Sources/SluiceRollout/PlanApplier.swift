@@ -97,26 +97,15 @@ public struct PlanApplier: Sendable {
         return report
     }
 
-    private enum Answer: Sendable {
-        case applied(cluster: String, addon: String, StepResult, operations: Int)
-        case status(cluster: String, addon: String, StatusObservation)
-    }
-
     private func applyThrough(_ planned: [PlannedPair], environment: String, result: PlanResult, into report: inout Report) async {
-        let repository = result.repository
-        var machine = DirectApply(environment: environment, commit: result.plan.commit, pairs: planned.map { pair in
-            let addon = repository.addons[pair.addon]
-            return DirectApply.Pair(cluster: pair.cluster, addon: pair.addon, digest: pair.digest,
-                                    healthTimeoutSeconds: addon?.healthTimeout.map(GoDuration.seconds) ?? defaultHealthTimeout,
-                                    healthDeadlineSeconds: addon?.healthDeadline.map(GoDuration.seconds),
-                                    removed: pair.removed, recorded: pair.recordedCommit != nil)
-        }, concurrency: concurrency, pollSeconds: pollSeconds)
+        let effects = RolloutEffects(environment: environment, commit: result.plan.commit, gitPath: "", repository: result.repository,
+                                     store: store, connector: connector, clock: clock, loader: FleetLoader())
+        var machine = DirectApply(environment: environment, commit: result.plan.commit, pairs: planned.map(effects.directPair),
+                                  concurrency: concurrency, pollSeconds: pollSeconds)
         let byKey = Dictionary(planned.map { ("\($0.cluster)/\($0.addon)", $0) }, uniquingKeysWith: { a, _ in a })
-        let effects = RolloutEffects(environment: environment, commit: result.plan.commit, gitPath: "", repository: repository, store: store,
-                                     connector: connector, clock: clock, loader: FleetLoader())
         var storeFailure: String?
         var step = machine.start(now: await clock.now())
-        await withTaskGroup(of: Answer.self) { group in
+        await withTaskGroup(of: DirectApply.Answer.self) { group in
             var inFlight = 0
             while true {
                 // Written before anything it guards is performed; a store that fails starts nothing new.
@@ -127,32 +116,16 @@ public struct PlanApplier: Sendable {
                 }
                 for action in step.actions {
                     inFlight += 1
-                    switch action {
-                    case .apply(let cluster, let addon):
-                        let pair = byKey["\(cluster)/\(addon)"]
-                        group.addTask {
-                            guard let pair else { return .applied(cluster: cluster, addon: addon, .failed(ActionFailure(.unplannable, "not planned")), operations: 0) }
-                            return .applied(cluster: cluster, addon: addon, await effects.apply(pair, holdPartitions: false), operations: pair.steps.count)
-                        }
-                    case .readStatus(let cluster, let addon):
-                        let pair = byKey["\(cluster)/\(addon)"]
-                        group.addTask {
-                            guard let pair else { return .status(cluster: cluster, addon: addon, .progress(complete: true, detail: "not planned")) }
-                            return .status(cluster: cluster, addon: addon, await effects.status(pair, step: 0, steps: 1))
-                        }
+                    let pair = switch action {
+                    case .apply(let cluster, let addon), .readStatus(let cluster, let addon): byKey["\(cluster)/\(addon)"]
                     }
+                    group.addTask { await effects.perform(action, pair) }
                 }
                 if inFlight == 0 && machine.isOver { break }
                 if inFlight > 0, let answer = await group.next() {
                     inFlight -= 1
-                    let now = await clock.now()
-                    switch answer {
-                    case .applied(let cluster, let addon, let outcome, let operations):
-                        if outcome == .ok { report.operations += operations }
-                        step = machine.applied(cluster: cluster, addon: addon, outcome, now: now)
-                    case .status(let cluster, let addon, let observation):
-                        step = machine.statusObserved(cluster: cluster, addon: addon, observation, now: now)
-                    }
+                    if case .applied(let cluster, let addon, .ok) = answer { report.operations += byKey["\(cluster)/\(addon)"]?.steps.count ?? 0 }
+                    step = machine.answered(answer, now: await clock.now())
                 } else if let wake = machine.wakeAt {
                     do { try await clock.sleep(until: wake) } catch { machine.giveWay() }
                     step = machine.timerFired(now: await clock.now())

@@ -184,6 +184,27 @@ struct RolloutEffects: Sendable {
         }
     }
 
+    /// A planned pair as `DirectApply` takes it (its add-on's health clocks).
+    func directPair(_ pair: PlannedPair) -> DirectApply.Pair {
+        let addon = repository.addons[pair.addon]
+        return DirectApply.Pair(cluster: pair.cluster, addon: pair.addon, digest: pair.digest,
+                                healthTimeoutSeconds: addon?.healthTimeout.map(GoDuration.seconds) ?? defaultHealthTimeout,
+                                healthDeadlineSeconds: addon?.healthDeadline.map(GoDuration.seconds),
+                                removed: pair.removed, recorded: pair.recordedCommit != nil)
+    }
+
+    /// A `DirectApply` action on its planned pair (nil: not planned, a failure).
+    func perform(_ action: DirectApply.Action, _ pair: PlannedPair?) async -> DirectApply.Answer {
+        switch action {
+        case .apply(let cluster, let addon):
+            guard let pair else { return .applied(cluster: cluster, addon: addon, .failed(ActionFailure(.unplannable, "\(cluster)/\(addon) is not planned"))) }
+            return .applied(cluster: cluster, addon: addon, await apply(pair, holdPartitions: false))
+        case .readStatus(let cluster, let addon):
+            guard let pair else { return .status(cluster: cluster, addon: addon, .failed(ActionFailure(.unplannable, "\(cluster)/\(addon) is not planned"))) }
+            return .status(cluster: cluster, addon: addon, await status(pair, step: 0, steps: 1))
+        }
+    }
+
     private func planResult(_ clusters: [String], at commit: String) async -> Result<PlanResult, ActionFailure> {
         do {
             let tree = try await FleetCommits(gitPath: gitPath).tree(at: commit)
