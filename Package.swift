@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 // One module per step of the data's way (DESIGN §9): Git -> Model -> Render, Store, Drivers
@@ -51,10 +51,13 @@ let package = Package(
         .target(name: "SluiceRollout", dependencies: ["SluicePlan", "SluiceYAML", "SluiceCore", "SluiceDrivers", "SluiceStore", "SluiceModel", "SluiceGit",
                                                       .product(name: "Logging", package: "swift-log"),
                                                       .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
+        // Read models shared by the CLI and the server: status, history, the version matrix, a
+        // cluster's add-ons, and operator requests with their checks.
+        .target(name: "SluiceQueries", dependencies: ["SluiceRollout", "SluiceCore", "SluiceStore", "SluiceModel", "SluiceGit"]),
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceRollout", "SluicePlan", "SluiceSchemas", "SluiceCore", "SluiceDrivers", "SluiceSimulation", "SluiceKubernetes", "SluiceStore", "SluiceSQLite", "SluiceRender", "SluiceModel", "SluiceYAML", "SluiceGit",
+                "SluiceQueries", "SluiceRollout", "SluicePlan", "SluiceSchemas", "SluiceCore", "SluiceDrivers", "SluiceSimulation", "SluiceKubernetes", "SluiceStore", "SluiceSQLite", "SluiceRender", "SluiceModel", "SluiceYAML", "SluiceGit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -79,7 +82,7 @@ let package = Package(
         .testTarget(name: "SluiceRenderTests", dependencies: ["SluiceRender", "SluiceModel", "SluiceYAML"]),
         .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceSimulation", "SluiceTestSupport", "SluiceModel", "SluiceYAML", "CSQLite"]),
         .testTarget(name: "SluiceDriversTests", dependencies: ["SluiceCore", "SluiceDrivers", "SluiceSimulation", "SluiceStore", "SluiceSQLite", "SluiceModel", "SluiceYAML", "SluiceTestSupport"]),
-        .testTarget(name: "SluiceRolloutTests", dependencies: ["SluiceRollout", "SluicePlan", "SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceDrivers", "SluiceSimulation", "SluiceModel", "SluiceYAML", "SluiceRender", "SluiceGit", "SluiceTestSupport", "CSQLite",
+        .testTarget(name: "SluiceRolloutTests", dependencies: ["SluiceRollout", "SluiceQueries", "SluicePlan", "SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceDrivers", "SluiceSimulation", "SluiceModel", "SluiceYAML", "SluiceRender", "SluiceGit", "SluiceTestSupport", "CSQLite",
                                                            .product(name: "Logging", package: "swift-log"),
                                                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .testTarget(name: "SluiceKubernetesTests", dependencies: ["SluiceKubernetes", "SluiceCore", "SluiceModel", "SluiceYAML", "SluiceTestSupport"], exclude: ["echo_server.py", "discovery_server.py", "kube_api_server.py", "Fixtures"]),

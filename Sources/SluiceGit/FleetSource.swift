@@ -15,6 +15,11 @@ public enum FleetSource {
             || location.hasPrefix("file://") || location.hasPrefix("git@")
     }
 
+    /// Where `location` is read from on this machine: the folder itself, or a URL's clone.
+    public static func localPath(_ location: String, cacheDirectory: String = ".sluice/cache") -> String {
+        isURL(location) ? cacheDirectory + "/" + cacheName(for: location) : location
+    }
+
     /// Opens `location` at `revision` (default `HEAD`).
     public static func open(_ location: String, revision: String?, cacheDirectory: String = ".sluice/cache",
                             credentials: GitCredentials = .none) throws -> Opened {

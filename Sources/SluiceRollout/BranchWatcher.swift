@@ -19,11 +19,14 @@ public actor BranchWatcher {
     /// the commit whose `sluice.yaml` says which environments there are.
     public private(set) var fleetHead: String?
     private var isClone: Bool { FleetSource.isURL(location) }
+    /// Told how each read went (readiness).
+    private let pulse: ControllerPulse?
 
-    public init(location: String, credentials: GitCredentials = .none, cacheDirectory: String = ".sluice/cache") {
+    public init(location: String, credentials: GitCredentials = .none, cacheDirectory: String = ".sluice/cache", pulse: ControllerPulse? = nil) {
         self.location = location
         self.credentials = credentials
         self.cacheDirectory = cacheDirectory
+        self.pulse = pulse
     }
 
     /// Fetches (for a URL) and reads the heads of `branches`, on a Dispatch thread (a fetch
@@ -48,6 +51,7 @@ public actor BranchWatcher {
         case .failure(let error):
             lastError = "\(error)"
         }
+        pulse?.repoRead(error: lastError)
         return heads
     }
 

@@ -73,7 +73,7 @@ public struct Controller: Sendable {
     /// each environment's outcome.
     public func run(abandonment: Abandonment = Abandonment()) async throws -> [String: EnvironmentRunner.Outcome] {
         let initial = try environments()
-        let watcher = BranchWatcher(location: location, credentials: credentials, cacheDirectory: cacheDirectory)
+        let watcher = BranchWatcher(location: location, credentials: credentials, cacheDirectory: cacheDirectory, pulse: options.pulse)
         await watcher.refresh(branches: Array(Set(initial.map(\.branch))).sorted())
         if let error = await watcher.lastError { logger.error("fleet repo: \(error)") }
         var fleetHead = await watcher.fleetHead
@@ -91,6 +91,8 @@ public struct Controller: Sendable {
         // handed back only once the controller has acted on its result: time stands still
         // while the controller works (starts or stops a runner).
         for _ in initial { await clock.enter() }
+        options.pulse.running(true)
+        defer { options.pulse.running(false) }
         let outcomes = await withTaskGroup(of: Finished.self) { group in
             var running: [String: Running] = [:]
             var outcomes: [String: EnvironmentRunner.Outcome] = [:]

@@ -38,6 +38,8 @@ public struct EnvironmentRunner: Sendable {
         /// The applied records in memory, shared by the runners of a controller: a plan reads
         /// only what changed since the last one.
         public var records = AppliedRecordsMirror()
+        /// Whether the controller runs and reaches the fleet repo (the server's readiness).
+        public var pulse = ControllerPulse()
 
         public init() {}
     }

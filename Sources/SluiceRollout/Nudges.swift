@@ -28,7 +28,8 @@ public final class Nudges: Sendable {
         for wake in wakers { wake() }
     }
 
-    func isPending(_ environment: String) -> Bool {
+    /// Whether a nudge waits for the environment's runner (tests, status).
+    public func isPending(_ environment: String) -> Bool {
         state.withLock { $0.pending.contains(environment) }
     }
 

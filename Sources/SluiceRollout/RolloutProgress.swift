@@ -18,6 +18,20 @@ public struct ClusterProgress: Codable, Equatable, Sendable {
         case rollingBack
         /// The rollback is over (its outcome is in the history).
         case rolledBack
+
+        /// The case's name, for people and the API (`failed`, `unreachable`, ...).
+        public var name: String {
+            switch self {
+            case .queued: return "queued"
+            case .applying: return "applying"
+            case .done: return "done"
+            case .failed: return "failed"
+            case .unreachable: return "unreachable"
+            case .skipped: return "skipped"
+            case .rollingBack: return "rollingBack"
+            case .rolledBack: return "rolledBack"
+            }
+        }
     }
 
     public var name: String

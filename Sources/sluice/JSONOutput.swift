@@ -2,6 +2,7 @@ import Foundation
 import SluiceModel
 import SluiceYAML
 import SluicePlan
+import SluiceQueries
 import SluiceCore
 import SluiceStore
 
@@ -37,29 +38,8 @@ enum JSONOutput {
         var rollout: RolloutOutline?
     }
 
-    /// One event of `sluice history --output json`.
-    struct HistoryEntry: Codable {
-        var at: Date
-        var kind: String
-        var environment: String
-        var cluster: String?
-        var addon: String?
-        var commit: String?
-        var detail: String
-        /// What happened, typed (absent in events recorded before outcomes were).
-        var outcome: String?
-
-        init(_ event: HistoryEvent) {
-            at = event.at
-            kind = event.kind.rawValue
-            environment = event.environment
-            cluster = event.cluster
-            addon = event.addon
-            commit = event.commit
-            detail = event.detail
-            outcome = event.outcome?.rawValue
-        }
-    }
+    /// One event of `sluice history --output json` (shared with the API).
+    typealias HistoryEntry = SluiceQueries.HistoryEntry
 
     static func encode(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()

@@ -7,6 +7,7 @@ import SluiceDrivers
 import SluiceGit
 import SluiceModel
 import SluiceYAML
+import SluiceQueries
 import SluiceRollout
 import SluiceStore
 import ServiceLifecycle

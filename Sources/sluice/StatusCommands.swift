@@ -3,6 +3,7 @@ import Foundation
 import SluiceGit
 import SluiceModel
 import SluiceYAML
+import SluiceQueries
 import SluiceRollout
 import SluiceCore
 import SluiceSQLite

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceQueries
 import SluiceRollout
 import SluiceCore
 import SluiceStore

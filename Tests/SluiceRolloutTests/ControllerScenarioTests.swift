@@ -2,6 +2,7 @@ import Foundation
 import SluiceCore
 import SluiceDrivers
 import SluiceModel
+import SluiceQueries
 import SluiceRollout
 import SluiceStore
 import SluiceTestSupport

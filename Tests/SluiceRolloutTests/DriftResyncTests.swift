@@ -4,6 +4,7 @@ import SluiceCore
 import SluiceDrivers
 import SluiceModel
 import SluiceYAML
+import SluiceQueries
 import SluiceRollout
 import SluiceStore
 import SluiceTestSupport

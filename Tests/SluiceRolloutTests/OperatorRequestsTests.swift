@@ -1,5 +1,6 @@
 import Foundation
 import SluiceCore
+import SluiceQueries
 import SluiceRollout
 import SluiceSQLite
 import SluiceStore

@@ -1,4 +1,5 @@
 import Foundation
+@testable import SluiceQueries
 @testable import SluiceRollout
 import SluiceModel
 import SluiceCore

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceCore
+import SluiceRollout
 import SluiceModel
 import SluiceStore
 
@@ -92,6 +93,15 @@ public struct OperatorRequests: Sendable {
             throw .unknownStage(environment: environment, stage: stage)
         }
         return Approval(commit: rollout.commit, stage: stage ?? waiting)
+    }
+
+    /// "Fetch now": recorded with who asked; the caller wakes the environment's runner,
+    /// which reads its branch at once (what changed is decided by that read, never here).
+    public func requestFetch(environment: String, user: String, reason: String, at now: Date) async throws(Refusal) {
+        let why = reason.isEmpty ? "" : ": \(reason)"
+        let event = HistoryEvent(at: now, kind: .operatorAction, environment: environment, detail: "fetch requested by \(user)\(why)",
+                                 outcome: .operatorCommand)
+        do { try await store.append(event) } catch { throw .store(error) }
     }
 
     /// Freezes (or unfreezes) at once: no batch starts until unfrozen; running ones finish.

@@ -1,7 +1,7 @@
 import Foundation
-import SluiceGit
 import SluiceModel
 import SluiceCore
+import SluiceRollout
 import SluiceStore
 
 /// `sluice status`: per environment the head of its branch, the commit it converged on, the
@@ -71,15 +71,16 @@ public struct StatusReport: Codable, Sendable, Equatable {
 
     /// Reads the store and the fleet repo; `now` is when the forecast starts.
     public static func make(store: any StateStore, repository location: String, environment only: String?, now: Date) async throws -> StatusReport {
-        let git = try GitRepository.open(location)
-        let head = try git.tree(at: git.resolve("HEAD"))
-        let environments = try FleetLoader().environments(in: head)
-        var models = ModelCache(git: git)
+        try await make(store: store, models: CommitModels(location: location), environment: only, now: now)
+    }
+
+    /// As `make(store:repository:…)`, with models kept between calls (a server's).
+    public static func make(store: any StateStore, models: CommitModels, environment only: String?, now: Date) async throws -> StatusReport {
+        let head = try await models.head()
         var result: [Environment] = []
-        for environment in environments where only == nil || only == environment.name.value {
-            let name = environment.name.value, branch = environment.branch.value
+        for (name, branch) in head.environments where only == nil || only == name {
             // Status shows a missing branch as no head ("-"); nothing is decided on it.
-            let headCommit = (try? git.resolve("refs/heads/" + branch))?.hex ?? (try? git.resolve(branch))?.hex
+            let headCommit = await models.resolve(branch)
             let rollouts = try await store.rollouts(environment: name, limit: 50)
             let current = try await store.rollout(environment: name)
             var state: RolloutState?
@@ -93,12 +94,14 @@ public struct StatusReport: Codable, Sendable, Equatable {
                 rejected = Rejected(commit: newest.commit, at: newest.startedAt, errors: detail)
             }
             let rollout = state.map(Self.rollout)
+            let records = try await store.applied(environment: name)
+            let loaded = await models.models(Set(records.map(\.commit)).union(state.map { [$0.commit] } ?? []))
             var versions: [String: [String: Int]] = [:]
-            for record in try await store.applied(environment: name) {
-                let version = models.version(of: record.addon, cluster: record.cluster, at: record.commit) ?? String(record.commit.prefix(12))
+            for record in records {
+                let version = loaded[record.commit]?.entry(of: record.addon, cluster: record.cluster)?.version.value ?? String(record.commit.prefix(12))
                 versions[record.addon, default: [:]][version, default: 0] += 1
             }
-            let forecast = state.flatMap { state in models.model(state.commit).map { forecastStages(state, $0, now: now) } } ?? []
+            let forecast = state.flatMap { state in loaded[state.commit].map { forecastStages(state, $0, now: now) } } ?? []
             result.append(Environment(name: name, branch: branch, head: headCommit,
                                       applied: rollouts.first { $0.phase == .done }?.commit, rollout: rollout, rejected: rejected,
                                       stages: forecast, versions: versions, drift: try await store.drift(environment: name)))
@@ -162,26 +165,3 @@ public struct StatusReport: Codable, Sendable, Equatable {
 public struct StatusError: Error, CustomStringConvertible {
     public var description: String
 }
-
-/// Models of the commits records name (usually a handful), loaded once each.
-struct ModelCache {
-    let git: GitRepository
-    var models: [String: FleetRepository?] = [:]
-
-    init(git: GitRepository) { self.git = git }
-
-    mutating func model(_ commit: String) -> FleetRepository? {
-        if let known = models[commit] { return known }
-        var loaded: FleetRepository?
-        // Versions are for people: a commit that cannot be loaded shows its id instead.
-        if let id = try? git.resolve(commit), let tree = try? git.tree(at: id) { loaded = try? FleetLoader().load(tree) }
-        models[commit] = .some(loaded)
-        return loaded
-    }
-
-    mutating func version(of addon: String, cluster: String, at commit: String) -> String? {
-        guard let model = model(commit), let release = model.clusters[cluster].flatMap({ model.releases[$0.release.value] }) else { return nil }
-        return release.entry(for: addon)?.version.value
-    }
-}
-
