@@ -14,6 +14,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // The HTTP server: only its core product, without its default traits (swift-configuration);
+        // TLS ends at the ingress, so neither nio-ssl nor nio-http2 is built.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        // Already built for Hummingbird; named for NIOCore's `Channel` (the bound port).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // System libraries, linked from the Debian packages the Makefile installs.
@@ -54,10 +59,17 @@ let package = Package(
         // Read models shared by the CLI and the server: status, history, the version matrix, a
         // cluster's add-ons, and operator requests with their checks.
         .target(name: "SluiceQueries", dependencies: ["SluiceRollout", "SluiceCore", "SluiceStore", "SluiceModel", "SluiceGit"]),
+        // The HTTP side of `sluice run --listen`: API, identities, webhooks. The only module that
+        // imports Hummingbird.
+        .target(name: "SluiceServer", dependencies: ["SluiceQueries", "SluiceRollout", "SluiceCore", "SluiceStore", "SluiceModel", "SluiceYAML", "CCrypto",
+                                                     .product(name: "Hummingbird", package: "hummingbird"),
+                                                     .product(name: "NIOCore", package: "swift-nio"),
+                                                     .product(name: "Logging", package: "swift-log"),
+                                                     .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceQueries", "SluiceRollout", "SluicePlan", "SluiceSchemas", "SluiceCore", "SluiceDrivers", "SluiceSimulation", "SluiceKubernetes", "SluiceStore", "SluiceSQLite", "SluiceRender", "SluiceModel", "SluiceYAML", "SluiceGit",
+                "SluiceServer", "SluiceQueries", "SluiceRollout", "SluicePlan", "SluiceSchemas", "SluiceCore", "SluiceDrivers", "SluiceSimulation", "SluiceKubernetes", "SluiceStore", "SluiceSQLite", "SluiceRender", "SluiceModel", "SluiceYAML", "SluiceGit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -87,6 +99,8 @@ let package = Package(
                                                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .testTarget(name: "SluiceKubernetesTests", dependencies: ["SluiceKubernetes", "SluiceCore", "SluiceModel", "SluiceYAML", "SluiceTestSupport"], exclude: ["echo_server.py", "discovery_server.py", "kube_api_server.py", "Fixtures"]),
         .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan", "SluiceSchemas", "SluiceRollout", "SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceDrivers", "SluiceSimulation", "SluiceModel", "SluiceYAML", "SluiceRender", "SluiceGit", "SluiceTestSupport"]),
+        .testTarget(name: "SluiceServerTests", dependencies: ["SluiceServer", "SluiceQueries", "SluiceRollout", "SluiceKubernetes", "SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceSimulation", "SluiceModel", "SluiceYAML", "SluiceTestSupport",
+                                                          .product(name: "Logging", package: "swift-log")]),
         // Runs the built `sluice` binary; the broken-repo corpus is read from the source tree.
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "SluiceTestSupport", "SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceSimulation"], exclude: ["Corpus"]),
     ]

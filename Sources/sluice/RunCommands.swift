@@ -11,6 +11,7 @@ import SluiceQueries
 import SluiceRollout
 import SluiceStore
 import ServiceLifecycle
+import SluiceServer
 import Synchronization
 import UnixSignals
 
@@ -41,6 +42,7 @@ struct Run: AsyncParsableCommand {
     var stopTimeout = "10m"
     @Option(name: .customLong("allow-command"), help: "A program outside the fleet repo that command checks may run (absolute path; repeatable).")
     var allowedCommands: [String] = []
+    @OptionGroup var server: ServerOptions
 
     func validate() throws {
         guard let interval = GoDuration.parse(interval), interval > .zero else { throw ValidationError("--interval \(interval) is not a positive duration such as 10s") }
@@ -53,6 +55,7 @@ struct Run: AsyncParsableCommand {
         if clockStart != nil && !virtualTime && timeScale == nil { throw ValidationError("--clock-start needs --virtual-time or --time-scale") }
         if let clockStart, ISO8601DateFormatter().date(from: clockStart) == nil { throw ValidationError("--clock-start \(clockStart) is not an RFC 3339 time such as 2027-01-18T09:00:00Z") }
         for program in allowedCommands where !program.hasPrefix("/") { throw ValidationError("--allow-command \(program) must be an absolute path") }
+        try server.validate()
         _ = (interval, poll)
     }
 
@@ -89,6 +92,14 @@ struct Run: AsyncParsableCommand {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
         ]
+        if let settings = try server.settings() {
+            let handler = APIHandler(store: store, models: CommitModels(location: FleetSource.localPath(repo, cacheDirectory: controller.cacheDirectory)),
+                                     nudges: controller.nudges, pulse: options.pulse, clock: clock, settings: settings, logger: logger)
+            services.append(.init(service: HTTPServer(handler: handler, settings: settings, logger: logger, onListening: { port in
+                // Scripts and tests that asked for port 0 read the port here.
+                FileHandle.standardError.write(Data("listening on \(settings.host):\(port)\n".utf8))
+            }), successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
         if Console.shared.isTerminal {
             services.append(.init(service: LiveView(store: store, repo: repo, clock: clock), successTerminationBehavior: .ignore))
         }

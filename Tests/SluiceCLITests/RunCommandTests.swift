@@ -76,12 +76,14 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: state))
     }
 
-    /// SIGTERM stops the controller at its next safe point: exit 0, the state written. On
-    /// virtual time: nothing here waits for the wall clock.
-    @Test func sigtermStopsAtASafePointAndExitsZero() throws {
+    /// SIGTERM stops the controller at its next safe point: exit 0, the state written; with
+    /// `--listen`, the HTTP server stops with it. On virtual time: nothing here waits for the
+    /// wall clock.
+    @Test(arguments: [false, true]) func sigtermStopsAtASafePointAndExitsZero(listening: Bool) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ProjectPaths.sluiceBinary)
         process.arguments = ["run", "--repo", repo.path, "--state", state, "--interval", "1s", "--resync", "0", "--log-format", "json", "--virtual-time"]
+            + (listening ? ["--listen", "127.0.0.1:0"] : [])
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
