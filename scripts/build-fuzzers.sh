@@ -1,7 +1,8 @@
 #!/bin/sh
 # Builds the coverage-guided fuzz targets (libFuzzer, `swiftc -sanitize=fuzzer`) into
 # .build/fuzz: fuzz-yaml (SluiceYAML's readers), fuzz-template (SluiceRender's template
-# parser and evaluator) and fuzz-schema (SluiceSchemas, the offline schema validator). Each target is compiled into the module it tests, so that it
+# parser and evaluator) fuzz-schema (SluiceSchemas, the offline schema validator) and fuzz-webhook
+# (SluiceServer's webhook deliveries). Each target is compiled into the module it tests, so that it
 # reaches internal types; the modules it imports are built instrumented first.
 set -eu
 out=.build/fuzz
@@ -20,4 +21,6 @@ swiftc $flags -module-name SluiceRender -I Sources/CYAML -I Sources/CGit2 -I Sou
   -lSluiceModel -lSluiceYAML -lSluiceGit -lyaml -lgit2 -lcrypto -o "$out/fuzz-template" Sources/SluiceRender/*.swift Fuzz/FuzzTemplate.swift
 swiftc $flags -module-name SluiceSchemas -I Sources/CYAML -I "$out" -L "$out" -lSluiceYAML -lyaml -o "$out/fuzz-schema" \
   Sources/SluiceSchemas/*.swift Fuzz/FuzzSchema.swift
-echo "built $out/fuzz-yaml, $out/fuzz-template and $out/fuzz-schema"
+swiftc $flags -module-name SluiceServer -I Sources/CCrypto -lcrypto -o "$out/fuzz-webhook" \
+  Sources/SluiceServer/WebhookDelivery.swift Sources/SluiceServer/Digests.swift Fuzz/FuzzWebhook.swift
+echo "built $out/fuzz-yaml, $out/fuzz-template, $out/fuzz-schema and $out/fuzz-webhook"
