@@ -19,8 +19,7 @@ public func fuzzWebhook(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let secret = Array("fuzz-secret-of-sixteen".utf8)
     let names = ["x-github-event", "x-gitlab-event", "x-github-delivery", "x-delivery-id"]
     var headers = Dictionary(uniqueKeysWithValues: zip(names, headerValues))
-    let signature = signed ? "sha256=" + Digests.hmacSHA256(key: secret, body).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
-        : headerValues.first ?? ""
+    let signature = signed ? "sha256=" + Digests.hex(Digests.hmacSHA256(key: secret, body)) : headerValues.first ?? ""
     headers["x-hub-signature-256"] = signature
     headers["x-signature"] = signature
     headers["x-gitlab-token"] = signed ? "fuzz-secret-of-sixteen" : headerValues.last ?? ""

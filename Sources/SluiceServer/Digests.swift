@@ -27,6 +27,12 @@ enum Digests {
         return a.withUnsafeBytes { a in b.withUnsafeBytes { b in sluice_equal_constant_time(a.baseAddress, b.baseAddress, a.count) == 1 } }
     }
 
+    /// Lower-case hex, as signature headers carry it.
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        return String(decoding: bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] }, as: UTF8.self)
+    }
+
     /// The bytes of a hex string (either case); nil when it is not one.
     static func bytes(hex: some StringProtocol) -> [UInt8]? {
         let digits = Array(hex.utf8)

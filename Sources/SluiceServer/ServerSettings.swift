@@ -1,3 +1,5 @@
+import Foundation
+
 /// How `sluice run --listen` serves: where, who may do what, the webhooks' secret.
 public struct ServerSettings: Sendable {
     public var host: String
@@ -25,7 +27,7 @@ public struct ServerSettings: Sendable {
     public static func listenAddress(_ text: String) -> (host: String, port: Int)? {
         let host: String, portText: Substring
         if let colon = text.lastIndex(of: ":") {
-            host = text[..<colon].isEmpty ? "0.0.0.0" : String(text[..<colon]).trimmingCharacters(in: ["[", "]"])
+            host = text[..<colon].isEmpty ? "0.0.0.0" : String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
             portText = text[text.index(after: colon)...]
         } else {
             host = "127.0.0.1"
@@ -33,14 +35,5 @@ public struct ServerSettings: Sendable {
         }
         guard let port = Int(portText), (0...65_535).contains(port), !host.isEmpty, !host.contains(where: \.isWhitespace) else { return nil }
         return (host, port)
-    }
-}
-
-private extension String {
-    func trimmingCharacters(in set: Set<Character>) -> String {
-        var text = Substring(self)
-        while let first = text.first, set.contains(first) { text.removeFirst() }
-        while let last = text.last, set.contains(last) { text.removeLast() }
-        return String(text)
     }
 }

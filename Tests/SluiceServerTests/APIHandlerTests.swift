@@ -15,7 +15,7 @@ import Testing
 
     static func identities() throws -> Identities {
         func digest(_ token: String) -> String {
-            let hex = try? Process.output("/bin/sh", ["-c", "printf %s '\(token)' | sha256sum"])
+            let hex = try? ProcessResult.run("/bin/sh", ["-c", "printf %s '\(token)' | sha256sum"]).stdout
             return String(hex?.prefix(64) ?? "")
         }
         let file = """
@@ -155,20 +155,5 @@ import Testing
         // The pulse of this handler was never told the controller runs.
         #expect(await handler.handle(APIRequest(method: "GET", path: "/readyz")).status == 503)
         withExtendedLifetime(scenario) {}
-    }
-}
-
-extension Process {
-    /// A child's standard output (test helper).
-    static func output(_ executable: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
     }
 }
