@@ -35,13 +35,19 @@ public actor BranchWatcher {
     @discardableResult
     public func refresh(branches wanted: [String]) async -> [String: String] {
         for branch in wanted where !branches.contains(branch) { branches.append(branch) }
-        while let reading { _ = await reading.value }
+        while let current = reading {
+            _ = await current.value
+            // That read is over; its caller may not have been back on the actor yet to say
+            // so. Waiting on it again would return at once, forever, and keep that caller
+            // (and a thread of the cooperative pool) out.
+            if reading == current { reading = nil }
+        }
         let request = ReadRequest(location: location, isClone: isClone, credentials: credentials, cacheDirectory: cacheDirectory,
                                   branches: branches)
         let read = Task { await BlockingWork.run { () -> Result<HeadsRead, any Error> in Result { try request.perform() } } }
         reading = read
         let result = await read.value
-        reading = nil
+        if reading == read { reading = nil }
         switch result {
         case .success(let found):
             gitPath = found.gitPath

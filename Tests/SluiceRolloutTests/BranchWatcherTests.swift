@@ -1,0 +1,29 @@
+import Foundation
+import SluiceRollout
+import SluiceTestSupport
+import Testing
+
+/// The branch watcher reads one at a time; callers that come meanwhile wait for that read and
+/// then read again. Many at once must all come back: a caller that found the finished read
+/// still marked as under way once waited on it again and again, holding the actor (and a
+/// cooperative thread) so that the read's own caller could never clear it.
+@Suite(.timeLimit(.minutes(2))) struct BranchWatcherTests {
+    @Test func concurrentRefreshesAllReturnWithTheHeads() async throws {
+        let repo = try TestRepository.exampleFleet()
+        let head = try repo.git("rev-parse", "HEAD").trimmingCharacters(in: .whitespacesAndNewlines)
+        let watcher = BranchWatcher(location: repo.path)
+        let heads = await withTaskGroup(of: [String: String].self) { group in
+            for index in 0..<64 {
+                group.addTask { await watcher.refresh(branches: index % 2 == 0 ? ["main"] : ["staging"]) }
+            }
+            var all: [[String: String]] = []
+            for await found in group { all.append(found) }
+            return all
+        }
+        #expect(heads.count == 64)
+        let main = await watcher.head(of: "main"), staging = await watcher.head(of: "staging")
+        #expect(main == head && staging == head)
+        #expect(heads.allSatisfy { $0["main"] == head || $0["staging"] == head })
+        withExtendedLifetime(repo) {}
+    }
+}
