@@ -19,6 +19,10 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         // Already built for Hummingbird; named for NIOCore's `Channel` (the bound port).
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // Metrics: the API (already built for Hummingbird) in the controller, Prometheus's text
+        // format (8 files) in the server.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // System libraries, linked from the Debian packages the Makefile installs.
@@ -55,6 +59,7 @@ let package = Package(
         // Applying plans to clusters, and the controller: the rollout state machine, its runner, checks.
         .target(name: "SluiceRollout", dependencies: ["SluicePlan", "SluiceYAML", "SluiceCore", "SluiceDrivers", "SluiceStore", "SluiceModel", "SluiceGit",
                                                       .product(name: "Logging", package: "swift-log"),
+                                                      .product(name: "CoreMetrics", package: "swift-metrics"),
                                                       .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         // Read models shared by the CLI and the server: status, history, the version matrix, a
         // cluster's add-ons, and operator requests with their checks.
@@ -64,6 +69,8 @@ let package = Package(
         .target(name: "SluiceServer", dependencies: ["SluiceQueries", "SluiceRollout", "SluiceCore", "SluiceStore", "SluiceModel", "SluiceYAML", "CCrypto",
                                                      .product(name: "Hummingbird", package: "hummingbird"),
                                                      .product(name: "NIOCore", package: "swift-nio"),
+                                                     .product(name: "Prometheus", package: "swift-prometheus"),
+                                                     .product(name: "CoreMetrics", package: "swift-metrics"),
                                                      .product(name: "Logging", package: "swift-log"),
                                                      .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .executableTarget(
@@ -74,6 +81,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         .executableTarget(
@@ -99,7 +107,7 @@ let package = Package(
                                                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .testTarget(name: "SluiceKubernetesTests", dependencies: ["SluiceKubernetes", "SluiceCore", "SluiceModel", "SluiceYAML", "SluiceTestSupport"], exclude: ["echo_server.py", "discovery_server.py", "kube_api_server.py", "Fixtures"]),
         .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan", "SluiceSchemas", "SluiceRollout", "SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceDrivers", "SluiceSimulation", "SluiceModel", "SluiceYAML", "SluiceRender", "SluiceGit", "SluiceTestSupport"]),
-        .testTarget(name: "SluiceServerTests", dependencies: ["SluiceServer", "SluiceQueries", "SluiceRollout", "SluiceKubernetes", "SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceSimulation", "SluiceModel", "SluiceYAML", "SluiceTestSupport",
+        .testTarget(name: "SluiceServerTests", dependencies: ["SluiceServer", .product(name: "Prometheus", package: "swift-prometheus"), "SluiceQueries", "SluiceRollout", "SluiceKubernetes", "SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceSimulation", "SluiceModel", "SluiceYAML", "SluiceTestSupport",
                                                           .product(name: "Logging", package: "swift-log")]),
         // Runs the built `sluice` binary; the broken-repo corpus is read from the source tree.
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "SluiceTestSupport", "SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceSimulation"], exclude: ["Corpus"]),

@@ -21,12 +21,15 @@ public actor BranchWatcher {
     private var isClone: Bool { FleetSource.isURL(location) }
     /// Told how each read went (readiness).
     private let pulse: ControllerPulse?
+    private let metrics: ControllerMetrics?
 
-    public init(location: String, credentials: GitCredentials = .none, cacheDirectory: String = ".sluice/cache", pulse: ControllerPulse? = nil) {
+    public init(location: String, credentials: GitCredentials = .none, cacheDirectory: String = ".sluice/cache", pulse: ControllerPulse? = nil,
+                metrics: ControllerMetrics? = nil) {
         self.location = location
         self.credentials = credentials
         self.cacheDirectory = cacheDirectory
         self.pulse = pulse
+        self.metrics = metrics
     }
 
     /// Fetches (for a URL) and reads the heads of `branches`, on a Dispatch thread (a fetch
@@ -46,6 +49,7 @@ public actor BranchWatcher {
                                   branches: branches)
         let read = Task { await BlockingWork.run { () -> Result<HeadsRead, any Error> in Result { try request.perform() } } }
         reading = read
+        let started = ContinuousClock.now
         let result = await read.value
         if reading == read { reading = nil }
         switch result {
@@ -58,6 +62,7 @@ public actor BranchWatcher {
             lastError = "\(error)"
         }
         pulse?.repoRead(error: lastError)
+        metrics?.gitRead(ContinuousClock.now - started, failed: lastError != nil)
         return heads
     }
 

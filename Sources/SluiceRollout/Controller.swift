@@ -73,7 +73,8 @@ public struct Controller: Sendable {
     /// each environment's outcome.
     public func run(abandonment: Abandonment = Abandonment()) async throws -> [String: EnvironmentRunner.Outcome] {
         let initial = try environments()
-        let watcher = BranchWatcher(location: location, credentials: credentials, cacheDirectory: cacheDirectory, pulse: options.pulse)
+        let watcher = BranchWatcher(location: location, credentials: credentials, cacheDirectory: cacheDirectory, pulse: options.pulse,
+                                    metrics: options.metrics)
         await watcher.refresh(branches: Array(Set(initial.map(\.branch))).sorted())
         if let error = await watcher.lastError { logger.error("fleet repo: \(error)") }
         var fleetHead = await watcher.fleetHead
@@ -102,6 +103,7 @@ public struct Controller: Sendable {
                                                connector: connector, clock: clock, options: options, logger: logger)
                 let (stopped, stop) = AsyncStream<Void>.makeStream()
                 running[environment.name] = Running(branch: environment.branch, lease: lease, stop: stop)
+                options.metrics.leader(environment.name, true)
                 group.addTask { .environment(environment.name, await Self.run(runner, until: stopped, abandonment: abandonment)) }
             }
             for environment in initial {
@@ -115,7 +117,10 @@ public struct Controller: Sendable {
                 switch finished {
                 case .environment(let name, let outcome):
                     outcomes[name] = outcome
-                    if let ended = running.removeValue(forKey: name) { await ended.lease.release() }
+                    if let ended = running.removeValue(forKey: name) {
+                        await ended.lease.release()
+                        options.metrics.leader(name, false)
+                    }
                     // An environment whose branch changed starts again on its new branch.
                     if !stopping, let next = waiting.removeValue(forKey: name) {
                         if let lease = await lease(next.name, logger: logger) {

@@ -58,12 +58,21 @@ extension EnvironmentRunner {
         func commit(_ cluster: String) -> String {
             state.clusters.first { $0.name == cluster }?.phase == .rollingBack ? state.baseCommit ?? state.commit : state.commit
         }
+        // Each action's own time (real time: the work, not the rollout's clock).
+        let metrics = options.metrics, environment = self.environment, name = action.name
+        func start(_ body: @escaping @Sendable () async -> Void) {
+            tasks.start {
+                let started = ContinuousClock.now
+                await body()
+                metrics.actionTook(name, environment: environment, ContinuousClock.now - started)
+            }
+        }
         switch action {
         case .plan(let clusters):
-            tasks.start { let (outcomes, pairs) = await effects.plan(clusters); await mailbox.put(.planned(id, outcomes, pairs)) }
+            start { let (outcomes, pairs) = await effects.plan(clusters); await mailbox.put(.planned(id, outcomes, pairs)) }
         case .apply(let cluster, let addon, let attempt):
             let planned = pair(cluster, addon), hold = steps(cluster, addon) > 1, at = commit(cluster)
-            tasks.start {
+            start {
                 // After a restart the plan is made again: a pair a plan finds nothing to do for is
                 // done; a plan that fails is that failure.
                 let result: StepResult
@@ -76,7 +85,7 @@ extension EnvironmentRunner {
             }
         case .setPartition(let cluster, let addon, let attempt, let step):
             let planned = pair(cluster, addon), at = commit(cluster)
-            tasks.start {
+            start {
                 let result: StepResult
                 switch await target(planned, cluster, addon, at: at, effects) {
                 case .success(let target?): result = await effects.setPartition(target, step: step)
@@ -87,7 +96,7 @@ extension EnvironmentRunner {
             }
         case .readStatus(let cluster, let addon, let attempt, let step):
             let planned = pair(cluster, addon), count = steps(cluster, addon), at = commit(cluster)
-            tasks.start {
+            start {
                 let observation: StatusObservation
                 switch await target(planned, cluster, addon, at: at, effects) {
                 case .success(let target?): observation = await effects.status(target, step: step, steps: count)
@@ -98,10 +107,10 @@ extension EnvironmentRunner {
             }
         case .runCheck(let check):
             let context = context
-            tasks.start { await mailbox.put(.check(id, check, await checks.run(check, context))) }
+            start { await mailbox.put(.check(id, check, await checks.run(check, context))) }
         case .planRollback(let cluster):
             let base = state.baseCommit ?? state.commit
-            tasks.start {
+            start {
                 let (outcomes, pairs) = await effects.plan([cluster], at: base)
                 let outcome = outcomes[cluster] ?? .failed(ActionFailure(.unplannable, "the plan at \(base.prefix(12)) does not have cluster \(cluster)"))
                 await mailbox.put(.rollbackPlanned(id, cluster: cluster, outcome, pairs[cluster] ?? []))

@@ -40,6 +40,8 @@ public struct EnvironmentRunner: Sendable {
         public var records = AppliedRecordsMirror()
         /// Whether the controller runs and reaches the fleet repo (the server's readiness).
         public var pulse = ControllerPulse()
+        /// Counters, gauges and durations (swift-metrics; `/metrics` when serving).
+        public var metrics = ControllerMetrics()
 
         public init() {}
     }
@@ -258,7 +260,10 @@ public struct EnvironmentRunner: Sendable {
                 transition.history = happened
                 transition.consumedCommands = output.consumedCommands
                 transition.drift = drift.findings
+                let started = ContinuousClock.now
                 try await store.commit(transition)
+                options.metrics.storeTransactionTook(ContinuousClock.now - started)
+                options.metrics.recorded(environment: environment, applied: transition.records.count, removed: transition.removals.count)
                 if transition.rollout != nil { persisted = durable }
                 if !transition.isEmpty { recovering = nil }
             } catch {
@@ -273,7 +278,11 @@ public struct EnvironmentRunner: Sendable {
                 correcting = nil
                 continue
             }
-            for event in happened { log(event) }
+            for event in happened {
+                log(event)
+                options.metrics.record(event)
+            }
+            if let state = active?.machine.state { options.metrics.observe(state) }
             if let observer = options.observer, let state = active?.machine.state { await observer(state, now) }
             if let current = active, !stopping {
                 for action in output.actions {

@@ -19,6 +19,18 @@ public enum RolloutAction: Sendable, Equatable, Hashable {
     /// before (`rollbackPlanned`). Its pairs are then applied and waited for like any other
     /// (`apply`, `readStatus`), recorded at the base.
     case planRollback(cluster: String)
+
+    /// The action's kind, a metric's label.
+    public var name: String {
+        switch self {
+        case .plan: return "plan"
+        case .apply: return "apply"
+        case .setPartition: return "setPartition"
+        case .readStatus: return "readStatus"
+        case .runCheck: return "check"
+        case .planRollback: return "planRollback"
+        }
+    }
 }
 
 /// What a plan found for one cluster of a batch.

@@ -1,5 +1,7 @@
 import Foundation
+import CoreMetrics
 import Logging
+import Prometheus
 import SluiceCore
 import SluiceQueries
 import SluiceRollout
@@ -20,9 +22,15 @@ public final class APIHandler: Sendable {
     let logger: Logger
     let deliveries = DeliveryLog()
     public let webhookResults = ResultCounts()
+    /// What `/metrics` shows (nil: the route answers 404).
+    let registry: PrometheusCollectorRegistry?
+    let metricsFactory: any MetricsFactory
 
     public init(store: any StateStore, models: CommitModels, nudges: Nudges, pulse: ControllerPulse, clock: any FleetClock,
-                settings: ServerSettings, logger: Logger) {
+                settings: ServerSettings, logger: Logger, registry: PrometheusCollectorRegistry? = nil,
+                metricsFactory: any MetricsFactory = MetricsSystem.factory) {
+        self.registry = registry
+        self.metricsFactory = metricsFactory
         self.store = store
         self.models = models
         self.nudges = nudges
@@ -38,6 +46,9 @@ public final class APIHandler: Sendable {
         switch (request.method, parts.first) {
         case ("GET", "healthz") where parts.count == 1: return .json(["status": "ok"])
         case ("GET", "readyz") where parts.count == 1: return await readiness()
+        case ("GET", "metrics") where parts.count == 1:
+            guard let registry else { return .error(404, "notFound", "metrics are not kept by this server") }
+            return APIResponse(status: 200, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"], body: registry.emitToBuffer())
         case (_, "webhooks") where parts.count == 2:
             guard request.method == "POST" else { return .error(405, "methodNotAllowed", "webhooks are POSTed", headers: ["Allow": "POST"]) }
             return await webhook(parts[1], request)
@@ -124,7 +135,7 @@ public final class APIHandler: Sendable {
     }
 }
 
-/// Counts of outcomes by name (webhook deliveries by result), for `/metrics`.
+/// Counts of outcomes by name (webhook deliveries by result), as the handler saw them.
 public final class ResultCounts: Sendable {
     private let counts = Mutex<[String: Int]>([:])
 

@@ -10,6 +10,7 @@ import SluiceYAML
 import SluiceQueries
 import SluiceRollout
 import SluiceStore
+import CoreMetrics
 import ServiceLifecycle
 import SluiceServer
 import Synchronization
@@ -71,7 +72,13 @@ struct Run: AsyncParsableCommand {
         }
         let clock: any FleetClock = virtualTime ? VirtualClock(start: start)
             : timeScale.map { ScaledClock(start: start, scale: $0) } ?? SystemClock()
+        // Metrics are kept only when served: the process's swift-metrics backend is the
+        // registry `/metrics` shows.
+        let serverSettings = try server.settings()
+        let metrics = serverSettings.map { _ in ServerMetrics.make(version: sluiceVersion) }
+        if let metrics { MetricsSystem.bootstrap(metrics.factory) }
         var options = EnvironmentRunner.Options()
+        options.metrics = ControllerMetrics()
         options.intervalSeconds = GoDuration.parse(interval).map(GoDuration.seconds) ?? 10
         options.pollSeconds = GoDuration.parse(poll).map(GoDuration.seconds) ?? 5
         options.untilIdle = untilIdle
@@ -92,9 +99,10 @@ struct Run: AsyncParsableCommand {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
         ]
-        if let settings = try server.settings() {
+        if let settings = serverSettings {
             let handler = APIHandler(store: store, models: CommitModels(location: FleetSource.localPath(repo, cacheDirectory: controller.cacheDirectory)),
-                                     nudges: controller.nudges, pulse: options.pulse, clock: clock, settings: settings, logger: logger)
+                                     nudges: controller.nudges, pulse: options.pulse, clock: clock, settings: settings, logger: logger,
+                                     registry: metrics?.registry)
             services.append(.init(service: HTTPServer(handler: handler, settings: settings, logger: logger, onListening: { port in
                 // Scripts and tests that asked for port 0 read the port here.
                 FileHandle.standardError.write(Data("listening on \(settings.host):\(port)\n".utf8))
