@@ -130,7 +130,7 @@ public struct PlanTextFormatter: Sendable {
     }
 
     /// `1.11.3 -> 1.11.4`, with the images that change: `main: ...:v1.11.3 -> ...:v1.11.4`.
-    private func versions(_ change: FleetPlan.ReleaseChange?) -> String {
+    func versions(_ change: FleetPlan.ReleaseChange?) -> String {
         guard let change else { return "?" }
         var text = "\(change.before?.version ?? "(new)") -> \(change.after?.version ?? "(removed)")"
         let names = Set(change.before?.images.keys.map { $0 } ?? []).union(change.after?.images.keys.map { $0 } ?? []).sorted()

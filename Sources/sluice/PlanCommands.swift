@@ -151,15 +151,26 @@ struct Plan: AsyncParsableCommand {
     @OptionGroup var state: StateOptions
     @OptionGroup var scope: PlanScope
     @OptionGroup var clusters: ClusterOptions
-    @Option(name: [.short, .long], help: "text or json") var output: OutputFormat = .text
+    @Option(name: [.short, .long], help: "text, json or markdown (a pull request comment)") var output: PlanOutputFormat = .text
     @Flag(help: "Text: one line per (stage, batch, cluster, add-on) with its version before -> after, no diffs.") var summary = false
+    @Option(help: "Markdown: at most this many characters (what does not fit is counted, not cut).") var maxCharacters = 60_000
+
+    enum PlanOutputFormat: String, ExpressibleByArgument, CaseIterable {
+        case text, json, markdown
+        /// Errors are printed as for text (markdown) or JSON.
+        var errors: OutputFormat { self == .json ? .json : .text }
+    }
+
+    func validate() throws {
+        if maxCharacters < 1_000 { throw ValidationError("--max-characters must be at least 1000") }
+    }
 
     func run() async throws {
         // Read, not written; but a damaged store must not make a plan say "no changes".
-        let store = try await state.openForReading(repo: repo.repo, output: output, checks: [.integrity])
+        let store = try await state.openForReading(repo: repo.repo, output: output.errors, checks: [.integrity])
         let clock = SystemClock()
         let result = try await runPlanner(repo, scope: scope, store: store, clock: clock,
-                                          connector: clusters.connector(store: store, clock: clock), output: output, detail: .summary)
+                                          connector: clusters.connector(store: store, clock: clock), output: output.errors, detail: .summary)
         switch output {
         case .text:
             let color = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
@@ -167,6 +178,8 @@ struct Plan: AsyncParsableCommand {
             print(summary ? formatter.summary(result.plan) : formatter.format(result.plan), terminator: "")
         case .json:
             print(JSONOutput.encode(result.plan))
+        case .markdown:
+            print(PlanMarkdownFormatter(maxCharacters: maxCharacters).format(result.plan), terminator: "")
         }
         if result.plan.hasChanges { throw ExitCode(4) }
     }
