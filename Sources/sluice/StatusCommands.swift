@@ -87,6 +87,8 @@ struct OperatorAction: ParsableArguments {
     @Option(help: "Why (recorded in the history).") var reason: String = ""
     @Option(name: .long, help: "The fleet repo.") var repo: String = "."
     @OptionGroup var state: StateOptions
+    @Option(help: ArgumentHelp("Ask a running controller's API at this URL instead of writing its store (token: SLUICE_TOKEN).", valueName: "url"))
+    var server: String?
 
     static let exitCodes = """
         Queued for the controller, which acts on it at its next step; a warning says so when no controller holds the \
@@ -105,7 +107,17 @@ struct OperatorAction: ParsableArguments {
         return try await state.openExisting(repo: repo, output: .text)
     }
 
+    /// Through the API when `--server` names one: prints what the server did. False: act locally.
+    func remotely(_ action: String, commit: String? = nil, stage: String? = nil) async throws -> Bool {
+        guard let server else { return false }
+        let acted = try await RemoteRequests(server: server).act(action, environment: environment, reason: reason, commit: commit, stage: stage)
+        let what = acted.commit.map { " (commit \($0.prefix(12))\(acted.stage.map { ", stage \($0)" } ?? ""))" } ?? ""
+        print("\(acted.action) of \(acted.environment)\(what) accepted by \(server) as \(acted.by)")
+        return true
+    }
+
     func queue(_ verb: OperatorCommand.Verb) async throws {
+        if try await remotely(verb.rawValue) { return }
         let store = try await checkedStore()
         do { try await OperatorRequests(store: store).queue(verb, environment: environment, user: operatorName(), reason: reason, at: Date()) } catch {
             try refused(error)
@@ -172,6 +184,7 @@ struct Approve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if try await action.remotely("approve", commit: commit, stage: stage) { return }
         let store = try await action.checkedStore()
         let requests = OperatorRequests(store: store)
         let approval: OperatorRequests.Approval
@@ -204,6 +217,7 @@ struct Unfreeze: AsyncParsableCommand {
 extension OperatorAction {
     /// `freeze` and `unfreeze` take effect at once, with a history event naming who and why.
     func setFreeze(_ frozen: Bool) async throws {
+        if try await remotely(frozen ? "freeze" : "unfreeze") { return }
         let store = try await checkedStore()
         do { try await OperatorRequests(store: store).setFreeze(frozen, environment: environment, user: operatorName(), reason: reason, at: Date()) } catch {
             try refused(error)

@@ -108,6 +108,55 @@ import Testing
         #expect(events.contains { $0["outcome"] as? String == HistoryOutcome.rolloutStarted.rawValue })
     }
 
+    /// An operator without a shell on the controller's machine acts through its API: the
+    /// command names the server, the token comes from SLUICE_TOKEN, the action is recorded
+    /// with the token's identity, and refusals keep the local exit codes.
+    @Test func operatorCommandsGoThroughTheServer() async throws {
+        let token = "cli-admin-token-0123456789"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ProjectPaths.sluiceBinary)
+        process.arguments = ["run", "--repo", repo.path, "--state", state, "--interval", "60s", "--resync", "0", "--virtual-time", "--listen", "127.0.0.1:0"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["SLUICE_API_TOKEN": token]) { _, new in new }
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        // Safety net only: a server that never listened would otherwise hang the suite.
+        let watchdog = DispatchWorkItem { kill(process.processIdentifier, SIGKILL) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 120, execute: watchdog)
+        defer {
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+            watchdog.cancel()
+        }
+        var text = ""
+        while !text.contains("listening on 127.0.0.1:"), case let data = errors.fileHandleForReading.availableData, !data.isEmpty {
+            text += String(decoding: data, as: UTF8.self)
+        }
+        let port = try #require(text.split(separator: "\n").first { $0.hasPrefix("listening on 127.0.0.1:") }?.split(separator: ":").last)
+        let server = "http://127.0.0.1:\(port)"
+        var environment = ProcessInfo.processInfo.environment
+        environment["SLUICE_TOKEN"] = token
+        let paused = try ProcessResult.run(ProjectPaths.sluiceBinary, ["pause", "staging", "--server", server, "--reason", "maintenance"], environment: environment)
+        #expect(paused.status == 0, "\(paused.stderr)")
+        #expect(paused.stdout.contains("pause of staging accepted by \(server) as admin"))
+        // Queued with the identity's name (or already acted on, which the history says so).
+        let store = try SQLiteStateStore(path: state)
+        let queued = try await store.commands(environment: "staging").contains { $0.verb == .pause && $0.user == "admin" }
+        let acted = try await store.history(HistoryFilter(environment: "staging", limit: 1_000)).contains { $0.detail.hasPrefix("pause by admin") }
+        #expect(queued || acted)
+        let refused = try ProcessResult.run(ProjectPaths.sluiceBinary, ["approve", "production", "--server", server, "--commit", "fedcba9"], environment: environment)
+        #expect(refused.status == 1 && refused.stderr.contains("(refused)"))
+        let unknown = try ProcessResult.run(ProjectPaths.sluiceBinary, ["freeze", "nowhere", "--server", server], environment: environment)
+        #expect(unknown.status == 2 && unknown.stderr.contains("(notFound)"))
+        environment["SLUICE_TOKEN"] = "not-the-token-at-all"
+        let wrong = try ProcessResult.run(ProjectPaths.sluiceBinary, ["pause", "staging", "--server", server], environment: environment)
+        #expect(wrong.status == 1 && wrong.stderr.contains("(unauthorized)"))
+        environment["SLUICE_TOKEN"] = nil
+        let none = try ProcessResult.run(ProjectPaths.sluiceBinary, ["pause", "staging", "--server", server], environment: environment)
+        #expect(none.status == 2)
+    }
+
     /// A post-check of the staging pipeline's test stage, defined by `body` (its fields,
     /// indented as under `checks`), committed on main and staging.
     func addTestStageCheck(_ name: String, _ body: String) throws {
