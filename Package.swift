@@ -107,7 +107,7 @@ let package = Package(
                                                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .testTarget(name: "SluiceKubernetesTests", dependencies: ["SluiceKubernetes", "SluiceCore", "SluiceModel", "SluiceYAML", "SluiceTestSupport"], exclude: ["echo_server.py", "discovery_server.py", "kube_api_server.py", "Fixtures"]),
         .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan", "SluiceSchemas", "SluiceRollout", "SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceDrivers", "SluiceSimulation", "SluiceModel", "SluiceYAML", "SluiceRender", "SluiceGit", "SluiceTestSupport"]),
-        .testTarget(name: "SluiceServerTests", dependencies: ["SluiceServer", .product(name: "Prometheus", package: "swift-prometheus"), "SluiceQueries", "SluiceRollout", "SluiceKubernetes", "SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceSimulation", "SluiceModel", "SluiceYAML", "SluiceTestSupport",
+        .testTarget(name: "SluiceServerTests", dependencies: ["SluiceServer", .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"), "SluiceQueries", "SluiceRollout", "SluiceKubernetes", "SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceSimulation", "SluiceModel", "SluiceYAML", "SluiceTestSupport",
                                                           .product(name: "Logging", package: "swift-log")]),
         // Runs the built `sluice` binary; the broken-repo corpus is read from the source tree.
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "SluiceTestSupport", "SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceSimulation"], exclude: ["Corpus"]),

@@ -3,7 +3,7 @@ import Foundation
 /// One line of the append-only history.
 public struct HistoryEvent: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
-        case apply, rejection, check, operatorAction = "operator", rollout, drift
+        case apply, rejection, check, operatorAction = "operator", rollout, drift, notification
     }
 
     public var at: Date

@@ -28,13 +28,15 @@ public enum HistoryOutcome: String, Sendable, CaseIterable {
     case driftFound, driftCorrected, driftResyncFailed
     /// The state store cannot be trusted; the environment stops acting.
     case storeDamaged
+    /// A notification was delivered to a target, or given up on after its retries.
+    case notificationSent, notificationFailed
 
     /// How loud the event is in the log: failures warn, halts, rejections and a damaged store are errors.
     public var severity: Severity {
         switch self {
         case .halted, .rejected, .rollbackFailed, .storeDamaged: return .error
         case .clusterFailed, .pairFailed, .healthNoProgress, .healthDeadline, .checkFailed, .transientError,
-             .unreachableWaits, .unreachableSkipped, .driftFound, .driftResyncFailed, .operatorCommandIgnored:
+             .unreachableWaits, .unreachableSkipped, .driftFound, .driftResyncFailed, .operatorCommandIgnored, .notificationFailed:
             return .warning
         default: return .info
         }

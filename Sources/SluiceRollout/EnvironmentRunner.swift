@@ -42,6 +42,9 @@ public struct EnvironmentRunner: Sendable {
         public var pulse = ControllerPulse()
         /// Counters, gauges and durations (swift-metrics; `/metrics` when serving).
         public var metrics = ControllerMetrics()
+        /// Told every step's history events once they are written (notifications); must
+        /// return at once.
+        public var notify: (@Sendable ([HistoryEvent]) -> Void)?
 
         public init() {}
     }
@@ -282,6 +285,7 @@ public struct EnvironmentRunner: Sendable {
                 log(event)
                 options.metrics.record(event)
             }
+            if !happened.isEmpty { options.notify?(happened) }
             if let state = active?.machine.state { options.metrics.observe(state) }
             if let observer = options.observer, let state = active?.machine.state { await observer(state, now) }
             if let current = active, !stopping {

@@ -44,6 +44,8 @@ struct Run: AsyncParsableCommand {
     @Option(name: .customLong("allow-command"), help: "A program outside the fleet repo that command checks may run (absolute path; repeatable).")
     var allowedCommands: [String] = []
     @OptionGroup var server: ServerOptions
+    @Option(help: ArgumentHelp("Where events go: a YAML file of Slack or signed-webhook targets on this machine (see README).", valueName: "file"))
+    var notifications: String?
 
     func validate() throws {
         guard let interval = GoDuration.parse(interval), interval > .zero else { throw ValidationError("--interval \(interval) is not a positive duration such as 10s") }
@@ -64,6 +66,10 @@ struct Run: AsyncParsableCommand {
         let format = logFormat
         LoggingSystem.bootstrap { _ in ConsoleLogHandler(format: format) }
         let logger = Logger(label: "sluice")
+        // Machine files are read before the store is opened: a mistake in one stops sluice
+        // before it has created or changed anything.
+        let serverSettings = try server.settings()
+        let targets = try notifications.map(NotificationOptions.targets)
         let store = try await state.open(repo: repo, output: .text)
         var start = clockStart.flatMap { ISO8601DateFormatter().date(from: $0) } ?? Date()
         if virtualTime, let latest = await latestRecordedTime(store), latest > start {
@@ -74,7 +80,6 @@ struct Run: AsyncParsableCommand {
             : timeScale.map { ScaledClock(start: start, scale: $0) } ?? SystemClock()
         // Metrics are kept only when served: the process's swift-metrics backend is the
         // registry `/metrics` shows.
-        let serverSettings = try server.settings()
         let metrics = serverSettings.map { _ in ServerMetrics.make(version: sluiceVersion) }
         if let metrics { MetricsSystem.bootstrap(metrics.factory) }
         var options = EnvironmentRunner.Options()
@@ -85,6 +90,11 @@ struct Run: AsyncParsableCommand {
         let resyncSeconds = GoDuration.parse(resync).map(GoDuration.seconds) ?? 0
         options.resyncSeconds = resyncSeconds > 0 ? resyncSeconds : nil
         options.machineAllowedCommands = allowedCommands
+        var notifier: Notifier?
+        if let targets {
+            notifier = Notifier(targets: targets, history: store, clock: clock, send: NotificationOptions.send, logger: logger)
+            options.notify = { [notifier] events in notifier?.post(events) }
+        }
         let controller = Controller(location: repo, store: store, connector: clusters.connector(store: store, clock: clock), clock: clock,
                                     options: options, credentials: .fromEnvironment(ProcessInfo.processInfo.environment),
                                     logger: logger)
@@ -99,6 +109,9 @@ struct Run: AsyncParsableCommand {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
         ]
+        if let notifier {
+            services.append(.init(service: notifier, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore))
+        }
         if let settings = serverSettings {
             let handler = APIHandler(store: store, models: CommitModels(location: FleetSource.localPath(repo, cacheDirectory: controller.cacheDirectory)),
                                      nudges: controller.nudges, pulse: options.pulse, clock: clock, settings: settings, logger: logger,

@@ -157,6 +157,19 @@ import Testing
         #expect(none.status == 2)
     }
 
+    /// A mistake in a machine file (notifications, tokens) stops `run` with where it is, before
+    /// any state is created.
+    @Test func aBadMachineFileStopsRunBeforeAnyStateExists() throws {
+        let file = state + ".notifications.yaml"
+        try "targets:\n  - name: a\n    type: teams\n    url: https://example.com\n".write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let run = try sluice("run", "--repo", repo.path, "--state", state, "--virtual-time", "--until-idle", "--notifications", file)
+        #expect(run.status == 1 && run.stderr.contains("\(file):3:11: type of a must be slack or webhook"))
+        let tokens = try sluice("run", "--repo", repo.path, "--state", state, "--virtual-time", "--until-idle", "--listen", "0", "--tokens-file", file)
+        #expect(tokens.status == 1 && tokens.stderr.contains("\(file):1:1:"))
+        #expect(!FileManager.default.fileExists(atPath: state))
+    }
+
     /// A post-check of the staging pipeline's test stage, defined by `body` (its fields,
     /// indented as under `checks`), committed on main and staging.
     func addTestStageCheck(_ name: String, _ body: String) throws {
