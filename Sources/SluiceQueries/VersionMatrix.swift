@@ -23,6 +23,8 @@ public struct VersionMatrix: Codable, Sendable, Equatable {
     public struct Stage: Codable, Sendable, Equatable {
         public var name: String
         public var clusters: [String]
+        /// The same clusters, batch by batch.
+        public var batches: [[String]]
     }
 
     public struct Row: Codable, Sendable, Equatable {
@@ -77,7 +79,7 @@ public struct VersionMatrix: Codable, Sendable, Equatable {
 
     static func environmentMatrix(name: String, records: [AppliedRecord], rollout: RolloutState?, blueprint: RolloutBlueprint?,
                                   models: [String: FleetRepository]) -> Environment {
-        let stages = (blueprint?.stages ?? []).map { Stage(name: $0.name, clusters: $0.batches.flatMap { $0 }) }
+        let stages = (blueprint?.stages ?? []).map { Stage(name: $0.name, clusters: $0.batches.flatMap { $0 }, batches: $0.batches) }
         var stageOf: [String: String] = [:]
         var order: [String] = []
         for stage in stages {
@@ -105,8 +107,10 @@ public struct VersionMatrix: Codable, Sendable, Equatable {
         return Environment(name: name, rolloutCommit: rollout?.commit, stages: stages, addons: addons, clusters: rows)
     }
 
-    /// The rollout's view of a pair wins over its record: it is what moves now.
+    /// The rollout's view of a pair wins over its record: it is what moves now. A cluster
+    /// that failed on this add-on keeps it failed after the halt let its pairs go.
     static func state(of record: AppliedRecord, in cluster: ClusterProgress?) -> Cell.State {
+        if case .failed(.addon(let addon, _))? = cluster?.phase, addon == record.addon { return .failed }
         if let pair = cluster?.pairs.first(where: { $0.addon == record.addon }) {
             switch pair.phase {
             case .failed: return .failed

@@ -44,6 +44,9 @@ public final class APIHandler: Sendable {
     public func handle(_ request: APIRequest) async -> APIResponse {
         let parts = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         switch (request.method, parts.first) {
+        case ("GET", nil): return await dashboard([], request)
+        case ("GET", "history") where parts.count == 1: return await dashboard(parts, request)
+        case ("GET", "clusters") where parts.count == 2: return await dashboard(parts, request)
         case ("GET", "healthz") where parts.count == 1: return .json(["status": "ok"])
         case ("GET", "readyz") where parts.count == 1: return await readiness()
         case ("GET", "metrics") where parts.count == 1:
