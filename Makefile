@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-APT_PACKAGES := libgit2-dev libyaml-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev pkg-config git prometheus python3 openssl chromium
+APT_PACKAGES := libgit2-dev libyaml-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev zlib1g-dev pkg-config git prometheus python3 openssl chromium
 DEMO := .sluice/demo-repo
 SLUICE := .build/debug/sluice
 
@@ -47,7 +47,9 @@ policies:
 	scripts/embed-policies.sh
 
 # Benchmarks run in release mode and print their figures.
-bench: deps
+# wrk (Debian's) loads the API during `--rollout --serve`.
+bench:
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="$(APT_PACKAGES) wrk"
 	swift build -c release --product FleetBenchmark
 	.build/release/FleetBenchmark $(BENCH_ARGS)
 

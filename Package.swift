@@ -31,6 +31,7 @@ let package = Package(
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         .target(name: "SluiceGit", dependencies: ["CGit2"]),
         // Values with positions: libyaml, the block reader, YAML/JSON readers and emitters.
@@ -63,12 +64,13 @@ let package = Package(
                                                       .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         // Read models shared by the CLI and the server: status, history, the version matrix, a
         // cluster's add-ons, and operator requests with their checks.
-        .target(name: "SluiceQueries", dependencies: ["SluiceRollout", "SluiceCore", "SluiceStore", "SluiceModel", "SluiceGit"]),
+        .target(name: "SluiceQueries", dependencies: ["SluiceRollout", "SluicePlan", "SluiceCore", "SluiceStore", "SluiceModel", "SluiceGit", "SluiceYAML"]),
         // The HTTP side of `sluice run --listen`: API, identities, webhooks. The only module that
         // imports Hummingbird.
-        .target(name: "SluiceServer", dependencies: ["SluiceQueries", "SluiceRollout", "SluiceCore", "SluiceStore", "SluiceModel", "SluiceYAML", "CCrypto",
+        .target(name: "SluiceServer", dependencies: ["SluiceQueries", "SluiceRollout", "SluiceCore", "SluiceStore", "SluiceModel", "SluiceYAML", "CCrypto", "CZlib",
                                                      .product(name: "Hummingbird", package: "hummingbird"),
                                                      .product(name: "NIOCore", package: "swift-nio"),
+                                                     .product(name: "NIOPosix", package: "swift-nio"),
                                                      .product(name: "Prometheus", package: "swift-prometheus"),
                                                      .product(name: "CoreMetrics", package: "swift-metrics"),
                                                      .product(name: "Logging", package: "swift-log"),
@@ -87,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "FleetBenchmark",
             dependencies: ["SluicePlan", "SluiceSchemas", "SluiceRender", "SluiceModel", "SluiceYAML", "SluiceGit", "SluiceCore", "SluiceStore", "SluiceSQLite",
-                           "SluiceDrivers", "SluiceSimulation", "SluiceRollout",
+                           "SluiceDrivers", "SluiceSimulation", "SluiceRollout", "SluiceQueries", "SluiceServer",
                            "SluiceKubernetes", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/FleetBenchmark"
         ),
@@ -107,9 +109,9 @@ let package = Package(
                                                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .testTarget(name: "SluiceKubernetesTests", dependencies: ["SluiceKubernetes", "SluiceCore", "SluiceModel", "SluiceYAML", "SluiceTestSupport"], exclude: ["echo_server.py", "discovery_server.py", "kube_api_server.py", "Fixtures"]),
         .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan", "SluiceSchemas", "SluiceRollout", "SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceDrivers", "SluiceSimulation", "SluiceModel", "SluiceYAML", "SluiceRender", "SluiceGit", "SluiceTestSupport"]),
-        .testTarget(name: "SluiceServerTests", dependencies: ["SluiceServer", .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"), "SluiceQueries", "SluiceRollout", "SluiceKubernetes", "SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceSimulation", "SluiceModel", "SluiceYAML", "SluiceTestSupport",
+        .testTarget(name: "SluiceServerTests", dependencies: ["SluiceServer", "CZlib", .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"), "SluiceQueries", "SluiceRollout", "SluiceKubernetes", "SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceSimulation", "SluiceModel", "SluiceYAML", "SluiceTestSupport",
                                                           .product(name: "Logging", package: "swift-log")]),
         // Runs the built `sluice` binary; the broken-repo corpus is read from the source tree.
-        .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "SluiceTestSupport", "SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceSimulation"], exclude: ["Corpus"]),
+        .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "SluiceTestSupport", "SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceSimulation", "SluiceKubernetes"], exclude: ["Corpus"]),
     ]
 )

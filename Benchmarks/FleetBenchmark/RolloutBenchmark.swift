@@ -17,6 +17,13 @@ import Synchronization
 struct RolloutBenchmark {
     let root: String
     let fleet: SyntheticFleet
+    /// Serve the API on the rollout's store and load it with wrk (`/api/v1/status` and the
+    /// version matrix) while the rollout runs (`--serve`).
+    var serve = false
+    /// The load asks for answers without gzip.
+    var uncompressed = false
+    /// Requests per second per route (nil: as many as the server answers).
+    var rate: Int? = nil
 
     func run() async throws {
         let statePath = root + "-state.db"
@@ -34,8 +41,10 @@ struct RolloutBenchmark {
         let cpu = cpuSeconds()
         let controller = Controller(location: root, store: store, connector: ClusterConnector(objects: SQLiteSimulatedObjects(store), clock: clock), clock: clock,
                                     options: options, cacheDirectory: root + "-cache", logger: quiet)
+        let load = serve ? try await APILoad.start(store: store, root: root, options: options, clock: clock, compressed: !uncompressed, rate: rate, logger: quiet) : nil
         let outcomes = try await controller.run()
         let wall = seconds(since: start), used = cpuSeconds() - cpu
+        if let load { print(try await load.stop()) }
         let records = try await store.applied().count
         let batches = try await store.history(HistoryFilter(limit: 1_000_000)).filter { $0.kind == .rollout && $0.detail.contains(", batch ") }.count
         let virtual = await clock.now().timeIntervalSince(Date(timeIntervalSince1970: 1_800_000_000))

@@ -7,7 +7,7 @@ import SluiceRender
 
 // Usage: FleetBenchmark [--clusters N] [--addons M] [--kustomize-sample K] [--keep DIR]
 //                       [--parallelism P] [--no-render-passes] [--schemas DIR] [--plan [--repeat-bump N]] [--rollout] [--kubernetes]
-//                       [--reaction N [--polled]]
+//                       [--reaction N [--polled]] [--rollout --serve [--serve-uncompressed] [--serve-rate N]]
 // Generates a synthetic fleet, commits it, then loads, validates and renders every
 // (cluster, add-on) pair at that commit, printing wall times and peak memory. A sample of
 // pairs is also rendered by `kubectl kustomize` (base + per-cluster overlay) for comparison.
@@ -29,6 +29,9 @@ var parallelism = ProcessInfo.processInfo.activeProcessorCount
 var renderPasses = true
 var planOnly = false
 var rolloutOnly = false
+var serveDuringRollout = false
+var serveUncompressed = false
+var serveRate: Int?
 var reactionBumps = 0
 var reactionPolled = false
 var kubernetesOnly = false
@@ -46,6 +49,9 @@ while let flag = arguments.popFirst() {
     case "--no-render-passes": renderPasses = false
     case "--plan": planOnly = true
     case "--rollout": rolloutOnly = true
+    case "--serve": serveDuringRollout = true
+    case "--serve-uncompressed": serveDuringRollout = true; serveUncompressed = true
+    case "--serve-rate": serveDuringRollout = true; serveRate = Int(arguments.popFirst() ?? "")
     case "--reaction": reactionBumps = Int(arguments.popFirst() ?? "") ?? 5
     case "--polled": reactionPolled = true
     case "--kubernetes": kubernetesOnly = true
@@ -104,7 +110,7 @@ print("fleet \(clusters) clusters x \(addons) add-ons: generated and committed i
     exit(status)
 }
 if kubernetesOnly { await runAndExit("kubernetes") { try await KubernetesBenchmark(root: root, fleet: fleet).run() } }
-if rolloutOnly { await runAndExit("rollout") { try await RolloutBenchmark(root: root, fleet: fleet).run() } }
+if rolloutOnly { await runAndExit("rollout") { try await RolloutBenchmark(root: root, fleet: fleet, serve: serveDuringRollout, uncompressed: serveUncompressed, rate: serveRate).run() } }
 if reactionBumps > 0 {
     await runAndExit("reaction") { try await ReactionBenchmark(root: root, fleet: fleet, bumps: reactionBumps, nudge: !reactionPolled).run() }
 }

@@ -14,6 +14,9 @@ public struct Fleet: Sendable {
 
     public var header: ObjectHeader
     public var environments: [Environment]
+    /// Where events go (`NotificationRoute`); nil when sluice.yaml says nothing (the machine's
+    /// notifications file then decides alone).
+    public var notifications: [NotificationRoute]?
 
     public var name: String { header.name.value }
 
@@ -23,7 +26,7 @@ public struct Fleet: Sendable {
 
     static func read(_ node: YAMLNode, file: String, sink: DiagnosticSink) -> Fleet? {
         guard let (header, spec) = ObjectHeader.read(node, file: file, sink: sink, kind: "Fleet",
-                                                     specFields: ["environments"]),
+                                                     specFields: ["environments", "notifications"]),
               let spec else { return nil }
         var environments: [Environment] = []
         var seen: [String: Mark] = [:]
@@ -50,6 +53,9 @@ public struct Fleet: Sendable {
         if environments.isEmpty && sink.isEmpty {
             sink.error(file, node.mark, "spec.environments must list at least one environment")
         }
-        return Fleet(header: header, environments: environments)
+        let notifications = spec.list("notifications").map {
+            NotificationRoute.read($0, environments: Set(environments.map(\.name.value)), file: file, sink: sink)
+        }
+        return Fleet(header: header, environments: environments, notifications: notifications)
     }
 }

@@ -222,6 +222,11 @@ extension FleetLoader {
     /// follow, even when another file of the commit is broken (that commit is then rejected
     /// by its environment's rollout, not by the controller).
     public func environments(in tree: SourceTree) throws(ValidationFailure) -> [Fleet.Environment] {
+        try fleet(in: tree).environments
+    }
+
+    /// `sluice.yaml` alone (its environments and notification routes).
+    public func fleet(in tree: SourceTree) throws(ValidationFailure) -> Fleet {
         let sink = DiagnosticSink()
         let files = RepoFiles(tree: tree, maxFileSize: maxFileSize, sink: sink)
         var fleet: Fleet?
@@ -231,6 +236,6 @@ extension FleetLoader {
             fleet = Fleet.read(node, file: "sluice.yaml", sink: sink)
         }
         guard let fleet, sink.isEmpty else { throw ValidationFailure(sink.diagnostics) }
-        return fleet.environments
+        return fleet
     }
 }

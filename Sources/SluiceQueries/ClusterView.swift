@@ -6,8 +6,9 @@ import SluiceStore
 
 /// One cluster as an operator looks at it: in each environment that has it, every add-on
 /// it runs (version, images, commit, whether it is moving now), where the rollout under way
-/// is with it, what the last re-sync found different, and its recent history. The JSON of
-/// `GET /api/v1/clusters/{name}` (README).
+/// is with it, what the last re-sync found different, what it runs live (read through its
+/// driver when one is given), and its recent history. The JSON of `GET /api/v1/clusters/{name}`
+/// (README).
 public struct ClusterView: Codable, Sendable, Equatable {
     public struct Placement: Codable, Sendable, Equatable {
         public var environment: String
@@ -24,11 +25,15 @@ public struct ClusterView: Codable, Sendable, Equatable {
     /// HEAD's model defines the cluster (false: only records of it are left).
     public var defined: Bool
     public var environments: [Placement]
+    /// Read now from the cluster; nil when no driver was asked (the CLI's view), or HEAD no
+    /// longer defines the cluster.
+    public var live: ClusterLiveState?
     /// Newest last.
     public var history: [HistoryEntry]
 
     /// Nil when neither HEAD's model nor any record knows the cluster.
-    public static func make(store: any StateStore, models: CommitModels, cluster: String, historyLimit: Int = 50) async throws -> ClusterView? {
+    public static func make(store: any StateStore, models: CommitModels, cluster: String, historyLimit: Int = 50,
+                            drivers: (any ClusterDrivers)? = nil, now: Date = Date()) async throws -> ClusterView? {
         let head = try await models.head()
         let headModel = await models.model(head.commit)
         var placements: [Placement] = []
@@ -48,6 +53,11 @@ public struct ClusterView: Codable, Sendable, Equatable {
         let defined = headModel?.clusters[cluster] != nil
         guard defined || !placements.isEmpty else { return nil }
         let events = try await HistoryQuery.events(store, HistoryFilter(cluster: cluster, limit: historyLimit))
-        return ClusterView(cluster: cluster, defined: defined, environments: placements, history: events.map(HistoryEntry.init))
+        var live: ClusterLiveState?
+        if let drivers, let headModel, let model = headModel.clusters[cluster] {
+            live = await ClusterLiveState.read(cluster: model, recorded: Set(placements.flatMap { $0.addons.map(\.addon) }), drivers: drivers,
+                                               kinds: headModel.customWorkloads, now: now)
+        }
+        return ClusterView(cluster: cluster, defined: defined, environments: placements, live: live, history: events.map(HistoryEntry.init))
     }
 }

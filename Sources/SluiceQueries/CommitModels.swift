@@ -18,6 +18,8 @@ public final class CommitModels: Sendable {
         var order: [String] = []
     }
     private let shelf = Mutex(Shelf())
+    /// HEAD's notification routes as last read: by HEAD's commit id.
+    private let routes = Mutex<(commit: String, routes: [NotificationRoute]?)?>(nil)
 
     public init(location: String, capacity: Int = 8) {
         self.location = location
@@ -80,6 +82,24 @@ public final class CommitModels: Sendable {
 
     public func model(_ commit: String) async -> FleetRepository? {
         await models([commit])[commit]
+    }
+
+    /// HEAD's `spec.notifications` (nil: sluice.yaml names no routes). Read again only when
+    /// HEAD moves. A HEAD whose sluice.yaml cannot be read keeps the routes last read, so a
+    /// broken commit does not silence (or widen) the notifications of the rollouts that run;
+    /// `lastRead` false says it could not be read and none was before.
+    public func notificationRoutes() async -> (routes: [NotificationRoute]?, lastRead: Bool) {
+        let location = self.location
+        let kept = routes.withLock { $0 }
+        let read = await BlockingWork.run { () -> (commit: String, routes: [NotificationRoute]?)? in
+            guard let git = try? GitRepository.open(location), let id = try? git.resolve("HEAD") else { return nil }
+            if let kept, kept.commit == id.hex { return kept }
+            guard let tree = try? git.tree(at: id), let fleet = try? FleetLoader().fleet(in: tree) else { return nil }
+            return (id.hex, fleet.notifications)
+        }
+        guard let read else { return (kept?.routes, kept != nil) }
+        routes.withLock { $0 = read }
+        return (read.routes, true)
     }
 }
 

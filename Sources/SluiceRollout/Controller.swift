@@ -21,10 +21,12 @@ public struct Controller: Sendable {
     public var options: EnvironmentRunner.Options
     public var credentials: GitCredentials
     public var cacheDirectory: String
+    /// Where a fleet repo given as a URL is mirrored (relative to the working directory).
+    public static let defaultCacheDirectory = ".sluice/cache"
     public var logger: Logger
 
     public init(location: String, store: any StateStore, connector: any ClusterDrivers, clock: any FleetClock,
-                options: EnvironmentRunner.Options, credentials: GitCredentials = .none, cacheDirectory: String = ".sluice/cache",
+                options: EnvironmentRunner.Options, credentials: GitCredentials = .none, cacheDirectory: String = Controller.defaultCacheDirectory,
                 logger: Logger = Logger(label: "sluice")) {
         self.location = location
         self.store = store

@@ -134,7 +134,7 @@ extension APIHandler {
     }
 
     func clusterPage(_ name: String) async throws -> String? {
-        guard let view = try await ClusterView.make(store: store, models: models, cluster: name, historyLimit: 30) else { return nil }
+        guard let view = try await ClusterView.make(store: store, models: models, cluster: name, historyLimit: 30, drivers: drivers, now: await clock.now()) else { return nil }
         let e = HTML.escape
         var main = "<h2>Cluster \(e(view.cluster))</h2>"
         if !view.defined { main += "<p class=\"waiting\">HEAD's fleet repo no longer defines this cluster; these are its records.</p>" }
@@ -152,8 +152,24 @@ extension APIHandler {
             for finding in placement.drift { main += "<p class=\"waiting\">Drift in \(e(finding.addon)): \(e(finding.detail))</p>" }
             main += "</section>"
         }
+        if let live = view.live { main += liveSection(live) }
         main += "<h3>Recent history</h3>" + events(view.history.reversed())
         return HTML.page(title: "Cluster \(view.cluster)", main: main)
+    }
+
+    /// What the cluster runs, read from it now: each add-on's objects and workloads' pods.
+    private func liveSection(_ live: ClusterLiveState) -> String {
+        let e = HTML.escape
+        var out = "<section class=\"env\" id=\"live\"><h3>Live, read \(e(live.readAt.formatted(.iso8601)))</h3>"
+        if let problem = live.problem { return out + "<p class=\"halt\">The cluster could not be read: \(e(problem))</p></section>" }
+        out += "<table><tr><th>add-on</th><th>objects</th><th>health</th><th>workloads (ready/updated/desired)</th></tr>"
+        for addon in live.addons {
+            let workloads = addon.workloads.map { "\(e($0.kind)) \(e($0.namespace))/\(e($0.name)): \($0.ready)/\($0.updated)/\($0.desired)"
+                + ($0.partition > 0 ? ", partition \($0.partition)" : "") }.joined(separator: "<br>")
+            out += "<tr data-addon=\"\(e(addon.addon))\"><td>\(e(addon.addon))</td><td>\(addon.objects)</td>"
+                + "<td class=\"live-\(addon.health.rawValue)\">\(addon.health.rawValue)\(addon.problem.map { ": " + e($0) } ?? "")</td><td>\(workloads)</td></tr>"
+        }
+        return out + "</table></section>"
     }
 
     func historyPage(_ query: [String: String]) async throws -> String {

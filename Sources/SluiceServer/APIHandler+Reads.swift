@@ -2,6 +2,7 @@ import Foundation
 import SluiceCore
 import SluiceQueries
 import SluiceStore
+import SluiceYAML
 
 /// The read routes: what `sluice status`, `history`, the version matrix and a cluster's page
 /// show, from the same read models.
@@ -38,6 +39,33 @@ extension APIHandler {
         }
     }
 
+    /// The plan JSON of `sluice plan -o json` for one environment: of `commit` (any revision
+    /// the repo has, merged or not), or of the head of the environment's branch.
+    func plan(environment: String, revision: String?) async -> APIResponse {
+        guard let plans else { return .error(404, "notFound", "this server plans nothing") }
+        switch await plans.plan(environment: environment, revision: revision) {
+        case .success(let plan): return .json(plan)
+        case .failure(.unknownEnvironment(let name)): return .error(404, "notFound", "no environment named \(name.prefix(100))")
+        case .failure(.unknownRevision(let revision)): return .error(404, "notFound", "no commit \(revision.prefix(100)) in the fleet repo")
+        case .failure(.invalid(let problems)): return .json(InvalidCommit(problems), status: 422)
+        case .failure(.unavailable(let why)):
+            logger.warning("plan of \(environment): \(why)")
+            return .error(503, "unavailable", "the fleet repo or the store cannot be read now", headers: ["Retry-After": "5"])
+        case .failure(.busy): return .error(503, "busy", "other plans are being computed; ask again", headers: ["Retry-After": "10"])
+        }
+    }
+
+    /// What is wrong with a commit, a problem per file and line, as `sluice validate -o json`.
+    struct InvalidCommit: Encodable {
+        var schemaVersion = 1
+        var error = APIResponse.ErrorBody.Detail(code: "invalid", message: "the commit is invalid: nothing of it would be applied")
+        var errors: [DiagnosticEntry]
+
+        init(_ problems: [Diagnostic]) {
+            errors = problems.prefix(1_000).map(DiagnosticEntry.init)
+        }
+    }
+
     func matrix(environment: String?) async -> APIResponse {
         do {
             let matrix = try await VersionMatrix.make(store: store, models: models, environment: environment)
@@ -50,7 +78,7 @@ extension APIHandler {
 
     func cluster(_ name: String) async -> APIResponse {
         do {
-            guard let view = try await ClusterView.make(store: store, models: models, cluster: name) else {
+            guard let view = try await ClusterView.make(store: store, models: models, cluster: name, drivers: drivers, now: await clock.now()) else {
                 return .error(404, "notFound", "no cluster named \(name.prefix(100)) (neither in the fleet repo's HEAD nor in any record)")
             }
             return .json(view)

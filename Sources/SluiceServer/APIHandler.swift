@@ -15,12 +15,17 @@ import Synchronization
 public final class APIHandler: Sendable {
     let store: any StateStore
     let models: CommitModels
+    /// The clusters, for plans of commits (`GET environments/{env}/plan`) and a cluster's live
+    /// state; nil: plans answer 404 and cluster views have no live part.
+    let drivers: (any ClusterDrivers)?
+    let plans: CommitPlans?
     let nudges: Nudges
     let pulse: ControllerPulse
     let clock: any FleetClock
     let settings: ServerSettings
     let logger: Logger
     let deliveries = DeliveryLog()
+    let cache = ResponseCache()
     public let webhookResults = ResultCounts()
     /// What `/metrics` shows (nil: the route answers 404).
     let registry: PrometheusCollectorRegistry?
@@ -28,7 +33,9 @@ public final class APIHandler: Sendable {
 
     public init(store: any StateStore, models: CommitModels, nudges: Nudges, pulse: ControllerPulse, clock: any FleetClock,
                 settings: ServerSettings, logger: Logger, registry: PrometheusCollectorRegistry? = nil,
-                metricsFactory: any MetricsFactory = MetricsSystem.factory) {
+                metricsFactory: any MetricsFactory = MetricsSystem.factory, drivers: (any ClusterDrivers)? = nil) {
+        self.drivers = drivers
+        self.plans = drivers.map { CommitPlans(location: models.location, store: store, connector: $0) }
         self.registry = registry
         self.metricsFactory = metricsFactory
         self.store = store
@@ -44,9 +51,9 @@ public final class APIHandler: Sendable {
     public func handle(_ request: APIRequest) async -> APIResponse {
         let parts = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         switch (request.method, parts.first) {
-        case ("GET", nil): return await dashboard([], request)
-        case ("GET", "history") where parts.count == 1: return await dashboard(parts, request)
-        case ("GET", "clusters") where parts.count == 2: return await dashboard(parts, request)
+        case ("GET", nil): return await cached(request) { await self.dashboard([], request) }
+        case ("GET", "history") where parts.count == 1: return await cached(request) { await self.dashboard(parts, request) }
+        case ("GET", "clusters") where parts.count == 2: return await cached(request) { await self.dashboard(parts, request) }
         case ("GET", "healthz") where parts.count == 1: return .json(["status": "ok"])
         case ("GET", "readyz") where parts.count == 1: return await readiness()
         case ("GET", "metrics") where parts.count == 1:
@@ -64,12 +71,16 @@ public final class APIHandler: Sendable {
 
     private func api(_ parts: [String], _ request: APIRequest) async -> APIResponse {
         switch (request.method, parts.count, parts[0]) {
-        case ("GET", 1, "status"): return await authorized(request, .read, nil) { _ in await self.status(environment: nil) }
+        case ("GET", 1, "status"): return await authorized(request, .read, nil) { _ in await self.cached(request) { await self.status(environment: nil) } }
         case ("GET", 1, "whoami"): return await authorized(request, .read, nil) { identity in await self.whoami(identity, request) }
-        case ("GET", 1, "history"): return await authorized(request, .read, nil) { _ in await self.history(request.query) }
-        case ("GET", 1, "matrix"): return await authorized(request, .read, nil) { _ in await self.matrix(environment: request.query["environment"]) }
-        case ("GET", 2, "environments"): return await authorized(request, .read, parts[1]) { _ in await self.status(environment: parts[1]) }
-        case ("GET", 2, "clusters"): return await authorized(request, .read, nil) { _ in await self.cluster(parts[1]) }
+        case ("GET", 1, "history"): return await authorized(request, .read, nil) { _ in await self.cached(request) { await self.history(request.query) } }
+        case ("GET", 1, "matrix"):
+            return await authorized(request, .read, nil) { _ in await self.cached(request) { await self.matrix(environment: request.query["environment"]) } }
+        case ("GET", 2, "environments"):
+            return await authorized(request, .read, parts[1]) { _ in await self.cached(request) { await self.status(environment: parts[1]) } }
+        case ("GET", 2, "clusters"): return await authorized(request, .read, nil) { _ in await self.cached(request) { await self.cluster(parts[1]) } }
+        case ("GET", 3, "environments") where parts[2] == "plan":
+            return await authorized(request, .read, parts[1]) { _ in await self.cached(request) { await self.plan(environment: parts[1], revision: request.query["commit"]) } }
         case ("POST", 3, "environments"):
             guard let action = OperatorAction(rawValue: parts[2]) else {
                 return .error(404, "notFound", "no action \(parts[2].prefix(100)) (pause, resume, approve, freeze, unfreeze, fetch)")
@@ -105,6 +116,14 @@ public final class APIHandler: Sendable {
             return .error(403, "forbidden", "\(identity.name) (\(identity.role.rawValue)) may not do this\(environment.map { " in \($0)" } ?? "")")
         }
         return await body(identity)
+    }
+
+    /// A read's answer from the cache (the same path and query share one), unless the
+    /// server keeps none (`settings.cachesReads`).
+    private func cached(_ request: APIRequest, _ compute: @escaping @Sendable () async -> APIResponse) async -> APIResponse {
+        guard settings.cachesReads else { return await compute() }
+        let key = request.path + "?" + request.query.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "&")
+        return await cache.response(key, compute: compute)
     }
 
     static func bearerToken(_ header: String?) -> String? {

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 
 /// A request as the handlers see it: no Hummingbird type, so that tests and the fuzz target
 /// call them without a socket. Header names are in lower case.
@@ -21,12 +22,26 @@ public struct APIRequest: Sendable {
 public struct APIResponse: Sendable {
     public var status: Int
     public var headers: [String: String]
-    public var body: [UInt8]
+    /// The body as the server sends it: an answer shared by `ResponseCache` goes to every
+    /// caller from these same bytes, not from a copy made per request (a 1,000-cluster
+    /// matrix is megabytes).
+    public var bytes: ByteBuffer
+    public var body: [UInt8] { Array(buffer: bytes) }
+    /// `bytes` compressed ahead, for callers that accept gzip (`withGzip()`).
+    var gzipped: ByteBuffer?
 
     public init(status: Int, headers: [String: String] = [:], body: [UInt8] = []) {
         self.status = status
         self.headers = headers
-        self.body = body
+        self.bytes = ByteBuffer(bytes: body)
+    }
+
+    /// The answer with its body compressed once, to be sent to many (`ResponseCache`).
+    func withGzip() -> APIResponse {
+        guard gzipped == nil, bytes.readableBytes >= Gzip.minimumBytes else { return self }
+        var copy = self
+        copy.gzipped = Gzip.compress(bytes)
+        return copy
     }
 
     /// The JSON of `value`, with `schemaVersion` when it is an object that lacks one.

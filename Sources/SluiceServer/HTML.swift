@@ -54,6 +54,7 @@ enum HTML {
         .phase-running{background:#cfe3ff}.phase-done{background:#d5f2d9}.phase-halted{background:#ffd3d0}
         .phase-awaitingApproval,.phase-paused{background:#fff0c2}
         .halt{color:#a40e05;font-weight:600} .waiting{color:#6a4b00}
+        td.live-absent,td.live-unknown{color:#a40e05;font-weight:600} td.live-progressing{color:#6a4b00}
         ol.pipeline{display:flex;gap:8px;list-style:none;padding:0;flex-wrap:wrap}
         ol.pipeline>li{border:1px solid #d8dce3;border-radius:6px;padding:6px 10px;min-width:150px;background:#fafbfc}
         ol.pipeline>li.current{border:2px solid #2b6cd4} ol.pipeline>li.done{background:#eef9ef}

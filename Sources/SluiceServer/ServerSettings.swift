@@ -14,6 +14,9 @@ public struct ServerSettings: Sendable {
     public var maxRequestBytes: Int = 64 << 10
     /// `/readyz` fails when the fleet repo was last reached longer ago than this (seconds).
     public var readinessMaxAge: Double = 300
+    /// Reads share answers for a moment (`ResponseCache`); tests that read right after a
+    /// change turn this off.
+    public var cachesReads = true
 
     public init(host: String, port: Int, identities: Identities = .none, readsNeedToken: Bool = false, webhookSecret: [UInt8]? = nil) {
         self.host = host

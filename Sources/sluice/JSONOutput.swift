@@ -8,22 +8,7 @@ import SluiceStore
 
 /// The JSON shapes the read commands print (documented in the README).
 enum JSONOutput {
-    /// The location only where there is one: a bot annotates what has a file and line.
-    struct DiagnosticEntry: Codable {
-        var file: String?
-        var line: Int?
-        var column: Int?
-        var message: String
-        /// What kind of problem, for programs (`limit.rangeIterations`); absent for most.
-        var code: String?
-        init(_ d: Diagnostic) {
-            file = d.file.isEmpty ? nil : d.file
-            line = d.hasLocation ? d.mark?.line : nil
-            column = d.hasLocation ? d.mark?.column : nil
-            message = d.message
-            code = d.code
-        }
-    }
+    typealias DiagnosticEntry = SluiceQueries.DiagnosticEntry
 
     struct Errors: Codable {
         var valid: Bool

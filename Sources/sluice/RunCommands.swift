@@ -90,12 +90,17 @@ struct Run: AsyncParsableCommand {
         let resyncSeconds = GoDuration.parse(resync).map(GoDuration.seconds) ?? 0
         options.resyncSeconds = resyncSeconds > 0 ? resyncSeconds : nil
         options.machineAllowedCommands = allowedCommands
+        // The read models of the repo's local copy (a URL's mirror): the API's, and HEAD's
+        // notification routes.
+        let models = CommitModels(location: FleetSource.localPath(repo, cacheDirectory: Controller.defaultCacheDirectory))
         var notifier: Notifier?
         if let targets {
-            notifier = Notifier(targets: targets, history: store, clock: clock, send: NotificationOptions.send, logger: logger)
+            notifier = Notifier(targets: targets, routes: { await models.notificationRoutes() }, history: store, clock: clock,
+                                send: NotificationOptions.send, logger: logger)
             options.notify = { [notifier] events in notifier?.post(events) }
         }
-        let controller = Controller(location: repo, store: store, connector: clusters.connector(store: store, clock: clock), clock: clock,
+        let connector = clusters.connector(store: store, clock: clock)
+        let controller = Controller(location: repo, store: store, connector: connector, clock: clock,
                                     options: options, credentials: .fromEnvironment(ProcessInfo.processInfo.environment),
                                     logger: logger)
         do { _ = try controller.environments() } catch {
@@ -113,9 +118,9 @@ struct Run: AsyncParsableCommand {
             services.append(.init(service: notifier, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore))
         }
         if let settings = serverSettings {
-            let handler = APIHandler(store: store, models: CommitModels(location: FleetSource.localPath(repo, cacheDirectory: controller.cacheDirectory)),
+            let handler = APIHandler(store: store, models: models,
                                      nudges: controller.nudges, pulse: options.pulse, clock: clock, settings: settings, logger: logger,
-                                     registry: metrics?.registry)
+                                     registry: metrics?.registry, drivers: connector)
             services.append(.init(service: HTTPServer(handler: handler, settings: settings, logger: logger, onListening: { port in
                 // Scripts and tests that asked for port 0 read the port here.
                 FileHandle.standardError.write(Data("listening on \(settings.host):\(port)\n".utf8))

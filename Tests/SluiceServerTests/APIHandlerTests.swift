@@ -47,6 +47,16 @@ import Testing
         return (scenario, handler, nudges)
     }
 
+    /// A handler that reads the scenario's clusters (plans, live state), every read computed
+    /// afresh (a test reads right after it changed something).
+    static func liveHandler(_ scenario: FleetScenario) -> APIHandler {
+        var settings = ServerSettings(host: "127.0.0.1", port: 0)
+        settings.cachesReads = false
+        return APIHandler(store: scenario.store, models: CommitModels(location: scenario.repo.path), nudges: Nudges(), pulse: ControllerPulse(),
+                          clock: scenario.clock, settings: settings, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+                          drivers: scenario.connector)
+    }
+
     static func decode<T: Decodable>(_ type: T.Type, _ response: APIResponse) throws -> T {
         try APIJSON.decoder().decode(type, from: Data(response.body))
     }

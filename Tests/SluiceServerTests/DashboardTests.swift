@@ -43,11 +43,14 @@ import Testing
     @Test func theDashboardShowsPipelinesBumpsAndHalts() async throws {
         let scenario = try FleetScenario()
         _ = try await scenario.runController()
+        // Each page is read right after the controller changed things: no shared answers.
+        var settings = ServerSettings(host: "127.0.0.1", port: 0)
+        settings.cachesReads = false
         let handler = APIHandler(store: scenario.store, models: CommitModels(location: scenario.repo.path), nudges: Nudges(), pulse: ControllerPulse(),
-                                 clock: scenario.clock, settings: ServerSettings(host: "127.0.0.1", port: 0),
-                                 logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+                                 clock: scenario.clock, settings: settings,
+                                 logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), drivers: scenario.connector)
         let (ports, listening) = AsyncStream<Int>.makeStream()
-        let server = HTTPServer(handler: handler, settings: ServerSettings(host: "127.0.0.1", port: 0),
+        let server = HTTPServer(handler: handler, settings: settings,
                                 logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }), onListening: { listening.yield($0) })
         let running = Task { try await server.run() }
         defer { running.cancel() }
@@ -87,6 +90,8 @@ import Testing
 
         let cluster = try Self.dom(base + "/clusters/test-1", screenshot: shots.map { $0 + "/dashboard-cluster.png" })
         #expect(cluster.contains("Cluster test-1") && cluster.contains("1.11.5"))
+        // What the cluster runs, read from it: coredns's Deployment with its pods.
+        #expect(cluster.contains("Live, read") && cluster.contains("Deployment kube-system/coredns"))
         let history = try Self.dom(base + "/history?environment=production")
         #expect(history.contains("halted") && !history.contains(">staging/"))
         withExtendedLifetime(scenario) {}

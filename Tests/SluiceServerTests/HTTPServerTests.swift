@@ -28,7 +28,14 @@ import Testing
         let health = try await client.perform(HTTPRequest(url: base + "/healthz"))
         #expect(health.status == 200 && health.headers["content-type"] == "application/json")
         let status = try await client.perform(HTTPRequest(url: base + "/api/v1/status"))
-        #expect(status.status == 200)
+        #expect(status.status == 200 && status.headers["content-encoding"] == nil)
+        // A caller that accepts gzip gets the same answer compressed.
+        try #require(status.body.count >= 1_024)
+        let compressed = try await client.perform(HTTPRequest(url: base + "/api/v1/status", headers: ["Accept-Encoding": "br, gzip"]))
+        #expect(compressed.headers["content-encoding"] == "gzip" && compressed.headers["vary"] == "Accept-Encoding")
+        #expect(compressed.body.count < status.body.count && GzipTests.inflate(compressed.body) == status.body)
+        let refusing = try await client.perform(HTTPRequest(url: base + "/api/v1/status", headers: ["Accept-Encoding": "gzip;q=0"]))
+        #expect(refusing.headers["content-encoding"] == nil && refusing.body == status.body)
         let history = try await client.perform(HTTPRequest(url: base + "/api/v1/history?environment=staging&limit=2"))
         let events = try APIJSON.decoder().decode(APIHandlerTests.Events.self, from: Data(history.body)).events
         #expect(history.status == 200 && events.count == 2)

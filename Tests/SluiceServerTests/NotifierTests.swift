@@ -3,6 +3,8 @@ import Hummingbird
 import Logging
 import NIOCore
 import SluiceCore
+import SluiceModel
+import SluiceQueries
 import SluiceKubernetes
 import SluiceRollout
 @testable import SluiceServer
@@ -145,6 +147,66 @@ import Testing
             let failed = try await scenario.history().filter { $0.outcome == .notificationFailed }
             #expect(failed.count == 2 && failed.allSatisfy { $0.detail.contains("failed after 5 tries: HTTP 500") && !$0.detail.contains("secret-path") })
         }
+    }
+
+    /// sluice.yaml's `spec.notifications` narrows what the machine's targets get; a route to a
+    /// target the machine lacks is recorded as failed; a HEAD whose sluice.yaml is broken keeps
+    /// the routes read before; without routes, the machine's filters alone decide.
+    @Test func sluiceYamlRoutesChooseAmongTheMachinesTargets() async throws {
+        let receiver = Receiver(failing: 0)
+        try await receiver.serve { base in
+            let scenario = try FleetScenario()
+            let original = try scenario.repo.read("sluice.yaml")
+            try scenario.repo.write("sluice.yaml", original + """
+                  notifications:
+                    - target: oncall
+                      events: [halted]
+                    - target: pager
+                      environments: [staging]
+
+                """)
+            try scenario.repo.commit("routes")
+            let models = CommitModels(location: scenario.repo.path)
+            let notifier = Notifier(targets: try Self.targets(base), routes: { await models.notificationRoutes() }, history: scenario.store,
+                                    clock: scenario.clock, send: Self.send, sleep: { _ in },
+                                    logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            let running = Task { await notifier.run() }
+            defer { running.cancel() }
+            func event(_ outcome: HistoryOutcome, _ environment: String) -> HistoryEvent {
+                HistoryEvent(at: Date(), kind: .rollout, environment: environment, commit: scenario.head, detail: outcome.rawValue, outcome: outcome)
+            }
+            func paths() -> [String] { receiver.got.withLock { $0.map { $0.path.hasPrefix("/slack/") ? "oncall" : "audit" } } }
+
+            // A production halt: routed to oncall only (audit's own filter wanted it too).
+            notifier.post([event(.halted, "production")])
+            await notifier.drain()
+            #expect(paths() == ["oncall"])
+            // A staging start: routed to pager, which this machine does not define.
+            notifier.post([event(.rolloutStarted, "staging")])
+            await notifier.drain()
+            #expect(paths() == ["oncall"])
+            let failed = try await scenario.history().filter { $0.outcome == .notificationFailed }
+            #expect(failed.count == 1 && failed.first?.detail.contains("pager") == true && failed.first?.environment == "staging")
+
+            // A broken sluice.yaml at HEAD: the routes read before still hold.
+            try scenario.repo.write("sluice.yaml", "kind: [")
+            try scenario.repo.commit("broken")
+            notifier.post([event(.halted, "production")])
+            await notifier.drain()
+            #expect(paths() == ["oncall", "oncall"])
+
+            // No routes: the machine's targets decide (audit wants everything, oncall this too).
+            try scenario.repo.write("sluice.yaml", original)
+            try scenario.repo.commit("no routes")
+            notifier.post([event(.halted, "production")])
+            await notifier.drain()
+            #expect(paths().sorted() == ["audit", "oncall", "oncall", "oncall"])
+        }
+    }
+
+    /// The events sluice.yaml may name are the ones the notifier sends.
+    @Test func routeEventNamesAreTheNotifiersEvents() {
+        #expect(Set(NotificationRoute.eventNames) == Set(Notice.events.map(\.rawValue)))
     }
 
     @Test func targetsFilesAreCheckedWhereTheyAreWrong() throws {
