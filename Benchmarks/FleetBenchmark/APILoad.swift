@@ -67,7 +67,9 @@ struct APILoad {
             let p99 = text.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("99%") }
                 .map { $0.split(separator: " ").last.map(String.init) ?? "?" } ?? "?"
             let count = text.split(separator: "\n").first { $0.contains("requests in") }.map { $0.trimmingCharacters(in: .whitespaces) } ?? "?"
-            lines.append("API load on \(path) during the rollout: \(rate) requests/s, p99 \(p99) (\(count))")
+            // Answers other than 2xx (wrk counts them apart): an error is not a served read.
+            let errors = text.split(separator: "\n").first { $0.contains("Non-2xx") }.map { $0.split(separator: " ").last.map(String.init) ?? "?" } ?? "0"
+            lines.append("API load on \(path) during the rollout: \(rate) requests/s, p99 \(p99), \(errors) not 2xx (\(count))")
         }
         for script in scripts { try? FileManager.default.removeItem(atPath: script) }
         server.cancel()

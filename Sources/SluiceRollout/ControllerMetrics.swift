@@ -67,14 +67,21 @@ public struct ControllerMetrics: Sendable {
         for phase in RolloutPhase.allCases {
             gauge("sluice_rollout_info", [("environment", environment), ("phase", phase.rawValue)]).record(phase == state.phase ? 1 : 0)
         }
-        let done = state.clustersDone + state.clusters.filter { $0.phase == .done }.count
+        // Counted in place: no array of pairs is made (this runs for every batch of hundreds).
+        var done = state.clustersDone, waiting = 0, unreachable = 0
+        for cluster in state.clusters {
+            if cluster.phase == .done { done += 1 }
+            if case .unreachable = cluster.phase { unreachable += 1 }
+            for pair in cluster.pairs {
+                switch pair.phase {
+                case .recorded, .failed: break
+                default: waiting += 1
+                }
+            }
+        }
         gauge("sluice_rollout_clusters_done", [("environment", environment)]).record(done)
         gauge("sluice_rollout_clusters_total", [("environment", environment)]).record(state.clustersTotal)
-        let waiting = state.clusters.reduce(0) { sum, cluster in
-            sum + cluster.pairs.filter { if case .recorded = $0.phase { return false }; if case .failed = $0.phase { return false }; return true }.count
-        }
         gauge("sluice_pairs_waiting", [("environment", environment)]).record(waiting)
-        let unreachable = state.clusters.filter { if case .unreachable = $0.phase { return true }; return false }.count
         gauge("sluice_unreachable_clusters", [("environment", environment)]).record(unreachable)
     }
 

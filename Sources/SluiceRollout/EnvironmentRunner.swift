@@ -146,6 +146,11 @@ public struct EnvironmentRunner: Sendable {
         var active: Active?
         var polled = PollState(decisions: EnvironmentMachine(environment: environment, untilIdle: options.untilIdle))
         var inFlight = 0
+        // When the rollout's gauges were last set, and in which phase: they walk every pair
+        // of the batch, so while actions are in flight they are set when the phase changes
+        // and at most once a second (real time) between (a batch of hundreds of clusters
+        // answers thousands of times); whenever nothing is in flight, always.
+        var observed: (at: ContinuousClock.Instant, phase: RolloutPhase)?
         var nextPoll = await clock.now()
         var stopping = false
         var persisted: RolloutState?
@@ -286,7 +291,6 @@ public struct EnvironmentRunner: Sendable {
                 options.metrics.record(event)
             }
             if !happened.isEmpty { options.notify?(happened) }
-            if let state = active?.machine.state { options.metrics.observe(state) }
             if let observer = options.observer, let state = active?.machine.state { await observer(state, now) }
             if let current = active, !stopping {
                 for action in output.actions {
@@ -306,6 +310,12 @@ public struct EnvironmentRunner: Sendable {
                 await mailbox.put(event)
             }
             polled.prefilled = []
+            // Exact whenever nothing is in flight (the runner waits next, maybe for long).
+            if let state = active?.machine.state,
+               inFlight == 0 || observed.map({ $0.phase != state.phase || .now - $0.at >= .seconds(1) }) ?? true {
+                options.metrics.observe(state)
+                observed = (.now, state.phase)
+            }
             if let every = options.resyncSeconds, now >= nextResync {
                 nextResync = now.addingTimeInterval(every)
                 if inFlight == 0, !stopping, correcting == nil, active?.machine.state.phase.isFinal ?? true {
