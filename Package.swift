@@ -32,6 +32,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         .target(name: "SluiceGit", dependencies: ["CGit2"]),
         // Values with positions: libyaml, the block reader, YAML/JSON readers and emitters.
@@ -49,6 +50,9 @@ let package = Package(
         .target(name: "SluiceStore", dependencies: ["SluiceCore", "SluiceModel", "SluiceYAML"]),
         // The SQLite state store. The only module that imports CSQLite.
         .target(name: "SluiceSQLite", dependencies: ["CSQLite", "SluiceStore", "SluiceCore", "SluiceModel", "SluiceYAML"]),
+        // The PostgreSQL store (DESIGN §7; under way: its libpq connection so far). The only
+        // module that imports CPostgres.
+        .target(name: "SluiceStorePostgres", dependencies: ["CPostgres"]),
         // Opening clusters' drivers, child processes.
         .target(name: "SluiceDrivers", dependencies: ["SluiceCore", "SluiceModel", "SluiceYAML"]),
         // Simulated clusters: objects, pods, faults, their audit log. Only the assembly of a
@@ -111,6 +115,7 @@ let package = Package(
         .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan", "SluiceSchemas", "SluiceRollout", "SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceDrivers", "SluiceSimulation", "SluiceModel", "SluiceYAML", "SluiceRender", "SluiceGit", "SluiceTestSupport"]),
         .testTarget(name: "SluiceServerTests", dependencies: ["SluiceServer", "CZlib", .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"), "SluiceQueries", "SluiceRollout", "SluiceKubernetes", "SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceSimulation", "SluiceModel", "SluiceYAML", "SluiceTestSupport",
                                                           .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "SluiceStorePostgresTests", dependencies: ["SluiceStorePostgres", "SluiceTestSupport"]),
         // Runs the built `sluice` binary; the broken-repo corpus is read from the source tree.
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "SluiceTestSupport", "SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceSimulation", "SluiceKubernetes"], exclude: ["Corpus"]),
     ]
