@@ -32,26 +32,45 @@ public actor BranchWatcher {
         self.metrics = metrics
     }
 
-    /// Fetches (for a URL) and reads the heads of `branches`, on a Dispatch thread (a fetch
+    /// Fetches (for a URL) and reads the heads of `branches`, on a thread of its own (a fetch
     /// waits for the network). One read at a time: a caller that comes while one runs waits
-    /// for it, then reads again.
+    /// for it; a read that started after the caller came, and read its branches, answers it
+    /// (a burst of webhooks costs two reads, not one each); otherwise it reads again.
     @discardableResult
     public func refresh(branches wanted: [String]) async -> [String: String] {
         for branch in wanted where !branches.contains(branch) { branches.append(branch) }
+        let arrival = readsStarted
         while let current = reading {
-            _ = await current.value
+            let result = await current.task.value
             // That read is over; its caller may not have been back on the actor yet to say
             // so. Waiting on it again would return at once, forever, and keep that caller
             // (and a thread of the cooperative pool) out.
-            if reading == current { reading = nil }
+            if reading?.number == current.number { reading = nil }
+            if current.number > arrival, Set(wanted).isSubset(of: current.branches) {
+                apply(result, number: current.number)
+                return heads
+            }
         }
         let request = ReadRequest(location: location, isClone: isClone, credentials: credentials, cacheDirectory: cacheDirectory,
                                   branches: branches)
-        let read = Task { await BlockingWork.run { () -> Result<HeadsRead, any Error> in Result { try request.perform() } } }
-        reading = read
+        readsStarted += 1
+        let current = Reading(number: readsStarted, branches: Set(branches),
+                              task: Task { await BlockingWork.run { () -> Result<HeadsRead, any Error> in Result { try request.perform() } } })
+        reading = current
         let started = ContinuousClock.now
-        let result = await read.value
-        if reading == read { reading = nil }
+        let result = await current.task.value
+        if reading?.number == current.number { reading = nil }
+        apply(result, number: current.number)
+        pulse?.repoRead(error: lastError)
+        metrics?.gitRead(ContinuousClock.now - started, failed: lastError != nil)
+        return heads
+    }
+
+    /// Takes in a read's result, unless a later read's was taken in already (its callers
+    /// may come back to the actor in any order).
+    private func apply(_ result: Result<HeadsRead, any Error>, number: Int) {
+        guard number > appliedRead else { return }
+        appliedRead = number
         switch result {
         case .success(let found):
             gitPath = found.gitPath
@@ -61,13 +80,20 @@ public actor BranchWatcher {
         case .failure(let error):
             lastError = "\(error)"
         }
-        pulse?.repoRead(error: lastError)
-        metrics?.gitRead(ContinuousClock.now - started, failed: lastError != nil)
-        return heads
     }
 
-    /// The read under way, if any.
-    private var reading: Task<Result<HeadsRead, any Error>, Never>?
+    /// The read under way, if any; reads are numbered in the order they start.
+    private var reading: Reading?
+    private var readsStarted = 0
+    /// How many reads have started (tests).
+    public var reads: Int { readsStarted }
+    private var appliedRead = 0
+
+    private struct Reading {
+        var number: Int
+        var branches: Set<String>
+        var task: Task<Result<HeadsRead, any Error>, Never>
+    }
 
     private struct HeadsRead: Sendable {
         var gitPath: String
@@ -122,7 +148,7 @@ public actor BranchWatcher {
     public func refreshIfStale(branch: String?, now: Date, maximumAge: Double) async {
         if let branch, !branches.contains(branch) { branches.append(branch) }
         // A read under way answers this caller too.
-        if let reading { _ = await reading.value }
+        if let current = reading { apply(await current.task.value, number: current.number) }
         if let refreshedAt, now.timeIntervalSince(refreshedAt) < maximumAge, branch.map({ heads[$0] != nil }) ?? true { return }
         refreshedAt = now
         await refresh(branches: branches)
