@@ -25,6 +25,11 @@ package final class SQLiteConnection: @unchecked Sendable {
     /// and SQLite's shared-memory map of a file that cannot grow faults (SIGBUS), so such a
     /// connection is left to the process's end.
     private var writesFailed = false
+    /// The largest size the file has had. Sluice's stores never shrink (no auto-vacuum, no
+    /// VACUUM while running), so a smaller file was truncated behind SQLite's back: SQLite
+    /// itself would read the lost pages as zeros and notice only when a query happens to
+    /// reach one, after more history had gone into the damaged file.
+    private var largestFileSize: Int64 = 0
 
     package init(path: String, busyTimeoutMilliseconds: Int32 = 5_000) throws(StoreError) {
         self.path = path
@@ -67,6 +72,22 @@ package final class SQLiteConnection: @unchecked Sendable {
             sqlite3_free(message)
             throw error("execute")
         }
+    }
+
+    /// Refuses a file that has shrunk since this connection last looked (one `stat`, about a
+    /// microsecond, before each job). In-memory stores have no file.
+    package func checkNotTruncated() throws(StoreError) {
+        guard damage == nil, path != ":memory:", !path.isEmpty else { return }
+        var info = stat()
+        guard stat(path, &info) == 0 else { return }  // A vanished file fails SQLite's own calls.
+        let size = Int64(info.st_size)
+        if size < largestFileSize {
+            let error = StoreError("state store \(path) is damaged (the file shrank from \(largestFileSize) to \(size) bytes: truncated behind Sluice's back); run `sluice state check`, and restore it from a backup",
+                                   kind: .damaged)
+            damage = error
+            throw error
+        }
+        largestFileSize = size
     }
 
     /// Whether SQLite opened the file read-only (it does so silently when it cannot write it).

@@ -46,6 +46,7 @@ final class SQLiteWorker: Sendable {
             return .failure(damaged)
         }
         do {
+            try connection.checkNotTruncated()
             return .success(try body(connection))
         } catch {
             if let damaged = connection.damage { damage.found = damaged }

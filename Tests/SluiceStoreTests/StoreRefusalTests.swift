@@ -86,6 +86,26 @@ import Testing
         #expect(try await !(unchecked.integrityProblems()).isEmpty)
     }
 
+    /// A file truncated under a running store is refused at the next call: SQLite itself reads
+    /// the lost pages as zeros and would go on writing from its cache until a query reached one.
+    @Test func aFileTruncatedUnderARunningStoreIsRefusedAtTheNextCall() async throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        do {
+            let store = try SQLiteStateStore(path: path)
+            for index in 0..<2_000 { try await record(store, "cluster-\(index)") }
+        }
+        let store = try SQLiteStateStore(path: path)
+        try await record(store, "before")
+        let size = try #require((try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value)
+        let handle = try #require(FileHandle(forUpdatingAtPath: path))
+        try handle.truncate(atOffset: UInt64(size / 3))
+        try handle.close()
+        let after = AppliedRecord(environment: "production", cluster: "after", addon: "dns", commit: "abc", digest: "d",
+                                  appliedAt: Date(timeIntervalSince1970: 10))
+        #expect(await kind { () async throws(StoreError) in try await store.recordApply(after) } == .damaged)
+        #expect(await kind { () async throws(StoreError) in _ = try await store.applied() } == .damaged)
+    }
+
     @Test func oneWriterPerEnvironment() throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try SQLiteStateStore(path: path)
