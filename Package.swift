@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "SluiceSQLite", dependencies: ["CSQLite", "SluiceStore", "SluiceCore", "SluiceModel", "SluiceYAML"]),
         // The PostgreSQL store (DESIGN §7; under way: its libpq connection so far). The only
         // module that imports CPostgres.
-        .target(name: "SluiceStorePostgres", dependencies: ["CPostgres"]),
+        .target(name: "SluiceStorePostgres", dependencies: ["CPostgres", "SluiceStore", "SluiceCore"]),
         // Opening clusters' drivers, child processes.
         .target(name: "SluiceDrivers", dependencies: ["SluiceCore", "SluiceModel", "SluiceYAML"]),
         // Simulated clusters: objects, pods, faults, their audit log. Only the assembly of a
@@ -115,7 +115,7 @@ let package = Package(
         .testTarget(name: "SluicePlanTests", dependencies: ["SluicePlan", "SluiceSchemas", "SluiceRollout", "SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceDrivers", "SluiceSimulation", "SluiceModel", "SluiceYAML", "SluiceRender", "SluiceGit", "SluiceTestSupport"]),
         .testTarget(name: "SluiceServerTests", dependencies: ["SluiceServer", "CZlib", .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"), "SluiceQueries", "SluiceRollout", "SluiceKubernetes", "SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceSimulation", "SluiceModel", "SluiceYAML", "SluiceTestSupport",
                                                           .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "SluiceStorePostgresTests", dependencies: ["SluiceStorePostgres", "SluiceTestSupport"]),
+        .testTarget(name: "SluiceStorePostgresTests", dependencies: ["SluiceStorePostgres", "SluiceStore", "SluiceCore", "SluiceTestSupport"]),
         // Runs the built `sluice` binary; the broken-repo corpus is read from the source tree.
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "SluiceTestSupport", "SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceSimulation", "SluiceKubernetes"], exclude: ["Corpus"]),
     ]

@@ -27,9 +27,23 @@ public final class PostgresConnection {
     /// caller opens a new one).
     @discardableResult
     public func query(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> [[String?]] {
+        // PostgreSQL's text holds no NUL, and a C string would end at one: refused, never cut short.
+        if parameters.contains(where: { $0?.utf8.contains(0) == true }) {
+            throw PostgresError(.refused, "a value holds a NUL character, which PostgreSQL's text cannot store")
+        }
         let result = Self.withCStrings(parameters) { values in
             PQexecParams(connection, sql, Int32(values.count), nil, values, nil, nil, 0)
         }
+        return try rows(of: result)
+    }
+
+    /// Runs SQL without parameters, several statements allowed (migrations).
+    public func execute(_ sql: String) throws(PostgresError) {
+        try rows(of: PQexec(connection, sql))
+    }
+
+    @discardableResult
+    private func rows(of result: OpaquePointer?) throws(PostgresError) -> [[String?]] {
         guard let result else { throw PostgresError(.transient, Self.message(PQerrorMessage(connection))) }
         defer { PQclear(result) }
         switch PQresultStatus(result) {

@@ -11,6 +11,9 @@ public struct PostgresError: Error, Sendable, Equatable, CustomStringConvertible
     /// The five-character SQLSTATE when the server sent one.
     public var sqlState: String?
     public var message: String
+    /// The connection failed while COMMIT was on its way: the transaction may or may not have
+    /// been committed, so it is not run again blindly (the caller reads back).
+    public var mayHaveCommitted = false
 
     public init(_ kind: Kind, sqlState: String? = nil, _ message: String) {
         self.kind = kind

@@ -34,6 +34,13 @@ public final class PostgresServer: @unchecked Sendable {
         return server
     }
 
+    /// A new, empty database on the server; the URL of it.
+    public func createDatabase() async throws -> String {
+        let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        try await run(binaries + "/createdb", ["-h", "127.0.0.1", "-p", String(port), "-U", user, name])
+        return "postgresql://\(user)@127.0.0.1:\(port)/\(name)?connect_timeout=5"
+    }
+
     /// Stops it at once (`immediate`: a crash, as far as clients can tell).
     public func stop() async {
         guard running else { return }

@@ -1,0 +1,125 @@
+import Foundation
+import SluiceCore
+import SluiceStore
+
+/// The applied records and the history: read, recorded with their history events, forgotten
+/// when an add-on leaves a cluster; the change feed as in the SQLite store.
+extension PostgresStateStore {
+    static let appliedColumns = "environment, cluster, addon, commit_sha, digest, applied_at, pending_commit"
+
+    public func applied(environment: String, cluster: String, addon: String) async throws(StoreError) -> AppliedRecord? {
+        try await reading { db throws(PostgresError) in
+            try db.query("SELECT \(Self.appliedColumns) FROM applied WHERE environment = $1 AND cluster = $2 AND addon = $3",
+                         [environment, cluster, addon]).first.map(Self.appliedRecord)
+        }
+    }
+
+    public func applied(environment: String) async throws(StoreError) -> [AppliedRecord] {
+        try await reading { db throws(PostgresError) in try Self.appliedRows(db, where: "WHERE environment = $1", [environment]) }
+    }
+
+    public func applied() async throws(StoreError) -> [AppliedRecord] {
+        try await reading { db throws(PostgresError) in try Self.appliedRows(db, where: "", []) }
+    }
+
+    static func appliedRows(_ db: PostgresConnection, where condition: String, _ parameters: [String?]) throws(PostgresError) -> [AppliedRecord] {
+        // COLLATE "C": sorted by bytes, as SQLite sorts, whatever the database's locale.
+        try db.query("SELECT \(appliedColumns) FROM applied \(condition) ORDER BY environment COLLATE \"C\", cluster COLLATE \"C\", addon COLLATE \"C\"",
+                     parameters).map(appliedRecord)
+    }
+
+    static func appliedRecord(_ row: [String?]) -> AppliedRecord {
+        AppliedRecord(environment: row[0] ?? "", cluster: row[1] ?? "", addon: row[2] ?? "", commit: row[3] ?? "", digest: row[4] ?? "",
+                      appliedAt: date(row[5]), pending: row[6])
+    }
+
+    public func appliedChanges(since version: Int64) async throws(StoreError) -> AppliedChanges {
+        try await reading(snapshot: true) { db throws(PostgresError) -> AppliedChanges in
+            let now = Int64(try db.query("SELECT version FROM applied_version WHERE id = 1").first?.first.flatMap { $0 } ?? "0") ?? 0
+            guard now != version else { return AppliedChanges(version: now, complete: false) }
+            // A version the store never gave (another store's, or one from before a restore) reads everything.
+            let complete = version <= 0 || version > now
+            let records = try Self.appliedRows(db, where: complete ? "" : "WHERE changed > $1::bigint", complete ? [] : [String(version)])
+            let removed = complete ? [] : try db.query("SELECT environment, cluster, addon FROM applied_removed WHERE changed > $1::bigint", [String(version)])
+                .map { PairKey(environment: $0[0] ?? "", cluster: $0[1] ?? "", addon: $0[2] ?? "") }
+            return AppliedChanges(version: now, complete: complete, records: records, removed: removed)
+        }
+    }
+
+    public func recordApply(_ records: [AppliedRecord]) async throws(StoreError) {
+        guard !records.isEmpty else { return }
+        try await writing(environments: Set(records.map(\.environment))) { db throws(PostgresError) in
+            try Self.nextAppliedVersion(db)
+            for record in records { try Self.record(record, into: db) }
+        }
+    }
+
+    /// Every transaction that writes `applied` calls this first. The row lock it takes orders
+    /// such transactions: a version is committed before the next one is given.
+    static func nextAppliedVersion(_ db: PostgresConnection) throws(PostgresError) {
+        try db.query("UPDATE applied_version SET version = version + 1 WHERE id = 1")
+    }
+
+    static func record(_ record: AppliedRecord, into db: PostgresConnection) throws(PostgresError) {
+        try db.query("""
+            INSERT INTO applied (environment, cluster, addon, commit_sha, digest, applied_at, pending_commit, changed)
+            VALUES ($1, $2, $3, $4, $5, $6::float8, NULL, (SELECT version FROM applied_version WHERE id = 1))
+            ON CONFLICT (environment, cluster, addon) DO UPDATE SET commit_sha = excluded.commit_sha, digest = excluded.digest,
+                applied_at = excluded.applied_at, pending_commit = NULL, changed = excluded.changed
+            """, [record.environment, record.cluster, record.addon, record.commit, record.digest, seconds(record.appliedAt)])
+        try db.query("DELETE FROM applied_removed WHERE environment = $1 AND cluster = $2 AND addon = $3",
+                     [record.environment, record.cluster, record.addon])
+        try insert(HistoryEvent(at: record.appliedAt, kind: .apply, environment: record.environment, cluster: record.cluster,
+                                addon: record.addon, commit: record.commit, detail: "applied, digest \(record.digest)", outcome: .applied), into: db)
+    }
+
+    public func removeApplied(environment: String, cluster: String, addon: String, commit: String, at time: Date) async throws(StoreError) {
+        try await writing(environments: [environment]) { db throws(PostgresError) in
+            try Self.nextAppliedVersion(db)
+            try Self.remove(AppliedRemoval(environment: environment, cluster: cluster, addon: addon, commit: commit, at: time), from: db)
+        }
+    }
+
+    static func remove(_ removal: AppliedRemoval, from db: PostgresConnection) throws(PostgresError) {
+        try db.query("DELETE FROM applied WHERE environment = $1 AND cluster = $2 AND addon = $3", [removal.environment, removal.cluster, removal.addon])
+        try db.query("""
+            INSERT INTO applied_removed (environment, cluster, addon, changed) VALUES ($1, $2, $3, (SELECT version FROM applied_version WHERE id = 1))
+            ON CONFLICT (environment, cluster, addon) DO UPDATE SET changed = excluded.changed
+            """, [removal.environment, removal.cluster, removal.addon])
+        try insert(HistoryEvent(at: removal.at, kind: .apply, environment: removal.environment, cluster: removal.cluster, addon: removal.addon,
+                                commit: removal.commit, detail: "removed: the add-on left the cluster and its objects were pruned", outcome: .removed), into: db)
+    }
+
+    // MARK: - History
+
+    public func append(_ event: HistoryEvent) async throws(StoreError) {
+        try await writing(environments: [event.environment]) { db throws(PostgresError) in try Self.insert(event, into: db) }
+    }
+
+    static func insert(_ event: HistoryEvent, into db: PostgresConnection) throws(PostgresError) {
+        try db.query("INSERT INTO history (at, kind, environment, cluster, addon, commit_sha, detail, outcome) VALUES ($1::float8, $2, $3, $4, $5, $6, $7, $8)",
+                     [seconds(event.at), event.kind.rawValue, event.environment, event.cluster, event.addon, event.commit, event.detail,
+                      event.outcome?.rawValue])
+    }
+
+    public func history(_ filter: HistoryFilter) async throws(StoreError) -> [HistoryEvent] {
+        try await reading { db throws(PostgresError) in
+            try db.query("""
+                SELECT at, kind, environment, cluster, addon, commit_sha, detail, outcome FROM history
+                WHERE ($1::text IS NULL OR environment = $1) AND ($2::text IS NULL OR cluster = $2) AND ($3::text IS NULL OR addon = $3)
+                  AND ($4::float8 IS NULL OR at >= $4::float8) ORDER BY id DESC LIMIT $5::bigint
+                """, [filter.environment, filter.cluster, filter.addon, filter.since.map(seconds), String(max(0, filter.limit))])
+                .map { row in
+                    // As the SQLite store: a kind a newer sluice wrote reads as an operator's action.
+                    HistoryEvent(at: date(row[0]), kind: HistoryEvent.Kind(rawValue: row[1] ?? "") ?? .operatorAction, environment: row[2] ?? "", cluster: row[3], addon: row[4], commit: row[5],
+                                        detail: row[6] ?? "", outcome: row[7].flatMap { HistoryOutcome(rawValue: $0) })
+                }
+        }
+    }
+}
+
+/// Times are kept as seconds since 1970 in `double precision`: PostgreSQL prints a float8 in
+/// the shortest text that reads back to the same value, so a `Date` comes back equal.
+func seconds(_ date: Date) -> String { "\(date.timeIntervalSince1970)" }
+
+func date(_ text: String?) -> Date { Date(timeIntervalSince1970: text.flatMap { Double($0) } ?? 0) }
