@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "SluiceSQLite", dependencies: ["CSQLite", "SluiceStore", "SluiceCore", "SluiceModel", "SluiceYAML"]),
         // The PostgreSQL store (DESIGN §7; under way: its libpq connection so far). The only
         // module that imports CPostgres.
-        .target(name: "SluiceStorePostgres", dependencies: ["CPostgres", "SluiceStore", "SluiceCore"]),
+        .target(name: "SluiceStorePostgres", dependencies: ["CPostgres", "SluiceStore", "SluiceSQLite", "SluiceCore"]),
         // Opening clusters' drivers, child processes.
         .target(name: "SluiceDrivers", dependencies: ["SluiceCore", "SluiceModel", "SluiceYAML"]),
         // Simulated clusters: objects, pods, faults, their audit log. Only the assembly of a
@@ -82,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "SluiceServer", "SluiceQueries", "SluiceRollout", "SluicePlan", "SluiceSchemas", "SluiceCore", "SluiceDrivers", "SluiceSimulation", "SluiceKubernetes", "SluiceStore", "SluiceSQLite", "SluiceRender", "SluiceModel", "SluiceYAML", "SluiceGit",
+                "SluiceServer", "SluiceQueries", "SluiceRollout", "SluicePlan", "SluiceSchemas", "SluiceCore", "SluiceDrivers", "SluiceSimulation", "SluiceKubernetes", "SluiceStore", "SluiceSQLite", "SluiceStorePostgres", "SluiceRender", "SluiceModel", "SluiceYAML", "SluiceGit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -183,6 +183,10 @@ public enum ChildProcess {
         posix_spawn_file_actions_adddup2(&actions, stdout, 1)
         posix_spawn_file_actions_adddup2(&actions, stderr, 2)
         if let directory { sluice_posix_spawn_file_actions_addchdir_np(&actions, directory) }
+        // Nothing but the three standard files: descriptors other threads opened without
+        // CLOEXEC (a store's, a socket's) would otherwise live on in a program that outlives
+        // us (a daemon a check starts), holding them open.
+        sluice_posix_spawn_file_actions_addclosefrom_np(&actions, 3)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -235,6 +239,9 @@ struct BoundedBuffer {
 // (and holds open) this one's pipe.
 @_silgen_name("pipe2")
 private func sluice_pipe2(_ fds: UnsafeMutablePointer<Int32>, _ flags: Int32) -> Int32
+
+@_silgen_name("posix_spawn_file_actions_addclosefrom_np")
+private func sluice_posix_spawn_file_actions_addclosefrom_np(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ from: Int32) -> Int32
 
 @_silgen_name("posix_spawn_file_actions_addchdir_np")
 private func sluice_posix_spawn_file_actions_addchdir_np(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>,

@@ -25,12 +25,16 @@ public final class PostgresStateStore: StateStore {
     /// form) and brings its schema up to date; a store of a newer version is refused. A URL
     /// with a password in it is refused: it would show in `ps` and in shell histories
     /// (libpq reads `PGPASSWORD`, `PGPASSFILE` or `~/.pgpass`).
-    public static func open(url: String, holderPrefix: String = "", leaseSeconds: Double = PostgresLeases.defaultSeconds) async throws(StoreError) -> PostgresStateStore {
+    /// Without `create`, a database that holds no Sluice store yet is refused (read-only
+    /// commands never create one).
+    public static func open(url: String, create: Bool = true, leaseSeconds: Double = PostgresLeases.defaultSeconds) async throws(StoreError) -> PostgresStateStore {
         let name = try PostgresURL.checked(url)
         let store = PostgresStateStore(url: url, name: name, leaseSeconds: leaseSeconds)
-        switch try await store.writer.run({ db throws(PostgresError) in try Self.migrate(db) }) {
+        switch try await store.writer.run({ db throws(PostgresError) in try Self.migrate(db, create: create) }) {
         case .current:
             return store
+        case .missing:
+            throw StoreError("no state store in \(name): nothing has been applied or run with this --state yet", kind: .notAStore)
         case .notAStore:
             throw StoreError("\(name) has tables named as Sluice's but is not a Sluice state store: name another database with --state", kind: .notAStore)
         case .newer(let version):
@@ -60,13 +64,14 @@ public final class PostgresStateStore: StateStore {
 
     enum Migration: Sendable {
         case current
+        case missing
         case notAStore
         case newer(Int)
     }
 
     /// Brings the schema up to date in one transaction, under an advisory lock so that
     /// replicas starting together migrate once.
-    static func migrate(_ db: PostgresConnection) throws(PostgresError) -> Migration {
+    static func migrate(_ db: PostgresConnection, create: Bool) throws(PostgresError) -> Migration {
         try db.transaction { () throws(PostgresError) -> Migration in
             try db.query("SELECT pg_advisory_xact_lock($1::bigint)", [String(PostgresSchema.migrationLock)])
             var current = 0
@@ -74,6 +79,8 @@ public final class PostgresStateStore: StateStore {
                 current = Int(try db.query("SELECT version FROM sluice_store").first?.first.flatMap { $0 } ?? "0") ?? 0
             } else if try db.query("SELECT to_regclass('applied') IS NOT NULL OR to_regclass('history') IS NOT NULL").first?.first == "t" {
                 return .notAStore
+            } else if !create {
+                return .missing
             }
             guard current <= PostgresSchema.version else { return .newer(current) }
             for version in current..<PostgresSchema.version {

@@ -12,91 +12,15 @@ import SluiceRollout
 import SluiceSimulation
 import SluiceStore
 
-struct StateOptions: ParsableArguments {
-    @Option(name: .long, help: "The state store: a SQLite file (default: .sluice/state.db beside the repo).")
-    var state: String?
-
-    func path(repo: String) -> String {
-        if let state { return state }
-        let base = FleetSource.isURL(repo) ? "." : repo
-        return base + "/.sluice/state.db"
-    }
-
-    /// Opens the store, creating it if need be (commands that write); an unusable one (empty,
-    /// not a Sluice store, damaged, or read-only for a command that writes) is an error with
-    /// its reason (exit 1), before anything is done.
-    func open(repo: String, output: OutputFormat, checks: SQLiteStateStore.Checks = .forWriting) async throws -> SQLiteStateStore {
-        let path = path(repo: repo)
-        try prepareFolder(path, repo: repo)
-        do {
-            return try await SQLiteStateStore.open(path: path, checks: checks)
-        } catch {
-            // The message names the file; no line of it is at fault.
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
-            throw ExitCode(1)
-        }
-    }
-
-    /// The folder of the store: the default `.sluice/` is made (ignored by Git, so it never
-    /// shows in the fleet repo's `git status`); a `--state` whose folder does not exist is a
-    /// typo, not a new empty store.
-    private func prepareFolder(_ path: String, repo: String) throws {
-        let folder = (path as NSString).deletingLastPathComponent
-        guard state == nil else {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder, isDirectory: &isDirectory), isDirectory.boolValue else {
-                FileHandle.standardError.write(Data("error: --state \(path): the folder \(folder) does not exist\n".utf8))
-                throw ExitCode(1)
-            }
-            return
-        }
-        do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            let ignore = folder + "/.gitignore"
-            if !FileManager.default.fileExists(atPath: ignore) {
-                try "# Sluice's state store: local to this machine, never committed.\n*\n".write(toFile: ignore, atomically: true, encoding: .utf8)
-            }
-        } catch {
-            FileHandle.standardError.write(Data("error: cannot create the state folder \(folder): \((error as NSError).localizedDescription)\n".utf8))
-            throw ExitCode(1)
-        }
-    }
-}
-
-extension StateOptions {
-    /// Opens a store that must exist already (read-only commands never create one).
-    func openExisting(repo: String, output: OutputFormat) async throws -> SQLiteStateStore {
-        let path = path(repo: repo)
-        guard FileManager.default.fileExists(atPath: path) else {
-            FileHandle.standardError.write(Data("error: no state store at \(path): nothing has been applied or run with this --state yet\n".utf8))
-            throw ExitCode(1)
-        }
-        return try await open(repo: repo, output: output, checks: [])
-    }
-
-    /// The store for a read-only command that can do without one (`plan`): without a store
-    /// file, an empty store in memory (nothing recorded), said in one line; none is created.
-    func openForReading(repo: String, output: OutputFormat, checks: SQLiteStateStore.Checks) async throws -> SQLiteStateStore {
-        let path = path(repo: repo)
-        guard !FileManager.default.fileExists(atPath: path) else { return try await open(repo: repo, output: output, checks: checks) }
-        if state != nil { try prepareFolder(path, repo: repo) }
-        FileHandle.standardError.write(Data("note: no state store at \(path): planned against nothing recorded\n".utf8))
-        do { return try await SQLiteStateStore.open(path: ":memory:") } catch {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
-            throw ExitCode(1)
-        }
-    }
-}
-
 struct ClusterOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The kubeconfig for clusters with a kubernetes connection (default: KUBECONFIG, then ~/.kube/config, then the pod's service account).",
                                valueName: "path"))
     var kubeconfig: String?
 
-    /// Simulated clusters keep their objects in the SQLite store's file.
-    func connector(store: SQLiteStateStore, clock: any FleetClock) -> ClusterConnector {
+    /// Simulated clusters keep their objects in a SQLite file (`OpenedStore.simulated`).
+    func connector(store: OpenedStore, clock: any FleetClock) -> ClusterConnector {
         let loader = KubeconfigLoader(explicitPath: kubeconfig)
-        return ClusterConnector(objects: SQLiteSimulatedObjects(store), clock: clock, kubernetes: KubeconfigConnections(loader: loader, clock: clock))
+        return ClusterConnector(objects: SQLiteSimulatedObjects(store.simulated), clock: clock, kubernetes: KubeconfigConnections(loader: loader, clock: clock))
     }
 }
 
@@ -169,7 +93,7 @@ struct Plan: AsyncParsableCommand {
         // Read, not written; but a damaged store must not make a plan say "no changes".
         let store = try await state.openForReading(repo: repo.repo, output: output.errors, checks: [.integrity])
         let clock = SystemClock()
-        let result = try await runPlanner(repo, scope: scope, store: store, clock: clock,
+        let result = try await runPlanner(repo, scope: scope, store: store.store, clock: clock,
                                           connector: clusters.connector(store: store, clock: clock), output: output.errors, detail: .summary)
         switch output {
         case .text:
@@ -208,9 +132,9 @@ struct Apply: AsyncParsableCommand {
         let clock: any FleetClock = virtualTime ? VirtualClock(start: Date()) : SystemClock()
         let scope = PlanScope(env: env, cluster: cluster)
         let connector = clusters.connector(store: store, clock: clock)
-        let result = try await runPlanner(repo, scope: scope, store: store, clock: clock, connector: connector, output: .text,
+        let result = try await runPlanner(repo, scope: scope, store: store.store, clock: clock, connector: connector, output: .text,
                                           detail: .apply, requireOnBranch: true, force: force)
-        let applier = PlanApplier(store: store, connector: connector, clock: clock,
+        let applier = PlanApplier(store: store.store, connector: connector, clock: clock,
                                   concurrency: concurrency)
         let report: PlanApplier.Report
         do { report = try await applier.apply(result) } catch {

@@ -70,7 +70,8 @@ struct Run: AsyncParsableCommand {
         // before it has created or changed anything.
         let serverSettings = try server.settings()
         let targets = try notifications.map(NotificationOptions.targets)
-        let store = try await state.open(repo: repo, output: .text)
+        let opened = try await state.open(repo: repo, output: .text)
+        let store = opened.store
         var start = clockStart.flatMap { ISO8601DateFormatter().date(from: $0) } ?? Date()
         if virtualTime, let latest = await latestRecordedTime(store), latest > start {
             // Virtual time resumes where the store left it: it never runs backwards across restarts.
@@ -99,7 +100,7 @@ struct Run: AsyncParsableCommand {
                                 send: NotificationOptions.send, logger: logger)
             options.notify = { [notifier] events in notifier?.post(events) }
         }
-        let connector = clusters.connector(store: store, clock: clock)
+        let connector = clusters.connector(store: opened, clock: clock)
         let controller = Controller(location: repo, store: store, connector: connector, clock: clock,
                                     options: options, credentials: .fromEnvironment(ProcessInfo.processInfo.environment),
                                     logger: logger)

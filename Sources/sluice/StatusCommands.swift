@@ -21,7 +21,7 @@ struct Status: AsyncParsableCommand {
 
     func run() async throws {
         try checkSelection(headRepository(repo), env: env, cluster: nil)
-        let store = try await state.openExisting(repo: repo, output: output)
+        let store = try await state.openExisting(repo: repo, output: output).store
         let report: StatusReport
         do { report = try await StatusReport.make(store: store, repository: repo, environment: env, now: Date()) } catch {
             try fail([Diagnostic(message: "\(error)")], output: output)
@@ -57,7 +57,7 @@ struct History: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try await state.openExisting(repo: repo, output: output)
+        let store = try await state.openExisting(repo: repo, output: output).store
         let filter = HistoryFilter(environment: env, cluster: cluster, addon: addon, since: since.flatMap { HistoryQuery.time($0, now: Date()) },
                                    limit: limit)
         let events: [HistoryEvent]
@@ -98,7 +98,7 @@ struct OperatorAction: ParsableArguments {
 
     /// The store a controller uses for the environment: the repo must define the environment,
     /// and the store must exist (a store made here would be one no controller reads).
-    func checkedStore() async throws -> SQLiteStateStore {
+    func checkedStore() async throws -> OpenedStore {
         guard let repository = headRepository(repo) else {
             FileHandle.standardError.write(Data("error: no fleet repo at \(repo) (sluice.yaml at a readable HEAD); pass --repo\n".utf8))
             throw ExitCode(2)
@@ -119,15 +119,15 @@ struct OperatorAction: ParsableArguments {
     func queue(_ verb: OperatorCommand.Verb) async throws {
         if try await remotely(verb.rawValue) { return }
         let store = try await checkedStore()
-        do { try await OperatorRequests(store: store).queue(verb, environment: environment, user: operatorName(), reason: reason, at: Date()) } catch {
+        do { try await OperatorRequests(store: store.store).queue(verb, environment: environment, user: operatorName(), reason: reason, at: Date()) } catch {
             try refused(error)
         }
-        queued(verb, store)
+        await queued(verb, store)
     }
 
-    func queued(_ verb: OperatorCommand.Verb, _ store: SQLiteStateStore) {
+    func queued(_ verb: OperatorCommand.Verb, _ store: OpenedStore) async {
         print("\(verb.rawValue) queued for \(environment): the controller acts on it at the next batch boundary")
-        warnWithoutController(store)
+        await warnWithoutController(store)
     }
 
     /// A refusal's exit: 2 for a usage error (a stage the pipeline does not have), else 1.
@@ -145,11 +145,11 @@ struct OperatorAction: ParsableArguments {
 
     /// Whether a controller holds the environment now: its lock is taken (and given back at
     /// once) only when none does.
-    func warnWithoutController(_ store: SQLiteStateStore) {
+    func warnWithoutController(_ store: OpenedStore) async {
         do {
-            let lock = try store.lockEnvironment(environment, holder: "sluice (probe)")
-            withExtendedLifetime(lock) {}
-            FileHandle.standardError.write(Data("warning: no controller holds \(environment) now (no sluice run on \(store.path)): the command waits in the store until one starts\n".utf8))
+            let lock = try await store.store.lockEnvironment(environment, holder: "sluice (probe)")
+            await lock.release()
+            FileHandle.standardError.write(Data("warning: no controller holds \(environment) now (no sluice run on \(store.name)): the command waits in the store until one starts\n".utf8))
         } catch {
             if case .environmentLocked(let holder) = error.kind { print("held by \(holder)") }
         }
@@ -186,7 +186,7 @@ struct Approve: AsyncParsableCommand {
     func run() async throws {
         if try await action.remotely("approve", commit: commit, stage: stage) { return }
         let store = try await action.checkedStore()
-        let requests = OperatorRequests(store: store)
+        let requests = OperatorRequests(store: store.store)
         let approval: OperatorRequests.Approval
         do { approval = try await requests.checkApproval(environment: action.environment, commit: commit, stage: stage) } catch {
             try action.refused(error)
@@ -198,7 +198,7 @@ struct Approve: AsyncParsableCommand {
         } catch {
             try action.refused(error)
         }
-        action.queued(.approve, store)
+        await action.queued(.approve, store)
     }
 }
 
@@ -219,7 +219,7 @@ extension OperatorAction {
     func setFreeze(_ frozen: Bool) async throws {
         if try await remotely(frozen ? "freeze" : "unfreeze") { return }
         let store = try await checkedStore()
-        do { try await OperatorRequests(store: store).setFreeze(frozen, environment: environment, user: operatorName(), reason: reason, at: Date()) } catch {
+        do { try await OperatorRequests(store: store.store).setFreeze(frozen, environment: environment, user: operatorName(), reason: reason, at: Date()) } catch {
             try refused(error)
         }
         print("\(environment) \(frozen ? "frozen" : "unfrozen")")
