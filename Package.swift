@@ -117,6 +117,6 @@ let package = Package(
                                                           .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "SluiceStorePostgresTests", dependencies: ["SluiceStorePostgres", "SluiceStore", "SluiceCore", "SluiceTestSupport"]),
         // Runs the built `sluice` binary; the broken-repo corpus is read from the source tree.
-        .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "SluiceTestSupport", "SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceSimulation", "SluiceKubernetes"], exclude: ["Corpus"]),
+        .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "SluiceTestSupport", "SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceStorePostgres", "SluiceModel", "SluiceGit", "SluiceSimulation", "SluiceKubernetes"], exclude: ["Corpus"]),
     ]
 )

@@ -24,6 +24,23 @@ public struct Controller: Sendable {
     /// Where a fleet repo given as a URL is mirrored (relative to the working directory).
     public static let defaultCacheDirectory = ".sluice/cache"
     public var logger: Logger
+    /// Set when several replicas share the store: environments held by another replica are
+    /// followed, not refused, and each replica leads its fair share (`LeaseShare`).
+    public var replication: Replication?
+
+    /// This replica among those sharing a store.
+    public struct Replication: Sendable {
+        public var replica: String
+        public var registry: any ReplicaRegistry
+        /// How long a lease lasts without renewal: leases are balanced every third of it.
+        public var leaseSeconds: Double
+
+        public init(replica: String, registry: any ReplicaRegistry, leaseSeconds: Double) {
+            self.replica = replica
+            self.registry = registry
+            self.leaseSeconds = leaseSeconds
+        }
+    }
 
     public init(location: String, store: any StateStore, connector: any ClusterDrivers, clock: any FleetClock,
                 options: EnvironmentRunner.Options, credentials: GitCredentials = .none, cacheDirectory: String = Controller.defaultCacheDirectory,
@@ -62,6 +79,9 @@ public struct Controller: Sendable {
         case environment(String, EnvironmentRunner.Outcome)
         /// The interval passed (or the wait was cancelled): look at HEAD's environments again.
         case tick
+        /// Time to renew this replica's heartbeat and balance the leases (wall-clock time:
+        /// leases run out by the store's clock, whatever the rollout's clock says).
+        case balance
     }
 
     /// One environment being run: its branch, its lease, and how to stop it alone.
@@ -80,12 +100,20 @@ public struct Controller: Sendable {
         await watcher.refresh(branches: Array(Set(initial.map(\.branch))).sorted())
         if let error = await watcher.lastError { logger.error("fleet repo: \(error)") }
         var fleetHead = await watcher.fleetHead
-        // One writer per environment: a second `run` (or an `apply`) on one of them is refused.
+        // One writer per environment: a second `run` (or an `apply`) on one of them is refused,
+        // unless replicas share the store: then this one leads its share, and follows the rest.
         var leases: [String: any WriterLease] = [:]
-        for environment in initial {
-            do { leases[environment.name] = try await store.lockEnvironment(environment.name, holder: "sluice run") } catch {
-                for lease in leases.values { await lease.release() }
-                throw error
+        if let replication {
+            let share = await balance(replication, environments: initial.map(\.name), running: [])
+            for name in share.take where leases.count < share.limit {
+                if let lease = await lease(name, logger: logger) { leases[name] = lease }
+            }
+        } else {
+            for environment in initial {
+                do { leases[environment.name] = try await store.lockEnvironment(environment.name, holder: "sluice run") } catch {
+                    for lease in leases.values { await lease.release() }
+                    throw error
+                }
             }
         }
         logger.info("following \(initial.map { "\($0.name) (branch \($0.branch))" }.joined(separator: ", "))")
@@ -93,7 +121,7 @@ public struct Controller: Sendable {
         // while one of them has not begun. A runner's place on the clock, and each tick's, is
         // handed back only once the controller has acted on its result: time stands still
         // while the controller works (starts or stops a runner).
-        for _ in initial { await clock.enter() }
+        for _ in leases { await clock.enter() }
         options.pulse.running(true)
         defer { options.pulse.running(false) }
         let outcomes = await withTaskGroup(of: Finished.self) { group in
@@ -113,12 +141,18 @@ public struct Controller: Sendable {
                 start(environment, lease: lease)
             }
             var stopping = false
+            var known = initial
             await clock.enter()
             group.addTask { await tick(after: options.intervalSeconds) }
+            if let replication { group.addTask { await balanceTurn(after: replication.leaseSeconds / 3) } }
             while let finished = await group.next() {
                 switch finished {
                 case .environment(let name, let outcome):
                     outcomes[name] = outcome
+                    if outcome == .leaseLost {
+                        logger.warning("environment \(name): another replica leads it now; this one follows it",
+                                       metadata: ["environment": .string(name), "lease": "lost"])
+                    }
                     if let ended = running.removeValue(forKey: name) {
                         await ended.lease.release()
                         options.metrics.leader(name, false)
@@ -144,12 +178,14 @@ public struct Controller: Sendable {
                     if head != fleetHead, let head, let gitPath = await watcher.gitPath {
                         fleetHead = head
                         let wanted = await Self.environments(at: head, gitPath: gitPath, logger: logger) ?? running.map { ($0.key, $0.value.branch) }
+                        known = wanted
                         for (name, current) in running where !wanted.contains(where: { $0.name == name && $0.branch == current.branch }) {
                             logger.info("environment \(name) left sluice.yaml at \(head.prefix(12)) (or changed its branch): it stops")
                             current.stop.finish()
                             if let next = wanted.first(where: { $0.name == name }) { waiting[name] = next }
                         }
-                        for environment in wanted where running[environment.name] == nil && waiting[environment.name] == nil {
+                        // Replicas take the environments that joined at their next balance.
+                        for environment in wanted where replication == nil && running[environment.name] == nil && waiting[environment.name] == nil {
                             guard let lease = await lease(environment.name, logger: logger) else { continue }
                             logger.info("environment \(environment.name) (branch \(environment.branch)) joined sluice.yaml at \(head.prefix(12))")
                             await clock.enter()
@@ -159,6 +195,23 @@ public struct Controller: Sendable {
                     await clock.enter()
                     group.addTask { await tick(after: options.intervalSeconds) }
                     await clock.leave()
+                case .balance:
+                    guard let replication, !stopping, !Task.isCancelled else { break }
+                    let share = await balance(replication, environments: known.map(\.name), running: Set(running.keys))
+                    for name in share.release {
+                        logger.info("environment \(name): handed over to another replica (this one leads more than its share)")
+                        running[name]?.stop.finish()
+                    }
+                    var leading = running.count
+                    for name in share.take where leading < share.limit {
+                        guard let environment = known.first(where: { $0.name == name }), waiting[name] == nil,
+                              let lease = await lease(name, logger: logger) else { continue }
+                        logger.info("environment \(name): this replica leads it now")
+                        await clock.enter()
+                        start(environment, lease: lease)
+                        leading += 1
+                    }
+                    group.addTask { await balanceTurn(after: replication.leaseSeconds / 3) }
                 }
                 if options.untilIdle && running.isEmpty && waiting.isEmpty { stopping = true }
                 // What is left (the tick) ends at once and is drained above.
@@ -166,11 +219,17 @@ public struct Controller: Sendable {
             }
             return outcomes
         }
+        if let replication { await replication.registry.leave(replica: replication.replica) }
         return outcomes
 
         @Sendable func tick(after seconds: Double) async -> Finished {
             try? await clock.sleep(until: await clock.now().addingTimeInterval(seconds))
             return .tick
+        }
+
+        @Sendable func balanceTurn(after seconds: Double) async -> Finished {
+            try? await Task.sleep(for: .seconds(seconds))
+            return .balance
         }
     }
 
@@ -194,13 +253,29 @@ public struct Controller: Sendable {
         }
     }
 
-    /// The lease of an environment that joined, or nil (said in the log) when another
-    /// sluice holds it.
+    /// The lease of an environment, or nil (said in the log) when another sluice holds it
+    /// (for a replica, that is as it should be: it follows the environment).
     private func lease(_ environment: String, logger: Logger) async -> (any WriterLease)? {
         do { return try await store.lockEnvironment(environment, holder: "sluice run") } catch {
-            logger.error("environment \(environment) is not run: \(error.description)")
+            if replication != nil, case .environmentLocked = error.kind {
+                logger.debug("environment \(environment) is led by another replica: \(error.description)")
+            } else {
+                logger.error("environment \(environment) is not run: \(error.description)")
+            }
             return nil
         }
+    }
+
+    /// Says this replica is alive and decides what to take or give up; a store that cannot
+    /// say how many replicas there are counts this one alone (it takes what nobody holds).
+    private func balance(_ replication: Replication, environments: [String], running: Set<String>) async -> (take: [String], release: [String], limit: Int) {
+        var replicas = 1
+        do { replicas = try await replication.registry.heartbeat(replica: replication.replica, seconds: replication.leaseSeconds) } catch {
+            logger.error("replica \(replication.replica): the store did not take its heartbeat: \(error.description)")
+        }
+        options.metrics.replicas(replicas)
+        let decision = LeaseShare.decide(environments: environments, running: running, replicas: replicas, replica: replication.replica)
+        return (decision.take, decision.release, LeaseShare.share(of: environments.count, replicas: replicas))
     }
 
     /// The environments `sluice.yaml` names at `commit`, or nil (said in the log) when it

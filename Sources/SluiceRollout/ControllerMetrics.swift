@@ -104,6 +104,11 @@ public struct ControllerMetrics: Sendable {
         gauge("sluice_leader", [("environment", environment)]).record(holds ? 1 : 0)
     }
 
+    /// How many replicas share the store, as this one last heard.
+    func replicas(_ count: Int) {
+        gauge("sluice_replicas", []).record(count)
+    }
+
     private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
         Counter(label: label, dimensions: dimensions, factory: factory)
     }

@@ -55,7 +55,9 @@ extension EnvironmentRunner {
         case .repository(let why): trouble = .after(previous, reason: why, permanent: false, now: now)
         }
         var metadata: Logger.Metadata = ["outcome": .string(HistoryOutcome.storeDamaged.rawValue)]
-        if trouble.permanent {
+        if trouble.leaseLost {
+            logger.warning("environment \(environment): \(trouble.reason)")
+        } else if trouble.permanent {
             logger.error("state store damaged: \(trouble.reason); environment \(environment) stops acting until the store is restored and sluice restarted",
                          metadata: metadata)
         } else {

@@ -91,6 +91,9 @@ public struct EnvironmentRunner: Sendable {
         /// sluice runs; `status` names them and since when).
         case waitingForClusters
         case stopped
+        /// Another replica took the environment's lease (this one was paused, cut off or too
+        /// slow to renew it): nothing more was written, what was in flight was cancelled.
+        case leaseLost
     }
 
     /// Runs until cancelled (then: finishes what is in flight, persists, returns `.stopped`)
@@ -174,6 +177,11 @@ public struct EnvironmentRunner: Sendable {
 
         while true {
             var events: [Event] = []
+            if trouble?.leaseLost == true {
+                // Not one more step: the new leader reads the store and carries on.
+                tasks.cancelAll()
+                return .leaseLost
+            }
             if Task.isCancelled { stopping = true }
             if abandonment.isFired { return .stopped }
             if inFlight > 0 {

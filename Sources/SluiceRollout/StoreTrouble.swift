@@ -13,6 +13,9 @@ struct StoreTrouble: Sendable, Equatable {
     var permanent: Bool
     var failures: Int
     var retryAt: Date
+    /// Another replica leads the environment now (its lease was lost): nothing is retried,
+    /// the runner stops at once and the controller follows the environment instead.
+    var leaseLost = false
 
     static let firstDelay = 1.0
     static let maxDelay = 300.0
@@ -26,6 +29,8 @@ struct StoreTrouble: Sendable, Equatable {
 
     static func after(_ previous: StoreTrouble?, _ error: StoreError, now: Date) -> StoreTrouble {
         let permanent = error.kind == .damaged || error.kind == .notAStore
-        return after(previous, reason: error.description, permanent: permanent, now: now)
+        var trouble = after(previous, reason: error.description, permanent: permanent, now: now)
+        if case .leaseLost = error.kind { trouble.leaseLost = true }
+        return trouble
     }
 }

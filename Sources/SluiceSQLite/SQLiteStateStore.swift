@@ -41,7 +41,11 @@ public final class SQLiteStateStore: StateStore {
 
     public init(path: String, checks: Checks = [], busyTimeoutMilliseconds: Int32 = 5_000) throws(StoreError) {
         self.path = path
-        let existed = try Self.checkFile(path)
+        var existed = try Self.checkFile(path)
+        if !existed && path != ":memory:" && !path.isEmpty {
+            try Self.create(path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+            existed = try Self.checkFile(path)
+        }
         let connection = try SQLiteConnection(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
         if existed { try Self.checkIdentity(connection, path: path) }
         if checks.contains(.writable), connection.isReadOnly || !Self.canWrite(path) {
@@ -90,6 +94,25 @@ public final class SQLiteStateStore: StateStore {
     /// What `PRAGMA <check>` reports, without its "ok".
     private static func problems(_ db: SQLiteConnection, check: String) throws(StoreError) -> [String] {
         try db.query("PRAGMA \(check)(20)").compactMap { $0.first?.text }.filter { $0 != "ok" }
+    }
+
+    /// A new store is made whole under another name and renamed into place only if nothing
+    /// is there yet: two processes starting on a new path at once (replicas sharing one file
+    /// of simulated objects) never see each other's half-made, empty file, which would be
+    /// refused as no store. The loser opens the winner's.
+    private static func create(_ path: String, busyTimeoutMilliseconds: Int32) throws(StoreError) {
+        let temporary = "\(path).new-\(UUID().uuidString)"
+        defer { for suffix in ["", "-wal", "-shm", "-journal"] { unlink(temporary + suffix) } }
+        do {
+            let db = try SQLiteConnection(path: temporary, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+            try db.execute("PRAGMA journal_mode = WAL")
+            try migrate(db)
+        }  // closed here: the last connection folds its log into the file
+        if sluice_renameat2(AT_FDCWD, temporary, AT_FDCWD, path, 1 /* RENAME_NOREPLACE */) == 0 || errno == EEXIST { return }
+        // A file system without renameat2's no-replace: a second name, then the first removed.
+        if link(temporary, path) != 0 && errno != EEXIST {
+            throw StoreError("cannot create state store \(path): \(String(cString: strerror(errno)))")
+        }
     }
 
     /// Whether a store file exists; one that does must look like SQLite's.
@@ -215,3 +238,7 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 }
+
+@_silgen_name("renameat2")
+private func sluice_renameat2(_ oldDirectory: Int32, _ old: UnsafePointer<CChar>, _ newDirectory: Int32, _ new: UnsafePointer<CChar>,
+                              _ flags: UInt32) -> Int32

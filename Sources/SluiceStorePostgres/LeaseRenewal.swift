@@ -14,15 +14,17 @@ final class LeaseRenewal: @unchecked Sendable {
 
     private let url: String
     private let interval: Double
+    private let session: String
     private let condition = NSCondition()
     /// Guarded by `condition`.
     private var entries: [String: Entry] = [:]
     private var stopped = false
     private var thread: Thread?
 
-    init(url: String, every interval: Double) {
+    init(url: String, every interval: Double, session: String) {
         self.url = url
         self.interval = interval
+        self.session = session
     }
 
     func add(_ fence: PostgresLeases.Fence, leases: PostgresLeases) {
@@ -62,7 +64,11 @@ final class LeaseRenewal: @unchecked Sendable {
                 guard let leases = entry.leases else { continue }
                 let sent = PostgresLeases.monotonic()
                 do {
-                    if connection?.isOpen != true { connection = try PostgresConnection(url: url) }
+                    if connection?.isOpen != true {
+                        let fresh = try PostgresConnection(url: url)
+                        try fresh.execute(session)
+                        connection = fresh
+                    }
                     guard let db = connection else { continue }
                     let rows = try db.query("""
                         UPDATE leases SET expires_at = clock_timestamp() + make_interval(secs => $4::float8)

@@ -48,8 +48,8 @@ public final class PostgresLeases: Sendable {
         self.url = url
         self.name = name
         self.seconds = seconds
-        worker = PostgresWorker(url: url, name: name, label: "sluice.postgres.leases")
-        renewal = LeaseRenewal(url: url, every: seconds / 3)
+        worker = PostgresWorker(url: url, name: name, label: "sluice.postgres.leases", session: Self.session(seconds))
+        renewal = LeaseRenewal(url: url, every: seconds / 3, session: Self.session(seconds))
     }
 
     func stop() { renewal.stop() }
@@ -158,6 +158,16 @@ public final class PostgresLeases: Sendable {
                              [environment, lease.fence.token])
             }
         }
+    }
+
+    /// Session settings of the connections that write: a replica paused in the middle of a
+    /// transaction (SIGSTOP, a VM frozen) holds the share lock of its lease row, and would
+    /// keep another replica from taking the lease for as long as it sleeps. PostgreSQL ends
+    /// such a session after a lease time idle in its transaction (its lease is lost by then
+    /// anyway), and no statement waits for a lock longer than that.
+    static func session(_ seconds: Double) -> String {
+        let milliseconds = max(1_000, Int(seconds * 1_000))
+        return "SET idle_in_transaction_session_timeout = \(milliseconds); SET lock_timeout = \(milliseconds)"
     }
 
     static func monotonic() -> Double {

@@ -8,7 +8,7 @@ enum PostgresSchema {
     static let migrationLock: Int64 = 0x536C_6365
 
     static let migrations: [String] = [
-        // 1: records with their change feed, history, rollouts, commands, freezes, drift, leases.
+        // 1: records with their change feed, history, rollouts, commands, freezes, drift, leases, replicas.
         """
         CREATE TABLE sluice_store (id integer PRIMARY KEY CHECK (id = 1), version integer NOT NULL);
         INSERT INTO sluice_store (id, version) VALUES (1, 0);
@@ -59,6 +59,7 @@ enum PostgresSchema {
             environment text PRIMARY KEY, holder text NOT NULL, token text NOT NULL, epoch bigint NOT NULL,
             expires_at timestamptz NOT NULL, taken_at timestamptz NOT NULL
         );
+        CREATE TABLE replicas (id text PRIMARY KEY, expires_at timestamptz NOT NULL);
         """,
     ]
 

@@ -46,7 +46,7 @@ public final class PostgresStateStore: StateStore {
     private init(url: String, name: String, leaseSeconds: Double) {
         self.name = name
         self.url = url
-        writer = PostgresWorker(url: url, name: name, label: "sluice.postgres.writer")
+        writer = PostgresWorker(url: url, name: name, label: "sluice.postgres.writer", session: PostgresLeases.session(leaseSeconds))
         readers = (0..<Self.readerCount).map { PostgresWorker(url: url, name: name, label: "sluice.postgres.reader\($0)") }
         leases = PostgresLeases(url: url, name: name, seconds: leaseSeconds)
     }
@@ -135,5 +135,25 @@ enum PostgresURL {
             throw StoreError("state store \(shown): the URL holds a password, which `ps` and shell histories would show; give it in PGPASSWORD or a password file (PGPASSFILE, ~/.pgpass)")
         }
         return shown
+    }
+}
+
+extension PostgresStateStore: ReplicaRegistry {
+    public func heartbeat(replica: String, seconds: Double) async throws(StoreError) -> Int {
+        try await writing(environments: []) { db throws(PostgresError) -> Int in
+            try db.query("""
+                INSERT INTO replicas (id, expires_at) VALUES ($1, clock_timestamp() + make_interval(secs => $2::float8))
+                ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at
+                """, [replica, String(seconds)])
+            // Replicas gone for a day are forgotten.
+            try db.query("DELETE FROM replicas WHERE expires_at < clock_timestamp() - interval '1 day'")
+            return Int(try db.query("SELECT count(*) FROM replicas WHERE expires_at > clock_timestamp()").first?.first.flatMap { $0 } ?? "1") ?? 1
+        }
+    }
+
+    public func leave(replica: String) async {
+        _ = try? await writing(environments: []) { db throws(PostgresError) in
+            try db.query("DELETE FROM replicas WHERE id = $1", [replica])
+        }
     }
 }

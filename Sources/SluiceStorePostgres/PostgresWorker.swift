@@ -18,10 +18,13 @@ final class PostgresWorker: @unchecked Sendable {
     /// Only touched on `queue`: that is what makes the unchecked Sendable true.
     private var connection: PostgresConnection?
     private let retryDelays: [Double]
+    /// Run on every new connection (`SET` of session timeouts).
+    private let session: String?
 
-    init(url: String, name: String, label: String, retryDelays: [Double] = [0.05, 0.2, 0.8]) {
+    init(url: String, name: String, label: String, session: String? = nil, retryDelays: [Double] = [0.05, 0.2, 0.8]) {
         self.url = url
         self.name = name
+        self.session = session
         self.retryDelays = retryDelays
         queue = DispatchQueue(label: label)
     }
@@ -44,6 +47,7 @@ final class PostgresWorker: @unchecked Sendable {
                 } else {
                     connection = nil
                     db = try PostgresConnection(url: url)
+                    if let session { try db.execute(session) }
                     connection = db
                 }
                 return .success(try body(db))

@@ -44,6 +44,10 @@ struct Run: AsyncParsableCommand {
     @Option(name: .customLong("allow-command"), help: "A program outside the fleet repo that command checks may run (absolute path; repeatable).")
     var allowedCommands: [String] = []
     @OptionGroup var server: ServerOptions
+    @Option(help: "With a PostgreSQL store: how long an environment's lease lasts unrenewed (another replica takes over after it).")
+    var leaseDuration = "15s"
+    @Option(help: "With a PostgreSQL store: this replica's name among those sharing it (default: host name and process id).")
+    var replicaName: String?
     @Option(help: ArgumentHelp("Where events go: a YAML file of Slack or signed-webhook targets on this machine (see README).", valueName: "file"))
     var notifications: String?
 
@@ -52,6 +56,9 @@ struct Run: AsyncParsableCommand {
         guard let poll = GoDuration.parse(poll), poll > .zero else { throw ValidationError("--poll \(poll) is not a positive duration such as 5s") }
         guard let stop = GoDuration.parse(stopTimeout), stop > .zero else { throw ValidationError("--stop-timeout \(stopTimeout) is not a positive duration such as 10m") }
         _ = stop
+        guard let lease = GoDuration.parse(leaseDuration), GoDuration.seconds(lease) >= 1 else {
+            throw ValidationError("--lease-duration \(leaseDuration) is not a duration of at least 1s such as 15s")
+        }
         guard GoDuration.parse(resync) != nil else { throw ValidationError("--resync \(resync) is not a duration such as 10m (0 turns it off)") }
         if let timeScale, !(timeScale > 0 && timeScale.isFinite) { throw ValidationError("--time-scale must be a positive number") }
         if virtualTime && timeScale != nil { throw ValidationError("--virtual-time and --time-scale exclude each other") }
@@ -70,7 +77,8 @@ struct Run: AsyncParsableCommand {
         // before it has created or changed anything.
         let serverSettings = try server.settings()
         let targets = try notifications.map(NotificationOptions.targets)
-        let opened = try await state.open(repo: repo, output: .text)
+        let leaseSeconds = GoDuration.parse(leaseDuration).map(GoDuration.seconds) ?? 15
+        let opened = try await state.open(repo: repo, output: .text, leaseSeconds: leaseSeconds)
         let store = opened.store
         var start = clockStart.flatMap { ISO8601DateFormatter().date(from: $0) } ?? Date()
         if virtualTime, let latest = await latestRecordedTime(store), latest > start {
@@ -101,9 +109,14 @@ struct Run: AsyncParsableCommand {
             options.notify = { [notifier] events in notifier?.post(events) }
         }
         let connector = clusters.connector(store: opened, clock: clock)
-        let controller = Controller(location: repo, store: store, connector: connector, clock: clock,
+        var controller = Controller(location: repo, store: store, connector: connector, clock: clock,
                                     options: options, credentials: .fromEnvironment(ProcessInfo.processInfo.environment),
                                     logger: logger)
+        if let registry = store as? any ReplicaRegistry {
+            let name = replicaName ?? "\(ProcessInfo.processInfo.hostName)-\(getpid())"
+            controller.replication = Controller.Replication(replica: name, registry: registry, leaseSeconds: leaseSeconds)
+            logger.info("replica \(name): leads its share of the environments of \(opened.name), follows the rest")
+        }
         do { _ = try controller.environments() } catch {
             try fail([Diagnostic(message: "\(error)")], output: .text)
         }

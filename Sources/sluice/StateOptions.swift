@@ -41,10 +41,11 @@ struct StateOptions: ParsableArguments {
     /// Opens the store, creating it if need be (commands that write); an unusable one (empty,
     /// not a Sluice store, damaged, of a newer version, unreachable, or read-only for a
     /// command that writes) is an error with its reason (exit 1), before anything is done.
-    func open(repo: String, output: OutputFormat, checks: SQLiteStateStore.Checks = .forWriting, create: Bool = true) async throws -> OpenedStore {
+    func open(repo: String, output: OutputFormat, checks: SQLiteStateStore.Checks = .forWriting, create: Bool = true,
+              leaseSeconds: Double = PostgresLeases.defaultSeconds) async throws -> OpenedStore {
         do {
             if let state, Self.isPostgresURL(state) {
-                let store = try await PostgresStateStore.open(url: state, create: create)
+                let store = try await PostgresStateStore.open(url: state, create: create, leaseSeconds: leaseSeconds)
                 let objects = simulatedObjects ?? Self.folder(repo: repo) + "/simulated.db"
                 try prepareFolder(objects, repo: repo, named: simulatedObjects != nil)
                 return OpenedStore(store: store, name: store.name, simulated: try await SQLiteStateStore.open(path: objects, checks: checks))

@@ -106,6 +106,20 @@ import Testing
         #expect(await kind { () async throws(StoreError) in _ = try await store.applied() } == .damaged)
     }
 
+    /// Processes starting together on a new store (replicas sharing a file of simulated
+    /// objects) all open it: none meets the other's half-made file as an empty one.
+    @Test func storesOpenedTogetherOnANewPathAllOpenIt() async throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for round in 0..<5 {
+            let path = directory + "/new-\(round).db"
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<6 { group.addTask { _ = try await SQLiteStateStore.open(path: path, checks: .forWriting) } }
+                try await group.waitForAll()
+            }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.contains(".new-") }.isEmpty)
+        }
+    }
+
     @Test func oneWriterPerEnvironment() throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try SQLiteStateStore(path: path)

@@ -1,0 +1,146 @@
+import Foundation
+import SluiceGit
+import SluiceModel
+import SluiceStorePostgres
+import SluiceTestSupport
+import Testing
+
+/// Replicas of `sluice run` sharing one PostgreSQL, a 60-cluster fleet rolling out for the
+/// first time (a scaled clock: an hour of bake is a second), and the leader of production
+/// killed or stopped mid-rollout. Another replica takes over once the lease runs out (2 s)
+/// and finishes; every pair is recorded once (one `applied` event each); a replica that
+/// wakes up with a stale epoch writes nothing and follows; SIGTERM gives the leases up.
+@Suite(.timeLimit(.minutes(10)), .serialized) struct ReplicaFaultTests {
+    let repo: TestRepository
+    let expected: [String: Int]
+
+    init() throws {
+        repo = try TestRepository(copying: ProjectPaths.exampleRepo)
+        let template = try repo.read("clusters/prod-eu-1.yaml").replacingOccurrences(of: "nodes: 120", with: "nodes: 4")
+        for index in 1...42 {
+            try repo.write("clusters/prod-x-\(index).yaml", template
+                .replacingOccurrences(of: "name: prod-eu-1", with: "name: prod-x-\(index)")
+                .replacingOccurrences(of: "weight: \"80\"", with: "weight: \"\(100 + index)\""))
+        }
+        try repo.write("pipelines/production.yaml", try repo.read("pipelines/production.yaml").replacingOccurrences(of: "      approval: true\n", with: ""))
+        try repo.commit("60 clusters")
+        try repo.git("branch", "staging")
+        try FileManager.default.createDirectory(atPath: repo.path + "/.sluice", withIntermediateDirectories: true)
+        let fleet = try FleetLoader().load(try FleetSource.open(repo.path, revision: "HEAD").tree)
+        var expected: [String: Int] = [:]
+        for cluster in fleet.clusters.values {
+            guard let environment = fleet.environment(of: cluster)?.name.value else { continue }
+            expected[environment, default: 0] += fleet.installedAddons(of: cluster).count
+        }
+        self.expected = expected
+    }
+
+    func replica(_ url: String, _ name: String) throws -> BackgroundProcess {
+        try BackgroundProcess(ProjectPaths.sluiceBinary, [
+            "run", "--repo", repo.path, "--state", url, "--simulated-objects", repo.path + "/.sluice/simulated.db",
+            "--time-scale", "3600", "--clock-start", "2027-01-18T08:00:00Z", "--interval", "10m", "--poll", "10m", "--resync", "0",
+            "--lease-duration", "2s", "--replica-name", name, "--log-format", "json",
+        ])
+    }
+
+    func count(_ db: PostgresConnection, _ sql: String, _ parameters: [String?] = []) throws -> Int {
+        Int(try db.query(sql, parameters).first?.first.flatMap { $0 } ?? "0") ?? 0
+    }
+
+    func recorded(_ db: PostgresConnection, _ environment: String) throws -> Int {
+        try count(db, "SELECT count(*) FROM applied WHERE environment = $1 AND pending_commit IS NULL", [environment])
+    }
+
+    /// Polls `condition` (a store that several processes write) until it holds or `seconds` pass.
+    func waitFor(_ what: String, seconds: Double, _ replicas: [BackgroundProcess] = [], _ condition: () throws -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while try !condition() {
+            guard Date() < deadline else {
+                throw TestFailure("gave up waiting for \(what); the replicas said: \(replicas.map { $0.errors.suffix(1_000) + $0.output.suffix(2_000) })")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// The process id in a lease's holder ("sluice run, HOST pid N").
+    func leader(_ db: PostgresConnection, _ environment: String) throws -> (pid: pid_t, epoch: Int)? {
+        guard let row = try db.query("SELECT holder, epoch FROM leases WHERE environment = $1 AND expires_at > clock_timestamp()", [environment]).first,
+              let holder = row[0], let pid = holder.split(separator: " ").last.flatMap({ pid_t($0) }) else { return nil }
+        return (pid, Int(row[1] ?? "0") ?? 0)
+    }
+
+    /// Mid-rollout: some of production's pairs recorded, not all.
+    func midRollout(_ db: PostgresConnection, _ replicas: [BackgroundProcess]) async throws -> (pid: pid_t, epoch: Int) {
+        let total = expected["production"] ?? 0
+        var found: (pid: pid_t, epoch: Int)?
+        try await waitFor("production mid-rollout", seconds: 180, replicas) {
+            let done = try recorded(db, "production")
+            guard done > 0, done < total / 2 else { return false }
+            found = try leader(db, "production")
+            return found != nil
+        }
+        return try #require(found)
+    }
+
+    /// Every pair of both environments recorded, and once: one `applied` event per pair.
+    func expectEveryPairRecordedOnce(_ db: PostgresConnection) async throws {
+        try await waitFor("both environments recorded", seconds: 300) {
+            try expected.allSatisfy { try recorded(db, $0.key) == $0.value }
+        }
+        #expect(try count(db, "SELECT count(*) FROM history WHERE outcome = 'applied'") == expected.values.reduce(0, +))
+        #expect(try count(db, "SELECT count(*) FROM (SELECT 1 FROM history WHERE outcome = 'applied' GROUP BY environment, cluster, addon HAVING count(*) > 1) twice") == 0)
+        try await waitFor("production's rollout done", seconds: 60) {
+            try count(db, "SELECT count(*) FROM rollouts WHERE environment = 'production' AND phase = 'done'") == 1
+        }
+    }
+
+    @Test func aKilledLeaderIsTakenOverAndTheRolloutLandsOnce() async throws {
+        let server = try await PostgresServer.start()
+        let url = try await server.createDatabase()
+        _ = try await PostgresStateStore.open(url: url)  // the schema, before the replicas race to make it
+        let db = try PostgresConnection(url: url)
+        let replicas = [try replica(url, "a"), try replica(url, "b")]
+        let killed = try await midRollout(db, replicas)
+        let victim = try #require(replicas.first { $0.pid == killed.pid })
+        let survivor = try #require(replicas.first { $0.pid != killed.pid })
+        victim.signal(SIGKILL)
+        #expect(victim.wait() == 128 + SIGKILL)
+        let expired = try #require(try db.query("SELECT expires_at FROM leases WHERE environment = 'production'").first?.first.flatMap { $0 })
+        try await waitFor("the survivor to lead production", seconds: 60) { try leader(db, "production")?.pid == survivor.pid }
+        #expect(try leader(db, "production").map { $0.epoch > killed.epoch } == true)
+        // Take-over time, for the record: from the dead lease's expiry to the new one's taking.
+        let gap = try db.query("SELECT extract(epoch FROM taken_at - $1::timestamptz) FROM leases WHERE environment = 'production'", [expired])
+        print("take-over after SIGKILL: \(gap.first?.first.flatMap { $0 } ?? "?") s after the lease ran out")
+        try await expectEveryPairRecordedOnce(db)
+
+        // SIGTERM: the survivor stops gracefully and gives its leases up at once.
+        survivor.signal(SIGTERM)
+        #expect(survivor.wait() == 0, "\(survivor.errors.suffix(2_000))")
+        #expect(try count(db, "SELECT count(*) FROM leases WHERE expires_at > clock_timestamp()") == 0)
+        #expect(try count(db, "SELECT count(*) FROM replicas WHERE expires_at > clock_timestamp()") == 0)
+        await server.stop()
+    }
+
+    @Test func aStoppedLeaderWakesUpFencedAndFollows() async throws {
+        let server = try await PostgresServer.start()
+        let url = try await server.createDatabase()
+        _ = try await PostgresStateStore.open(url: url)  // the schema, before the replicas race to make it
+        let db = try PostgresConnection(url: url)
+        let replicas = [try replica(url, "a"), try replica(url, "b")]
+        let stopped = try await midRollout(db, replicas)
+        let sleeper = try #require(replicas.first { $0.pid == stopped.pid })
+        let other = try #require(replicas.first { $0.pid != stopped.pid })
+        sleeper.signal(SIGSTOP)
+        try await waitFor("the other replica to lead production", seconds: 60) { try leader(db, "production")?.pid == other.pid }
+        sleeper.signal(SIGCONT)
+        try await expectEveryPairRecordedOnce(db)
+        // The sleeper found its lease gone (by its renewal or by a refused write) and followed.
+        for process in replicas { process.signal(SIGTERM) }
+        for process in replicas { #expect(process.wait() == 0) }
+        let lines = sleeper.output.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]
+        }
+        #expect(lines.contains { $0["lease"] == "lost" && $0["environment"] == "production" })
+        await server.stop()
+    }
+}
