@@ -37,10 +37,15 @@ public actor SimulatedCluster: ClusterDriver, SimulatedPodReadiness {
     /// Counts the times the cache was dropped (a failed write): a read that started before
     /// the drop does not fill the cache after it.
     private var epoch = 0
+    /// False when other processes write the same objects (replicas of the controller sharing
+    /// one file of simulated clusters): then every read goes to the store, as a real cluster's
+    /// reads go to its API server, since what this process cached may be stale.
+    private let caches: Bool
 
     public init(name: String, connection: Cluster.SimulatedConnection, store: any SimulatedObjectStore,
                 clock: any FleetClock, podReadySeconds: Double = 10, network: SimulatedNetwork? = nil,
-                writer: SimulatedObjectWriter? = nil, workloads: WorkloadKindRegistry = WorkloadKindRegistry()) {
+                writer: SimulatedObjectWriter? = nil, workloads: WorkloadKindRegistry = WorkloadKindRegistry(), caches: Bool = true) {
+        self.caches = caches
         self.workloads = workloads
         clusterName = name
         self.network = network
@@ -145,6 +150,9 @@ public actor SimulatedCluster: ClusterDriver, SimulatedPodReadiness {
 
     /// One object, from the cache or the store.
     private func stored(_ key: ObjectKey) async throws(DriverError) -> Value? {
+        guard caches else {
+            do { return try await store.object(cluster: clusterName, id: key)?.body } catch { throw Self.failure(error) }
+        }
         if let known = cache[key] { return known }
         if complete { return nil }
         narrowReads += 1
@@ -173,12 +181,22 @@ public actor SimulatedCluster: ClusterDriver, SimulatedPodReadiness {
 
     /// Every object of the cluster.
     private func loaded() async throws(DriverError) -> [ObjectKey: Value] {
+        guard caches else {
+            do { return Dictionary(try await store.objects(cluster: clusterName).map { ($0.id, $0.body) }) { _, last in last } } catch {
+                throw Self.failure(error)
+            }
+        }
         try await loadAll()
         return cache.compactMapValues { $0 }
     }
 
     /// The objects labelled as one add-on's.
     private func loaded(addon: String) async throws(DriverError) -> [ObjectKey: Value] {
+        guard caches else {
+            do { return Dictionary(try await store.objects(cluster: clusterName, addon: addon).map { ($0.id, $0.body) }) { _, last in last } } catch {
+                throw Self.failure(error)
+            }
+        }
         if !complete && !cachedAddons.contains(addon) {
             narrowReads += 1
             if narrowReads > narrowReadLimit {
@@ -269,7 +287,7 @@ public actor SimulatedCluster: ClusterDriver, SimulatedPodReadiness {
     /// write is waited for, so that calls made meanwhile (the actor is re-entered) see it;
     /// if the write fails, the cache is dropped and read again from the store, the truth.
     private func commit(_ key: ObjectKey, _ object: Value?, _ change: ObjectChange) async throws(DriverError) {
-        remember(key, object)
+        if caches { remember(key, object) }
         do { try await writer.write(change) } catch {
             cache = [:]
             keysByAddon = [:]

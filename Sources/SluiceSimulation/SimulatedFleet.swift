@@ -12,8 +12,11 @@ public final class SimulatedFleet: SimulatedConnections {
     public let network: SimulatedNetwork?
     /// The custom kinds whose controllers the simulated clusters run (their pods move by them).
     public let workloads = WorkloadKindRegistry()
+    /// Other processes write these objects too (replicas sharing a file): nothing is cached.
+    private let shared: Bool
 
-    public init(objects: any SimulatedObjectStore, clock: any FleetClock, network: SimulatedNetwork? = nil) {
+    public init(objects: any SimulatedObjectStore, clock: any FleetClock, network: SimulatedNetwork? = nil, shared: Bool = false) {
+        self.shared = shared
         self.objects = objects
         self.clock = clock
         self.network = network
@@ -22,7 +25,7 @@ public final class SimulatedFleet: SimulatedConnections {
 
     public func driver(for cluster: Cluster, connection: Cluster.SimulatedConnection) -> any ClusterDriver {
         SimulatedCluster(name: cluster.name, connection: connection, store: objects, clock: clock, network: network,
-                         writer: writer, workloads: workloads)
+                         writer: writer, workloads: workloads, caches: !shared)
     }
 
     public func describe(_ kinds: [WorkloadKind]) {
@@ -32,8 +35,9 @@ public final class SimulatedFleet: SimulatedConnections {
 
 extension ClusterConnector {
     /// A connector whose simulated clusters keep their objects in `objects`.
+    /// `shared`: other processes write the same objects (replicas of the controller).
     public init(objects: any SimulatedObjectStore, clock: any FleetClock, network: SimulatedNetwork? = nil,
-                kubernetes: (any KubernetesConnections)? = nil) {
-        self.init(simulated: SimulatedFleet(objects: objects, clock: clock, network: network), kubernetes: kubernetes)
+                kubernetes: (any KubernetesConnections)? = nil, shared: Bool = false) {
+        self.init(simulated: SimulatedFleet(objects: objects, clock: clock, network: network, shared: shared), kubernetes: kubernetes)
     }
 }

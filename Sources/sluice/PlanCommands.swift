@@ -20,7 +20,9 @@ struct ClusterOptions: ParsableArguments {
     /// Simulated clusters keep their objects in a SQLite file (`OpenedStore.simulated`).
     func connector(store: OpenedStore, clock: any FleetClock) -> ClusterConnector {
         let loader = KubeconfigLoader(explicitPath: kubeconfig)
-        return ClusterConnector(objects: SQLiteSimulatedObjects(store.simulated), clock: clock, kubernetes: KubeconfigConnections(loader: loader, clock: clock))
+        // Beside a PostgreSQL store, replicas share the file: no process caches what another writes.
+        return ClusterConnector(objects: SQLiteSimulatedObjects(store.simulated), clock: clock, kubernetes: KubeconfigConnections(loader: loader, clock: clock),
+                                shared: store.sqlite == nil)
     }
 }
 

@@ -52,11 +52,14 @@ import Testing
     }
 
     /// Polls `condition` (a store that several processes write) until it holds or `seconds` pass.
-    func waitFor(_ what: String, seconds: Double, _ replicas: [BackgroundProcess] = [], _ condition: () throws -> Bool) async throws {
+    func waitFor(_ what: String, seconds: Double, _ db: PostgresConnection, _ replicas: [BackgroundProcess] = [],
+                 _ condition: () throws -> Bool) async throws {
         let deadline = Date().addingTimeInterval(seconds)
         while try !condition() {
             guard Date() < deadline else {
-                throw TestFailure("gave up waiting for \(what); the replicas said: \(replicas.map { $0.errors.suffix(1_000) + $0.output.suffix(2_000) })")
+                let leases = (try? db.query("SELECT environment, holder, epoch, expires_at > clock_timestamp() FROM leases")) ?? []
+                let recorded = (try? db.query("SELECT environment, count(*) FROM applied WHERE pending_commit IS NULL GROUP BY 1")) ?? []
+                throw TestFailure("gave up waiting for \(what); leases \(leases), recorded \(recorded), expected \(expected); the replicas said: \(replicas.map { "pid \($0.pid): " + $0.errors.suffix(1_000) + $0.output.suffix(3_000) })")
             }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -73,7 +76,7 @@ import Testing
     func midRollout(_ db: PostgresConnection, _ replicas: [BackgroundProcess]) async throws -> (pid: pid_t, epoch: Int) {
         let total = expected["production"] ?? 0
         var found: (pid: pid_t, epoch: Int)?
-        try await waitFor("production mid-rollout", seconds: 180, replicas) {
+        try await waitFor("production mid-rollout", seconds: 180, db, replicas) {
             let done = try recorded(db, "production")
             guard done > 0, done < total / 2 else { return false }
             found = try leader(db, "production")
@@ -83,13 +86,13 @@ import Testing
     }
 
     /// Every pair of both environments recorded, and once: one `applied` event per pair.
-    func expectEveryPairRecordedOnce(_ db: PostgresConnection) async throws {
-        try await waitFor("both environments recorded", seconds: 300) {
+    func expectEveryPairRecordedOnce(_ db: PostgresConnection, _ replicas: [BackgroundProcess]) async throws {
+        try await waitFor("both environments recorded", seconds: 300, db, replicas) {
             try expected.allSatisfy { try recorded(db, $0.key) == $0.value }
         }
         #expect(try count(db, "SELECT count(*) FROM history WHERE outcome = 'applied'") == expected.values.reduce(0, +))
         #expect(try count(db, "SELECT count(*) FROM (SELECT 1 FROM history WHERE outcome = 'applied' GROUP BY environment, cluster, addon HAVING count(*) > 1) twice") == 0)
-        try await waitFor("production's rollout done", seconds: 60) {
+        try await waitFor("production's rollout done", seconds: 60, db, replicas) {
             try count(db, "SELECT count(*) FROM rollouts WHERE environment = 'production' AND phase = 'done'") == 1
         }
     }
@@ -106,12 +109,12 @@ import Testing
         victim.signal(SIGKILL)
         #expect(victim.wait() == 128 + SIGKILL)
         let expired = try #require(try db.query("SELECT expires_at FROM leases WHERE environment = 'production'").first?.first.flatMap { $0 })
-        try await waitFor("the survivor to lead production", seconds: 60) { try leader(db, "production")?.pid == survivor.pid }
+        try await waitFor("the survivor to lead production", seconds: 60, db, replicas) { try leader(db, "production")?.pid == survivor.pid }
         #expect(try leader(db, "production").map { $0.epoch > killed.epoch } == true)
         // Take-over time, for the record: from the dead lease's expiry to the new one's taking.
         let gap = try db.query("SELECT extract(epoch FROM taken_at - $1::timestamptz) FROM leases WHERE environment = 'production'", [expired])
         print("take-over after SIGKILL: \(gap.first?.first.flatMap { $0 } ?? "?") s after the lease ran out")
-        try await expectEveryPairRecordedOnce(db)
+        try await expectEveryPairRecordedOnce(db, replicas)
 
         // SIGTERM: the survivor stops gracefully and gives its leases up at once.
         survivor.signal(SIGTERM)
@@ -131,9 +134,9 @@ import Testing
         let sleeper = try #require(replicas.first { $0.pid == stopped.pid })
         let other = try #require(replicas.first { $0.pid != stopped.pid })
         sleeper.signal(SIGSTOP)
-        try await waitFor("the other replica to lead production", seconds: 60) { try leader(db, "production")?.pid == other.pid }
+        try await waitFor("the other replica to lead production", seconds: 60, db, replicas) { try leader(db, "production")?.pid == other.pid }
         sleeper.signal(SIGCONT)
-        try await expectEveryPairRecordedOnce(db)
+        try await expectEveryPairRecordedOnce(db, replicas)
         // The sleeper found its lease gone (by its renewal or by a refused write) and followed.
         for process in replicas { process.signal(SIGTERM) }
         for process in replicas { #expect(process.wait() == 0) }
