@@ -15,16 +15,7 @@ import Testing
     let expected: [String: Int]
 
     init() throws {
-        repo = try TestRepository(copying: ProjectPaths.exampleRepo)
-        let template = try repo.read("clusters/prod-eu-1.yaml").replacingOccurrences(of: "nodes: 120", with: "nodes: 4")
-        for index in 1...42 {
-            try repo.write("clusters/prod-x-\(index).yaml", template
-                .replacingOccurrences(of: "name: prod-eu-1", with: "name: prod-x-\(index)")
-                .replacingOccurrences(of: "weight: \"80\"", with: "weight: \"\(100 + index)\""))
-        }
-        try repo.write("pipelines/production.yaml", try repo.read("pipelines/production.yaml").replacingOccurrences(of: "      approval: true\n", with: ""))
-        try repo.commit("60 clusters")
-        try repo.git("branch", "staging")
+        repo = try TestRepository.sixtyClusterFleet()
         try FileManager.default.createDirectory(atPath: repo.path + "/.sluice", withIntermediateDirectories: true)
         let fleet = try FleetLoader().load(try FleetSource.open(repo.path, revision: "HEAD").tree)
         var expected: [String: Int] = [:]
@@ -41,6 +32,20 @@ import Testing
             "--time-scale", "3600", "--clock-start", "2027-01-18T08:00:00Z", "--interval", "10m", "--poll", "10m", "--resync", "0",
             "--lease-duration", "2s", "--replica-name", name, "--log-format", "json",
         ])
+    }
+
+    /// A server with the store's schema (made before the replicas race to make it), a
+    /// connection to read it, and two replicas started on it.
+    func start() async throws -> (PostgresServer, PostgresConnection, [BackgroundProcess]) {
+        let server = try await PostgresServer.start()
+        let url = try await server.createDatabase()
+        _ = try await PostgresStateStore.open(url: url)
+        return (server, try PostgresConnection(url: url), [try replica(url, "a"), try replica(url, "b")])
+    }
+
+    /// The replica with process id `pid`, then the other.
+    func leaderFirst(_ replicas: [BackgroundProcess], _ pid: pid_t) throws -> (BackgroundProcess, BackgroundProcess) {
+        (try #require(replicas.first { $0.pid == pid }), try #require(replicas.first { $0.pid != pid }))
     }
 
     func count(_ db: PostgresConnection, _ sql: String, _ parameters: [String?] = []) throws -> Int {
@@ -98,14 +103,9 @@ import Testing
     }
 
     @Test func aKilledLeaderIsTakenOverAndTheRolloutLandsOnce() async throws {
-        let server = try await PostgresServer.start()
-        let url = try await server.createDatabase()
-        _ = try await PostgresStateStore.open(url: url)  // the schema, before the replicas race to make it
-        let db = try PostgresConnection(url: url)
-        let replicas = [try replica(url, "a"), try replica(url, "b")]
+        let (server, db, replicas) = try await start()
         let killed = try await midRollout(db, replicas)
-        let victim = try #require(replicas.first { $0.pid == killed.pid })
-        let survivor = try #require(replicas.first { $0.pid != killed.pid })
+        let (victim, survivor) = try leaderFirst(replicas, killed.pid)
         victim.signal(SIGKILL)
         #expect(victim.wait() == 128 + SIGKILL)
         let expired = try #require(try db.query("SELECT expires_at FROM leases WHERE environment = 'production'").first?.first.flatMap { $0 })
@@ -125,14 +125,9 @@ import Testing
     }
 
     @Test func aStoppedLeaderWakesUpFencedAndFollows() async throws {
-        let server = try await PostgresServer.start()
-        let url = try await server.createDatabase()
-        _ = try await PostgresStateStore.open(url: url)  // the schema, before the replicas race to make it
-        let db = try PostgresConnection(url: url)
-        let replicas = [try replica(url, "a"), try replica(url, "b")]
+        let (server, db, replicas) = try await start()
         let stopped = try await midRollout(db, replicas)
-        let sleeper = try #require(replicas.first { $0.pid == stopped.pid })
-        let other = try #require(replicas.first { $0.pid != stopped.pid })
+        let (sleeper, other) = try leaderFirst(replicas, stopped.pid)
         sleeper.signal(SIGSTOP)
         try await waitFor("the other replica to lead production", seconds: 60, db, replicas) { try leader(db, "production")?.pid == other.pid }
         sleeper.signal(SIGCONT)

@@ -15,19 +15,7 @@ import Testing
 /// audit log against the history).
 @Suite(.timeLimit(.minutes(10))) struct CrashSafetyTests {
     @Test func killedTwentyTimesTheRolloutStillLandsOnceEverywhere() async throws {
-        let repo = try TestRepository(copying: ProjectPaths.exampleRepo)
-        // 42 more production clusters: 60 in all (of 4 nodes: the simulation of 120-node
-        // DaemonSets is not what this test is about).
-        let template = try repo.read("clusters/prod-eu-1.yaml").replacingOccurrences(of: "nodes: 120", with: "nodes: 4")
-        for index in 1...42 {
-            try repo.write("clusters/prod-x-\(index).yaml", template
-                .replacingOccurrences(of: "name: prod-eu-1", with: "name: prod-x-\(index)")
-                .replacingOccurrences(of: "weight: \"80\"", with: "weight: \"\(100 + index)\""))
-        }
-        // No approval, so that --until-idle ends converged.
-        try repo.write("pipelines/production.yaml", try repo.read("pipelines/production.yaml").replacingOccurrences(of: "      approval: true\n", with: ""))
-        try repo.commit("60 clusters")
-        try repo.git("branch", "staging")
+        let repo = try TestRepository.sixtyClusterFleet()
         let state = repo.path + "/.sluice/state.db"
         try FileManager.default.createDirectory(atPath: repo.path + "/.sluice", withIntermediateDirectories: true)
         func run(killAfter lines: Int?) throws -> RunEnd {

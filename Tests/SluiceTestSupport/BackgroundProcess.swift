@@ -8,7 +8,8 @@ public final class BackgroundProcess: @unchecked Sendable {
     public let errorPath: String
     private var status: Int32?
 
-    public init(_ program: String, _ arguments: [String]) throws {
+    /// `environment`: the child's whole environment (nil: this process's).
+    public init(_ program: String, _ arguments: [String], environment: [String: String]? = nil) throws {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-bg-\(UUID().uuidString)").path
         outputPath = base + ".out"
         errorPath = base + ".err"
@@ -31,7 +32,7 @@ public final class BackgroundProcess: @unchecked Sendable {
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let argv = ([program] + arguments).map { strdup($0) } + [nil]
-        let envp = ProcessInfo.processInfo.environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        let envp = (environment ?? ProcessInfo.processInfo.environment).sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             for pointer in argv { free(pointer) }
             for pointer in envp { free(pointer) }

@@ -49,6 +49,23 @@ public final class TestRepository: @unchecked Sendable {  // its path never chan
         return repo
     }
 
+    /// example-repo with 42 more production clusters (60 in all, of 4 nodes: simulating
+    /// 120-node DaemonSets is not what such tests are about) and no approval in production,
+    /// so that a rollout runs through by itself; committed on main, `staging` branched from it.
+    public static func sixtyClusterFleet() throws -> TestRepository {
+        let repo = try TestRepository(copying: ProjectPaths.exampleRepo)
+        let template = try repo.read("clusters/prod-eu-1.yaml").replacingOccurrences(of: "nodes: 120", with: "nodes: 4")
+        for index in 1...42 {
+            try repo.write("clusters/prod-x-\(index).yaml", template
+                .replacingOccurrences(of: "name: prod-eu-1", with: "name: prod-x-\(index)")
+                .replacingOccurrences(of: "weight: \"80\"", with: "weight: \"\(100 + index)\""))
+        }
+        try repo.write("pipelines/production.yaml", try repo.read("pipelines/production.yaml").replacingOccurrences(of: "      approval: true\n", with: ""))
+        try repo.commit("60 clusters")
+        try repo.git("branch", "staging")
+        return repo
+    }
+
     /// Stages everything and commits; returns the new commit's SHA.
     @discardableResult
     public func commit(_ message: String) throws -> String {
@@ -79,54 +96,13 @@ public struct ProcessResult {
     public var stdout: String
     public var stderr: String
 
+    /// Runs a program to its end (its exit code, or 128 + the signal that ended it). Through
+    /// posix_spawn and waitpid, not Foundation's Process: its waitUntilExit spun forever here,
+    /// its child a zombie, once tests of the same process had started PostgreSQL.
     public static func run(_ program: String, _ arguments: [String], environment: [String: String]? = nil) throws -> ProcessResult {
-        // Output goes to files, not pipes: a child that prints a lot can never block on a full pipe.
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-proc-\(UUID().uuidString)")
-        let outURL = base.appendingPathExtension("out"), errURL = base.appendingPathExtension("err")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(at: outURL)
-            try? FileManager.default.removeItem(at: errURL)
-        }
-        // posix_spawn and waitpid, not Foundation's Process: its waitUntilExit spun forever
-        // here, its child a zombie, once tests of the same process had started PostgreSQL.
-        let output = open(outURL.path, O_WRONLY | O_CLOEXEC), errors = open(errURL.path, O_WRONLY | O_CLOEXEC)
-        defer { close(output); close(errors) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, output, 1)
-        posix_spawn_file_actions_adddup2(&actions, errors, 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t(), defaults = sigset_t()
-        sigemptyset(&none)
-        sigemptyset(&defaults)
-        for signal in [SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT, SIGCHLD] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let variables = environment ?? ProcessInfo.processInfo.environment
-        let argv = ([program] + arguments).map { strdup($0) } + [nil]
-        let envp = variables.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            for pointer in argv { free(pointer) }
-            for pointer in envp { free(pointer) }
-        }
-        var pid: pid_t = 0
-        let code = posix_spawn(&pid, program, &actions, &attributes, argv, envp)
-        guard code == 0 else { throw TestFailure("\(program) cannot be started: \(String(cString: strerror(code)))") }
-        var raw: Int32 = 0
-        while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
-        // As Foundation's terminationStatus: the exit code, or the signal that ended it.
-        let exited = raw & 0x7F == 0
-        return ProcessResult(
-            status: exited ? (raw >> 8) & 0xFF : raw & 0x7F,
-            stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+        let process = try BackgroundProcess(program, arguments, environment: environment)
+        let status = process.wait()
+        return ProcessResult(status: status, stdout: process.output, stderr: process.errors)
     }
 }
 
