@@ -21,8 +21,8 @@ public final class PostgresStateStore: StateStore {
     /// Reading connections beside the writing one: a status page's reads never wait for a step.
     static let readerCount = 2
 
-    /// Opens the store at `url` (`postgres://` or `postgresql://`, or libpq's `key=value`
-    /// form) and brings its schema up to date; a store of a newer version is refused. A URL
+    /// Opens the store at `url` (`postgres://` or `postgresql://`; libpq reads its query,
+    /// `sslmode` and the rest) and brings its schema up to date; a store of a newer version is refused. A URL
     /// with a password in it is refused: it would show in `ps` and in shell histories
     /// (libpq reads `PGPASSWORD`, `PGPASSFILE` or `~/.pgpass`).
     /// Without `create`, a database that holds no Sluice store yet is refused (read-only

@@ -35,6 +35,7 @@ import Testing
         try await server.start()
         let again = try PostgresConnection(url: server.url)
         #expect(try again.query("SELECT count(*) FROM records") == [["2"]])
+        await server.stop()
     }
 
     @Test func sqlStatesAreSortedByWhatACallerCanDo() {

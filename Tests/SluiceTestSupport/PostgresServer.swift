@@ -62,6 +62,8 @@ public final class PostgresServer: @unchecked Sendable {
         if running, let text = try? String(contentsOfFile: folder + "/data/postmaster.pid", encoding: .utf8),
            let pid = text.split(separator: "\n").first.flatMap({ Int32($0) }) {
             kill(pid, SIGQUIT)
+            // The folder goes once the server is gone (it writes there as it stops): at most 5 s.
+            for _ in 0..<500 where kill(pid, 0) == 0 { usleep(10_000) }
         }
         try? FileManager.default.removeItem(atPath: folder)
     }
