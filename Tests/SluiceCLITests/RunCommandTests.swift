@@ -176,6 +176,17 @@ import Testing
 
     /// A mistake in a machine file (notifications, tokens) stops `run` with where it is, before
     /// any state is created.
+    /// The flags deploy/sluice.yaml and deploy/sluice.service give `sluice run` are flags it has.
+    @Test func theDeployFilesUseFlagsRunKnows() throws {
+        let help = try sluice("run", "--help").stdout
+        for file in ["deploy/sluice.yaml", "deploy/sluice.service"] {
+            let text = try String(contentsOfFile: ProjectPaths.root + "/" + file, encoding: .utf8)
+            let flags = Set(text.matches(of: /--([a-z][a-z-]*)/).map { String($0.output.1) })
+            #expect(flags.count >= 5, "\(file)")
+            for flag in flags { #expect(help.contains("--\(flag)"), "\(file) uses --\(flag), which sluice run does not have") }
+        }
+    }
+
     @Test func aBadMachineFileStopsRunBeforeAnyStateExists() throws {
         let file = state + ".notifications.yaml"
         try "targets:\n  - name: a\n    type: teams\n    url: https://example.com\n".write(toFile: file, atomically: true, encoding: .utf8)

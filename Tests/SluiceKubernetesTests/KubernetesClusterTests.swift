@@ -304,4 +304,44 @@ extension KubernetesCluster {
             try await driver.dryRunCreate(broken, key: ObjectKey(group: "rbac.authorization.k8s.io", kind: "ClusterRole", namespace: "", name: "sluice"))
         }
     }
+
+    /// Sluice's own manifests for a management cluster: each object accepted by a strict dry
+    /// run against the captured schemas (in its namespace, created first, as `kubectl apply`
+    /// would), and the shape the README promises: two replicas kept apart, probes on
+    /// /healthz and /readyz, a disruption budget over the pods, no secret in the file.
+    @Test func theManagementClusterManifestsAreValid() async throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("deploy/sluice.yaml").path
+        let documents = try YAMLParser().parseValues(Array(try Data(contentsOf: URL(fileURLWithPath: path))), file: path).map(\.value)
+        let kinds = documents.compactMap { $0.at("kind")?.stringValue }
+        #expect(kinds == ["Namespace", "ServiceAccount", "Role", "RoleBinding", "ConfigMap", "Service", "Deployment", "PodDisruptionBudget"])
+        let server = try KubeAPITestServer()
+        let driver = try await server.driver()
+        for document in documents {
+            let apiVersion = document.at("apiVersion")?.stringValue ?? ""
+            let key = ObjectKey(group: apiVersion.contains("/") ? String(apiVersion.split(separator: "/")[0]) : "",
+                                kind: document.at("kind")?.stringValue ?? "", namespace: document.at(["metadata", "namespace"])?.stringValue ?? "",
+                                name: document.at(["metadata", "name"])?.stringValue ?? "")
+            if key.kind == "Namespace" {
+                _ = try await driver.create(document, key: key)
+            } else {
+                #expect(try await driver.dryRunCreate(document, key: key) != nil, "\(key.kind)")
+            }
+        }
+        let deployment = try #require(documents.first { $0.at("kind")?.stringValue == "Deployment" })
+        #expect(deployment.at(["spec", "replicas"]) == .int(2))
+        let pod = try #require(deployment.at(["spec", "template", "spec"]))
+        #expect(pod.at(["affinity", "podAntiAffinity"]) != nil)
+        let container = try #require(pod.at("containers")?.listValue?.first)
+        #expect(container.at(["livenessProbe", "httpGet", "path"])?.stringValue == "/healthz")
+        #expect(container.at(["readinessProbe", "httpGet", "path"])?.stringValue == "/readyz")
+        let labels = deployment.at(["spec", "template", "metadata", "labels"])
+        let budget = try #require(documents.first { $0.at("kind")?.stringValue == "PodDisruptionBudget" })
+        #expect(budget.at(["spec", "selector", "matchLabels"]) == labels)
+        // Secrets come from Secrets: the ConfigMap's store URL holds no password.
+        let config = try #require(documents.first { $0.at("kind")?.stringValue == "ConfigMap" })
+        let state = try #require(config.at(["data", "SLUICE_STATE"])?.stringValue)
+        #expect(URLComponents(string: state)?.password == nil)
+    }
 }
+
