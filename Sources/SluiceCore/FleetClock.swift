@@ -54,11 +54,15 @@ public struct SystemClock: FleetClock {
 public struct ScaledClock: FleetClock {
     public let start: Date
     public let scale: Double
-    private let origin = ContinuousClock.now
+    private let origin: ContinuousClock.Instant
 
-    public init(start: Date = Date(), scale: Double) {
+    /// `since`: the real time at which the clock read `start` (default: now). Processes given
+    /// the same `start` and `since` (replicas of a demo) read the same time.
+    public init(start: Date = Date(), scale: Double, since: Date? = nil) {
         self.start = start
         self.scale = max(scale, 1e-6)
+        let elapsed = since.map { Date().timeIntervalSince($0) } ?? 0
+        origin = ContinuousClock.now.advanced(by: .seconds(-elapsed))
     }
 
     public func enter() async {}

@@ -271,7 +271,8 @@ public struct Controller: Sendable {
     private func balance(_ replication: Replication, environments: [String], running: Set<String>) async -> (take: [String], release: [String], limit: Int) {
         var replicas = 1
         do { replicas = try await replication.registry.heartbeat(replica: replication.replica, seconds: replication.leaseSeconds) } catch {
-            logger.error("replica \(replication.replica): the store did not take its heartbeat: \(error.description)")
+            logger.error("replica \(replication.replica): the store did not take its heartbeat: \(error.description)",
+                         metadata: ["store": "unreachable"])
         }
         options.metrics.replicas(replicas)
         let decision = LeaseShare.decide(environments: environments, running: running, replicas: replicas, replica: replication.replica)

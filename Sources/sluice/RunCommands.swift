@@ -38,6 +38,8 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "Every wait advances a virtual clock instead of taking time.") var virtualTime = false
     @Option(help: "Run the clock this many times faster than real time (a demo of a long pipeline).") var timeScale: Double?
     @Option(help: "Start the virtual or scaled clock at this time (RFC 3339).") var clockStart: String?
+    @Option(help: "With --time-scale: the real time (RFC 3339) at which the scaled clock read --clock-start (default: now), so that replicas started apart read one time.")
+    var clockOrigin: String?
     @Option(help: "text or json") var logFormat: ConsoleLogHandler.Format = .text
     @Option(help: "How long a stop may take to finish what is in flight before it is abandoned (a second signal abandons at once).")
     var stopTimeout = "10m"
@@ -63,10 +65,22 @@ struct Run: AsyncParsableCommand {
         if let timeScale, !(timeScale > 0 && timeScale.isFinite) { throw ValidationError("--time-scale must be a positive number") }
         if virtualTime && timeScale != nil { throw ValidationError("--virtual-time and --time-scale exclude each other") }
         if clockStart != nil && !virtualTime && timeScale == nil { throw ValidationError("--clock-start needs --virtual-time or --time-scale") }
+        if let clockOrigin {
+            guard timeScale != nil else { throw ValidationError("--clock-origin needs --time-scale") }
+            guard Self.time(clockOrigin) != nil else { throw ValidationError("--clock-origin \(clockOrigin) is not an RFC 3339 time") }
+        }
         if let clockStart, ISO8601DateFormatter().date(from: clockStart) == nil { throw ValidationError("--clock-start \(clockStart) is not an RFC 3339 time such as 2027-01-18T09:00:00Z") }
         for program in allowedCommands where !program.hasPrefix("/") { throw ValidationError("--allow-command \(program) must be an absolute path") }
         try server.validate()
         _ = (interval, poll)
+    }
+
+    /// An RFC 3339 time, with or without fractions of a second.
+    static func time(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions.insert(.withFractionalSeconds)
+        return formatter.date(from: text)
     }
 
     func run() async throws {
@@ -86,7 +100,7 @@ struct Run: AsyncParsableCommand {
             start = latest
         }
         let clock: any FleetClock = virtualTime ? VirtualClock(start: start)
-            : timeScale.map { ScaledClock(start: start, scale: $0) } ?? SystemClock()
+            : timeScale.map { ScaledClock(start: start, scale: $0, since: clockOrigin.flatMap(Self.time)) } ?? SystemClock()
         // Metrics are kept only when served: the process's swift-metrics backend is the
         // registry `/metrics` shows.
         let metrics = serverSettings.map { _ in ServerMetrics.make(version: sluiceVersion) }

@@ -13,6 +13,14 @@ import Testing
 @Suite(.timeLimit(.minutes(10)), .serialized) struct ReplicaFaultTests {
     let repo: TestRepository
     let expected: [String: Int]
+    /// Every replica's scaled clock read 08:00 at this real time: replicas started apart
+    /// agree on the time, as real clocks do (a replica whose clock were behind would find the
+    /// pods another one made "in its future" and wait past their health timeout).
+    let origin: String = {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions.insert(.withFractionalSeconds)
+        return formatter.string(from: Date())
+    }()
 
     init() throws {
         repo = try TestRepository.sixtyClusterFleet()
@@ -29,18 +37,18 @@ import Testing
     func replica(_ url: String, _ name: String) throws -> BackgroundProcess {
         try BackgroundProcess(ProjectPaths.sluiceBinary, [
             "run", "--repo", repo.path, "--state", url, "--simulated-objects", repo.path + "/.sluice/simulated.db",
-            "--time-scale", "3600", "--clock-start", "2027-01-18T08:00:00Z", "--interval", "10m", "--poll", "10m", "--resync", "0",
+            "--time-scale", "3600", "--clock-start", "2027-01-18T08:00:00Z", "--clock-origin", origin, "--interval", "10m", "--poll", "10m", "--resync", "0",
             "--lease-duration", "2s", "--replica-name", name, "--log-format", "json",
         ])
     }
 
     /// A server with the store's schema (made before the replicas race to make it), a
     /// connection to read it, and two replicas started on it.
-    func start() async throws -> (PostgresServer, PostgresConnection, [BackgroundProcess]) {
+    func start() async throws -> (PostgresServer, PostgresConnection, [BackgroundProcess], String) {
         let server = try await PostgresServer.start()
         let url = try await server.createDatabase()
         _ = try await PostgresStateStore.open(url: url)
-        return (server, try PostgresConnection(url: url), [try replica(url, "a"), try replica(url, "b")])
+        return (server, try PostgresConnection(url: url), [try replica(url, "a"), try replica(url, "b")], url)
     }
 
     /// The replica with process id `pid`, then the other.
@@ -57,13 +65,13 @@ import Testing
     }
 
     /// Polls `condition` (a store that several processes write) until it holds or `seconds` pass.
-    func waitFor(_ what: String, seconds: Double, _ db: PostgresConnection, _ replicas: [BackgroundProcess] = [],
+    func waitFor(_ what: String, seconds: Double, _ db: PostgresConnection?, _ replicas: [BackgroundProcess] = [],
                  _ condition: () throws -> Bool) async throws {
         let deadline = Date().addingTimeInterval(seconds)
         while try !condition() {
             guard Date() < deadline else {
-                let leases = (try? db.query("SELECT environment, holder, epoch, expires_at > clock_timestamp() FROM leases")) ?? []
-                let recorded = (try? db.query("SELECT environment, count(*) FROM applied WHERE pending_commit IS NULL GROUP BY 1")) ?? []
+                let leases = (try? db?.query("SELECT environment, holder, epoch, expires_at > clock_timestamp() FROM leases")) ?? []
+                let recorded = (try? db?.query("SELECT environment, count(*) FROM applied WHERE pending_commit IS NULL GROUP BY 1")) ?? []
                 throw TestFailure("gave up waiting for \(what); leases \(leases), recorded \(recorded), expected \(expected); the replicas said: \(replicas.map { "pid \($0.pid): " + $0.errors.suffix(1_000) + $0.output.suffix(3_000) })")
             }
             try await Task.sleep(for: .milliseconds(50))
@@ -103,7 +111,7 @@ import Testing
     }
 
     @Test func aKilledLeaderIsTakenOverAndTheRolloutLandsOnce() async throws {
-        let (server, db, replicas) = try await start()
+        let (server, db, replicas, _) = try await start()
         let killed = try await midRollout(db, replicas)
         let (victim, survivor) = try leaderFirst(replicas, killed.pid)
         victim.signal(SIGKILL)
@@ -125,7 +133,7 @@ import Testing
     }
 
     @Test func aStoppedLeaderWakesUpFencedAndFollows() async throws {
-        let (server, db, replicas) = try await start()
+        let (server, db, replicas, _) = try await start()
         let stopped = try await midRollout(db, replicas)
         let (sleeper, other) = try leaderFirst(replicas, stopped.pid)
         sleeper.signal(SIGSTOP)
@@ -141,4 +149,49 @@ import Testing
         #expect(lines.contains { $0["lease"] == "lost" && $0["environment"] == "production" })
         await server.stop()
     }
+
+    /// PostgreSQL stopped (as a crash) mid-rollout: the replicas say the store does not answer,
+    /// wait, and once it is back take the leases again and finish, nothing lost or repeated.
+    @Test func aPostgreSQLRestartMidRolloutLosesAndRepeatsNothing() async throws {
+        let (server, db, replicas, url) = try await start()
+        _ = try await midRollout(db, replicas)
+        await server.stop()
+        // Each replica has noticed (a failed write, a lapsed lease or a missed heartbeat).
+        try await waitFor("the replicas to notice the outage", seconds: 60, nil, replicas) {
+            replicas.allSatisfy { $0.output.contains("storeFailures") || $0.output.contains("\"lease\":\"lost\"") || $0.output.contains("\"store\":\"unreachable\"") }
+        }
+        try await server.start()
+        let again = try PostgresConnection(url: url)
+        try await expectEveryPairRecordedOnce(again, replicas)
+        for process in replicas { process.signal(SIGTERM) }
+        for process in replicas { #expect(process.wait() == 0) }
+        await server.stop()
+    }
+
+    /// 20 SIGKILLs of random replicas (one of three, restarted each time) while the fleet
+    /// rolls out: every pair is recorded once.
+    @Test func twentyRandomKillsLoseAndRepeatNothing() async throws {
+        let (server, db, first, url) = try await start()
+        var replicas = first + [try replica(url, "c")]
+        var random = SeededRandom(seed: 20)
+        var names = 3
+        for round in 0..<20 {
+            let before = try recorded(db, "production") + recorded(db, "staging")
+            let victim = random.next(upTo: replicas.count)
+            replicas[victim].signal(SIGKILL)
+            replicas[victim].wait()
+            names += 1
+            replicas[victim] = try replica(url, "r\(names)")
+            // Some progress before the next kill (or the rollout is over).
+            try await waitFor("progress after kill \(round)", seconds: 120, db, replicas) {
+                let now = try recorded(db, "production") + recorded(db, "staging")
+                return now > before || now == expected.values.reduce(0, +)
+            }
+        }
+        try await expectEveryPairRecordedOnce(db, replicas)
+        for process in replicas { process.signal(SIGTERM) }
+        for process in replicas { #expect(process.wait() == 0) }
+        await server.stop()
+    }
 }
+

@@ -1,6 +1,7 @@
 import CZlib
 import NIOCore
 @testable import SluiceServer
+import SluiceTestSupport
 import Testing
 
 /// Answers compressed for callers that accept gzip, and only for them.
