@@ -174,8 +174,11 @@ public enum ChildProcess {
         return false
     }
 
-    private static func spawn(_ executable: String, _ arguments: [String], environment: [String: String], directory: String?,
-                              stdout: Int32, stderr: Int32) -> Result<pid_t, StartError> {
+    /// Starts `executable` in a process group of its own, standard input from /dev/null,
+    /// output to `stdout` and `stderr`, no other descriptor, signals as a fresh program has
+    /// them; the caller waits for it. (Tests start replicas of sluice through it too.)
+    public static func spawn(_ executable: String, _ arguments: [String], environment: [String: String], directory: String? = nil,
+                             stdout: Int32, stderr: Int32) -> Result<pid_t, StartError> {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

@@ -268,15 +268,14 @@ public struct Controller: Sendable {
 
     /// Says this replica is alive and decides what to take or give up; a store that cannot
     /// say how many replicas there are counts this one alone (it takes what nobody holds).
-    private func balance(_ replication: Replication, environments: [String], running: Set<String>) async -> (take: [String], release: [String], limit: Int) {
+    private func balance(_ replication: Replication, environments: [String], running: Set<String>) async -> LeaseShare {
         var replicas = 1
         do { replicas = try await replication.registry.heartbeat(replica: replication.replica, seconds: replication.leaseSeconds) } catch {
             logger.error("replica \(replication.replica): the store did not take its heartbeat: \(error.description)",
                          metadata: ["store": "unreachable"])
         }
         options.metrics.replicas(replicas)
-        let decision = LeaseShare.decide(environments: environments, running: running, replicas: replicas, replica: replication.replica)
-        return (decision.take, decision.release, LeaseShare.share(of: environments.count, replicas: replicas))
+        return LeaseShare.decide(environments: environments, running: running, replicas: replicas, replica: replication.replica)
     }
 
     /// The environments `sluice.yaml` names at `commit`, or nil (said in the log) when it

@@ -9,12 +9,14 @@ import Foundation
 struct LeaseShare: Equatable, Sendable {
     var take: [String] = []
     var release: [String] = []
+    /// How many this replica should lead: it takes from `take` until it leads that many.
+    var limit = 0
 
     static func decide(environments: [String], running: Set<String>, replicas: Int, replica: String) -> LeaseShare {
         guard !environments.isEmpty else { return LeaseShare(release: running.sorted()) }
         let share = Self.share(of: environments.count, replicas: replicas)
         let ranked = environments.sorted { preference(replica, $0) < preference(replica, $1) }
-        var decision = LeaseShare()
+        var decision = LeaseShare(limit: share)
         // Environments no longer in sluice.yaml are the controller's to stop, not this decision's.
         let mine = ranked.filter(running.contains)
         if mine.count < share {

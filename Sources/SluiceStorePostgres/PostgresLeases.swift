@@ -89,11 +89,10 @@ public final class PostgresLeases: Sendable {
 
     /// The fences a write of `environments` must pass; refused at once for a lease known lost.
     func fences(for environments: Set<String>) throws(StoreError) -> [Fence] {
-        let now = Self.monotonic()
         var fences: [Fence] = []
         for environment in environments.sorted() {
             guard let lease = held.withLock({ $0[environment] }) else { continue }
-            if lease.lost || now >= lease.validUntil {
+            guard isHeld(environment, epoch: lease.fence.epoch) else {
                 markLost(environment)
                 throw lost(environment)
             }

@@ -30,7 +30,7 @@ import Testing
         let joiner = LeaseShare.decide(environments: environments, running: [], replicas: 2, replica: "b")
         #expect(Set(joiner.take) == Set(environments))
         // At its share, a replica neither takes nor gives.
-        #expect(LeaseShare.decide(environments: environments, running: running, replicas: 2, replica: "a") == LeaseShare())
+        #expect(LeaseShare.decide(environments: environments, running: running, replicas: 2, replica: "a") == LeaseShare(limit: 4))
     }
 
     @Test func replicasPreferDifferentEnvironmentsAndAlwaysTheSame() {
@@ -43,7 +43,7 @@ import Testing
     @Test func environmentsThatLeftAreNotCountedAndNoneLeftGivesAllUp() {
         // "old" left sluice.yaml: the controller stops it; the share counts what is wanted.
         let decision = LeaseShare.decide(environments: ["a", "b"], running: ["old", "a"], replicas: 2, replica: "x")
-        #expect(decision == LeaseShare())
+        #expect(decision == LeaseShare(limit: 1))
         #expect(LeaseShare.decide(environments: [], running: ["a"], replicas: 1, replica: "x").release == ["a"])
     }
 }

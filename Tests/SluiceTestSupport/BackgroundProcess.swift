@@ -1,6 +1,7 @@
 import Foundation
+import SluiceDrivers
 
-/// A program running beside a test (a replica of the controller): started with posix_spawn,
+/// A program running beside a test (a replica of the controller): started as sluice starts programs,
 /// its output in files, signalled and waited for by the test, killed at deinit if still running.
 public final class BackgroundProcess: @unchecked Sendable {
     public let pid: pid_t
@@ -15,32 +16,11 @@ public final class BackgroundProcess: @unchecked Sendable {
         errorPath = base + ".err"
         let output = open(outputPath, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644), errors = open(errorPath, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
         defer { close(output); close(errors) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, output, 1)
-        posix_spawn_file_actions_adddup2(&actions, errors, 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t(), defaults = sigset_t()
-        sigemptyset(&none)
-        sigemptyset(&defaults)
-        for signal in [SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGQUIT, SIGCHLD] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let argv = ([program] + arguments).map { strdup($0) } + [nil]
-        let envp = (environment ?? ProcessInfo.processInfo.environment).sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            for pointer in argv { free(pointer) }
-            for pointer in envp { free(pointer) }
+        switch ChildProcess.spawn(program, arguments, environment: environment ?? ProcessInfo.processInfo.environment,
+                                  stdout: output, stderr: errors) {
+        case .success(let started): pid = started
+        case .failure(let error): throw TestFailure(error.description)
         }
-        var pid: pid_t = 0
-        let code = posix_spawn(&pid, program, &actions, &attributes, argv, envp)
-        guard code == 0 else { throw TestFailure("\(program) cannot be started: \(String(cString: strerror(code)))") }
-        self.pid = pid
     }
 
     public func signal(_ signal: Int32) { if status == nil { kill(pid, signal) } }
