@@ -130,7 +130,7 @@ public struct Controller: Sendable {
             var waiting: [String: EnvironmentBranch] = [:]
             func start(_ environment: EnvironmentBranch, lease: any WriterLease) {
                 let runner = EnvironmentRunner(environment: environment.name, branch: environment.branch, watcher: watcher, store: store,
-                                               connector: connector, clock: clock, options: options, logger: logger)
+                                               connector: connector, clock: clock, options: options, logger: logger, lease: lease)
                 let (stopped, stop) = AsyncStream<Void>.makeStream()
                 running[environment.name] = Running(branch: environment.branch, lease: lease, stop: stop)
                 options.metrics.leader(environment.name, true)

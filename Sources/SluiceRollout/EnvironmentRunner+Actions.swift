@@ -36,8 +36,8 @@ extension EnvironmentRunner {
             guard rollout == id else { return RolloutOutput() }
             active.pairs[cluster] = Dictionary(pairs.map { ($0.addon, $0) }, uniquingKeysWith: { a, _ in a })
             return active.machine.rollbackPlanned(cluster: cluster, outcome, now: now)
-        case .driftDetected, .drift:
-            // The re-sync's (`handleDrift`), never the rollout's.
+        case .driftDetected, .drift, .leaseLost:
+            // The re-sync's (`handleDrift`) and the loop's, never the rollout's.
             return RolloutOutput()
         }
     }
@@ -77,7 +77,9 @@ extension EnvironmentRunner {
                 // done; a plan that fails is that failure.
                 let result: StepResult
                 switch await target(planned, cluster, addon, at: at, effects) {
-                case .success(let target?): result = await effects.apply(target, holdPartitions: hold)
+                case .success(let target?):
+                    guard let applied = await effects.apply(target, holdPartitions: hold) else { return await mailbox.put(.leaseLost) }
+                    result = applied
                 case .success(nil): result = .ok
                 case .failure(let failure): result = .failed(failure)
                 }
@@ -88,7 +90,9 @@ extension EnvironmentRunner {
             start {
                 let result: StepResult
                 switch await target(planned, cluster, addon, at: at, effects) {
-                case .success(let target?): result = await effects.setPartition(target, step: step)
+                case .success(let target?):
+                    guard let set = await effects.setPartition(target, step: step) else { return await mailbox.put(.leaseLost) }
+                    result = set
                 case .success(nil): result = .ok
                 case .failure(let failure): result = .failed(failure)
                 }

@@ -44,8 +44,9 @@ extension EnvironmentRunner {
             // A rollout started while the look was under way: what it saw is not the environment's now.
             guard rollout.map({ $0.phase == .done && $0.commit == found.commit }) ?? true else { return step }
             if found.correct, !found.drifted.isEmpty, correcting == nil {
-                let effects = RolloutEffects(environment: environment, commit: found.commit, gitPath: found.gitPath, repository: found.repository,
+                var effects = RolloutEffects(environment: environment, commit: found.commit, gitPath: found.gitPath, repository: found.repository,
                                              store: store, connector: connector, clock: clock, loader: loader, mirror: options.records)
+                effects.lease = lease
                 var machine = DirectApply(environment: environment, commit: found.commit, pairs: found.drifted.map(effects.directPair),
                                           pollSeconds: options.pollSeconds)
                 step.output = machine.start(now: now)
@@ -125,6 +126,6 @@ extension EnvironmentRunner {
         let pair = switch action {
         case .apply(let cluster, let addon), .readStatus(let cluster, let addon): correcting.planned["\(cluster)/\(addon)"]
         }
-        tasks.start { await mailbox.put(.drift(await effects.perform(action, pair))) }
+        tasks.start { await mailbox.put(await effects.perform(action, pair).map { .drift($0) } ?? .leaseLost) }
     }
 }

@@ -126,8 +126,9 @@ extension EnvironmentRunner {
 
     func makeActive(_ state: RolloutState, repository: FleetRepository, gitPath: String) -> Active {
         let machine = RolloutMachine(state: state, pollSeconds: options.pollSeconds, unreachableRetrySeconds: options.unreachableRetrySeconds)
-        let effects = RolloutEffects(environment: environment, commit: state.commit, gitPath: gitPath, repository: repository,
+        var effects = RolloutEffects(environment: environment, commit: state.commit, gitPath: gitPath, repository: repository,
                                      store: store, connector: connector, clock: clock, loader: loader, mirror: options.records)
+        effects.lease = lease
         let checks = CheckRunner(store: store, connector: connector, clock: clock, gitPath: gitPath,
                                  machineAllowedCommands: options.machineAllowedCommands)
         return Active(machine: machine, effects: effects, checks: checks,

@@ -57,11 +57,15 @@ public struct EnvironmentRunner: Sendable {
     public let clock: any FleetClock
     public let options: Options
     public let logger: Logger
+    /// The environment's writer lease: confirmed before every change a cluster is sent, so a
+    /// replica that lost it (paused, cut off) sends nothing more, as its writes are fenced.
+    public let lease: (any WriterLease)?
     let loader: FleetLoader
 
     public init(environment: String, branch: String, watcher: BranchWatcher, store: any StateStore, connector: any ClusterDrivers,
-                clock: any FleetClock, options: Options, logger: Logger) {
+                clock: any FleetClock, options: Options, logger: Logger, lease: (any WriterLease)? = nil) {
         self.environment = environment
+        self.lease = lease
         self.branch = branch
         self.watcher = watcher
         self.store = store
@@ -119,6 +123,8 @@ public struct EnvironmentRunner: Sendable {
         case driftDetected(DriftDetection.Outcome)
         /// An answer to a drift correction's action.
         case drift(DirectApply.Answer)
+        /// An action found the lease lost before it changed anything.
+        case leaseLost
     }
 
     /// The rollout in progress and what is needed to perform its actions.
@@ -194,6 +200,11 @@ public struct EnvironmentRunner: Sendable {
                     events += await mailbox.takeAvailable()
                 }
                 inFlight -= events.count
+                if events.contains(where: { if case .leaseLost = $0 { true } else { false } }) {
+                    // Not one more step: the new leader reads the store and carries on.
+                    tasks.cancelAll()
+                    return .leaseLost
+                }
             } else if stopping {
                 return .stopped
             } else if let current = trouble {

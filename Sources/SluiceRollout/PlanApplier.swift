@@ -64,10 +64,10 @@ public struct PlanApplier: Sendable {
             throw ApplyRefusal(reasons: ["the fleet repo is not a Git commit: only a commit can be applied and recorded"])
         }
         // One writer per environment, held until every cluster is applied and recorded.
-        var leases: [any WriterLease] = []
+        var leases: [String: any WriterLease] = [:]
         for environment in result.plan.environments {
-            do { leases.append(try await store.lockEnvironment(environment.name, holder: "sluice apply")) } catch {
-                for lease in leases { await lease.release() }
+            do { leases[environment.name] = try await store.lockEnvironment(environment.name, holder: "sluice apply") } catch {
+                for lease in leases.values { await lease.release() }
                 throw ApplyRefusal(reasons: [error.description], lockedBy: error.kind)
             }
         }
@@ -91,15 +91,20 @@ public struct PlanApplier: Sendable {
         // One machine per environment (its records and marks are that environment's).
         for environment in Set(result.pairs.map(\.environment)).sorted() {
             let pairs = result.pairs.filter { $0.environment == environment && !$0.isSettled }
-            if !pairs.isEmpty { await applyThrough(pairs, environment: environment, result: result, into: &report) }
+            if !pairs.isEmpty { await applyThrough(pairs, environment: environment, lease: leases[environment], result: result, into: &report) }
         }
-        for lease in leases { await lease.release() }
+        for lease in leases.values { await lease.release() }
         return report
     }
 
-    private func applyThrough(_ planned: [PlannedPair], environment: String, result: PlanResult, into report: inout Report) async {
-        let effects = RolloutEffects(environment: environment, commit: result.plan.commit, gitPath: "", repository: result.repository,
-                                     store: store, connector: connector, clock: clock, loader: FleetLoader())
+    private func applyThrough(_ planned: [PlannedPair], environment: String, lease: (any WriterLease)?, result: PlanResult,
+                              into report: inout Report) async {
+        let effects = {
+            var effects = RolloutEffects(environment: environment, commit: result.plan.commit, gitPath: "", repository: result.repository,
+                                         store: store, connector: connector, clock: clock, loader: FleetLoader())
+            effects.lease = lease
+            return effects
+        }()
         var machine = DirectApply(environment: environment, commit: result.plan.commit, pairs: planned.map(effects.directPair),
                                   concurrency: concurrency, pollSeconds: pollSeconds)
         let byKey = Dictionary(planned.map { ("\($0.cluster)/\($0.addon)", $0) }, uniquingKeysWith: { a, _ in a })
@@ -116,10 +121,16 @@ public struct PlanApplier: Sendable {
                 }
                 for action in step.actions {
                     inFlight += 1
-                    let pair = switch action {
-                    case .apply(let cluster, let addon), .readStatus(let cluster, let addon): byKey["\(cluster)/\(addon)"]
+                    let (cluster, addon) = switch action {
+                    case .apply(let cluster, let addon), .readStatus(let cluster, let addon): (cluster, addon)
                     }
-                    group.addTask { await effects.perform(action, pair) }
+                    let pair = byKey["\(cluster)/\(addon)"]
+                    group.addTask {
+                        // A lease lost mid-apply: the pair fails, and the next write is refused.
+                        await effects.perform(action, pair)
+                            ?? .applied(cluster: cluster, addon: addon,
+                                        .failed(ActionFailure(.refused, "the lease of environment \(environment) was lost: nothing more was sent")))
+                    }
                 }
                 if inFlight == 0 && machine.isOver { break }
                 if inFlight > 0, let answer = await group.next() {

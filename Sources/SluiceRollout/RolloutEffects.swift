@@ -24,6 +24,13 @@ struct RolloutEffects: Sendable {
     let kinds: WorkloadKinds
     /// Add-ons apply with this health timeout when they set none.
     var defaultHealthTimeout: Double = 300
+    /// The environment's writer lease, confirmed (locally, no round trip) before every change
+    /// sent to a cluster: a writer that lost it (paused or cut off while another took over)
+    /// sends nothing more, as its store writes are fenced.
+    var lease: (any WriterLease)?
+
+    /// The lease was found lost before a change: nothing more was sent.
+    struct LeaseLost: Error {}
 
     init(environment: String, commit: String, gitPath: String, repository: FleetRepository, store: any StateStore,
          connector: any ClusterDrivers, clock: any FleetClock, loader: FleetLoader, mirror: AppliedRecordsMirror? = nil) {
@@ -126,36 +133,50 @@ struct RolloutEffects: Sendable {
 
     /// The pair's steps, in order. With partition steps, an updated workload is first held
     /// at its old revision (partition = every pod), so that no pod moves before step one.
-    func apply(_ pair: PlannedPair, holdPartitions: Bool) async -> StepResult {
+    /// Nil: the lease was lost, and the steps from there on were not sent.
+    func apply(_ pair: PlannedPair, holdPartitions: Bool) async -> StepResult? {
         do {
             let driver = try await driver(pair.cluster)
             for step in pair.steps {
                 if holdPartitions, case .update = step.action, driver.canPartition(step.key, kinds: kinds),
                    let status = try await driver.workloadStatus(step.key, kinds: kinds) {
+                    try await confirmLease()
                     try await driver.setPartition(step.key, to: status.desired, kinds: kinds)
                 }
+                try await confirmLease()
                 try await PlanApplier.perform(step, on: driver)
             }
             return .ok
-        } catch {
+        } catch let error as DriverError {
             return .failed(ActionFailure(error))
+        } catch {
+            return nil  // LeaseLost, the only other error
         }
     }
 
-    /// Lets partition step `step` through on every partitionable workload of the pair.
-    func setPartition(_ pair: PlannedPair, step: Int) async -> StepResult {
+    /// Lets partition step `step` through on every partitionable workload of the pair (nil:
+    /// the lease was lost, as for `apply`).
+    func setPartition(_ pair: PlannedPair, step: Int) async -> StepResult? {
         let partitions = repository.addons[pair.addon]?.rollout?.partitions ?? []
         do {
             let driver = try await driver(pair.cluster)
             for key in pair.objects where driver.canPartition(key, kinds: kinds) {
                 guard let status = try await driver.workloadStatus(key, kinds: kinds) else { continue }
                 let partition = step < partitions.count ? max(0, status.desired - partitions[step].cumulative(of: status.desired)) : 0
+                try await confirmLease()
                 try await driver.setPartition(key, to: partition, kinds: kinds)
             }
             return .ok
-        } catch {
+        } catch let error as DriverError {
             return .failed(ActionFailure(error))
+        } catch {
+            return nil  // LeaseLost, the only other error
         }
+    }
+
+    private func confirmLease() async throws(LeaseLost) {
+        guard let lease else { return }
+        do { try await lease.confirm() } catch { throw LeaseLost() }
     }
 
     /// Whether step `step` of the pair is complete: every workload's status is about the
@@ -193,12 +214,13 @@ struct RolloutEffects: Sendable {
                                 removed: pair.removed, recorded: pair.recordedCommit != nil)
     }
 
-    /// A `DirectApply` action on its planned pair (nil: not planned, a failure).
-    func perform(_ action: DirectApply.Action, _ pair: PlannedPair?) async -> DirectApply.Answer {
+    /// A `DirectApply` action on its planned pair (a pair not planned is a failure; nil: the
+    /// lease was lost).
+    func perform(_ action: DirectApply.Action, _ pair: PlannedPair?) async -> DirectApply.Answer? {
         switch action {
         case .apply(let cluster, let addon):
             guard let pair else { return .applied(cluster: cluster, addon: addon, .failed(ActionFailure(.unplannable, "\(cluster)/\(addon) is not planned"))) }
-            return .applied(cluster: cluster, addon: addon, await apply(pair, holdPartitions: false))
+            return await apply(pair, holdPartitions: false).map { .applied(cluster: cluster, addon: addon, $0) }
         case .readStatus(let cluster, let addon):
             guard let pair else { return .status(cluster: cluster, addon: addon, .failed(ActionFailure(.unplannable, "\(cluster)/\(addon) is not planned"))) }
             return .status(cluster: cluster, addon: addon, await status(pair, step: 0, steps: 1))

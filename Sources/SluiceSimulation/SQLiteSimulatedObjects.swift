@@ -8,9 +8,16 @@ import SluiceYAML
 /// and `simulated_calls` tables, written through its connection): one file to keep, and a
 /// simulated cluster's writes are as durable as the store's. Only this module writes them.
 public struct SQLiteSimulatedObjects: SimulatedObjectStore {
+    public typealias HistoryMark = @Sendable () async throws(StoreError) -> Int64
     public let store: SQLiteStateStore
+    /// Where the history is in another store (PostgreSQL): its newest event, read before each
+    /// logged call. Nil: this file's own history.
+    let historyMark: HistoryMark?
 
-    public init(_ store: SQLiteStateStore) { self.store = store }
+    public init(_ store: SQLiteStateStore, historyMark: HistoryMark? = nil) {
+        self.store = store
+        self.historyMark = historyMark
+    }
 
     public func objects(cluster: String) async throws(StoreError) -> [StoredObject] {
         try await storedObjects(cluster: cluster, where: "", [])
@@ -42,6 +49,8 @@ public struct SQLiteSimulatedObjects: SimulatedObjectStore {
             guard case .put(let object) = change.operation else { return nil }
             return (object.body.at(["metadata", "labels", SluiceLabels.addon])?.stringValue ?? "", JSONEmitter.emit(object.body))
         }
+        // Read before the call is written: a call marked at or past a pair's record came after it.
+        let mark: Int64? = if let historyMark, changes.contains(where: { $0.call != nil }) { try await historyMark() } else { nil }
         try await store.writing { db throws(StoreError) in
             try db.inTransaction(if: changes.count > 1 || changes[0].call != nil) { () throws(StoreError) in
                 for (change, body) in zip(changes, bodies) {
@@ -54,19 +63,19 @@ public struct SQLiteSimulatedObjects: SimulatedObjectStore {
                         try db.query("DELETE FROM objects WHERE cluster = ? AND api_group = ? AND kind = ? AND namespace = ? AND name = ?",
                                      [.text(cluster), .text(id.group), .text(id.kind), .text(id.namespace), .text(id.name)])
                     }
-                    if let call = change.call { try Self.insert(call, into: db) }
+                    if let call = change.call { try Self.insert(call, mark: mark, into: db) }
                 }
             }
         }
     }
 
     /// One row of the simulated clusters' audit log, marked with the newest history event.
-    private static func insert(_ call: SimulatedCall, into db: SQLiteConnection) throws(StoreError) {
+    private static func insert(_ call: SimulatedCall, mark: Int64?, into db: SQLiteConnection) throws(StoreError) {
         try db.query("""
             INSERT INTO simulated_calls (cluster, verb, api_group, kind, namespace, name, addon, commit_sha, history_mark)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(id), 0) FROM history))
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, coalesce(?, (SELECT coalesce(max(id), 0) FROM history)))
             """, [.text(call.cluster), .text(call.verb.rawValue), .text(call.key.group), .text(call.key.kind),
-                  .text(call.key.namespace), .text(call.key.name), .text(call.addon), .text(call.commit)])
+                  .text(call.key.namespace), .text(call.key.name), .text(call.addon), .text(call.commit), mark.map { .integer($0) } ?? .null])
     }
 
     public func calls(cluster: String?) async throws(StoreError) -> [SimulatedCall] {

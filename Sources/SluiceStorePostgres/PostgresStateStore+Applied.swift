@@ -118,6 +118,16 @@ extension PostgresStateStore {
     }
 }
 
+extension PostgresStateStore {
+    /// The newest history event's id (0 when there is none): simulated clusters sharing the
+    /// store mark their audit log with it, as beside a SQLite store.
+    public func historyMark() async throws(StoreError) -> Int64 {
+        try await reading { db throws(PostgresError) in
+            Int64(try db.query("SELECT coalesce(max(id), 0) FROM history").first?.first.flatMap { $0 } ?? "0") ?? 0
+        }
+    }
+}
+
 /// Times are kept as seconds since 1970 in `double precision`: PostgreSQL prints a float8 in
 /// the shortest text that reads back to the same value, so a `Date` comes back equal.
 func seconds(_ date: Date) -> String { "\(date.timeIntervalSince1970)" }

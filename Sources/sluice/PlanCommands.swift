@@ -21,7 +21,7 @@ struct ClusterOptions: ParsableArguments {
     func connector(store: OpenedStore, clock: any FleetClock) -> ClusterConnector {
         let loader = KubeconfigLoader(explicitPath: kubeconfig)
         // Beside a PostgreSQL store, replicas share the file: no process caches what another writes.
-        return ClusterConnector(objects: SQLiteSimulatedObjects(store.simulated), clock: clock, kubernetes: KubeconfigConnections(loader: loader, clock: clock),
+        return ClusterConnector(objects: SQLiteSimulatedObjects(store.simulated, historyMark: store.historyMark), clock: clock, kubernetes: KubeconfigConnections(loader: loader, clock: clock),
                                 shared: store.sqlite == nil)
     }
 }

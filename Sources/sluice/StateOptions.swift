@@ -4,6 +4,7 @@ import SluiceCore
 import SluiceSQLite
 import SluiceStore
 import SluiceGit
+import SluiceSimulation
 import SluiceStorePostgres
 
 /// A store a command opened: a SQLite file, or a PostgreSQL database shared by replicas.
@@ -14,6 +15,9 @@ struct OpenedStore {
     /// Simulated clusters' objects: in the SQLite store's own file, or, beside a PostgreSQL
     /// store, in a SQLite file of their own (they are the simulation's clusters, not records).
     let simulated: SQLiteStateStore
+    /// The newest history event, which marks simulated clusters' audit log (nil: the SQLite
+    /// store's own, read in the same transaction).
+    var historyMark: SQLiteSimulatedObjects.HistoryMark? = nil
 
     var sqlite: SQLiteStateStore? { store as? SQLiteStateStore }
 }
@@ -48,7 +52,8 @@ struct StateOptions: ParsableArguments {
                 let store = try await PostgresStateStore.open(url: state, create: create, leaseSeconds: leaseSeconds)
                 let objects = simulatedObjects ?? Self.folder(repo: repo) + "/simulated.db"
                 try prepareFolder(objects, repo: repo, named: simulatedObjects != nil)
-                return OpenedStore(store: store, name: store.name, simulated: try await SQLiteStateStore.open(path: objects, checks: checks))
+                return OpenedStore(store: store, name: store.name, simulated: try await SQLiteStateStore.open(path: objects, checks: checks),
+                                   historyMark: { () async throws(StoreError) -> Int64 in try await store.historyMark() })
             }
             let path = path(repo: repo)
             try prepareFolder(path, repo: repo, named: state != nil)

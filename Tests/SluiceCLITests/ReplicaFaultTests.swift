@@ -1,6 +1,8 @@
 import Foundation
 import SluiceGit
 import SluiceModel
+import SluiceSimulation
+import SluiceSQLite
 import SluiceStorePostgres
 import SluiceTestSupport
 import Testing
@@ -108,6 +110,21 @@ import Testing
         try await waitFor("production's rollout done", seconds: 60, db, replicas) {
             try count(db, "SELECT count(*) FROM rollouts WHERE environment = 'production' AND phase = 'done'") == 1
         }
+        try await expectNoApplyAfterItsRecord(db)
+    }
+
+    /// The simulated clusters' audit log: no call reached a pair after its record. Each call
+    /// is marked with PostgreSQL's newest history event when it was made.
+    func expectNoApplyAfterItsRecord(_ db: PostgresConnection) async throws {
+        var recorded: [String: Int64] = [:]
+        for row in try db.query("SELECT cluster, addon, min(id) FROM history WHERE outcome = 'applied' GROUP BY cluster, addon") {
+            recorded["\(row[0] ?? "")/\(row[1] ?? "")"] = Int64(row[2] ?? "")
+        }
+        let calls = try await SQLiteSimulatedObjects(try SQLiteStateStore(path: repo.path + "/.sluice/simulated.db")).calls(cluster: nil)
+        // The marks are PostgreSQL's (the side file has no history of its own: they would be 0).
+        #expect(!calls.isEmpty && calls.allSatisfy { $0.historyMark > 0 })
+        let late = calls.filter { call in recorded["\(call.cluster)/\(call.addon)"].map { call.historyMark >= $0 } ?? false }
+        #expect(late.isEmpty, "applied again after the record: \(late.prefix(5))")
     }
 
     @Test func aKilledLeaderIsTakenOverAndTheRolloutLandsOnce() async throws {

@@ -24,6 +24,10 @@ public final class CountingStore: StateStore, SimulatedObjectStore {
     /// of times (then they work again).
     public let failing = Mutex<[String: (error: StoreError, times: Int)]>([:])
 
+    /// Environments whose lease the test has taken away: `confirm` says it is lost, as a
+    /// replica paused past its lease finds (writes still land: fencing them is the store's).
+    public let revokedLeases = Mutex<Set<String>>([])
+
     public init(_ base: SQLiteStateStore) {
         self.base = base
         objects = SQLiteSimulatedObjects(base)
@@ -108,7 +112,7 @@ public final class CountingStore: StateStore, SimulatedObjectStore {
     }
     public func object(cluster: String, id: ObjectKey) async throws(StoreError) -> StoredObject? { try await objects.object(cluster: cluster, id: id) }
     public func lockEnvironment(_ environment: String, holder: String) throws(StoreError) -> any WriterLease {
-        try base.lockEnvironment(environment, holder: holder)
+        RevocableLease(environment: environment, base: try base.lockEnvironment(environment, holder: holder), store: self)
     }
     public func write(_ changes: [ObjectChange]) async throws(StoreError) {
         if failsWrites.withLock({ $0 }) { throw StoreError("disk I/O error (injected)") }
@@ -117,4 +121,20 @@ public final class CountingStore: StateStore, SimulatedObjectStore {
         batches.withLock { $0.append(changes.count) }
         try await objects.write(changes)
     }
+}
+
+/// A lease the test can take away (`CountingStore.revokedLeases`).
+struct RevocableLease: WriterLease {
+    let environment: String
+    let base: any WriterLease
+    let store: CountingStore
+
+    var holder: String { base.holder }
+    func confirm() async throws(StoreError) {
+        if store.revokedLeases.withLock({ $0.contains(environment) }) {
+            throw StoreError("lease of \(environment) taken away (test)", kind: .leaseLost(environment: environment))
+        }
+        try await base.confirm()
+    }
+    func release() async { await base.release() }
 }
