@@ -94,7 +94,8 @@ let package = Package(
             name: "FleetBenchmark",
             dependencies: ["SluicePlan", "SluiceSchemas", "SluiceRender", "SluiceModel", "SluiceYAML", "SluiceGit", "SluiceCore", "SluiceStore", "SluiceSQLite",
                            "SluiceDrivers", "SluiceSimulation", "SluiceRollout", "SluiceQueries", "SluiceServer",
-                           "SluiceKubernetes", .product(name: "Logging", package: "swift-log")],
+                           "SluiceKubernetes", "SluiceStorePostgres", .product(name: "Logging", package: "swift-log"),
+                           .product(name: "CoreMetrics", package: "swift-metrics")],
             path: "Benchmarks/FleetBenchmark"
         ),
 

@@ -8,6 +8,7 @@ import SluiceGit
 import SluiceModel
 import SluiceRollout
 import SluiceStore
+import SluiceStorePostgres
 import Synchronization
 
 /// The controller on the synthetic fleet (issue 8's targets):
@@ -24,22 +25,37 @@ struct RolloutBenchmark {
     var uncompressed = false
     /// Requests per second per route (nil: as many as the server answers).
     var rate: Int? = nil
+    /// The store in an (empty) PostgreSQL database instead of a SQLite file (`--postgres URL`);
+    /// simulated clusters keep their objects in a SQLite file beside it, as `sluice run` does.
+    var postgres: String? = nil
 
     func run() async throws {
-        let statePath = root + "-state.db"
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: statePath + suffix) } }
+        let statePath = root + "-state.db", objectsPath = root + "-simulated.db"
+        defer {
+            for path in [statePath, objectsPath] { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        }
         try git(root, "branch", "staging")
-        let store = try SQLiteStateStore(path: statePath)
+        let store: any StateStore, objects: SQLiteStateStore
+        if let postgres {
+            store = try await PostgresStateStore.open(url: postgres)
+            guard try await store.applied().isEmpty else { throw BenchmarkError("the PostgreSQL database holds records already: give an empty one") }
+            objects = try SQLiteStateStore(path: objectsPath)
+        } else {
+            let sqlite = try SQLiteStateStore(path: statePath)
+            (store, objects) = (sqlite, sqlite)
+        }
         let clock = VirtualClock(start: Date(timeIntervalSince1970: 1_800_000_000))
         var options = EnvironmentRunner.Options()
         options.intervalSeconds = 60
         options.untilIdle = true
+        let times = TransactionTimes()
+        options.metrics = ControllerMetrics(factory: times)
         let quiet = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
 
         // 1. The whole fleet, cold: every pair of the release applied through the pipeline.
         let start = ContinuousClock.now
         let cpu = cpuSeconds()
-        let controller = Controller(location: root, store: store, connector: ClusterConnector(objects: SQLiteSimulatedObjects(store), clock: clock), clock: clock,
+        let controller = Controller(location: root, store: store, connector: ClusterConnector(objects: SQLiteSimulatedObjects(objects), clock: clock), clock: clock,
                                     options: options, cacheDirectory: root + "-cache", logger: quiet)
         let load = serve ? try await APILoad.start(store: store, root: root, options: options, clock: clock, compressed: !uncompressed, rate: rate, logger: quiet) : nil
         let outcomes = try await controller.run()
@@ -48,9 +64,10 @@ struct RolloutBenchmark {
         let records = try await store.applied().count
         let batches = try await store.history(HistoryFilter(limit: 1_000_000)).filter { $0.kind == .rollout && $0.detail.contains(", batch ") }.count
         let virtual = await clock.now().timeIntervalSince(Date(timeIntervalSince1970: 1_800_000_000))
-        print(String(format: "rollout of the release through %d clusters x %d add-ons: %.1f s wall, %.1f s CPU, peak memory %.0f MiB, %d pairs recorded, %d batches, %.1f h of virtual time, outcome %@",
-                     fleet.clusters, fleet.addons, wall, used, peakMemoryMiB(), records, batches, virtual / 3600,
+        print(String(format: "rollout of the release through %d clusters x %d add-ons on %@: %.1f s wall, %.1f s CPU, peak memory %.0f MiB, %d pairs recorded, %d batches, %.1f h of virtual time, outcome %@",
+                     fleet.clusters, fleet.addons, postgres == nil ? "SQLite" : "PostgreSQL", wall, used, peakMemoryMiB(), records, batches, virtual / 3600,
                      outcomes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")))
+        print(times.summary)
         guard outcomes.values.allSatisfy({ $0 == .converged }) else { throw BenchmarkError("the fleet did not converge: \(outcomes)") }
 
         // 2. Reaction time, real time, 1 s interval: a commit, then the first apply.
@@ -66,7 +83,7 @@ struct RolloutBenchmark {
             firstApply.withLock { $0 = ContinuousClock.now }
         }
         let real = SystemClock()
-        let running = Controller(location: root, store: store, connector: ClusterConnector(objects: SQLiteSimulatedObjects(store), clock: real), clock: real,
+        let running = Controller(location: root, store: store, connector: ClusterConnector(objects: SQLiteSimulatedObjects(objects), clock: real), clock: real,
                                  options: live, cacheDirectory: root + "-cache", logger: quiet)
         let task = Task { try await running.run() }
         // Let it settle on the converged head first (real time: this is the benchmark).

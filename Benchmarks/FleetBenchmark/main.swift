@@ -7,7 +7,7 @@ import SluiceRender
 
 // Usage: FleetBenchmark [--clusters N] [--addons M] [--kustomize-sample K] [--keep DIR]
 //                       [--parallelism P] [--no-render-passes] [--schemas DIR] [--plan [--repeat-bump N]] [--rollout] [--kubernetes]
-//                       [--reaction N [--polled]] [--rollout --serve [--serve-uncompressed] [--serve-rate N]]
+//                       [--reaction N [--polled]] [--rollout --serve [--serve-uncompressed] [--serve-rate N]] [--postgres URL]
 // Generates a synthetic fleet, commits it, then loads, validates and renders every
 // (cluster, add-on) pair at that commit, printing wall times and peak memory. A sample of
 // pairs is also rendered by `kubectl kustomize` (base + per-cluster overlay) for comparison.
@@ -16,7 +16,8 @@ import SluiceRender
 // `--plan` runs the planner benchmarks instead (PlanBenchmark): a cold plan, then the plan
 // of a one-add-on image bump against a store that records the previous commit. `--rollout`
 // runs the controller benchmarks (RolloutBenchmark): a release through the whole fleet on
-// virtual time, then the reaction time from a commit to the first apply on real time.
+// virtual time, then the reaction time from a commit to the first apply on real time; with the
+// store transactions' p50/p99. `--postgres URL` runs it on an empty PostgreSQL database.
 // `--reaction N` bumps one add-on N times on a converged production and reports, per bump, the
 // time from the commit to the rollout's start and to its first apply, the controller nudged as
 // by a webhook (`--polled`: found by its 1 s poll instead) (ReactionBenchmark).
@@ -29,6 +30,7 @@ var parallelism = ProcessInfo.processInfo.activeProcessorCount
 var renderPasses = true
 var planOnly = false
 var rolloutOnly = false
+var postgresURL: String?
 var serveDuringRollout = false
 var serveUncompressed = false
 var serveRate: Int?
@@ -49,6 +51,7 @@ while let flag = arguments.popFirst() {
     case "--no-render-passes": renderPasses = false
     case "--plan": planOnly = true
     case "--rollout": rolloutOnly = true
+    case "--postgres": rolloutOnly = true; postgresURL = arguments.popFirst()
     case "--serve": serveDuringRollout = true
     case "--serve-uncompressed": serveDuringRollout = true; serveUncompressed = true
     case "--serve-rate": serveDuringRollout = true; serveRate = Int(arguments.popFirst() ?? "")
@@ -110,7 +113,7 @@ print("fleet \(clusters) clusters x \(addons) add-ons: generated and committed i
     exit(status)
 }
 if kubernetesOnly { await runAndExit("kubernetes") { try await KubernetesBenchmark(root: root, fleet: fleet).run() } }
-if rolloutOnly { await runAndExit("rollout") { try await RolloutBenchmark(root: root, fleet: fleet, serve: serveDuringRollout, uncompressed: serveUncompressed, rate: serveRate).run() } }
+if rolloutOnly { await runAndExit("rollout") { try await RolloutBenchmark(root: root, fleet: fleet, serve: serveDuringRollout, uncompressed: serveUncompressed, rate: serveRate, postgres: postgresURL).run() } }
 if reactionBumps > 0 {
     await runAndExit("reaction") { try await ReactionBenchmark(root: root, fleet: fleet, bumps: reactionBumps, nudge: !reactionPolled).run() }
 }

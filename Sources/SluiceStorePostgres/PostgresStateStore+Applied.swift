@@ -49,57 +49,67 @@ extension PostgresStateStore {
     public func recordApply(_ records: [AppliedRecord]) async throws(StoreError) {
         guard !records.isEmpty else { return }
         try await writing(environments: Set(records.map(\.environment))) { db throws(PostgresError) in
-            try Self.nextAppliedVersion(db)
-            for record in records { try Self.record(record, into: db) }
+            try Self.record(records, version: try Self.nextAppliedVersion(db), into: db)
         }
     }
 
-    /// Every transaction that writes `applied` calls this first. The row lock it takes orders
-    /// such transactions: a version is committed before the next one is given.
-    static func nextAppliedVersion(_ db: PostgresConnection) throws(PostgresError) {
-        try db.query("UPDATE applied_version SET version = version + 1 WHERE id = 1")
+    /// Every transaction that writes `applied` calls this first, and marks what it changes with
+    /// the version returned. The row lock it takes orders such transactions: a version is
+    /// committed before the next one is given.
+    static func nextAppliedVersion(_ db: PostgresConnection) throws(PostgresError) -> String {
+        let returned = try db.query("UPDATE applied_version SET version = version + 1 WHERE id = 1 RETURNING version").first?.first.flatMap { $0 }
+        guard let version = returned.flatMap({ Int64($0) }) else {
+            throw PostgresError(.refused, "applied_version has no version row: this database is not a whole Sluice store")
+        }
+        return String(version)
     }
 
-    static func record(_ record: AppliedRecord, into db: PostgresConnection) throws(PostgresError) {
-        try db.query("""
-            INSERT INTO applied (environment, cluster, addon, commit_sha, digest, applied_at, pending_commit, changed)
-            VALUES ($1, $2, $3, $4, $5, $6::float8, NULL, (SELECT version FROM applied_version WHERE id = 1))
+    /// Records (each with its history event) in a few multi-row statements.
+    static func record(_ records: [AppliedRecord], version: String, into db: PostgresConnection) throws(PostgresError) {
+        guard !records.isEmpty else { return }
+        let rows = records.map { [$0.environment, $0.cluster, $0.addon, $0.commit, $0.digest, seconds($0.appliedAt), version] }
+        try PostgresRows.insert(PostgresRows.lastPerKey(rows) { [$0[0], $0[1], $0[2]] }, into: "applied",
+                                columns: ["environment", "cluster", "addon", "commit_sha", "digest", "applied_at", "changed"], then: """
             ON CONFLICT (environment, cluster, addon) DO UPDATE SET commit_sha = excluded.commit_sha, digest = excluded.digest,
                 applied_at = excluded.applied_at, pending_commit = NULL, changed = excluded.changed
-            """, [record.environment, record.cluster, record.addon, record.commit, record.digest, seconds(record.appliedAt)])
-        try db.query("DELETE FROM applied_removed WHERE environment = $1 AND cluster = $2 AND addon = $3",
-                     [record.environment, record.cluster, record.addon])
-        try insert(HistoryEvent(at: record.appliedAt, kind: .apply, environment: record.environment, cluster: record.cluster,
-                                addon: record.addon, commit: record.commit, detail: "applied, digest \(record.digest)", outcome: .applied), into: db)
+            """, db)
+        try PostgresRows.each(rows.map { Array($0[0..<3]) }, width: 3, db) { list in
+            "DELETE FROM applied_removed WHERE (environment, cluster, addon) IN (VALUES \(list))"
+        }
+        try insert(records.map {
+            HistoryEvent(at: $0.appliedAt, kind: .apply, environment: $0.environment, cluster: $0.cluster, addon: $0.addon,
+                         commit: $0.commit, detail: "applied, digest \($0.digest)", outcome: .applied)
+        }, into: db)
     }
 
     public func removeApplied(environment: String, cluster: String, addon: String, commit: String, at time: Date) async throws(StoreError) {
         try await writing(environments: [environment]) { db throws(PostgresError) in
-            try Self.nextAppliedVersion(db)
-            try Self.remove(AppliedRemoval(environment: environment, cluster: cluster, addon: addon, commit: commit, at: time), from: db)
+            try Self.remove(AppliedRemoval(environment: environment, cluster: cluster, addon: addon, commit: commit, at: time),
+                            version: try Self.nextAppliedVersion(db), from: db)
         }
     }
 
-    static func remove(_ removal: AppliedRemoval, from db: PostgresConnection) throws(PostgresError) {
+    static func remove(_ removal: AppliedRemoval, version: String, from db: PostgresConnection) throws(PostgresError) {
         try db.query("DELETE FROM applied WHERE environment = $1 AND cluster = $2 AND addon = $3", [removal.environment, removal.cluster, removal.addon])
         try db.query("""
-            INSERT INTO applied_removed (environment, cluster, addon, changed) VALUES ($1, $2, $3, (SELECT version FROM applied_version WHERE id = 1))
+            INSERT INTO applied_removed (environment, cluster, addon, changed) VALUES ($1, $2, $3, $4::bigint)
             ON CONFLICT (environment, cluster, addon) DO UPDATE SET changed = excluded.changed
-            """, [removal.environment, removal.cluster, removal.addon])
-        try insert(HistoryEvent(at: removal.at, kind: .apply, environment: removal.environment, cluster: removal.cluster, addon: removal.addon,
-                                commit: removal.commit, detail: "removed: the add-on left the cluster and its objects were pruned", outcome: .removed), into: db)
+            """, [removal.environment, removal.cluster, removal.addon, version])
+        try insert([HistoryEvent(at: removal.at, kind: .apply, environment: removal.environment, cluster: removal.cluster, addon: removal.addon,
+                                 commit: removal.commit, detail: "removed: the add-on left the cluster and its objects were pruned", outcome: .removed)], into: db)
     }
 
     // MARK: - History
 
     public func append(_ event: HistoryEvent) async throws(StoreError) {
-        try await writing(environments: [event.environment]) { db throws(PostgresError) in try Self.insert(event, into: db) }
+        try await writing(environments: [event.environment]) { db throws(PostgresError) in try Self.insert([event], into: db) }
     }
 
-    static func insert(_ event: HistoryEvent, into db: PostgresConnection) throws(PostgresError) {
-        try db.query("INSERT INTO history (at, kind, environment, cluster, addon, commit_sha, detail, outcome) VALUES ($1::float8, $2, $3, $4, $5, $6, $7, $8)",
-                     [seconds(event.at), event.kind.rawValue, event.environment, event.cluster, event.addon, event.commit, event.detail,
-                      event.outcome?.rawValue])
+    /// History events, in order (their ids grow in the order of the rows).
+    static func insert(_ events: [HistoryEvent], into db: PostgresConnection) throws(PostgresError) {
+        try PostgresRows.insert(events.map {
+            [seconds($0.at), $0.kind.rawValue, $0.environment, $0.cluster, $0.addon, $0.commit, $0.detail, $0.outcome?.rawValue]
+        }, into: "history", columns: ["at", "kind", "environment", "cluster", "addon", "commit_sha", "detail", "outcome"], db)
     }
 
     public func history(_ filter: HistoryFilter) async throws(StoreError) -> [HistoryEvent] {

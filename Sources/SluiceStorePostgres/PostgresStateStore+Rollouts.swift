@@ -12,27 +12,26 @@ extension PostgresStateStore {
                 if transition.replacesClusters {
                     try db.query("DELETE FROM rollout_clusters WHERE rollout_id = $1", [rollout.id])
                 }
-                for row in transition.clusterRows {
-                    try db.query("""
-                        INSERT INTO rollout_clusters (rollout_id, position, cluster, state) VALUES ($1, $2::integer, $3, $4)
-                        ON CONFLICT (rollout_id, position) DO UPDATE SET cluster = excluded.cluster, state = excluded.state
-                        """, [rollout.id, String(row.position), row.cluster, String(decoding: row.state, as: UTF8.self)])
-                }
+                let rows = transition.clusterRows.map { [rollout.id, String($0.position), $0.cluster, String(decoding: $0.state, as: UTF8.self)] }
+                try PostgresRows.insert(PostgresRows.lastPerKey(rows) { $0[1] }, into: "rollout_clusters", columns: ["rollout_id", "position", "cluster", "state"],
+                                        then: "ON CONFLICT (rollout_id, position) DO UPDATE SET cluster = excluded.cluster, state = excluded.state", db)
             }
             if !transition.pending.isEmpty || !transition.records.isEmpty || !transition.removals.isEmpty {
-                try Self.nextAppliedVersion(db)
+                let version = try Self.nextAppliedVersion(db)
+                try PostgresRows.each(transition.pending.map { [$0.commit, $0.environment, $0.cluster, $0.addon] }, width: 4, db) { list in
+                    """
+                    UPDATE applied SET pending_commit = mark.commit_sha, changed = \(version)
+                    FROM (VALUES \(list)) AS mark (commit_sha, environment, cluster, addon)
+                    WHERE applied.environment = mark.environment AND applied.cluster = mark.cluster AND applied.addon = mark.addon
+                    """
+                }
+                try Self.record(transition.records, version: version, into: db)
+                for removal in transition.removals { try Self.remove(removal, version: version, from: db) }
             }
-            for mark in transition.pending {
-                try db.query("""
-                    UPDATE applied SET pending_commit = $1, changed = (SELECT version FROM applied_version WHERE id = 1)
-                    WHERE environment = $2 AND cluster = $3 AND addon = $4
-                    """, [mark.commit, mark.environment, mark.cluster, mark.addon])
-            }
-            for record in transition.records { try Self.record(record, into: db) }
-            for removal in transition.removals { try Self.remove(removal, from: db) }
-            for event in transition.history { try Self.insert(event, into: db) }
-            for id in transition.consumedCommands {
-                try db.query("UPDATE commands SET consumed = true WHERE id = $1::bigint", [String(id)])
+            try Self.insert(transition.history, into: db)
+            if !transition.consumedCommands.isEmpty {
+                try db.query("UPDATE commands SET consumed = true WHERE id = ANY($1::bigint[])",
+                             ["{" + transition.consumedCommands.map(String.init).joined(separator: ",") + "}"])
             }
             if let drift = transition.drift { try Self.replaceDrift(drift, in: db) }
         }
@@ -151,7 +150,7 @@ extension PostgresStateStore {
             } else {
                 try db.query("DELETE FROM freezes WHERE environment = $1", [environment])
             }
-            try Self.insert(event, into: db)
+            try Self.insert([event], into: db)
         }
     }
 

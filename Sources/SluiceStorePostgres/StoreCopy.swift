@@ -86,7 +86,7 @@ public struct StoreCopy: Sendable {
             while true {
                 let rows = try read("\(table.from) ORDER BY \(table.order) LIMIT \(chunk) OFFSET \(offset)").map { $0.map(text) }
                 if rows.isEmpty { break }
-                try insert(rows, into: table.into, columns: table.columns, db)
+                try PostgresRows.insert(rows, into: table.into, columns: table.columns, db)
                 offset += rows.count
                 if rows.count < chunk { break }
             }
@@ -99,19 +99,6 @@ public struct StoreCopy: Sendable {
             try db.query("SELECT setval(pg_get_serial_sequence('\(table)', '\(column)'), greatest(1, (SELECT coalesce(max(\(column)), 0) FROM \(table))))")
         }
         return copied
-    }
-
-    /// One multi-row INSERT: PostgreSQL coerces each value to its column's type.
-    private static func insert(_ rows: [[String?]], into table: String, columns: [String], _ db: PostgresConnection) throws(PostgresError) {
-        var placeholders: [String] = []
-        var parameters: [String?] = []
-        parameters.reserveCapacity(rows.count * columns.count)
-        for row in rows {
-            let first = parameters.count
-            placeholders.append("(" + (1...columns.count).map { "$\(first + $0)" }.joined(separator: ", ") + ")")
-            parameters.append(contentsOf: row)
-        }
-        try db.query("INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES \(placeholders.joined(separator: ", "))", parameters)
     }
 
     private static func text(_ cell: SQLiteConnection.Cell) -> String? {

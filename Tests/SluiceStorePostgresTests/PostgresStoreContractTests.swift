@@ -24,6 +24,7 @@ import Testing
     @Test func appliedChangeFeed() async throws { try await Self.run { try await $0.appliedChangeFeed() } }
     @Test func history() async throws { try await Self.run { try await $0.history() } }
     @Test func rollouts() async throws { try await Self.run { try await $0.rollouts() } }
+    @Test func aLargeStepIsWrittenAsRowByRow() async throws { try await Self.run { try await $0.aLargeStepIsWrittenAsRowByRow() } }
     @Test func newestRolloutIsTheLastStartedWhateverItsClock() async throws {
         try await Self.run { try await $0.newestRolloutIsTheLastStartedWhateverItsClock() }
     }

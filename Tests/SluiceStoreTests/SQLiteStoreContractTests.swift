@@ -41,6 +41,11 @@ import Testing
         try await contract.rollouts()
     }
 
+    @Test func aLargeStepIsWrittenAsRowByRow() async throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await contract.aLargeStepIsWrittenAsRowByRow()
+    }
+
     @Test func newestRolloutIsTheLastStartedWhateverItsClock() async throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try await contract.newestRolloutIsTheLastStartedWhateverItsClock()

@@ -154,6 +154,56 @@ public struct StateStoreContract {
         #expect(try await store.rollout(environment: "staging") == nil)
     }
 
+    /// A step of thousands of rows (a batch of hundreds of clusters recorded at once) is
+    /// written whole, as if row by row: records, marks, cluster rows and history in order, a
+    /// pair or position written twice keeping its last row, every consumed command consumed.
+    public func aLargeStepIsWrittenAsRowByRow() async throws {
+        let store = try await open()
+        let clusters = (0..<2_500).map { String(format: "c%04d", $0) }
+        var commands: [Int64] = []
+        for n in 0..<3 {
+            commands.append(try await store.enqueue(OperatorCommand(environment: "production", verb: .resume, user: "ops", reason: "\(n)", at: Self.at(0))))
+        }
+        try await store.recordApply(clusters.map { Self.record("production", $0, "dns", "a1", at: 1) })
+        var marks = StoreTransition()
+        marks.pending = clusters.prefix(1_500).map { PendingApply(environment: "production", cluster: $0, addon: "dns", commit: "a2") }
+        try await store.commit(marks)
+        #expect(try await store.pending(environment: "production").count == 1_500)
+
+        var step = StoreTransition(rollout: Self.rollout("r1", "production", commit: "a2", phase: .running, at: 2))
+        step.replacesClusters = true
+        step.clusterRows = clusters.enumerated().map { ClusterRow(position: $0.offset, cluster: $0.element, state: Array("s0".utf8)) }
+            + [ClusterRow(position: 7, cluster: clusters[7], state: Array("s1".utf8))]
+        step.records = clusters.prefix(1_200).map { Self.record("production", $0, "dns", "a2", at: 2) }
+            + [Self.record("production", clusters[3], "dns", "a3", at: 3)]
+        step.history = (0..<1_100).map { HistoryEvent(at: Self.at(4), kind: .rollout, environment: "production", commit: "a2", detail: "event \($0)") }
+        step.consumedCommands = Array(commands.prefix(2))
+        try await store.commit(step)
+
+        let records = try await store.applied(environment: "production")
+        #expect(records.count == 2_500)
+        #expect(records.filter { $0.commit == "a2" }.count == 1_199)
+        #expect(records.first { $0.cluster == clusters[3] }?.commit == "a3")
+        #expect(try await store.pending(environment: "production").map(\.cluster) == Array(clusters[1_200..<1_500]))
+        let rollout = try #require(try await store.rollout(environment: "production"))
+        #expect(rollout.clusters.count == 2_500 && rollout.clusters[7] == Array("s1".utf8) && rollout.clusters[8] == Array("s0".utf8))
+        let events = try await store.history(HistoryFilter(environment: "production", limit: 10_000))
+        #expect(events.count == 2_500 + 1_201 + 1_100)
+        // Newest first: the step's own events last written, in order; the records' before them.
+        #expect(events.prefix(1_100).map(\.detail) == (0..<1_100).reversed().map { "event \($0)" })
+        #expect(events[1_100].commit == "a3" && events[1_101].cluster == clusters[1_199])
+        #expect(try await store.commands(environment: "production").map(\.reason) == ["2"])
+
+        // Twice in a small step too: the last row stands.
+        var twice = StoreTransition(rollout: Self.rollout("r1", "production", commit: "a2", phase: .running, at: 5))
+        twice.clusterRows = [ClusterRow(position: 9, cluster: clusters[9], state: Array("x".utf8)), ClusterRow(position: 9, cluster: clusters[9], state: Array("y".utf8))]
+        twice.records = [Self.record("production", clusters[5], "dns", "a4", at: 5), Self.record("production", clusters[5], "dns", "a5", at: 6)]
+        try await store.commit(twice)
+        #expect(try await store.rollout(environment: "production")?.clusters[9] == Array("y".utf8))
+        #expect(try await store.applied(environment: "production", cluster: clusters[5], addon: "dns")?.commit == "a5")
+        #expect(try await store.history(HistoryFilter(environment: "production", limit: 2)).map(\.commit) == ["a5", "a4"])
+    }
+
     /// The newest rollout is the one started last, whatever its clock said: a store written
     /// under virtual or scaled time holds start times ahead of the wall clock.
     public func newestRolloutIsTheLastStartedWhateverItsClock() async throws {
