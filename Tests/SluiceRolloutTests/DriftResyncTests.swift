@@ -28,16 +28,6 @@ import Testing
 
     static let fluentBitConfig = ObjectKey(group: "", kind: "ConfigMap", namespace: "logging", name: "fluent-bit")
 
-    /// Staging corrects drift (at a new commit, which the scenario converges on).
-    func correctingScenario() async throws -> FleetScenario {
-        let scenario = try FleetScenario()
-        try scenario.edit("sluice.yaml", replacing: "      pipeline: staging", with: "      pipeline: staging\n      drift: correct")
-        try scenario.repo.commit("staging corrects drift")
-        try scenario.repo.git("branch", "-f", "staging", "HEAD")
-        try await scenario.converge()
-        return scenario
-    }
-
     /// Someone scales coredns and adds a sidecar whose image never starts: the correction sets
     /// the replicas back, but the sidecar (never Sluice's) keeps its pods from getting ready.
     /// fluent-bit, which depends on coredns, has its configuration edited.
@@ -75,11 +65,7 @@ import Testing
     }
 
     @Test func driftIsCorrectedWhereTheEnvironmentAsks() async throws {
-        let scenario = try FleetScenario()
-        try scenario.edit("sluice.yaml", replacing: "      pipeline: staging", with: "      pipeline: staging\n      drift: correct")
-        try scenario.repo.commit("staging corrects drift")
-        try scenario.repo.git("branch", "-f", "staging", "HEAD")
-        try await scenario.converge()
+        let scenario = try await FleetScenario.correctingDriftInStaging()
         let driver = try await tamper(scenario, cluster: "stg-us-1")
         // Another cluster that cannot be reached does not stop the correction.
         await scenario.network.cut("test-1")
@@ -91,7 +77,7 @@ import Testing
     }
 
     @Test func aCorrectionWaitsForHealthOnTimersAndLeavesDependentsOfAPairThatDidNotGetHealthy() async throws {
-        let scenario = try await correctingScenario()
+        let scenario = try await FleetScenario.correctingDriftInStaging()
         let driver = try await breakCoreDNS(scenario, cluster: "stg-us-1")
         let before = try await scenario.store.applied(environment: "staging", cluster: "stg-us-1", addon: "coredns")
         let started = await scenario.clock.now()
@@ -116,7 +102,7 @@ import Testing
     }
 
     @Test func aCorrectionGivesWayToANewerHead() async throws {
-        let scenario = try await correctingScenario()
+        let scenario = try await FleetScenario.correctingDriftInStaging()
         let driver = try await breakCoreDNS(scenario, cluster: "stg-us-1")
         let expected = try #require(try await scenario.plan().repository.clusters["stg-us-1"]?.addonValues["coredns"]?.value.at("replicas"))
         var options = options()

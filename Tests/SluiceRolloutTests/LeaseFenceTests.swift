@@ -34,11 +34,7 @@ import Testing
     }
 
     @Test func aRunnerThatLostItsLeaseCorrectsNoDrift() async throws {
-        let scenario = try FleetScenario()
-        try scenario.edit("sluice.yaml", replacing: "      pipeline: staging", with: "      pipeline: staging\n      drift: correct")
-        try scenario.repo.commit("staging corrects drift")
-        try scenario.repo.git("branch", "-f", "staging", "HEAD")
-        try await scenario.converge()
+        let scenario = try await FleetScenario.correctingDriftInStaging()
         let coredns = ObjectKey(group: "apps", kind: "Deployment", namespace: "kube-system", name: "coredns")
         let cluster = try #require(try await scenario.plan().repository.clusters["stg-us-1"])
         let driver = try await scenario.connector.driver(for: cluster)

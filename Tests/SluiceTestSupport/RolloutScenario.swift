@@ -10,6 +10,16 @@ import SluiceStore
 /// What controller scenario tests need beyond `FleetScenario`: a converged fleet to start
 /// from, approvals given the way an operator gives them, and the history read as typed facts.
 extension FleetScenario {
+    /// A converged fleet whose staging corrects drift (`drift: correct`, at a new commit).
+    public static func correctingDriftInStaging() async throws -> FleetScenario {
+        let scenario = try FleetScenario()
+        try scenario.edit("sluice.yaml", replacing: "      pipeline: staging", with: "      pipeline: staging\n      drift: correct")
+        try scenario.repo.commit("staging corrects drift")
+        try scenario.repo.git("branch", "-f", "staging", "HEAD")
+        try await scenario.converge()
+        return scenario
+    }
+
     /// Applies HEAD everywhere and lets the controller record it (every batch a no-op).
     public func converge() async throws {
         try await applyAll()
