@@ -123,6 +123,9 @@ public enum ProjectPaths {
     /// The OpenAPI v3 documents a real kube-apiserver served, descriptions removed.
     public static var openAPIDocuments: String { root + "/Tests/Fixtures/openapi" }
     public static var corpus: String { root + "/Tests/SluiceCLITests/Corpus" }
+    /// Real upstream Helm charts and what Helm renders from them (`../shared/helm`, beside the
+    /// clone here and in CI; read in place, never copied into the repo).
+    public static var sharedHelm: String { root + "/../shared/helm" }
     /// The `sluice` binary next to the test bundle in `.build/<configuration>/`.
     public static var sluiceBinary: String {
         var url = Bundle.main.bundleURL
