@@ -106,7 +106,7 @@ let package = Package(
         .testTarget(name: "SluiceYAMLTests", dependencies: ["SluiceYAML", "SluiceTestSupport"]),
         .testTarget(name: "SluiceGitTests", dependencies: ["SluiceGit", "SluiceTestSupport", "CHeapProbe"]),
         .testTarget(name: "SluiceModelTests", dependencies: ["SluiceModel", "SluiceYAML", "SluiceTestSupport"]),
-        .testTarget(name: "SluiceRenderTests", dependencies: ["SluiceRender", "SluiceModel", "SluiceYAML"]),
+        .testTarget(name: "SluiceRenderTests", dependencies: ["SluiceRender", "SluiceModel", "SluiceYAML", "SluiceGit", "SluiceTestSupport"]),
         .testTarget(name: "SluiceStoreTests", dependencies: ["SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceSimulation", "SluiceTestSupport", "SluiceModel", "SluiceYAML", "CSQLite"]),
         .testTarget(name: "SluiceDriversTests", dependencies: ["SluiceCore", "SluiceDrivers", "SluiceSimulation", "SluiceStore", "SluiceSQLite", "SluiceModel", "SluiceYAML", "SluiceTestSupport"]),
         .testTarget(name: "SluiceRolloutTests", dependencies: ["SluiceRollout", "SluiceQueries", "SluicePlan", "SluiceCore", "SluiceStore", "SluiceSQLite", "SluiceDrivers", "SluiceSimulation", "SluiceModel", "SluiceYAML", "SluiceRender", "SluiceGit", "SluiceTestSupport", "CSQLite",

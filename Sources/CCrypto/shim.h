@@ -20,3 +20,9 @@ static inline int sluice_hmac_sha256(const void *key, size_t keyLength, const vo
 static inline int sluice_equal_constant_time(const void *a, const void *b, size_t length) {
     return CRYPTO_memcmp(a, b, length) == 0;
 }
+
+/// SHA-1 of a buffer into `out` (20 bytes); returns 1 on success (Sprig's `sha1sum`).
+static inline int sluice_sha1(const void *data, size_t length, unsigned char *out) {
+    unsigned int written = 0;
+    return EVP_Digest(data, length, out, &written, EVP_sha1(), NULL);
+}

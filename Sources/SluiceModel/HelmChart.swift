@@ -128,7 +128,7 @@ public struct HelmChart: Sendable {
     static func values(_ documents: [YAMLNode], file: String, sink: DiagnosticSink) -> Value {
         var merged: [String: Value] = [:]
         for document in documents where !document.isNull {
-            guard document.mapping != nil, case .map(let map) = Value(document) else {
+            guard document.mapping != nil, case .map(let map) = HelmYAML.value(document) else {
                 sink.error(file, document.mark, "values must be a mapping, found \(document.kindDescription)")
                 continue
             }

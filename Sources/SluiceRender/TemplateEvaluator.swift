@@ -30,6 +30,8 @@ struct TemplateEvaluator {
         self.memo = memo
     }
 
+    var dialect: TemplateDialect { library.dialect }
+
     mutating func render(_ template: ParsedTemplate, data: Value) throws(TemplateError) -> String {
         var out = ""
         variables = [("$", .root(data))]
@@ -142,7 +144,10 @@ struct TemplateEvaluator {
         let names = pipeline.variables, assigns = pipeline.isAssignment
         pipeline.variables = []
         pipeline.isAssignment = false
-        let collection = resolved(try evaluate(pipeline, dot: dot))
+        var collection = resolved(try evaluate(pipeline, dot: dot))
+        // `.Files` (and a `Glob` of it) ranges over its files, name to contents.
+        if dialect == .helm, case .value(let value) = collection, let files = HelmFiles.files(of: value) { collection = .value(.map(files)) }
+        if dialect == .helm, case .missing = collection { collection = .null }
         // Items are made as they are reached (`range 1000000000` makes none in advance).
         let count: Int
         let item: (Int) -> (key: Value, value: Value)
@@ -215,7 +220,10 @@ struct TemplateEvaluator {
     private func printable(_ datum: Datum, pipeline: TemplatePipeline) throws(TemplateError) -> String {
         switch datum {
         case .value(let value), .root(let value): return GoPrint.string(value)
-        case .missing(let key): throw missingError(key, at: pipeline.mark)
+        case .missing(let key):
+            // Helm prints a missing value as "<no value>" and then removes that text.
+            if dialect == .helm { return "" }
+            throw missingError(key, at: pipeline.mark)
         }
     }
 
@@ -280,6 +288,7 @@ struct TemplateEvaluator {
     private mutating func evaluate(_ command: TemplateCommand, dot: Datum, piped: Datum?) throws(TemplateError) -> Datum {
         guard case .function(let function, let mark) = command.operands[0] else {
             guard command.operands.count == 1, piped == nil else {
+                if dialect == .helm, let result = try callMethod(command, dot: dot, piped: piped) { return result }
                 throw error(command.mark, "can't give arguments to a non-function \(describe(command.operands[0]))")
             }
             return try evaluate(command.operands[0], dot: dot)
@@ -307,8 +316,24 @@ struct TemplateEvaluator {
             }
             return .value(.string(try include(target, argument: arguments[1], mark: mark)))
         }
-        for index in arguments.indices { arguments[index] = resolved(arguments[index]) }
-        return try TemplateFunctions.call(function, arguments, at: mark, evaluator: self)
+        if function == .tpl {
+            guard arguments.count == 2 else { throw error(mark, "tpl needs a template text and a context: tpl \"text\" .") }
+            let text: String
+            switch arguments[0] {
+            case .value(.string(let s)): text = s
+            case .value(let other), .root(let other): text = HelmFunctions.strval(other)
+            case .missing: text = ""
+            }
+            return .value(.string(try tpl(text, context: arguments[1], mark: mark)))
+        }
+        for index in arguments.indices {
+            arguments[index] = resolved(arguments[index])
+            // In Helm's dialect a missing value is nil, wherever it goes.
+            if dialect == .helm, case .missing = arguments[index] { arguments[index] = .null }
+        }
+        let result = try TemplateFunctions.call(function, arguments, at: mark, evaluator: self)
+        if dialect == .helm, case .missing = result { return .null }
+        return result
     }
 
     private mutating func evaluate(_ operand: TemplateOperand, dot: Datum) throws(TemplateError) -> Datum {
@@ -345,6 +370,22 @@ struct TemplateEvaluator {
         if case .root = start, fields.first == "Cluster" { readCluster = true }
         func path(through index: Int) -> String { prefix + fields[...index].map { "." + $0 }.joined() }
         for (index, field) in fields.enumerated() {
+            if dialect == .helm {
+                // Go's template on Helm's values: a missing key is nil, and a field of nil is an error.
+                switch current {
+                case .missing, .value(.null):
+                    throw error(mark, "nil pointer evaluating interface {}.\(field)")
+                case .value(.map(let map)), .root(.map(let map)):
+                    if let files = HelmFiles.files(of: .map(map)) {
+                        current = .value(try method(field, onFiles: files, [], mark: mark))
+                        continue
+                    }
+                    current = .value(map[field] ?? .null)
+                    continue
+                default:
+                    break
+                }
+            }
             switch current {
             case .missing:
                 return .missing(key: path(through: fields.count - 1))
@@ -358,6 +399,73 @@ struct TemplateEvaluator {
             }
         }
         return current
+    }
+
+    // MARK: - Helm
+
+    /// `.Files.Get "x"`, `.Capabilities.APIVersions.Has "v1"`: a method of the value the
+    /// fields lead to; nil when the last field names no method there.
+    private mutating func callMethod(_ command: TemplateCommand, dot: Datum, piped: Datum?) throws(TemplateError) -> Datum? {
+        let receiverFields: [String], method: String, start: Datum, prefix: String
+        switch command.operands[0] {
+        case .dot(let fields, _) where !fields.isEmpty:
+            (receiverFields, method, start, prefix) = (Array(fields.dropLast()), fields[fields.count - 1], dot, "")
+        case .variable(let name, let fields, let mark) where !fields.isEmpty:
+            guard let found = variables.last(where: { $0.name == name }) else { throw error(mark, "undefined variable \(name)") }
+            (receiverFields, method, start, prefix) = (Array(fields.dropLast()), fields[fields.count - 1], found.value, name)
+        default:
+            return nil
+        }
+        let receiver = resolved(try walk(start, fields: receiverFields, prefix: prefix, mark: command.mark)).value ?? .null
+        var arguments: [Value] = []
+        for operand in command.operands.dropFirst() { arguments.append(resolved(try evaluate(operand, dot: dot)).value ?? .null) }
+        if let piped { arguments.append(resolved(piped).value ?? .null) }
+        if let files = HelmFiles.files(of: receiver) { return .value(try self.method(method, onFiles: files, arguments, mark: command.mark)) }
+        // `.Capabilities.APIVersions` is Helm's VersionSet: a list with `Has`.
+        if method == "Has", case .list(let items) = receiver, arguments.count == 1 {
+            return .value(.bool(items.contains(arguments[0])))
+        }
+        return nil
+    }
+
+    private func method(_ name: String, onFiles files: [String: Value], _ arguments: [Value], mark: Mark) throws(TemplateError) -> Value {
+        switch HelmFiles.call(name, on: files, arguments) {
+        case .success(let value)?: return value
+        case .failure(let refusal)?: throw error(mark, "Files.\(name): \(refusal.message)")
+        case nil: throw error(mark, "can't evaluate field \(name) in type chart.Files")
+        }
+    }
+
+    /// Helm's `tpl`: the text parsed as a template of this chart (its `define`s visible, and
+    /// its own visible inside it) and run with `context` as dot and `$`.
+    private mutating func tpl(_ text: String, context: Datum, mark: Mark) throws(TemplateError) -> String {
+        guard depth < Self.maxIncludeDepth else {
+            throw error(mark, "tpl calls itself too deeply (more than \(Self.maxIncludeDepth) levels)", limit: .includeDepth)
+        }
+        let parsed: ParsedTemplate
+        do { parsed = try library.parsedText(text) } catch var inner {
+            inner.message = "error calling tpl: " + inner.message
+            inner.file = file
+            inner.mark = mark
+            throw inner
+        }
+        var nested = TemplateEvaluator(library: library.adding(parsed.defines, from: file), file: file, memo: nil)
+        nested.depth = depth + 1
+        nested.rangeIterations = rangeIterations
+        nested.variables = [("$", context)]
+        var out = ""
+        do {
+            _ = try nested.execute(parsed.body, dot: context, into: &out)
+            rangeIterations = nested.rangeIterations
+        } catch var inner {
+            // Said at the call, with the place in the text given to tpl.
+            if inner.file == file && !inner.message.hasPrefix("error calling tpl") {
+                inner.message = "error calling tpl: \(inner.message) (at line \(inner.mark.line), column \(inner.mark.column) of its text)"
+                inner.mark = mark
+            }
+            throw inner
+        }
+        return out
     }
 
     private func describe(_ operand: TemplateOperand) -> String {

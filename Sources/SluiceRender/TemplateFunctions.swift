@@ -51,10 +51,36 @@ enum TemplateFunction: String, CaseIterable, Sendable {
     case `trunc`
     case `coalesce`
     case `include`
+
+    // Helm's and Sprig's, for chart add-ons only (`TemplateDialect.helm`).
+    case `tpl`, `fail`, `lookup`
+    case `semverCompare`, `semver`
+    case `has`, `hasKey`, `append`, `prepend`, `concat`, `merge`, `mergeOverwrite`, `set`, `unset`, `get`, `pick`, `omit`, `keys`,
+         `values`, `dig`, `tuple`, `uniq`, `mustUniq`, `first`, `last`, `rest`, `initial`, `reverse`, `compact`, `without`,
+         `sortAlpha`, `deepCopy`, `splitList`, `split`, `toStrings`, `until`, `untilStep`, `seq`
+    case `kindIs`, `kindOf`, `typeOf`, `typeIs`
+    case `fromYaml`, `fromYamlArray`, `fromJson`, `fromJsonArray`, `toPrettyJson`, `toRawJson`
+    case `add`, `add1`, `sub`, `mul`, `div`, `mod`, `max`, `min`, `atoi`, `float64`, `int64`, `floor`, `ceil`, `round`
+    case `regexMatch`, `regexFind`, `regexFindAll`, `regexReplaceAll`, `regexReplaceAllLiteral`, `regexSplit`
+    case `repeat`, `substr`, `nospace`, `title`, `untitle`, `trimAll`, `cat`, `wrap`, `abbrev`, `snakecase`, `camelcase`,
+         `kebabcase`, `swapcase`, `shuffle`, `plural`, `indexOf`
+    case `base`, `dir`, `ext`, `clean`, `isAbs`
+    case `sha1sum`, `adler32sum`, `b32enc`, `b32dec`
+    case `toDate`, `now`, `date`, `dateInZone`, `htmlDate`, `unixEpoch`
+    case `genSelfSignedCert`, `genCA`, `genSignedCert`, `genPrivateKey`, `randAlphaNum`, `randAlpha`, `randNumeric`, `randAscii`, `uuidv4`
+
+    /// The functions of native add-ons (DESIGN §1's set): Sluice's own, stricter rules.
+    static let native: Set<TemplateFunction> = [
+        .default, .empty, .required, .quote, .squote, .toYaml, .toJson, .indent, .nindent, .upper, .lower, .trim, .trimPrefix,
+        .trimSuffix, .replace, .printf, .print, .println, .b64enc, .b64dec, .sha256sum, .eq, .ne, .lt, .le, .gt, .ge, .and, .or,
+        .not, .len, .index, .list, .dict, .join, .contains, .hasPrefix, .hasSuffix, .toString, .int, .ternary, .trunc, .coalesce, .include,
+    ]
 }
 
 enum TemplateFunctions {
-    static var names: [String] { TemplateFunction.allCases.map(\.rawValue) }
+    static func names(_ dialect: TemplateDialect) -> [String] {
+        TemplateFunction.allCases.filter { dialect == .helm || TemplateFunction.native.contains($0) }.map(\.rawValue)
+    }
 
     static func call(_ function: TemplateFunction, _ args: [Datum], at mark: Mark, evaluator: TemplateEvaluator) throws(TemplateError) -> Datum {
         let name = function.rawValue
@@ -123,6 +149,23 @@ enum TemplateFunctions {
             return out(.bool(isEmpty(args[0])))
         case .coalesce:
             return args.first { !isEmpty($0) } ?? .null
+        case .required where evaluator.dialect == .helm:
+            // Helm's: only nil and "" are missing.
+            try count(2...2)
+            switch args[1] {
+            case .missing, .value(.null), .value(.string("")): throw evaluator.error(mark, try string(0))
+            default: return args[1]
+            }
+        case .toString where evaluator.dialect == .helm:
+            try count(1...1)
+            return out(.string(HelmFunctions.strval(args[0].value ?? .null)))
+        case .toYaml where evaluator.dialect == .helm, .toJson where evaluator.dialect == .helm:
+            // Helm marshals through JSON: a float64 with no fraction prints as an integer.
+            try count(1...1)
+            let value = HelmFunctions.jsonNumbers(try nested(args[0].value ?? .null).value ?? .null)
+            var text = function == .toYaml ? YAMLEmitter.emit(value) : JSONEmitter.emit(value)
+            if text.hasSuffix("\n") { text.removeLast() }
+            return try made(text)
         case .required:
             try count(2...2)
             if isEmpty(args[1]) && !isZeroNumberOrFalse(args[1]) {
@@ -285,9 +328,11 @@ enum TemplateFunctions {
             try count(2...2)
             guard case .list(let items) = try value(1) else { return out(.string(try string(1))) }
             return try made(items.map(GoPrint.string).joined(separator: try string(0)))
-        case .and, .or, .include:
+        case .and, .or, .include, .tpl:
             // Handled by the evaluator: they need lazy arguments or the template library.
             throw evaluator.error(mark, "\(name) cannot be called here")
+        default:
+            return try HelmFunctions.call(function, args, at: mark, evaluator: evaluator)
         }
     }
 

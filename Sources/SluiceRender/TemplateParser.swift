@@ -6,14 +6,15 @@ import SluiceYAML
 struct TemplateParser {
     private let tokens: [TemplateToken]
     private let file: String
+    private let dialect: TemplateDialect
     private var position = 0
     private var defines: [String: (body: [TemplateNode], mark: Mark)] = [:]
     private var loopDepth = 0
     /// Open blocks and parentheses around the current token (`RenderLimits.templateNesting`).
     private var nesting = 0
 
-    static func parse(_ text: String, file: String) throws(TemplateError) -> ParsedTemplate {
-        var parser = TemplateParser(tokens: try TemplateLexer.tokenize(text, file: file), file: file)
+    static func parse(_ text: String, file: String, dialect: TemplateDialect = .native) throws(TemplateError) -> ParsedTemplate {
+        var parser = TemplateParser(tokens: try TemplateLexer.tokenize(text, file: file), file: file, dialect: dialect)
         let (body, terminator) = try parser.parseList(topLevel: true)
         if let terminator {
             throw TemplateError(file: file, mark: terminator.mark, message: "unexpected {{\(terminator.word)}} with no open block")
@@ -21,9 +22,10 @@ struct TemplateParser {
         return ParsedTemplate(file: file, body: body, defines: parser.defines)
     }
 
-    private init(tokens: [TemplateToken], file: String) {
+    private init(tokens: [TemplateToken], file: String, dialect: TemplateDialect) {
         self.tokens = tokens
         self.file = file
+        self.dialect = dialect
     }
 
     private struct Terminator {
@@ -288,8 +290,8 @@ struct TemplateParser {
             case "end", "else", "if", "range", "with", "define", "template", "block", "break", "continue":
                 throw error(mark, "unexpected keyword \"\(word)\" in pipeline")
             default:
-                guard let function = TemplateFunction(rawValue: word) else {
-                    throw error(mark, "function \"\(word)\" not defined\(Suggestion.hint(for: word, in: TemplateFunctions.names))")
+                guard let function = TemplateFunction(rawValue: word), dialect == .helm || TemplateFunction.native.contains(function) else {
+                    throw error(mark, "function \"\(word)\" not defined\(Suggestion.hint(for: word, in: TemplateFunctions.names(dialect)))")
                 }
                 return .function(function, mark: mark)
             }

@@ -1,6 +1,14 @@
 import SluiceModel
 import SluiceYAML
 
+/// Which rules a template follows: Sluice's own for native add-ons (a missing key is an
+/// error, DESIGN §1's functions), or Helm's for chart add-ons (a missing key is nil, Helm's
+/// and Sprig's functions, `.Files` and `.Capabilities` methods).
+public enum TemplateDialect: Sendable, Equatable {
+    case native
+    case helm
+}
+
 /// The parsed form of a template: Go's text/template node types, reduced to what Sluice supports.
 indirect enum TemplateNode: Sendable {
     case text(String)

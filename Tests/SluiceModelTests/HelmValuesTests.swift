@@ -40,17 +40,24 @@ import Testing
                                subchart: "replicas: 1\nimage: nginx\nunset: ~\nnested: {a: ~, b: 2}\nglobal: {registry: sub.io, labels: {tier: x}, own: 1}\n")
         let values = try ValuesMerging.coalesce(parent, try user("sub: {image: custom}\n"))
         let sub = try #require(values["sub"]?.mapValue)
-        #expect(sub["replicas"] == .int(3) && sub["image"] == .string("custom") && sub["enabled"] == .bool(true))
+        #expect(sub["replicas"] == .double(3) && sub["image"] == .string("custom") && sub["enabled"] == .bool(true))
         // A subchart's default nulls do not reach its values.
-        #expect(!sub.keys.contains("unset") && sub["nested"] == .map(["b": .int(2)]))
+        #expect(!sub.keys.contains("unset") && sub["nested"] == .map(["b": .double(2)]))
         // The parent's globals win over the subchart's own, maps merging.
-        #expect(sub["global"] == .map(["registry": .string("parent.io"), "own": .int(1),
+        #expect(sub["global"] == .map(["registry": .string("parent.io"), "own": .double(1),
                                        "labels": .map(["team": .string("a"), "tier": .string("x")])]))
     }
 
     @Test func aSubchartsKeyThatIsNotAMapIsRefused() throws {
         let parent = try chart("a: 1\n", subchart: "b: 2\n")
         #expect(throws: ValuesMerging.TypeMismatch.self) { try ValuesMerging.coalesce(parent, try user("sub: 3\n")) }
+    }
+
+    /// A chart's values.yaml is YAML 1.1 as Helm reads it, every number a float64.
+    @Test func chartValuesAreReadAsHelmReadsThem() throws {
+        let parent = try chart("on: 3\nenabled: yes\nmode: off\nport: 0777\nbig: 1_000_000\nquoted: \"yes\"\nratio: 1.5\n")
+        #expect(parent.values == .map(["true": .double(3), "enabled": .bool(true), "mode": .bool(false), "port": .double(511),
+                                       "big": .double(1_000_000), "quoted": .string("yes"), "ratio": .double(1.5)]))
     }
 
     @Test func userFilesMergeLaterWinning() {

@@ -1,0 +1,137 @@
+import Foundation
+import SluiceModel
+import SluiceYAML
+
+/// What a chart's templates are told about the release and the cluster (`.Release`,
+/// `.Capabilities`), as `helm template` would tell them.
+public struct ChartContext: Sendable {
+    /// `.Release.Name`: Sluice names a chart add-on's release after the add-on.
+    public var releaseName: String
+    public var namespace: String
+    /// Whether the pair was never applied before (`.Release.IsInstall`; else `IsUpgrade`).
+    public var isInstall = true
+    public var revision = 1
+    /// `.Capabilities.KubeVersion`, with its `v`.
+    public var kubeVersion = HelmDefaults.kubeVersion
+    public var apiVersions = HelmDefaults.apiVersions
+
+    public init(releaseName: String, namespace: String) {
+        self.releaseName = releaseName
+        self.namespace = namespace
+    }
+}
+
+/// What Helm v4 assumes without a cluster (`helm template`): measured with Helm v4.2.3.
+public enum HelmDefaults {
+    public static let kubeVersion = "v1.36.0"
+    public static let helmVersion = "v4.2"
+    /// Helm's built-in `.Capabilities.APIVersions` (its DefaultVersionSet), in its order.
+    public static let apiVersions = [
+        "v1", "admissionregistration.k8s.io/v1", "admissionregistration.k8s.io/v1alpha1", "admissionregistration.k8s.io/v1beta1",
+        "internal.apiserver.k8s.io/v1alpha1", "apps/v1", "apps/v1beta1", "apps/v1beta2", "authentication.k8s.io/v1",
+        "authentication.k8s.io/v1alpha1", "authentication.k8s.io/v1beta1", "authorization.k8s.io/v1", "authorization.k8s.io/v1beta1",
+        "autoscaling/v1", "autoscaling/v2", "batch/v1", "batch/v1beta1", "certificates.k8s.io/v1", "certificates.k8s.io/v1beta1",
+        "certificates.k8s.io/v1alpha1", "coordination.k8s.io/v1alpha2", "coordination.k8s.io/v1beta1", "coordination.k8s.io/v1",
+        "discovery.k8s.io/v1", "discovery.k8s.io/v1beta1", "events.k8s.io/v1", "events.k8s.io/v1beta1", "extensions/v1beta1",
+        "flowcontrol.apiserver.k8s.io/v1", "flowcontrol.apiserver.k8s.io/v1beta1", "flowcontrol.apiserver.k8s.io/v1beta2",
+        "flowcontrol.apiserver.k8s.io/v1beta3", "networking.k8s.io/v1", "networking.k8s.io/v1beta1", "node.k8s.io/v1",
+        "node.k8s.io/v1alpha1", "node.k8s.io/v1beta1", "policy/v1", "policy/v1beta1", "rbac.authorization.k8s.io/v1",
+        "rbac.authorization.k8s.io/v1beta1", "rbac.authorization.k8s.io/v1alpha1", "resource.k8s.io/v1", "resource.k8s.io/v1beta2",
+        "resource.k8s.io/v1beta1", "resource.k8s.io/v1alpha3", "scheduling.k8s.io/v1alpha2", "scheduling.k8s.io/v1beta1",
+        "scheduling.k8s.io/v1", "storage.k8s.io/v1beta1", "storage.k8s.io/v1", "storage.k8s.io/v1alpha1",
+        "storagemigration.k8s.io/v1beta1", "apiextensions.k8s.io/v1beta1", "apiextensions.k8s.io/v1",
+    ]
+}
+
+/// Renders a chart (with its subcharts) as Helm's engine does: one template set, each
+/// template run with its own chart's `.Values` (a subchart's are its key of the parent's),
+/// `.Chart`, `.Files` and `.Subcharts`, the shared `.Release` and `.Capabilities`, and
+/// `.Template` naming it. Parsed once; safe to use from several threads.
+public final class ChartRenderer: Sendable {
+    public let chart: HelmChart
+    public let library: TemplateLibrary
+    /// Each template file's chart, as the path of subchart names from the top (empty: the top).
+    private let chartOfFile: [String: [String]]
+
+    public init(chart: HelmChart) throws(ValidationFailure) {
+        self.chart = chart
+        var templates: [(helmName: String, source: TemplateSource)] = []
+        var chartOfFile: [String: [String]] = [:]
+        func collect(_ chart: HelmChart, helmPath: String, names: [String]) {
+            for source in chart.templates {
+                let relative = String(source.path.dropFirst(chart.folder.count + 1))
+                templates.append((helmPath + "/" + relative, source))
+                chartOfFile[source.path] = names
+            }
+            for subchart in chart.subcharts {
+                collect(subchart, helmPath: helmPath + "/charts/" + subchart.name, names: names + [subchart.name])
+            }
+        }
+        collect(chart, helmPath: chart.name, names: [])
+        library = try TemplateLibrary(chartFolder: chart.folder, templates: templates)
+        self.chartOfFile = chartOfFile
+    }
+
+    /// One template's output: Helm's name for it (`chart/templates/x.yaml`) and its text.
+    public struct Output: Sendable, Equatable {
+        public var name: String
+        public var file: String
+        public var text: String
+    }
+
+    /// Every template that renders (not partials, not NOTES.txt), in the order of Helm's names.
+    /// `values`: the user's values (the release's, then the cluster's), over the chart's.
+    public func render(values: [String: Value], context: ChartContext) throws(Diagnostic) -> [Output] {
+        let coalesced: [String: Value]
+        do { coalesced = try ValuesMerging.coalesce(chart, HelmYAML.goTyped(.map(values)).mapValue ?? [:]) } catch {
+            throw Diagnostic(file: chart.valuesFile ?? chart.folder, message: "values: \(error.path) must be a map: it holds a subchart's values")
+        }
+        let shared = Shared(context: context)
+        var outputs: [Output] = []
+        for template in library.manifests {
+            let names = chartOfFile[template.file] ?? []
+            var scope = (chart: chart, values: coalesced, helmPath: chart.name)
+            for name in names {
+                guard let subchart = scope.chart.subcharts.first(where: { $0.name == name }) else { break }
+                scope = (subchart, scope.values[name]?.mapValue ?? [:], scope.helmPath + "/charts/" + name)
+            }
+            let helmName = library.helmNames[template.file] ?? template.file
+            var data = shared.scope(of: scope.chart, values: scope.values, helmPath: scope.helmPath)
+            data["Template"] = .map(["Name": .string(helmName), "BasePath": .string(scope.helmPath + "/templates")])
+            var evaluator = TemplateEvaluator(library: library, file: template.file)
+            let text: String
+            do { text = try evaluator.render(template, data: .map(data)) } catch { throw error.diagnostic }
+            outputs.append(Output(name: helmName, file: template.file, text: text.replacingOccurrences(of: "<no value>", with: "")))
+        }
+        return outputs.sorted { $0.name < $1.name }
+    }
+
+    /// What every template of one render shares.
+    private struct Shared {
+        let release: Value
+        let capabilities: Value
+
+        init(context: ChartContext) {
+            release = .map(["Name": .string(context.releaseName), "Namespace": .string(context.namespace), "Service": .string("Helm"),
+                            "IsInstall": .bool(context.isInstall), "IsUpgrade": .bool(!context.isInstall), "Revision": .int(context.revision)])
+            let version = SemanticVersion(context.kubeVersion)
+            let kubeVersion: Value = .map([
+                "Version": .string(context.kubeVersion), "GitVersion": .string(context.kubeVersion),
+                "Major": .string(version.map { String($0.major) } ?? ""), "Minor": .string(version.map { String($0.minor) } ?? ""),
+            ])
+            capabilities = .map(["KubeVersion": kubeVersion, "APIVersions": .list(context.apiVersions.map(Value.string)),
+                                 "HelmVersion": .map(["Version": .string(HelmDefaults.helmVersion)])])
+        }
+
+        /// `.Values`, `.Chart`, `.Files`, `.Subcharts` of one chart, with the shared objects.
+        func scope(of chart: HelmChart, values: [String: Value], helmPath: String) -> [String: Value] {
+            var subcharts: [String: Value] = [:]
+            for subchart in chart.subcharts {
+                subcharts[subchart.name] = .map(scope(of: subchart, values: values[subchart.name]?.mapValue ?? [:],
+                                                      helmPath: helmPath + "/charts/" + subchart.name))
+            }
+            return ["Values": .map(values), "Chart": chart.metadata.value, "Files": HelmFiles.value(chart.files),
+                    "Release": release, "Capabilities": capabilities, "Subcharts": .map(subcharts)]
+        }
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+import SluiceModel
+import SluiceYAML
+
+/// Sprig's string and path functions, and Helm's semver checks.
+extension HelmFunctions {
+    static func strings(_ call: Call) throws(TemplateError) -> Value? {
+        let args = call.args
+        switch call.function {
+        case .repeat:
+            try call.count(2...2)
+            let times = max(0, try call.int(0)), text = call.string(1)
+            // Counted before it is made: `repeat 1000000000` is refused, not attempted.
+            let (size, overflow) = times.multipliedReportingOverflow(by: text.utf8.count)
+            guard !overflow, size <= RenderLimits.templateOutputBytes else {
+                throw call.fail("the string made is larger than \(RenderLimits.templateOutputBytes >> 20) MiB (the limit of one template)", limit: .templateOutputBytes)
+            }
+            return .string(String(repeating: text, count: times))
+        case .substr:
+            try call.count(3...3)
+            let bytes = Array(call.string(2).utf8)
+            var start = try call.int(0), end = try call.int(1)
+            // Sprig: a negative start is 0, an end out of range (or negative) is the length.
+            if start < 0 { start = 0 }
+            if end < 0 || end > bytes.count { end = bytes.count }
+            guard start <= end else { return .string("") }
+            return .string(String(decoding: bytes[start..<end], as: UTF8.self))
+        case .nospace:
+            try call.count(1...1)
+            return .string(call.string(0).filter { !$0.isWhitespace })
+        case .trimAll:
+            try call.count(2...2)
+            let cut = Set(call.string(0).unicodeScalars)
+            var scalars = Substring(call.string(1)).unicodeScalars[...]
+            while let first = scalars.first, cut.contains(first) { scalars = scalars.dropFirst() }
+            while let last = scalars.last, cut.contains(last) { scalars = scalars.dropLast() }
+            return .string(String(String.UnicodeScalarView(scalars)))
+        case .title:
+            try call.count(1...1)
+            var out = "", previousIsLetter = false
+            for character in call.string(0) {
+                out += previousIsLetter ? String(character) : character.uppercased()
+                previousIsLetter = character.isLetter || character.isNumber || character == "_" || character == "'"
+            }
+            return .string(out)
+        case .untitle:
+            try call.count(1...1)
+            var out = "", previousIsLetter = false
+            for character in call.string(0) {
+                out += previousIsLetter ? String(character) : character.lowercased()
+                previousIsLetter = !character.isWhitespace
+            }
+            return .string(out)
+        case .swapcase:
+            try call.count(1...1)
+            return .string(String(call.string(0).map { $0.isUppercase ? Character($0.lowercased()) : Character($0.uppercased()) }))
+        case .snakecase, .kebabcase:
+            try call.count(1...1)
+            return .string(words(call.string(0)).map { $0.lowercased() }.joined(separator: call.function == .snakecase ? "_" : "-"))
+        case .camelcase:
+            try call.count(1...1)
+            return .string(call.string(0).split(whereSeparator: { $0 == "_" || $0 == "-" || $0 == " " }).map { part in
+                part.prefix(1).uppercased() + part.dropFirst()
+            }.joined())
+        case .cat:
+            return try call.made(args.filter { $0 != .null }.map(HelmFunctions.strval).joined(separator: " "))
+        case .wrap:
+            try call.count(2...2)
+            return try call.made(wrap(call.string(1), width: max(1, try call.int(0))))
+        case .abbrev:
+            try call.count(2...2)
+            let width = try call.int(0), text = call.string(1)
+            guard width >= 4, text.count > width else { return .string(text) }
+            return .string(String(text.prefix(width - 3)) + "...")
+        case .plural:
+            try call.count(3...3)
+            return .string(try call.int(2) == 1 ? call.string(0) : call.string(1))
+        case .indexOf:
+            try call.count(2...2)
+            guard let range = call.string(0).range(of: call.string(1)) else { return .int(-1) }
+            return .int(call.string(0).utf8.distance(from: call.string(0).startIndex, to: range.lowerBound))
+        case .shuffle:
+            // Random by nature: the text stays as it is, so two plans agree.
+            try call.count(1...1)
+            return .string(call.string(0))
+        case .base, .dir, .ext, .clean, .isAbs:
+            try call.count(1...1)
+            return paths(call.function, call.string(0))
+        case .semverCompare:
+            try call.count(2...2)
+            guard let version = SemanticVersion(call.string(1)) else { throw call.fail("\"\(call.string(1))\" is not a semantic version") }
+            guard let constraint = SemverConstraint(call.string(0)) else { throw call.fail("\"\(call.string(0))\" is not a version constraint") }
+            return .bool(constraint.isSatisfied(by: version))
+        case .semver:
+            try call.count(1...1)
+            guard let version = SemanticVersion(call.string(0)) else { throw call.fail("\"\(call.string(0))\" is not a semantic version") }
+            return .map(["Major": .int(Int(clamping: version.major)), "Minor": .int(Int(clamping: version.minor)), "Patch": .int(Int(clamping: version.patch)),
+                         "Prerelease": .string(version.prerelease.joined(separator: ".")), "Metadata": .string(version.build),
+                         "Original": .string(call.string(0))])
+        default:
+            return nil
+        }
+    }
+
+    /// Words of an identifier: split at non-letters and before an upper-case letter that
+    /// follows a lower-case one (`fooBar_baz` -> foo, Bar, baz).
+    static func words(_ text: String) -> [String] {
+        var words: [String] = [], current = ""
+        var previousIsLower = false
+        for character in text {
+            if !(character.isLetter || character.isNumber) {
+                if !current.isEmpty { words.append(current); current = "" }
+                previousIsLower = false
+                continue
+            }
+            if character.isUppercase && previousIsLower && !current.isEmpty { words.append(current); current = "" }
+            current.append(character)
+            previousIsLower = character.isLowercase || character.isNumber
+        }
+        if !current.isEmpty { words.append(current) }
+        return words
+    }
+
+    /// Go's `path` package on a `/`-separated path.
+    static func paths(_ function: TemplateFunction, _ path: String) -> Value {
+        switch function {
+        case .isAbs: return .bool(path.hasPrefix("/"))
+        case .clean: return .string(clean(path))
+        case .base:
+            if path.isEmpty { return .string(".") }
+            var trimmed = Substring(path)
+            while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+            if trimmed == "/" { return .string("/") }
+            return .string(String(trimmed.split(separator: "/", omittingEmptySubsequences: false).last ?? trimmed))
+        case .dir:
+            guard let slash = path.lastIndex(of: "/") else { return .string(".") }
+            return .string(clean(String(path[...slash])))
+        default:
+            // ext: from the last dot of the last element.
+            let last = path.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
+            guard let dot = last.lastIndex(of: ".") else { return .string("") }
+            return .string(String(last[dot...]))
+        }
+    }
+
+    /// Go's `path.Clean`.
+    static func clean(_ path: String) -> String {
+        if path.isEmpty { return "." }
+        let rooted = path.hasPrefix("/")
+        var parts: [Substring] = []
+        for part in path.split(separator: "/") where part != "." {
+            if part == ".." {
+                if let last = parts.last, last != ".." { parts.removeLast() } else if !rooted { parts.append(part) }
+            } else {
+                parts.append(part)
+            }
+        }
+        let joined = parts.joined(separator: "/")
+        return rooted ? "/" + joined : (joined.isEmpty ? "." : joined)
+    }
+
+    /// Sprig's `wrap` (goutils' WordUtils.Wrap): lines broken at spaces before `width`.
+    static func wrap(_ text: String, width: Int) -> String {
+        var out: [String] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            var current = ""
+            for word in line.split(separator: " ", omittingEmptySubsequences: true) {
+                if !current.isEmpty && current.count + 1 + word.count > width {
+                    out.append(current)
+                    current = String(word)
+                } else {
+                    current += current.isEmpty ? String(word) : " " + word
+                }
+            }
+            out.append(current)
+        }
+        return out.joined(separator: "\n")
+    }
+}
