@@ -35,8 +35,11 @@ public struct Addon: Sendable {
     /// `values.yaml`, parsed with the untyped schema; an empty map when absent.
     public var values: Value
     public var valuesFile: String?
-    /// Every file under `templates/`, in path order.
+    /// Every file under `templates/`, in path order (a chart add-on's are its chart's).
     public var templates: [TemplateSource]
+    /// The Helm chart of a chart add-on (a `Chart.yaml` beside `addon.yaml`): rendered in
+    /// Helm's dialect, with Helm's values; nil for a native add-on.
+    public var chart: HelmChart? = nil
 
     public var name: String { header.name.value }
 

@@ -5,6 +5,9 @@ public struct AddonRelease: Sendable {
         public var addon: Located<String>
         public var version: Located<String>
         public var images: [String: Located<String>]
+        /// A chart add-on's values for this release (its image tags and digests, say), over
+        /// the chart's `values.yaml`; nil when the entry gives none.
+        public var values: Located<Value>? = nil
     }
 
     public var header: ObjectHeader
@@ -43,17 +46,26 @@ public struct AddonRelease: Sendable {
             for pair in pairs {
                 guard let name = pair.key.scalar?.text else { continue }
                 let path = "spec.addons.\(name)"
-                guard let entry = NodeReader(pair.value, file: file, sink: sink, path: path, fields: ["version", "images"])
+                guard let entry = NodeReader(pair.value, file: file, sink: sink, path: path, fields: ["version", "images", "values"])
                 else { continue }
                 let entryVersion = entry.string("version", required: true) ?? Located("", at: pair.value.mark)
                 let images = entry.stringMap("images")
-                if images.isEmpty { entry.missing("images") }
+                // A chart add-on takes its images from values; a native one needs `images`.
+                var values: Located<Value>?
+                if let node = entry["values"], !node.isNull {
+                    if node.mapping == nil {
+                        sink.error(file, node.mark, "\(path).values must be a mapping, found \(node.kindDescription)")
+                    } else {
+                        values = Located(Value(node), at: node.mark)
+                    }
+                }
+                if images.isEmpty && values == nil { entry.missing("images") }
                 for (imageName, image) in images.sorted(by: { $0.key < $1.key }) {
                     if let problem = ImageReference.problem(image.value) {
                         sink.error(file, image.mark, "\(path).images.\(imageName): \(problem)")
                     }
                 }
-                entries.append(Entry(addon: Located(name, at: pair.key.mark), version: entryVersion, images: images))
+                entries.append(Entry(addon: Located(name, at: pair.key.mark), version: entryVersion, images: images, values: values))
             }
         } else {
             spec.missing("addons")

@@ -183,6 +183,17 @@ public struct FleetLoader: Sendable {
         }
         guard let node = files.document(file, parser: parser),
               var addon = Addon.read(node, file: file, folder: folder, sink: sink) else { return nil }
+        if files.exists(folder + "/Chart.yaml") {
+            guard let chart = ChartReader(files: files).read(folder: folder, sink: sink) else { return nil }
+            if chart.metadata.type == "library" {
+                sink.error(folder + "/Chart.yaml", "a library chart renders nothing: it cannot be an add-on (a chart may use it as a subchart)")
+                return nil
+            }
+            addon.chart = chart
+            addon.templates = chart.templates
+            addon.valuesFile = chart.valuesFile
+            return addon
+        }
         let valuesFile = folder + "/values.yaml"
         if files.exists(valuesFile) {
             addon.valuesFile = valuesFile

@@ -22,9 +22,22 @@ public enum FleetValidator {
         }
 
         for (_, release) in repo.releases.sorted(by: { $0.key < $1.key }) {
-            for entry in release.entries where repo.addons[entry.addon.value] == nil {
-                error(release.header.file, entry.addon.mark,
-                      "release \"\(release.name)\" includes add-on \"\(entry.addon.value)\", which does not exist in addons/\(Suggestion.hint(for: entry.addon.value, in: repo.addons.keys))")
+            for entry in release.entries {
+                guard let addon = repo.addons[entry.addon.value] else {
+                    error(release.header.file, entry.addon.mark,
+                          "release \"\(release.name)\" includes add-on \"\(entry.addon.value)\", which does not exist in addons/\(Suggestion.hint(for: entry.addon.value, in: repo.addons.keys))")
+                    continue
+                }
+                if let chart = addon.chart {
+                    // A chart add-on's version is its chart's: the release pins what it ships.
+                    if entry.version.value != chart.metadata.version {
+                        error(release.header.file, entry.version.mark,
+                              "add-on \"\(addon.name)\" is chart \(chart.name) version \(chart.metadata.version) (its Chart.yaml), not \(entry.version.value)")
+                    }
+                } else if let values = entry.values {
+                    error(release.header.file, values.mark,
+                          "add-on \"\(addon.name)\" is not a chart: values in a release are for chart add-ons (a native add-on's images go in images:)")
+                }
             }
         }
 

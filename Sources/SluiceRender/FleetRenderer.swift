@@ -16,6 +16,8 @@ public final class FleetRenderer: Sendable {
     private let libraries: [String: TemplateLibrary]
     /// Add-ons parsed on first render (see `init(repository:reusing:parsing:)`).
     private let parsedLater = Mutex<[String: Result<TemplateLibrary, ValidationFailure>]>([:])
+    /// Chart add-ons' parsed charts, made on first render.
+    private let charts = Mutex<[String: Result<ChartRenderer, ValidationFailure>]>([:])
     /// The renderer whose parsed templates are reused where an add-on's templates are equal.
     private let other: FleetRenderer?
     private let parseCache = ManifestParseCache()
@@ -39,7 +41,8 @@ public final class FleetRenderer: Sendable {
         self.other = other
         commitLabel = repository.commit?.hex ?? "worktree"
         // Add-ons parse independently: on every core, in name order for stable diagnostics.
-        let addons = repository.addons.filter { parsing?.contains($0.key) ?? true }.sorted { $0.key < $1.key }
+        // Chart add-ons parse on first render, in Helm's dialect (`ChartRenderer`).
+        let addons = repository.addons.filter { (parsing?.contains($0.key) ?? true) && $0.value.chart == nil }.sorted { $0.key < $1.key }
         let parsed = ParallelMap.map(addons.count, parallelism: ProcessInfo.processInfo.activeProcessorCount) { index in
             Self.parse(addons[index].value, reusing: other)
         }
@@ -83,7 +86,11 @@ public final class FleetRenderer: Sendable {
         guard let cluster = repository.clusters[clusterName] else {
             throw Diagnostic(message: "no cluster named \"\(clusterName)\"\(Suggestion.hint(for: clusterName, in: repository.clusters.keys))")
         }
-        guard let addon = repository.addons[addonName], let library = try library(of: addon) else {
+        guard let addon = repository.addons[addonName] else {
+            throw Diagnostic(message: "no add-on named \"\(addonName)\"\(Suggestion.hint(for: addonName, in: repository.addons.keys))")
+        }
+        if let chart = addon.chart { return try renderChart(chart, cluster: cluster, addon: addon) }
+        guard let library = try library(of: addon) else {
             throw Diagnostic(message: "no add-on named \"\(addonName)\"\(Suggestion.hint(for: addonName, in: repository.addons.keys))")
         }
         renders.add(1, ordering: .relaxed)
@@ -114,6 +121,50 @@ public final class FleetRenderer: Sendable {
             }
         }
         return RenderedAddon(cluster: clusterName, addon: addonName, objects: objects, digest: Self.digest(addon: addon, outputs: outputs))
+    }
+
+    /// A chart add-on on one cluster: the chart's values under the release entry's `values`
+    /// under the cluster's `spec.addons.<name>` (as Helm takes `-f` files, the later winning),
+    /// rendered as `helm template` renders it, then finished as any add-on's objects.
+    private func renderChart(_ chart: HelmChart, cluster: Cluster, addon: Addon) throws(Diagnostic) -> RenderedAddon {
+        renders.add(1, ordering: .relaxed)
+        let renderer = try chartRenderer(of: addon, chart: chart)
+        var values = repository.releases[cluster.release.value]?.entry(for: addon.name)?.values?.value.mapValue ?? [:]
+        if let override = cluster.addonValues[addon.name]?.value.mapValue { values = ValuesMerging.mergeMaps(values, override) }
+        let outputs = try renderer.render(values: values, context: ChartContext(releaseName: addon.name, namespace: addon.namespace.value))
+        var objects: [RenderedObject] = []
+        var seen: [ObjectKey: String] = [:]
+        var bytes = 0
+        for output in outputs {
+            bytes += output.text.utf8.count
+            guard bytes <= RenderLimits.pairOutputBytes else {
+                throw Diagnostic(file: output.file, message: "the add-on's templates render more than \(RenderLimits.pairOutputBytes >> 20) MiB for cluster \(cluster.name) (the limit of one add-on on one cluster)",
+                                 code: "limit.pairOutputBytes")
+            }
+            for parsed in try parseCache.parse(output.text, template: output.file) {
+                let object = try finish(parsed, addon: addon, template: output.file)
+                if let other = seen[object.key] {
+                    throw Diagnostic(file: output.file, mark: parsed.mark, message: "object \(object.key) is rendered twice (also by \(other))")
+                }
+                seen[object.key] = output.file
+                objects.append(object)
+            }
+        }
+        return RenderedAddon(cluster: cluster.name, addon: addon.name, objects: objects,
+                             digest: Self.digest(addon: addon, outputs: outputs.map { ($0.file, $0.text) }))
+    }
+
+    private func chartRenderer(of addon: Addon, chart: HelmChart) throws(Diagnostic) -> ChartRenderer {
+        let result = charts.withLock { charts in
+            if let known = charts[addon.name] { return known }
+            let made = Result { () throws(ValidationFailure) in try ChartRenderer(chart: chart) }
+            charts[addon.name] = made
+            return made
+        }
+        switch result {
+        case .success(let renderer): return renderer
+        case .failure(let failure): throw failure.diagnostics.first ?? Diagnostic(file: addon.folder, message: "the chart's templates do not parse")
+        }
     }
 
     /// The add-on's parsed templates: parsed at construction, reused from `other`, or parsed

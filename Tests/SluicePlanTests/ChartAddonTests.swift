@@ -1,0 +1,104 @@
+import Foundation
+import SluiceGit
+import SluiceModel
+import SluicePlan
+import SluiceRender
+import SluiceTestSupport
+import SluiceYAML
+import Testing
+
+/// An upstream chart dropped into `addons/` as it is, beside Sluice's `addon.yaml`: it
+/// validates with the fleet, renders with the release's values over the chart's and the
+/// cluster's over those, and its objects are finished as any add-on's.
+@Suite(.timeLimit(.minutes(10))) struct ChartAddonTests {
+    static let release = """
+            metrics-server:
+              version: "3.13.1"
+              values:
+                image: {tag: v0.8.1}
+                resources: {limits: {cpu: 200m, memory: 256Mi}}
+        """
+
+    /// The example fleet with its metrics-server replaced by the upstream chart.
+    static func fleet(release: String = release) throws -> TestRepository {
+        let repo = try TestRepository(copying: ProjectPaths.exampleRepo)
+        let addonFile = try repo.read("addons/metrics-server/addon.yaml")
+        try repo.remove("addons/metrics-server")
+        let source = ProjectPaths.sharedHelm + "/charts/metrics-server"
+        for name in try FileManager.default.subpathsOfDirectory(atPath: source) {
+            var folder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: source + "/" + name, isDirectory: &folder), !folder.boolValue else { continue }
+            try repo.write("addons/metrics-server/" + name, bytes: Array(try Data(contentsOf: URL(fileURLWithPath: source + "/" + name))))
+        }
+        try repo.write("addons/metrics-server/addon.yaml", addonFile)
+        for file in ["releases/2026-11-1.yaml", "releases/2026-11-2.yaml"] {
+            let text = try repo.read(file)
+            let line = try #require(text.split(separator: "\n").first { $0.contains("metrics-server: {version") })
+            try repo.write(file, text.replacingOccurrences(of: String(line), with: release))
+        }
+        try repo.commit("metrics-server as its upstream chart")
+        return repo
+    }
+
+    static func validate(_ repo: TestRepository) throws -> CommitValidator.ValidatedFleet {
+        let git = try GitRepository.open(repo.path)
+        return try CommitValidator().validate(try git.tree(at: git.resolve("HEAD")))
+    }
+
+    @Test func anUpstreamChartIsAnAddon() throws {
+        let repo = try Self.fleet()
+        let fleet = try Self.validate(repo)
+        #expect(fleet.pairs.contains { $0.addon == "metrics-server" && $0.cluster == "test-1" })
+        let pair = try fleet.renderer.render(cluster: "test-1", addon: "metrics-server")
+        let deployment = try #require(pair.objects.first { $0.key.kind == "Deployment" })
+        #expect(deployment.key == ObjectKey(group: "apps", kind: "Deployment", namespace: "kube-system", name: "metrics-server"))
+        let container = deployment.object.at("spec.template.spec.containers")?.listValue?.first
+        // The release's values over the chart's: its tag and limits; the chart's requests stay.
+        #expect(container?["image"] == .string("registry.k8s.io/metrics-server/metrics-server:v0.8.1"))
+        #expect(container?["resources"] == .map(["limits": .map(["cpu": .string("200m"), "memory": .string("256Mi")]),
+                                                 "requests": .map(["cpu": .string("100m"), "memory": .string("200Mi")])]))
+        // Helm's labels, and Sluice's beside them.
+        let labels = deployment.object.at("metadata.labels")
+        #expect(labels?["helm.sh/chart"] == .string("metrics-server-3.13.1") && labels?["app.kubernetes.io/instance"] == .string("metrics-server"))
+        #expect(labels?["app.kubernetes.io/managed-by"] == .string("sluice") && labels?["sluice.dev/addon"] == .string("metrics-server"))
+        // A cluster-scoped object keeps no namespace; the APIService is there.
+        #expect(pair.objects.contains { $0.key.kind == "ClusterRole" && $0.key.namespace.isEmpty })
+        #expect(pair.objects.contains { $0.key.kind == "APIService" })
+    }
+
+    @Test func theClustersValuesWinOverTheReleases() throws {
+        let repo = try Self.fleet()
+        let cluster = try repo.read("clusters/test-1.yaml")
+        try repo.write("clusters/test-1.yaml", cluster.replacingOccurrences(of: "      kubeletInsecureTLS: true", with: "      replicas: 2\n      image: {tag: v0.8.2}"))
+        try repo.commit("test-1 runs two")
+        let fleet = try Self.validate(repo)
+        let deployment = try #require(try fleet.renderer.render(cluster: "test-1", addon: "metrics-server").objects.first { $0.key.kind == "Deployment" })
+        #expect(deployment.object.at("spec.replicas") == .int(2))
+        #expect(deployment.object.at("spec.template.spec.containers")?.listValue?.first?["image"] == .string("registry.k8s.io/metrics-server/metrics-server:v0.8.2"))
+        let other = try #require(try fleet.renderer.render(cluster: "test-2", addon: "metrics-server").objects.first { $0.key.kind == "Deployment" })
+        #expect(other.object.at("spec.replicas") == .int(1))
+    }
+
+    @Test func aReleaseVersionThatIsNotTheChartsIsAnErrorAtItsLine() throws {
+        let repo = try Self.fleet(release: Self.release.replacingOccurrences(of: "\"3.13.1\"", with: "\"0.8.1\""))
+        do {
+            _ = try Self.validate(repo)
+            Issue.record("a wrong chart version validated")
+        } catch let error as ValidationFailure {
+            let problem = try #require(error.diagnostics.first { $0.message.contains("is chart metrics-server version 3.13.1") })
+            #expect(problem.file == "releases/2026-11-1.yaml" || problem.file == "releases/2026-11-2.yaml")
+            #expect(problem.mark != nil)
+        }
+    }
+
+    /// The shipped manifest rules judge a chart's objects: an image at `latest` is refused.
+    @Test func theManifestRulesJudgeTheChartsObjects() throws {
+        let repo = try Self.fleet(release: Self.release.replacingOccurrences(of: "tag: v0.8.1", with: "tag: latest"))
+        do {
+            _ = try Self.validate(repo)
+            Issue.record("a chart at :latest validated")
+        } catch let error as ValidationFailure {
+            #expect(error.diagnostics.contains { $0.message.contains("pin every image") && $0.file.hasPrefix("addons/metrics-server/templates/") })
+        }
+    }
+}
