@@ -50,59 +50,61 @@ public enum HelmDefaults {
 public final class ChartRenderer: Sendable {
     public let chart: HelmChart
     public let library: TemplateLibrary
-    /// Each template file's chart, as the path of subchart names from the top (empty: the top).
-    private let chartOfFile: [String: [String]]
 
     public init(chart: HelmChart) throws(ValidationFailure) {
         self.chart = chart
         var templates: [(helmName: String, source: TemplateSource)] = []
-        var chartOfFile: [String: [String]] = [:]
-        func collect(_ chart: HelmChart, helmPath: String, names: [String]) {
+        func collect(_ chart: HelmChart, helmPath: String) {
             for source in chart.templates {
-                let relative = String(source.path.dropFirst(chart.folder.count + 1))
-                templates.append((helmPath + "/" + relative, source))
-                chartOfFile[source.path] = names
+                templates.append((helmPath + "/" + String(source.path.dropFirst(chart.folder.count + 1)), source))
             }
-            for subchart in chart.subcharts {
-                collect(subchart, helmPath: helmPath + "/charts/" + subchart.name, names: names + [subchart.name])
-            }
+            for subchart in chart.subcharts { collect(subchart, helmPath: helmPath + "/charts/" + subchart.name) }
         }
-        collect(chart, helmPath: chart.name, names: [])
+        collect(chart, helmPath: chart.name)
         library = try TemplateLibrary(chartFolder: chart.folder, templates: templates)
-        self.chartOfFile = chartOfFile
     }
 
-    /// One template's output: Helm's name for it (`chart/templates/x.yaml`) and its text.
+    /// One template's output: Helm's name for it (`chart/templates/x.yaml`), its file in the
+    /// repository, and its text.
     public struct Output: Sendable, Equatable {
         public var name: String
         public var file: String
         public var text: String
     }
 
-    /// Every template that renders (not partials, not NOTES.txt), in the order of Helm's names.
-    /// `values`: the user's values (the release's, then the cluster's), over the chart's.
+    /// Every template that renders (not partials, not NOTES.txt) of the chart and the
+    /// subcharts its dependencies keep, in the order of Helm's names. `values`: the user's
+    /// values (the release's, then the cluster's), over the chart's.
     public func render(values: [String: Value], context: ChartContext) throws(Diagnostic) -> [Output] {
+        let user = HelmYAML.goTyped(.map(values)).mapValue ?? [:]
+        let processed: HelmChart
+        do { processed = try HelmDependencies.process(chart, values: user) } catch {
+            throw Diagnostic(file: chart.folder + "/Chart.yaml", message: "dependency \"\(error.dependency)\" (version \(error.version.isEmpty ? "any" : error.version)) of chart \(error.chart) is not in its charts/ folder: vendor it with `helm dependency build` (nothing is downloaded while rendering)")
+        }
         let coalesced: [String: Value]
-        do { coalesced = try ValuesMerging.coalesce(chart, HelmYAML.goTyped(.map(values)).mapValue ?? [:]) } catch {
+        do { coalesced = try ValuesMerging.coalesce(processed, user) } catch {
             throw Diagnostic(file: chart.valuesFile ?? chart.folder, message: "values: \(error.path) must be a map: it holds a subchart's values")
         }
         let shared = Shared(context: context)
         var outputs: [Output] = []
-        for template in library.manifests {
-            let names = chartOfFile[template.file] ?? []
-            var scope = (chart: chart, values: coalesced, helmPath: chart.name)
-            for name in names {
-                guard let subchart = scope.chart.subcharts.first(where: { $0.name == name }) else { break }
-                scope = (subchart, scope.values[name]?.mapValue ?? [:], scope.helmPath + "/charts/" + name)
+        func render(_ chart: HelmChart, values: [String: Value], helmPath: String) throws(Diagnostic) {
+            for source in chart.templates {
+                let relative = String(source.path.dropFirst(chart.folder.count + 1))
+                let base = relative.split(separator: "/").last ?? ""
+                guard !base.hasPrefix("_"), base != "NOTES.txt", let template = library.template(atPath: source.path) else { continue }
+                let helmName = helmPath + "/" + relative
+                var data = shared.scope(of: chart, values: values, helmPath: helmPath)
+                data["Template"] = .map(["Name": .string(helmName), "BasePath": .string(helmPath + "/templates")])
+                var evaluator = TemplateEvaluator(library: library, file: source.path)
+                let text: String
+                do { text = try evaluator.render(template, data: .map(data)) } catch { throw error.diagnostic }
+                outputs.append(Output(name: helmName, file: source.path, text: text.replacingOccurrences(of: "<no value>", with: "")))
             }
-            let helmName = library.helmNames[template.file] ?? template.file
-            var data = shared.scope(of: scope.chart, values: scope.values, helmPath: scope.helmPath)
-            data["Template"] = .map(["Name": .string(helmName), "BasePath": .string(scope.helmPath + "/templates")])
-            var evaluator = TemplateEvaluator(library: library, file: template.file)
-            let text: String
-            do { text = try evaluator.render(template, data: .map(data)) } catch { throw error.diagnostic }
-            outputs.append(Output(name: helmName, file: template.file, text: text.replacingOccurrences(of: "<no value>", with: "")))
+            for subchart in chart.subcharts {
+                try render(subchart, values: values[subchart.name]?.mapValue ?? [:], helmPath: helmPath + "/charts/" + subchart.name)
+            }
         }
+        try render(processed, values: coalesced, helmPath: processed.name)
         return outputs.sorted { $0.name < $1.name }
     }
 

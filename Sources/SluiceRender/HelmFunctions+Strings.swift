@@ -89,7 +89,7 @@ extension HelmFunctions {
         case .semverCompare:
             try call.count(2...2)
             guard let version = SemanticVersion(call.string(1)) else { throw call.fail("\"\(call.string(1))\" is not a semantic version") }
-            guard let constraint = SemverConstraint(call.string(0)) else { throw call.fail("\"\(call.string(0))\" is not a version constraint") }
+            guard let constraint = SemverRange(call.string(0)) else { throw call.fail("\"\(call.string(0))\" is not a version constraint") }
             return .bool(constraint.isSatisfied(by: version))
         case .semver:
             try call.count(1...1)

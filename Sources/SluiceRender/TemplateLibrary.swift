@@ -98,6 +98,11 @@ public struct TemplateLibrary: Sendable {
         return files[path].map { ($0.file, $0.body) }
     }
 
+    /// The parsed template at a repository path (a chart's, by its Helm name).
+    func template(atPath path: String) -> ParsedTemplate? {
+        files[helmNames[path] ?? path]
+    }
+
     /// A text given to `tpl`, parsed in Helm's dialect (once per text).
     func parsedText(_ text: String) throws(TemplateError) -> ParsedTemplate {
         if let known = tplTexts.parsed(text) { return known }

@@ -1,11 +1,11 @@
-import SluiceModel
+import Foundation
 
 /// A version constraint as Helm's semver library (Masterminds v3) reads it, for
 /// `semverCompare` and a chart's `kubeVersion`: `||` between alternatives, `,` or spaces
 /// between terms that must all hold; `=`, `!=`, `>`, `>=`, `<`, `<=`, `~` (patch-level),
 /// `^` (compatible), `x`/`*` wildcards and `a - b` ranges. A version with a prerelease
 /// satisfies only terms that name a prerelease themselves (`>= 1.21-0` lets them in).
-struct SemverConstraint {
+public struct SemverRange: Sendable {
     private struct Term {
         var operation: String
         var version: SemanticVersion
@@ -16,7 +16,7 @@ struct SemverConstraint {
 
     private let alternatives: [[Term]]
 
-    init?(_ text: String) {
+    public init?(_ text: String) {
         var alternatives: [[Term]] = []
         for alternative in text.components(separatedBy: "||") {
             var words = alternative.replacingOccurrences(of: ",", with: " ").split(separator: " ").map(String.init)
@@ -83,7 +83,7 @@ struct SemverConstraint {
         return Term(operation: operation, version: version, fixed: fixed, hasPrerelease: !version.prerelease.isEmpty)
     }
 
-    func isSatisfied(by version: SemanticVersion) -> Bool {
+    public func isSatisfied(by version: SemanticVersion) -> Bool {
         alternatives.contains { terms in terms.allSatisfy { Self.check($0, version) } }
     }
 
