@@ -3,6 +3,7 @@ SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 
 APT_PACKAGES := libgit2-dev libyaml-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev zlib1g-dev libpq-dev postgresql pkg-config git prometheus python3 openssl chromium
+HELM_SDK_VERSION := 0.2.2
 DEMO := .sluice/demo-repo
 SLUICE := .build/debug/sluice
 
@@ -16,6 +17,9 @@ deps:
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+	@# Real Helm for the chart tests (Helm's Go SDK as a C library, called from Python).
+	@python3 -c "import helm_python" 2>/dev/null || python3 -m pip install -q --break-system-packages "helm-python-sdk==$(HELM_SDK_VERSION)" \
+	  || python3 -m pip install -q "helm-python-sdk==$(HELM_SDK_VERSION)"
 
 build: deps
 	swift build

@@ -310,6 +310,9 @@ struct TemplateEvaluator {
         arguments.reserveCapacity(argumentNodes.count + 1)
         for node in argumentNodes { arguments.append(try evaluate(node, dot: dot)) }
         if let piped { arguments.append(piped) }
+        if dialect == .helm, let problem = HelmSignatures.problem(function, arguments.map { resolved($0) }) {
+            throw error(mark, "error calling \(function.rawValue): \(problem)")
+        }
         if function == .include {
             guard arguments.count == 2, case .value(.string(let target)) = arguments[0] else {
                 throw error(mark, "include needs a template name and a context: include \"name\" .")

@@ -1,0 +1,61 @@
+import SluiceModel
+import SluiceYAML
+
+/// The Go parameter types of Helm's and Sprig's functions, checked as Go's template package
+/// checks them before a call: a value that is not of the parameter's type is refused ("wrong
+/// type for value; expected string; got float64"), nil included (a missing key holds a nil
+/// interface, which no typed parameter takes). Helm's values are float64s, so
+/// `indent .Values.width` fails in Helm, and here.
+enum HelmSignatures {
+    enum Kind: String {
+        case string, int
+        case map = "map[string]interface {}"
+        case any
+    }
+
+    /// Fixed parameters, then the type of the rest (nil: no more).
+    static func signature(_ function: TemplateFunction) -> (fixed: [Kind], rest: Kind?)? {
+        switch function {
+        case .upper, .lower, .trim, .b64enc, .b64dec, .sha256sum, .sha1sum, .adler32sum, .b32enc, .b32dec, .nospace, .title, .untitle,
+             .snakecase, .camelcase, .kebabcase, .swapcase, .semver, .base, .dir, .ext, .clean, .isAbs, .fromYaml, .fromJson,
+             .fromYamlArray, .fromJsonArray, .fail, .atoi, .shuffle:
+            return ([.string], nil)
+        case .trimPrefix, .trimSuffix, .contains, .hasPrefix, .hasSuffix, .trimAll, .semverCompare, .split, .splitList, .indexOf:
+            return ([.string, .string], nil)
+        case .replace: return ([.string, .string, .string], nil)
+        case .trunc, .indent, .nindent, .repeat, .abbrev, .wrap: return ([.int, .string], nil)
+        case .substr: return ([.int, .int, .string], nil)
+        case .plural: return ([.string, .string, .int], nil)
+        case .until: return ([.int], nil)
+        case .untilStep: return ([.int, .int, .int], nil)
+        case .printf: return ([.string], .any)
+        case .tpl, .required, .join: return ([.string, .any], nil)
+        case .hasKey, .get, .unset: return ([.map, .string], nil)
+        case .set: return ([.map, .string, .any], nil)
+        case .pick, .omit: return ([.map], .string)
+        case .merge, .mergeOverwrite: return ([.map], .map)
+        case .values: return ([.map], nil)
+        case .keys: return ([], .map)
+        default: return nil
+        }
+    }
+
+    /// Nil when the arguments fit, else Go's message.
+    static func problem(_ function: TemplateFunction, _ arguments: [Datum]) -> String? {
+        guard let (fixed, rest) = signature(function) else { return nil }
+        for (index, argument) in arguments.enumerated() {
+            guard let kind = index < fixed.count ? fixed[index] : rest else { return nil }
+            let value: Value
+            switch argument {
+            case .value(let v), .root(let v): value = v
+            case .missing: value = .null
+            }
+            switch (kind, value) {
+            case (.any, _), (.string, .string), (.int, .int), (.map, .map): continue
+            case (_, .null): return "wrong type for value; expected \(kind.rawValue); got interface {}"
+            default: return "wrong type for value; expected \(kind.rawValue); got \(GoPrint.typeName(value))"
+            }
+        }
+        return nil
+    }
+}
