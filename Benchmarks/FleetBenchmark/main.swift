@@ -18,6 +18,7 @@ import SluiceRender
 // runs the controller benchmarks (RolloutBenchmark): a release through the whole fleet on
 // virtual time, then the reaction time from a commit to the first apply on real time; with the
 // store transactions' p50/p99. `--postgres URL` runs it on an empty PostgreSQL database.
+// `--chart DIR` renders a Helm chart for --clusters clusters and compares with real Helm.
 // `--reaction N` bumps one add-on N times on a converged production and reports, per bump, the
 // time from the commit to the rollout's start and to its first apply, the controller nudged as
 // by a webhook (`--polled`: found by its 1 s poll instead) (ReactionBenchmark).
@@ -31,6 +32,7 @@ var renderPasses = true
 var planOnly = false
 var rolloutOnly = false
 var postgresURL: String?
+var chartFolder: String?
 var serveDuringRollout = false
 var serveUncompressed = false
 var serveRate: Int?
@@ -52,6 +54,7 @@ while let flag = arguments.popFirst() {
     case "--plan": planOnly = true
     case "--rollout": rolloutOnly = true
     case "--postgres": rolloutOnly = true; postgresURL = arguments.popFirst()
+    case "--chart": chartFolder = arguments.popFirst()
     case "--serve": serveDuringRollout = true
     case "--serve-uncompressed": serveDuringRollout = true; serveUncompressed = true
     case "--serve-rate": serveDuringRollout = true; serveRate = Int(arguments.popFirst() ?? "")
@@ -91,6 +94,15 @@ func git(_ directory: String, _ args: String...) throws {
     process.standardOutput = FileHandle.nullDevice
     try process.run()
     process.waitUntilExit()
+}
+
+// `--chart DIR` renders one chart for `--clusters` clusters (ChartBenchmark): no fleet is made.
+if let chartFolder {
+    do { try ChartBenchmark(chartFolder: chartFolder, clusters: clusters, helmSample: min(clusters, 100)).run() } catch {
+        print("chart benchmark failed: \(error)")
+        exit(1)
+    }
+    exit(0)
 }
 
 let root = keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("sluice-bench-\(UUID().uuidString)").path

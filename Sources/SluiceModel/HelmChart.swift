@@ -137,7 +137,7 @@ public struct HelmChart: Sendable {
         return .map(merged)
     }
 
-    static func withoutByteOrderMark(_ bytes: [UInt8]) -> [UInt8] {
+    public static func withoutByteOrderMark(_ bytes: [UInt8]) -> [UInt8] {
         bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
     }
 }

@@ -52,6 +52,11 @@ struct PairDiffer: Sendable {
         // Prune: objects of this add-on that left the target and were applied by Sluice.
         for key in KindOrder.forPrune(Array(live.keys)) where !rendered.contains(key) {
             guard let liveObject = live[key], SluiceLabels.addon(of: liveObject) == addon else { continue }
+            // Helm's `helm.sh/resource-policy: keep` (a chart's CRDs carry it): never pruned.
+            if liveObject.at("metadata")?["annotations"]?[FleetRenderer.resourcePolicy] == .string("keep") {
+                result.plan.warnings.append("\(key) is no longer rendered and is kept (helm.sh/resource-policy: keep)")
+                continue
+            }
             let action = ThreeWayDiff.action(lastApplied: lastApplied?[key], target: nil, live: liveObject, ownedBySluice: true)
             if let action {
                 record(action, key: key, apiVersion: liveObject.at("apiVersion")?.stringValue ?? "", target: nil, live: liveObject, into: &result)

@@ -50,9 +50,18 @@ public enum HelmDefaults {
 public final class ChartRenderer: Sendable {
     public let chart: HelmChart
     public let library: TemplateLibrary
+    /// `.Files` of each chart, by its folder: made once, not for every template.
+    private let files: [String: Value]
 
     public init(chart: HelmChart) throws(ValidationFailure) {
         self.chart = chart
+        var files: [String: Value] = [:]
+        func collectFiles(_ chart: HelmChart) {
+            files[chart.folder] = HelmFiles.value(chart.files)
+            chart.subcharts.forEach(collectFiles)
+        }
+        collectFiles(chart)
+        self.files = files
         var templates: [(helmName: String, source: TemplateSource)] = []
         func collect(_ chart: HelmChart, helmPath: String) {
             for source in chart.templates {
@@ -70,11 +79,14 @@ public final class ChartRenderer: Sendable {
         public var name: String
         public var file: String
         public var text: String
+        /// A file of a `crds/` folder: never templated, never pruned, applied first.
+        public var isCRD = false
     }
 
-    /// Every template that renders (not partials, not NOTES.txt) of the chart and the
-    /// subcharts its dependencies keep, in the order of Helm's names. `values`: the user's
-    /// values (the release's, then the cluster's), over the chart's.
+    /// The `crds/` files of the chart and the subcharts its dependencies keep, as they are
+    /// (Helm never templates them), then every template that renders (not partials, not
+    /// NOTES.txt), in the order of Helm's names. `values`: the user's values (the release's,
+    /// then the cluster's), over the chart's.
     public func render(values: [String: Value], context: ChartContext) throws(Diagnostic) -> [Output] {
         let user = HelmYAML.goTyped(.map(values)).mapValue ?? [:]
         let processed: HelmChart
@@ -85,35 +97,69 @@ public final class ChartRenderer: Sendable {
         do { coalesced = try ValuesMerging.coalesce(processed, user) } catch {
             throw Diagnostic(file: chart.valuesFile ?? chart.folder, message: "values: \(error.path) must be a map: it holds a subchart's values")
         }
-        let shared = Shared(context: context)
+        let shared = Shared(context: context, files: files)
         var outputs: [Output] = []
         func render(_ chart: HelmChart, values: [String: Value], helmPath: String) throws(Diagnostic) {
+            // One chart's data, made once; only `.Template` differs from template to template.
+            var data = shared.scope(of: chart, values: values, helmPath: helmPath)
             for source in chart.templates {
                 let relative = String(source.path.dropFirst(chart.folder.count + 1))
                 let base = relative.split(separator: "/").last ?? ""
                 guard !base.hasPrefix("_"), base != "NOTES.txt", let template = library.template(atPath: source.path) else { continue }
                 let helmName = helmPath + "/" + relative
-                var data = shared.scope(of: chart, values: values, helmPath: helmPath)
                 data["Template"] = .map(["Name": .string(helmName), "BasePath": .string(helmPath + "/templates")])
                 var evaluator = TemplateEvaluator(library: library, file: source.path)
-                let text: String
+                var text: String
                 do { text = try evaluator.render(template, data: .map(data)) } catch { throw error.diagnostic }
-                outputs.append(Output(name: helmName, file: source.path, text: text.replacingOccurrences(of: "<no value>", with: "")))
+                if Self.holdsNoValue(text) { text = text.replacingOccurrences(of: "<no value>", with: "") }
+                outputs.append(Output(name: helmName, file: source.path, text: text))
             }
             for subchart in chart.subcharts {
                 try render(subchart, values: values[subchart.name]?.mapValue ?? [:], helmPath: helmPath + "/charts/" + subchart.name)
             }
         }
         try render(processed, values: coalesced, helmPath: processed.name)
-        return outputs.sorted { $0.name < $1.name }
+        var crds: [Output] = []
+        func collectCRDs(_ chart: HelmChart, helmPath: String) {
+            for file in chart.crds {
+                crds.append(Output(name: helmPath + "/" + file.name, file: chart.folder + "/" + file.name,
+                                   text: String(decoding: HelmChart.withoutByteOrderMark(file.bytes), as: UTF8.self), isCRD: true))
+            }
+            for subchart in chart.subcharts { collectCRDs(subchart, helmPath: helmPath + "/charts/" + subchart.name) }
+        }
+        collectCRDs(processed, helmPath: processed.name)
+        return crds.sorted { $0.name < $1.name } + outputs.sorted { $0.name < $1.name }
+    }
+
+    /// Whether the text holds Go's `<no value>` (which Helm removes): a byte search, since
+    /// every template's output is searched.
+    static func holdsNoValue(_ text: String) -> Bool {
+        let needle = Array("<no value>".utf8)
+        var found = false
+        var text = text
+        text.withUTF8 { bytes in
+            guard bytes.count >= needle.count else { return }
+            var index = 0
+            while index <= bytes.count - needle.count {
+                if bytes[index] == needle[0] && bytes[index + 1] == needle[1] && bytes[index + 2] == needle[2] {
+                    var matches = true
+                    for offset in 3..<needle.count where bytes[index + offset] != needle[offset] { matches = false; break }
+                    if matches { found = true; return }
+                }
+                index += 1
+            }
+        }
+        return found
     }
 
     /// What every template of one render shares.
     private struct Shared {
         let release: Value
         let capabilities: Value
+        let files: [String: Value]
 
-        init(context: ChartContext) {
+        init(context: ChartContext, files: [String: Value]) {
+            self.files = files
             release = .map(["Name": .string(context.releaseName), "Namespace": .string(context.namespace), "Service": .string("Helm"),
                             "IsInstall": .bool(context.isInstall), "IsUpgrade": .bool(!context.isInstall), "Revision": .int(context.revision)])
             let version = SemanticVersion(context.kubeVersion)
@@ -132,7 +178,7 @@ public final class ChartRenderer: Sendable {
                 subcharts[subchart.name] = .map(scope(of: subchart, values: values[subchart.name]?.mapValue ?? [:],
                                                       helmPath: helmPath + "/charts/" + subchart.name))
             }
-            return ["Values": .map(values), "Chart": chart.metadata.value, "Files": HelmFiles.value(chart.files),
+            return ["Values": .map(values), "Chart": chart.metadata.value, "Files": files[chart.folder] ?? HelmFiles.value(chart.files),
                     "Release": release, "Capabilities": capabilities, "Subcharts": .map(subcharts)]
         }
     }

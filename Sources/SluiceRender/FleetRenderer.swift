@@ -123,6 +123,9 @@ public final class FleetRenderer: Sendable {
         return RenderedAddon(cluster: clusterName, addon: addonName, objects: objects, digest: Self.digest(addon: addon, outputs: outputs))
     }
 
+    /// Helm's annotation for an object a release keeps when it no longer renders it.
+    public static let resourcePolicy = "helm.sh/resource-policy"
+
     /// A chart add-on on one cluster: the chart's values under the release entry's `values`
     /// under the cluster's `spec.addons.<name>` (as Helm takes `-f` files, the later winning),
     /// rendered as `helm template` renders it, then finished as any add-on's objects.
@@ -142,7 +145,9 @@ public final class FleetRenderer: Sendable {
                                  code: "limit.pairOutputBytes")
             }
             for parsed in try parseCache.parse(output.text, template: output.file) {
-                let object = try finish(parsed, addon: addon, template: output.file)
+                var object = try finish(parsed, addon: addon, template: output.file)
+                // A chart's CRDs are Helm's to install and never to delete: kept when they leave.
+                if output.isCRD { object.object.set(["metadata", "annotations", Self.resourcePolicy], to: .string("keep")) }
                 if let other = seen[object.key] {
                     throw Diagnostic(file: output.file, mark: parsed.mark, message: "object \(object.key) is rendered twice (also by \(other))")
                 }

@@ -20,7 +20,7 @@ import Testing
         """
 
     /// The example fleet with its metrics-server replaced by the upstream chart.
-    static func fleet(release: String = release) throws -> TestRepository {
+    static func fleet(release: String = release, extra: [String: String] = [:]) throws -> TestRepository {
         let repo = try TestRepository(copying: ProjectPaths.exampleRepo)
         let addonFile = try repo.read("addons/metrics-server/addon.yaml")
         try repo.remove("addons/metrics-server")
@@ -31,6 +31,7 @@ import Testing
             try repo.write("addons/metrics-server/" + name, bytes: Array(try Data(contentsOf: URL(fileURLWithPath: source + "/" + name))))
         }
         try repo.write("addons/metrics-server/addon.yaml", addonFile)
+        for (path, text) in extra { try repo.write(path, text) }
         for file in ["releases/2026-11-1.yaml", "releases/2026-11-2.yaml"] {
             let text = try repo.read(file)
             let line = try #require(text.split(separator: "\n").first { $0.contains("metrics-server: {version") })
@@ -100,5 +101,15 @@ import Testing
         } catch let error as ValidationFailure {
             #expect(error.diagnostics.contains { $0.message.contains("pin every image") && $0.file.hasPrefix("addons/metrics-server/templates/") })
         }
+    }
+
+    /// A chart's CRDs are objects of the add-on that Helm's annotation keeps from pruning.
+    @Test func aChartsCRDsAreItsObjectsAndKept() throws {
+        let repo = try Self.fleet(extra: ["addons/metrics-server/crds/widgets.yaml": ChartCRDTests.crd])
+        let pair = try Self.validate(repo).renderer.render(cluster: "test-1", addon: "metrics-server")
+        let crd = try #require(pair.objects.first { $0.key.kind == "CustomResourceDefinition" })
+        #expect(crd.object.at("metadata.annotations")?[FleetRenderer.resourcePolicy] == .string("keep"))
+        #expect(crd.object.at("metadata.labels")?["sluice.dev/addon"] == .string("metrics-server") && crd.key.namespace.isEmpty)
+        #expect(pair.objects.filter { $0.object.at("metadata.annotations")?[FleetRenderer.resourcePolicy] != nil }.count == 1)
     }
 }
