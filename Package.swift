@@ -38,7 +38,7 @@ let package = Package(
         // Values with positions: libyaml, the block reader, YAML/JSON readers and emitters.
         // The only module that imports CYAML.
         .target(name: "SluiceYAML", dependencies: ["CYAML"]),
-        .target(name: "SluiceModel", dependencies: ["SluiceYAML", "SluiceGit"]),
+        .target(name: "SluiceModel", dependencies: ["SluiceYAML", "SluiceGit", "CZlib"]),
         // The domain every step shares: drivers and their errors, applied records, history,
         // operator commands, rollout phases, the clock.
         .target(name: "SluiceCore", dependencies: ["SluiceModel", "SluiceYAML"]),

@@ -13,12 +13,12 @@ swiftc $flags -emit-library -static -emit-module -module-name SluiceGit -I Sourc
   -emit-module-path "$out/SluiceGit.swiftmodule" -o "$out/libSluiceGit.a" Sources/SluiceGit/*.swift
 swiftc $flags -emit-library -static -emit-module -module-name SluiceYAML -I Sources/CYAML \
   -emit-module-path "$out/SluiceYAML.swiftmodule" -o "$out/libSluiceYAML.a" Sources/SluiceYAML/*.swift
-swiftc $flags -emit-library -static -emit-module -module-name SluiceModel -I Sources/CYAML -I Sources/CGit2 -I "$out" \
+swiftc $flags -emit-library -static -emit-module -module-name SluiceModel -I Sources/CYAML -I Sources/CGit2 -I Sources/CZlib -I "$out" \
   -emit-module-path "$out/SluiceModel.swiftmodule" -o "$out/libSluiceModel.a" Sources/SluiceModel/*.swift
 # The targets.
 swiftc $flags -module-name SluiceYAML -I Sources/CYAML -lyaml -o "$out/fuzz-yaml" Sources/SluiceYAML/*.swift Fuzz/FuzzYAML.swift
-swiftc $flags -module-name SluiceRender -I Sources/CYAML -I Sources/CGit2 -I Sources/CCrypto -I "$out" -L "$out" \
-  -lSluiceModel -lSluiceYAML -lSluiceGit -lyaml -lgit2 -lcrypto -o "$out/fuzz-template" Sources/SluiceRender/*.swift Fuzz/FuzzTemplate.swift
+swiftc $flags -module-name SluiceRender -I Sources/CYAML -I Sources/CGit2 -I Sources/CCrypto -I Sources/CZlib -I "$out" -L "$out" \
+  -lSluiceModel -lSluiceYAML -lSluiceGit -lyaml -lgit2 -lcrypto -lz -o "$out/fuzz-template" Sources/SluiceRender/*.swift Fuzz/FuzzTemplate.swift
 swiftc $flags -module-name SluiceSchemas -I Sources/CYAML -I "$out" -L "$out" -lSluiceYAML -lyaml -o "$out/fuzz-schema" \
   Sources/SluiceSchemas/*.swift Fuzz/FuzzSchema.swift
 swiftc $flags -module-name SluiceServer -I Sources/CCrypto -lcrypto -o "$out/fuzz-webhook" \

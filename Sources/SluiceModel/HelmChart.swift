@@ -104,17 +104,26 @@ public struct HelmChart: Sendable {
         for (name, contents) in subchartFiles.sorted(by: { $0.key < $1.key }) {
             // Helm skips names starting with `_` or `.` under charts/.
             if name.hasPrefix("_") || name.hasPrefix(".") { continue }
-            if name.hasSuffix(".tgz") {
-                sink.error(path("charts/" + name), "packed subcharts (.tgz) are not read yet: unpack it into charts/ (tar -xzf \(name) -C charts/)")
-                continue
-            }
             guard depth < maxSubchartDepth else {
                 sink.error(path("charts/" + name), "subcharts nest more than \(maxSubchartDepth) levels deep")
                 continue
             }
-            let inner = contents.compactMap { file -> File? in
-                let parts = file.name.split(separator: "/", maxSplits: 1)
-                return parts.count == 2 ? File(name: String(parts[1]), bytes: file.bytes) : nil
+            var inner: [File]
+            if name.hasSuffix(".tgz") {
+                // A packed subchart (`helm dependency build` leaves them so); its .helmignore was applied when it was packed.
+                guard let archive = contents.first, contents.count == 1, archive.name == name else {
+                    sink.error(path("charts/" + name), "a folder named like an archive is not a packed chart")
+                    continue
+                }
+                do { inner = try ChartArchive.files(archive.bytes) } catch {
+                    sink.error(path("charts/" + name), "the packed subchart cannot be read: \(error.message)")
+                    continue
+                }
+            } else {
+                inner = contents.compactMap { file -> File? in
+                    let parts = file.name.split(separator: "/", maxSplits: 1)
+                    return parts.count == 2 ? File(name: String(parts[1]), bytes: file.bytes) : nil
+                }
             }
             if let subchart = load(inner, folder: path("charts/" + name), sink: sink, depth: depth + 1) {
                 chart.subcharts.append(subchart)

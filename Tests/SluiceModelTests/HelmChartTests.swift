@@ -87,4 +87,41 @@ import Testing
             #expect(chart.metadata.name == name && !chart.templates.isEmpty && chart.subcharts.isEmpty)
         }
     }
+
+    /// A subchart packed as `helm dependency build` leaves it (`charts/name-version.tgz`).
+    @Test func aPackedSubchartIsReadAsHelmReadsIt() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-tgz-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder + "/sub/templates", withIntermediateDirectories: true)
+        try "apiVersion: v2\nname: sub\nversion: 0.2.0\n".write(toFile: folder + "/sub/Chart.yaml", atomically: true, encoding: .utf8)
+        try "size: 3\n".write(toFile: folder + "/sub/values.yaml", atomically: true, encoding: .utf8)
+        try "kind: ConfigMap\n".write(toFile: folder + "/sub/templates/cm.yaml", atomically: true, encoding: .utf8)
+        try TestRepository.run("/usr/bin/tar", ["-czf", folder + "/sub-0.2.0.tgz", "-C", folder, "sub"])
+        let archive = Array(try Data(contentsOf: URL(fileURLWithPath: folder + "/sub-0.2.0.tgz")))
+        let files = [HelmChart.File(name: "Chart.yaml", bytes: Array("apiVersion: v2\nname: app\nversion: 1.0.0\n".utf8)),
+                     HelmChart.File(name: "charts/sub-0.2.0.tgz", bytes: archive)]
+        let sink = DiagnosticSink()
+        let chart = try #require(HelmChart.load(files, folder: "addons/app", sink: sink), "\(sink.diagnostics)")
+        let sub = try #require(chart.subcharts.first)
+        #expect(sub.name == "sub" && sub.values == .map(["size": .double(3)]) && sub.folder == "addons/app/charts/sub-0.2.0.tgz")
+        #expect(sub.templates.map(\.path) == ["addons/app/charts/sub-0.2.0.tgz/templates/cm.yaml"])
+
+        // Broken or hostile archives are refused at the archive, with the reason.
+        for (bytes, says) in [(Array(archive.prefix(archive.count / 2)), "ends early"), ([0x1F, 0x8B, 0x08, 0x00, 0x41], "gzip")] {
+            let broken = HelmChart.load([files[0], HelmChart.File(name: "charts/sub-0.2.0.tgz", bytes: bytes)], folder: "addons/app", sink: DiagnosticSink())
+            #expect(broken == nil, "\(says)")
+        }
+        // GNU tar drops `..` from what it packs: the hostile archive is written by Python's tarfile.
+        let script = """
+            import io, sys, tarfile
+            with tarfile.open(sys.argv[1], "w:gz") as t:
+                for name, data in [("evil/Chart.yaml", b"apiVersion: v2\\nname: evil\\nversion: 0.1.0\\n"), ("evil/../outside.txt", b"x")]:
+                    info = tarfile.TarInfo(name); info.size = len(data); t.addfile(info, io.BytesIO(data))
+            """
+        try TestRepository.run("/usr/bin/env", ["python3", "-c", script, folder + "/evil.tgz"])
+        let evilSink = DiagnosticSink()
+        #expect(HelmChart.load([files[0], HelmChart.File(name: "charts/evil.tgz", bytes: Array(try Data(contentsOf: URL(fileURLWithPath: folder + "/evil.tgz"))))],
+                               folder: "addons/app", sink: evilSink) == nil)
+        #expect(evilSink.diagnostics.contains { $0.message.contains("outside the chart's folder") })
+    }
 }
