@@ -83,7 +83,7 @@ public enum HelmDependencies {
                 var childPath: String, parentPath: String
                 switch entry {
                 case .string(let name): (childPath, parentPath) = ("exports." + name, ".")
-                case .map(let map): (childPath, parentPath) = (GoPrint.string(map["child"] ?? .null), GoPrint.string(map["parent"] ?? .null))
+                case .map(let map): (childPath, parentPath) = (map["child"]?.stringValue ?? "", map["parent"]?.stringValue ?? "")
                 default: continue
                 }
                 guard case .map(let table)? = pathValue(own, requirement.name + "." + childPath) else { continue }
@@ -117,19 +117,5 @@ public enum HelmDependencies {
     static func compatible(_ range: String, _ version: String) -> Bool {
         guard let version = SemanticVersion(version), let constraint = SemverRange(range) else { return false }
         return constraint.isSatisfied(by: version)
-    }
-}
-
-/// Go's `fmt` `%v` of a value, for messages and paths.
-enum GoPrint {
-    static func string(_ value: Value) -> String {
-        switch value {
-        case .null: return "<nil>"
-        case .bool(let b): return b ? "true" : "false"
-        case .int(let n): return String(n)
-        case .double(let d): return GoNumberFormat.g(d)
-        case .string(let s): return s
-        default: return "\(value)"
-        }
     }
 }

@@ -47,27 +47,9 @@ public enum HelmYAML {
         default: break
         }
         let plain = text.replacingOccurrences(of: "_", with: "")
-        if let number = integer(plain) { return .double(Double(number)) }
+        if plain.allSatisfy(\.isASCII), let number = ScalarResolver.int(plain, yaml11: true) { return .double(Double(number)) }
         if let number = ScalarResolver.double(plain) { return .double(number) }
         return .string(text)
-    }
-
-    /// yaml.v2's integers: decimal, `0x` hex, `0b` binary, a leading `0` octal, signed.
-    static func integer(_ text: String) -> Int? {
-        var body = Substring(text)
-        var negative = false
-        if let sign = body.first, sign == "-" || sign == "+" {
-            negative = sign == "-"
-            body = body.dropFirst()
-        }
-        guard !body.isEmpty else { return nil }
-        let radix: Int
-        if body.hasPrefix("0x") { radix = 16; body = body.dropFirst(2) }
-        else if body.hasPrefix("0b") { radix = 2; body = body.dropFirst(2) }
-        else if body.count > 1, body.hasPrefix("0") { radix = 8; body = body.dropFirst() }
-        else { radix = 10 }
-        guard !body.isEmpty, body.allSatisfy(\.isASCII), let magnitude = Int(body, radix: radix) else { return nil }
-        return negative ? -magnitude : magnitude
     }
 
     /// Sluice-read values (YAML 1.2) made Go-typed as Helm holds them: numbers are float64.

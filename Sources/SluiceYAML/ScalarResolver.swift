@@ -64,7 +64,8 @@ public enum ScalarResolver {
         return result
     }
 
-    public static func int(_ text: String) -> Int? {
+    /// `yaml11`: YAML 1.1's forms as yaml.v2 reads them (`0b` binary, no `0o`).
+    public static func int(_ text: String, yaml11: Bool = false) -> Int? {
         var body = Substring(text)
         var negative = false
         if let sign = body.first, sign == "-" || sign == "+" {
@@ -74,7 +75,8 @@ public enum ScalarResolver {
         guard !body.isEmpty else { return nil }
         let radix: Int
         if body.hasPrefix("0x") { radix = 16; body = body.dropFirst(2) }
-        else if body.hasPrefix("0o") { radix = 8; body = body.dropFirst(2) }
+        else if yaml11 && body.hasPrefix("0b") { radix = 2; body = body.dropFirst(2) }
+        else if !yaml11 && body.hasPrefix("0o") { radix = 8; body = body.dropFirst(2) }
         else if body.count > 1, body.hasPrefix("0") { radix = 8; body = body.dropFirst() }
         else { radix = 10 }
         guard !body.isEmpty, let magnitude = Int(body, radix: radix) else { return nil }
