@@ -89,9 +89,10 @@ import Testing
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // Safety net only: a controller that ignored SIGTERM would otherwise hang the suite.
+        // Safety net only: a controller that ignored SIGTERM would otherwise hang the suite
+        // (generous: on a loaded CI machine reaching the first apply has taken minutes).
         let watchdog = DispatchWorkItem { kill(process.processIdentifier, SIGKILL) }
-        DispatchQueue.global().asyncAfter(deadline: .now() + 120, execute: watchdog)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 400, execute: watchdog)
         var text = ""
         while !text.contains("applying") {
             let data = output.fileHandleForReading.availableData
@@ -135,6 +136,9 @@ import Testing
             text += String(decoding: data, as: UTF8.self)
         }
         let port = try #require(text.split(separator: "\n").first { $0.hasPrefix("listening on 127.0.0.1:") }?.split(separator: ":").last)
+        // It listens: the safety net has done its work (left armed, it killed a server that a
+        // loaded CI machine took more than its 120 s to make ready, and the test failed).
+        watchdog.cancel()
         let server = "http://127.0.0.1:\(port)"
         // Ready once the controller runs and has read the repo; the server answers before that.
         let client = try CurlTransport(tls: TLSSettings(), label: "test")
