@@ -78,6 +78,12 @@ extension SQLiteStateStore {
 
     /// Upserts a record (clearing its pending mark) and appends its history event.
     static func record(_ record: AppliedRecord, into db: SQLiteConnection) throws(StoreError) {
+        // Recording what is recorded already (this commit and digest, no apply pending) changes
+        // nothing and says nothing: a pair is applied once, whoever asks twice.
+        let same = try db.query("""
+            SELECT 1 FROM applied WHERE environment = ? AND cluster = ? AND addon = ? AND commit_sha = ? AND digest = ? AND pending_commit IS NULL
+            """, [.text(record.environment), .text(record.cluster), .text(record.addon), .text(record.commit), .text(record.digest)])
+        if !same.isEmpty { return }
         try db.query("""
             INSERT INTO applied (environment, cluster, addon, commit_sha, digest, applied_at, pending_commit, changed)
             VALUES (?, ?, ?, ?, ?, ?, NULL, (SELECT version FROM applied_version))

@@ -67,6 +67,23 @@ extension PostgresStateStore {
     /// Records (each with its history event) in a few multi-row statements.
     static func record(_ records: [AppliedRecord], version: String, into db: PostgresConnection) throws(PostgresError) {
         guard !records.isEmpty else { return }
+        // Recording what is recorded already (this commit and digest, no apply pending) changes
+        // nothing and says nothing: a pair is applied once, whoever asks twice.
+        var same = Set<[String]>()
+        for chunk in stride(from: 0, to: records.count, by: PostgresRows.chunk) {
+            let part = records[chunk..<min(records.count, chunk + PostgresRows.chunk)]
+            let (list, parameters) = PostgresRows.values(ArraySlice(part.map { [$0.environment, $0.cluster, $0.addon, $0.commit, $0.digest] }), width: 5)
+            for row in try db.query("""
+                SELECT a.environment, a.cluster, a.addon FROM applied a
+                JOIN (VALUES \(list)) AS r (environment, cluster, addon, commit_sha, digest)
+                  ON a.environment = r.environment AND a.cluster = r.cluster AND a.addon = r.addon
+                WHERE a.commit_sha = r.commit_sha AND a.digest = r.digest AND a.pending_commit IS NULL
+                """, parameters) {
+                same.insert([row[0] ?? "", row[1] ?? "", row[2] ?? ""])
+            }
+        }
+        let records = records.filter { !same.contains([$0.environment, $0.cluster, $0.addon]) }
+        guard !records.isEmpty else { return }
         let rows = records.map { [$0.environment, $0.cluster, $0.addon, $0.commit, $0.digest, seconds($0.appliedAt), version] }
         try PostgresRows.insert(PostgresRows.lastPerKey(rows) { [$0[0], $0[1], $0[2]] }, into: "applied",
                                 columns: ["environment", "cluster", "addon", "commit_sha", "digest", "applied_at", "changed"], then: """

@@ -50,6 +50,8 @@ public struct StateStoreContract {
         try await store.recordApply(Self.record("production", "c1", "dns", "a3", at: 5))
         #expect(try await store.pending(environment: "production").isEmpty)
 
+        // Recorded again as it is: nothing changes, no second event.
+        try await store.recordApply(Self.record("production", "c1", "dns", "a3", at: 5))
         try await store.removeApplied(environment: "production", cluster: "c0", addon: "cni", commit: "a4", at: Self.at(6))
         #expect(try await store.applied(environment: "production").map(\.addon) == ["dns"])
         let events = try await store.history(HistoryFilter(environment: "production"))
