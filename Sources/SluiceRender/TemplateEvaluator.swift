@@ -199,21 +199,28 @@ struct TemplateEvaluator {
         guard depth < Self.maxIncludeDepth else {
             throw error(mark, "template \"\(name)\" includes itself too deeply (more than \(Self.maxIncludeDepth) levels)", limit: .includeDepth)
         }
-        var nested = TemplateEvaluator(library: library, file: target.file, memo: memo)
-        nested.depth = depth + 1
-        nested.rangeIterations = rangeIterations
-        nested.variables = [("$", argument)]
-        var out = ""
         do {
-            _ = try nested.execute(target.body, dot: argument, into: &out)
-            rangeIterations = nested.rangeIterations
-            if nested.readCluster { readCluster = true }
+            return try run(target.body, of: library, file: target.file, memo: memo, context: argument)
         } catch var inner {
             if !inner.message.contains("included from") {
                 inner.message += " (in template \"\(name)\" included from \(file):\(mark.line):\(mark.column))"
             }
             throw inner
         }
+    }
+
+    /// `body` run one level deeper (an include, a `tpl` text) with `context` as dot and `$`;
+    /// the range count goes on from this evaluation's and comes back to it.
+    private mutating func run(_ body: [TemplateNode], of library: TemplateLibrary, file: String, memo: (store: ActionMemo, release: String)?,
+                              context: Datum) throws(TemplateError) -> String {
+        var nested = TemplateEvaluator(library: library, file: file, memo: memo)
+        nested.depth = depth + 1
+        nested.rangeIterations = rangeIterations
+        nested.variables = [("$", context)]
+        var out = ""
+        _ = try nested.execute(body, dot: context, into: &out)
+        rangeIterations = nested.rangeIterations
+        if nested.readCluster { readCluster = true }
         return out
     }
 
@@ -452,14 +459,8 @@ struct TemplateEvaluator {
             inner.mark = mark
             throw inner
         }
-        var nested = TemplateEvaluator(library: library.adding(parsed.defines, from: file), file: file, memo: nil)
-        nested.depth = depth + 1
-        nested.rangeIterations = rangeIterations
-        nested.variables = [("$", context)]
-        var out = ""
         do {
-            _ = try nested.execute(parsed.body, dot: context, into: &out)
-            rangeIterations = nested.rangeIterations
+            return try run(parsed.body, of: library.adding(parsed.defines, from: file), file: file, memo: nil, context: context)
         } catch var inner {
             // Said at the call, with the place in the text given to tpl.
             if inner.file == file && !inner.message.hasPrefix("error calling tpl") {
@@ -468,7 +469,6 @@ struct TemplateEvaluator {
             }
             throw inner
         }
-        return out
     }
 
     private func describe(_ operand: TemplateOperand) -> String {
