@@ -18,11 +18,14 @@ enum HelmSignatures {
         switch function {
         case .upper, .lower, .trim, .b64enc, .b64dec, .sha256sum, .sha1sum, .adler32sum, .b32enc, .b32dec, .nospace, .title, .untitle,
              .snakecase, .camelcase, .kebabcase, .swapcase, .semver, .base, .dir, .ext, .clean, .isAbs, .fromYaml, .fromJson,
-             .fromYamlArray, .fromJsonArray, .fail, .atoi, .shuffle:
+             .fromYamlArray, .fromJsonArray, .fail, .atoi, .shuffle, .regexQuoteMeta:
             return ([.string], nil)
         case .trimPrefix, .trimSuffix, .contains, .hasPrefix, .hasSuffix, .trimAll, .semverCompare, .split, .splitList, .indexOf:
             return ([.string, .string], nil)
-        case .replace: return ([.string, .string, .string], nil)
+        case .regexMatch, .mustRegexMatch, .regexFind, .mustRegexFind: return ([.string, .string], nil)
+        case .regexFindAll, .mustRegexFindAll, .regexSplit, .mustRegexSplit: return ([.string, .string, .int], nil)
+        case .replace, .regexReplaceAll, .mustRegexReplaceAll, .regexReplaceAllLiteral, .mustRegexReplaceAllLiteral:
+            return ([.string, .string, .string], nil)
         case .trunc, .indent, .nindent, .repeat, .abbrev, .wrap: return ([.int, .string], nil)
         case .substr: return ([.int, .int, .string], nil)
         case .plural: return ([.string, .string, .int], nil)

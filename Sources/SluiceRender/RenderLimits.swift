@@ -24,6 +24,6 @@ public enum RenderLimits {
 
     /// Which limit a template ran into (errors are told apart by this, not by their text).
     public enum Kind: String, Sendable, Equatable {
-        case templateNesting, rangeIterations, width, valueNesting, valueNodes, templateOutputBytes, pairOutputBytes, integerRange, includeDepth
+        case templateNesting, rangeIterations, width, valueNesting, valueNodes, templateOutputBytes, pairOutputBytes, integerRange, includeDepth, regexWork
     }
 }

@@ -61,7 +61,8 @@ enum TemplateFunction: String, CaseIterable, Sendable {
     case `kindIs`, `kindOf`, `typeOf`, `typeIs`
     case `fromYaml`, `fromYamlArray`, `fromJson`, `fromJsonArray`, `toPrettyJson`, `toRawJson`
     case `add`, `add1`, `sub`, `mul`, `div`, `mod`, `max`, `min`, `atoi`, `float64`, `int64`, `floor`, `ceil`, `round`
-    case `regexMatch`, `regexFind`, `regexFindAll`, `regexReplaceAll`, `regexReplaceAllLiteral`, `regexSplit`
+    case `regexMatch`, `regexFind`, `regexFindAll`, `regexReplaceAll`, `regexReplaceAllLiteral`, `regexSplit`, `regexQuoteMeta`,
+         `mustRegexMatch`, `mustRegexFind`, `mustRegexFindAll`, `mustRegexReplaceAll`, `mustRegexReplaceAllLiteral`, `mustRegexSplit`
     case `repeat`, `substr`, `nospace`, `title`, `untitle`, `trimAll`, `cat`, `wrap`, `abbrev`, `snakecase`, `camelcase`,
          `kebabcase`, `swapcase`, `shuffle`, `plural`, `indexOf`
     case `base`, `dir`, `ext`, `clean`, `isAbs`

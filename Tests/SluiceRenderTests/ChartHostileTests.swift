@@ -32,6 +32,10 @@ import Testing
         ("{{ range until 2000000 }}{{ end }}", "", "more than"),
         ("{{ .Files.Glob \"{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}{a,b}\" }}", "", "alternatives"),
         ("{{ $x := list 1 }}{{ range until 300 }}{{ $x = list $x $x }}{{ end }}{{ toJson $x }}", "", "the limit of a value"),
+        // Exponential for a backtracking engine; linear here, and bounded per call.
+        ("{{ regexFindAll \"(a?){1000}a{1000}\" (repeat 1000000 \"a\") -1 }}", "", "steps"),
+        ("{{ regexMatch \"(x{1000}){1000}\" \"x\" }}{{ regexFind \"(x{1000}){1000}\" \"x\" }}", "", "expression too large"),
+        ("{{ regexFind (printf \"%s%s\" (repeat 200 \"(\") (repeat 200 \")\")) \"x\" }}", "", "nests too deeply"),
     ] as [(String, String, String)])
     func hostileTemplatesAreRefusedAtTheirPlace(template: String, values: String, says: String) throws {
         let refusal = try #require(try refusal(template, values: values), "rendered: \(template)")

@@ -75,24 +75,17 @@ import Testing
         let tree = try DirectoryTree(root: ProjectPaths.sharedHelm + "/charts")
         var random = SeededRandom(seed: 21)
         var cases: [(chart: HelmChart, values: [String: Value])] = []
-        var requests: [Value] = []
+        var requests: [RealHelm.Request] = []
         for name in Self.charts {
             let chart = try FleetLoader().chart(in: tree, folder: name)
             for index in 0...Self.variantsPerChart {
                 // The first variant of each chart is its own values.
                 let values = index == 0 ? [:] : Self.variant(of: chart.values.mapValue ?? [:], random: &random)
                 cases.append((chart, values))
-                requests.append(.map(["chart": .string(ProjectPaths.sharedHelm + "/charts/" + name), "values": HelmFunctionsJSON.numbers(.map(values)),
-                                      "name": .string(name), "namespace": .string("kube-system")]))
+                requests.append(RealHelm.Request(chartFolder: ProjectPaths.sharedHelm + "/charts/" + name, values: .map(values), name: name))
             }
         }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-helm-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        try JSONEmitter.emit(.list(requests)).write(toFile: folder + "/requests.json", atomically: true, encoding: .utf8)
-        let helm = try ProcessResult.run("/usr/bin/env", ["python3", ProjectPaths.root + "/Tests/Fixtures/helm-render.py", folder + "/requests.json", folder + "/answers.json"])
-        try #require(helm.status == 0, "real Helm did not run (make deps installs helm-python-sdk): \(helm.stderr.suffix(2_000))")
-        let answers = try #require(Value(try YAMLParser().parseSingle(Array(try Data(contentsOf: URL(fileURLWithPath: folder + "/answers.json"))), file: "answers.json")).listValue)
+        let answers = try RealHelm.render(requests)
         try #require(answers.count == cases.count)
 
         var agreed = (rendered: 0, refused: 0)
@@ -123,17 +116,5 @@ import Testing
         }
         // Most variants render: the comparison is not all refusals.
         #expect(agreed.rendered > cases.count / 2, "rendered by both: \(agreed.rendered), refused by both: \(agreed.refused)")
-    }
-}
-
-/// Values as JSON for Helm: Sluice's float64s with no fraction written as integers.
-enum HelmFunctionsJSON {
-    static func numbers(_ value: Value) -> Value {
-        switch value {
-        case .double(let d) where d == d.rounded() && abs(d) < 1e15: return .int(Int(d))
-        case .list(let items): return .list(items.map(numbers))
-        case .map(let map): return .map(map.mapValues(numbers))
-        default: return value
-        }
     }
 }
