@@ -57,15 +57,15 @@ bench:
 	swift build -c release --product FleetBenchmark
 	.build/release/FleetBenchmark $(BENCH_ARGS)
 
-# Coverage-guided fuzzing (libFuzzer): the YAML readers, Go's regular expressions, the template
-# parser and evaluator, and
+# Coverage-guided fuzzing (libFuzzer): the YAML readers, Go's regular expressions, a chart's
+# values.schema.json, the template parser and evaluator, and
 # the offline schema validator, webhook deliveries,
 # FUZZ_SECONDS each, from the seed corpus in Fuzz/corpus (what it finds grows in
 # .build/fuzz/work-*; a crash or hang is saved as .build/fuzz/<target>-crash-* and fails).
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	scripts/build-fuzzers.sh
-	@for target in yaml regex template schema webhook; do \
+	@for target in yaml regex values-schema template schema webhook; do \
 	  mkdir -p .build/fuzz/work-$$target; \
 	  SWIFT_BACKTRACE=enable=no .build/fuzz/fuzz-$$target .build/fuzz/work-$$target Fuzz/corpus/$$target \
 	    -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=2048 \

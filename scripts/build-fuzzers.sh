@@ -1,6 +1,7 @@
 #!/bin/sh
 # Builds the coverage-guided fuzz targets (libFuzzer, `swiftc -sanitize=fuzzer`) into
-# .build/fuzz: fuzz-yaml (SluiceYAML's readers), fuzz-regex (Go's regular expressions), fuzz-template (SluiceRender's template
+# .build/fuzz: fuzz-yaml (SluiceYAML's readers), fuzz-regex (Go's regular expressions), fuzz-values-schema (a chart's
+# values.schema.json), fuzz-template (SluiceRender's template
 # parser and evaluator) fuzz-schema (SluiceSchemas, the offline schema validator) and fuzz-webhook
 # (SluiceServer's webhook deliveries). Each target is compiled into the module it tests, so that it
 # reaches internal types; the modules it imports are built instrumented first.
@@ -18,6 +19,8 @@ swiftc $flags -emit-library -static -emit-module -module-name SluiceModel -I Sou
 # The targets.
 swiftc $flags -module-name SluiceModel -I Sources/CYAML -I Sources/CGit2 -I Sources/CZlib -I "$out" -L "$out" \
   -lSluiceYAML -lSluiceGit -lyaml -lgit2 -lz -o "$out/fuzz-regex" Sources/SluiceModel/*.swift Fuzz/FuzzRegex.swift
+swiftc $flags -module-name SluiceModel -I Sources/CYAML -I Sources/CGit2 -I Sources/CZlib -I "$out" -L "$out" \
+  -lSluiceYAML -lSluiceGit -lyaml -lgit2 -lz -o "$out/fuzz-values-schema" Sources/SluiceModel/*.swift Fuzz/FuzzValuesSchema.swift
 swiftc $flags -module-name SluiceYAML -I Sources/CYAML -lyaml -o "$out/fuzz-yaml" Sources/SluiceYAML/*.swift Fuzz/FuzzYAML.swift
 swiftc $flags -module-name SluiceRender -I Sources/CYAML -I Sources/CGit2 -I Sources/CCrypto -I Sources/CZlib -I "$out" -L "$out" \
   -lSluiceModel -lSluiceYAML -lSluiceGit -lyaml -lgit2 -lcrypto -lz -o "$out/fuzz-template" Sources/SluiceRender/*.swift Fuzz/FuzzTemplate.swift
@@ -25,4 +28,4 @@ swiftc $flags -module-name SluiceSchemas -I Sources/CYAML -I "$out" -L "$out" -l
   Sources/SluiceSchemas/*.swift Fuzz/FuzzSchema.swift
 swiftc $flags -module-name SluiceServer -I Sources/CCrypto -lcrypto -o "$out/fuzz-webhook" \
   Sources/SluiceServer/WebhookDelivery.swift Sources/SluiceServer/Digests.swift Fuzz/FuzzWebhook.swift
-echo "built $out/fuzz-yaml, $out/fuzz-regex, $out/fuzz-template, $out/fuzz-schema and $out/fuzz-webhook"
+echo "built $out/fuzz-yaml, $out/fuzz-regex, $out/fuzz-values-schema, $out/fuzz-template, $out/fuzz-schema and $out/fuzz-webhook"

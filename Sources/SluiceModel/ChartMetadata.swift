@@ -192,7 +192,7 @@ extension ChartMetadata.Dependency {
 /// A version as Helm's semver library (Masterminds) reads it, leniently: an optional `v`,
 /// one to three numbers, then optional `-prerelease` and `+build` of dot-separated
 /// alphanumeric identifiers.
-public struct SemanticVersion: Sendable, Comparable {
+public struct SemanticVersion: Sendable, Comparable, CustomStringConvertible {
     public var major: UInt64
     public var minor: UInt64
     public var patch: UInt64
@@ -227,6 +227,11 @@ public struct SemanticVersion: Sendable, Comparable {
         (major, minor, patch) = (parsed[0], parsed[1], parsed[2])
         self.prerelease = prerelease
         self.build = build
+    }
+
+    /// Masterminds' `String()`: the numbers, then `-prerelease` and `+build` when present.
+    public var description: String {
+        "\(major).\(minor).\(patch)" + (prerelease.isEmpty ? "" : "-" + prerelease.joined(separator: ".")) + (build.isEmpty ? "" : "+" + build)
     }
 
     private static func identifiers(_ text: Substring) -> [String]? {

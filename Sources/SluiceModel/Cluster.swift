@@ -30,13 +30,17 @@ public struct Cluster: Sendable {
     /// Meta-config overrides per add-on, merged over the add-on's `values.yaml`.
     public var addonValues: [String: Located<Value>]
     public var disabledAddons: [Located<String>]
+    /// `spec.kubernetesVersion`, as Helm writes a Kubernetes version (`v1.30.2`): what chart
+    /// add-ons see as `.Capabilities.KubeVersion` and what a chart's `kubeVersion` is checked
+    /// against. Nil: Helm's default (`HelmDefaults.kubeVersion`).
+    public var kubernetesVersion: Located<String>? = nil
 
     public var name: String { header.name.value }
     public var labels: [String: String] { header.labels.mapValues(\.value) }
 
     static func read(_ node: YAMLNode, file: String, sink: DiagnosticSink) -> Cluster? {
         guard let (header, spec) = ObjectHeader.read(node, file: file, sink: sink, kind: "Cluster",
-                                                     specFields: ["release", "connection", "addons", "disabledAddons", "description"]),
+                                                     specFields: ["release", "connection", "addons", "disabledAddons", "description", "kubernetesVersion"]),
               let spec else { return nil }
         let release = spec.string("release", required: true) ?? Located("", at: spec.node.mark)
         var connection = Connection.simulated(SimulatedConnection(nodes: 3, faultImages: SimulatedConnection.defaultFaultImages))
@@ -91,7 +95,16 @@ public struct Cluster: Sendable {
                 sink.error(file, addons.mark, "spec.addons must be a mapping of add-on name to values")
             }
         }
+        var kubernetesVersion: Located<String>? = nil
+        if let written = spec.string("kubernetesVersion") {
+            // Helm's ParseKubeVersion: any semantic version, shown with a `v`.
+            if let version = SemanticVersion(written.value) {
+                kubernetesVersion = Located("v" + version.description, at: written.mark)
+            } else {
+                sink.error(file, written.mark, "spec.kubernetesVersion must be a Kubernetes version such as v1.30.2, found \"\(written.value)\"")
+            }
+        }
         return Cluster(header: header, release: release, connection: connection, addonValues: addonValues,
-                       disabledAddons: spec.stringList("disabledAddons"))
+                       disabledAddons: spec.stringList("disabledAddons"), kubernetesVersion: kubernetesVersion)
     }
 }

@@ -52,6 +52,7 @@ public final class ChartRenderer: Sendable {
     public let library: TemplateLibrary
     /// `.Files` of each chart, by its folder: made once, not for every template.
     private let files: [String: Value]
+    private let valuesCheck: ChartValuesCheck
 
     public init(chart: HelmChart) throws(ValidationFailure) {
         self.chart = chart
@@ -62,6 +63,7 @@ public final class ChartRenderer: Sendable {
         }
         collectFiles(chart)
         self.files = files
+        valuesCheck = ChartValuesCheck(chart)
         var templates: [(helmName: String, source: TemplateSource)] = []
         func collect(_ chart: HelmChart, helmPath: String) {
             for source in chart.templates {
@@ -86,8 +88,22 @@ public final class ChartRenderer: Sendable {
     /// The `crds/` files of the chart and the subcharts its dependencies keep, as they are
     /// (Helm never templates them), then every template that renders (not partials, not
     /// NOTES.txt), in the order of Helm's names. `values`: the user's values (the release's,
-    /// then the cluster's), over the chart's.
-    public func render(values: [String: Value], context: ChartContext) throws(Diagnostic) -> [Output] {
+    /// then the cluster's), over the chart's; `sources`: where those layers are written, in
+    /// the same order, for errors. The coalesced values must meet each `values.schema.json`.
+    public func render(values: [String: Value], context: ChartContext, sources: [ValuesSource] = []) throws(Diagnostic) -> [Output] {
+        // `helm install` and `helm template` refuse a chart whose `kubeVersion` the cluster's
+        // Kubernetes does not satisfy (the chart itself only, not its subcharts).
+        let required = chart.metadata.kubeVersion
+        if !required.isEmpty {
+            guard let range = SemverRange(required) else {
+                throw Diagnostic(file: chart.folder + "/Chart.yaml", mark: nil, message: "kubeVersion \"\(required)\" is not a version constraint")
+            }
+            guard let running = SemanticVersion(context.kubeVersion), range.isSatisfied(by: running) else {
+                throw Diagnostic(file: chart.folder + "/Chart.yaml", mark: nil,
+                                 message: "chart requires kubeVersion: \(required) which is incompatible with Kubernetes \(context.kubeVersion)",
+                                 code: "chart.kubeVersion")
+            }
+        }
         let user = HelmYAML.goTyped(.map(values)).mapValue ?? [:]
         let processed: HelmChart
         do { processed = try HelmDependencies.process(chart, values: user) } catch {
@@ -97,6 +113,7 @@ public final class ChartRenderer: Sendable {
         do { coalesced = try ValuesMerging.coalesce(processed, user) } catch {
             throw Diagnostic(file: chart.valuesFile ?? chart.folder, message: "values: \(error.path) must be a map: it holds a subchart's values")
         }
+        try valuesCheck.check(processed, values: coalesced, sources: sources)
         let shared = Shared(context: context, files: files)
         var outputs: [Output] = []
         func render(_ chart: HelmChart, values: [String: Value], helmPath: String) throws(Diagnostic) {

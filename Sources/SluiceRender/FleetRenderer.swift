@@ -132,9 +132,17 @@ public final class FleetRenderer: Sendable {
     private func renderChart(_ chart: HelmChart, cluster: Cluster, addon: Addon) throws(Diagnostic) -> RenderedAddon {
         renders.add(1, ordering: .relaxed)
         let renderer = try chartRenderer(of: addon, chart: chart)
-        var values = repository.releases[cluster.release.value]?.entry(for: addon.name)?.values?.value.mapValue ?? [:]
-        if let override = cluster.addonValues[addon.name]?.value.mapValue { values = ValuesMerging.mergeMaps(values, override) }
-        let outputs = try renderer.render(values: values, context: ChartContext(releaseName: addon.name, namespace: addon.namespace.value))
+        var sources: [ValuesSource] = []
+        if let release = repository.releases[cluster.release.value], let entry = release.entry(for: addon.name)?.values {
+            sources.append(ValuesSource(file: release.header.file, mark: entry.mark, values: entry.value.mapValue ?? [:]))
+        }
+        if let override = cluster.addonValues[addon.name] {
+            sources.append(ValuesSource(file: cluster.header.file, mark: override.mark, values: override.value.mapValue ?? [:]))
+        }
+        let values = sources.reduce(into: [String: Value]()) { $0 = ValuesMerging.mergeMaps($0, $1.values) }
+        var context = ChartContext(releaseName: addon.name, namespace: addon.namespace.value)
+        if let version = cluster.kubernetesVersion { context.kubeVersion = version.value }
+        let outputs = try renderer.render(values: values, context: context, sources: sources)
         var objects: [RenderedObject] = []
         var seen: [ObjectKey: String] = [:]
         var bytes = 0
@@ -146,6 +154,7 @@ public final class FleetRenderer: Sendable {
             }
             for parsed in try parseCache.parse(output.text, template: output.file) {
                 var object = try finish(parsed, addon: addon, template: output.file)
+                object.helmSource = output.name
                 // A chart's CRDs are Helm's to install and never to delete: kept when they leave.
                 if output.isCRD { object.object.set(["metadata", "annotations", Self.resourcePolicy], to: .string("keep")) }
                 if let other = seen[object.key] {

@@ -7,12 +7,16 @@ public struct RenderedObject: Sendable {
     public var apiVersion: String
     public var object: Value
     public var template: String
+    /// For a chart add-on's object, Helm's name of its template (`chart/templates/x.yaml`,
+    /// `chart/charts/sub/templates/y.yaml`), which `# Source:` lines show as `helm template` does.
+    public var helmSource: String?
 
-    public init(key: ObjectKey, apiVersion: String, object: Value, template: String) {
+    public init(key: ObjectKey, apiVersion: String, object: Value, template: String, helmSource: String? = nil) {
         self.key = key
         self.apiVersion = apiVersion
         self.object = object
         self.template = template
+        self.helmSource = helmSource
     }
 }
 

@@ -140,8 +140,8 @@ struct Render: ParsableCommand {
         }
         switch output {
         case .text:
-            // `# Source:` as `helm template` prints it.
-            print(objects.map { "---\n# Source: \($0.template)\n" + YAMLEmitter.emit($0.object) }.joined(), terminator: "")
+            // `# Source:` as `helm template` prints it (Helm's template name for a chart add-on).
+            print(objects.map { "---\n# Source: \($0.helmSource ?? $0.template)\n" + YAMLEmitter.emit($0.object) }.joined(), terminator: "")
         case .json: print(JSONEmitter.emit(.list(objects.map(\.object))))
         }
     }

@@ -53,6 +53,8 @@ import Testing
         let pair = try fleet.renderer.render(cluster: "test-1", addon: "metrics-server")
         let deployment = try #require(pair.objects.first { $0.key.kind == "Deployment" })
         #expect(deployment.key == ObjectKey(group: "apps", kind: "Deployment", namespace: "kube-system", name: "metrics-server"))
+        // `# Source:` names Helm's template, the repository's file stays for errors.
+        #expect(deployment.helmSource == "metrics-server/templates/deployment.yaml" && deployment.template == "addons/metrics-server/templates/deployment.yaml")
         let container = deployment.object.at("spec.template.spec.containers")?.listValue?.first
         // The release's values over the chart's: its tag and limits; the chart's requests stay.
         #expect(container?["image"] == .string("registry.k8s.io/metrics-server/metrics-server:v0.8.1"))
@@ -89,6 +91,90 @@ import Testing
             let problem = try #require(error.diagnostics.first { $0.message.contains("is chart metrics-server version 3.13.1") })
             #expect(problem.file == "releases/2026-11-1.yaml" || problem.file == "releases/2026-11-2.yaml")
             #expect(problem.mark != nil)
+        }
+    }
+
+    static let schema = """
+        {"type": "object", "properties": {
+          "replicas": {"type": "integer", "minimum": 1},
+          "image": {"type": "object", "properties": {"tag": {"type": "string", "pattern": "^v[0-9.]+$"}}}}}
+        """
+
+    /// values.schema.json: the coalesced values must meet it; a violation is an error at the
+    /// file whose values set the value (the cluster's, else the release's), naming the path.
+    @Test func valuesThatBreakTheChartsSchemaAreAnErrorAtTheFileThatSetThem() throws {
+        let repo = try Self.fleet(extra: ["addons/metrics-server/values.schema.json": Self.schema])
+        _ = try Self.validate(repo)
+        let cluster = try repo.read("clusters/test-1.yaml")
+        try repo.write("clusters/test-1.yaml", cluster.replacingOccurrences(of: "      kubeletInsecureTLS: true", with: "      replicas: 0"))
+        try repo.commit("test-1 runs none")
+        do {
+            _ = try Self.validate(repo)
+            Issue.record("replicas 0 validated against minimum 1")
+        } catch let error as ValidationFailure {
+            let problem = try #require(error.diagnostics.first { $0.code == "values.schema" })
+            #expect(problem.file == "clusters/test-1.yaml" && problem.mark != nil)
+            #expect(problem.message.contains("'/replicas'"))
+        }
+        let broken = try Self.fleet(release: Self.release.replacingOccurrences(of: "tag: v0.8.1", with: "tag: \"0.8.1\""),
+                                    extra: ["addons/metrics-server/values.schema.json": Self.schema])
+        do {
+            _ = try Self.validate(broken)
+            Issue.record("a tag against the pattern validated")
+        } catch let error as ValidationFailure {
+            let problem = try #require(error.diagnostics.first { $0.code == "values.schema" })
+            #expect(problem.file.hasPrefix("releases/") && problem.mark != nil)
+            #expect(problem.message.contains("'/image/tag'"))
+        }
+    }
+
+    /// A schema that is not one is the chart's error, at its file; a reference outside the
+    /// file is refused (Sluice reads nothing outside the repository for a chart).
+    @Test(arguments: ["{\"type\": \"text\"}", "{\"properties\": {\"a\": {\"$ref\": \"https://example.com/s.json\"}}}", "{\"unevaluatedProperties\": false}"])
+    func aSchemaThatIsNotOneIsAnErrorAtItsFile(schema: String) throws {
+        let repo = try Self.fleet(extra: ["addons/metrics-server/values.schema.json": schema])
+        do {
+            _ = try Self.validate(repo)
+            Issue.record("validated with \(schema)")
+        } catch let error as ValidationFailure {
+            #expect(error.diagnostics.contains { $0.file == "addons/metrics-server/values.schema.json" })
+        }
+    }
+
+    /// `spec.kubernetesVersion` is the chart's `.Capabilities.KubeVersion`, and a chart whose
+    /// `kubeVersion` it does not satisfy is refused as `helm template` refuses it.
+    @Test func aClustersKubernetesVersionIsTheChartsCapabilities() throws {
+        let repo = try Self.fleet(extra: ["addons/metrics-server/templates/version.yaml": """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: kube-version}
+            data: {version: {{ .Capabilities.KubeVersion.Version | quote }}, minor: {{ .Capabilities.KubeVersion.Minor | quote }}}
+            """])
+        func version(_ cluster: String) throws -> Value? {
+            let fleet = try Self.validate(repo)
+            return try fleet.renderer.render(cluster: cluster, addon: "metrics-server").objects.first { $0.key.name == "kube-version" }?.object.at("data")
+        }
+        #expect(try version("test-1") == .map(["version": .string(HelmDefaults.kubeVersion), "minor": .string("36")]))
+        let cluster = try repo.read("clusters/test-1.yaml")
+        try repo.write("clusters/test-1.yaml", cluster.replacingOccurrences(of: "  release:", with: "  kubernetesVersion: 1.29.4-gke.1\n  release:"))
+        try repo.commit("test-1 runs 1.29")
+        #expect(try version("test-1") == .map(["version": .string("v1.29.4-gke.1"), "minor": .string("29")]))
+        let chart = try repo.read("addons/metrics-server/Chart.yaml")
+        try repo.write("addons/metrics-server/Chart.yaml", chart + "kubeVersion: \">=1.30.0-0\"\n")
+        try repo.commit("the chart wants 1.30")
+        do {
+            _ = try Self.validate(repo)
+            Issue.record("a chart for 1.30 validated on a 1.29 cluster")
+        } catch let error as ValidationFailure {
+            #expect(error.diagnostics.contains { $0.code == "chart.kubeVersion" && $0.file == "addons/metrics-server/Chart.yaml" })
+        }
+        try repo.write("clusters/test-1.yaml", cluster.replacingOccurrences(of: "  release:", with: "  kubernetesVersion: one-dot-thirty\n  release:"))
+        try repo.commit("not a version")
+        do {
+            _ = try Self.validate(repo)
+            Issue.record("a cluster with a kubernetesVersion that is not one validated")
+        } catch let error as ValidationFailure {
+            #expect(error.diagnostics.contains { $0.file == "clusters/test-1.yaml" && $0.mark != nil && $0.message.contains("kubernetesVersion") })
         }
     }
 
