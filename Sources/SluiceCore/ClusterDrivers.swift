@@ -19,4 +19,32 @@ public protocol AppliedRecordSource: Sendable {
     func applied() async throws(StoreError) -> [AppliedRecord]
     /// The records written and removed since `version` (0: every record).
     func appliedChanges(since version: Int64) async throws(StoreError) -> AppliedChanges
+    /// The store's render secret: 32 random bytes made when first asked for and kept for the
+    /// store's life, from which chart add-ons' random functions (`randAlphaNum`, `uuidv4`...)
+    /// derive their values, so that every plan and apply of a pair renders the same ones and
+    /// nothing in the fleet repo can predict them.
+    func renderSecret() async throws(StoreError) -> [UInt8]
+}
+
+/// 32 bytes from the system's secure generator.
+public enum RenderSecret {
+    public static func make() -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    }
+
+    public static func hex(_ bytes: [UInt8]) -> String {
+        bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+    }
+
+    public static func bytes(hex: String) -> [UInt8]? {
+        let digits = Array(hex.utf8)
+        guard digits.count == 64 else { return nil }
+        var out: [UInt8] = []
+        for index in stride(from: 0, to: 64, by: 2) {
+            guard let byte = UInt8(String(decoding: digits[index..<index + 2], as: UTF8.self), radix: 16) else { return nil }
+            out.append(byte)
+        }
+        return out
+    }
 }

@@ -77,9 +77,15 @@ public struct FleetPlanner: Sendable {
             proven.formUnion(repository.addons.keys.filter { !changes.addons.contains($0) })
         }
         timings.lap("compare with recorded commits")
+        // Chart add-ons' random values derive from the store's secret: every plan agrees. A
+        // fleet without chart add-ons never asks (a store is not written for it).
+        var secret: [UInt8]? = nil
+        if repository.addons.values.contains(where: { $0.chart != nil }) {
+            do { secret = try await store.renderSecret() } catch { throw .store(error.description) }
+        }
         let renderer: FleetRenderer
         do {
-            renderer = try FleetRenderer(repository: repository, parsing: Set(repository.addons.keys).subtracting(proven))
+            renderer = try FleetRenderer(repository: repository, parsing: Set(repository.addons.keys).subtracting(proven), renderSecret: secret)
         } catch { throw .invalid(error.diagnostics) }
         commits.adopt(renderer, for: tree.commit?.hex)
         timings.lap("parse templates")

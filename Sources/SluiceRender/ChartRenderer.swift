@@ -14,6 +14,21 @@ public struct ChartContext: Sendable {
     /// `.Capabilities.KubeVersion`, with its `v`.
     public var kubeVersion = HelmDefaults.kubeVersion
     public var apiVersions = HelmDefaults.apiVersions
+    /// What the random functions of this pair's templates derive from (`ChartRandom.seed`
+    /// of the store's render secret, the cluster and the add-on); by default a seed made at
+    /// random for this process, so values drawn without a store are never predictable.
+    public var randomSeed: [UInt8] = ChartContext.processSeed
+
+    /// A pair's seed: the store's render secret, the cluster and the add-on, through HMAC.
+    public static func randomSeed(secret: [UInt8], cluster: String, addon: String) -> [UInt8] {
+        ChartRandom.seed(secret: secret, cluster: cluster, addon: addon)
+    }
+
+    /// Drawn once per process: `sluice validate` and `render` without a store.
+    static let processSeed: [UInt8] = {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    }()
 
     public init(releaseName: String, namespace: String) {
         self.releaseName = releaseName
@@ -126,6 +141,7 @@ public final class ChartRenderer: Sendable {
                 let helmName = helmPath + "/" + relative
                 data["Template"] = .map(["Name": .string(helmName), "BasePath": .string(helmPath + "/templates")])
                 var evaluator = TemplateEvaluator(library: library, file: source.path)
+                evaluator.random = ChartRandom(seed: shared.randomSeed, template: helmName)
                 var text: String
                 do { text = try evaluator.render(template, data: .map(data)) } catch { throw error.diagnostic }
                 if Self.holdsNoValue(text) { text = text.replacingOccurrences(of: "<no value>", with: "") }
@@ -171,12 +187,14 @@ public final class ChartRenderer: Sendable {
 
     /// What every template of one render shares.
     private struct Shared {
+        let randomSeed: [UInt8]
         let release: Value
         let capabilities: Value
         let files: [String: Value]
 
         init(context: ChartContext, files: [String: Value]) {
             self.files = files
+            randomSeed = context.randomSeed
             release = .map(["Name": .string(context.releaseName), "Namespace": .string(context.namespace), "Service": .string("Helm"),
                             "IsInstall": .bool(context.isInstall), "IsUpgrade": .bool(!context.isInstall), "Revision": .int(context.revision)])
             let version = SemanticVersion(context.kubeVersion)

@@ -14,6 +14,7 @@ public final class FleetRenderer: Sendable {
     public let commitLabel: String
     /// Parsed templates of the add-ons parsed at construction.
     private let libraries: [String: TemplateLibrary]
+    private let renderSecret: [UInt8]
     /// Add-ons parsed on first render (see `init(repository:reusing:parsing:)`).
     private let parsedLater = Mutex<[String: Result<TemplateLibrary, ValidationFailure>]>([:])
     /// Chart add-ons' parsed charts, made on first render.
@@ -36,9 +37,13 @@ public final class FleetRenderer: Sendable {
     /// wait for them); all syntax errors of what is parsed here are reported together. An
     /// add-on whose templates are those `reusing` has (the same add-on at another commit)
     /// takes its parsed templates instead.
-    public init(repository: FleetRepository, reusing other: FleetRenderer? = nil, parsing: Set<String>? = nil) throws(ValidationFailure) {
+    /// `renderSecret`: the state store's (`AppliedRecordSource.renderSecret`), from which chart
+    /// add-ons' random functions draw; without one, `other`'s, else one made for this process.
+    public init(repository: FleetRepository, reusing other: FleetRenderer? = nil, parsing: Set<String>? = nil,
+                renderSecret: [UInt8]? = nil) throws(ValidationFailure) {
         self.repository = repository
         self.other = other
+        self.renderSecret = renderSecret ?? other?.renderSecret ?? ChartContext.processSeed
         commitLabel = repository.commit?.hex ?? "worktree"
         // Add-ons parse independently: on every core, in name order for stable diagnostics.
         // Chart add-ons parse on first render, in Helm's dialect (`ChartRenderer`).
@@ -141,6 +146,7 @@ public final class FleetRenderer: Sendable {
         }
         let values = sources.reduce(into: [String: Value]()) { $0 = ValuesMerging.mergeMaps($0, $1.values) }
         var context = ChartContext(releaseName: addon.name, namespace: addon.namespace.value)
+        context.randomSeed = ChartRandom.seed(secret: renderSecret, cluster: cluster.name, addon: addon.name)
         if let version = cluster.kubernetesVersion { context.kubeVersion = version.value }
         let outputs = try renderer.render(values: values, context: context, sources: sources)
         var objects: [RenderedObject] = []

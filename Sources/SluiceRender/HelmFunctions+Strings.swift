@@ -79,10 +79,6 @@ extension HelmFunctions {
             try call.count(2...2)
             guard let range = call.string(0).range(of: call.string(1)) else { return .int(-1) }
             return .int(call.string(0).utf8.distance(from: call.string(0).startIndex, to: range.lowerBound))
-        case .shuffle:
-            // Random by nature: the text stays as it is, so two plans agree.
-            try call.count(1...1)
-            return .string(call.string(0))
         case .base, .dir, .ext, .clean, .isAbs:
             try call.count(1...1)
             return paths(call.function, call.string(0))

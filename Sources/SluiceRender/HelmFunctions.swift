@@ -83,6 +83,7 @@ enum HelmFunctions {
         if let result = try numbers(call) { return .value(result) }
         if let result = try conversions(call) { return .value(result) }
         if let result = try regex(call) { return .value(result) }
+        if let result = try random(call) { return .value(result) }
         throw call.fail("is not supported by Sluice yet (the README lists the functions left out)")
     }
 

@@ -20,6 +20,8 @@ struct TemplateEvaluator {
     /// `range` iterations so far in this render (`RenderLimits.rangeIterations`); an included
     /// template continues the count and hands it back.
     private var rangeIterations = 0
+    /// What random functions draw from: one stream per template render (chart add-ons).
+    var random = ChartRandom(seed: [], template: "")
     static let maxIncludeDepth = 64
 
     enum Flow { case normal, breakLoop, continueLoop }
@@ -216,6 +218,7 @@ struct TemplateEvaluator {
         var nested = TemplateEvaluator(library: library, file: file, memo: memo)
         nested.depth = depth + 1
         nested.rangeIterations = rangeIterations
+        nested.random = random
         nested.variables = [("$", context)]
         var out = ""
         _ = try nested.execute(body, dot: context, into: &out)

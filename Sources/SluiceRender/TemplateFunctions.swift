@@ -68,7 +68,8 @@ enum TemplateFunction: String, CaseIterable, Sendable {
     case `base`, `dir`, `ext`, `clean`, `isAbs`
     case `sha1sum`, `adler32sum`, `b32enc`, `b32dec`
     case `toDate`, `now`, `date`, `dateInZone`, `htmlDate`, `unixEpoch`
-    case `genSelfSignedCert`, `genCA`, `genSignedCert`, `genPrivateKey`, `randAlphaNum`, `randAlpha`, `randNumeric`, `randAscii`, `uuidv4`
+    case `genSelfSignedCert`, `genCA`, `genSignedCert`, `genPrivateKey`, `randAlphaNum`, `randAlpha`, `randNumeric`, `randAscii`, `uuidv4`,
+         `randInt`
 
     /// The functions of native add-ons (DESIGN §1's set): Sluice's own, stricter rules.
     static let native: Set<TemplateFunction> = [

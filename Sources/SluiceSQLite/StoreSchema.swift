@@ -97,6 +97,10 @@ enum StoreSchema {
         INSERT INTO applied_version (id, version) VALUES (1, 1);
         UPDATE applied SET changed = 1;
         """,
+        // 7: the store's settings: its render secret (chart add-ons' random functions).
+        """
+        CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+        """,
     ]
 
     static var version: Int { migrations.count }

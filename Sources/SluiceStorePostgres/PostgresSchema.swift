@@ -61,6 +61,10 @@ enum PostgresSchema {
         );
         CREATE TABLE replicas (id text PRIMARY KEY, expires_at timestamptz NOT NULL);
         """,
+        // 2: the store's settings: its render secret (chart add-ons' random functions).
+        """
+        CREATE TABLE settings (name text PRIMARY KEY, value text NOT NULL);
+        """,
     ]
 
     static var version: Int { migrations.count }

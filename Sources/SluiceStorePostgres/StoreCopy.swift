@@ -92,6 +92,11 @@ public struct StoreCopy: Sendable {
             }
             copied.rows.append((table.into, offset))
         }
+        // The settings (the render secret: chart add-ons' random values stay what they were),
+        // over any the target made already.
+        for row in try read("SELECT name, value FROM settings ORDER BY name") {
+            try db.query("INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value", row.map(text))
+        }
         let version = try read("SELECT version FROM applied_version WHERE id = 1").first?.first?.integer ?? 1
         try db.query("UPDATE applied_version SET version = $1::bigint", [String(version)])
         // The sequences go on after the ids copied.

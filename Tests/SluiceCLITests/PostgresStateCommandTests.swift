@@ -1,4 +1,6 @@
 import Foundation
+import SluiceSQLite
+import SluiceStorePostgres
 import SluiceTestSupport
 import Testing
 
@@ -59,11 +61,15 @@ import Testing
         #expect(try run(sqlite).status == 5)
         #expect(try sluice(["freeze", "staging", "--repo", repo.path, "--state", sqlite, "--reason", "audit"]).status == 0)
         #expect(try sluice(["pause", "production", "--repo", repo.path, "--state", sqlite, "--reason", "look"]).status == 0)
+        let secret = try await SQLiteStateStore(path: sqlite).renderSecret()
 
         let server = try await PostgresServer.start()
         let url = try await server.createDatabase()
         let migrate = try sluice(["state", "migrate", "--from", sqlite, "--to", url])
         #expect(migrate.status == 0, "\(migrate.stderr)")
+        // The render secret goes with the records: chart add-ons' random values stay the same.
+        let copied = try await PostgresStateStore.open(url: url, create: false)
+        #expect(try await copied.renderSecret() == secret)
         for command in [["history", "-o", "json"], ["status", "-o", "json", "--env", "staging"]] {
             let before = try sluice(command + ["--repo", repo.path, "--state", sqlite])
             let after = try sluice(command + ["--repo", repo.path, "--state", url])

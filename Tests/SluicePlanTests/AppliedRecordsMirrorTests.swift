@@ -57,6 +57,7 @@ import Testing
         struct Failing: AppliedRecordSource {
             func applied() async throws(StoreError) -> [AppliedRecord] { throw StoreError("disk I/O error") }
             func appliedChanges(since version: Int64) async throws(StoreError) -> AppliedChanges { throw StoreError("disk I/O error") }
+            func renderSecret() async throws(StoreError) -> [UInt8] { throw StoreError("disk I/O error") }
         }
         await #expect(throws: PlanError.self) { try await AppliedRecordsMirror().records(from: Failing()) }
     }

@@ -178,6 +178,32 @@ import Testing
         }
     }
 
+    /// Random functions draw from the store's render secret: two plans of one commit agree,
+    /// a plan after the apply finds nothing to change, and another store draws other values.
+    @Test func twoPlansOfOneCommitDrawTheSameRandomValues() async throws {
+        let repo = try Self.fleet(extra: ["addons/metrics-server/templates/password.yaml": """
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: metrics-password}
+            stringData: {password: {{ randAlphaNum 24 | quote }}, id: {{ uuidv4 | quote }}}
+            """])
+        func digests(_ result: PlanResult) -> [String: String] {
+            Dictionary(uniqueKeysWithValues: result.pairs.filter { $0.addon == "metrics-server" }.map { ($0.cluster, $0.digest) })
+        }
+        let scenario = try FleetScenario(copying: repo.path)
+        let first = digests(try await scenario.plan(env: "staging"))
+        #expect(!first.isEmpty)
+        #expect(digests(try await scenario.plan(env: "staging")) == first)
+        try await scenario.apply(env: "staging")
+        let after = try await scenario.plan(env: "staging")
+        #expect(after.pairs.filter { $0.addon == "metrics-server" }.allSatisfy { $0.isSettled })
+        #expect(digests(after) == first)
+        // The secret is the store's: another store draws other values.
+        let other = try FleetScenario(copying: repo.path)
+        let otherDigests = digests(try await other.plan(env: "staging"))
+        #expect(Set(otherDigests.keys) == Set(first.keys) && otherDigests.allSatisfy { first[$0.key] != $0.value })
+    }
+
     /// The shipped manifest rules judge a chart's objects: an image at `latest` is refused.
     @Test func theManifestRulesJudgeTheChartsObjects() throws {
         let repo = try Self.fleet(release: Self.release.replacingOccurrences(of: "tag: v0.8.1", with: "tag: latest"))

@@ -31,5 +31,6 @@ import Testing
     @Test func operatorCommands() async throws { try await Self.run { try await $0.operatorCommands() } }
     @Test func freezesAndDrift() async throws { try await Self.run { try await $0.freezesAndDrift() } }
     @Test func writerLeases() async throws { try await Self.run { try await $0.writerLeases() } }
+    @Test func renderSecret() async throws { try await Self.run { try await $0.renderSecret() } }
     @Test func concurrentReadersAndWriters() async throws { try await Self.run { try await $0.concurrentReadersAndWriters() } }
 }

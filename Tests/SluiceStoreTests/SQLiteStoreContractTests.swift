@@ -61,6 +61,11 @@ import Testing
         try await contract.freezesAndDrift()
     }
 
+    @Test func renderSecret() async throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await contract.renderSecret()
+    }
+
     @Test func writerLeases() async throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try await contract.writerLeases()

@@ -67,6 +67,11 @@ public final class CountingStore: StateStore, SimulatedObjectStore {
         try enter("applied")
         return try await base.applied()
     }
+
+    public func renderSecret() async throws(StoreError) -> [UInt8] {
+        try enter("renderSecret")
+        return try await base.renderSecret()
+    }
     public func appliedChanges(since version: Int64) async throws(StoreError) -> AppliedChanges {
         try enter("applied")
         return try await base.appliedChanges(since: version)

@@ -29,6 +29,17 @@ public struct StateStoreContract {
                       blueprint: Array(blueprint.utf8), startedAt: at(seconds), updatedAt: at(seconds))
     }
 
+    /// The render secret: 32 bytes made on first request, the same for every later request and
+    /// every handle on the store (that another store draws another is `ChartAddonTests`').
+    public func renderSecret() async throws {
+        let store = try await open()
+        let secret = try await store.renderSecret()
+        #expect(secret.count == 32)
+        #expect(try await store.renderSecret() == secret)
+        let again = try await reopen(store)
+        #expect(try await again.renderSecret() == secret)
+    }
+
     /// Records are upserted (clearing a pending mark), sorted, found by key, each with its
     /// `applied` history event; a removal forgets the pair with a `removed` event.
     public func appliedRecords() async throws {

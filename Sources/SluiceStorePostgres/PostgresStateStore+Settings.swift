@@ -1,0 +1,21 @@
+import SluiceCore
+
+extension PostgresStateStore {
+    /// Made on first request (replicas asking at once keep the first one written) and kept.
+    public func renderSecret() async throws(StoreError) -> [UInt8] {
+        let known = try await reading { db throws(PostgresError) in
+            try db.query("SELECT value FROM settings WHERE name = 'render-secret'").first?.first.flatMap { $0 }
+        }
+        if let known {
+            guard let secret = RenderSecret.bytes(hex: known) else { throw StoreError("the store's render secret is damaged", kind: .damaged) }
+            return secret
+        }
+        let made = RenderSecret.make()
+        let hex = try await writing(environments: []) { db throws(PostgresError) -> String in
+            try db.query("INSERT INTO settings (name, value) VALUES ('render-secret', $1) ON CONFLICT (name) DO NOTHING", [RenderSecret.hex(made)])
+            return try db.query("SELECT value FROM settings WHERE name = 'render-secret'").first?.first.flatMap { $0 } ?? ""
+        }
+        guard let secret = RenderSecret.bytes(hex: hex) else { throw StoreError("the store's render secret is damaged", kind: .damaged) }
+        return secret
+    }
+}
