@@ -61,7 +61,8 @@ struct ClusterPlanner: Sendable {
                 continue
             }
             do {
-                let target = try renderer.render(cluster: cluster.name, addon: addon)
+                // A pair applied before renders as Helm's upgrade (`.Release.IsUpgrade`).
+                let target = try renderer.render(cluster: cluster.name, addon: addon, upgrade: record != nil)
                 outcome.problems += checker.violations(in: target, release: release)
                 pairs.append(Pair(addon: addon, record: record, target: target))
             } catch {
@@ -96,7 +97,7 @@ struct ClusterPlanner: Sendable {
         var all = rendered
         if moved && !skipped.isEmpty {
             // Keys only; a render error here was not caught above only if the binary changed.
-            all += skipped.compactMap { try? renderer.render(cluster: cluster.name, addon: $0.addon) }
+            all += skipped.compactMap { try? renderer.render(cluster: cluster.name, addon: $0.addon, upgrade: $0.record != nil) }
         }
         var owners = ObjectOwners(capacity: all.count * 8)
         return all.flatMap { owners.claim($0) }

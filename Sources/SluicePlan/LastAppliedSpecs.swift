@@ -36,12 +36,20 @@ final class LastAppliedSpecs: Sendable {
         if let cached = cache.withLock({ $0[record.digest] }) {
             return Spec(objects: cached, rendered: true)
         }
-        let rendered: RenderedAddon
+        var rendered: RenderedAddon
         switch commits.renderer(record.commit) {
         case .failure(let error):
             return Spec(objects: nil, warning: "\(error); planned against the live objects alone")
         case .success(let renderer):
-            do { rendered = try renderer.render(cluster: record.cluster, addon: record.addon) } catch {
+            do {
+                // Whether the recorded apply was Helm's install or upgrade is not recorded: the
+                // upgrade's render, or the install's when that is the one the digest names.
+                rendered = try renderer.render(cluster: record.cluster, addon: record.addon, upgrade: true)
+                if rendered.digest != record.digest, let install = try? renderer.render(cluster: record.cluster, addon: record.addon),
+                   install.digest == record.digest {
+                    rendered = install
+                }
+            } catch {
                 return Spec(objects: nil, warning: "the last-applied spec at \(String(record.commit.prefix(12))) does not render (\(error.message)); planned against the live objects alone")
             }
         }

@@ -19,6 +19,10 @@ public final class FleetRenderer: Sendable {
     private let parsedLater = Mutex<[String: Result<TemplateLibrary, ValidationFailure>]>([:])
     /// Chart add-ons' parsed charts, made on first render.
     private let charts = Mutex<[String: Result<ChartRenderer, ValidationFailure>]>([:])
+    /// `.Capabilities.APIVersions` by cluster (`ClusterAPIVersions`), made on first use.
+    private let apiVersions = Mutex<[String: [String]]>([:])
+    /// The entries of each chart add-on's `crds/` files, read once (not per cluster).
+    private let chartCRDEntries = Mutex<[String: [String]]>([:])
     /// The renderer whose parsed templates are reused where an add-on's templates are equal.
     private let other: FleetRenderer?
     private let parseCache = ManifestParseCache()
@@ -87,14 +91,16 @@ public final class FleetRenderer: Sendable {
     }
 
     /// Renders one add-on for one cluster.
-    public func render(cluster clusterName: String, addon addonName: String) throws(Diagnostic) -> RenderedAddon {
+    /// `upgrade`: whether the pair was applied before (a record exists), which a chart add-on
+    /// sees as `.Release.IsUpgrade` (else `.Release.IsInstall`); native add-ons ignore it.
+    public func render(cluster clusterName: String, addon addonName: String, upgrade: Bool = false) throws(Diagnostic) -> RenderedAddon {
         guard let cluster = repository.clusters[clusterName] else {
             throw Diagnostic(message: "no cluster named \"\(clusterName)\"\(Suggestion.hint(for: clusterName, in: repository.clusters.keys))")
         }
         guard let addon = repository.addons[addonName] else {
             throw Diagnostic(message: "no add-on named \"\(addonName)\"\(Suggestion.hint(for: addonName, in: repository.addons.keys))")
         }
-        if let chart = addon.chart { return try renderChart(chart, cluster: cluster, addon: addon) }
+        if let chart = addon.chart { return try renderChart(chart, cluster: cluster, addon: addon, upgrade: upgrade) }
         guard let library = try library(of: addon) else {
             throw Diagnostic(message: "no add-on named \"\(addonName)\"\(Suggestion.hint(for: addonName, in: repository.addons.keys))")
         }
@@ -134,7 +140,7 @@ public final class FleetRenderer: Sendable {
     /// A chart add-on on one cluster: the chart's values under the release entry's `values`
     /// under the cluster's `spec.addons.<name>` (as Helm takes `-f` files, the later winning),
     /// rendered as `helm template` renders it, then finished as any add-on's objects.
-    private func renderChart(_ chart: HelmChart, cluster: Cluster, addon: Addon) throws(Diagnostic) -> RenderedAddon {
+    private func renderChart(_ chart: HelmChart, cluster: Cluster, addon: Addon, upgrade: Bool) throws(Diagnostic) -> RenderedAddon {
         renders.add(1, ordering: .relaxed)
         let renderer = try chartRenderer(of: addon, chart: chart)
         var sources: [ValuesSource] = []
@@ -147,6 +153,8 @@ public final class FleetRenderer: Sendable {
         let values = sources.reduce(into: [String: Value]()) { $0 = ValuesMerging.mergeMaps($0, $1.values) }
         var context = ChartContext(releaseName: addon.name, namespace: addon.namespace.value)
         context.randomSeed = ChartRandom.seed(secret: renderSecret, cluster: cluster.name, addon: addon.name)
+        context.isInstall = !upgrade
+        context.apiVersions = apiVersions(of: cluster)
         if let version = cluster.kubernetesVersion { context.kubeVersion = version.value }
         let outputs = try renderer.render(values: values, context: context, sources: sources)
         var objects: [RenderedObject] = []
@@ -172,6 +180,31 @@ public final class FleetRenderer: Sendable {
         }
         return RenderedAddon(cluster: cluster.name, addon: addon.name, objects: objects,
                              digest: Self.digest(addon: addon, outputs: outputs.map { ($0.file, $0.text) }))
+    }
+
+    /// Helm's API versions plus those of the CRDs the cluster's add-ons define. A native
+    /// add-on that does not render is left out here: its own pair reports the error, and a
+    /// commit with an error is never applied.
+    private func apiVersions(of cluster: Cluster) -> [String] {
+        if let known = apiVersions.withLock({ $0[cluster.name] }) { return known }
+        var extra: [String] = []
+        for name in repository.installedAddons(of: cluster) {
+            guard let addon = repository.addons[name] else { continue }
+            if let chart = addon.chart {
+                if let known = chartCRDEntries.withLock({ $0[name] }) { extra += known } else {
+                    let entries = ClusterAPIVersions.entries(of: chart)
+                    chartCRDEntries.withLock { $0[name] = entries }
+                    extra += entries
+                }
+            } else if ClusterAPIVersions.mayDefineCRDs(addon), let rendered = try? render(cluster: cluster.name, addon: name) {
+                for object in rendered.objects where object.key.kind == "CustomResourceDefinition" {
+                    extra += ClusterAPIVersions.entries(of: object.object)
+                }
+            }
+        }
+        let versions = ClusterAPIVersions.merged(extra)
+        apiVersions.withLock { $0[cluster.name] = versions }
+        return versions
     }
 
     private func chartRenderer(of addon: Addon, chart: HelmChart) throws(Diagnostic) -> ChartRenderer {

@@ -204,6 +204,62 @@ import Testing
         #expect(Set(otherDigests.keys) == Set(first.keys) && otherDigests.allSatisfy { first[$0.key] != $0.value })
     }
 
+    /// `.Release.IsInstall` until the pair is recorded, `.Release.IsUpgrade` after, as Helm's
+    /// install and upgrade see them.
+    @Test func aPairAppliedBeforeRendersAsAnUpgrade() async throws {
+        let repo = try Self.fleet(extra: ["addons/metrics-server/templates/mode.yaml": """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: release-mode}
+            data: {mode: {{ if .Release.IsInstall }}install{{ else if .Release.IsUpgrade }}upgrade{{ end }}, replicas: {{ .Values.replicas | quote }}}
+            """])
+        let scenario = try FleetScenario(copying: repo.path)
+        func mode(_ result: PlanResult) -> Value? {
+            let pair = result.pairs.first { $0.addon == "metrics-server" && $0.cluster == "test-1" }
+            switch pair?.steps.first(where: { $0.key.name == "release-mode" })?.action {
+            case .create(let object)?: return object.at("data.mode")
+            case .update(let patch)?: return patch.at("data.mode")
+            default: return nil
+            }
+        }
+        #expect(mode(try await scenario.plan(env: "staging", keepSteps: true)) == .string("install"))
+        try await scenario.apply(env: "staging")
+        let cluster = try scenario.repo.read("clusters/test-1.yaml")
+        try scenario.repo.write("clusters/test-1.yaml", cluster.replacingOccurrences(of: "      kubeletInsecureTLS: true", with: "      replicas: 2"))
+        try scenario.repo.commit("test-1 runs two")
+        #expect(mode(try await scenario.plan(env: "staging", keepSteps: true)) == .string("upgrade"))
+    }
+
+    /// `.Capabilities.APIVersions` holds Helm's list and the CRDs of the cluster's add-ons:
+    /// a native add-on's rendered CRDs (cert-manager here) and a chart's `crds/` files.
+    @Test func theCRDsOfTheClustersAddonsAreAPIVersions() throws {
+        let repo = try Self.fleet(extra: [
+            "addons/metrics-server/templates/capabilities.yaml": """
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: {name: capabilities}
+                data:
+                  apps: {{ .Capabilities.APIVersions.Has "apps/v1" | quote }}
+                  certificate: {{ .Capabilities.APIVersions.Has "cert-manager.io/v1/Certificate" | quote }}
+                  widget: {{ .Capabilities.APIVersions.Has "example.com/v1alpha1" | quote }}
+                  nothing: {{ .Capabilities.APIVersions.Has "nothing.example.com/v1" | quote }}
+                """,
+            "addons/metrics-server/crds/widgets.yaml": """
+                apiVersion: apiextensions.k8s.io/v1
+                kind: CustomResourceDefinition
+                metadata: {name: widgets.example.com}
+                spec:
+                  group: example.com
+                  names: {kind: Widget, plural: widgets}
+                  scope: Namespaced
+                  versions: [{name: v1alpha1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}]
+                """,
+        ])
+        let fleet = try Self.validate(repo)
+        let data = try fleet.renderer.render(cluster: "test-1", addon: "metrics-server").objects.first { $0.key.name == "capabilities" }?.object.at("data")
+        #expect(data == .map(["apps": .string("true"), "certificate": .string("true"), "widget": .string("true"), "nothing": .string("false")]))
+    }
+
     /// The shipped manifest rules judge a chart's objects: an image at `latest` is refused.
     @Test func theManifestRulesJudgeTheChartsObjects() throws {
         let repo = try Self.fleet(release: Self.release.replacingOccurrences(of: "tag: v0.8.1", with: "tag: latest"))
