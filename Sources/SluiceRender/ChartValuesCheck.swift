@@ -49,12 +49,15 @@ struct ChartValuesCheck: Sendable {
                                  code: "limit.valuesSchema")
             }
             if let first = violations.first {
-                let full = path + first.path
-                let pointer = "/" + full.joined(separator: "/")
-                let listed = violations.map { "at '\(($0.path.isEmpty && path.isEmpty) ? "" : "/" + (path + $0.path).joined(separator: "/"))': \($0.message)" }
-                let (file, mark) = Self.origin(of: full, in: sources, chart: chart)
+                func pointer(_ violation: ValuesSchema.Violation) -> String {
+                    let full = path + violation.path
+                    return full.isEmpty ? "" : "/" + full.joined(separator: "/")
+                }
+                // The first violation says where; the others follow, each with its path.
+                let others = violations.dropFirst().map { "; at '\(pointer($0))': \($0.message)" }.joined()
+                let (file, mark) = Self.origin(of: path + first.path, in: sources, chart: chart)
                 throw Diagnostic(file: file, mark: mark,
-                                 message: "values at '\(full.isEmpty ? "" : pointer)' do not meet \(schemaFile) (chart \(chart.name)): \(listed.joined(separator: "; "))",
+                                 message: "values at '\(pointer(first))' do not meet \(schemaFile) (chart \(chart.name)): \(first.message)\(others)",
                                  code: "values.schema")
             }
         case nil:
