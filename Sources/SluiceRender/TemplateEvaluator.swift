@@ -20,8 +20,11 @@ struct TemplateEvaluator {
     /// `range` iterations so far in this render (`RenderLimits.rangeIterations`); an included
     /// template continues the count and hands it back.
     private var rangeIterations = 0
-    /// What random functions draw from: one stream per template render (chart add-ons).
-    var random = ChartRandom(seed: [], template: "")
+    /// What random functions draw from: one stream per template render (chart add-ons set
+    /// it; nested runs share it). The default is shared, not made per evaluator: includes
+    /// make an evaluator each.
+    var random = TemplateEvaluator.unseeded
+    private static let unseeded = ChartRandom(seed: [], template: "")
     static let maxIncludeDepth = 64
 
     enum Flow { case normal, breakLoop, continueLoop }
