@@ -5,9 +5,13 @@ import Foundation
 /// a Service, helpers with `define`/`include`, `toYaml | nindent`, `range`, `if`, `default`;
 /// add-ons depend on earlier ones (a graph several levels deep); every cluster overrides the
 /// meta-config of about one add-on in ten.
+/// With `chart` (a Helm chart's folder, `--chart-addons`), every add-on is a copy of that
+/// chart instead (issue 21's 1,000 x 50 chart fleet): the release pins each one's image tag
+/// and ingress class in `values:`, and one cluster in ten overrides its replica count.
 struct SyntheticFleet {
     let clusters: Int
     let addons: Int
+    var chart: String? = nil
 
     func write(to root: String) throws {
         try file(root, "sluice.yaml", """
@@ -47,6 +51,11 @@ struct SyntheticFleet {
         var release = "apiVersion: sluice.dev/v1\nkind: AddonRelease\nmetadata: {name: main}\nspec:\n  version: \"2026.11.1\"\n  addons:\n"
         for a in 0..<addons {
             let name = addonName(a)
+            if let chart {
+                release += "    \(name): {version: \"\(try chartVersion(chart))\", values: {controller: {image: {tag: \"v1.\(a).0\"}, ingressClassResource: {name: \(name)}}}}\n"
+                try writeChartAddon(root, index: a, chart: chart)
+                continue
+            }
             release += "    \(name): {version: \"1.\(a).0\", images: {main: \"registry.example.com/team-\(a % 7)/\(name):v1.\(a).0\", sidecar: \"registry.example.com/proxy:v2.4.\(a % 5)\"}}\n"
             try writeAddon(root, index: a)
         }
@@ -58,6 +67,31 @@ struct SyntheticFleet {
 
     func addonName(_ a: Int) -> String { "addon-\(String(format: "%03d", a))" }
     func clusterName(_ c: Int) -> String { "cluster-\(String(format: "%04d", c))" }
+
+    private func chartVersion(_ chart: String) throws -> String {
+        let text = try String(contentsOfFile: chart + "/Chart.yaml", encoding: .utf8)
+        let line = text.split(separator: "\n").first { $0.hasPrefix("version:") } ?? ""
+        return line.dropFirst("version:".count).trimmingCharacters(in: CharacterSet(charactersIn: " '\""))
+    }
+
+    /// The chart as it is, with Sluice's `addon.yaml` beside it.
+    private func writeChartAddon(_ root: String, index a: Int, chart: String) throws {
+        let name = addonName(a)
+        try FileManager.default.createDirectory(atPath: root + "/addons", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: chart, toPath: root + "/addons/" + name)
+        var deps: [String] = []
+        if a > 0 { deps.append(addonName((a - 1) / 2)) }
+        try file(root, "addons/\(name)/addon.yaml", """
+            apiVersion: sluice.dev/v1
+            kind: Addon
+            metadata:
+              name: \(name)
+            spec:
+              namespace: ns-\(a)
+              dependsOn: [\(deps.joined(separator: ", "))]
+
+            """)
+    }
 
     private func writeAddon(_ root: String, index a: Int) throws {
         let name = addonName(a)
@@ -221,6 +255,10 @@ struct SyntheticFleet {
             """
         // About one add-on in ten gets a cluster-specific meta-config.
         for a in stride(from: c % 10, to: addons, by: 10) {
+            if chart != nil {
+                text += "    \(addonName(a)):\n      controller: {replicaCount: \(2 + (c + a) % 5), resources: {limits: {memory: \(512 + c % 4 * 256)Mi}}}\n"
+                continue
+            }
             text += "    \(addonName(a)):\n      replicas: \(2 + (c + a) % 5)\n      logLevel: debug\n      resources: {limits: {memory: \(512 + c % 4 * 256)Mi}}\n"
         }
         return text

@@ -19,6 +19,8 @@ import SluiceRender
 // virtual time, then the reaction time from a commit to the first apply on real time; with the
 // store transactions' p50/p99. `--postgres URL` runs it on an empty PostgreSQL database.
 // `--chart DIR` renders a Helm chart for --clusters clusters and compares with real Helm.
+// `--chart-addons DIR` makes every add-on of the synthetic fleet a copy of that chart (issue 21's
+// 1,000 x 50 chart fleet) and validates it as the default run does.
 // `--reaction N` bumps one add-on N times on a converged production and reports, per bump, the
 // time from the commit to the rollout's start and to its first apply, the controller nudged as
 // by a webhook (`--polled`: found by its 1 s poll instead) (ReactionBenchmark).
@@ -33,6 +35,8 @@ var planOnly = false
 var rolloutOnly = false
 var postgresURL: String?
 var chartFolder: String?
+/// `--chart-addons DIR`: the synthetic fleet's add-ons are each a copy of this chart.
+var chartAddons: String?
 var serveDuringRollout = false
 var serveUncompressed = false
 var serveRate: Int?
@@ -55,6 +59,7 @@ while let flag = arguments.popFirst() {
     case "--rollout": rolloutOnly = true
     case "--postgres": rolloutOnly = true; postgresURL = arguments.popFirst()
     case "--chart": chartFolder = arguments.popFirst()
+    case "--chart-addons": chartAddons = arguments.popFirst()
     case "--serve": serveDuringRollout = true
     case "--serve-uncompressed": serveDuringRollout = true; serveUncompressed = true
     case "--serve-rate": serveDuringRollout = true; serveRate = Int(arguments.popFirst() ?? "")
@@ -107,7 +112,7 @@ if let chartFolder {
 
 let root = keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("sluice-bench-\(UUID().uuidString)").path
 defer { if keep == nil { try? FileManager.default.removeItem(atPath: root) } }
-let fleet = SyntheticFleet(clusters: clusters, addons: addons)
+let fleet = SyntheticFleet(clusters: clusters, addons: addons, chart: chartAddons)
 var start = ContinuousClock.now
 try fleet.write(to: root)
 try git(root, "init", "-q", "-b", "main")

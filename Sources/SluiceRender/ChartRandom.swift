@@ -16,6 +16,9 @@ final class ChartRandom: Sendable {
         key = Self.hmac(key: seed, Array("template\u{0}\(template)".utf8))
     }
 
+    /// Whether any value was drawn (a render that drew none does not depend on the seed).
+    var drawn: Bool { calls.withLock { $0 > 0 } }
+
     /// A pair's seed from the store's secret.
     static func seed(secret: [UInt8], cluster: String, addon: String) -> [UInt8] {
         hmac(key: secret, Array("sluice chart random\u{0}\(cluster)\u{0}\(addon)".utf8))

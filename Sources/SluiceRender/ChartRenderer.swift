@@ -106,6 +106,12 @@ public final class ChartRenderer: Sendable {
     /// then the cluster's), over the chart's; `sources`: where those layers are written, in
     /// the same order, for errors. The coalesced values must meet each `values.schema.json`.
     public func render(values: [String: Value], context: ChartContext, sources: [ValuesSource] = []) throws(Diagnostic) -> [Output] {
+        try renderDrawing(values: values, context: context, sources: sources).outputs
+    }
+
+    /// `render`, and whether a template drew random values (then the outputs depend on the
+    /// context's seed, else not).
+    func renderDrawing(values: [String: Value], context: ChartContext, sources: [ValuesSource]) throws(Diagnostic) -> (outputs: [Output], drewRandom: Bool) {
         // `helm install` and `helm template` refuse a chart whose `kubeVersion` the cluster's
         // Kubernetes does not satisfy (the chart itself only, not its subcharts).
         let required = chart.metadata.kubeVersion
@@ -131,6 +137,7 @@ public final class ChartRenderer: Sendable {
         try valuesCheck.check(processed, values: coalesced, sources: sources)
         let shared = Shared(context: context, files: files)
         var outputs: [Output] = []
+        var streams: [ChartRandom] = []
         func render(_ chart: HelmChart, values: [String: Value], helmPath: String) throws(Diagnostic) {
             // One chart's data, made once; only `.Template` differs from template to template.
             var data = shared.scope(of: chart, values: values, helmPath: helmPath)
@@ -142,6 +149,7 @@ public final class ChartRenderer: Sendable {
                 data["Template"] = .map(["Name": .string(helmName), "BasePath": .string(helmPath + "/templates")])
                 var evaluator = TemplateEvaluator(library: library, file: source.path)
                 evaluator.random = ChartRandom(seed: shared.randomSeed, template: helmName)
+                streams.append(evaluator.random)
                 var text: String
                 do { text = try evaluator.render(template, data: .map(data)) } catch { throw error.diagnostic }
                 if Self.holdsNoValue(text) { text = text.replacingOccurrences(of: "<no value>", with: "") }
@@ -161,7 +169,7 @@ public final class ChartRenderer: Sendable {
             for subchart in chart.subcharts { collectCRDs(subchart, helmPath: helmPath + "/charts/" + subchart.name) }
         }
         collectCRDs(processed, helmPath: processed.name)
-        return crds.sorted { $0.name < $1.name } + outputs.sorted { $0.name < $1.name }
+        return (crds.sorted { $0.name < $1.name } + outputs.sorted { $0.name < $1.name }, streams.contains { $0.drawn })
     }
 
     /// Whether the text holds Go's `<no value>` (which Helm removes): a byte search, since

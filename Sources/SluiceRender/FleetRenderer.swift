@@ -27,6 +27,18 @@ public final class FleetRenderer: Sendable {
     private let other: FleetRenderer?
     private let parseCache = ManifestParseCache()
     private let outputMemo = TemplateOutputMemo()
+    /// A chart add-on's outputs by everything they depend on but the random seed: clusters
+    /// with the same values (most clusters of a release) render the chart once. Outputs that
+    /// drew random values are never kept (they are the pair's own).
+    private let chartOutputs = ShardedCache<ChartOutputKey, [ChartRenderer.Output]>(capacity: 10_000)
+
+    struct ChartOutputKey: Hashable, Sendable {
+        let addon: String
+        let values: [String: Value]
+        let kubeVersion: String
+        let apiVersions: [String]
+        let isInstall: Bool
+    }
     private let actionMemo = ActionMemo()
     /// `.Cluster` of each cluster, built once rather than for each of its add-ons.
     private let clusterData: [String: Value]
@@ -156,7 +168,18 @@ public final class FleetRenderer: Sendable {
         context.isInstall = !upgrade
         context.apiVersions = apiVersions(of: cluster)
         if let version = cluster.kubernetesVersion { context.kubeVersion = version.value }
-        let outputs = try renderer.render(values: values, context: context, sources: sources)
+        let key = ChartOutputKey(addon: addon.name, values: values, kubeVersion: context.kubeVersion, apiVersions: context.apiVersions,
+                                 isInstall: context.isInstall)
+        let hash = key.hashValue
+        let outputs: [ChartRenderer.Output]
+        if let known = chartOutputs.entry(key, hash: hash) {
+            outputs = known
+        } else {
+            let (made, drewRandom) = try renderer.renderDrawing(values: values, context: context, sources: sources)
+            // Kept when seen a second time: values only one cluster has cost 8 bytes, not a render.
+            if !drewRandom { chartOutputs.store(made, for: key, hash: hash, secondSighting: true) }
+            outputs = made
+        }
         var objects: [RenderedObject] = []
         var seen: [ObjectKey: String] = [:]
         var bytes = 0

@@ -159,6 +159,9 @@ import Testing
         try repo.write("clusters/test-1.yaml", cluster.replacingOccurrences(of: "  release:", with: "  kubernetesVersion: 1.29.4-gke.1\n  release:"))
         try repo.commit("test-1 runs 1.29")
         #expect(try version("test-1") == .map(["version": .string("v1.29.4-gke.1"), "minor": .string("29")]))
+        // Another cluster with the same values keeps Helm's default (renders are shared by
+        // values and capabilities together).
+        #expect(try version("test-2") == .map(["version": .string(HelmDefaults.kubeVersion), "minor": .string("36")]))
         let chart = try repo.read("addons/metrics-server/Chart.yaml")
         try repo.write("addons/metrics-server/Chart.yaml", chart + "kubeVersion: \">=1.30.0-0\"\n")
         try repo.commit("the chart wants 1.30")
@@ -190,6 +193,14 @@ import Testing
         func digests(_ result: PlanResult) -> [String: String] {
             Dictionary(uniqueKeysWithValues: result.pairs.filter { $0.addon == "metrics-server" }.map { ($0.cluster, $0.digest) })
         }
+        // Clusters that share their values share a chart's render, but never its random values.
+        let fleet = try Self.validate(repo)
+        func password(_ cluster: String) throws -> Value? {
+            try fleet.renderer.render(cluster: cluster, addon: "metrics-server").objects.first { $0.key.name == "metrics-password" }?.object.at("stringData.password")
+        }
+        let (one, two) = (try password("stg-eu-1"), try password("canary-eu-1"))
+        #expect(one != nil && two != nil && one != two)
+        #expect(try password("stg-eu-1") == one)
         let scenario = try FleetScenario(copying: repo.path)
         let first = digests(try await scenario.plan(env: "staging"))
         #expect(!first.isEmpty)
