@@ -105,13 +105,22 @@ struct ValuesSchemaRun {
         let length = text.unicodeScalars.count
         if let min = keywords["minLength"].flatMap(ValuesSchema.number), Double(length) < min { fail(path, "minLength: got \(length), want \(Self.number(min))") }
         if let max = keywords["maxLength"].flatMap(ValuesSchema.number), Double(length) > max { fail(path, "maxLength: got \(length), want \(Self.number(max))") }
-        if let pattern = keywords["pattern"]?.stringValue, let regex = schema.patterns[pattern] {
+        if let pattern = keywords["pattern"]?.stringValue, let regex = compiled(pattern) {
             switch Result(catching: { () throws(GoRegexError) in try regex.matches(text) }) {
             case .success(true): break
             case .success(false): fail(path, "\(Self.describe(.string(text))) does not match pattern \(Self.describe(.string(pattern)))")
             case .failure: exhausted = true
             }
         }
+    }
+
+    /// A pattern compiled when the schema was checked; one the check did not reach is
+    /// compiled now, and one that does not compile ends the run as a refusal, never a pass.
+    private mutating func compiled(_ pattern: String) -> GoRegex? {
+        if let known = schema.patterns[pattern] { return known }
+        if let regex = try? GoRegex(pattern) { return regex }
+        exhausted = true
+        return nil
     }
 
     private mutating func checkArray(_ keywords: [String: Value], _ items: [Value], path: [String], depth: Int) {
@@ -178,7 +187,7 @@ struct ValuesSchemaRun {
                 validate(sub, member, path: path + [key], depth: depth + 1)
             }
             for (pattern, sub) in patternKeys.sorted(by: { $0.key < $1.key }) {
-                guard let regex = schema.patterns[pattern] else { continue }
+                guard let regex = compiled(pattern) else { continue }
                 switch Result(catching: { () throws(GoRegexError) in try regex.matches(key) }) {
                 case .success(true):
                     covered = true

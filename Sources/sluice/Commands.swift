@@ -114,24 +114,33 @@ struct Graph: ParsableCommand {
 
 extension GraphFormatter.Format: ExpressibleByArgument {}
 
-struct Render: ParsableCommand {
+struct Render: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print a cluster's rendered manifests as a YAML stream.",
-        discussion: "Exit codes: 0 printed, 1 invalid commit or an add-on the cluster does not run, 2 usage or an unknown cluster.")
+        discussion: "Chart add-ons' random values come from the state store's render secret when the store exists (as plan and apply draw them); without one, from a secret made for this run. Exit codes: 0 printed, 1 invalid commit or an add-on the cluster does not run, 2 usage or an unknown cluster.")
 
     @OptionGroup var repo: RepoOptions
+    @OptionGroup var state: StateOptions
     @Option(help: "The cluster to render for.") var cluster: String
     @Option(help: "Only this add-on.") var addon: String?
     @Option(name: [.short, .long], help: "text (YAML) or json") var output: OutputFormat = .text
 
-    func run() throws {
+    func run() async throws {
         let tree = try openTree(repo, output: output)
         let repository: FleetRepository
+        do { repository = try FleetLoader().load(tree) } catch { try fail(error.diagnostics, output: output) }
+        // The store's render secret, read (never made) when a chart add-on may draw from it.
+        var secret: [UInt8]? = nil
+        if repository.addons.values.contains(where: { $0.chart != nil }),
+           state.isPostgres || FileManager.default.fileExists(atPath: state.path(repo: repo.repo)) {
+            let opened = try await state.openExisting(repo: repo.repo, output: output)
+            do { secret = try await opened.store.renderSecret() } catch {
+                FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+                throw ExitCode(1)
+            }
+        }
         let renderer: FleetRenderer
-        do {
-            repository = try FleetLoader().load(tree)
-            renderer = try FleetRenderer(repository: repository)
-        } catch { try fail(error.diagnostics, output: output) }
+        do { renderer = try FleetRenderer(repository: repository, renderSecret: secret) } catch { try fail(error.diagnostics, output: output) }
         try checkSelection(repository, env: nil, cluster: cluster)
         guard let target = repository.clusters[cluster] else { throw ExitCode(2) }
         let objects: [RenderedObject]

@@ -26,8 +26,14 @@ public final class LocalServer: @unchecked Sendable {
         process.waitUntilExit()
     }
 
+    /// How long a server may stay silent before a test gives up on it: a net against a hang
+    /// (a server that never prints the line), not a timing assertion; real servers print
+    /// within a second or two.
+    public static let silenceLimit: Duration = .seconds(120)
+
     /// Reads the server's output until a line contains `text` (at most `limit` lines);
-    /// returns that line.
+    /// returns that line. A server silent for `silenceLimit` fails the test instead of
+    /// hanging the whole run.
     @discardableResult
     public func waitForLine(containing text: String, limit: Int = 10_000) throws -> String {
         var read = 0
@@ -39,6 +45,11 @@ public final class LocalServer: @unchecked Sendable {
                 read += 1
                 if line.contains(text) { return line }
                 continue
+            }
+            var ready = pollfd(fd: output.fileHandleForReading.fileDescriptor, events: Int16(POLLIN), revents: 0)
+            let milliseconds = Int32(Self.silenceLimit.components.seconds * 1_000)
+            guard poll(&ready, 1, milliseconds) > 0 else {
+                throw TestFailure("server silent for \(Self.silenceLimit) while waiting for \"\(text)\"; its last lines: \(lines.suffix(5).joined(separator: "\n"))")
             }
             let data = output.fileHandleForReading.availableData
             if data.isEmpty { throw TestFailure("server exited before printing \"\(text)\": \(lines.suffix(5).joined(separator: "\n"))") }
