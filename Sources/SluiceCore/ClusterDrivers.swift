@@ -34,7 +34,14 @@ public enum RenderSecret {
     }
 
     public static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        let digits = Array("0123456789abcdef")
+        return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] })
+    }
+
+    /// The secret a store holds, as hex; anything else is a damaged store, never a new secret.
+    public static func stored(_ hex: String) throws(StoreError) -> [UInt8] {
+        guard let secret = bytes(hex: hex) else { throw StoreError("the store's render secret is damaged", kind: .damaged) }
+        return secret
     }
 
     public static func bytes(hex: String) -> [UInt8]? {

@@ -60,7 +60,9 @@ public struct ValuesSchema: Sendable {
     }
 
     /// The schema a local reference (`#`, `#/$defs/x`, `#/definitions/x`) points at.
-    func resolve(_ reference: String) -> Value? {
+    func resolve(_ reference: String) -> Value? { Self.resolve(reference, in: root) }
+
+    static func resolve(_ reference: String, in root: Value) -> Value? {
         guard reference.hasPrefix("#") else { return nil }
         var current = root
         let pointer = String(reference.dropFirst()).removingPercentEncoding ?? ""

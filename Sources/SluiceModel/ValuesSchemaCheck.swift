@@ -60,7 +60,7 @@ struct ValuesSchemaCheck {
         if let reference = keywords["$ref"] {
             guard let text = reference.stringValue else { throw fail("$ref", "got \(ValuesSchema.typeName(reference)), want string") }
             guard text.hasPrefix("#") else { throw fail("$ref", "'\(text)' is outside values.schema.json: Sluice reads no other file or URL") }
-            guard let target = ValuesSchema(uncheckedRoot: root, draft: draft).resolve(text) else { throw fail("$ref", "'\(text)' points at nothing in the schema") }
+            guard let target = ValuesSchema.resolve(text, in: root) else { throw fail("$ref", "'\(text)' points at nothing in the schema") }
             if referenced.insert(text).inserted { try check(target, pointer: String(text.dropFirst()), depth: depth + 1, patterns: &patterns) }
         }
         func unique(_ key: String, _ items: [Value]) throws(ValuesSchema.SchemaError) {
@@ -122,14 +122,5 @@ struct ValuesSchemaCheck {
                 try check(value, pointer: pointer + "/dependencies/" + name, depth: depth + 1, patterns: &patterns)
             }
         }
-    }
-}
-
-extension ValuesSchema {
-    /// For resolving references while the schema is being checked.
-    init(uncheckedRoot: Value, draft: Draft) {
-        self.root = uncheckedRoot
-        self.draft = draft
-        self.patterns = [:]
     }
 }

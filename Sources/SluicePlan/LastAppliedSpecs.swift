@@ -45,7 +45,8 @@ final class LastAppliedSpecs: Sendable {
                 // Whether the recorded apply was Helm's install or upgrade is not recorded: the
                 // upgrade's render, or the install's when that is the one the digest names.
                 rendered = try renderer.render(cluster: record.cluster, addon: record.addon, upgrade: true)
-                if rendered.digest != record.digest, let install = try? renderer.render(cluster: record.cluster, addon: record.addon),
+                if rendered.digest != record.digest, renderer.repository.addons[record.addon]?.chart != nil,
+                   let install = try? renderer.render(cluster: record.cluster, addon: record.addon),
                    install.digest == record.digest {
                     rendered = install
                 }

@@ -68,6 +68,9 @@ public final class ChartRenderer: Sendable {
     /// `.Files` of each chart, by its folder: made once, not for every template.
     private let files: [String: Value]
     private let valuesCheck: ChartValuesCheck
+    /// The chart's `kubeVersion` constraint, read once: nil when it has none, `.failure`
+    /// when it is not one (an error at each render, as Helm's).
+    private let kubeVersionRange: Result<SemverRange, Diagnostic>?
 
     public init(chart: HelmChart) throws(ValidationFailure) {
         self.chart = chart
@@ -79,6 +82,10 @@ public final class ChartRenderer: Sendable {
         collectFiles(chart)
         self.files = files
         valuesCheck = ChartValuesCheck(chart)
+        let required = chart.metadata.kubeVersion
+        if required.isEmpty { kubeVersionRange = nil } else if let range = SemverRange(required) { kubeVersionRange = .success(range) } else {
+            kubeVersionRange = .failure(Diagnostic(file: chart.folder + "/Chart.yaml", mark: nil, message: "kubeVersion \"\(required)\" is not a version constraint"))
+        }
         var templates: [(helmName: String, source: TemplateSource)] = []
         func collect(_ chart: HelmChart, helmPath: String) {
             for source in chart.templates {
@@ -114,14 +121,15 @@ public final class ChartRenderer: Sendable {
     func renderDrawing(values: [String: Value], context: ChartContext, sources: [ValuesSource]) throws(Diagnostic) -> (outputs: [Output], drewRandom: Bool) {
         // `helm install` and `helm template` refuse a chart whose `kubeVersion` the cluster's
         // Kubernetes does not satisfy (the chart itself only, not its subcharts).
-        let required = chart.metadata.kubeVersion
-        if !required.isEmpty {
-            guard let range = SemverRange(required) else {
-                throw Diagnostic(file: chart.folder + "/Chart.yaml", mark: nil, message: "kubeVersion \"\(required)\" is not a version constraint")
+        if let kubeVersionRange {
+            let range: SemverRange
+            switch kubeVersionRange {
+            case .success(let parsed): range = parsed
+            case .failure(let error): throw error
             }
             guard let running = SemanticVersion(context.kubeVersion), range.isSatisfied(by: running) else {
                 throw Diagnostic(file: chart.folder + "/Chart.yaml", mark: nil,
-                                 message: "chart requires kubeVersion: \(required) which is incompatible with Kubernetes \(context.kubeVersion)",
+                                 message: "chart requires kubeVersion: \(chart.metadata.kubeVersion) which is incompatible with Kubernetes \(context.kubeVersion)",
                                  code: "chart.kubeVersion")
             }
         }

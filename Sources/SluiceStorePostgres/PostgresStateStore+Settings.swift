@@ -6,16 +6,12 @@ extension PostgresStateStore {
         let known = try await reading { db throws(PostgresError) in
             try db.query("SELECT value FROM settings WHERE name = 'render-secret'").first?.first.flatMap { $0 }
         }
-        if let known {
-            guard let secret = RenderSecret.bytes(hex: known) else { throw StoreError("the store's render secret is damaged", kind: .damaged) }
-            return secret
-        }
+        if let known { return try RenderSecret.stored(known) }
         let made = RenderSecret.make()
         let hex = try await writing(environments: []) { db throws(PostgresError) -> String in
             try db.query("INSERT INTO settings (name, value) VALUES ('render-secret', $1) ON CONFLICT (name) DO NOTHING", [RenderSecret.hex(made)])
             return try db.query("SELECT value FROM settings WHERE name = 'render-secret'").first?.first.flatMap { $0 } ?? ""
         }
-        guard let secret = RenderSecret.bytes(hex: hex) else { throw StoreError("the store's render secret is damaged", kind: .damaged) }
-        return secret
+        return try RenderSecret.stored(hex)
     }
 }

@@ -11,34 +11,11 @@ import Testing
 /// validates with the fleet, renders with the release's values over the chart's and the
 /// cluster's over those, and its objects are finished as any add-on's.
 @Suite(.timeLimit(.minutes(10))) struct ChartAddonTests {
-    static let release = """
-            metrics-server:
-              version: "3.13.1"
-              values:
-                image: {tag: v0.8.1}
-                resources: {limits: {cpu: 200m, memory: 256Mi}}
-        """
+    static let release = ChartFleet.release
 
     /// The example fleet with its metrics-server replaced by the upstream chart.
     static func fleet(release: String = release, extra: [String: String] = [:]) throws -> TestRepository {
-        let repo = try TestRepository(copying: ProjectPaths.exampleRepo)
-        let addonFile = try repo.read("addons/metrics-server/addon.yaml")
-        try repo.remove("addons/metrics-server")
-        let source = ProjectPaths.sharedHelm + "/charts/metrics-server"
-        for name in try FileManager.default.subpathsOfDirectory(atPath: source) {
-            var folder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: source + "/" + name, isDirectory: &folder), !folder.boolValue else { continue }
-            try repo.write("addons/metrics-server/" + name, bytes: Array(try Data(contentsOf: URL(fileURLWithPath: source + "/" + name))))
-        }
-        try repo.write("addons/metrics-server/addon.yaml", addonFile)
-        for (path, text) in extra { try repo.write(path, text) }
-        for file in ["releases/2026-11-1.yaml", "releases/2026-11-2.yaml"] {
-            let text = try repo.read(file)
-            let line = try #require(text.split(separator: "\n").first { $0.contains("metrics-server: {version") })
-            try repo.write(file, text.replacingOccurrences(of: String(line), with: release))
-        }
-        try repo.commit("metrics-server as its upstream chart")
-        return repo
+        try ChartFleet.make(release: release, extra: extra)
     }
 
     static func validate(_ repo: TestRepository) throws -> CommitValidator.ValidatedFleet {
