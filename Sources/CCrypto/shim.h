@@ -26,3 +26,25 @@ static inline int sluice_sha1(const void *data, size_t length, unsigned char *ou
     unsigned int written = 0;
     return EVP_Digest(data, length, out, &written, EVP_sha1(), NULL);
 }
+
+/// SHA-512 of a buffer into `out` (64 bytes); returns 1 on success (Sprig's `sha512sum`).
+static inline int sluice_sha512(const void *data, size_t length, unsigned char *out) {
+    unsigned int written = 0;
+    return EVP_Digest(data, length, out, &written, EVP_sha512(), NULL);
+}
+
+/// AES-256-CBC without padding (the caller pads, as Sprig does) of `length` bytes, a
+/// multiple of 16, from `in` to `out`; `encrypt` 1 or 0. Returns 1 on success.
+static inline int sluice_aes256_cbc(int encrypt, const unsigned char *key, const unsigned char *iv,
+                                    const unsigned char *in, int length, unsigned char *out) {
+    EVP_CIPHER_CTX *context = EVP_CIPHER_CTX_new();
+    if (context == NULL) return 0;
+    int written = 0, final = 0;
+    int ok = EVP_CipherInit_ex(context, EVP_aes_256_cbc(), NULL, key, iv, encrypt) == 1
+        && EVP_CIPHER_CTX_set_padding(context, 0) == 1
+        && EVP_CipherUpdate(context, out, &written, in, length) == 1
+        && EVP_CipherFinal_ex(context, out + written, &final) == 1
+        && written + final == length;
+    EVP_CIPHER_CTX_free(context);
+    return ok;
+}

@@ -179,6 +179,11 @@ public final class GitRepository {
     // MARK: - Internals shared with GitTree
 
     func withTree<T>(of commit: ObjectID, _ body: (OpaquePointer?) throws(GitError) -> T) throws(GitError) -> T {
+        try withTree(of: commit) { tree, _ throws(GitError) in try body(tree) }
+    }
+
+    /// `body` with the commit's tree and its committer's time.
+    func withTree<T>(of commit: ObjectID, _ body: (OpaquePointer?, Int64) throws(GitError) -> T) throws(GitError) -> T {
         var oid = commit.raw
         var commitHandle: OpaquePointer?
         try check("lookup commit \(commit.short)", git_commit_lookup(&commitHandle, handle, &oid))
@@ -186,7 +191,7 @@ public final class GitRepository {
         var tree: OpaquePointer?
         try check("tree of \(commit.short)", git_commit_tree(&tree, commitHandle))
         defer { git_tree_free(tree) }
-        return try body(tree)
+        return try body(tree, Int64(git_commit_time(commitHandle)))
     }
 
     func readBlob(_ oid: git_oid, path: String) throws(GitError) -> [UInt8] {

@@ -4,6 +4,7 @@ import CGit2
 public final class GitTree: SourceTree {
     let repository: GitRepository
     public let commit: ObjectID?
+    public let commitTime: Int64?
     private var objects: [String: (oid: git_oid, kind: SourceEntry.Kind)] = [:]
     private var folders: [String: git_oid] = [:]
     private let sortedEntries: [SourceEntry]
@@ -13,8 +14,9 @@ public final class GitTree: SourceTree {
         self.commit = commit
         var found: [String: (oid: git_oid, kind: SourceEntry.Kind)] = [:]
         var folders: [String: git_oid] = [:]
-        try repository.withTree(of: commit) { tree throws(GitError) in
+        commitTime = try repository.withTree(of: commit) { tree, time throws(GitError) in
             try Self.walk(tree, prefix: "", repository: repository, into: &found, folders: &folders)
+            return time
         }
         objects = found
         self.folders = folders

@@ -7,6 +7,8 @@ public protocol SourceTree {
     var label: String { get }
     /// The commit this tree is, or nil for a working directory.
     var commit: ObjectID? { get }
+    /// The commit's time (its committer's, seconds since 1970), or nil.
+    var commitTime: Int64? { get }
     /// Every file, link and submodule, sorted by path.
     func entries() -> [SourceEntry]
     /// The size in bytes of a file, without reading it.
@@ -23,6 +25,7 @@ public protocol SourceTree {
 }
 
 extension SourceTree {
+    public var commitTime: Int64? { nil }
     public func contentID(_ path: String) -> String? { nil }
     public func folderID(_ path: String) -> String? { nil }
 }

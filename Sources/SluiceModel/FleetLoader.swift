@@ -63,7 +63,7 @@ public struct FleetLoader: Sendable {
 
         Self.checkCommands(policies: policies, pipelines: pipelines, files: files, sink: sink)
         guard let fleet else { throw ValidationFailure(sink.diagnostics) }
-        let repository = FleetRepository(commit: tree.commit, fleet: fleet, addons: addons, releases: releases,
+        let repository = FleetRepository(commit: tree.commit, commitTime: tree.commitTime, fleet: fleet, addons: addons, releases: releases,
                                          clusters: clusters, pipelines: pipelines, policies: policies)
         sink.append(contentsOf: FleetValidator.validate(repository))
         guard sink.isEmpty else { throw ValidationFailure(sink.diagnostics) }

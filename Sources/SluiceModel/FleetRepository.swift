@@ -4,6 +4,9 @@ import SluiceGit
 /// between its objects has been checked by `FleetValidator` when loading succeeds.
 public struct FleetRepository: Sendable {
     public var commit: ObjectID?
+    /// The commit's time (committer's, seconds since 1970); nil for a working directory.
+    /// Chart add-ons' `now` is this time.
+    public var commitTime: Int64?
     public var fleet: Fleet
     public var addons: [String: Addon]
 

@@ -18,6 +18,12 @@ public struct ChartContext: Sendable {
     /// of the store's render secret, the cluster and the add-on); by default a seed made at
     /// random for this process, so values drawn without a store are never predictable.
     public var randomSeed: [UInt8] = ChartContext.processSeed
+    /// What Sprig's `now` is, in seconds since 1970 (UTC): the rendered commit's time, so
+    /// that every plan of one commit renders the same dates; by default the time this
+    /// process first rendered a chart.
+    public var now: Int64 = ChartContext.processStart
+
+    static let processStart = Int64(Date().timeIntervalSince1970)
 
     /// A pair's seed: the store's render secret, the cluster and the add-on, through HMAC.
     public static func randomSeed(secret: [UInt8], cluster: String, addon: String) -> [UInt8] {
@@ -157,6 +163,7 @@ public final class ChartRenderer: Sendable {
                 data["Template"] = .map(["Name": .string(helmName), "BasePath": .string(helmPath + "/templates")])
                 var evaluator = TemplateEvaluator(library: library, file: source.path)
                 evaluator.random = ChartRandom(seed: shared.randomSeed, template: helmName)
+                evaluator.now = GoTime(seconds: shared.now)
                 streams.append(evaluator.random)
                 var text: String
                 do { text = try evaluator.render(template, data: .map(data)) } catch { throw error.diagnostic }
@@ -204,6 +211,7 @@ public final class ChartRenderer: Sendable {
     /// What every template of one render shares.
     private struct Shared {
         let randomSeed: [UInt8]
+        let now: Int64
         let release: Value
         let capabilities: Value
         let files: [String: Value]
@@ -211,6 +219,7 @@ public final class ChartRenderer: Sendable {
         init(context: ChartContext, files: [String: Value]) {
             self.files = files
             randomSeed = context.randomSeed
+            now = context.now
             release = .map(["Name": .string(context.releaseName), "Namespace": .string(context.namespace), "Service": .string("Helm"),
                             "IsInstall": .bool(context.isInstall), "IsUpgrade": .bool(!context.isInstall), "Revision": .int(context.revision)])
             let version = SemanticVersion(context.kubeVersion)

@@ -38,6 +38,8 @@ public final class FleetRenderer: Sendable {
         let kubeVersion: String
         let apiVersions: [String]
         let isInstall: Bool
+        /// `now` (the commit's time): a renderer reused for another commit renders its own dates.
+        let now: Int64
     }
     private let actionMemo = ActionMemo()
     /// `.Cluster` of each cluster, built once rather than for each of its add-ons.
@@ -166,10 +168,11 @@ public final class FleetRenderer: Sendable {
         var context = ChartContext(releaseName: addon.name, namespace: addon.namespace.value)
         context.randomSeed = ChartRandom.seed(secret: renderSecret, cluster: cluster.name, addon: addon.name)
         context.isInstall = !upgrade
+        if let time = repository.commitTime { context.now = time }
         context.apiVersions = apiVersions(of: cluster)
         if let version = cluster.kubernetesVersion { context.kubeVersion = version.value }
         let key = ChartOutputKey(addon: addon.name, values: values, kubeVersion: context.kubeVersion, apiVersions: context.apiVersions,
-                                 isInstall: context.isInstall)
+                                 isInstall: context.isInstall, now: context.now)
         let hash = key.hashValue
         let outputs: [ChartRenderer.Output]
         if let known = chartOutputs.entry(key, hash: hash) {

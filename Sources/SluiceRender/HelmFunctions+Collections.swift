@@ -8,17 +8,20 @@ extension HelmFunctions {
     static func collections(_ call: Call) throws(TemplateError) -> Value? {
         let args = call.args
         switch call.function {
-        case .has:
+        case .has, .mustHas:
             try call.count(2...2)
-            guard case .list(let items) = args[1] else { return .bool(false) }
-            return .bool(items.contains(args[0]))
+            switch args[1] {
+            case .null: return .bool(false)
+            case .list(let items): return .bool(items.contains(args[0]))
+            case let other: throw call.fail("Cannot find has on type \(HelmFunctions.kind(other))")
+            }
         case .hasKey:
             try call.count(2...2)
             return .bool(try call.map(0)[call.string(1)] != nil)
-        case .append:
+        case .append, .push, .mustAppend, .mustPush:
             try call.count(2...2)
             return try call.made(.list(try call.list(0) + [args[1]]))
-        case .prepend:
+        case .prepend, .mustPrepend:
             try call.count(2...2)
             return try call.made(.list([args[1]] + (try call.list(0))))
         case .concat:
@@ -28,21 +31,21 @@ extension HelmFunctions {
                 out += try call.list(index)
             }
             return try call.made(.list(out))
-        case .first:
+        case .first, .mustFirst:
             try call.count(1...1)
             if case .null = args[0] { return .null }
             return try call.list(0).first ?? .null
-        case .last:
+        case .last, .mustLast:
             try call.count(1...1)
             if case .null = args[0] { return .null }
             return try call.list(0).last ?? .null
-        case .rest:
+        case .rest, .mustRest:
             try call.count(1...1)
             return .list(Array(try call.list(0).dropFirst()))
-        case .initial:
+        case .initial, .mustInitial:
             try call.count(1...1)
             return .list(Array(try call.list(0).dropLast()))
-        case .reverse:
+        case .reverse, .mustReverse:
             try call.count(1...1)
             return .list(try call.list(0).reversed())
         case .uniq, .mustUniq:
@@ -50,10 +53,10 @@ extension HelmFunctions {
             var seen: [Value] = []
             for item in try call.list(0) where !seen.contains(item) { seen.append(item) }
             return .list(seen)
-        case .compact:
+        case .compact, .mustCompact:
             try call.count(1...1)
             return .list(try call.list(0).filter { HelmFunctions.isTruthy($0) })
-        case .without:
+        case .without, .mustWithout:
             try call.atLeast(1)
             let drop = Array(args.dropFirst())
             return .list(try call.list(0).filter { !drop.contains($0) })
@@ -106,15 +109,15 @@ extension HelmFunctions {
                 current = next
             }
             return current
-        case .merge, .mergeOverwrite:
+        case .merge, .mergeOverwrite, .mustMerge, .mustMergeOverwrite:
             try call.atLeast(1)
             var destination = try call.map(0)
             for index in args.indices.dropFirst() {
                 if case .null = args[index] { continue }
-                destination = deepMerge(destination, try call.map(index), overwrite: call.function == .mergeOverwrite)
+                destination = deepMerge(destination, try call.map(index), overwrite: call.function == .mergeOverwrite || call.function == .mustMergeOverwrite)
             }
             return try call.made(.map(destination))
-        case .deepCopy:
+        case .deepCopy, .mustDeepCopy:
             try call.count(1...1)
             return args[0]
         case .splitList:
@@ -131,6 +134,8 @@ extension HelmFunctions {
             return try call.made(.map(map))
         case .until, .untilStep, .seq:
             return try sequences(call)
+        case .slice, .mustSlice, .chunk, .mustChunk, .pluck, .all, .any, .deepEqual, .typeIsLike:
+            return try lists(call)
         default:
             return nil
         }

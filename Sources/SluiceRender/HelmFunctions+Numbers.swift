@@ -32,12 +32,12 @@ extension HelmFunctions {
             let (a, b) = (try call.int(0), try call.int(1))
             guard b != 0 else { throw call.fail("integer divide by zero") }
             return try checked(call.function == .div ? a.dividedReportingOverflow(by: b) : a.remainderReportingOverflow(dividingBy: b))
-        case .max, .min:
+        case .max, .min, .biggest:
             try call.atLeast(1)
             var best = try call.int(0)
             for index in args.indices.dropFirst() {
                 let n = try call.int(index)
-                best = call.function == .max ? Swift.max(best, n) : Swift.min(best, n)
+                best = call.function == .min ? Swift.min(best, n) : Swift.max(best, n)
             }
             return .int(best)
         case .atoi:
@@ -97,10 +97,17 @@ extension HelmFunctions {
             guard let first = documents.first else { return .list([]) }
             guard case .list(let list) = Value(first) else { return .list([.string("the text is not a list")]) }
             return try call.made(.list(list))
-        case .toRawJson, .toPrettyJson:
+        case .toRawJson, .toPrettyJson, .mustToRawJson, .mustToPrettyJson:
             try call.count(1...1)
-            let compact = JSONEmitter.emit(args[0])
-            return try call.made(call.function == .toRawJson ? compact : JSONPretty.indent(compact))
+            let raw = call.function == .toRawJson || call.function == .mustToRawJson
+            let compact = JSONEmitter.emit(args[0], escapingHTML: !raw)
+            return try call.made(raw ? compact : JSONPretty.indent(compact))
+        case .mustFromJson:
+            // Sprig's: any JSON value, and an error for text that is not JSON.
+            try call.count(1...1)
+            let value: Value
+            do { value = try JSONReader.read(call.string(0)) } catch { throw call.fail(error.description) }
+            return try call.made(HelmYAML.goTyped(value))
         case .b32enc, .b32dec, .sha1sum, .adler32sum:
             return try digests(call)
         case .lookup:

@@ -28,7 +28,7 @@ extension HelmFunctions {
         case .nospace:
             try call.count(1...1)
             return .string(call.string(0).filter { !$0.isWhitespace })
-        case .trimAll:
+        case .trimAll, .trimall:
             try call.count(2...2)
             let cut = Set(call.string(0).unicodeScalars)
             var scalars = Substring(call.string(1)).unicodeScalars[...]
@@ -66,12 +66,44 @@ extension HelmFunctions {
             return try call.made(args.filter { $0 != .null }.map(HelmFunctions.strval).joined(separator: " "))
         case .wrap:
             try call.count(2...2)
-            return try call.made(wrap(call.string(1), width: max(1, try call.int(0))))
+            return try call.made(Goutils.wrap(call.string(1), width: try call.int(0), newLine: "", wrapLongWords: false))
+        case .wrapWith:
+            try call.count(3...3)
+            return try call.made(Goutils.wrap(call.string(2), width: try call.int(0), newLine: call.string(1), wrapLongWords: true))
         case .abbrev:
             try call.count(2...2)
-            let width = try call.int(0), text = call.string(1)
-            guard width >= 4, text.count > width else { return .string(text) }
-            return .string(String(text.prefix(width - 3)) + "...")
+            let width = try call.int(0)
+            if width < 4 { return .string(call.string(1)) }
+            return .string(Goutils.abbreviate(call.string(1), offset: 0, maxWidth: width) ?? "")
+        case .abbrevboth:
+            try call.count(3...3)
+            let left = try call.int(0), right = try call.int(1)
+            if right < 4 || left > 0 && right < 7 { return .string(call.string(2)) }
+            return .string(Goutils.abbreviate(call.string(2), offset: left, maxWidth: right) ?? "")
+        case .initials:
+            try call.count(1...1)
+            return .string(Goutils.initials(call.string(0)))
+        case .splitn:
+            // strings.SplitN: at most n parts (all for n < 0, none for 0), as `_0`, `_1`...
+            try call.count(3...3)
+            let separator = call.string(0), n = try call.int(1), text = call.string(2)
+            guard n != 0 else { return .map([:]) }
+            var parts: [String] = []
+            if separator.isEmpty {
+                var characters = Array(text.unicodeScalars).map { String($0) }
+                if n > 0, characters.count > n { characters = characters[..<(n - 1)] + [characters[(n - 1)...].joined()] }
+                parts = characters
+            } else {
+                var rest = Substring(text)
+                while n < 0 || parts.count < n - 1, let range = rest.range(of: separator) {
+                    parts.append(String(rest[..<range.lowerBound]))
+                    rest = rest[range.upperBound...]
+                }
+                parts.append(String(rest))
+            }
+            var map: [String: Value] = [:]
+            for (index, part) in parts.enumerated() { map["_\(index)"] = .string(part) }
+            return try call.made(.map(map))
         case .plural:
             try call.count(3...3)
             return .string(try call.int(2) == 1 ? call.string(0) : call.string(1))
@@ -82,6 +114,15 @@ extension HelmFunctions {
         case .base, .dir, .ext, .clean, .isAbs:
             try call.count(1...1)
             return paths(call.function, call.string(0))
+        case .osBase, .osDir, .osExt, .osClean, .osIsAbs:
+            // Go's filepath on Linux is its path.
+            try call.count(1...1)
+            let same: [TemplateFunction: TemplateFunction] = [.osBase: .base, .osDir: .dir, .osExt: .ext, .osClean: .clean, .osIsAbs: .isAbs]
+            return paths(same[call.function]!, call.string(0))
+        case .toDecimal:
+            // Sprig's: the text of the value read as an octal number, 0 when it is not one.
+            try call.count(1...1)
+            return .int(Int(GoPrint.string(args[0]), radix: 8) ?? 0)
         case .semverCompare:
             try call.count(2...2)
             guard let version = SemanticVersion(call.string(1)) else { throw call.fail("\"\(call.string(1))\" is not a semantic version") }
@@ -153,23 +194,5 @@ extension HelmFunctions {
         }
         let joined = parts.joined(separator: "/")
         return rooted ? "/" + joined : (joined.isEmpty ? "." : joined)
-    }
-
-    /// Sprig's `wrap` (goutils' WordUtils.Wrap): lines broken at spaces before `width`.
-    static func wrap(_ text: String, width: Int) -> String {
-        var out: [String] = []
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            var current = ""
-            for word in line.split(separator: " ", omittingEmptySubsequences: true) {
-                if !current.isEmpty && current.count + 1 + word.count > width {
-                    out.append(current)
-                    current = String(word)
-                } else {
-                    current += current.isEmpty ? String(word) : " " + word
-                }
-            }
-            out.append(current)
-        }
-        return out.joined(separator: "\n")
     }
 }

@@ -11,6 +11,8 @@ enum HelmFunctions {
     struct Call {
         let function: TemplateFunction
         let args: [Value]
+        /// The arguments that are Go times (`now`, `toDate`...), which `args` holds as text.
+        let times: [GoTime?]
         let mark: Mark
         let evaluator: TemplateEvaluator
 
@@ -74,16 +76,20 @@ enum HelmFunctions {
         let values = args.map { datum -> Value in
             switch datum {
             case .value(let value), .root(let value): return value
+            case .time(let time): return .string(time.description)
             case .missing: return .null
             }
         }
-        let call = Call(function: function, args: values, mark: mark, evaluator: evaluator)
+        let call = Call(function: function, args: values, times: args.map { if case .time(let t) = $0 { t } else { nil } }, mark: mark, evaluator: evaluator)
+        if let result = try dates(call) { return result }
         if let result = try collections(call) { return .value(result) }
         if let result = try strings(call) { return .value(result) }
         if let result = try numbers(call) { return .value(result) }
         if let result = try conversions(call) { return .value(result) }
         if let result = try regex(call) { return .value(result) }
         if let result = try random(call) { return .value(result) }
+        if let result = try decimals(call) { return .value(result) }
+        if let result = try ciphers(call) { return .value(result) }
         throw call.fail("is not supported by Sluice yet (the README lists the functions left out)")
     }
 

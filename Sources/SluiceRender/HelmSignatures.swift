@@ -10,6 +10,7 @@ enum HelmSignatures {
     enum Kind: String {
         case string, int
         case map = "map[string]interface {}"
+        case time = "time.Time"
         case any
     }
 
@@ -35,10 +36,26 @@ enum HelmSignatures {
         case .printf: return ([.string], .any)
         case .tpl, .required, .join: return ([.string, .any], nil)
         case .hasKey, .get, .unset: return ([.map, .string], nil)
+        case .pluck: return ([.string], .map)
+        case .chunk, .mustChunk: return ([.int, .any], nil)
+        case .splitn: return ([.string, .int, .string], nil)
+        case .wrapWith: return ([.int, .string, .string], nil)
+        case .abbrevboth: return ([.int, .int, .string], nil)
+        case .typeIsLike: return ([.string, .any], nil)
+        case .randBytes: return ([.int], nil)
+        case .encryptAES, .decryptAES: return ([.string, .string], nil)
+        case .mustFromJson, .initials, .sha512sum, .osBase, .osClean, .osDir, .osExt, .osIsAbs: return ([.string], nil)
+        case .trimall: return ([.string, .string], nil)
         case .set: return ([.map, .string, .any], nil)
         case .pick, .omit: return ([.map], .string)
-        case .merge, .mergeOverwrite: return ([.map], .map)
+        case .merge, .mergeOverwrite, .mustMerge, .mustMergeOverwrite: return ([.map], .map)
         case .values: return ([.map], nil)
+        case .date: return ([.string, .any], nil)
+        case .dateInZone, .date_in_zone: return ([.string, .any, .string], nil)
+        case .htmlDateInZone: return ([.any, .string], nil)
+        case .toDate, .mustToDate: return ([.string, .string], nil)
+        case .unixEpoch: return ([.time], nil)
+        case .dateModify, .date_modify, .mustDateModify, .must_date_modify: return ([.string, .time], nil)
         case .keys: return ([], .map)
         default: return nil
         }
@@ -53,6 +70,9 @@ enum HelmSignatures {
             switch argument {
             case .value(let v), .root(let v): value = v
             case .missing: value = .null
+            case .time:
+                if kind == .time || kind == .any { continue }
+                return "wrong type for value; expected \(kind.rawValue); got time.Time"
             }
             switch (kind, value) {
             case (.any, _), (.string, .string), (.int, .int), (.map, .map): continue

@@ -24,6 +24,8 @@ struct TemplateEvaluator {
     /// it; nested runs share it). The default is shared, not made per evaluator: includes
     /// make an evaluator each.
     var random = TemplateEvaluator.unseeded
+    /// What `now` is (`ChartContext.now`).
+    var now = GoTime.zero
     private static let unseeded = ChartRandom(seed: [], template: "")
     static let maxIncludeDepth = 64
 
@@ -168,6 +170,8 @@ struct TemplateEvaluator {
             (count, item) = (max(0, n), { (.int($0), .int($0)) })
         case .value(let other), .root(let other):
             throw error(loop.pipeline.mark, "range can't iterate over \(GoPrint.typeName(other)) value \(GoPrint.string(other))")
+        case .time(let time):
+            throw error(loop.pipeline.mark, "range can't iterate over time.Time value \(time.description)")
         }
         if count == 0 { return try execute(loop.elseBody, dot: dot, into: &out) }
         for index in 0..<count {
@@ -222,6 +226,7 @@ struct TemplateEvaluator {
         nested.depth = depth + 1
         nested.rangeIterations = rangeIterations
         nested.random = random
+        nested.now = now
         nested.variables = [("$", context)]
         var out = ""
         _ = try nested.execute(body, dot: context, into: &out)
@@ -233,6 +238,7 @@ struct TemplateEvaluator {
     private func printable(_ datum: Datum, pipeline: TemplatePipeline) throws(TemplateError) -> String {
         switch datum {
         case .value(let value), .root(let value): return GoPrint.string(value)
+        case .time(let time): return time.description
         case .missing(let key):
             // Helm prints a missing value as "<no value>" and then removes that text.
             if dialect == .helm { return "" }
@@ -338,6 +344,7 @@ struct TemplateEvaluator {
             switch arguments[0] {
             case .value(.string(let s)): text = s
             case .value(let other), .root(let other): text = HelmFunctions.strval(other)
+            case .time(let time): text = time.description
             case .missing: text = ""
             }
             return .value(.string(try tpl(text, context: arguments[1], mark: mark)))
@@ -412,6 +419,8 @@ struct TemplateEvaluator {
                 return .missing(key: path(through: fields.count - 1))
             case .value(let other), .root(let other):
                 throw error(mark, "can't evaluate field \(field) in type \(GoPrint.typeName(other)) (at \(path(through: index)))")
+            case .time:
+                throw error(mark, "can't evaluate field \(field) in type time.Time (at \(path(through: index)))")
             }
         }
         return current

@@ -67,9 +67,17 @@ enum TemplateFunction: String, CaseIterable, Sendable {
          `kebabcase`, `swapcase`, `shuffle`, `plural`, `indexOf`
     case `base`, `dir`, `ext`, `clean`, `isAbs`
     case `sha1sum`, `adler32sum`, `b32enc`, `b32dec`
-    case `toDate`, `now`, `date`, `dateInZone`, `htmlDate`, `unixEpoch`
+    case `toDate`, `mustToDate`, `now`, `date`, `dateInZone`, `date_in_zone`, `htmlDate`, `htmlDateInZone`, `unixEpoch`, `dateModify`,
+         `date_modify`, `mustDateModify`, `must_date_modify`, `ago`, `duration`, `durationRound`
     case `genSelfSignedCert`, `genCA`, `genSignedCert`, `genPrivateKey`, `randAlphaNum`, `randAlpha`, `randNumeric`, `randAscii`, `uuidv4`,
-         `randInt`
+         `randInt`, `randBytes`
+    case `push`, `mustPush`, `mustAppend`, `mustPrepend`, `mustFirst`, `mustRest`, `mustLast`, `mustInitial`, `mustReverse`, `mustWithout`,
+         `mustHas`, `mustCompact`, `mustDeepCopy`, `mustMerge`, `mustMergeOverwrite`, `slice`, `mustSlice`, `chunk`, `mustChunk`, `pluck`,
+         `all`, `any`, `deepEqual`, `typeIsLike`
+    case `abbrevboth`, `trimall`, `initials`, `wrapWith`, `splitn`, `sha512sum`, `toDecimal`, `osBase`, `osClean`, `osDir`, `osExt`, `osIsAbs`
+    case `biggest`, `add1f`, `addf`, `subf`, `divf`, `mulf`, `maxf`, `minf`
+    case `mustToJson`, `mustToPrettyJson`, `mustToRawJson`, `mustToYaml`, `mustFromJson`
+    case `encryptAES`, `decryptAES`
 
     /// The functions of native add-ons (DESIGN §1's set): Sluice's own, stricter rules.
     static let native: Set<TemplateFunction> = [
@@ -99,6 +107,7 @@ enum TemplateFunctions {
         func value(_ i: Int) throws(TemplateError) -> Value {
             switch args[i] {
             case .value(let v), .root(let v): return v
+            case .time(let t): return .string(t.description)
             case .missing(let key): throw evaluator.missingError(key, at: mark)
             }
         }
@@ -161,11 +170,17 @@ enum TemplateFunctions {
         case .toString where evaluator.dialect == .helm:
             try count(1...1)
             return out(.string(HelmFunctions.strval(args[0].value ?? .null)))
-        case .toYaml where evaluator.dialect == .helm, .toJson where evaluator.dialect == .helm:
-            // Helm marshals through JSON: a float64 with no fraction prints as an integer.
+        case .toYaml where evaluator.dialect == .helm, .toJson where evaluator.dialect == .helm, .mustToYaml, .mustToJson:
+            // Helm marshals through JSON: a float64 with no fraction prints as an integer, a
+            // time as RFC 3339 text.
             try count(1...1)
-            let value = HelmFunctions.jsonNumbers(try nested(args[0].value ?? .null).value ?? .null)
-            var text = function == .toYaml ? YAMLEmitter.emit(value) : JSONEmitter.emit(value)
+            let value: Value
+            if case .time(let time) = args[0] {
+                value = .string(time.format(GoTime.rfc3339Nano))
+            } else {
+                value = HelmFunctions.jsonNumbers(try nested(args[0].value ?? .null).value ?? .null)
+            }
+            var text = function == .toYaml || function == .mustToYaml ? YAMLEmitter.emit(value) : JSONEmitter.emit(value)
             if text.hasSuffix("\n") { text.removeLast() }
             return try made(text)
         case .required:

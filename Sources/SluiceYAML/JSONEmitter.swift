@@ -2,35 +2,36 @@
 /// map keys sorted, `<`, `>`, `&`, U+2028 and U+2029 escaped.
 /// Works on UTF-8 bytes: it is on the hot path (every rendered object is digested through it).
 public enum JSONEmitter {
-    public static func emit(_ value: Value) -> String {
+    /// `escapingHTML`: false for Go's `SetEscapeHTML(false)` (Sprig's `toRawJson`).
+    public static func emit(_ value: Value, escapingHTML: Bool = true) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(256)
-        write(value, into: &out)
+        write(value, into: &out, escapingHTML: escapingHTML)
         return String(decoding: out, as: UTF8.self)
     }
 
     /// Appends the JSON of `value` to a byte buffer.
-    public static func write(_ value: Value, into out: inout [UInt8]) {
+    public static func write(_ value: Value, into out: inout [UInt8], escapingHTML: Bool = true) {
         switch value {
         case .null: out += "null".utf8
         case .bool(let b): out += (b ? "true" : "false").utf8
         case .int(let i): out += String(i).utf8
         case .double(let d): out += (d.isFinite ? GoNumberFormat.json(d) : "null").utf8
-        case .string(let s): quote(s, into: &out)
+        case .string(let s): quote(s, into: &out, escapingHTML: escapingHTML)
         case .list(let items):
             out.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                write(item, into: &out)
+                write(item, into: &out, escapingHTML: escapingHTML)
             }
             out.append(UInt8(ascii: "]"))
         case .map(let map):
             out.append(UInt8(ascii: "{"))
             for (index, key) in map.keys.sorted().enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                quote(key, into: &out)
+                quote(key, into: &out, escapingHTML: escapingHTML)
                 out.append(UInt8(ascii: ":"))
-                write(map[key] ?? .null, into: &out)
+                write(map[key] ?? .null, into: &out, escapingHTML: escapingHTML)
             }
             out.append(UInt8(ascii: "}"))
         }
@@ -44,7 +45,7 @@ public enum JSONEmitter {
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    public static func quote(_ s: String, into out: inout [UInt8]) {
+    public static func quote(_ s: String, into out: inout [UInt8], escapingHTML: Bool = true) {
         out.append(UInt8(ascii: "\""))
         // Most strings (names, digests, labels) need no escape: copied as they are.
         let plain = s.utf8.withContiguousStorageIfAvailable { bytes in
@@ -64,9 +65,9 @@ public enum JSONEmitter {
             case UInt8(ascii: "\n"): out += #"\n"#.utf8
             case UInt8(ascii: "\r"): out += #"\r"#.utf8
             case UInt8(ascii: "\t"): out += #"\t"#.utf8
-            case UInt8(ascii: "<"): out += #"\u003c"#.utf8
-            case UInt8(ascii: ">"): out += #"\u003e"#.utf8
-            case UInt8(ascii: "&"): out += #"\u0026"#.utf8
+            case UInt8(ascii: "<") where escapingHTML: out += #"\u003c"#.utf8
+            case UInt8(ascii: ">") where escapingHTML: out += #"\u003e"#.utf8
+            case UInt8(ascii: "&") where escapingHTML: out += #"\u0026"#.utf8
             case 0x00..<0x20:
                 out += #"\u00"#.utf8
                 out.append(hexDigits[Int(byte >> 4)])

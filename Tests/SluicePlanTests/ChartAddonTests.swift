@@ -268,4 +268,24 @@ import Testing
         #expect(crd.object.at("metadata.labels")?["sluice.dev/addon"] == .string("metrics-server") && crd.key.namespace.isEmpty)
         #expect(pair.objects.filter { $0.object.at("metadata.annotations")?[FleetRenderer.resourcePolicy] != nil }.count == 1)
     }
+
+    /// A chart add-on's `now` (Sprig's dates) is its commit's time: every plan of one commit
+    /// renders the same dates.
+    @Test func aChartAddOnsNowIsItsCommitsTime() throws {
+        let repo = try Self.fleet(extra: ["addons/metrics-server/templates/stamp.yaml": """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: stamp
+            data:
+              at: {{ now | unixEpoch | quote }}
+            """])
+        let time = try repo.git("log", "-1", "--format=%ct").trimmingCharacters(in: .whitespacesAndNewlines)
+        func stamp() throws -> String? {
+            let pair = try Self.validate(repo).renderer.render(cluster: "test-1", addon: "metrics-server")
+            return pair.objects.first { $0.key.name == "stamp" }?.object["data"]?["at"]?.stringValue
+        }
+        #expect(try stamp() == time)
+        #expect(try stamp() == stamp())
+    }
 }
