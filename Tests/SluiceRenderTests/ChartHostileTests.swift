@@ -36,6 +36,8 @@ import Testing
         ("{{ regexFindAll \"(a?){1000}a{1000}\" (repeat 1000000 \"a\") -1 }}", "", "steps"),
         ("{{ regexMatch \"(x{1000}){1000}\" \"x\" }}{{ regexFind \"(x{1000}){1000}\" \"x\" }}", "", "expression too large"),
         ("{{ regexFind (printf \"%s%s\" (repeat 200 \"(\") (repeat 200 \")\")) \"x\" }}", "", "nests too deeply"),
+        ("{{ randBytes 100000000 }}", "", "larger than"),
+        ("{{ wrapWith 1 (repeat 100 \"x\") (repeat 1000000 \"ab\") }}", "", "larger than"),
     ] as [(String, String, String)])
     func hostileTemplatesAreRefusedAtTheirPlace(template: String, values: String, says: String) throws {
         let refusal = try #require(try refusal(template, values: values), "rendered: \(template)")
@@ -49,7 +51,9 @@ import Testing
         let tree = try DirectoryTree(root: ProjectPaths.sharedHelm + "/charts")
         let actions = ["{{ tpl .Values.x . }}", "{{ include \"nope\" . }}", "{{ range .Values }}{{ . }}{{ end }}", "{{ toYaml $ }}",
                        "{{ .Files.Get \"README.md\" | b64enc }}", "{{ fail \"x\" }}", "{{- if", "}}", "{{ $ := 1 }}", "{{ index . 1 }}",
-                       "{{ merge .Values .Values.global }}", "{{ semverCompare \">=x\" \"1\" }}", "{{ .Capabilities.APIVersions.Has 3 }}"]
+                       "{{ merge .Values .Values.global }}", "{{ semverCompare \">=x\" \"1\" }}", "{{ .Capabilities.APIVersions.Has 3 }}",
+                       "{{ now | date .Values.x }}", "{{ toDate .Values.x .Values.x }}", "{{ slice .Values.x 1 }}", "{{ chunk 0 .Values }}",
+                       "{{ addf .Values.x 1 | divf 0 }}", "{{ decryptAES \"k\" .Values.x }}", "{{ dateModify .Values.x now }}", "{{ splitn .Values.x 2 \"a\" }}"]
         var random = SplitMix64(seed: 2121)
         var outcomes = (rendered: 0, refused: 0)
         for name in ["metrics-server", "fluent-bit"] {
