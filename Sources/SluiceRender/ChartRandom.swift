@@ -10,10 +10,19 @@ import Synchronization
 final class ChartRandom: Sendable {
     private let key: [UInt8]
     private let calls = Mutex<UInt64>(0)
+    private let keys = Mutex<Int>(0)
 
     /// `seed`: the pair's seed (`ChartRandom.seed`); `template`: Helm's name of the template.
     init(seed: [UInt8], template: String) {
         key = Self.hmac(key: seed, Array("template\u{0}\(template)".utf8))
+    }
+
+    /// Counts a key made by this template's render; false past `RenderLimits.keysMade`.
+    func spendKey() -> Bool {
+        keys.withLock { made in
+            made += 1
+            return made <= RenderLimits.keysMade
+        }
     }
 
     /// Whether any value was drawn (a render that drew none does not depend on the seed).

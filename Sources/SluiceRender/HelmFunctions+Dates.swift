@@ -23,18 +23,18 @@ extension HelmFunctions {
         }
         // A time's Go type, for the reflection functions.
         switch call.function {
-        case .typeOf where call.times.count == 1 && call.times[0] != nil: return .value(.string("time.Time"))
-        case .kindOf where call.times.count == 1 && call.times[0] != nil: return .value(.string("struct"))
-        case .typeIs where call.times.count == 2 && call.times[1] != nil: return .value(.bool(call.string(0) == "time.Time"))
-        case .kindIs where call.times.count == 2 && call.times[1] != nil: return .value(.bool(call.string(0) == "struct"))
-        case .typeIsLike where call.times.count == 2 && call.times[1] != nil:
-            return .value(.bool(call.string(0) == "time.Time" || call.string(0) == "*time.Time"))
+        case .typeOf where call.structs.count == 1 && call.structs[0] != nil: return .value(.string(call.structs[0]!.typeName))
+        case .kindOf where call.structs.count == 1 && call.structs[0] != nil: return .value(.string("struct"))
+        case .typeIs where call.structs.count == 2 && call.structs[1] != nil: return .value(.bool(call.string(0) == call.structs[1]!.typeName))
+        case .kindIs where call.structs.count == 2 && call.structs[1] != nil: return .value(.bool(call.string(0) == "struct"))
+        case .typeIsLike where call.structs.count == 2 && call.structs[1] != nil:
+            return .value(.bool(call.string(0) == call.structs[1]!.typeName || "*" + call.string(0) == call.structs[1]!.typeName))
         default: break
         }
         switch call.function {
         case .now:
             try call.count(0...0)
-            return .time(call.evaluator.now)
+            return .goStruct(.time(call.evaluator.now))
         case .date:
             try call.count(2...2)
             return .value(try call.made(try zoned(time(1), "Local").format(call.string(0))))
@@ -49,9 +49,9 @@ extension HelmFunctions {
             return .value(.string(try zoned(time(0), call.string(1)).format("2006-01-02")))
         case .toDate, .mustToDate:
             try call.count(2...2)
-            do { return .time(try GoTime.parse(call.string(0), call.string(1))) } catch {
+            do { return .goStruct(.time(try GoTime.parse(call.string(0), call.string(1)))) } catch {
                 // Sprig's `toDate` drops the error: the zero time.
-                guard call.function == .mustToDate else { return .time(.zero) }
+                guard call.function == .mustToDate else { return .goStruct(.time(.zero)) }
                 throw call.fail(error.message)
             }
         case .unixEpoch:
@@ -63,11 +63,11 @@ extension HelmFunctions {
             let change: Int64
             do { change = try GoDurationText.parse(call.string(0)) } catch {
                 // Sprig's `dateModify` returns the time unchanged.
-                guard call.function == .mustDateModify || call.function == .must_date_modify else { return .time(start) }
+                guard call.function == .mustDateModify || call.function == .must_date_modify else { return .goStruct(.time(start)) }
                 throw call.fail(error.message)
             }
             guard let moved = start.adding(nanoseconds: change) else { throw call.fail("the date is out of range") }
-            return .time(moved)
+            return .goStruct(.time(moved))
         case .ago:
             try call.count(1...1)
             return .value(.string(GoDurationText.string(rounded(call.evaluator.now.since(time(0))))))

@@ -11,8 +11,10 @@ enum HelmFunctions {
     struct Call {
         let function: TemplateFunction
         let args: [Value]
+        /// The arguments that are Go structs (times, certificates), which `args` holds as values.
+        let structs: [GoStruct?]
         /// The arguments that are Go times (`now`, `toDate`...), which `args` holds as text.
-        let times: [GoTime?]
+        var times: [GoTime?] { structs.map { if case .time(let t)? = $0 { t } else { nil } } }
         let mark: Mark
         let evaluator: TemplateEvaluator
 
@@ -76,11 +78,11 @@ enum HelmFunctions {
         let values = args.map { datum -> Value in
             switch datum {
             case .value(let value), .root(let value): return value
-            case .time(let time): return .string(time.description)
+            case .goStruct(let s): return s.value
             case .missing: return .null
             }
         }
-        let call = Call(function: function, args: values, times: args.map { if case .time(let t) = $0 { t } else { nil } }, mark: mark, evaluator: evaluator)
+        let call = Call(function: function, args: values, structs: args.map { if case .goStruct(let s) = $0 { s } else { nil } }, mark: mark, evaluator: evaluator)
         if let result = try dates(call) { return result }
         if let result = try collections(call) { return .value(result) }
         if let result = try strings(call) { return .value(result) }
@@ -90,6 +92,7 @@ enum HelmFunctions {
         if let result = try random(call) { return .value(result) }
         if let result = try decimals(call) { return .value(result) }
         if let result = try ciphers(call) { return .value(result) }
+        if let result = try certificates(call) { return result }
         throw call.fail("is not supported by Sluice yet (the README lists the functions left out)")
     }
 

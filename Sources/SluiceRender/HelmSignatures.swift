@@ -11,6 +11,9 @@ enum HelmSignatures {
         case string, int
         case map = "map[string]interface {}"
         case time = "time.Time"
+        case certificate = "sprig.certificate"
+        /// `[]interface {}`: a list, or the literal `nil` (a nil slice), not a missing value.
+        case list = "[]interface {}"
         case any
     }
 
@@ -51,6 +54,14 @@ enum HelmSignatures {
         case .merge, .mergeOverwrite, .mustMerge, .mustMergeOverwrite: return ([.map], .map)
         case .values: return ([.map], nil)
         case .date: return ([.string, .any], nil)
+        case .genPrivateKey: return ([.string], nil)
+        case .genCA: return ([.string, .int], nil)
+        case .genCAWithKey: return ([.string, .int, .string], nil)
+        case .genSelfSignedCert: return ([.string, .list, .list, .int], nil)
+        case .genSelfSignedCertWithKey: return ([.string, .list, .list, .int, .string], nil)
+        case .genSignedCert: return ([.string, .list, .list, .int, .certificate], nil)
+        case .genSignedCertWithKey: return ([.string, .list, .list, .int, .certificate, .string], nil)
+        case .buildCustomCert: return ([.string, .string], nil)
         case .dateInZone, .date_in_zone: return ([.string, .any, .string], nil)
         case .htmlDateInZone: return ([.any, .string], nil)
         case .toDate, .mustToDate: return ([.string, .string], nil)
@@ -62,20 +73,25 @@ enum HelmSignatures {
     }
 
     /// Nil when the arguments fit, else Go's message.
-    static func problem(_ function: TemplateFunction, _ arguments: [Datum]) -> String? {
+    /// `literalNil`: which arguments are the literal `nil`, which a slice parameter takes
+    /// (a nil slice) while a nil from the values is refused.
+    static func problem(_ function: TemplateFunction, _ arguments: [Datum], literalNil: [Bool] = []) -> String? {
         guard let (fixed, rest) = signature(function) else { return nil }
         for (index, argument) in arguments.enumerated() {
             guard let kind = index < fixed.count ? fixed[index] : rest else { return nil }
             let value: Value
             switch argument {
             case .value(let v), .root(let v): value = v
-            case .missing: value = .null
-            case .time:
-                if kind == .time || kind == .any { continue }
-                return "wrong type for value; expected \(kind.rawValue); got time.Time"
+            case .missing:
+                value = .null
+                if kind == .list { return "invalid value; expected \(kind.rawValue)" }
+            case .goStruct(let s):
+                if kind == .any || kind.rawValue == s.typeName { continue }
+                return "wrong type for value; expected \(kind.rawValue); got \(s.typeName)"
             }
             switch (kind, value) {
-            case (.any, _), (.string, .string), (.int, .int), (.map, .map): continue
+            case (.any, _), (.string, .string), (.int, .int), (.map, .map), (.list, .list): continue
+            case (.list, .null) where index < literalNil.count && literalNil[index]: continue
             case (_, .null): return "wrong type for value; expected \(kind.rawValue); got interface {}"
             default: return "wrong type for value; expected \(kind.rawValue); got \(GoPrint.typeName(value))"
             }

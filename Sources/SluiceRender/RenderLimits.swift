@@ -21,9 +21,13 @@ public enum RenderLimits {
     public static let templateOutputBytes = 8 << 20
     /// All the templates of one add-on for one cluster.
     public static let pairOutputBytes = 32 << 20
+    /// Keys one template file makes (`genCA`, `genPrivateKey`...): an RSA key's primes take
+    /// tens of milliseconds to find (RSA-4096: up to a second).
+    public static let keysMade = 32
 
     /// Which limit a template ran into (errors are told apart by this, not by their text).
     public enum Kind: String, Sendable, Equatable {
-        case templateNesting, rangeIterations, width, valueNesting, valueNodes, templateOutputBytes, pairOutputBytes, integerRange, includeDepth, regexWork
+        case templateNesting, rangeIterations, width, valueNesting, valueNodes, templateOutputBytes, pairOutputBytes, integerRange, includeDepth, regexWork,
+             keysMade
     }
 }

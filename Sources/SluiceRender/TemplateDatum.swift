@@ -14,16 +14,16 @@ enum Datum: Sendable {
     /// as reading the cluster. A template that never does renders the same on every cluster
     /// with the same values, so its output can be reused (see `TemplateOutputMemo`).
     case root(Value)
-    /// A Go `time.Time`, which only Sprig's date functions make and read; anywhere else it is
-    /// the text Go prints for it.
-    case time(GoTime)
+    /// A Go struct that Sprig's functions make (a time, a certificate), which only they read;
+    /// elsewhere it is what `GoStruct.value` says.
+    case goStruct(GoStruct)
 
     static let null = Datum.value(.null)
 
     var value: Value? {
         switch self {
         case .value(let v), .root(let v): return v
-        case .time(let t): return .string(t.description)
+        case .goStruct(let s): return s.value
         case .missing: return nil
         }
     }
@@ -34,7 +34,7 @@ enum Datum: Sendable {
         switch self {
         case .missing: return false
         case .root: return true  // the root map always has its five keys
-        case .time: return true  // Go's structs are always true
+        case .goStruct: return true  // Go's structs are always true
         case .value(let value): v = value
         }
         switch v {

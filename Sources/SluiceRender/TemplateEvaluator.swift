@@ -170,8 +170,8 @@ struct TemplateEvaluator {
             (count, item) = (max(0, n), { (.int($0), .int($0)) })
         case .value(let other), .root(let other):
             throw error(loop.pipeline.mark, "range can't iterate over \(GoPrint.typeName(other)) value \(GoPrint.string(other))")
-        case .time(let time):
-            throw error(loop.pipeline.mark, "range can't iterate over time.Time value \(time.description)")
+        case .goStruct(let s):
+            throw error(loop.pipeline.mark, "range can't iterate over \(s.typeName) value \(s.printed)")
         }
         if count == 0 { return try execute(loop.elseBody, dot: dot, into: &out) }
         for index in 0..<count {
@@ -238,7 +238,7 @@ struct TemplateEvaluator {
     private func printable(_ datum: Datum, pipeline: TemplatePipeline) throws(TemplateError) -> String {
         switch datum {
         case .value(let value), .root(let value): return GoPrint.string(value)
-        case .time(let time): return time.description
+        case .goStruct(let s): return s.printed
         case .missing(let key):
             // Helm prints a missing value as "<no value>" and then removes that text.
             if dialect == .helm { return "" }
@@ -329,7 +329,8 @@ struct TemplateEvaluator {
         arguments.reserveCapacity(argumentNodes.count + 1)
         for node in argumentNodes { arguments.append(try evaluate(node, dot: dot)) }
         if let piped { arguments.append(piped) }
-        if dialect == .helm, let problem = HelmSignatures.problem(function, arguments.map { resolved($0) }) {
+        if dialect == .helm, let problem = HelmSignatures.problem(function, arguments.map { resolved($0) },
+                                                                   literalNil: argumentNodes.map { if case .null = $0 { true } else { false } }) {
             throw error(mark, "error calling \(function.rawValue): \(problem)")
         }
         if function == .include {
@@ -344,7 +345,7 @@ struct TemplateEvaluator {
             switch arguments[0] {
             case .value(.string(let s)): text = s
             case .value(let other), .root(let other): text = HelmFunctions.strval(other)
-            case .time(let time): text = time.description
+            case .goStruct(let s): text = s.printed
             case .missing: text = ""
             }
             return .value(.string(try tpl(text, context: arguments[1], mark: mark)))
@@ -419,8 +420,11 @@ struct TemplateEvaluator {
                 return .missing(key: path(through: fields.count - 1))
             case .value(let other), .root(let other):
                 throw error(mark, "can't evaluate field \(field) in type \(GoPrint.typeName(other)) (at \(path(through: index)))")
-            case .time:
-                throw error(mark, "can't evaluate field \(field) in type time.Time (at \(path(through: index)))")
+            case .goStruct(let s):
+                guard let value = s.field(field) else {
+                    throw error(mark, "can't evaluate field \(field) in type \(s.typeName) (at \(path(through: index)))")
+                }
+                current = .value(value)
             }
         }
         return current

@@ -78,6 +78,7 @@ enum TemplateFunction: String, CaseIterable, Sendable {
     case `biggest`, `add1f`, `addf`, `subf`, `divf`, `mulf`, `maxf`, `minf`
     case `mustToJson`, `mustToPrettyJson`, `mustToRawJson`, `mustToYaml`, `mustFromJson`
     case `encryptAES`, `decryptAES`
+    case `genCAWithKey`, `genSelfSignedCertWithKey`, `genSignedCertWithKey`, `buildCustomCert`
 
     /// The functions of native add-ons (DESIGN §1's set): Sluice's own, stricter rules.
     static let native: Set<TemplateFunction> = [
@@ -107,7 +108,7 @@ enum TemplateFunctions {
         func value(_ i: Int) throws(TemplateError) -> Value {
             switch args[i] {
             case .value(let v), .root(let v): return v
-            case .time(let t): return .string(t.description)
+            case .goStruct(let s): return s.value
             case .missing(let key): throw evaluator.missingError(key, at: mark)
             }
         }
@@ -175,7 +176,7 @@ enum TemplateFunctions {
             // time as RFC 3339 text.
             try count(1...1)
             let value: Value
-            if case .time(let time) = args[0] {
+            if case .goStruct(.time(let time)) = args[0] {
                 value = .string(time.format(GoTime.rfc3339Nano))
             } else {
                 value = HelmFunctions.jsonNumbers(try nested(args[0].value ?? .null).value ?? .null)

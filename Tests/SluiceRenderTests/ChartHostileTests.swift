@@ -37,6 +37,7 @@ import Testing
         ("{{ regexMatch \"(x{1000}){1000}\" \"x\" }}{{ regexFind \"(x{1000}){1000}\" \"x\" }}", "", "expression too large"),
         ("{{ regexFind (printf \"%s%s\" (repeat 200 \"(\") (repeat 200 \")\")) \"x\" }}", "", "nests too deeply"),
         ("{{ randBytes 100000000 }}", "", "larger than"),
+        ("{{ range until 1000 }}{{ genCA \"x\" 1 }}{{ end }}", "", "more than 32 keys"),
         ("{{ wrapWith 1 (repeat 100 \"x\") (repeat 1000000 \"ab\") }}", "", "larger than"),
     ] as [(String, String, String)])
     func hostileTemplatesAreRefusedAtTheirPlace(template: String, values: String, says: String) throws {
