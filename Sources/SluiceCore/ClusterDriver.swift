@@ -40,6 +40,11 @@ public protocol ClusterDriver: Sendable {
     func applyServerSide(_ object: Value, key: ObjectKey, force: Bool) async throws(DriverError) -> Value
     /// Its dry run; nil when the driver cannot ask.
     func dryRunApplyServerSide(_ object: Value, key: ObjectKey, force: Bool) async throws(DriverError) -> Value?
+
+    /// The cluster's version and served API versions (chart add-ons' `.Capabilities`); nil
+    /// when the driver has none to tell (a simulated cluster: its `spec.kubernetesVersion`
+    /// and Helm's defaults are used). No default: a driver that wraps another must pass it on.
+    func capabilities() async throws(DriverError) -> ClusterCapabilities?
 }
 
 extension ClusterDriver {

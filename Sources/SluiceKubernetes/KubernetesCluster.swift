@@ -249,6 +249,18 @@ public actor KubernetesCluster: ClusterDriver {
 
     // MARK: - Discovery
 
+    /// `/version`'s `gitVersion` and discovery's API versions, for chart add-ons'
+    /// `.Capabilities`, as Helm reads them from a cluster.
+    public func capabilities() async throws(DriverError) -> ClusterCapabilities? {
+        let response: HTTPResponse
+        do { response = try await client.send("GET", "/version") } catch { throw Self.driverError(error, key: nil) }
+        guard let answer = try? JSONReader.read(String(decoding: response.body, as: UTF8.self)),
+              let version = answer["gitVersion"]?.stringValue, SemanticVersion(version) != nil else {
+            throw .unavailable("the API server's /version answer holds no version (gitVersion)")
+        }
+        return ClusterCapabilities(kubeVersion: version, apiVersions: try await currentIndex().apiVersions)
+    }
+
     private func currentIndex() async throws(DriverError) -> ResourceIndex {
         if let index { return index }
         return try await discover()

@@ -42,6 +42,20 @@ public struct ResourceIndex: Sendable, Equatable {
     /// The kind at `version`, when the server serves it there.
     public func resource(group: String, version: String, kind: String) -> Resource? { versions["\(group)/\(version)/\(kind)"] }
     public var count: Int { resources.count }
+
+    /// Helm's `GetVersionSet`: every served `group/version` (`v1` for the core group) and
+    /// `group/version/Kind`, sorted.
+    public var apiVersions: [String] {
+        var out = Set<String>()
+        for key in versions.keys {
+            let parts = key.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == 3 else { continue }
+            let groupVersion = parts[0].isEmpty ? String(parts[1]) : "\(parts[0])/\(parts[1])"
+            out.insert(groupVersion)
+            out.insert(groupVersion + "/" + parts[2])
+        }
+        return out.sorted()
+    }
     /// Every kind at its preferred version.
     public var all: [(kind: String, resource: Resource)] {
         resources.map { (String($0.key.split(separator: "/", omittingEmptySubsequences: false).last ?? ""), $0.value) }

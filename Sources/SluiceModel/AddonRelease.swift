@@ -8,6 +8,8 @@ public struct AddonRelease: Sendable {
         /// A chart add-on's values for this release (its image tags and digests, say), over
         /// the chart's `values.yaml`; nil when the entry gives none.
         public var values: Located<Value>? = nil
+        /// Where the entry's value starts (its `{` or first field), for errors about it.
+        public var mark: Mark? = nil
     }
 
     public var header: ObjectHeader
@@ -50,7 +52,8 @@ public struct AddonRelease: Sendable {
                 else { continue }
                 let entryVersion = entry.string("version", required: true) ?? Located("", at: pair.value.mark)
                 let images = entry.stringMap("images")
-                // A chart add-on takes its images from values; a native one needs `images`.
+                // A chart add-on takes its images from values; a native one needs `images`
+                // (checked with the add-ons, `FleetValidator`).
                 var values: Located<Value>?
                 if let node = entry["values"], !node.isNull {
                     if node.mapping == nil {
@@ -59,13 +62,13 @@ public struct AddonRelease: Sendable {
                         values = Located(Value(node), at: node.mark)
                     }
                 }
-                if images.isEmpty && values == nil { entry.missing("images") }
                 for (imageName, image) in images.sorted(by: { $0.key < $1.key }) {
                     if let problem = ImageReference.problem(image.value) {
                         sink.error(file, image.mark, "\(path).images.\(imageName): \(problem)")
                     }
                 }
-                entries.append(Entry(addon: Located(name, at: pair.key.mark), version: entryVersion, images: images, values: values))
+                entries.append(Entry(addon: Located(name, at: pair.key.mark), version: entryVersion, images: images, values: values,
+                                     mark: pair.value.mark))
             }
         } else {
             spec.missing("addons")

@@ -37,6 +37,8 @@ public enum FleetValidator {
                 } else if let values = entry.values {
                     error(release.header.file, values.mark,
                           "add-on \"\(addon.name)\" is not a chart: values in a release are for chart add-ons (a native add-on's images go in images:)")
+                } else if entry.images.isEmpty {
+                    error(release.header.file, entry.mark ?? entry.addon.mark, "missing required field \"spec.addons.\(addon.name).images\"")
                 }
             }
         }

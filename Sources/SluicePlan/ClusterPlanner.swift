@@ -49,6 +49,8 @@ struct ClusterPlanner: Sendable {
         var pairs: [Pair] = []
         // Usually every record of a cluster names one commit: look its changes up once.
         var changes: (commit: String, changes: ClusterInputChanges?)?
+        var askedCapabilities = false
+        var unreadable: DriverError?
         for (position, addon) in releaseOrder.addons.enumerated() where disabled.isEmpty || !disabled.contains(addon) {
             let record = recordAt[position]
             if let record, changes?.commit != records[record].commit {
@@ -59,6 +61,16 @@ struct ClusterPlanner: Sendable {
                 pairs.append(Pair(addon: addon, record: record))
                 outcome.statistics.pairsUnchanged += 1
                 continue
+            }
+            // A chart add-on sees the cluster's own version and API versions, as Helm's install
+            // does: asked once, before the first chart renders, of the clusters this plan reads.
+            if !askedCapabilities, repository.addons[addon]?.chart != nil, selection.includes(environment: environment, cluster: cluster.name) {
+                askedCapabilities = true
+                do {
+                    if let told = try await connector.driver(for: cluster).capabilities() { renderer.learn(told, cluster: cluster.name) }
+                } catch {
+                    unreadable = error
+                }
             }
             do {
                 // A pair applied before renders as Helm's upgrade (`.Release.IsUpgrade`).
@@ -78,6 +90,13 @@ struct ClusterPlanner: Sendable {
         }
         outcome.problems += ownershipProblems(cluster, pairs)
         guard outcome.problems.isEmpty, selection.includes(environment: environment, cluster: cluster.name) else { return outcome }
+        // Rendered with Helm's defaults for validation; not planned without the cluster's own.
+        if let unreadable {
+            var plan = FleetPlan.ClusterPlan(name: cluster.name, summary: FleetPlan.Summary(), unreachable: nil, addons: [])
+            plan.cannotRead(unreadable)
+            outcome.plan = plan
+            return outcome
+        }
 
         await diff(cluster, environment: environment, pairs: pairs, records: records, removed: removed, into: &outcome)
         return outcome

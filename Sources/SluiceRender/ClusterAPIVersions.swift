@@ -37,10 +37,10 @@ enum ClusterAPIVersions {
         addon.templates.contains { $0.text.contains("CustomResourceDefinition") }
     }
 
-    /// Helm's list then the CRDs' entries, each once.
-    static func merged(_ extra: [String]) -> [String] {
-        var seen = Set(HelmDefaults.apiVersions)
-        var out = HelmDefaults.apiVersions
+    /// `base` (a cluster's discovery, else Helm's list) then the CRDs' entries, each once.
+    static func merged(_ extra: [String], base: [String] = HelmDefaults.apiVersions) -> [String] {
+        var seen = Set(base)
+        var out = base
         for entry in extra where seen.insert(entry).inserted { out.append(entry) }
         return out
     }

@@ -21,6 +21,13 @@ public final class FleetRenderer: Sendable {
     private let charts = Mutex<[String: Result<ChartRenderer, ValidationFailure>]>([:])
     /// `.Capabilities.APIVersions` by cluster (`ClusterAPIVersions`), made on first use.
     private let apiVersions = Mutex<[String: [String]]>([:])
+    /// What clusters said of themselves (`learn`), shared with the renderers that reuse this
+    /// one, so a recorded commit's last-applied spec renders with the same capabilities.
+    private let capabilities: ClusterFacts
+
+    final class ClusterFacts: Sendable {
+        let known = Mutex<[String: ClusterCapabilities]>([:])
+    }
     /// The entries of each chart add-on's `crds/` files, read once (not per cluster).
     private let chartCRDEntries = Mutex<[String: [String]]>([:])
     /// The renderer whose parsed templates are reused where an add-on's templates are equal.
@@ -61,6 +68,7 @@ public final class FleetRenderer: Sendable {
                 renderSecret: [UInt8]? = nil) throws(ValidationFailure) {
         self.repository = repository
         self.other = other
+        capabilities = other?.capabilities ?? ClusterFacts()
         self.renderSecret = renderSecret ?? other?.renderSecret ?? ChartContext.processSeed
         commitLabel = repository.commit?.hex ?? "worktree"
         // Add-ons parse independently: on every core, in name order for stable diagnostics.
@@ -169,8 +177,10 @@ public final class FleetRenderer: Sendable {
         context.randomSeed = ChartRandom.seed(secret: renderSecret, cluster: cluster.name, addon: addon.name)
         context.isInstall = !upgrade
         if let time = repository.commitTime { context.now = time }
-        context.apiVersions = apiVersions(of: cluster)
-        if let version = cluster.kubernetesVersion { context.kubeVersion = version.value }
+        let told = capabilities.known.withLock { $0[cluster.name] }
+        context.apiVersions = apiVersions(of: cluster, served: told?.apiVersions)
+        // The meta-config's version wins over the one the cluster tells.
+        if let version = cluster.kubernetesVersion?.value ?? told?.kubeVersion { context.kubeVersion = version }
         let key = ChartOutputKey(addon: addon.name, values: values, kubeVersion: context.kubeVersion, apiVersions: context.apiVersions,
                                  isInstall: context.isInstall, now: context.now)
         let hash = key.hashValue
@@ -211,7 +221,18 @@ public final class FleetRenderer: Sendable {
     /// Helm's API versions plus those of the CRDs the cluster's add-ons define. A native
     /// add-on that does not render is left out here: its own pair reports the error, and a
     /// commit with an error is never applied.
-    private func apiVersions(of cluster: Cluster) -> [String] {
+    /// What a cluster said of itself (`ClusterDriver.capabilities`): its chart add-ons'
+    /// `.Capabilities` are its own from here on (`spec.kubernetesVersion` still wins).
+    public func learn(_ told: ClusterCapabilities, cluster: String) {
+        let changed = capabilities.known.withLock { known in
+            defer { known[cluster] = told }
+            return known[cluster] != told
+        }
+        if changed { apiVersions.withLock { $0[cluster] = nil } }
+    }
+
+    /// `served`: the cluster's discovery, else Helm's built-in list; then its add-ons' CRDs.
+    private func apiVersions(of cluster: Cluster, served: [String]?) -> [String] {
         if let known = apiVersions.withLock({ $0[cluster.name] }) { return known }
         var extra: [String] = []
         for name in repository.installedAddons(of: cluster) {
@@ -228,7 +249,7 @@ public final class FleetRenderer: Sendable {
                 }
             }
         }
-        let versions = ClusterAPIVersions.merged(extra)
+        let versions = ClusterAPIVersions.merged(extra, base: served ?? HelmDefaults.apiVersions)
         apiVersions.withLock { $0[cluster.name] = versions }
         return versions
     }

@@ -122,6 +122,10 @@ public actor SimulatedCluster: ClusterDriver, SimulatedPodReadiness {
         _ = try await write(key, changed, logging: .partition)
     }
 
+    /// A simulated cluster tells nothing: its chart add-ons see `spec.kubernetesVersion` and
+    /// Helm's defaults.
+    public func capabilities() async throws(DriverError) -> ClusterCapabilities? { nil }
+
     public nonisolated func canPartition(_ key: ObjectKey, kinds: WorkloadKinds) -> Bool {
         WorkloadSimulation.kind(of: key, custom: kinds.kind(of: key)) != nil
     }

@@ -163,4 +163,5 @@ private struct ClockedDriver: ClusterDriver {
     func dryRunApplyServerSide(_ object: Value, key: ObjectKey, force: Bool) async throws(DriverError) -> Value? {
         try await driver.dryRunApplyServerSide(object, key: key, force: force)
     }
+    func capabilities() async throws(DriverError) -> ClusterCapabilities? { try await sync(); return try await driver.capabilities() }
 }

@@ -251,5 +251,70 @@ import Testing
         let forced = try await server.requests().filter { $0.path.hasSuffix("/deployments/coredns") && $0.method == "PATCH" && $0.query["dryRun"] == nil }.last
         #expect(forced?.query["force"] == "true")
     }
-}
 
+    /// A chart add-on on a Kubernetes cluster sees the cluster's own `/version` and discovery
+    /// as `.Capabilities` (as Helm's install does), plus the CRDs of the cluster's add-ons; a
+    /// meta-config's `spec.kubernetesVersion` wins over `/version`.
+    @Test func aChartSeesTheClustersOwnCapabilities() async throws {
+        let server = try KubeAPITestServer()
+        let scenario = try scenario(server)
+        try scenario.repo.write("addons/probe/Chart.yaml", "apiVersion: v2\nname: probe\nversion: 1.0.0\n")
+        try scenario.repo.write("addons/probe/addon.yaml", """
+            apiVersion: sluice.dev/v1
+            kind: Addon
+            metadata:
+              name: probe
+            spec:
+              namespace: kube-system
+            """)
+        try scenario.repo.write("addons/probe/templates/probe.yaml", """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: probe
+            data:
+              version: {{ .Capabilities.KubeVersion.Version | quote }}
+              minor: {{ .Capabilities.KubeVersion.Minor | quote }}
+              deployments: {{ .Capabilities.APIVersions.Has "apps/v1/Deployment" | quote }}
+              flowcontrol: {{ .Capabilities.APIVersions.Has "flowcontrol.apiserver.k8s.io/v1beta3" | quote }}
+              kruise: {{ .Capabilities.APIVersions.Has "apps.kruise.io/v1alpha1/DaemonSet" | quote }}
+              nothing: {{ .Capabilities.APIVersions.Has "nothing.example.com/v1" | quote }}
+            """)
+        try scenario.edit("releases/2026-11-2.yaml", replacing: "  addons:\n", with: "  addons:\n    probe: {version: \"1.0.0\"}\n")
+        _ = try commit(scenario, "a chart that reads its capabilities")
+        func probe() async throws -> [String: Value] {
+            let result = try await scenario.plan(env: "staging", cluster: "test-1", keepSteps: true)
+            let pair = try #require(result.pairs.first { $0.cluster == "test-1" && $0.addon == "probe" })
+            for step in pair.steps { if case .create(let object) = step.action { return object["data"]?.mapValue ?? [:] } }
+            throw TestFailure("no create of the probe: \(pair.steps)")
+        }
+        let told = try await probe()
+        #expect(told["version"] == .string("v1.28.7") && told["minor"] == .string("28"))
+        #expect(told["deployments"] == .string("true") && told["nothing"] == .string("false"))
+        // Served by this API server (v1.28), not in Helm's default list of v4.2.
+        #expect(told["flowcontrol"] == .string("true"))
+        // openkruise's CRDs are the cluster's add-ons': in before they are installed.
+        #expect(told["kruise"] == .string("true"))
+        try scenario.edit("clusters/test-1.yaml", replacing: "spec:\n", with: "spec:\n  kubernetesVersion: \"1.30.2\"\n")
+        _ = try commit(scenario, "test-1 says its version")
+        #expect(try await probe()["version"] == .string("v1.30.2"))
+    }
+
+    /// A cluster whose `/version` cannot be read is not planned (its chart add-ons would
+    /// otherwise render with Helm's defaults, not the cluster's own capabilities): it is
+    /// unreachable, with why.
+    @Test func aClusterThatCannotTellItsCapabilitiesIsNotPlanned() async throws {
+        let server = try KubeAPITestServer()
+        let scenario = try scenario(server)
+        try scenario.repo.write("addons/probe/Chart.yaml", "apiVersion: v2\nname: probe\nversion: 1.0.0\n")
+        try scenario.repo.write("addons/probe/addon.yaml", "apiVersion: sluice.dev/v1\nkind: Addon\nmetadata:\n  name: probe\nspec:\n  namespace: kube-system\n")
+        try scenario.repo.write("addons/probe/templates/probe.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: probe\n")
+        try scenario.edit("releases/2026-11-2.yaml", replacing: "  addons:\n", with: "  addons:\n    probe: {version: \"1.0.0\"}\n")
+        _ = try commit(scenario, "a chart add-on")
+        try await server.inject("GET", path: "/version", status: 500, count: 100)
+        let result = try await scenario.plan(env: "staging", cluster: "test-1", keepSteps: true)
+        let cluster = try #require(result.plan.environments.flatMap(\.stages).flatMap(\.batches).flatMap(\.clusters).first { $0.name == "test-1" })
+        #expect(cluster.unreachable != nil)
+        #expect(!result.pairs.contains { $0.cluster == "test-1" && !$0.steps.isEmpty })
+    }
+}
