@@ -62,6 +62,8 @@ enum HelmSignatures {
         case .genSignedCert: return ([.string, .list, .list, .int, .certificate], nil)
         case .genSignedCertWithKey: return ([.string, .list, .list, .int, .certificate, .string], nil)
         case .buildCustomCert: return ([.string, .string], nil)
+        case .urlParse: return ([.string], nil)
+        case .urlJoin: return ([.map], nil)
         case .dateInZone, .date_in_zone: return ([.string, .any, .string], nil)
         case .htmlDateInZone: return ([.any, .string], nil)
         case .toDate, .mustToDate: return ([.string, .string], nil)

@@ -79,6 +79,7 @@ enum TemplateFunction: String, CaseIterable, Sendable {
     case `mustToJson`, `mustToPrettyJson`, `mustToRawJson`, `mustToYaml`, `mustFromJson`
     case `encryptAES`, `decryptAES`
     case `genCAWithKey`, `genSelfSignedCertWithKey`, `genSignedCertWithKey`, `buildCustomCert`
+    case `urlParse`, `urlJoin`
 
     /// The functions of native add-ons (DESIGN §1's set): Sluice's own, stricter rules.
     static let native: Set<TemplateFunction> = [

@@ -69,6 +69,15 @@ import Testing
         "toDate \"2006-01-02\" \"2017-12-31\" | toJson", "toDate \"2006-01-02\" \"2017-12-31\" | toYaml",
         "dateModify \"1m30.5s\" (toDate \"2006\" \"2001\")", "dateModify \"1us\" (toDate \"2006\" \"2001\")", "dateModify \"2\" (toDate \"2006\" \"2001\")",
         "toDate \"2006-01-02\" \"0001-01-01\" | unixEpoch",
+        // URLs.
+        "urlParse \"https://user:p%40ss@example.com:8443/a%20b/c?x=1&y=2#frag%21\" | toJson", "urlParse \"mailto:someone@example.com\" | toJson",
+        "urlParse \"/just/a/path?q\" | toJson", "urlParse \"//host.only\" | toJson", "urlParse \"http://[::1]:80/x\" | toJson",
+        "urlParse \"HTTP://Example.COM/\" | toJson", "urlParse \"a:b\" | toJson", "urlParse \"1http://x\" | toJson", "urlParse \"x:y/z?\" | toJson",
+        "urlParse \"http://x/%zz\"", "urlParse \"http://x:port/\"", "urlParse \"http://a b/\"", "urlParse \":nope\"", "urlParse \"seg:ment/x\" | toJson",
+        "urlParse \"http://u%3Ax@h/\" | toJson", "urlParse \"http://h/p#a#b\" | toJson", "urlParse \"*\" | toJson", "urlParse \"http://[::1/\"",
+        "urlJoin (dict \"scheme\" \"https\" \"host\" \"example.com:8080\" \"path\" \"/a b/c?\" \"query\" \"x=1\" \"fragment\" \"f g\" \"userinfo\" \"u:p@ss\")",
+        "urlJoin (dict \"host\" \"h\" \"path\" \"rel\")", "urlJoin (dict \"path\" \"a:b/c\")", "urlJoin (dict \"scheme\" \"mailto\" \"opaque\" \"x@y\")",
+        "urlJoin (dict \"scheme\" \"http\" \"port\" \"1\")", "urlJoin (dict \"scheme\" 1)", "urlJoin (dict)", "urlJoin (urlParse \"https://a:b@c.d:1/e%2Ff?g#h\")",
     ]
 
     @Test func sluiceAndHelmAgreeOnEveryExpression() throws {
