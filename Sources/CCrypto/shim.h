@@ -1,4 +1,5 @@
 #include <openssl/evp.h>
+#include <string.h>
 
 /// SHA-256 of a buffer into `out` (32 bytes); returns 1 on success.
 /// A plain function so Swift need not touch EVP's macros.
@@ -266,4 +267,41 @@ static inline X509 *sluice_certificate(EVP_PKEY *key, EVP_PKEY *signerKey, X509 
     X509_NAME_free(subject);
     if (!ok) { X509_free(certificate); certificate = NULL; }
     return certificate;
+}
+
+/// The first `bytes` bytes of pi's fraction (pi = 3.243F6A88...), by Machin's formula in
+/// fixed point: Blowfish's initial state is these digits (bcrypt needs them; libcrypto's
+/// copy is not exported). Returns 1 on success.
+static inline int sluice_pi_fraction(unsigned char *out, int bytes) {
+    int bits = bytes * 8 + 64;
+    BIGNUM *power = BN_new(), *term = BN_new(), *one = BN_new(), *atan = BN_new(), *result = BN_new();
+    int ok = power && term && one && atan && result && BN_set_word(one, 1) && BN_lshift(one, one, bits) && BN_set_word(result, 0);
+    // pi = 16 atan(1/5) - 4 atan(1/239); atan(1/x) = sum (-1)^k / ((2k+1) x^(2k+1)).
+    const unsigned long xs[2] = {5, 239};
+    const unsigned long factors[2] = {16, 4};
+    for (int part = 0; ok && part < 2; part++) {
+        unsigned long x = xs[part];
+        ok = BN_copy(power, one) != NULL && BN_div_word(power, x) != (BN_ULONG)-1 && BN_set_word(atan, 0);
+        for (unsigned long k = 0; ok && !BN_is_zero(power); k++) {
+            ok = BN_copy(term, power) != NULL && BN_div_word(term, 2 * k + 1) != (BN_ULONG)-1
+                && ((k % 2 == 0) ? BN_add(atan, atan, term) : BN_sub(atan, atan, term))
+                && BN_div_word(power, x * x) != (BN_ULONG)-1;
+        }
+        ok = ok && BN_mul_word(atan, factors[part]) && (part == 0 ? BN_add(result, result, atan) : BN_sub(result, result, atan));
+    }
+    // Drop the guard bits, then the integer part (3) in the top byte.
+    unsigned char *whole = ok ? OPENSSL_malloc(bytes + 1) : NULL;
+    ok = ok && whole && BN_rshift(result, result, 64) && BN_bn2binpad(result, whole, bytes + 1) == bytes + 1;
+    if (ok) memcpy(out, whole + 1, bytes);
+    OPENSSL_free(whole);
+    BN_free(power); BN_free(term); BN_free(one); BN_free(atan); BN_free(result);
+    return ok;
+}
+
+#include <openssl/kdf.h>
+
+/// scrypt (RFC 7914) of `password` with `salt` into `out` (`length` bytes); 1 on success.
+static inline int sluice_scrypt(const void *password, size_t passwordLength, const void *salt, size_t saltLength,
+                                uint64_t n, uint64_t r, uint64_t p, unsigned char *out, size_t length) {
+    return EVP_PBE_scrypt(password, passwordLength, salt, saltLength, n, r, p, 256 * 1024 * 1024, out, length);
 }

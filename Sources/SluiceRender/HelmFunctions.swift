@@ -93,6 +93,7 @@ enum HelmFunctions {
         if let result = try decimals(call) { return .value(result) }
         if let result = try ciphers(call) { return .value(result) }
         if let result = try urls(call) { return .value(result) }
+        if let result = try passwords(call) { return .value(result) }
         if let result = try certificates(call) { return result }
         throw call.fail("is not supported by Sluice yet (the README lists the functions left out)")
     }

@@ -80,6 +80,7 @@ enum TemplateFunction: String, CaseIterable, Sendable {
     case `encryptAES`, `decryptAES`
     case `genCAWithKey`, `genSelfSignedCertWithKey`, `genSignedCertWithKey`, `buildCustomCert`
     case `urlParse`, `urlJoin`
+    case `bcrypt`, `htpasswd`, `derivePassword`
 
     /// The functions of native add-ons (DESIGN §1's set): Sluice's own, stricter rules.
     static let native: Set<TemplateFunction> = [

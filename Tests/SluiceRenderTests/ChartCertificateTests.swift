@@ -1,6 +1,6 @@
 import Foundation
 import SluiceModel
-import SluiceRender
+@testable import SluiceRender
 import SluiceTestSupport
 import SluiceYAML
 import Testing
@@ -117,5 +117,31 @@ import Testing
         // ECDSA signatures are random: refused rather than a change on every plan.
         #expect(refusal("{{ genCAWithKey \"x\" 3 (genPrivateKey \"ecdsa\") }}")?.contains("ECDSA") == true)
         #expect(refusal("{{ buildCustomCert \"x\" \"y\" }}")?.contains("unable to decode base64 certificate") == true)
+    }
+
+    /// bcrypt as Go makes it: Blowfish from pi's digits, Go's hash of a known salt, and
+    /// libxcrypt (the system's crypt(3)) verifies what `htpasswd` renders.
+    @Test func bcryptAndHtpasswdAreGosAndVerify() throws {
+        #expect(Bcrypt.firstWord == 0x243F6A88)
+        // Helm rendered `bcrypt "p"` as this; its salt, decoded, gives the same hash here.
+        let fromGo = "$2a$10$yQv7xVm/tBXXrI4jT.7z6.3Wlj3HZtMwJQ/rmdcP6tGbn.3kLu/6y"
+        let alphabet = Array("./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        let bits = fromGo.dropFirst(7).prefix(22).map { UInt32(alphabet.firstIndex(of: $0)!) }
+        var salt: [UInt8] = []
+        for chunk in stride(from: 0, to: 24, by: 4) {
+            let group = (chunk..<min(chunk + 4, 22)).reduce(UInt32(0)) { $0 << 6 | bits[$1] } << (6 * UInt32(max(0, chunk + 4 - 22)))
+            salt += [UInt8(truncatingIfNeeded: group >> 16), UInt8(truncatingIfNeeded: group >> 8), UInt8(truncatingIfNeeded: group)]
+        }
+        #expect(Bcrypt.hash(Array("p".utf8), salt: Array(salt.prefix(16)), cost: 10) == fromGo)
+        let line = try render("{{ htpasswd \"admin\" \"s3cret pass\" }}")
+        #expect(line.hasPrefix("admin:$2a$10$") && line.count == "admin:".count + 60)
+        #expect(try render("{{ htpasswd \"admin\" \"s3cret pass\" }}") == line)
+        let hash = String(line.dropFirst("admin:".count))
+        let crypt = try ProcessResult.run("/usr/bin/env", ["python3", "-c", """
+            import ctypes, sys
+            c = ctypes.CDLL("libcrypt.so.1"); c.crypt.restype = ctypes.c_char_p
+            print(c.crypt(sys.argv[1].encode(), sys.argv[2].encode()).decode())
+            """, "s3cret pass", hash])
+        #expect(crypt.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == hash, "\(crypt.stderr)")
     }
 }
