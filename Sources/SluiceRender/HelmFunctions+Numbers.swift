@@ -102,6 +102,14 @@ extension HelmFunctions {
             let raw = call.function == .toRawJson || call.function == .mustToRawJson
             let compact = JSONEmitter.emit(args[0], escapingHTML: !raw)
             return try call.made(raw ? compact : JSONPretty.indent(compact))
+        case .toToml:
+            // Helm's: the encoder's error is the text.
+            try call.count(1...1)
+            if case .null = args[0] { throw call.fail("reflect: call of reflect.Value.Type on zero Value") }
+            let value = try call.made(args[0])
+            let text: String
+            do { text = try TOMLEncoder.encode(value) } catch { return .string(error.message) }
+            return try call.made(text)
         case .mustFromJson:
             // Sprig's: any JSON value, and an error for text that is not JSON.
             try call.count(1...1)
