@@ -102,6 +102,11 @@ extension HelmFunctions {
             let raw = call.function == .toRawJson || call.function == .mustToRawJson
             let compact = JSONEmitter.emit(args[0], escapingHTML: !raw)
             return try call.made(raw ? compact : JSONPretty.indent(compact))
+        case .toYamlPretty:
+            try call.count(1...1)
+            var text = YAMLEmitter.emitIndented(try call.made(args[0]))
+            if text.hasSuffix("\n") { text.removeLast() }
+            return try call.made(text)
         case .toToml:
             // Helm's: the encoder's error is the text.
             try call.count(1...1)

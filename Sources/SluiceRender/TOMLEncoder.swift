@@ -14,8 +14,8 @@ enum TOMLEncoder {
         switch value {
         case .map(let map): try encoder.table(map, key: [])
         default:
+            // A value that is not a table is written as it is, without a newline.
             encoder.out += try element(value)
-            encoder.newline()
         }
         return encoder.out
     }

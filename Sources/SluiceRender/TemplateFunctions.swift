@@ -81,7 +81,7 @@ enum TemplateFunction: String, CaseIterable, Sendable {
     case `genCAWithKey`, `genSelfSignedCertWithKey`, `genSignedCertWithKey`, `buildCustomCert`
     case `urlParse`, `urlJoin`
     case `bcrypt`, `htpasswd`, `derivePassword`
-    case `toToml`
+    case `toToml`, `toYamlPretty`
 
     /// The functions of native add-ons (DESIGN §1's set): Sluice's own, stricter rules.
     static let native: Set<TemplateFunction> = [

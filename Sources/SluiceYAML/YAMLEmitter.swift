@@ -11,20 +11,28 @@ public enum YAMLEmitter {
         return out
     }
 
+    /// As go-yaml v3's encoder with an indent of 2 writes it (Helm's `toYamlPretty`): lists
+    /// indented under their key, float64s as Go's `%g` (`1e+06`, `3`), not through JSON.
+    public static func emitIndented(_ value: Value) -> String {
+        var out = ""
+        write(value, indent: 0, indented: true, into: &out)
+        return out
+    }
+
     /// Several objects as a `---`-separated stream.
     public static func emitStream(_ values: [Value]) -> String {
         values.map { "---\n" + emit($0) }.joined()
     }
 
-    private static func write(_ value: Value, indent: Int, into out: inout String) {
+    private static func write(_ value: Value, indent: Int, indented: Bool = false, into out: inout String) {
         switch value {
-        case .map(let map) where !map.isEmpty: mapping(map, indent: indent, inline: false, into: &out)
-        case .list(let list) where !list.isEmpty: sequence(list, indent: indent, inline: false, into: &out)
-        default: out += scalar(value, indent: indent + 2) + "\n"
+        case .map(let map) where !map.isEmpty: mapping(map, indent: indent, inline: false, indented: indented, into: &out)
+        case .list(let list) where !list.isEmpty: sequence(list, indent: indent, inline: false, indented: indented, into: &out)
+        default: out += scalar(value, indent: indent + 2, goFloats: indented) + "\n"
         }
     }
 
-    private static func mapping(_ map: [String: Value], indent: Int, inline: Bool, into out: inout String) {
+    private static func mapping(_ map: [String: Value], indent: Int, inline: Bool, indented: Bool = false, into out: inout String) {
         var first = true
         for key in map.keys.sorted() {
             if !(first && inline) { out += String(repeating: " ", count: indent) }
@@ -34,17 +42,17 @@ public enum YAMLEmitter {
             switch child {
             case .map(let nested) where !nested.isEmpty:
                 out += "\n"
-                mapping(nested, indent: indent + 2, inline: false, into: &out)
+                mapping(nested, indent: indent + 2, inline: false, indented: indented, into: &out)
             case .list(let items) where !items.isEmpty:
                 out += "\n"
-                sequence(items, indent: indent, inline: false, into: &out)
+                sequence(items, indent: indented ? indent + 2 : indent, inline: false, indented: indented, into: &out)
             default:
-                out += " " + scalar(child, indent: indent + 2) + "\n"
+                out += " " + scalar(child, indent: indent + 2, goFloats: indented) + "\n"
             }
         }
     }
 
-    private static func sequence(_ list: [Value], indent: Int, inline: Bool, into out: inout String) {
+    private static func sequence(_ list: [Value], indent: Int, inline: Bool, indented: Bool = false, into out: inout String) {
         var first = true
         for item in list {
             if !(first && inline) { out += String(repeating: " ", count: indent) }
@@ -52,17 +60,17 @@ public enum YAMLEmitter {
             out += "- "
             switch item {
             case .map(let nested) where !nested.isEmpty:
-                mapping(nested, indent: indent + 2, inline: true, into: &out)
+                mapping(nested, indent: indent + 2, inline: true, indented: indented, into: &out)
             case .list(let items) where !items.isEmpty:
-                sequence(items, indent: indent + 2, inline: true, into: &out)
+                sequence(items, indent: indent + 2, inline: true, indented: indented, into: &out)
             default:
-                out += scalar(item, indent: indent + 2) + "\n"
+                out += scalar(item, indent: indent + 2, goFloats: indented) + "\n"
             }
         }
     }
 
     /// A scalar (or empty collection) on one line, or a literal block indented by `indent`.
-    static func scalar(_ value: Value, indent: Int) -> String {
+    static func scalar(_ value: Value, indent: Int, goFloats: Bool = false) -> String {
         switch value {
         case .null: return "null"
         case .bool(let b): return b ? "true" : "false"
@@ -70,7 +78,7 @@ public enum YAMLEmitter {
         case .double(let d):
             if d.isNaN { return ".nan" }
             if d.isInfinite { return d < 0 ? "-.inf" : ".inf" }
-            if d == d.rounded(), abs(d) < 1e21 { return GoNumberFormat.json(d) }
+            if !goFloats, d == d.rounded(), abs(d) < 1e21 { return GoNumberFormat.json(d) }
             return GoNumberFormat.g(d)
         case .string(let s): return string(s, indent: indent)
         case .list: return "[]"

@@ -78,6 +78,23 @@ import Testing
         "urlJoin (dict \"scheme\" \"https\" \"host\" \"example.com:8080\" \"path\" \"/a b/c?\" \"query\" \"x=1\" \"fragment\" \"f g\" \"userinfo\" \"u:p@ss\")",
         "urlJoin (dict \"host\" \"h\" \"path\" \"rel\")", "urlJoin (dict \"path\" \"a:b/c\")", "urlJoin (dict \"scheme\" \"mailto\" \"opaque\" \"x@y\")",
         "urlJoin (dict \"scheme\" \"http\" \"port\" \"1\")", "urlJoin (dict \"scheme\" 1)", "urlJoin (dict)", "urlJoin (urlParse \"https://a:b@c.d:1/e%2Ff?g#h\")",
+        // Passwords that draw nothing at random.
+        "derivePassword 1 \"long\" \"password\" \"user\" \"example.com\"", "derivePassword 1 \"maximum\" \"password\" \"user\" \"example.com\"",
+        "derivePassword 7 \"medium\" \"pw\" \"ü\" \"site\"", "derivePassword 2 \"short\" \"\" \"\" \"\"", "derivePassword 3 \"basic\" \"a\" \"b\" \"c\"",
+        "derivePassword 1 \"pin\" \"pw\" \"u\" \"s\"", "derivePassword 1 \"nope\" \"pw\" \"u\" \"s\"", "htpasswd \"u:x\" \"p\"",
+        "bcrypt (repeat 73 \"x\")",
+        // TOML.
+        "toToml (dict \"a\" 1 \"b\" \"x\" \"c\" (list 1 2) \"d\" (dict \"e\" true \"f\" (dict \"g\" 1.5)) \"h\" (list (dict \"i\" 1) (dict \"j\" 2)) \"k\" nil \"l\" (list) \"n key\" 3 \"o\" (list (list 1) \"x\"))",
+        "toToml .Values", "toToml .Values.dict", "toToml (list 1)", "toToml \"x\"", "toToml 3.0", "toToml nil", "toToml (dict \"a\" (list 1 nil))",
+        "toToml (dict \"a\" (dict) \"b\" 1000000.0 \"c\" 1e21 \"d\" 0.1 \"e\" -0.0 \"f\" 100000.0 \"g\" 0.00001)",
+        "toToml (dict \"a\" (list (dict \"x\" 1) 2) \"b\" (list (list (dict \"x\" 1 \"y\" (dict \"z\" 2)))))",
+        "toToml (dict \"a\" (dict \"b\" (dict \"c\" (list (dict \"d\" 1 \"e\" (dict \"f\" 2))))))",
+        "toToml (dict \"é\" \"\\u0001\\u007f\\t\\\"\\\\\" \"a.b\" 1 \"\" 2 \"x\" (dict \"k\" nil))",
+        // yaml.v3's layout.
+        "toYamlPretty (dict \"a\" (list 1 2 (dict \"b\" 1 \"c\" (list \"x\" (list 3 4)))) \"d\" 1000000.5 \"e\" \"yes\" \"f\" \"\" \"g\" nil \"h\" (dict) \"i\" (list))",
+        "toYamlPretty .Values", "toYamlPretty (list (list 1) (dict \"a\" (list 1)))", "toYamlPretty \"multi\\nline\\n\"",
+        "toYamlPretty (dict \"s\" \"a: b\" \"t\" \"*\" \"u\" \"0777\" \"v\" \"1.5\" \"w\" \"~\")", "toYamlPretty 3.0", "toYamlPretty nil",
+        "toYamlPretty (dict \"m\" \"line one\\nline two\" \"n\" (dict \"o\" \"x\\n\"))",
     ]
 
     @Test func sluiceAndHelmAgreeOnEveryExpression() throws {
