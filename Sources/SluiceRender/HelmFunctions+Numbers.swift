@@ -102,6 +102,12 @@ extension HelmFunctions {
             let raw = call.function == .toRawJson || call.function == .mustToRawJson
             let compact = JSONEmitter.emit(args[0], escapingHTML: !raw)
             return try call.made(raw ? compact : JSONPretty.indent(compact))
+        case .fromToml:
+            // Helm's: a map, or one whose "Error" says why the text is not TOML.
+            try call.count(1...1)
+            let read: [String: Value]
+            do { read = try TOMLReader.read(call.string(0)) } catch { return .map(["Error": .string(error.message)]) }
+            return try call.made(.map(read))
         case .toYamlPretty:
             try call.count(1...1)
             var text = YAMLEmitter.emitIndented(try call.made(args[0]))

@@ -136,6 +136,16 @@ enum HelmFunctions {
         }
     }
 
+    /// A NaN or infinity the value holds, which Go's `encoding/json` refuses.
+    static func nonFinite(in value: Value) -> Double? {
+        switch value {
+        case .double(let d) where !d.isFinite: return d
+        case .list(let items): return items.lazy.compactMap(nonFinite).first
+        case .map(let map): return map.values.lazy.compactMap(nonFinite).first
+        default: return nil
+        }
+    }
+
     /// Values as Go's `encoding/json` writes them: a float64 with no fraction (below 1e21)
     /// as an integer, as Helm's `toYaml` and `toJson` print it.
     static func jsonNumbers(_ value: Value) -> Value {

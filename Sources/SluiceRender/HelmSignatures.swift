@@ -64,7 +64,7 @@ enum HelmSignatures {
         case .buildCustomCert: return ([.string, .string], nil)
         case .urlParse: return ([.string], nil)
         case .urlJoin: return ([.map], nil)
-        case .bcrypt: return ([.string], nil)
+        case .bcrypt, .fromToml: return ([.string], nil)
         case .htpasswd: return ([.string, .string], nil)
         case .derivePassword: return ([.int, .string, .string, .string, .string], nil)
         case .dateInZone, .date_in_zone: return ([.string, .any, .string], nil)

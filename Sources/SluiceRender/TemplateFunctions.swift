@@ -81,7 +81,7 @@ enum TemplateFunction: String, CaseIterable, Sendable {
     case `genCAWithKey`, `genSelfSignedCertWithKey`, `genSignedCertWithKey`, `buildCustomCert`
     case `urlParse`, `urlJoin`
     case `bcrypt`, `htpasswd`, `derivePassword`
-    case `toToml`, `toYamlPretty`
+    case `toToml`, `toYamlPretty`, `fromToml`
 
     /// The functions of native add-ons (DESIGN §1's set): Sluice's own, stricter rules.
     static let native: Set<TemplateFunction> = [
@@ -183,6 +183,11 @@ enum TemplateFunctions {
                 value = .string(time.format(GoTime.rfc3339Nano))
             } else {
                 value = HelmFunctions.jsonNumbers(try nested(args[0].value ?? .null).value ?? .null)
+            }
+            // Go's JSON has no NaN or infinities: Helm's toYaml and toJson print nothing, the must- forms fail.
+            if let bad = HelmFunctions.nonFinite(in: value) {
+                if function == .mustToYaml || function == .mustToJson { throw fail("json: unsupported value: \(GoPrint.string(.double(bad)))") }
+                return out(.string(""))
             }
             var text = function == .toYaml || function == .mustToYaml ? YAMLEmitter.emit(value) : JSONEmitter.emit(value)
             if text.hasSuffix("\n") { text.removeLast() }

@@ -95,6 +95,17 @@ import Testing
         "toYamlPretty .Values", "toYamlPretty (list (list 1) (dict \"a\" (list 1)))", "toYamlPretty \"multi\\nline\\n\"",
         "toYamlPretty (dict \"s\" \"a: b\" \"t\" \"*\" \"u\" \"0777\" \"v\" \"1.5\" \"w\" \"~\")", "toYamlPretty 3.0", "toYamlPretty nil",
         "toYamlPretty (dict \"m\" \"line one\\nline two\" \"n\" (dict \"o\" \"x\\n\"))",
+        // TOML read.
+        "fromToml \"a = 1\\nb = 'x'\\nc = [1, 2.5, \\\"s\\\"]\\n[d]\\ne = true\\n[d.f]\\ng = 0x1F\\n[[h]]\\ni = 1\\n[[h]]\\ni = 2\\n\" | toJson",
+        "fromToml \"x.y.z = 1_000\\n\\\"q k\\\".w = 'lit\\\\'\\nn = inf\\nm = 1e3\\no = 0o17\\np = 0b101\\nr = { s = 1, t.u = [] }\\n\" | toJson",
+        "fromToml \"s = \\\"\\\"\\\"\\nline one\\\\\\n    two\\\\tend\\\\u00e9\\\"\\\"\\\"\\nl = '''\\nraw\\\\n'''\\n\" | toJson",
+        "fromToml \"# comment\\n\\n  a = [\\n 1, # one\\n 2,\\n]\\n\" | toJson", "(fromToml \"a = 1979-05-27T07:32:00Z\").a",
+        "(fromToml \"a = 1979-05-27 07:32:00.5-07:00\").a", "fromToml \"\" | toJson",
+        "hasKey (fromToml \"a = 1\\na = 2\") \"Error\"", "hasKey (fromToml \"a = \") \"Error\"", "hasKey (fromToml \"[a]\\n[a]\") \"Error\"",
+        "hasKey (fromToml \"a = 01\") \"Error\"", "hasKey (fromToml \"a = 1_\") \"Error\"", "hasKey (fromToml \"a = \\\"x\") \"Error\"",
+        "hasKey (fromToml \"a = 1 b = 2\") \"Error\"", "hasKey (fromToml \"a = 99999999999999999999\") \"Error\"", "hasKey (fromToml \"[[a]]\\n[a]\") \"Error\"",
+        "hasKey (fromToml \"a = {b = 1}\\n[a]\") \"Error\"", "hasKey (fromToml \"a.b = 1\\n[a.b]\") \"Error\"",
+        "mustToJson (fromToml \"n = inf\")", "toYaml (fromToml \"n = nan\")", "toYaml (list 1 (fromToml \"n = -inf\"))",
     ]
 
     @Test func sluiceAndHelmAgreeOnEveryExpression() throws {
