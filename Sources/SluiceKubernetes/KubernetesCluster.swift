@@ -19,6 +19,8 @@ public actor KubernetesCluster: ClusterDriver {
     private var discoveryStale = false
     /// Otherwise a missing kind rereads discovery at most this often.
     package var discoverySeconds = 30.0
+    /// `/version`'s answer, read again with discovery (an upgraded API server is rediscovered).
+    private var serverVersion: String?
     /// Every object Sluice applied here, by add-on, from one LIST per kind; kept in step with
     /// this driver's own writes and read again when older than `inventorySeconds`.
     private var inventory: [String: [ObjectKey: Value]]?
@@ -252,13 +254,16 @@ public actor KubernetesCluster: ClusterDriver {
     /// `/version`'s `gitVersion` and discovery's API versions, for chart add-ons'
     /// `.Capabilities`, as Helm reads them from a cluster.
     public func capabilities() async throws(DriverError) -> ClusterCapabilities? {
+        let index = try await currentIndex()
+        if let serverVersion { return ClusterCapabilities(kubeVersion: serverVersion, apiVersions: index.apiVersions) }
         let response: HTTPResponse
         do { response = try await client.send("GET", "/version") } catch { throw Self.driverError(error, key: nil) }
         guard let answer = try? JSONReader.read(String(decoding: response.body, as: UTF8.self)),
               let version = answer["gitVersion"]?.stringValue, SemanticVersion(version) != nil else {
             throw .unavailable("the API server's /version answer holds no version (gitVersion)")
         }
-        return ClusterCapabilities(kubeVersion: version, apiVersions: try await currentIndex().apiVersions)
+        serverVersion = version
+        return ClusterCapabilities(kubeVersion: version, apiVersions: index.apiVersions)
     }
 
     private func currentIndex() async throws(DriverError) -> ResourceIndex {
@@ -271,6 +276,7 @@ public actor KubernetesCluster: ClusterDriver {
         do {
             let found = try await DiscoveryClient(client: client).discover()
             index = found
+            serverVersion = nil
             discoveredAt = await clock.now()
             discoveryStale = false
             return found

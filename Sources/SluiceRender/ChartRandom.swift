@@ -1,4 +1,3 @@
-import CCrypto
 import Synchronization
 
 /// What chart add-ons' random functions (`randAlphaNum`, `uuidv4`, `randInt`, `shuffle`...)
@@ -14,7 +13,7 @@ final class ChartRandom: Sendable {
 
     /// `seed`: the pair's seed (`ChartRandom.seed`); `template`: Helm's name of the template.
     init(seed: [UInt8], template: String) {
-        key = Self.hmac(key: seed, Array("template\u{0}\(template)".utf8))
+        key = SHA256Digest.hmac(key: seed, Array("template\u{0}\(template)".utf8))
     }
 
     /// Counts a key made by this template's render; false past `RenderLimits.keysMade`.
@@ -30,7 +29,7 @@ final class ChartRandom: Sendable {
 
     /// A pair's seed from the store's secret.
     static func seed(secret: [UInt8], cluster: String, addon: String) -> [UInt8] {
-        hmac(key: secret, Array("sluice chart random\u{0}\(cluster)\u{0}\(addon)".utf8))
+        SHA256Digest.hmac(key: secret, Array("sluice chart random\u{0}\(cluster)\u{0}\(addon)".utf8))
     }
 
     /// The bytes of the next call.
@@ -45,7 +44,7 @@ final class ChartRandom: Sendable {
         while out.count < count {
             var input = withUnsafeBytes(of: call.bigEndian, Array.init)
             input += withUnsafeBytes(of: block.bigEndian, Array.init)
-            out += Self.hmac(key: key, input)
+            out += SHA256Digest.hmac(key: key, input)
             block += 1
         }
         return Array(out.prefix(count))
@@ -72,14 +71,5 @@ final class ChartRandom: Sendable {
             let value = bytes(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
             if value < limit { return value % bound }
         }
-    }
-
-    static func hmac(key: [UInt8], _ bytes: [UInt8]) -> [UInt8] {
-        var digest = [UInt8](repeating: 0, count: 32)
-        let ok = key.withUnsafeBytes { key in
-            bytes.withUnsafeBytes { data in sluice_hmac_sha256(key.baseAddress, key.count, data.baseAddress, data.count, &digest) }
-        }
-        precondition(ok == 1, "libcrypto could not compute HMAC-SHA256")
-        return digest
     }
 }

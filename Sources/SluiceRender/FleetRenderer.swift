@@ -19,14 +19,17 @@ public final class FleetRenderer: Sendable {
     private let parsedLater = Mutex<[String: Result<TemplateLibrary, ValidationFailure>]>([:])
     /// Chart add-ons' parsed charts, made on first render.
     private let charts = Mutex<[String: Result<ChartRenderer, ValidationFailure>]>([:])
-    /// `.Capabilities.APIVersions` by cluster (`ClusterAPIVersions`), made on first use.
-    private let apiVersions = Mutex<[String: [String]]>([:])
+    /// `.Capabilities.APIVersions` by cluster (`ClusterAPIVersions`), made on first use, with
+    /// the generation of what the cluster told (`ClusterFacts`) they were made from.
+    private let apiVersions = Mutex<[String: (told: Int, versions: [String])]>([:])
     /// What clusters said of themselves (`learn`), shared with the renderers that reuse this
     /// one, so a recorded commit's last-applied spec renders with the same capabilities.
     private let capabilities: ClusterFacts
 
     final class ClusterFacts: Sendable {
-        let known = Mutex<[String: ClusterCapabilities]>([:])
+        /// Each cluster's answer and a count of its changes, by which renderers' caches see
+        /// that what they made is out of date.
+        let known = Mutex<[String: (capabilities: ClusterCapabilities, generation: Int)]>([:])
     }
     /// The entries of each chart add-on's `crds/` files, read once (not per cluster).
     private let chartCRDEntries = Mutex<[String: [String]]>([:])
@@ -178,9 +181,9 @@ public final class FleetRenderer: Sendable {
         context.isInstall = !upgrade
         if let time = repository.commitTime { context.now = time }
         let told = capabilities.known.withLock { $0[cluster.name] }
-        context.apiVersions = apiVersions(of: cluster, served: told?.apiVersions)
+        context.apiVersions = apiVersions(of: cluster, served: told?.capabilities.apiVersions, generation: told?.generation ?? 0)
         // The meta-config's version wins over the one the cluster tells.
-        if let version = cluster.kubernetesVersion?.value ?? told?.kubeVersion { context.kubeVersion = version }
+        if let version = cluster.kubernetesVersion?.value ?? told?.capabilities.kubeVersion { context.kubeVersion = version }
         let key = ChartOutputKey(addon: addon.name, values: values, kubeVersion: context.kubeVersion, apiVersions: context.apiVersions,
                                  isInstall: context.isInstall, now: context.now)
         let hash = key.hashValue
@@ -218,22 +221,20 @@ public final class FleetRenderer: Sendable {
                              digest: Self.digest(addon: addon, outputs: outputs.map { ($0.file, $0.text) }))
     }
 
-    /// Helm's API versions plus those of the CRDs the cluster's add-ons define. A native
-    /// add-on that does not render is left out here: its own pair reports the error, and a
-    /// commit with an error is never applied.
     /// What a cluster said of itself (`ClusterDriver.capabilities`): its chart add-ons'
     /// `.Capabilities` are its own from here on (`spec.kubernetesVersion` still wins).
     public func learn(_ told: ClusterCapabilities, cluster: String) {
-        let changed = capabilities.known.withLock { known in
-            defer { known[cluster] = told }
-            return known[cluster] != told
+        capabilities.known.withLock { known in
+            guard let before = known[cluster] else { known[cluster] = (told, 1); return }
+            if before.capabilities != told { known[cluster] = (told, before.generation + 1) }
         }
-        if changed { apiVersions.withLock { $0[cluster] = nil } }
     }
 
-    /// `served`: the cluster's discovery, else Helm's built-in list; then its add-ons' CRDs.
-    private func apiVersions(of cluster: Cluster, served: [String]?) -> [String] {
-        if let known = apiVersions.withLock({ $0[cluster.name] }) { return known }
+    /// `served` (the cluster's discovery, else Helm's built-in list) plus the API versions of
+    /// the CRDs the cluster's add-ons define. A native add-on that does not render is left
+    /// out here: its own pair reports the error, and a commit with an error is never applied.
+    private func apiVersions(of cluster: Cluster, served: [String]?, generation: Int) -> [String] {
+        if let known = apiVersions.withLock({ $0[cluster.name] }), known.told == generation { return known.versions }
         var extra: [String] = []
         for name in repository.installedAddons(of: cluster) {
             guard let addon = repository.addons[name] else { continue }
@@ -250,7 +251,7 @@ public final class FleetRenderer: Sendable {
             }
         }
         let versions = ClusterAPIVersions.merged(extra, base: served ?? HelmDefaults.apiVersions)
-        apiVersions.withLock { $0[cluster.name] = versions }
+        apiVersions.withLock { $0[cluster.name] = (generation, versions) }
         return versions
     }
 

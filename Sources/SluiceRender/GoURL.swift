@@ -81,7 +81,7 @@ struct GoURL {
         guard let at else { return }
         let info = Array(authority[..<at])
         let allowed = Set("-._:~!$&'()*+,;=%@".utf8)
-        for byte in info where !(Self.isAlphanumeric(byte) || allowed.contains(byte)) { throw ParseError(message: "net/url: invalid userinfo") }
+        for byte in info where !(byte.isASCIIAlphanumeric || allowed.contains(byte)) { throw ParseError(message: "net/url: invalid userinfo") }
         if let colon = info.firstIndex(of: UInt8(ascii: ":")) {
             user = (try Self.unescape(Array(info[..<colon]), .userPassword), try Self.unescape(Array(info[(colon + 1)...]), .userPassword))
         } else {
@@ -147,13 +147,9 @@ struct GoURL {
         return out
     }
 
-    static func isAlphanumeric(_ c: UInt8) -> Bool {
-        (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z")) || (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z")) || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9"))
-    }
-
     /// Go's `shouldEscape`.
     static func shouldEscape(_ c: UInt8, _ mode: Mode) -> Bool {
-        if isAlphanumeric(c) { return false }
+        if c.isASCIIAlphanumeric { return false }
         if mode == .host, Array("!$&'()*+,;=:[]<>\"".utf8).contains(c) { return false }
         switch c {
         case UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"): return false
@@ -218,5 +214,13 @@ struct GoURL {
             }
         }
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension UInt8 {
+    /// An ASCII letter or digit (URLs' unreserved alphanumerics, TOML's bare keys).
+    var isASCIIAlphanumeric: Bool {
+        (self >= UInt8(ascii: "a") && self <= UInt8(ascii: "z")) || (self >= UInt8(ascii: "A") && self <= UInt8(ascii: "Z"))
+            || (self >= UInt8(ascii: "0") && self <= UInt8(ascii: "9"))
     }
 }

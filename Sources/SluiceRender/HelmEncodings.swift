@@ -6,10 +6,7 @@ enum SHA1Digest {
     static func hex(_ bytes: [UInt8]) -> String {
         var digest = [UInt8](repeating: 0, count: 20)
         _ = bytes.withUnsafeBytes { input in sluice_sha1(input.baseAddress, input.count, &digest) }
-        return digest.map { byte in
-            let digits = Array("0123456789abcdef")
-            return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
-        }.joined()
+        return SHA256Digest.hexText(digest)
     }
 }
 

@@ -47,7 +47,7 @@ extension HelmFunctions {
             try call.count(call.function == .genSignedCert ? 5...5 : 6...6)
             let draw = call.evaluator.random.bytes(call.function == .genSignedCert ? 256 + 16 : 16)
             let key = call.function == .genSignedCert ? ChartKey.rsa(bits: 2048, from: Array(draw[..<256])) : try parsedKey(call, args[5])
-            guard case .certificate(let caCert, let caKey)? = call.structs[4] else { throw call.fail("the CA must be a certificate genCA made") }
+            guard case .certificate(let caCert, let caKey)? = call.goStruct(4) else { throw call.fail("the CA must be a certificate genCA made") }
             guard let issuer = ChartCertificate.fromPEM(caCert) else { throw call.fail("unable to decode certificate") }
             guard let signerKey = ChartKey.fromPEM(caKey) else { throw call.fail("error parsing private key: no PEM data in input") }
             return try certificate(call, request(call, commonName: 0, ips: 1, dns: 2, days: 3, serial: Array(draw.suffix(16))), key: key,

@@ -15,7 +15,7 @@ extension HelmFunctions {
             var digest = [UInt8](repeating: 0, count: 64)
             let bytes = Array(call.string(0).utf8)
             _ = bytes.withUnsafeBytes { input in sluice_sha512(input.baseAddress, input.count, &digest) }
-            return .string(digest.map { String(format: "%02x", $0) }.joined())
+            return .string(SHA256Digest.hexText(digest))
         case .randBytes:
             try call.count(1...1)
             let count = try call.int(0)

@@ -11,7 +11,7 @@ extension HelmFunctions {
         let args = call.args
         /// Sprig's `formatDate`: a time, or seconds since 1970 as an integer; anything else is now.
         func time(_ index: Int) -> GoTime {
-            if let time = call.times[index] { return time }
+            if let time = call.time(index) { return time }
             if case .int(let seconds) = args[index] { return GoTime(seconds: Int64(seconds)) }
             return call.evaluator.now
         }
@@ -20,16 +20,6 @@ extension HelmFunctions {
             case "", "UTC", "Local": return GoTime(seconds: time.seconds, nanoseconds: time.nanoseconds)
             default: throw call.fail("time zone \(GoPrint.quote(zone)) is not supported: Sluice renders dates in UTC only")
             }
-        }
-        // A time's Go type, for the reflection functions.
-        switch call.function {
-        case .typeOf where call.structs.count == 1 && call.structs[0] != nil: return .value(.string(call.structs[0]!.typeName))
-        case .kindOf where call.structs.count == 1 && call.structs[0] != nil: return .value(.string("struct"))
-        case .typeIs where call.structs.count == 2 && call.structs[1] != nil: return .value(.bool(call.string(0) == call.structs[1]!.typeName))
-        case .kindIs where call.structs.count == 2 && call.structs[1] != nil: return .value(.bool(call.string(0) == "struct"))
-        case .typeIsLike where call.structs.count == 2 && call.structs[1] != nil:
-            return .value(.bool(call.string(0) == call.structs[1]!.typeName || "*" + call.string(0) == call.structs[1]!.typeName))
-        default: break
         }
         switch call.function {
         case .now:
@@ -85,7 +75,7 @@ extension HelmFunctions {
         case .durationRound:
             try call.count(1...1)
             var nanoseconds: Int64 = 0
-            if let time = call.times[0] {
+            if let time = call.time(0) {
                 nanoseconds = call.evaluator.now.since(time)
             } else {
                 switch args[0] {

@@ -39,7 +39,7 @@ extension HelmFunctions {
             return .bool(args[0] == args[1])
         case .typeIsLike:
             try call.count(2...2)
-            let type = typeName(args[1]), target = call.string(0)
+            let type = call.typeName(1), target = call.string(0)
             return .bool(target == type || "*" + target == type)
         default:
             return nil

@@ -68,16 +68,16 @@ extension HelmFunctions {
         switch call.function {
         case .kindOf:
             try call.count(1...1)
-            return .string(HelmFunctions.kind(args[0]))
+            return .string(call.kind(0))
         case .kindIs:
             try call.count(2...2)
-            return .bool(HelmFunctions.kind(args[1]) == call.string(0))
+            return .bool(call.kind(1) == call.string(0))
         case .typeOf:
             try call.count(1...1)
-            return .string(typeName(args[0]))
+            return .string(call.typeName(0))
         case .typeIs:
             try call.count(2...2)
-            return .bool(typeName(args[1]) == call.string(0))
+            return .bool(call.typeName(1) == call.string(0))
         case .fromYaml, .fromJson:
             // Helm's: a map, or a map whose "Error" says why the text is not one.
             try call.count(1...1)

@@ -35,7 +35,7 @@ extension HelmFunctions {
             guard sluice_scrypt(password, password.count, salt, salt.count, 32_768, 8, 2, &key, 64) == 1 else {
                 throw call.fail("libcrypto could not compute scrypt")
             }
-            let digest = ChartRandom.hmac(key: key, seed + bigEndian(site.count) + site + bigEndian(counter))
+            let digest = SHA256Digest.hmac(key: key, seed + bigEndian(site.count) + site + bigEndian(counter))
             let template = templates[Int(digest[0]) % templates.count]
             var out = ""
             for (index, element) in template.enumerated() {

@@ -11,10 +11,24 @@ enum HelmFunctions {
     struct Call {
         let function: TemplateFunction
         let args: [Value]
-        /// The arguments that are Go structs (times, certificates), which `args` holds as values.
-        let structs: [GoStruct?]
-        /// The arguments that are Go times (`now`, `toDate`...), which `args` holds as text.
-        var times: [GoTime?] { structs.map { if case .time(let t)? = $0 { t } else { nil } } }
+        /// The arguments as given: `args` holds a Go struct (a time, a certificate) as its value.
+        let datums: [Datum]
+
+        /// Argument `i` when it is a Go struct.
+        func goStruct(_ i: Int) -> GoStruct? {
+            if case .goStruct(let s) = datums[i] { return s }
+            return nil
+        }
+
+        /// Argument `i` when it is a Go time (`now`, `toDate`...).
+        func time(_ i: Int) -> GoTime? {
+            if case .time(let t)? = goStruct(i) { return t }
+            return nil
+        }
+
+        /// Go's type name of argument `i` (`typeOf`), and its kind (`kindOf`).
+        func typeName(_ i: Int) -> String { goStruct(i)?.typeName ?? HelmFunctions.typeName(args[i]) }
+        func kind(_ i: Int) -> String { goStruct(i) == nil ? HelmFunctions.kind(args[i]) : "struct" }
         let mark: Mark
         let evaluator: TemplateEvaluator
 
@@ -82,7 +96,7 @@ enum HelmFunctions {
             case .missing: return .null
             }
         }
-        let call = Call(function: function, args: values, structs: args.map { if case .goStruct(let s) = $0 { s } else { nil } }, mark: mark, evaluator: evaluator)
+        let call = Call(function: function, args: values, datums: args, mark: mark, evaluator: evaluator)
         if let result = try dates(call) { return result }
         if let result = try collections(call) { return .value(result) }
         if let result = try strings(call) { return .value(result) }

@@ -80,7 +80,7 @@ enum HelmSignatures {
     /// Nil when the arguments fit, else Go's message.
     /// `literalNil`: which arguments are the literal `nil`, which a slice parameter takes
     /// (a nil slice) while a nil from the values is refused.
-    static func problem(_ function: TemplateFunction, _ arguments: [Datum], literalNil: [Bool] = []) -> String? {
+    static func problem(_ function: TemplateFunction, _ arguments: [Datum], literalNil: (Int) -> Bool = { _ in false }) -> String? {
         guard let (fixed, rest) = signature(function) else { return nil }
         for (index, argument) in arguments.enumerated() {
             guard let kind = index < fixed.count ? fixed[index] : rest else { return nil }
@@ -96,7 +96,7 @@ enum HelmSignatures {
             }
             switch (kind, value) {
             case (.any, _), (.string, .string), (.int, .int), (.map, .map), (.list, .list): continue
-            case (.list, .null) where index < literalNil.count && literalNil[index]: continue
+            case (.list, .null) where literalNil(index): continue
             case (_, .null): return "wrong type for value; expected \(kind.rawValue); got interface {}"
             default: return "wrong type for value; expected \(kind.rawValue); got \(GoPrint.typeName(value))"
             }

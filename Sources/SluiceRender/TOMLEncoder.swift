@@ -70,9 +70,12 @@ enum TOMLEncoder {
     }
 
     static func quotedKey(_ key: String) -> String {
-        let bare = !key.isEmpty && key.utf8.allSatisfy { GoURL.isAlphanumeric($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+        let bare = !key.isEmpty && key.utf8.allSatisfy(isBareKeyByte)
         return bare ? key : quoted(key)
     }
+
+    /// What a bare key is made of: ASCII letters and digits, `_` and `-`.
+    static func isBareKeyByte(_ c: UInt8) -> Bool { c.isASCIIAlphanumeric || c == UInt8(ascii: "_") || c == UInt8(ascii: "-") }
 
     static func quoted(_ text: String) -> String {
         var out = "\""

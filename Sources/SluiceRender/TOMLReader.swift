@@ -96,7 +96,7 @@ struct TOMLReader {
             case UInt8(ascii: "'")?: parts.append(try literalString(multiline: false))
             default:
                 let start = index
-                while let c = current, GoURL.isAlphanumeric(c) || c == UInt8(ascii: "_") || c == UInt8(ascii: "-") { index += 1 }
+                while let c = current, TOMLEncoder.isBareKeyByte(c) { index += 1 }
                 guard index > start else { throw fail("expected a key") }
                 parts.append(String(decoding: bytes[start..<index], as: UTF8.self))
             }

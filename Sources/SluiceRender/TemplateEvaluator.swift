@@ -330,7 +330,10 @@ struct TemplateEvaluator {
         for node in argumentNodes { arguments.append(try evaluate(node, dot: dot)) }
         if let piped { arguments.append(piped) }
         if dialect == .helm, let problem = HelmSignatures.problem(function, arguments.map { resolved($0) },
-                                                                   literalNil: argumentNodes.map { if case .null = $0 { true } else { false } }) {
+                                                                   literalNil: { index in
+                                                                       guard index < argumentNodes.count, case .null = argumentNodes[argumentNodes.startIndex + index] else { return false }
+                                                                       return true
+                                                                   }) {
             throw error(mark, "error calling \(function.rawValue): \(problem)")
         }
         if function == .include {

@@ -398,20 +398,34 @@ enum TemplateFunctions {
     }
 }
 
-/// SHA-256 through the system's libcrypto.
+/// SHA-256 and HMAC-SHA256 through the system's libcrypto.
 public enum SHA256Digest {
     public static func hex(_ bytes: [UInt8]) -> String {
         var digest = [UInt8](repeating: 0, count: 32)
         _ = bytes.withUnsafeBytes { input in
             sluice_sha256(input.baseAddress, input.count, &digest)
         }
+        return hexText(digest)
+    }
+
+    static func hmac(key: [UInt8], _ bytes: [UInt8]) -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: 32)
+        let ok = key.withUnsafeBytes { key in
+            bytes.withUnsafeBytes { data in sluice_hmac_sha256(key.baseAddress, key.count, data.baseAddress, data.count, &digest) }
+        }
+        precondition(ok == 1, "libcrypto could not compute HMAC-SHA256")
+        return digest
+    }
+
+    /// Lower-case hex of any digest.
+    static func hexText(_ digest: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
-        return String(unsafeUninitializedCapacity: 64) { buffer in
+        return String(unsafeUninitializedCapacity: 2 * digest.count) { buffer in
             for (index, byte) in digest.enumerated() {
                 buffer[2 * index] = digits[Int(byte >> 4)]
                 buffer[2 * index + 1] = digits[Int(byte & 0x0F)]
             }
-            return 64
+            return 2 * digest.count
         }
     }
 }
