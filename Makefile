@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-APT_PACKAGES := libgit2-dev libyaml-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev zlib1g-dev libpq-dev postgresql pkg-config git prometheus python3 openssl chromium
+APT_PACKAGES := libgit2-dev libyaml-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev zlib1g-dev libpq-dev postgresql pkg-config git prometheus python3 openssl libcrypt1 chromium
 HELM_SDK_VERSION := 0.2.2
 DEMO := .sluice/demo-repo
 SLUICE := .build/debug/sluice
