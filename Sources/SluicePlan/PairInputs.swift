@@ -94,7 +94,9 @@ final class PairInputs: Sendable {
 
     private static func sameEntry(_ a: AddonRelease.Entry?, _ b: AddonRelease.Entry?) -> Bool {
         guard let a, let b else { return a == nil && b == nil }
+        // A chart add-on's entry carries values too: a change of them is a change of its input.
         return a.version.value == b.version.value && a.images.mapValues(\.value) == b.images.mapValues(\.value)
+            && a.values?.value == b.values?.value
     }
 }
 

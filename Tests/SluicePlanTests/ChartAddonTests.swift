@@ -218,6 +218,24 @@ import Testing
         #expect(mode(try await scenario.plan(env: "staging", keepSteps: true)) == .string("upgrade"))
     }
 
+    /// A release entry's `values:` are an input of the pair: changing them re-renders it
+    /// (they were once left out of the change check, and the record moved on with nothing sent).
+    @Test func aChangeOfTheReleasesValuesIsAChangeOfThePair() async throws {
+        let repo = try Self.fleet()
+        let scenario = try FleetScenario(copying: repo.path)
+        try await scenario.apply(env: "staging")
+        try scenario.edit("releases/2026-11-2.yaml", replacing: "resources: {limits: {cpu: 200m, memory: 256Mi}}",
+                          with: "resources: {limits: {cpu: 300m, memory: 256Mi}}")
+        try scenario.repo.commit("more CPU for metrics-server")
+        let plan = try await scenario.plan(env: "staging", cluster: "test-1", keepSteps: true)
+        let pair = try #require(plan.pairs.first { $0.addon == "metrics-server" })
+        #expect(!pair.isSettled)
+        #expect(pair.steps.contains { step in
+            if case .update(let patch) = step.action { return step.key.kind == "Deployment" && JSONEmitter.emit(patch).contains("300m") }
+            return false
+        })
+    }
+
     /// `.Capabilities.APIVersions` holds Helm's list and the CRDs of the cluster's add-ons:
     /// a native add-on's rendered CRDs (cert-manager here) and a chart's `crds/` files.
     @Test func theCRDsOfTheClustersAddonsAreAPIVersions() throws {
