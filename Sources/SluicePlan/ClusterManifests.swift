@@ -30,7 +30,11 @@ public enum ClusterManifests {
         var objects: [RenderedObject] = []
         var problems: [Diagnostic] = []
         for name in addons {
-            do { objects += KindOrder.forInstall(try renderer.render(cluster: cluster.name, addon: name).objects, kind: \.key.kind) }
+            // A chart's hooks after its objects, as `helm template` prints them.
+            do {
+                let rendered = try renderer.render(cluster: cluster.name, addon: name).objects
+                objects += KindOrder.forInstall(rendered.filter { $0.hook == nil }, kind: \.key.kind) + rendered.filter { $0.hook != nil }
+            }
             catch { problems.append(error) }
         }
         guard problems.isEmpty else { throw Problems(diagnostics: problems) }

@@ -128,15 +128,16 @@ struct ClusterPlanner: Sendable {
         var plan = FleetPlan.ClusterPlan(name: cluster.name, summary: FleetPlan.Summary(), unreachable: nil, addons: [])
         let commit = renderer.commitLabel
         func planned(_ addon: String, digest: String, record: Int?, steps: [ApplyStep] = [], blocked: [String] = [],
-                     objects: [ObjectKey] = [], removed: Bool = false) -> PlannedPair {
+                     objects: [ObjectKey] = [], hooks: [PlannedHook] = [], removed: Bool = false) -> PlannedPair {
             // What to wait for matters only to an apply, and only where something changes
             // (or may have: the record's digest is not the target's).
             let apply = detail == .apply
             let recorded = record.map { records[$0] }
-            let settled = steps.isEmpty && recorded?.digest == digest && recorded?.pending == nil
+            let settled = Self.settled(steps, digest: digest, record: recorded)
             return PlannedPair(environment: environment, cluster: cluster.name, addon: addon, commit: commit, digest: digest,
                                steps: apply ? steps : [], blocked: blocked, objects: apply && !settled ? objects : [],
-                               removed: removed, recordedCommit: recorded?.commit, recordedDigest: recorded?.digest)
+                               removed: removed, recordedCommit: recorded?.commit, recordedDigest: recorded?.digest,
+                               hooks: apply && !settled ? hooks : [])
         }
         // Live objects are read only for the add-ons rendered or pruned, by their label: a
         // change to one add-on reads that add-on's objects, not the whole cluster's.
@@ -165,9 +166,12 @@ struct ClusterPlanner: Sendable {
                 keep(&outcome, planned(pair.addon, digest: pair.record.map { records[$0].digest } ?? "", record: pair.record))
                 continue
             }
+            // A chart's hooks run around the apply; they are not the add-on's objects.
+            let hooks = PlannedHook.ordered(target.objects, install: pair.record == nil)
+            let plain = target.objects.contains { $0.hook != nil } ? target.objects.filter { $0.hook == nil } : target.objects
             var objects = live[pair.addon] ?? [:]
             do {
-                for object in target.objects where objects[object.key] == nil {
+                for object in plain where objects[object.key] == nil {
                     if let found = try await driver.get(object.key) { objects[object.key] = found }
                 }
             } catch {
@@ -176,16 +180,17 @@ struct ClusterPlanner: Sendable {
             }
             var result = PairDiffer(rules: DangerousFieldGuard(rules: repository.dangerousFields(for: pair.addon)),
                                     sensitive: differ.sensitive, commit: commit)
-                .diff(addon: pair.addon, recordedCommit: pair.record.map { records[$0].commit }, target: target.objects,
-                      lastApplied: pair.spec?.objects, live: objects, warnings: pair.spec?.warning.map { [$0] } ?? [])
+                .diff(addon: pair.addon, recordedCommit: pair.record.map { records[$0].commit }, target: plain,
+                      lastApplied: pair.spec?.objects, live: objects, warnings: pair.spec?.warning.map { [$0] } ?? [],
+                      runsHooks: repository.addons[pair.addon]?.chart != nil)
             if let addon = repository.addons[pair.addon], addon.applyMode == .serverSide {
-                Self.applyServerSide(&result.steps, objects: target.objects, force: addon.forceConflicts)
+                Self.applyServerSide(&result.steps, objects: plain, force: addon.forceConflicts)
             }
             if result.plan.blocked.isEmpty, !result.steps.isEmpty {
                 do {
                     let checker = validation ?? ServerSideValidation(driver: driver, rendered: { pairs.compactMap(\.target).flatMap(\.objects) })
                     validation = checker
-                    let rejected = try await checker.rejections(of: result.steps, target: target.objects)
+                    let rejected = try await checker.rejections(of: result.steps, target: plain)
                     if !rejected.isEmpty {
                         result.plan.rejected = rejected
                         result.plan.blocked += rejected.map {
@@ -199,9 +204,12 @@ struct ClusterPlanner: Sendable {
                     break
                 }
             }
+            if !hooks.isEmpty, result.plan.blocked.isEmpty, !Self.settled(result.steps, digest: target.digest, record: pair.record.map { records[$0] }) {
+                result.plan.hooks = hooks.map { $0.label(install: pair.record == nil) }
+            }
             add(result, to: &plan)
             keep(&outcome, planned(pair.addon, digest: target.digest, record: pair.record, steps: result.steps,
-                                   blocked: result.plan.blocked, objects: target.objects.map(\.key)))
+                                   blocked: result.plan.blocked, objects: plain.map(\.key), hooks: hooks))
         }
         // Add-ons that left the cluster: what Sluice applied for them is pruned.
         for record in removed where plan.unreachable == nil {
@@ -212,6 +220,12 @@ struct ClusterPlanner: Sendable {
             keep(&outcome, planned(record.addon, digest: "", record: nil, steps: result.steps, removed: true))
         }
         outcome.plan = plan
+    }
+
+    /// Nothing to apply, and the record already names this target: nothing is sent, no hook
+    /// runs, and only the record moves.
+    static func settled(_ steps: [ApplyStep], digest: String, record: AppliedRecord?) -> Bool {
+        steps.isEmpty && record?.digest == digest && record?.pending == nil
     }
 
     /// An add-on with `apply: serverSide`: its creates and updates send the whole object.
@@ -235,7 +249,7 @@ struct ClusterPlanner: Sendable {
         var summary = result.summary
         if result.plan.objects.isEmpty && result.plan.blocked.isEmpty { summary.unchangedAddons += 1 }
         plan.summary = plan.summary + summary
-        if !result.plan.objects.isEmpty || !result.plan.blocked.isEmpty || !result.plan.warnings.isEmpty {
+        if !result.plan.objects.isEmpty || !result.plan.blocked.isEmpty || !result.plan.warnings.isEmpty || result.plan.hooks != nil {
             plan.addons.append(result.plan)
         }
     }

@@ -57,6 +57,9 @@ public struct FleetPlan: Sendable, Codable, Equatable {
         /// The add-on's release entry at the recorded commit and at this one (version and
         /// images), for an add-on with changes; `before` absent when it was not applied.
         public var release: ReleaseChange? = nil
+        /// A chart add-on's hooks that run with this apply (`pre-upgrade Job ns/name`), in
+        /// their order; absent when none runs.
+        public var hooks: [String]? = nil
     }
 
     public struct ReleaseChange: Sendable, Codable, Equatable {

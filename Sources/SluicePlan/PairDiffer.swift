@@ -20,8 +20,10 @@ struct PairDiffer: Sendable {
 
     /// `lastApplied` holds objects as `comparable` leaves them. `live` holds the live version of every target object that exists and every object
     /// labelled as this add-on's.
+    /// `runsHooks`: a chart add-on that stays, whose live hooks (`helm.sh/hook`) are left to
+    /// their delete policies; an add-on that leaves takes its hooks with it.
     func diff(addon: String, recordedCommit: String?, target: [RenderedObject], lastApplied: [ObjectKey: Value]?,
-              live: [ObjectKey: Value], warnings: [String]) -> Result {
+              live: [ObjectKey: Value], warnings: [String], runsHooks: Bool = false) -> Result {
         var result = Result(plan: FleetPlan.AddonPlan(name: addon, recordedCommit: recordedCommit, blocked: [],
                                                       warnings: warnings, objects: []))
         var rendered = Set<ObjectKey>()
@@ -52,6 +54,8 @@ struct PairDiffer: Sendable {
         // Prune: objects of this add-on that left the target and were applied by Sluice.
         for key in KindOrder.forPrune(Array(live.keys)) where !rendered.contains(key) {
             guard let liveObject = live[key], SluiceLabels.addon(of: liveObject) == addon else { continue }
+            // A hook Sluice ran: its delete policy decides when it goes, never a prune.
+            if runsHooks, ChartHook(object: liveObject) != nil { continue }
             // Helm's `helm.sh/resource-policy: keep` (a chart's CRDs carry it): never pruned.
             if liveObject.at("metadata")?["annotations"]?[FleetRenderer.resourcePolicy] == .string("keep") {
                 result.plan.warnings.append("\(key) is no longer rendered and is kept (helm.sh/resource-policy: keep)")

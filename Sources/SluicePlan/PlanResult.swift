@@ -2,6 +2,7 @@ import Foundation
 import SluiceCore
 import SluiceModel
 import SluiceYAML
+import SluiceRender
 
 /// Which part of the fleet a plan covers; nil means all of it. The whole commit is validated
 /// whatever the selection: a commit is accepted or rejected as a whole.
@@ -79,6 +80,9 @@ public struct PlannedPair: Sendable {
     public var removed: Bool
     public var recordedCommit: String? = nil
     public var recordedDigest: String? = nil
+    /// A chart add-on's hooks that run around this apply (install or upgrade), in Helm's
+    /// order; empty when the pair is settled.
+    public var hooks: [PlannedHook] = []
 
     /// Nothing to apply and nothing to wait for: the record only moves to this commit.
     public var isSettled: Bool { steps.isEmpty && objects.isEmpty && !removed }
@@ -86,6 +90,40 @@ public struct PlannedPair: Sendable {
     /// The record of this pair applied at `time`.
     public func record(at time: Date) -> AppliedRecord {
         AppliedRecord(environment: environment, cluster: cluster, addon: addon, commit: commit, digest: digest, appliedAt: time)
+    }
+}
+
+/// A chart hook as the apply runs it: created before (`pre`) or after (`post`) the pair's
+/// objects, waited for, deleted as its policies say.
+public struct PlannedHook: Sendable, Equatable {
+    public var key: ObjectKey
+    /// As rendered, with Sluice's labels and the commit annotation.
+    public var object: Value
+    public var moment: HookMoment
+    public var hook: ChartHook
+
+    /// The hooks of `objects` that run at an install (`install`) or an upgrade, in Helm's
+    /// order (`execHook`): by weight, then kind in install order (kinds it does not know
+    /// last, by name of kind), then name.
+    public static func ordered(_ objects: [RenderedObject], install: Bool) -> [PlannedHook] {
+        let hooks = objects.flatMap { object -> [PlannedHook] in
+            guard let hook = object.hook else { return [] }
+            return hook.moments(install: install).map { PlannedHook(key: object.key, object: object.object, moment: $0, hook: hook) }
+        }
+        return hooks.sorted { a, b in
+            if a.moment != b.moment { return a.moment == .pre }
+            if a.hook.weight != b.hook.weight { return a.hook.weight < b.hook.weight }
+            let x = KindOrder.rank(of: a.key.kind), y = KindOrder.rank(of: b.key.kind), unknown = KindOrder.install.count
+            if x != y { return x < y }
+            if x == unknown && a.key.kind != b.key.kind { return a.key.kind < b.key.kind }
+            return a.key.name < b.key.name
+        }
+    }
+
+    /// For people: `pre-upgrade Job ns/name`.
+    public func label(install: Bool) -> String {
+        let event = "\(moment.rawValue)-\(install ? "install" : "upgrade")"
+        return "\(event) \(key.kind) \(key.namespace.isEmpty ? "" : key.namespace + "/")\(key.name)"
     }
 }
 

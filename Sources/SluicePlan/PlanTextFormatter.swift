@@ -42,6 +42,7 @@ public struct PlanTextFormatter: Sendable {
         for object in addon.objects {
             key += "\u{0}\(object.action.rawValue)|\(object.apiVersion)|\(object.kind)|\(object.namespace)|\(object.name)|\(object.diff ?? "")"
         }
+        for hook in addon.hooks ?? [] { key += "\u{0}hook|\(hook)" }
         return key
     }
 
@@ -83,6 +84,7 @@ public struct PlanTextFormatter: Sendable {
             out.append("        add-on \(addon.name)" + paint(recorded, .dim) + also)
             for reason in addon.blocked { out.append("          " + paint("x blocked: \(reason)", .red)) }
             for warning in addon.warnings { out.append("          " + paint("! \(warning)", .yellow)) }
+            for hook in addon.hooks ?? [] { out.append("          " + paint("> runs hook \(hook)", .cyan)) }
             for object in addon.objects {
                 let (sign, tint): (String, Paint) = switch object.action {
                 case .create: ("+", .green)

@@ -114,7 +114,7 @@ public struct VersionMatrix: Codable, Sendable, Equatable {
         if let pair = cluster?.pairs.first(where: { $0.addon == record.addon }) {
             switch pair.phase {
             case .failed: return .failed
-            case .applying, .stepping, .baking, .retrying: return .rolling
+            case .applying, .stepping, .baking, .retrying, .hooks: return .rolling
             case .waiting, .recorded: break
             }
         }

@@ -208,6 +208,14 @@ public final class FleetRenderer: Sendable {
             for parsed in try parseCache.parse(output.text, template: output.file) {
                 var object = try finish(parsed, addon: addon, template: output.file)
                 object.helmSource = output.name
+                if !output.isCRD, case .map(let annotations)? = parsed.object["metadata"]?["annotations"] {
+                    switch ChartHook.declaration(in: annotations) {
+                    case .none: break
+                    case .hook(let hook): object.hook = hook
+                    // Helm leaves it out of the release altogether.
+                    case .unknownEvent: continue
+                    }
+                }
                 // A chart's CRDs are Helm's to install and never to delete: kept when they leave.
                 if output.isCRD { object.object.set(["metadata", "annotations", Self.resourcePolicy], to: .string("keep")) }
                 if let other = seen[object.key] {

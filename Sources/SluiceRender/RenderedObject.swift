@@ -10,6 +10,8 @@ public struct RenderedObject: Sendable {
     /// For a chart add-on's object, Helm's name of its template (`chart/templates/x.yaml`,
     /// `chart/charts/sub/templates/y.yaml`), which `# Source:` lines show as `helm template` does.
     public var helmSource: String?
+    /// A chart's hook: run around the apply, never applied, diffed or pruned as an object.
+    public var hook: ChartHook?
 
     public init(key: ObjectKey, apiVersion: String, object: Value, template: String, helmSource: String? = nil) {
         self.key = key

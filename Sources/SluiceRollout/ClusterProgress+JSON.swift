@@ -78,6 +78,8 @@ extension PairProgress {
         if inFlight { w.key("inFlight"); w.bool(true) }
         if let nextPoll { w.key("nextPoll"); w.date(nextPoll) }
         if let progress { w.key("progress"); w.string(progress) }
+        if preHooks != 0 { w.key("preHooks"); w.int(preHooks) }
+        if postHooks != 0 { w.key("postHooks"); w.int(postHooks) }
         w.endObject()
     }
 }
@@ -97,6 +99,17 @@ extension PairProgress.Phase {
         case .recorded: w.key("recorded"); w.emptyObject()
         case .failed(let why):
             w.key("failed"); w.beginObject(); w.key("_0"); why.write(into: &w); w.endObject()
+        case .hooks(let run):
+            w.key("hooks"); w.beginObject(); w.key("_0")
+            w.beginObject()
+            w.key("moment"); w.string(run.moment.rawValue)
+            w.key("count"); w.int(run.count)
+            w.key("index"); w.int(run.index)
+            w.key("stage"); w.string(run.stage.rawValue)
+            w.key("deadline"); w.date(run.deadline)
+            w.key("timeout"); w.double(run.timeout)
+            w.endObject()
+            w.endObject()
         }
         w.endObject()
     }

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceCore
+import SluiceModel
 
 /// Pairs applied directly, without batches, checks or partitions, as a state machine like a
 /// rollout's (no second apply engine, no sleeps inside an action): a re-sync's drift
@@ -21,12 +22,15 @@ struct DirectApply: Sendable, Equatable {
         var removed = false
         /// It has a record to mark pending before it is applied (a first install has none).
         var recorded = true
+        /// A chart add-on's hooks run before its objects are applied and after they are healthy.
+        var preHooks = 0
+        var postHooks = 0
         var phase: Phase = .queued
         var inFlight = false
         var nextPoll: Date?
 
         init(cluster: String, addon: String, digest: String, healthTimeoutSeconds: Double, healthDeadlineSeconds: Double?,
-             removed: Bool = false, recorded: Bool = true) {
+             removed: Bool = false, recorded: Bool = true, preHooks: Int = 0, postHooks: Int = 0) {
             self.cluster = cluster
             self.addon = addon
             self.digest = digest
@@ -34,11 +38,15 @@ struct DirectApply: Sendable, Equatable {
             self.healthDeadlineSeconds = healthDeadlineSeconds
             self.removed = removed
             self.recorded = recorded
+            self.preHooks = preHooks
+            self.postHooks = postHooks
         }
     }
 
     enum Phase: Sendable, Equatable {
         case queued
+        /// Its hooks of one moment run (`pre` before `applying`, `post` after `watching`).
+        case hooks(HookRun)
         case applying
         case watching(HealthDeadline)
         case ended(Ending)
@@ -61,6 +69,22 @@ struct DirectApply: Sendable, Equatable {
     enum Action: Sendable, Equatable {
         case apply(cluster: String, addon: String)
         case readStatus(cluster: String, addon: String)
+        case hook(cluster: String, addon: String, HookRun.Action)
+
+        var pair: (cluster: String, addon: String) {
+            switch self {
+            case .apply(let cluster, let addon), .readStatus(let cluster, let addon), .hook(let cluster, let addon, _): (cluster, addon)
+            }
+        }
+
+        /// The answer of this action when it could not be performed.
+        func failed(_ failure: ActionFailure) -> Answer {
+            switch self {
+            case .apply(let cluster, let addon): .applied(cluster: cluster, addon: addon, .failed(failure))
+            case .readStatus(let cluster, let addon): .status(cluster: cluster, addon: addon, .failed(failure))
+            case .hook(let cluster, let addon, let step): .hook(cluster: cluster, addon: addon, HookRun.answer(step, failed: failure))
+            }
+        }
     }
 
     struct Output: Sendable, Equatable {
@@ -84,6 +108,7 @@ struct DirectApply: Sendable, Equatable {
     enum Answer: Sendable, Equatable {
         case applied(cluster: String, addon: String, StepResult)
         case status(cluster: String, addon: String, StatusObservation)
+        case hook(cluster: String, addon: String, HookRun.Answer)
     }
 
     let environment: String
@@ -136,7 +161,7 @@ struct DirectApply: Sendable, Equatable {
 
     /// The next status read that is due.
     var wakeAt: Date? {
-        underWay.filter { !pairs[$0].inFlight && pairs[$0].isWatching }.compactMap { pairs[$0].nextPoll }.min()
+        underWay.filter { !pairs[$0].inFlight && pairs[$0].polls }.compactMap { pairs[$0].nextPoll }.min()
     }
 
     // MARK: - Events
@@ -151,7 +176,22 @@ struct DirectApply: Sendable, Equatable {
         switch answer {
         case .applied(let cluster, let addon, let result): return applied(cluster: cluster, addon: addon, result, now: now)
         case .status(let cluster, let addon, let observation): return statusObserved(cluster: cluster, addon: addon, observation, now: now)
+        case .hook(let cluster, let addon, let answer): return hookAnswered(cluster: cluster, addon: addon, answer, now: now)
         }
+    }
+
+    mutating func hookAnswered(cluster: String, addon: String, _ answer: HookRun.Answer, now: Date) -> Output {
+        var out = Output()
+        guard let p = index(cluster, addon), pairs[p].inFlight, case .hooks(var run) = pairs[p].phase else { return out }
+        pairs[p].inFlight = false
+        let move = run.answered(answer, now: now)
+        pairs[p].phase = .hooks(run)
+        if givingWay, move != .done {
+            end(p, .gaveWay, now, &out)
+            return out
+        }
+        follow(p, move, moment: run.moment, now, &out)
+        return out
     }
 
     mutating func applied(cluster: String, addon: String, _ result: StepResult, now: Date) -> Output {
@@ -177,6 +217,11 @@ struct DirectApply: Sendable, Equatable {
         guard let p = index(cluster, addon), pairs[p].inFlight, case .watching(var clocks) = pairs[p].phase else { return out }
         pairs[p].inFlight = false
         switch observation {
+        case .progress(true, _, _) where pairs[p].postHooks > 0 && !givingWay:
+            let (run, move) = HookRun.start(.post, count: pairs[p].postHooks, timeout: pairs[p].healthTimeoutSeconds, now: now)
+            if let run { pairs[p].phase = .hooks(run) }
+            follow(p, move, moment: .post, now, &out)
+            return out
         case .progress(true, _, _):
             end(p, .applied, now, &out)
             return out
@@ -209,11 +254,15 @@ struct DirectApply: Sendable, Equatable {
     /// Reads the status of every pair that is due.
     mutating func timerFired(now: Date) -> Output {
         var out = Output()
-        for p in underWay where pairs[p].isWatching && !pairs[p].inFlight {
+        for p in underWay where pairs[p].polls && !pairs[p].inFlight {
             guard let due = pairs[p].nextPoll, due <= now else { continue }
             pairs[p].inFlight = true
             pairs[p].nextPoll = nil
-            out.actions.append(.readStatus(cluster: pairs[p].cluster, addon: pairs[p].addon))
+            if case .hooks(let run) = pairs[p].phase {
+                out.actions.append(.hook(cluster: pairs[p].cluster, addon: pairs[p].addon, run.pending))
+            } else {
+                out.actions.append(.readStatus(cluster: pairs[p].cluster, addon: pairs[p].addon))
+            }
         }
         return out
     }
@@ -224,7 +273,7 @@ struct DirectApply: Sendable, Equatable {
         givingWay = true
         for p in pairs.indices where !pairs[p].inFlight {
             switch pairs[p].phase {
-            case .queued, .watching, .applying: finish(p, .gaveWay)
+            case .queued, .hooks, .watching, .applying: finish(p, .gaveWay)
             case .ended: break
             }
         }
@@ -234,10 +283,7 @@ struct DirectApply: Sendable, Equatable {
     /// written): nothing of them is in flight, and nothing new starts.
     mutating func notPerformed(_ actions: [Action]) {
         for action in actions {
-            let (cluster, addon) = switch action {
-            case .apply(let cluster, let addon), .readStatus(let cluster, let addon): (cluster, addon)
-            }
-            if let p = index(cluster, addon) { pairs[p].inFlight = false }
+            if let p = index(action.pair.cluster, action.pair.addon) { pairs[p].inFlight = false }
         }
         giveWay()
     }
@@ -263,7 +309,7 @@ struct DirectApply: Sendable, Equatable {
             }
         }
         if let next = rest.first(where: { pairs[$0].phase == .queued }) {
-            if givingWay { finish(next, .gaveWay) } else { begin(next, &out) }
+            if givingWay { finish(next, .gaveWay) } else { begin(next, now, &out) }
         }
         startClusters(now, &out)
     }
@@ -277,19 +323,39 @@ struct DirectApply: Sendable, Equatable {
             if givingWay {
                 for p in range where pairs[p].phase == .queued { finish(p, .gaveWay) }
             } else {
-                begin(first, &out)
+                begin(first, now, &out)
             }
         }
     }
 
-    private mutating func begin(_ p: Int, _ out: inout Output) {
-        pairs[p].phase = .applying
-        pairs[p].inFlight = true
+    private mutating func begin(_ p: Int, _ now: Date, _ out: inout Output) {
         underWay.append(p)
         if pairs[p].recorded {
             out.pending.append(PendingApply(environment: environment, cluster: pairs[p].cluster, addon: pairs[p].addon, commit: commit))
         }
-        out.actions.append(.apply(cluster: pairs[p].cluster, addon: pairs[p].addon))
+        let (run, move) = HookRun.start(.pre, count: pairs[p].preHooks, timeout: pairs[p].healthTimeoutSeconds, now: now)
+        if let run { pairs[p].phase = .hooks(run) }
+        follow(p, move, moment: .pre, now, &out)
+    }
+
+    /// Where a pair's hooks lead: the next hook action, the apply (after `pre`), the record
+    /// (after `post`), or the pair's failure.
+    private mutating func follow(_ p: Int, _ move: HookRun.Move, moment: HookMoment, _ now: Date, _ out: inout Output) {
+        switch move {
+        case .send(let action):
+            pairs[p].inFlight = true
+            out.actions.append(.hook(cluster: pairs[p].cluster, addon: pairs[p].addon, action))
+        case .poll:
+            pairs[p].nextPoll = now.addingTimeInterval(pollSeconds)
+        case .done where moment == .pre:
+            pairs[p].phase = .applying
+            pairs[p].inFlight = true
+            out.actions.append(.apply(cluster: pairs[p].cluster, addon: pairs[p].addon))
+        case .done:
+            end(p, .applied, now, &out)
+        case .failed(let failure):
+            end(p, .failed(failure), now, &out)
+        }
     }
 
     private mutating func finish(_ p: Int, _ ending: Ending) {
@@ -304,7 +370,13 @@ struct DirectApply: Sendable, Equatable {
 }
 
 extension DirectApply.Pair {
-    var isWatching: Bool { if case .watching = phase { true } else { false } }
+    /// Its next action waits for `nextPoll` (a status read, a hook read or retry).
+    var polls: Bool {
+        switch phase {
+        case .watching, .hooks: true
+        default: false
+        }
+    }
 }
 
 extension DirectApply.Output {

@@ -29,6 +29,9 @@ extension EnvironmentRunner {
         case .status(let rollout, let cluster, let addon, let attempt, let step, let observation):
             guard rollout == id else { return RolloutOutput() }
             return active.machine.statusObserved(cluster: cluster, addon: addon, attempt: attempt, step: step, observation, now: now)
+        case .hook(let rollout, let cluster, let addon, let attempt, let answer):
+            guard rollout == id else { return RolloutOutput() }
+            return active.machine.hookAnswered(cluster: cluster, addon: addon, attempt: attempt, answer, now: now)
         case .check(let rollout, let check, let outcome):
             guard rollout == id else { return RolloutOutput() }
             return active.machine.checkFinished(check, outcome, now: now)
@@ -108,6 +111,20 @@ extension EnvironmentRunner {
                 case .failure(let failure): observation = .failed(failure)
                 }
                 await mailbox.put(.status(id, cluster: cluster, addon: addon, attempt: attempt, step: step, observation))
+            }
+        case .hook(let cluster, let addon, let attempt, let step):
+            let planned = pair(cluster, addon), at = commit(cluster)
+            start {
+                let answer: HookRun.Answer
+                switch await target(planned, cluster, addon, at: at, effects) {
+                case .success(let target?):
+                    guard let done = await effects.hook(step, target) else { return await mailbox.put(.leaseLost) }
+                    answer = done
+                // Planned again after a restart with nothing to do: its hooks ran and it is settled.
+                case .success(nil): answer = HookRun.answerNothingLeft(step)
+                case .failure(let failure): answer = HookRun.answer(step, failed: failure)
+                }
+                await mailbox.put(.hook(id, cluster: cluster, addon: addon, attempt: attempt, answer))
             }
         case .runCheck(let check):
             let context = context

@@ -123,9 +123,7 @@ extension EnvironmentRunner {
 
     func perform(_ action: DirectApply.Action, _ correcting: Correcting, _ mailbox: Mailbox<Event>, _ tasks: ActionTasks) {
         let effects = correcting.effects
-        let pair = switch action {
-        case .apply(let cluster, let addon), .readStatus(let cluster, let addon): correcting.planned["\(cluster)/\(addon)"]
-        }
+        let pair = correcting.planned["\(action.pair.cluster)/\(action.pair.addon)"]
         tasks.start { await mailbox.put(await effects.perform(action, pair).map { .drift($0) } ?? .leaseLost) }
     }
 }

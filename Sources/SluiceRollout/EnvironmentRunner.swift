@@ -118,6 +118,7 @@ public struct EnvironmentRunner: Sendable {
         case applied(String, cluster: String, addon: String, attempt: Int, StepResult)
         case partitionSet(String, cluster: String, addon: String, attempt: Int, step: Int, StepResult)
         case status(String, cluster: String, addon: String, attempt: Int, step: Int, StatusObservation)
+        case hook(String, cluster: String, addon: String, attempt: Int, HookRun.Answer)
         case check(String, CheckID, CheckOutcome)
         case rollbackPlanned(String, cluster: String, ClusterPlanOutcome, [PlannedPair])
         case driftDetected(DriftDetection.Outcome)

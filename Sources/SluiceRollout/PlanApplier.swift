@@ -121,15 +121,12 @@ public struct PlanApplier: Sendable {
                 }
                 for action in step.actions {
                     inFlight += 1
-                    let (cluster, addon) = switch action {
-                    case .apply(let cluster, let addon), .readStatus(let cluster, let addon): (cluster, addon)
-                    }
+                    let (cluster, addon) = action.pair
                     let pair = byKey["\(cluster)/\(addon)"]
                     group.addTask {
                         // A lease lost mid-apply: the pair fails, and the next write is refused.
                         await effects.perform(action, pair)
-                            ?? .applied(cluster: cluster, addon: addon,
-                                        .failed(ActionFailure(.refused, "the lease of environment \(environment) was lost: nothing more was sent")))
+                            ?? action.failed(ActionFailure(.refused, "the lease of environment \(environment) was lost: nothing more was sent"))
                     }
                 }
                 if inFlight == 0 && machine.isOver { break }

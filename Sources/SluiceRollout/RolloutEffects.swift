@@ -119,7 +119,8 @@ struct RolloutEffects: Sendable {
                                       digest: pair.digest, settled: pair.isSettled, removed: pair.removed, steps: steps,
                                       stepBakeSeconds: addon?.rollout?.bake.map(GoDuration.seconds),
                                       healthTimeoutSeconds: addon?.healthTimeout.map(GoDuration.seconds) ?? defaultHealthTimeout,
-                                      healthDeadlineSeconds: addon?.healthDeadline.map(GoDuration.seconds)))
+                                      healthDeadlineSeconds: addon?.healthDeadline.map(GoDuration.seconds),
+                                      preHooks: pair.hooks.count { $0.moment == .pre }, postHooks: pair.hooks.count { $0.moment == .post }))
             }
             outcomes[name] = .planned(plans)
         }
@@ -205,13 +206,79 @@ struct RolloutEffects: Sendable {
         }
     }
 
+    /// One step of the pair's hooks of a moment (`HookRun`); nil: the lease was lost.
+    func hook(_ action: HookRun.Action, _ pair: PlannedPair) async -> HookRun.Answer? {
+        func failed(_ failure: ActionFailure) -> HookRun.Answer { HookRun.answer(action, failed: failure) }
+        let moment: HookMoment
+        switch action {
+        case .create(let at, _), .read(let at, _), .cleanUp(let at): moment = at
+        }
+        let hooks = pair.hooks.filter { $0.moment == moment }
+        do {
+            let driver = try await driver(pair.cluster)
+            switch action {
+            case .create(_, let index), .read(_, let index):
+                guard hooks.indices.contains(index) else {
+                    return failed(ActionFailure(.unplannable, "\(pair.cluster)/\(pair.addon): hook \(index + 1) of the \(moment) hooks is not planned"))
+                }
+                let hook = hooks[index]
+                if case .create = action { return .created(try await create(hook, on: driver)) }
+                guard let live = try await driver.get(hook.key) else {
+                    return .observed(.failed("hook \(hook.label(install: pair.recordedCommit == nil)): gone before it was done"))
+                }
+                switch HookObjectStatus.of(live, key: hook.key) {
+                case .done: return .observed(.done)
+                case .running(let detail): return .observed(.running("hook \(detail)"))
+                case .failed(let detail):
+                    if hook.hook.deletes(.hookFailed), hook.key.kind != "CustomResourceDefinition" {
+                        try await confirmLease()
+                        try await driver.delete(hook.key)
+                    }
+                    return .observed(.failed("hook \(detail)"))
+                }
+            case .cleanUp:
+                // Helm deletes them once every hook of the moment is done, the last first.
+                for hook in hooks.reversed() where hook.hook.deletes(.hookSucceeded) && hook.key.kind != "CustomResourceDefinition" {
+                    try await confirmLease()
+                    try await driver.delete(hook.key)
+                }
+                return .cleanedUp(.ok)
+            }
+        } catch let error as DriverError {
+            return failed(ActionFailure(error))
+        } catch {
+            return nil  // LeaseLost, the only other error
+        }
+    }
+
+    /// Creates a hook, the old one deleted first under `before-hook-creation` (CRDs never
+    /// are, as in Helm). One still being deleted is a transient failure: tried again. Without
+    /// that policy, a hook already there is Helm's error too.
+    private func create(_ hook: PlannedHook, on driver: any ClusterDriver) async throws -> StepResult {
+        if hook.hook.deletes(.beforeHookCreation), hook.key.kind != "CustomResourceDefinition", try await driver.get(hook.key) != nil {
+            try await confirmLease()
+            try await driver.delete(hook.key)
+            if try await driver.get(hook.key) != nil {
+                return .failed(ActionFailure(.unreachable, "\(hook.key): the hook of an earlier apply is still being deleted"))
+            }
+        }
+        try await confirmLease()
+        do {
+            _ = try await driver.create(hook.object, key: hook.key)
+        } catch .conflict(let key) {
+            return .failed(ActionFailure(.rejected, "hook \(key) already exists, and its helm.sh/hook-delete-policy does not replace it"))
+        }
+        return .ok
+    }
+
     /// A planned pair as `DirectApply` takes it (its add-on's health clocks).
     func directPair(_ pair: PlannedPair) -> DirectApply.Pair {
         let addon = repository.addons[pair.addon]
         return DirectApply.Pair(cluster: pair.cluster, addon: pair.addon, digest: pair.digest,
                                 healthTimeoutSeconds: addon?.healthTimeout.map(GoDuration.seconds) ?? defaultHealthTimeout,
                                 healthDeadlineSeconds: addon?.healthDeadline.map(GoDuration.seconds),
-                                removed: pair.removed, recorded: pair.recordedCommit != nil)
+                                removed: pair.removed, recorded: pair.recordedCommit != nil,
+                                preHooks: pair.hooks.count { $0.moment == .pre }, postHooks: pair.hooks.count { $0.moment == .post })
     }
 
     /// A `DirectApply` action on its planned pair (a pair not planned is a failure; nil: the
@@ -224,6 +291,9 @@ struct RolloutEffects: Sendable {
         case .readStatus(let cluster, let addon):
             guard let pair else { return .status(cluster: cluster, addon: addon, .failed(ActionFailure(.unplannable, "\(cluster)/\(addon) is not planned"))) }
             return .status(cluster: cluster, addon: addon, await status(pair, step: 0, steps: 1))
+        case .hook(let cluster, let addon, let step):
+            guard let pair else { return action.failed(ActionFailure(.unplannable, "\(cluster)/\(addon) is not planned")) }
+            return await hook(step, pair).map { .hook(cluster: cluster, addon: addon, $0) }
         }
     }
 

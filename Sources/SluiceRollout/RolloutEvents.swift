@@ -19,6 +19,8 @@ public enum RolloutAction: Sendable, Equatable, Hashable {
     /// before (`rollbackPlanned`). Its pairs are then applied and waited for like any other
     /// (`apply`, `readStatus`), recorded at the base.
     case planRollback(cluster: String)
+    /// A step of the pair's chart hooks (`hookAnswered`).
+    case hook(cluster: String, addon: String, attempt: Int, HookRun.Action)
 
     /// The action's kind, a metric's label.
     public var name: String {
@@ -29,6 +31,7 @@ public enum RolloutAction: Sendable, Equatable, Hashable {
         case .readStatus: return "readStatus"
         case .runCheck: return "check"
         case .planRollback: return "planRollback"
+        case .hook: return "hook"
         }
     }
 }
@@ -55,9 +58,15 @@ public struct PairPlan: Sendable, Equatable {
     public var healthTimeoutSeconds: Double
     /// `health.deadline`: the longest a step may take in all; nil for no limit.
     public var healthDeadlineSeconds: Double?
+    /// A chart add-on's hooks before its objects are applied and after they are healthy.
+    public var preHooks = 0
+    public var postHooks = 0
 
     public init(addon: String, dependsOn: [String] = [], digest: String, settled: Bool = false, removed: Bool = false,
-                steps: Int = 1, stepBakeSeconds: Double? = nil, healthTimeoutSeconds: Double = 300, healthDeadlineSeconds: Double? = nil) {
+                steps: Int = 1, stepBakeSeconds: Double? = nil, healthTimeoutSeconds: Double = 300, healthDeadlineSeconds: Double? = nil,
+                preHooks: Int = 0, postHooks: Int = 0) {
+        self.preHooks = preHooks
+        self.postHooks = postHooks
         self.addon = addon
         self.dependsOn = dependsOn
         self.digest = digest

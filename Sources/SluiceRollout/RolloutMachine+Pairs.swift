@@ -1,5 +1,6 @@
 import Foundation
 import SluiceCore
+import SluiceModel
 
 /// Inside a cluster: add-ons in dependency order, partition steps, retries, failures.
 extension RolloutMachine {
@@ -41,6 +42,11 @@ extension RolloutMachine {
             case .baking(let step, let until):
                 guard until <= now else { continue }
                 startStep(c, p, step + 1, now, &out)
+            case .hooks(let run):
+                guard (pair.nextPoll ?? now) <= now else { continue }
+                state.clusters[c].pairs[p].inFlight = true
+                state.clusters[c].pairs[p].nextPoll = nil
+                out.actions.append(.hook(cluster: name, addon: pair.addon, attempt: pair.attempt, run.pending))
             case .applying, .recorded, .failed:
                 continue
             }
@@ -51,7 +57,7 @@ extension RolloutMachine {
             // Wait for the cluster's other started pairs to settle before calling it failed.
             let started = pairs.contains { pair in
                 switch pair.phase {
-                case .stepping, .baking, .applying: return true
+                case .stepping, .baking, .applying, .hooks: return true
                 default: return false
                 }
             }
@@ -74,14 +80,36 @@ extension RolloutMachine {
     mutating func startApply(_ c: Int, _ p: Int, _ now: Date, _ out: inout RolloutOutput) {
         let name = state.clusters[c].name
         state.clusters[c].pairs[p].attempt += 1
-        state.clusters[c].pairs[p].phase = .applying
-        state.clusters[c].pairs[p].inFlight = true
         state.clusters[c].touched = true
         let pair = state.clusters[c].pairs[p]
         if !pair.removed {
             out.pending.append(PendingApply(environment: state.environment, cluster: name, addon: pair.addon, commit: commit(of: c)))
         }
-        out.actions.append(.apply(cluster: name, addon: pair.addon, attempt: pair.attempt))
+        let (run, move) = HookRun.start(.pre, count: pair.removed ? 0 : pair.preHooks, timeout: pair.healthTimeoutSeconds, now: now)
+        if let run { state.clusters[c].pairs[p].phase = .hooks(run) }
+        followHooks(c, p, move, moment: .pre, now, &out)
+    }
+
+    /// Where a pair's hooks lead: the next hook action, the apply (after `pre`), the record
+    /// (after `post`), or the pair's error (retried when transient, as any).
+    mutating func followHooks(_ c: Int, _ p: Int, _ move: HookRun.Move, moment: HookMoment, _ now: Date, _ out: inout RolloutOutput) {
+        let name = state.clusters[c].name, pair = state.clusters[c].pairs[p]
+        switch move {
+        case .send(let action):
+            state.clusters[c].pairs[p].inFlight = true
+            out.actions.append(.hook(cluster: name, addon: pair.addon, attempt: pair.attempt, action))
+        case .poll:
+            state.clusters[c].pairs[p].nextPoll = now.addingTimeInterval(pollSeconds)
+        case .done where moment == .pre:
+            state.clusters[c].pairs[p].phase = .applying
+            state.clusters[c].pairs[p].inFlight = true
+            out.actions.append(.apply(cluster: name, addon: pair.addon, attempt: pair.attempt))
+        case .done:
+            state.clusters[c].pairs[p].phase = .recorded
+            out.records.append(record(pair, cluster: c, now))
+        case .failed(let failure):
+            pairError(c, p, failure, now, &out)
+        }
     }
 
     mutating func startStep(_ c: Int, _ p: Int, _ step: Int, _ now: Date, _ out: inout RolloutOutput) {

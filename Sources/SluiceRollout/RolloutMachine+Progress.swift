@@ -249,7 +249,7 @@ extension RolloutMachine {
             guard cluster.movesPairs else { continue }
             for pair in cluster.pairs where !pair.inFlight {
                 switch pair.phase {
-                case .stepping: if let poll = pair.nextPoll { times.append(poll) }
+                case .stepping, .hooks: if let poll = pair.nextPoll { times.append(poll) }
                 case .baking(_, let until): times.append(until)
                 case .retrying(let at): times.append(at)
                 default: break

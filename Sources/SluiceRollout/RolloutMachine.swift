@@ -84,7 +84,8 @@ public struct RolloutMachine: Sendable, Equatable {
                 state.clusters[c].pairs = pairs.filter { !$0.settled }.map { plan in
                     PairProgress(addon: plan.addon, dependsOn: plan.dependsOn, digest: plan.digest, settled: false,
                                  removed: plan.removed, steps: plan.steps, stepBakeSeconds: plan.stepBakeSeconds,
-                                 healthTimeoutSeconds: plan.healthTimeoutSeconds, healthDeadlineSeconds: plan.healthDeadlineSeconds)
+                                 healthTimeoutSeconds: plan.healthTimeoutSeconds, healthDeadlineSeconds: plan.healthDeadlineSeconds,
+                                 preHooks: plan.preHooks, postHooks: plan.postHooks)
                 }
                 let settled = pairs.filter(\.settled)
                 state.clusters[c].settled = settled.map(\.addon)
@@ -176,6 +177,10 @@ public struct RolloutMachine: Sendable, Equatable {
                     state.clusters[c].pairs[p].phase = .recorded
                     out.removals.append(AppliedRemoval(environment: state.environment, cluster: cluster, addon: addon,
                                                        commit: commit(of: c), at: now))
+                } else if pair.postHooks > 0 {
+                    let (run, move) = HookRun.start(.post, count: pair.postHooks, timeout: pair.healthTimeoutSeconds, now: now)
+                    if let run { state.clusters[c].pairs[p].phase = .hooks(run) }
+                    followHooks(c, p, move, moment: .post, now, &out)
                 } else {
                     state.clusters[c].pairs[p].phase = .recorded
                     out.records.append(record(pair, cluster: c, now))
@@ -196,6 +201,22 @@ public struct RolloutMachine: Sendable, Equatable {
         case .failed(let failure):
             pairError(c, p, failure, now, &out)
         }
+        focus = c
+        defer { focus = nil }
+        progress(now, &out)
+        return out
+    }
+
+    /// A step of a pair's chart hooks was performed.
+    public mutating func hookAnswered(cluster: String, addon: String, attempt: Int, _ answer: HookRun.Answer, now: Date) -> RolloutOutput {
+        var out = RolloutOutput()
+        guard let (c, p) = current(cluster, addon, attempt), state.clusters[c].pairs[p].inFlight,
+              case .hooks(var run) = state.clusters[c].pairs[p].phase else { return out }
+        state.clusters[c].pairs[p].inFlight = false
+        let move = run.answered(answer, now: now)
+        state.clusters[c].pairs[p].phase = .hooks(run)
+        if case .observed(.running(let detail)) = answer { state.clusters[c].pairs[p].progress = detail }
+        followHooks(c, p, move, moment: run.moment, now, &out)
         focus = c
         defer { focus = nil }
         progress(now, &out)

@@ -108,6 +108,9 @@ public struct PairProgress: Codable, Equatable, Sendable {
     public enum Phase: Codable, Equatable, Sendable {
         /// Its dependencies are not recorded yet.
         case waiting
+        /// Its chart hooks of one moment run: `pre` before `applying`, `post` after the last
+        /// step is healthy and before `recorded`.
+        case hooks(HookRun)
         case applying
         /// Partition step `step` (0-based; the last is the full rollout) is set; it fails when
         /// no pod becomes updated and ready before `deadline` (moved on by every pod that does).
@@ -131,6 +134,9 @@ public struct PairProgress: Codable, Equatable, Sendable {
     public var stepBakeSeconds: Double?
     public var healthTimeoutSeconds: Double
     public var healthDeadlineSeconds: Double?
+    /// A chart add-on's hooks before its objects are applied and after they are healthy.
+    public var preHooks = 0
+    public var postHooks = 0
     /// When the current step must be complete however it progresses (`health.deadline`).
     public var stepDeadline: Date?
     /// The pods of the current step, as last seen (for status), and the most ever seen
@@ -148,7 +154,10 @@ public struct PairProgress: Codable, Equatable, Sendable {
     public var progress: String?
 
     public init(addon: String, dependsOn: [String], digest: String, settled: Bool, removed: Bool, steps: Int,
-                stepBakeSeconds: Double?, healthTimeoutSeconds: Double, healthDeadlineSeconds: Double? = nil) {
+                stepBakeSeconds: Double?, healthTimeoutSeconds: Double, healthDeadlineSeconds: Double? = nil,
+                preHooks: Int = 0, postHooks: Int = 0) {
+        self.preHooks = preHooks
+        self.postHooks = postHooks
         self.addon = addon
         self.dependsOn = dependsOn
         self.digest = digest
@@ -164,7 +173,7 @@ public struct PairProgress: Codable, Equatable, Sendable {
     // out; rows of the first format, with every key, read the same.
     enum CodingKeys: String, CodingKey {
         case addon, dependsOn, digest, settled, removed, steps, stepBakeSeconds, healthTimeoutSeconds, healthDeadlineSeconds, stepDeadline, pods,
-             mostReady, phase, attempt, retries, inFlight, nextPoll, progress
+             mostReady, phase, attempt, retries, inFlight, nextPoll, progress, preHooks, postHooks
     }
 
     public init(from decoder: any Decoder) throws {
@@ -187,6 +196,8 @@ public struct PairProgress: Codable, Equatable, Sendable {
         inFlight = try c.decodeIfPresent(Bool.self, forKey: .inFlight) ?? false
         nextPoll = try c.decodeIfPresent(Date.self, forKey: .nextPoll)
         progress = try c.decodeIfPresent(String.self, forKey: .progress)
+        preHooks = try c.decodeIfPresent(Int.self, forKey: .preHooks) ?? 0
+        postHooks = try c.decodeIfPresent(Int.self, forKey: .postHooks) ?? 0
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -209,6 +220,8 @@ public struct PairProgress: Codable, Equatable, Sendable {
         if inFlight { try c.encode(inFlight, forKey: .inFlight) }
         try c.encodeIfPresent(nextPoll, forKey: .nextPoll)
         try c.encodeIfPresent(progress, forKey: .progress)
+        if preHooks != 0 { try c.encode(preHooks, forKey: .preHooks) }
+        if postHooks != 0 { try c.encode(postHooks, forKey: .postHooks) }
     }
 
     public var isFinished: Bool {

@@ -84,6 +84,9 @@ public actor SimulatedCluster: ClusterDriver, SimulatedPodReadiness {
         created.set(["metadata", "generation"], to: .int(1))
         created.set(["metadata", "uid"], to: .string(UUID().uuidString.lowercased()))
         created.set(["status"], to: .null)
+        if CompletionSimulation.runs(key) {
+            created = completion.created(created, key: key, at: await clock.now().timeIntervalSince1970)
+        }
         return try await write(key, created, logging: .create)
     }
 
@@ -248,8 +251,15 @@ public actor SimulatedCluster: ClusterDriver, SimulatedPodReadiness {
         }
     }
 
+    private var completion: CompletionSimulation { CompletionSimulation(faults: faults, runSeconds: podReadySeconds) }
+
     /// The object with its workload advanced to now (written back when pods moved).
     private func advanced(_ key: ObjectKey, _ object: Value) async throws(DriverError) -> Value {
+        if CompletionSimulation.runs(key) {
+            let moved = completion.advance(object, key: key, to: await clock.now().timeIntervalSince1970)
+            if moved != object { try await persist(key, moved) }
+            return moved
+        }
         guard let simulation = simulation(for: key) else { return object }
         let now = await clock.now().timeIntervalSince1970
         // Already advanced to this instant (reads at one virtual time are many): nothing moves.

@@ -29,6 +29,8 @@ import Testing
             .waiting, .applying, .stepping(step: 2, deadline: t0.addingTimeInterval(300.5)), .baking(step: 0, until: t0.addingTimeInterval(600)),
             .retrying(at: t0.addingTimeInterval(7.75)), .recorded, .failed(.recorded("image é broken\t")),
             .failed(.action(ActionFailure(.rejected, "Deployment/x: invalid \u{1}"))), .failed(.health(.deadline(seconds: 1800.5), detail: "0/3")),
+            .hooks(HookRun(moment: .pre, count: 3, index: 1, stage: .watching, deadline: t0.addingTimeInterval(45.5), timeout: 300)),
+            .hooks(HookRun(moment: .post, count: 2, index: 2, stage: .cleaningUp, deadline: t0, timeout: 0.25)),
         ]
         var samples: [ClusterProgress] = []
         for (index, phase) in clusterPhases.enumerated() {
@@ -47,6 +49,8 @@ import Testing
                 pair.inFlight = offset % 2 == 1
                 pair.nextPoll = offset % 2 == 0 ? nil : t0.addingTimeInterval(Double(offset) * 5)
                 pair.progress = offset % 3 == 1 ? "2 of 3 pods updated and ready" : nil
+                pair.preHooks = offset % 3
+                pair.postHooks = offset % 2
                 return pair
             }
             if index == 6 { cluster.pairs = [] }
