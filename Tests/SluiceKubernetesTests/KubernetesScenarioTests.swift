@@ -300,6 +300,48 @@ import Testing
         #expect(try await probe()["version"] == .string("v1.30.2"))
     }
 
+    /// A chart's hooks on a real-shaped API server: the pre-install Job is created and read
+    /// until the job controller marks it Complete before any object of the add-on is sent;
+    /// a Job whose pod fails (reason BackoffLimitExceeded) fails the pair, nothing else sent.
+    @Test func aChartsHookJobIsWaitedForOnTheAPIServer() async throws {
+        let server = try KubeAPITestServer()
+        let scenario = try scenario(server)
+        try scenario.repo.write("addons/probe/Chart.yaml", "apiVersion: v2\nname: probe\nversion: 1.0.0\n")
+        try scenario.repo.write("addons/probe/addon.yaml", "apiVersion: sluice.dev/v1\nkind: Addon\nmetadata:\n  name: probe\nspec:\n  namespace: kube-system\n")
+        try scenario.repo.write("addons/probe/templates/probe.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: probe\n")
+        try scenario.repo.write("addons/probe/templates/migrate.yaml", """
+            apiVersion: batch/v1
+            kind: Job
+            metadata:
+              name: probe-migrate
+              annotations: {helm.sh/hook: "pre-install,pre-upgrade", helm.sh/hook-delete-policy: "before-hook-creation,hook-succeeded"}
+            spec:
+              template:
+                spec:
+                  restartPolicy: Never
+                  containers: [{name: run, image: {{ .Values.image | default "busybox:1.36" | quote }}, resources: {limits: {cpu: 100m, memory: 64Mi}}}]
+            """)
+        try scenario.edit("releases/2026-11-2.yaml", replacing: "  addons:\n", with: "  addons:\n    probe: {version: \"1.0.0\"}\n")
+        _ = try commit(scenario, "a chart with a hook")
+        let before = try await server.requests().count
+        let report = try await scenario.apply(env: "staging", cluster: "test-1")
+        #expect(!report.failures.contains { $0.addon == "probe" }, "\(report.failures)")
+        // A create names its object in the body only.
+        let calls = try await server.requests().dropFirst(before).filter { $0.query["dryRun"] == nil && ($0.path.contains("probe") || $0.body.contains("\"probe")) }
+            .map { "\($0.method) \($0.path.split(separator: "/").suffix(2).joined(separator: "/"))" }
+        let created = try #require(calls.firstIndex(of: "POST kube-system/jobs"))
+        let configMap = try #require(calls.firstIndex(of: "POST kube-system/configmaps"))
+        let read = try #require(calls[created...].firstIndex(of: "GET jobs/probe-migrate"))
+        let deleted = try #require(calls.firstIndex(of: "DELETE jobs/probe-migrate"))
+        #expect(created < read && read < deleted && deleted < configMap, "\(calls)")
+
+        try scenario.edit("clusters/test-1.yaml", replacing: "  addons:\n", with: "  addons:\n    probe: {image: busybox:1.36-broken}\n")
+        _ = try commit(scenario, "a hook that fails")
+        let failing = try await scenario.apply(env: "staging", cluster: "test-1")
+        let failure = try #require(failing.failures.first { $0.addon == "probe" })
+        #expect(failure.message.contains("Job kube-system/probe-migrate failed: BackoffLimitExceeded"))
+    }
+
     /// A cluster whose `/version` cannot be read is not planned (its chart add-ons would
     /// otherwise render with Helm's defaults, not the cluster's own capabilities): it is
     /// unreachable, with why.
