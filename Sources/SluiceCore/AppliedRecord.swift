@@ -10,9 +10,13 @@ public struct AppliedRecord: Sendable, Equatable {
     /// A commit whose apply started on this pair after `commit` and was not recorded (see
     /// `PendingApply`): the live objects may differ from the record.
     public var pending: String?
+    /// How many applies changed what the pair renders, the first included: Helm's release
+    /// revision (`.Release.Revision` of a chart add-on). 1 for records older than the count.
+    public var revision: Int
 
     public init(environment: String, cluster: String, addon: String, commit: String, digest: String, appliedAt: Date,
-                pending: String? = nil) {
+                pending: String? = nil, revision: Int = 1) {
+        self.revision = revision
         self.environment = environment
         self.cluster = cluster
         self.addon = addon

@@ -37,6 +37,8 @@ struct ClusterPlanner: Sendable {
         var record: Int?
         var target: RenderedAddon?
         var spec: LastAppliedSpecs.Spec?
+        /// The revision `target` was rendered with and is recorded with.
+        var revision = 1
     }
 
     /// `records` are the cluster's, sorted by add-on.
@@ -58,7 +60,7 @@ struct ClusterPlanner: Sendable {
                 changes = (commit, commits.changes(since: commit, target: inputs)?.forCluster(cluster, release: release))
             }
             if let record, records[record].pending == nil, !selection.rendersEverything, let since = changes?.changes, since.unchanged(addon) {
-                pairs.append(Pair(addon: addon, record: record))
+                pairs.append(Pair(addon: addon, record: record, revision: records[record].revision))
                 outcome.statistics.pairsUnchanged += 1
                 continue
             }
@@ -73,10 +75,20 @@ struct ClusterPlanner: Sendable {
                 }
             }
             do {
-                // A pair applied before renders as Helm's upgrade (`.Release.IsUpgrade`).
-                let target = try renderer.render(cluster: cluster.name, addon: addon, upgrade: record != nil)
+                // A pair applied before renders as Helm's upgrade (`.Release.IsUpgrade`), at its
+                // recorded revision; when that is not what it recorded, something changed and
+                // the apply is the next revision (a chart renders again with it).
+                let recorded = record.map { records[$0] }
+                var revision = recorded?.revision ?? 1
+                var target = try renderer.render(cluster: cluster.name, addon: addon, upgrade: record != nil, revision: revision)
+                if let recorded, recorded.digest != target.digest {
+                    revision = recorded.revision + 1
+                    if repository.addons[addon]?.chart != nil {
+                        target = try renderer.render(cluster: cluster.name, addon: addon, upgrade: true, revision: revision)
+                    }
+                }
                 outcome.problems += checker.violations(in: target, release: release)
-                pairs.append(Pair(addon: addon, record: record, target: target))
+                pairs.append(Pair(addon: addon, record: record, target: target, revision: revision))
             } catch {
                 outcome.problems.append(error)
             }
@@ -116,7 +128,9 @@ struct ClusterPlanner: Sendable {
         var all = rendered
         if moved && !skipped.isEmpty {
             // Keys only; a render error here was not caught above only if the binary changed.
-            all += skipped.compactMap { try? renderer.render(cluster: cluster.name, addon: $0.addon, upgrade: $0.record != nil) }
+            all += skipped.compactMap { pair in
+                try? renderer.render(cluster: cluster.name, addon: pair.addon, upgrade: pair.record != nil, revision: pair.revision)
+            }
         }
         var owners = ObjectOwners(capacity: all.count * 8)
         return all.flatMap { owners.claim($0) }
@@ -128,7 +142,7 @@ struct ClusterPlanner: Sendable {
         var plan = FleetPlan.ClusterPlan(name: cluster.name, summary: FleetPlan.Summary(), unreachable: nil, addons: [])
         let commit = renderer.commitLabel
         func planned(_ addon: String, digest: String, record: Int?, steps: [ApplyStep] = [], blocked: [String] = [],
-                     objects: [ObjectKey] = [], hooks: [PlannedHook] = [], removed: Bool = false) -> PlannedPair {
+                     objects: [ObjectKey] = [], hooks: [PlannedHook] = [], removed: Bool = false, revision: Int? = nil) -> PlannedPair {
             // What to wait for matters only to an apply, and only where something changes
             // (or may have: the record's digest is not the target's).
             let apply = detail == .apply
@@ -137,7 +151,7 @@ struct ClusterPlanner: Sendable {
             return PlannedPair(environment: environment, cluster: cluster.name, addon: addon, commit: commit, digest: digest,
                                steps: apply ? steps : [], blocked: blocked, objects: apply && !settled ? objects : [],
                                removed: removed, recordedCommit: recorded?.commit, recordedDigest: recorded?.digest,
-                               hooks: apply && !settled ? hooks : [])
+                               hooks: apply && !settled ? hooks : [], revision: revision ?? recorded?.revision ?? 1)
         }
         // Live objects are read only for the add-ons rendered or pruned, by their label: a
         // change to one add-on reads that add-on's objects, not the whole cluster's.
@@ -209,7 +223,7 @@ struct ClusterPlanner: Sendable {
             }
             add(result, to: &plan)
             keep(&outcome, planned(pair.addon, digest: target.digest, record: pair.record, steps: result.steps,
-                                   blocked: result.plan.blocked, objects: plain.map(\.key), hooks: hooks))
+                                   blocked: result.plan.blocked, objects: plain.map(\.key), hooks: hooks, revision: pair.revision))
         }
         // Add-ons that left the cluster: what Sluice applied for them is pruned.
         for record in removed where plan.unreachable == nil {

@@ -44,9 +44,9 @@ final class LastAppliedSpecs: Sendable {
             do {
                 // Whether the recorded apply was Helm's install or upgrade is not recorded: the
                 // upgrade's render, or the install's when that is the one the digest names.
-                rendered = try renderer.render(cluster: record.cluster, addon: record.addon, upgrade: true)
+                rendered = try renderer.render(cluster: record.cluster, addon: record.addon, upgrade: true, revision: record.revision)
                 if rendered.digest != record.digest, renderer.repository.addons[record.addon]?.chart != nil,
-                   let install = try? renderer.render(cluster: record.cluster, addon: record.addon),
+                   let install = try? renderer.render(cluster: record.cluster, addon: record.addon, revision: record.revision),
                    install.digest == record.digest {
                     rendered = install
                 }

@@ -83,13 +83,16 @@ public struct PlannedPair: Sendable {
     /// A chart add-on's hooks that run around this apply (install or upgrade), in Helm's
     /// order; empty when the pair is settled.
     public var hooks: [PlannedHook] = []
+    /// The revision the pair is recorded with once applied: the record's, plus one when what
+    /// the pair renders changed (Helm's release revision; 1 at install).
+    public var revision = 1
 
     /// Nothing to apply and nothing to wait for: the record only moves to this commit.
     public var isSettled: Bool { steps.isEmpty && objects.isEmpty && !removed }
 
     /// The record of this pair applied at `time`.
     public func record(at time: Date) -> AppliedRecord {
-        AppliedRecord(environment: environment, cluster: cluster, addon: addon, commit: commit, digest: digest, appliedAt: time)
+        AppliedRecord(environment: environment, cluster: cluster, addon: addon, commit: commit, digest: digest, appliedAt: time, revision: revision)
     }
 }
 

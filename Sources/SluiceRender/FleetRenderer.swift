@@ -33,6 +33,10 @@ public final class FleetRenderer: Sendable {
     }
     /// The entries of each chart add-on's `crds/` files, read once (not per cluster).
     private let chartCRDEntries = Mutex<[String: [String]]>([:])
+    /// The CRD entries of native add-ons that may define CRDs, by `cluster/addon`, kept as they
+    /// render: a cluster's chart add-ons need them for `.Capabilities.APIVersions`, and its
+    /// native add-ons (earlier in dependency order) were usually just rendered.
+    private let nativeCRDEntries = Mutex<[String: [String]]>([:])
     /// The renderer whose parsed templates are reused where an add-on's templates are equal.
     private let other: FleetRenderer?
     private let parseCache = ManifestParseCache()
@@ -48,6 +52,7 @@ public final class FleetRenderer: Sendable {
         let kubeVersion: String
         let apiVersions: [String]
         let isInstall: Bool
+        let revision: Int
         /// `now` (the commit's time): a renderer reused for another commit renders its own dates.
         let now: Int64
     }
@@ -117,15 +122,16 @@ public final class FleetRenderer: Sendable {
 
     /// Renders one add-on for one cluster.
     /// `upgrade`: whether the pair was applied before (a record exists), which a chart add-on
-    /// sees as `.Release.IsUpgrade` (else `.Release.IsInstall`); native add-ons ignore it.
-    public func render(cluster clusterName: String, addon addonName: String, upgrade: Bool = false) throws(Diagnostic) -> RenderedAddon {
+    /// sees as `.Release.IsUpgrade` (else `.Release.IsInstall`); native add-ons ignore it, and
+    /// `revision` (`.Release.Revision`).
+    public func render(cluster clusterName: String, addon addonName: String, upgrade: Bool = false, revision: Int = 1) throws(Diagnostic) -> RenderedAddon {
         guard let cluster = repository.clusters[clusterName] else {
             throw Diagnostic(message: "no cluster named \"\(clusterName)\"\(Suggestion.hint(for: clusterName, in: repository.clusters.keys))")
         }
         guard let addon = repository.addons[addonName] else {
             throw Diagnostic(message: "no add-on named \"\(addonName)\"\(Suggestion.hint(for: addonName, in: repository.addons.keys))")
         }
-        if let chart = addon.chart { return try renderChart(chart, cluster: cluster, addon: addon, upgrade: upgrade) }
+        if let chart = addon.chart { return try renderChart(chart, cluster: cluster, addon: addon, upgrade: upgrade, revision: revision) }
         guard let library = try library(of: addon) else {
             throw Diagnostic(message: "no add-on named \"\(addonName)\"\(Suggestion.hint(for: addonName, in: repository.addons.keys))")
         }
@@ -156,6 +162,10 @@ public final class FleetRenderer: Sendable {
                 objects.append(object)
             }
         }
+        if ClusterAPIVersions.mayDefineCRDs(addon), repository.installedAddons(of: cluster).contains(where: { repository.addons[$0]?.chart != nil }) {
+            let entries = objects.filter { $0.key.kind == "CustomResourceDefinition" }.flatMap { ClusterAPIVersions.entries(of: $0.object) }
+            nativeCRDEntries.withLock { $0["\(clusterName)/\(addonName)"] = entries }
+        }
         return RenderedAddon(cluster: clusterName, addon: addonName, objects: objects, digest: Self.digest(addon: addon, outputs: outputs))
     }
 
@@ -165,7 +175,7 @@ public final class FleetRenderer: Sendable {
     /// A chart add-on on one cluster: the chart's values under the release entry's `values`
     /// under the cluster's `spec.addons.<name>` (as Helm takes `-f` files, the later winning),
     /// rendered as `helm template` renders it, then finished as any add-on's objects.
-    private func renderChart(_ chart: HelmChart, cluster: Cluster, addon: Addon, upgrade: Bool) throws(Diagnostic) -> RenderedAddon {
+    private func renderChart(_ chart: HelmChart, cluster: Cluster, addon: Addon, upgrade: Bool, revision: Int) throws(Diagnostic) -> RenderedAddon {
         renders.add(1, ordering: .relaxed)
         let renderer = try chartRenderer(of: addon, chart: chart)
         var sources: [ValuesSource] = []
@@ -179,13 +189,14 @@ public final class FleetRenderer: Sendable {
         var context = ChartContext(releaseName: addon.name, namespace: addon.namespace.value)
         context.randomSeed = ChartRandom.seed(secret: renderSecret, cluster: cluster.name, addon: addon.name)
         context.isInstall = !upgrade
+        context.revision = revision
         if let time = repository.commitTime { context.now = time }
         let told = capabilities.known.withLock { $0[cluster.name] }
         context.apiVersions = apiVersions(of: cluster, served: told?.capabilities.apiVersions, generation: told?.generation ?? 0)
         // The meta-config's version wins over the one the cluster tells.
         if let version = cluster.kubernetesVersion?.value ?? told?.capabilities.kubeVersion { context.kubeVersion = version }
         let key = ChartOutputKey(addon: addon.name, values: values, kubeVersion: context.kubeVersion, apiVersions: context.apiVersions,
-                                 isInstall: context.isInstall, now: context.now)
+                                 isInstall: context.isInstall, revision: revision, now: context.now)
         let hash = key.hashValue
         let outputs: [ChartRenderer.Output]
         if let known = chartOutputs.entry(key, hash: hash) {
@@ -252,9 +263,13 @@ public final class FleetRenderer: Sendable {
                     chartCRDEntries.withLock { $0[name] = entries }
                     extra += entries
                 }
-            } else if ClusterAPIVersions.mayDefineCRDs(addon), let rendered = try? render(cluster: cluster.name, addon: name) {
-                for object in rendered.objects where object.key.kind == "CustomResourceDefinition" {
-                    extra += ClusterAPIVersions.entries(of: object.object)
+            } else if ClusterAPIVersions.mayDefineCRDs(addon) {
+                if let known = nativeCRDEntries.withLock({ $0["\(cluster.name)/\(name)"] }) {
+                    extra += known
+                } else if let rendered = try? render(cluster: cluster.name, addon: name) {
+                    for object in rendered.objects where object.key.kind == "CustomResourceDefinition" {
+                        extra += ClusterAPIVersions.entries(of: object.object)
+                    }
                 }
             }
         }

@@ -80,6 +80,7 @@ extension PairProgress {
         if let progress { w.key("progress"); w.string(progress) }
         if preHooks != 0 { w.key("preHooks"); w.int(preHooks) }
         if postHooks != 0 { w.key("postHooks"); w.int(postHooks) }
+        if revision != 1 { w.key("revision"); w.int(revision) }
         w.endObject()
     }
 }

@@ -25,6 +25,8 @@ struct DirectApply: Sendable, Equatable {
         /// A chart add-on's hooks run before its objects are applied and after they are healthy.
         var preHooks = 0
         var postHooks = 0
+        /// The revision its record gets (`PlannedPair.revision`).
+        var revision = 1
         var phase: Phase = .queued
         var inFlight = false
         var nextPoll: Date?
@@ -300,7 +302,7 @@ struct DirectApply: Sendable, Equatable {
             out.removals.append(AppliedRemoval(environment: environment, cluster: pairs[p].cluster, addon: pairs[p].addon, commit: commit, at: now))
         } else if ending == .applied {
             out.records.append(AppliedRecord(environment: environment, cluster: pairs[p].cluster, addon: pairs[p].addon,
-                                             commit: commit, digest: pairs[p].digest, appliedAt: now))
+                                             commit: commit, digest: pairs[p].digest, appliedAt: now, revision: pairs[p].revision))
         } else if ending != .gaveWay {
             // Its dependents must not be applied on an add-on that is not healthy.
             for q in rest where pairs[q].phase == .queued {

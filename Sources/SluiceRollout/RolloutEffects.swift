@@ -120,7 +120,8 @@ struct RolloutEffects: Sendable {
                                       stepBakeSeconds: addon?.rollout?.bake.map(GoDuration.seconds),
                                       healthTimeoutSeconds: addon?.healthTimeout.map(GoDuration.seconds) ?? defaultHealthTimeout,
                                       healthDeadlineSeconds: addon?.healthDeadline.map(GoDuration.seconds),
-                                      preHooks: pair.hooks.count { $0.moment == .pre }, postHooks: pair.hooks.count { $0.moment == .post }))
+                                      preHooks: pair.hooks.count { $0.moment == .pre }, postHooks: pair.hooks.count { $0.moment == .post },
+                                      revision: pair.revision))
             }
             outcomes[name] = .planned(plans)
         }
@@ -274,11 +275,13 @@ struct RolloutEffects: Sendable {
     /// A planned pair as `DirectApply` takes it (its add-on's health clocks).
     func directPair(_ pair: PlannedPair) -> DirectApply.Pair {
         let addon = repository.addons[pair.addon]
-        return DirectApply.Pair(cluster: pair.cluster, addon: pair.addon, digest: pair.digest,
-                                healthTimeoutSeconds: addon?.healthTimeout.map(GoDuration.seconds) ?? defaultHealthTimeout,
-                                healthDeadlineSeconds: addon?.healthDeadline.map(GoDuration.seconds),
-                                removed: pair.removed, recorded: pair.recordedCommit != nil,
-                                preHooks: pair.hooks.count { $0.moment == .pre }, postHooks: pair.hooks.count { $0.moment == .post })
+        var direct = DirectApply.Pair(cluster: pair.cluster, addon: pair.addon, digest: pair.digest,
+                                      healthTimeoutSeconds: addon?.healthTimeout.map(GoDuration.seconds) ?? defaultHealthTimeout,
+                                      healthDeadlineSeconds: addon?.healthDeadline.map(GoDuration.seconds),
+                                      removed: pair.removed, recorded: pair.recordedCommit != nil,
+                                      preHooks: pair.hooks.count { $0.moment == .pre }, postHooks: pair.hooks.count { $0.moment == .post })
+        direct.revision = pair.revision
+        return direct
     }
 
     /// A `DirectApply` action on its planned pair (a pair not planned is a failure; nil: the

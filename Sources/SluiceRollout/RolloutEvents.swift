@@ -61,10 +61,13 @@ public struct PairPlan: Sendable, Equatable {
     /// A chart add-on's hooks before its objects are applied and after they are healthy.
     public var preHooks = 0
     public var postHooks = 0
+    /// The revision its record gets (`PlannedPair.revision`).
+    public var revision = 1
 
     public init(addon: String, dependsOn: [String] = [], digest: String, settled: Bool = false, removed: Bool = false,
                 steps: Int = 1, stepBakeSeconds: Double? = nil, healthTimeoutSeconds: Double = 300, healthDeadlineSeconds: Double? = nil,
-                preHooks: Int = 0, postHooks: Int = 0) {
+                preHooks: Int = 0, postHooks: Int = 0, revision: Int = 1) {
+        self.revision = revision
         self.preHooks = preHooks
         self.postHooks = postHooks
         self.addon = addon

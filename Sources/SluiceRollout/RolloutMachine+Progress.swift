@@ -291,7 +291,7 @@ extension RolloutMachine {
 
     func record(_ pair: PairProgress, cluster c: Int, _ now: Date) -> AppliedRecord {
         AppliedRecord(environment: state.environment, cluster: state.clusters[c].name, addon: pair.addon, commit: commit(of: c),
-                      digest: pair.digest, appliedAt: now)
+                      digest: pair.digest, appliedAt: now, revision: pair.revision)
     }
 
     func note(_ out: inout RolloutOutput, _ now: Date, _ note: RolloutNote, cluster: String? = nil, addon: String? = nil) {

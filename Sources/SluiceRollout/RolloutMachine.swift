@@ -85,7 +85,7 @@ public struct RolloutMachine: Sendable, Equatable {
                     PairProgress(addon: plan.addon, dependsOn: plan.dependsOn, digest: plan.digest, settled: false,
                                  removed: plan.removed, steps: plan.steps, stepBakeSeconds: plan.stepBakeSeconds,
                                  healthTimeoutSeconds: plan.healthTimeoutSeconds, healthDeadlineSeconds: plan.healthDeadlineSeconds,
-                                 preHooks: plan.preHooks, postHooks: plan.postHooks)
+                                 preHooks: plan.preHooks, postHooks: plan.postHooks, revision: plan.revision)
                 }
                 let settled = pairs.filter(\.settled)
                 state.clusters[c].settled = settled.map(\.addon)
@@ -95,7 +95,7 @@ public struct RolloutMachine: Sendable, Equatable {
                 }
                 out.records += settled.map { plan in
                     AppliedRecord(environment: state.environment, cluster: name, addon: plan.addon, commit: state.commit,
-                                  digest: plan.digest, appliedAt: now)
+                                  digest: plan.digest, appliedAt: now, revision: plan.revision)
                 }
                 if state.clusters[c].pairs.isEmpty {
                     state.clusters[c].noop = true
@@ -273,12 +273,14 @@ public struct RolloutMachine: Sendable, Equatable {
         switch outcome {
         case .planned(let pairs):
             out.records += pairs.filter(\.settled).map { plan in
-                AppliedRecord(environment: state.environment, cluster: cluster, addon: plan.addon, commit: base, digest: plan.digest, appliedAt: now)
+                AppliedRecord(environment: state.environment, cluster: cluster, addon: plan.addon, commit: base, digest: plan.digest, appliedAt: now,
+                              revision: plan.revision)
             }
             state.clusters[c].pairs = pairs.filter { !$0.settled }.map { plan in
                 PairProgress(addon: plan.addon, dependsOn: plan.dependsOn, digest: plan.digest, settled: false, removed: plan.removed,
                              steps: 1, stepBakeSeconds: nil, healthTimeoutSeconds: plan.healthTimeoutSeconds,
-                             healthDeadlineSeconds: plan.healthDeadlineSeconds)
+                             healthDeadlineSeconds: plan.healthDeadlineSeconds, preHooks: plan.preHooks, postHooks: plan.postHooks,
+                             revision: plan.revision)
             }
             state.clusters[c].settled = pairs.filter(\.settled).map(\.addon)
             state.clusters[c].phase = .rollingBack

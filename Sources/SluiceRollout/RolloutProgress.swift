@@ -137,6 +137,8 @@ public struct PairProgress: Codable, Equatable, Sendable {
     /// A chart add-on's hooks before its objects are applied and after they are healthy.
     public var preHooks = 0
     public var postHooks = 0
+    /// The revision its record gets (`PlannedPair.revision`).
+    public var revision = 1
     /// When the current step must be complete however it progresses (`health.deadline`).
     public var stepDeadline: Date?
     /// The pods of the current step, as last seen (for status), and the most ever seen
@@ -155,9 +157,10 @@ public struct PairProgress: Codable, Equatable, Sendable {
 
     public init(addon: String, dependsOn: [String], digest: String, settled: Bool, removed: Bool, steps: Int,
                 stepBakeSeconds: Double?, healthTimeoutSeconds: Double, healthDeadlineSeconds: Double? = nil,
-                preHooks: Int = 0, postHooks: Int = 0) {
+                preHooks: Int = 0, postHooks: Int = 0, revision: Int = 1) {
         self.preHooks = preHooks
         self.postHooks = postHooks
+        self.revision = revision
         self.addon = addon
         self.dependsOn = dependsOn
         self.digest = digest
@@ -173,7 +176,7 @@ public struct PairProgress: Codable, Equatable, Sendable {
     // out; rows of the first format, with every key, read the same.
     enum CodingKeys: String, CodingKey {
         case addon, dependsOn, digest, settled, removed, steps, stepBakeSeconds, healthTimeoutSeconds, healthDeadlineSeconds, stepDeadline, pods,
-             mostReady, phase, attempt, retries, inFlight, nextPoll, progress, preHooks, postHooks
+             mostReady, phase, attempt, retries, inFlight, nextPoll, progress, preHooks, postHooks, revision
     }
 
     public init(from decoder: any Decoder) throws {
@@ -198,6 +201,7 @@ public struct PairProgress: Codable, Equatable, Sendable {
         progress = try c.decodeIfPresent(String.self, forKey: .progress)
         preHooks = try c.decodeIfPresent(Int.self, forKey: .preHooks) ?? 0
         postHooks = try c.decodeIfPresent(Int.self, forKey: .postHooks) ?? 0
+        revision = try c.decodeIfPresent(Int.self, forKey: .revision) ?? 1
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -222,6 +226,7 @@ public struct PairProgress: Codable, Equatable, Sendable {
         try c.encodeIfPresent(progress, forKey: .progress)
         if preHooks != 0 { try c.encode(preHooks, forKey: .preHooks) }
         if postHooks != 0 { try c.encode(postHooks, forKey: .postHooks) }
+        if revision != 1 { try c.encode(revision, forKey: .revision) }
     }
 
     public var isFinished: Bool {

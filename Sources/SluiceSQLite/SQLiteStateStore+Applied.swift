@@ -8,7 +8,7 @@ import SluiceStore
 extension SQLiteStateStore {
     public func applied(environment: String, cluster: String, addon: String) async throws(StoreError) -> AppliedRecord? {
         try await reading { db throws(StoreError) in
-            try db.query("SELECT environment, cluster, addon, commit_sha, digest, applied_at, pending_commit FROM applied WHERE environment = ? AND cluster = ? AND addon = ?",
+            try db.query("SELECT environment, cluster, addon, commit_sha, digest, applied_at, pending_commit, revision FROM applied WHERE environment = ? AND cluster = ? AND addon = ?",
                          [.text(environment), .text(cluster), .text(addon)]).first.map(Self.appliedRecord)
         }
     }
@@ -31,7 +31,7 @@ extension SQLiteStateStore {
                                     _ parameters: [SQLiteConnection.Cell]) throws(StoreError) -> [AppliedRecord] {
         var records: [AppliedRecord] = []
         var environment = "", cluster = "", commit = ""
-        try db.forEachRow("SELECT environment, cluster, addon, commit_sha, digest, applied_at, pending_commit FROM applied \(condition) ORDER BY environment, cluster, addon",
+        try db.forEachRow("SELECT environment, cluster, addon, commit_sha, digest, applied_at, pending_commit, revision FROM applied \(condition) ORDER BY environment, cluster, addon",
                           parameters) { row in
             environment = SQLiteConnection.text(row, 0, reusing: environment)
             cluster = SQLiteConnection.text(row, 1, reusing: cluster)
@@ -39,7 +39,8 @@ extension SQLiteStateStore {
             records.append(AppliedRecord(environment: environment, cluster: cluster, addon: SQLiteConnection.text(row, 2),
                                          commit: commit, digest: SQLiteConnection.text(row, 4),
                                          appliedAt: Date(timeIntervalSince1970: sqlite3_column_double(row, 5)),
-                                         pending: sqlite3_column_type(row, 6) == SQLITE_NULL ? nil : SQLiteConnection.text(row, 6)))
+                                         pending: sqlite3_column_type(row, 6) == SQLITE_NULL ? nil : SQLiteConnection.text(row, 6),
+                                         revision: Int(sqlite3_column_int64(row, 7))))
         }
         return records
     }
@@ -85,12 +86,13 @@ extension SQLiteStateStore {
             """, [.text(record.environment), .text(record.cluster), .text(record.addon), .text(record.commit), .text(record.digest)])
         if !same.isEmpty { return }
         try db.query("""
-            INSERT INTO applied (environment, cluster, addon, commit_sha, digest, applied_at, pending_commit, changed)
-            VALUES (?, ?, ?, ?, ?, ?, NULL, (SELECT version FROM applied_version))
+            INSERT INTO applied (environment, cluster, addon, commit_sha, digest, applied_at, pending_commit, changed, revision)
+            VALUES (?, ?, ?, ?, ?, ?, NULL, (SELECT version FROM applied_version), ?)
             ON CONFLICT (environment, cluster, addon) DO UPDATE SET commit_sha = excluded.commit_sha,
-                digest = excluded.digest, applied_at = excluded.applied_at, pending_commit = NULL, changed = excluded.changed
+                digest = excluded.digest, applied_at = excluded.applied_at, pending_commit = NULL, changed = excluded.changed,
+                revision = excluded.revision
             """, [.text(record.environment), .text(record.cluster), .text(record.addon), .text(record.commit),
-                  .text(record.digest), .real(record.appliedAt.timeIntervalSince1970)])
+                  .text(record.digest), .real(record.appliedAt.timeIntervalSince1970), .integer(Int64(record.revision))])
         try db.query("DELETE FROM applied_removed WHERE environment = ? AND cluster = ? AND addon = ?",
                      [.text(record.environment), .text(record.cluster), .text(record.addon)])
         try insert(HistoryEvent(at: record.appliedAt, kind: .apply, environment: record.environment, cluster: record.cluster,
@@ -119,7 +121,8 @@ extension SQLiteStateStore {
     private static func appliedRecord(_ row: [SQLiteConnection.Cell]) -> AppliedRecord {
         AppliedRecord(environment: row[0].text ?? "", cluster: row[1].text ?? "", addon: row[2].text ?? "",
                       commit: row[3].text ?? "", digest: row[4].text ?? "",
-                      appliedAt: Date(timeIntervalSince1970: row[5].real ?? 0), pending: row[6].text)
+                      appliedAt: Date(timeIntervalSince1970: row[5].real ?? 0), pending: row[6].text,
+                      revision: Int(row[7].integer ?? 1))
     }
 
 }

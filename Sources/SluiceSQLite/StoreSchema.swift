@@ -101,6 +101,10 @@ enum StoreSchema {
         """
         CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
         """,
+        // 8: each pair's revision (a chart add-on's `.Release.Revision`); older records are 1.
+        """
+        ALTER TABLE applied ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+        """,
     ]
 
     static var version: Int { migrations.count }

@@ -65,6 +65,10 @@ enum PostgresSchema {
         """
         CREATE TABLE settings (name text PRIMARY KEY, value text NOT NULL);
         """,
+        // 3: each pair's revision (a chart add-on's `.Release.Revision`); older records are 1.
+        """
+        ALTER TABLE applied ADD COLUMN revision bigint NOT NULL DEFAULT 1;
+        """,
     ]
 
     static var version: Int { migrations.count }

@@ -5,7 +5,7 @@ import SluiceStore
 /// The applied records and the history: read, recorded with their history events, forgotten
 /// when an add-on leaves a cluster; the change feed as in the SQLite store.
 extension PostgresStateStore {
-    static let appliedColumns = "environment, cluster, addon, commit_sha, digest, applied_at, pending_commit"
+    static let appliedColumns = "environment, cluster, addon, commit_sha, digest, applied_at, pending_commit, revision"
 
     public func applied(environment: String, cluster: String, addon: String) async throws(StoreError) -> AppliedRecord? {
         try await reading { db throws(PostgresError) in
@@ -30,7 +30,7 @@ extension PostgresStateStore {
 
     static func appliedRecord(_ row: [String?]) -> AppliedRecord {
         AppliedRecord(environment: row[0] ?? "", cluster: row[1] ?? "", addon: row[2] ?? "", commit: row[3] ?? "", digest: row[4] ?? "",
-                      appliedAt: date(row[5]), pending: row[6])
+                      appliedAt: date(row[5]), pending: row[6], revision: row[7].flatMap { Int($0) } ?? 1)
     }
 
     public func appliedChanges(since version: Int64) async throws(StoreError) -> AppliedChanges {
@@ -84,11 +84,11 @@ extension PostgresStateStore {
         }
         let records = records.filter { !same.contains([$0.environment, $0.cluster, $0.addon]) }
         guard !records.isEmpty else { return }
-        let rows = records.map { [$0.environment, $0.cluster, $0.addon, $0.commit, $0.digest, seconds($0.appliedAt), version] }
+        let rows = records.map { [$0.environment, $0.cluster, $0.addon, $0.commit, $0.digest, seconds($0.appliedAt), version, String($0.revision)] }
         try PostgresRows.insert(PostgresRows.lastPerKey(rows) { [$0[0], $0[1], $0[2]] }, into: "applied",
-                                columns: ["environment", "cluster", "addon", "commit_sha", "digest", "applied_at", "changed"], then: """
+                                columns: ["environment", "cluster", "addon", "commit_sha", "digest", "applied_at", "changed", "revision"], then: """
             ON CONFLICT (environment, cluster, addon) DO UPDATE SET commit_sha = excluded.commit_sha, digest = excluded.digest,
-                applied_at = excluded.applied_at, pending_commit = NULL, changed = excluded.changed
+                applied_at = excluded.applied_at, pending_commit = NULL, changed = excluded.changed, revision = excluded.revision
             """, db)
         try PostgresRows.each(rows.map { Array($0[0..<3]) }, width: 3, db) { list in
             "DELETE FROM applied_removed WHERE (environment, cluster, addon) IN (VALUES \(list))"

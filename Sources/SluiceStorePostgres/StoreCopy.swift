@@ -26,8 +26,8 @@ public struct StoreCopy: Sendable {
     /// (SQLite's columns, PostgreSQL's table and columns, order) of each table copied. Ids
     /// and the rollouts' order (`rowid` into `seq`) are kept, so that what was newest stays newest.
     static let tables: [(from: String, into: String, columns: [String], order: String)] = [
-        ("SELECT environment, cluster, addon, commit_sha, digest, applied_at, pending_commit, changed FROM applied",
-         "applied", ["environment", "cluster", "addon", "commit_sha", "digest", "applied_at", "pending_commit", "changed"], "environment, cluster, addon"),
+        ("SELECT environment, cluster, addon, commit_sha, digest, applied_at, pending_commit, changed, revision FROM applied",
+         "applied", ["environment", "cluster", "addon", "commit_sha", "digest", "applied_at", "pending_commit", "changed", "revision"], "environment, cluster, addon"),
         ("SELECT environment, cluster, addon, changed FROM applied_removed", "applied_removed", ["environment", "cluster", "addon", "changed"],
          "environment, cluster, addon"),
         ("SELECT id, at, kind, environment, cluster, addon, commit_sha, detail, outcome FROM history", "history",

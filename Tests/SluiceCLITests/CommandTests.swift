@@ -18,7 +18,7 @@ import Testing
     @Test func validateExampleRepoPrintsTheRolloutOrder() throws {
         let result = try sluice("validate", "--repo", exampleRepo.path, "--rev", "main", "--order")
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("18 clusters, 12 add-ons, 2 releases"))
+        #expect(result.stdout.contains("18 clusters, 13 add-ons, 2 releases"))
         #expect(result.stdout.contains("stage production (ordered by weight, bake 1h, approval required, maxFailures 1)"))
         // Lightest weight first, cumulative batches 1, 3, 6, 100%.
         #expect(result.stdout.contains("batch 1 [1]: prod-ap-2\n"))
@@ -36,7 +36,7 @@ import Testing
         let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         #expect(json?["valid"] as? Bool == true)
         #expect((json?["commit"] as? String)?.count == 40)
-        #expect(json?["pairs"] as? Int == 214)
+        #expect(json?["pairs"] as? Int == 232)
     }
 
     @Test func invalidRepoInJSONListsErrorsWithPositions() throws {
@@ -77,7 +77,7 @@ import Testing
     @Test func graphFormats() throws {
         let text = try sluice("graph", "--repo", exampleRepo.path, "--release", "2026-11-1")
         #expect(text.status == 0)
-        #expect(text.stdout.contains("release 2026-11-1: 12 add-ons in 4 levels"))
+        #expect(text.stdout.contains("release 2026-11-1: 13 add-ons in 5 levels"))
         #expect(text.stdout.contains("level 3: fluent-bit (after coredns), ingress-nginx (after cert-manager, coredns), monitoring-agent (after coredns)"))
         let dot = try sluice("graph", "--repo", exampleRepo.path, "--release", "2026-11-1", "--format", "dot")
         #expect(dot.stdout.contains("\"coredns\" -> \"ingress-nginx\";"))

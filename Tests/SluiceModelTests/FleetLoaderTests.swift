@@ -14,7 +14,7 @@ import Testing
         let fleet = try loadExample()
         #expect(fleet.fleet.environments.map(\.name.value) == ["staging", "production"])
         #expect(fleet.clusters.count == 18)
-        #expect(fleet.addons.count == 12)
+        #expect(fleet.addons.count == 13)
         let calico = try #require(fleet.addons["calico"])
         #expect(calico.dependsOn.map(\.value) == ["kube-proxy"])
         #expect(calico.rollout?.partitions == [.count(1), .percent(10), .percent(50), .percent(100)])

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCore
 import SluiceGit
 import SluiceModel
 import SluicePlan
@@ -216,6 +217,47 @@ import Testing
         try scenario.repo.write("clusters/test-1.yaml", cluster.replacingOccurrences(of: "      kubeletInsecureTLS: true", with: "      replicas: 2"))
         try scenario.repo.commit("test-1 runs two")
         #expect(mode(try await scenario.plan(env: "staging", keepSteps: true)) == .string("upgrade"))
+    }
+
+    /// `.Release.Revision` is 1 at install and one more with each apply that changes what
+    /// the pair renders (Helm's release revision); a plan of a recorded pair renders at its
+    /// recorded revision, so nothing shows a change until something else does.
+    @Test func theRevisionCountsTheAppliesThatChangedThePair() async throws {
+        let repo = try Self.fleet(extra: ["addons/metrics-server/templates/revision.yaml": """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: release-revision}
+            data: {revision: {{ .Release.Revision | quote }}, replicas: {{ .Values.replicas | quote }}}
+            """])
+        let scenario = try FleetScenario(copying: repo.path)
+        let key = ObjectKey(group: "", kind: "ConfigMap", namespace: "kube-system", name: "release-revision")
+        func live() async throws -> Value? {
+            let cluster = try #require(try await scenario.plan(env: "staging", cluster: "test-1").repository.clusters["test-1"])
+            return try await scenario.connector.driver(for: cluster).get(key)?.at("data.revision")
+        }
+        func record() async throws -> AppliedRecord? { try await scenario.store.applied(environment: "staging", cluster: "test-1", addon: "metrics-server") }
+        func settled() async throws -> Bool {
+            try await scenario.plan(env: "staging", cluster: "test-1", keepSteps: true).pairs.first { $0.addon == "metrics-server" }?.isSettled == true
+        }
+        try await scenario.apply(env: "staging", cluster: "test-1")
+        #expect(try await record()?.revision == 1)
+        #expect(try await live() == .string("1"))
+        #expect(try await settled())
+        // A change of the pair: revision 2, applied and recorded; then settled again.
+        try scenario.edit("clusters/test-1.yaml", replacing: "      kubeletInsecureTLS: true", with: "      kubeletInsecureTLS: true\n      replicas: 2")
+        try scenario.repo.commit("test-1 runs two")
+        #expect(try await scenario.plan(env: "staging", cluster: "test-1", keepSteps: true).pairs.first { $0.addon == "metrics-server" }?.revision == 2)
+        try await scenario.apply(env: "staging", cluster: "test-1")
+        #expect(try await record()?.revision == 2)
+        #expect(try await live() == .string("2"))
+        #expect(try await settled())
+        // A commit that does not change the pair moves its record, not its revision.
+        try scenario.edit("clusters/test-1.yaml", replacing: "    fluent-bit:\n      logLevel: debug", with: "    fluent-bit:\n      logLevel: info")
+        try scenario.repo.commit("quieter logs")
+        try await scenario.apply(env: "staging", cluster: "test-1")
+        let moved = try #require(try await record())
+        #expect(moved.commit == scenario.head && moved.revision == 2)
+        #expect(try await live() == .string("2"))
     }
 
     /// A release entry's `values:` are an input of the pair: changing them re-renders it

@@ -25,8 +25,8 @@ import Testing
     }
 
     @Test func everyPairRendersWithSluiceLabelsAndCommit() throws {
-        #expect(fleet.pairs.count == 214)
-        #expect(rendered.count == 214)
+        #expect(fleet.pairs.count == 232)
+        #expect(rendered.count == 232)
         #expect(fleet.objectCount == rendered.reduce(0) { $0 + $1.objects.count })
         let commit = try repo.git("rev-parse", "HEAD").trimmingCharacters(in: .whitespacesAndNewlines)
         for pair in rendered {
@@ -54,7 +54,7 @@ import Testing
         #expect(replicas("canary-us-1") == .int(3))
         #expect(replicas("prod-eu-1") == .int(8))
         let test2 = Set(fleet.pairs.filter { $0.cluster == "test-2" }.map(\.addon))
-        #expect(!test2.contains("ingress-nginx") && !test2.contains("cert-manager") && test2.count == 10)
+        #expect(!test2.contains("ingress-nginx") && !test2.contains("cert-manager") && test2.count == 11)
     }
 
     /// The digest leaves the commit annotation out: a commit that changes nothing for a pair
@@ -158,7 +158,7 @@ import Testing
 
     @Test func everyRenderedObjectOfEveryClusterMatchesTheAPIServersSchemas() throws {
         let fleet = try validate()
-        #expect(fleet.pairs.count == 214)
+        #expect(fleet.pairs.count == 232)
         // Custom resources are checked against the CRDs their cluster renders: a partition
         // that is not a number is caught in the Advanced DaemonSet.
         try repo.write("addons/node-local-dns/templates/daemonset.yaml",

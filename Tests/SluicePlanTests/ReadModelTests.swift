@@ -34,11 +34,15 @@ import Testing
         let addons = objects.reduce(into: [String]()) { order, object in if order.last != addon(object) { order.append(addon(object)) } }
         #expect(Set(addons).count == addons.count)
         #expect(Set(addons) == Set(repository.installedAddons(of: cluster)))
-        // In each add-on, kinds in Helm's install order (a Namespace first, webhooks last).
+        // In each add-on, kinds in Helm's install order (a Namespace first, webhooks last),
+        // then a chart's hooks, as `helm template` prints them.
         for name in addons {
-            let ranks = objects.filter { addon($0) == name }.map { KindOrder.rank(of: $0.key.kind) }
+            let own = objects.filter { addon($0) == name }
+            let ranks = own.filter { $0.hook == nil }.map { KindOrder.rank(of: $0.key.kind) }
             #expect(ranks == ranks.sorted(), "\(name)")
+            #expect(own.drop { $0.hook == nil }.allSatisfy { $0.hook != nil }, "\(name)")
         }
+        #expect(objects.contains { $0.hook != nil && $0.key.name == "event-exporter-config-check" })
         #expect(throws: ClusterManifests.Problems.self) {
             try ClusterManifests.render(cluster, addon: "not-an-addon", repository: repository, renderer: renderer)
         }

@@ -58,6 +58,26 @@ import Testing
     ] as [(String, String)])
     func upstreamChartsRenderAsHelmRendersThem(chart: String, variant: String) throws { try expectSameAsHelm(chart, variant: variant) }
 
+    /// example-repo's own chart (a subchart turned on and off, a hook, a schema, `global`)
+    /// renders object for object as real Helm renders it, hooks included (`helm template`
+    /// prints them too).
+    @Test(arguments: ["image: {tag: v1.7}", "{image: {tag: v1.6}, dashboards: {enabled: false}, replicas: 2, global: {team: storage}}"])
+    func exampleReposChartRendersAsHelmRendersIt(yaml: String) throws {
+        let values = HelmYAML.value(try YAMLParser().parseSingle(Array(yaml.utf8), file: "values.yaml"))
+        let folder = ProjectPaths.exampleRepo + "/addons"
+        let chart = try FleetLoader().chart(in: try DirectoryTree(root: folder), folder: "event-exporter")
+        let outputs = try ChartRenderer(chart: chart).render(values: values.mapValue ?? [:], context: ChartContext(releaseName: "event-exporter", namespace: "kube-system"))
+        var ours: [String: Value] = [:]
+        for output in outputs { ours.merge(try Self.objects(output.text, file: output.name)) { a, _ in a } }
+        let answer = try RealHelm.render([RealHelm.Request(chartFolder: folder + "/event-exporter", values: values, name: "event-exporter")])[0]
+        let helmOutputs = try #require(answer["outputs"]?.mapValue, "Helm refused: \(answer)")
+        var theirs: [String: Value] = [:]
+        for (name, text) in helmOutputs { theirs.merge(try Self.objects(text.stringValue ?? "", file: name)) { a, _ in a } }
+        #expect(theirs.keys.contains("Job//event-exporter-config-check"))
+        #expect(theirs.keys.contains("ConfigMap//event-exporter-dashboard") == (values["dashboards"]?["enabled"] != .bool(false)))
+        #expect(ours == theirs)
+    }
+
     /// The comparison is not vacuous: a value changed shows in the object it reaches, and
     /// only there; `.Release` and `.Capabilities` reach the templates.
     @Test func valuesReleaseAndCapabilitiesReachTheObjects() throws {

@@ -68,6 +68,15 @@ public struct StateStoreContract {
         let events = try await store.history(HistoryFilter(environment: "production"))
         #expect(events.map(\.outcome) == [.removed, .applied, .applied, .applied, .applied])
         #expect(events.first?.commit == "a4" && events.first?.cluster == "c0")
+
+        // A pair's revision is kept and read back every way (1 unless said).
+        #expect(try await store.applied(environment: "production", cluster: "c1", addon: "dns")?.revision == 1)
+        var revised = Self.record("staging", "t1", "dns", "a5", at: 7)
+        revised.revision = 3
+        try await store.recordApply(revised)
+        #expect(try await store.applied(environment: "staging", cluster: "t1", addon: "dns")?.revision == 3)
+        #expect(try await store.applied(environment: "staging").first?.revision == 3)
+        #expect(try await store.appliedChanges(since: 0).records.first { $0.environment == "staging" }?.revision == 3)
     }
 
     /// The change feed: what was written or removed since a version, as of a newer one; a
