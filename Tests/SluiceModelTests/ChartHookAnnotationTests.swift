@@ -1,5 +1,7 @@
 import SluiceModel
+import SluiceTestSupport
 import SluiceYAML
+import Foundation
 import Testing
 
 /// `helm.sh/hook*` annotations read as Helm's `releaseutil.SortManifests` and `execHook` read them.
@@ -45,5 +47,27 @@ import Testing
         #expect(hook("Hook-Succeeded , hook-failed")?.deletes(.hookSucceeded) == true)
         #expect(hook("hook-succeeded")?.deletes(.beforeHookCreation) == false)
         #expect(hook("keep-it")?.deletes(.beforeHookCreation) == false)
+    }
+
+    /// Bounded mutation: annotations pieced from events, policies, separators, case and
+    /// junk always read as a hook of known events, an unknown event or nothing, never a crash;
+    /// a hook's events are exactly the known names of its list.
+    @Test func mutatedAnnotationsReadConsistently() {
+        var random = SeededRandom(seed: 21)
+        let pieces = ChartHook.Event.allCases.map(\.rawValue) + ChartHook.DeletePolicy.allCases.map(\.rawValue)
+            + ["", " ", ",", "\t", "PRE-INSTALL", "pre_install", "ü", "-1", "+", "9223372036854775807", "9223372036854775808", "\n"]
+        for _ in 0..<3_000 {
+            func text() -> String { (0..<random.next(upTo: 5)).map { _ in pieces[random.next(upTo: pieces.count)] }.joined(separator: random.next(upTo: 3) == 0 ? "" : ",") }
+            let hookText = text()
+            let annotations = ["helm.sh/hook": hookText, "helm.sh/hook-weight": text(), "helm.sh/hook-delete-policy": text()]
+            switch declaration(annotations) {
+            case .none: Issue.record("a hook annotation read as none")
+            case .unknownEvent(let name): #expect(ChartHook.Event(rawValue: name) == nil)
+            case .hook(let hook):
+                let names = hookText.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() }
+                #expect(hook.events.map(\.rawValue) == names)
+                #expect(hook.moments(install: true).count <= 2 && hook.moments(install: false).count <= 2)
+            }
+        }
     }
 }
