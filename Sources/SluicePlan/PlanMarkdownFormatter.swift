@@ -89,7 +89,7 @@ public struct PlanMarkdownFormatter: Sendable {
                 let others = (sharing.clusters[shape] ?? []).count - 1
                 var counts = FleetPlan.Summary()
                 for object in addon.objects { counts.count(object.action) }
-                var body: [String] = []
+                var body = (addon.hooks ?? []).map { "# runs hook \($0)" }
                 for object in addon.objects {
                     let place = object.namespace.isEmpty ? object.name : "\(object.namespace)/\(object.name)"
                     body.append("# \(object.action.rawValue) \(object.kind) \(place) (\(object.apiVersion))")

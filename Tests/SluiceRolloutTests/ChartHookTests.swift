@@ -80,6 +80,9 @@ import Testing
         let shown = plan.plan.environments.flatMap { $0.stages.flatMap { $0.batches.flatMap(\.clusters) } }.flatMap(\.addons).first { $0.name == "metrics-server" }
         #expect(shown?.hooks == ["pre-install ServiceAccount kube-system/hook-runner", "pre-install Job kube-system/migrate",
                                  "post-install ServiceAccount kube-system/hook-runner", "post-install Job kube-system/announce"])
+        // Reviewers see them in the text plan and in the pull request's comment.
+        #expect(PlanTextFormatter(color: false).format(plan.plan).contains("> runs hook pre-install Job kube-system/migrate"))
+        #expect(PlanMarkdownFormatter().format(plan.plan).contains("# runs hook post-install Job kube-system/announce"))
 
         let report = try await scenario.apply(env: "staging", cluster: "test-1")
         #expect(report.failures.isEmpty, "\(report.failures)")
