@@ -74,6 +74,10 @@ public final class ChartRenderer: Sendable {
     /// `.Files` of each chart, by its folder: made once, not for every template.
     private let files: [String: Value]
     private let valuesCheck: ChartValuesCheck
+    /// Each template's output with what it read, reused for data that reads the same.
+    private let memo = ChartTemplateMemo()
+    /// Templates whose output came from the memo so far.
+    public var memoHits: Int { memo.hits.load(ordering: .relaxed) }
     /// The chart's `kubeVersion` constraint, read once: nil when it has none, `.failure`
     /// when it is not one (an error at each render, as Helm's).
     private let kubeVersionRange: Result<SemverRange, Diagnostic>?
@@ -161,13 +165,22 @@ public final class ChartRenderer: Sendable {
                 guard !base.hasPrefix("_"), base != "NOTES.txt", let template = library.template(atPath: source.path) else { continue }
                 let helmName = helmPath + "/" + relative
                 data["Template"] = .map(["Name": .string(helmName), "BasePath": .string(helmPath + "/templates")])
+                let root = Value.map(data)
+                if let known = memo.text(of: source.path, root: root, now: shared.now) {
+                    outputs.append(Output(name: helmName, file: source.path, text: known))
+                    continue
+                }
                 var evaluator = TemplateEvaluator(library: library, file: source.path)
                 evaluator.random = ChartRandom(seed: shared.randomSeed, template: helmName)
                 evaluator.now = GoTime(seconds: shared.now)
+                evaluator.readPaths = []
                 streams.append(evaluator.random)
                 var text: String
-                do { text = try evaluator.render(template, data: .map(data)) } catch { throw error.diagnostic }
+                do { text = try evaluator.render(template, data: root) } catch { throw error.diagnostic }
                 if Self.holdsNoValue(text) { text = text.replacingOccurrences(of: "<no value>", with: "") }
+                if !evaluator.readCluster, !evaluator.random.drawn {
+                    memo.remember(text, of: source.path, paths: evaluator.readPaths ?? [], root: root, now: shared.now)
+                }
                 outputs.append(Output(name: helmName, file: source.path, text: text))
             }
             for subchart in chart.subcharts {

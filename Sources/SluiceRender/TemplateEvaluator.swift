@@ -9,7 +9,11 @@ struct TemplateEvaluator {
     private var variables: [(name: String, value: Datum)] = []
     private var depth = 0
     /// Whether this evaluation read `.Cluster` (or used the root data whole).
-    private var readCluster = false
+    private(set) var readCluster = false
+    /// Chart templates: every path followed from the root data (`$.Values.x`, `.Release.Name`),
+    /// for `ChartTemplateMemo`; nil when not kept. With `readCluster` false, these are all the
+    /// template read of its data.
+    var readPaths: [[String]]?
     /// The lowest position in `variables` of a variable read (other than the root `$`)
     /// since the last reset: reads below a node's first own variable make it depend on
     /// what ran before it.
@@ -228,10 +232,12 @@ struct TemplateEvaluator {
         nested.random = random
         nested.now = now
         nested.variables = [("$", context)]
+        if readPaths != nil { nested.readPaths = [] }
         var out = ""
         _ = try nested.execute(body, dot: context, into: &out)
         rangeIterations = nested.rangeIterations
         if nested.readCluster { readCluster = true }
+        if let inner = nested.readPaths, !inner.isEmpty { readPaths?.append(contentsOf: inner) }
         return out
     }
 
@@ -329,7 +335,8 @@ struct TemplateEvaluator {
         arguments.reserveCapacity(argumentNodes.count + 1)
         for node in argumentNodes { arguments.append(try evaluate(node, dot: dot)) }
         if let piped { arguments.append(piped) }
-        if dialect == .helm, let problem = HelmSignatures.problem(function, arguments.map { resolved($0) },
+        // Only the types are checked here: the root passed on (`include "x" .`) is not used whole yet.
+        if dialect == .helm, let problem = HelmSignatures.problem(function, arguments.map { if case .root(let v) = $0 { .value(v) } else { $0 } },
                                                                    literalNil: { index in
                                                                        guard index < argumentNodes.count, case .null = argumentNodes[argumentNodes.startIndex + index] else { return false }
                                                                        return true
@@ -394,7 +401,10 @@ struct TemplateEvaluator {
     /// is built only for those two cases: field access is the hottest code in rendering.
     private mutating func walk(_ start: Datum, fields: [String], prefix: String, mark: Mark) throws(TemplateError) -> Datum {
         var current = start
-        if case .root = start, fields.first == "Cluster" { readCluster = true }
+        if case .root = start {
+            if fields.first == "Cluster" { readCluster = true }
+            if readPaths != nil, !fields.isEmpty { readPaths?.append(fields) }
+        }
         func path(through index: Int) -> String { prefix + fields[...index].map { "." + $0 }.joined() }
         for (index, field) in fields.enumerated() {
             if dialect == .helm {
