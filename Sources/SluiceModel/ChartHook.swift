@@ -80,9 +80,27 @@ public struct ChartHook: Sendable, Equatable {
         deletePolicies.isEmpty ? policy == .beforeHookCreation : deletePolicies.contains(policy.rawValue)
     }
 
+    /// Read for every hook object of every pair: ASCII (what annotations hold) byte by byte,
+    /// anything else as Go's `TrimSpace` and `ToLower` read it.
     private static func list(_ text: String) -> [String] {
-        text.split(separator: ",", omittingEmptySubsequences: false).map { String(trimmed($0)).lowercased() }
+        guard text.utf8.allSatisfy({ $0 < 0x80 }) else {
+            return text.split(separator: ",", omittingEmptySubsequences: false).map { String(trimmed($0)).lowercased() }
+        }
+        var items: [String] = []
+        var bytes = Array(text.utf8)[...]
+        while true {
+            let end = bytes.firstIndex(of: UInt8(ascii: ",")) ?? bytes.endIndex
+            var item = bytes[bytes.startIndex..<end]
+            while let first = item.first, Self.isSpace(first) { item = item.dropFirst() }
+            while let last = item.last, Self.isSpace(last) { item = item.dropLast() }
+            items.append(String(decoding: item.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self))
+            guard end < bytes.endIndex else { return items }
+            bytes = bytes[(end + 1)...]
+        }
     }
+
+    /// Go's ASCII white space (`\t`, `\n`, `\v`, `\f`, `\r`, space).
+    private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) }
 
     private static func trimmed(_ text: Substring) -> Substring {
         var view = text

@@ -29,7 +29,18 @@ final class ChartTemplateMemo: Sendable {
     /// Entries kept per template: enough for the few value sets of a fleet's clusters that a
     /// template tells apart, bounded for the templates that read what every cluster sets.
     static let entriesPerTemplate = 8
-    private let entries = Mutex<[String: [Entry]]>([:])
+    /// Misses in a row after which a template is taken to read what differs on every render
+    /// (a per-cluster label): it is neither looked up nor kept any more, which cost more than
+    /// its render saved.
+    static let missesBeforeGivingUp = 16
+
+    private struct Slot {
+        var entries: [Entry] = []
+        var misses = 0
+        var gaveUp: Bool { misses >= ChartTemplateMemo.missesBeforeGivingUp }
+    }
+
+    private let slots = Mutex<[String: Slot]>([:])
     /// Templates answered from the memo (for tests and benchmarks).
     let hits = Atomic<Int>(0)
 
@@ -55,36 +66,41 @@ final class ChartTemplateMemo: Sendable {
 
     /// The text kept for `template` whose reads give the same in `root`, if any.
     func text(of template: String, root: Value, now: Int64) -> String? {
-        entries.withLock { entries -> String? in
-            guard let list = entries[template] else { return nil }
-            for (index, entry) in list.enumerated() where entry.now == now {
+        slots.withLock { slots -> String? in
+            guard var slot = slots[template], !slot.gaveUp else { return nil }
+            for (index, entry) in slot.entries.enumerated() where entry.now == now {
                 guard entry.reads.allSatisfy({ Self.outcome(of: $0.path, in: root) == $0.outcome }) else { continue }
                 if index > 0 {
                     // The most recently useful first.
-                    var moved = list
-                    moved.remove(at: index)
-                    moved.insert(entry, at: 0)
-                    entries[template] = moved
+                    slot.entries.remove(at: index)
+                    slot.entries.insert(entry, at: 0)
                 }
+                slot.misses = 0
+                slots[template] = slot
                 hits.add(1, ordering: .relaxed)
                 return entry.text
             }
+            slot.misses += 1
+            if slot.gaveUp { slot.entries = [] }
+            slots[template] = slot
             return nil
         }
     }
 
     func remember(_ text: String, of template: String, paths: [[String]], root: Value, now: Int64) {
+        if slots.withLock({ $0[template]?.gaveUp == true }) { return }
         var seen = Set<[String]>()
         var reads: [(path: [String], outcome: Outcome)] = []
         for path in paths where !Self.constant(path) && seen.insert(path).inserted {
             reads.append((path, Self.outcome(of: path, in: root)))
         }
         let entry = Entry(reads: reads, now: now, text: text)
-        entries.withLock { entries in
-            var list = entries[template] ?? []
-            list.insert(entry, at: 0)
-            if list.count > Self.entriesPerTemplate { list.removeLast() }
-            entries[template] = list
+        slots.withLock { slots in
+            var slot = slots[template] ?? Slot()
+            guard !slot.gaveUp else { return }
+            slot.entries.insert(entry, at: 0)
+            if slot.entries.count > Self.entriesPerTemplate { slot.entries.removeLast() }
+            slots[template] = slot
         }
     }
 }

@@ -60,4 +60,18 @@ import Testing
         // All but whole.yaml (the root used whole) and random.yaml; _helpers.tpl prints nothing.
         #expect(memo.memoHits - before == Self.templates.count - 1 - 2)
     }
+
+    /// A template that reads what differs on every render stops being looked up (it would
+    /// never hit); it still renders right, and the others are still reused.
+    @Test func aTemplateThatNeverRepeatsIsGivenUpOn() throws {
+        let memo = try renderer()
+        let base: [String: Value] = ["a": .int(0), "b": .map(["c": .string("x")]), "suffix": .string("s"), "text": .string("t")]
+        for index in 0..<40 {
+            let values = base.merging(["a": .int(index)]) { $1 }
+            let texts = try texts(memo, values)
+            #expect(texts["addons/m/templates/a.yaml"] == "a: \"\(index)\"\nname: m-s\n")
+        }
+        // b.yaml, release.yaml, with.yaml hit on each render after the first.
+        #expect(memo.memoHits >= 3 * 39)
+    }
 }
