@@ -200,11 +200,15 @@ struct ClusterPlanner: Sendable {
             if let addon = repository.addons[pair.addon], addon.applyMode == .serverSide {
                 Self.applyServerSide(&result.steps, objects: plain, force: addon.forceConflicts)
             }
-            if result.plan.blocked.isEmpty, !result.steps.isEmpty {
+            // The hooks this apply runs are checked too, as creates (one still there from an
+            // earlier run answers 409, which the check passes over: it is replaced first).
+            let runs = hooks.isEmpty || Self.settled(result.steps, digest: target.digest, record: pair.record.map { records[$0] })
+                ? [] : Self.hookCreates(hooks)
+            if result.plan.blocked.isEmpty, !result.steps.isEmpty || !runs.isEmpty {
                 do {
                     let checker = validation ?? ServerSideValidation(driver: driver, rendered: { pairs.compactMap(\.target).flatMap(\.objects) })
                     validation = checker
-                    let rejected = try await checker.rejections(of: result.steps, target: plain)
+                    let rejected = try await checker.rejections(of: result.steps + runs, target: target.objects)
                     if !rejected.isEmpty {
                         result.plan.rejected = rejected
                         result.plan.blocked += rejected.map {
@@ -240,6 +244,12 @@ struct ClusterPlanner: Sendable {
     /// runs, and only the record moves.
     static func settled(_ steps: [ApplyStep], digest: String, record: AppliedRecord?) -> Bool {
         steps.isEmpty && record?.digest == digest && record?.pending == nil
+    }
+
+    /// Each hook once (one that runs before and after is one object), as the create its run sends.
+    static func hookCreates(_ hooks: [PlannedHook]) -> [ApplyStep] {
+        var seen = Set<ObjectKey>()
+        return hooks.filter { seen.insert($0.key).inserted }.map { ApplyStep(key: $0.key, action: .create($0.object), object: nil) }
     }
 
     /// An add-on with `apply: serverSide`: its creates and updates send the whole object.

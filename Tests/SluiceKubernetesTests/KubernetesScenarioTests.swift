@@ -342,6 +342,14 @@ import Testing
         let failing = try await scenario.apply(env: "staging", cluster: "test-1")
         let failure = try #require(failing.failures.first { $0.addon == "probe" })
         #expect(failure.message.contains("Job kube-system/probe-migrate failed: BackoffLimitExceeded"))
+
+        // A hook the API server would refuse is caught by the plan's dry run, at its template.
+        try scenario.edit("addons/probe/templates/migrate.yaml", replacing: "spec:\n  template:", with: "spec:\n  bogus: 1\n  template:")
+        try scenario.edit("clusters/test-1.yaml", replacing: "busybox:1.36-broken", with: "busybox:1.37")
+        _ = try commit(scenario, "a hook with a field the API does not know")
+        let planned = try await scenario.plan(env: "staging", cluster: "test-1")
+        let blocked = planned.plan.environments.flatMap(\.stages).flatMap(\.batches).flatMap(\.clusters).flatMap(\.addons).first { $0.name == "probe" }
+        #expect(blocked?.rejected?.contains { $0.kind == "Job" && $0.template == "addons/probe/templates/migrate.yaml" } == true, "\(String(describing: blocked))")
     }
 
     /// A cluster whose `/version` cannot be read is not planned (its chart add-ons would
