@@ -34,9 +34,20 @@ struct PairDiffer: Sendable {
                 result.plan.blocked.append("\(object.key) is managed by add-on \"\(owner)\"; an object belongs to one add-on")
                 continue
             }
-            // Nothing live: a create, with no need to compare anything.
+            // Nothing live: a create, with no need to compare anything. If the object is there
+            // when the create is sent (an apply cut short by an outage and replayed, or someone
+            // made it meanwhile), it is diffed as any live object and updated instead.
             guard let liveObject else {
                 record(.create(object.object), key: object.key, apiVersion: object.apiVersion, target: object.object, live: nil, into: &result)
+                if let index = result.steps.indices.last {
+                    let target = Self.comparable(object.object), key = object.key
+                    result.steps[index].rediff = { [self] live in
+                        if let owner = SluiceLabels.addon(of: live), owner != addon {
+                            return .failure(.invalid(key, "\(key) is managed by add-on \"\(owner)\"; an object belongs to one add-on"))
+                        }
+                        return rediff(key: key, lastApplied: nil, target: target, live: live)
+                    }
+                }
                 continue
             }
             guard let action = ThreeWayDiff.action(lastApplied: lastApplied?[object.key], target: Self.comparable(object.object),

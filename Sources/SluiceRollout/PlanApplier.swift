@@ -4,6 +4,7 @@ import SluiceDrivers
 import SluiceModel
 import SluicePlan
 import SluiceStore
+import SluiceYAML
 
 /// The one-shot `sluice apply`: carries out a plan on its clusters through the same machine
 /// as a re-sync's drift correction (`DirectApply`): on each cluster (`concurrency` at a time),
@@ -198,21 +199,17 @@ public struct PlanApplier: Sendable {
         }
         switch step.action {
         case .create(let object):
-            _ = try await driver.create(object, key: step.key)
-        case .update(let patch):
-            var patch = patch
-            // A 409: the object changed since it was read. Read it again and diff again, a few times.
-            for attempt in 1... {
-                do {
-                    _ = try await driver.patch(step.key, mergePatch: patch)
-                    return
-                } catch {
-                    guard case .conflict = error, attempt < 4, let rediff = step.rediff else { throw error }
-                    guard let live = try await driver.get(step.key) else { throw .notFound(step.key) }
-                    guard let again = try rediff(live).get() else { return }
-                    patch = again
-                }
+            do {
+                _ = try await driver.create(object, key: step.key)
+            } catch .conflict(let key) {
+                // 409 AlreadyExists: created meanwhile (most often by this apply, before an
+                // outage cut it short and it was replayed). Diffed against it, and updated.
+                guard let rediff = step.rediff, let live = try await driver.get(key) else { throw .conflict(key) }
+                guard let patch = try rediff(live).get() else { return }
+                try await update(step, patch: patch, on: driver)
             }
+        case .update(let patch):
+            try await update(step, patch: patch, on: driver)
         case .delete:
             try await driver.delete(step.key)
         case .recreate:
@@ -221,6 +218,23 @@ public struct PlanApplier: Sendable {
             _ = try await driver.create(object, key: step.key)
         case .unchanged:
             break
+        }
+    }
+
+    /// A merge patch; on a 409 (the object changed since it was read) read again and diffed
+    /// again, a few times.
+    private static func update(_ step: ApplyStep, patch: Value, on driver: any ClusterDriver) async throws(DriverError) {
+        var patch = patch
+        for attempt in 1... {
+            do {
+                _ = try await driver.patch(step.key, mergePatch: patch)
+                return
+            } catch {
+                guard case .conflict = error, attempt < 4, let rediff = step.rediff else { throw error }
+                guard let live = try await driver.get(step.key) else { throw .notFound(step.key) }
+                guard let again = try rediff(live).get() else { return }
+                patch = again
+            }
         }
     }
 }

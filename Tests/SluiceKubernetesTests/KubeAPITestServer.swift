@@ -71,10 +71,16 @@ final class KubeAPITestServer: @unchecked Sendable {
         _ = try await post("/_test/advance", ["seconds": seconds])
     }
 
-    /// The next `count` requests of `method` whose path contains `path` answer `status`.
-    func inject(_ method: String, path: String, status: Int, count: Int = 1, retryAfter: Int? = nil) async throws {
+    /// The next `count` requests of `method` whose path contains `path` answer `status`;
+    /// status 0 is an outage: the connection drops with no answer (`processed`: after the
+    /// server did the request, as when it stops between doing and answering).
+    /// `writesOnly`: dry runs pass (the outage comes during an apply, not its plan).
+    func inject(_ method: String, path: String, status: Int, count: Int = 1, retryAfter: Int? = nil, processed: Bool = false,
+                writesOnly: Bool = false) async throws {
         var fault: [String: Any] = ["method": method, "path": path, "status": status, "count": count]
         if let retryAfter { fault["retryAfter"] = retryAfter }
+        if processed { fault["processed"] = true }
+        if writesOnly { fault["writesOnly"] = true }
         _ = try await post("/_test/faults", [fault])
     }
 

@@ -302,6 +302,41 @@ import Testing
         #expect(try await probe()["version"] == .string("v1.30.2"))
     }
 
+    /// The API server stops between doing a create and answering it: the client's retry meets
+    /// 409 AlreadyExists, and the apply goes on as an update of what is there (diffed three
+    /// ways, as a 409 on an update), not as a failure.
+    @Test func aCreateWhoseAnswerWasLostGoesOnAsAnUpdate() async throws {
+        let server = try KubeAPITestServer()
+        let scenario = try scenario(server)
+        try await server.inject("POST", path: "/namespaces/kube-system/configmaps", status: 0, count: 1, processed: true, writesOnly: true)
+        let report = try await scenario.apply(env: "staging", cluster: "test-1")
+        #expect(report.failures.isEmpty, "\(report.failures)")
+        let posts = try await server.requests().filter { $0.method == "POST" && $0.path.hasSuffix("/namespaces/kube-system/configmaps") && $0.query["dryRun"] == nil }
+        // The first create was done and its answer lost; its retry met AlreadyExists.
+        #expect(posts.count >= 2 && posts.count > Set(posts.map(\.body)).count, "\(posts.map { $0.body.prefix(120) })")
+        let again = try await scenario.plan(env: "staging", cluster: "test-1")
+        #expect(!again.plan.hasChanges)
+    }
+
+    /// An outage in the middle of a cluster's writes, longer than the client's retries: the
+    /// rollout waits and tries the pair again; the creates sent before the outage meet 409
+    /// AlreadyExists on the replay and go on as updates. The cluster converges, never failed.
+    @Test func anOutageMidApplyIsWaitedOutNotAFailure() async throws {
+        let server = try KubeAPITestServer()
+        let scenario = try scenario(server)
+        // The first ConfigMap create is done but never answered, five times: as many as the client tries, so the pair is tried again with its planned steps.
+        try await server.inject("POST", path: "/namespaces/kube-system/configmaps", status: 0, count: 5, processed: true, writesOnly: true)
+        let outcomes = try await scenario.runApproving()
+        #expect(outcomes["staging"] == .converged)
+        let history = try await scenario.history(environment: "staging")
+        #expect(!history.contains { $0.cluster == "test-1" && $0.outcome == .pairFailed }, "\(history.filter { $0.cluster == "test-1" }.map(\.detail))")
+        // The replay sent the creates of before the outage again: the same body twice.
+        let creates = try await server.requests().filter { $0.method == "POST" && $0.query["dryRun"] == nil }.map(\.body)
+        #expect(creates.count > Set(creates).count)
+        let records = try await scenario.store.applied(environment: "staging").filter { $0.cluster == "test-1" }
+        #expect(!records.isEmpty && records.allSatisfy { $0.commit == scenario.head })
+    }
+
     /// A chart's hooks on a real-shaped API server: the pre-install Job is created and read
     /// until the job controller marks it Complete before any object of the add-on is sent;
     /// a Job whose pod fails (reason BackoffLimitExceeded) fails the pair, nothing else sent.

@@ -14,7 +14,7 @@
 #
 # Usage: kube_api_server.py FIXTURES [--token T]... [--tls CERT KEY CA] [--nodes N]
 # Prints "listening <port>".
-import base64, copy, http.server, json, os, ssl, sys, threading, urllib.parse, uuid
+import base64, copy, http.server, json, os, socket, ssl, sys, threading, urllib.parse, uuid
 
 args = sys.argv[1:]
 fixtures = args.pop(0)
@@ -315,7 +315,18 @@ class API(http.server.BaseHTTPRequestHandler):
                         "body": raw.decode(errors="replace")})
             for fault in faults:
                 if fault["method"] == method and fault["path"] in url.path and fault["count"] > 0:
+                    if fault.get("writesOnly") and "dryRun" in query: continue
                     fault["count"] -= 1
+                    if fault["status"] == 0:
+                        # An outage: the connection drops with no answer, as when the API server
+                        # stops; "processed": it had done the request first (the answer is lost).
+                        if fault.get("processed") and self.authenticated():
+                            try: self.route(method, url.path, query, raw)
+                            except Exception: pass
+                        self.close_connection = True
+                        try: self.connection.shutdown(socket.SHUT_RDWR)
+                        except OSError: pass
+                        return
                     code, body = status(fault["status"], {429: "TooManyRequests", 500: "InternalError", 409: "Conflict", 403: "Forbidden", 503: "ServiceUnavailable"}.get(fault["status"], "Unknown"),
                                         fault.get("message", "injected"))
                     headers = {"Retry-After": str(fault["retryAfter"])} if "retryAfter" in fault else {}
