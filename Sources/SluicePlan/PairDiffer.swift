@@ -39,6 +39,7 @@ struct PairDiffer: Sendable {
             // made it meanwhile), it is diffed as any live object and updated instead.
             guard let liveObject else {
                 record(.create(object.object), key: object.key, apiVersion: object.apiVersion, target: object.object, live: nil, into: &result)
+                result.steps[result.steps.count - 1].template = object.template
                 if let index = result.steps.indices.last {
                     let target = Self.comparable(object.object), key = object.key
                     result.steps[index].rediff = { [self] live in
@@ -57,6 +58,7 @@ struct PairDiffer: Sendable {
             if let blocked = outcome.blocked { result.plan.blocked.append(blocked) }
             guard let checked = outcome.action else { continue }
             record(checked, key: object.key, apiVersion: object.apiVersion, target: object.object, live: liveObject, into: &result)
+            if let index = result.steps.indices.last, result.steps[index].key == object.key { result.steps[index].template = object.template }
             if case .update = checked, let index = result.steps.indices.last {
                 let lastApplied = lastApplied?[object.key], target = Self.comparable(object.object), key = object.key
                 result.steps[index].rediff = { [self] live in rediff(key: key, lastApplied: lastApplied, target: target, live: live) }

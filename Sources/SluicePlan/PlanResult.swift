@@ -54,6 +54,8 @@ public struct ApplyStep: Sendable {
     /// For a create or update of an add-on with `apply: serverSide`: the whole object, sent
     /// as a server-side apply instead.
     public var serverSide: ServerSideApply? = nil
+    /// The template the object comes from (empty for a prune): what a refusal names.
+    public var template = ""
 }
 
 public struct ServerSideApply: Sendable {

@@ -146,7 +146,11 @@ struct RolloutEffects: Sendable {
                     try await driver.setPartition(step.key, to: status.desired, kinds: kinds)
                 }
                 try await confirmLease()
-                try await PlanApplier.perform(step, on: driver)
+                do { try await PlanApplier.perform(step, on: driver) } catch {
+                    // What the cluster refused is named at its template, as the plan names it.
+                    guard !error.isTransient, !step.template.isEmpty else { throw error }
+                    return .failed(ActionFailure(ActionFailure(error).kind, "\(step.template): \(error)"))
+                }
             }
             return .ok
         } catch let error as DriverError {

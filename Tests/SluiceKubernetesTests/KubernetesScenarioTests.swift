@@ -318,6 +318,17 @@ import Testing
         #expect(!again.plan.hasChanges)
     }
 
+    /// An object the API server refuses at apply (its dry run passed: an admission webhook that
+    /// changed its mind) is named at its template, as the plan names a dry run's refusal.
+    @Test func applyNamesTheTemplateOfWhatTheServerRefused() async throws {
+        let server = try KubeAPITestServer()
+        let scenario = try scenario(server)
+        try await server.inject("POST", path: "/namespaces/kube-system/configmaps", status: 422, count: 1, writesOnly: true)
+        let report = try await scenario.apply(env: "staging", cluster: "test-1")
+        let failure = try #require(report.failures.first)
+        #expect(failure.message.hasPrefix("addons/\(failure.addon)/templates/") && failure.message.contains("ConfigMap"), "\(failure.message)")
+    }
+
     /// An outage in the middle of a cluster's writes, longer than the client's retries: the
     /// rollout waits and tries the pair again; the creates sent before the outage meet 409
     /// AlreadyExists on the replay and go on as updates. The cluster converges, never failed.
