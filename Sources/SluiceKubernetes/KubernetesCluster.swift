@@ -234,8 +234,13 @@ public actor KubernetesCluster: ClusterDriver {
                     if case .status(let status) = error, status.isNotFound || (status.code == 503 && !Self.isBuiltIn(resource.group)) { break }
                     throw Self.driverError(error, key: nil)
                 }
+                let apiVersion = page.at("apiVersion") ?? .string(resource.group.isEmpty ? resource.version : "\(resource.group)/\(resource.version)")
                 for item in page.at("items")?.listValue ?? [] {
-                    let object = Self.cleaned(item)
+                    // A LIST's items carry no apiVersion or kind (the list says them once):
+                    // put back, as client-go does, or every object would differ from its target.
+                    var object = Self.cleaned(item)
+                    if object.at("apiVersion") == nil { object.set(["apiVersion"], to: apiVersion) }
+                    if object.at("kind") == nil { object.set(["kind"], to: .string(kind)) }
                     guard let name = object.at(["metadata", "name"])?.stringValue,
                           let addon = object.at(["metadata", "labels", SluiceLabels.addon])?.stringValue,
                           !Self.isControlled(object) else { continue }

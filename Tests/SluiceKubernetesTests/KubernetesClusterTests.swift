@@ -30,6 +30,19 @@ import Testing
     @Test func aPartitionHoldsPodsAtTheOldRevision() async throws { try await withContract { try await $0.aPartitionHoldsPodsAtTheOldRevision() } }
     @Test func aFaultyImageNeverBecomesReady() async throws { try await withContract { try await $0.aFaultyImageNeverBecomesReady() } }
 
+    /// A real API server's LIST leaves each item's apiVersion and kind out (the list says them
+    /// once): a driver that starts from a LIST puts them back, or every object would differ
+    /// from its rendered target by `+apiVersion`/`+kind` (false drift on every re-sync).
+    @Test func listedObjectsCarryTheirAPIVersionAndKind() async throws {
+        let server = try KubeAPITestServer()
+        let (key, object) = Self.configMap("listed")
+        _ = try await server.driver().create(object, key: key)
+        let fresh = try await server.driver(name: "kube-2")
+        let listed = try await fresh.list(labels: [SluiceLabels.managedBy: "sluice", SluiceLabels.addon: "dns"])
+        let found = try #require(listed[key])
+        #expect(found.at("apiVersion") == .string("v1") && found.at("kind") == .string("ConfigMap"))
+    }
+
     static func configMap(_ name: String, namespace: String = "default", addon: String = "dns") -> (ObjectKey, Value) {
         let key = ObjectKey(group: "", kind: "ConfigMap", namespace: namespace, name: name)
         let object: Value = .map(["apiVersion": .string("v1"), "kind": .string("ConfigMap"),

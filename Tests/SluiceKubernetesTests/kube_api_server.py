@@ -172,6 +172,11 @@ WORKLOADS = {("apps", "deployments"), ("apps", "statefulsets"), ("apps", "daemon
              # its Machine-Operator does (partition and maxUnavailable in spec.updateStrategy).
              ("kubenode.alibabacloud.com", "machinecomponentsets")}
 
+def listed(obj):
+    # As a real API server lists (../shared/k8s-api/exchanges/21-list-page-1.json): the
+    # items of a LIST carry no apiVersion and no kind; the list says them once.
+    return {k: v for k, v in obj.items() if k not in ("apiVersion", "kind")}
+
 def dig(obj, *path, default=None):
     for key in path:
         if not isinstance(obj, dict) or key not in obj: return default
@@ -532,7 +537,7 @@ class API(http.server.BaseHTTPRequestHandler):
             meta["continue"] = base64.b64encode(str(start + limit).encode()).decode()
             meta["remainingItemCount"] = len(found) - start - limit
         return 200, {"kind": info["kind"] + "List", "apiVersion": f"{group}/{version}" if group else version,
-                     "metadata": meta, "items": [self.public(v) for _, v in page]}
+                     "metadata": meta, "items": [listed(self.public(v)) for _, v in page]}
 
     def do_GET(self): self.handle_any("GET")
     def do_POST(self): self.handle_any("POST")
