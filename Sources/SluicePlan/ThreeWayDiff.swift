@@ -66,7 +66,9 @@ public enum ThreeWayDiff {
                     let merged = mergeList(last: last[key]?.listValue ?? [], target: targetItems, live: liveItems,
                                            keyFields: keyFields, path: fieldPath)
                     if merged != liveItems { patch[key] = .list(merged) }
-                } else if targetItems != liveItems {
+                } else if !contained(.list(targetItems), in: liveValue, last: last[key]) {
+                    // A list Kubernetes replaces whole: sent again only when what Sluice sets
+                    // differs, not for what the server defaulted into its elements.
                     patch[key] = targetValue
                 }
             default:
@@ -111,6 +113,37 @@ public enum ThreeWayDiff {
         }
         let ours = target.map { item in keyOf(item).flatMap { merged[$0] } ?? item }
         return ours + kept.filter { item in keyOf(item).map { merged[$0] == nil } ?? true }
+    }
+
+    /// Whether `live` already holds `target` as Sluice manages it: every field the target sets
+    /// has its value there (fields only the live object has, defaulted by the API server, are
+    /// not Sluice's), no field the last apply set and the target dropped is still there, and
+    /// lists match element by element, in order, by the same rule.
+    static func contained(_ target: Value, in live: Value, last: Value?) -> Bool {
+        switch (target, live) {
+        case (.map(let targetMap), .map(let liveMap)):
+            for (key, value) in targetMap {
+                guard let liveValue = liveMap[key], liveValue != .null else {
+                    if value == .null { continue }
+                    return false
+                }
+                guard contained(value, in: liveValue, last: last?[key]) else { return false }
+            }
+            for key in last?.mapValue?.keys ?? [:].keys where targetMap[key] == nil && liveMap[key] != nil {
+                return false
+            }
+            return true
+        case (.list(let targetItems), .list(let liveItems)):
+            guard targetItems.count == liveItems.count else { return false }
+            let lastItems = last?.listValue
+            for index in targetItems.indices {
+                let lastItem = lastItems.flatMap { $0.indices.contains(index) ? $0[index] : nil }
+                guard contained(targetItems[index], in: liveItems[index], last: lastItem) else { return false }
+            }
+            return true
+        default:
+            return target == live
+        }
     }
 
     /// Metadata the API server writes; a last-applied spec never holds it, but an imported one might.

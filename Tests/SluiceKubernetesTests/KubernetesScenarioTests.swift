@@ -318,6 +318,26 @@ import Testing
         #expect(!again.plan.hasChanges)
     }
 
+    /// The API server defaults fields into a StatefulSet's volumeClaimTemplates (apiVersion,
+    /// kind, volumeMode, a status) that no manifest says: an image bump of monitoring-agent is
+    /// not taken for a change of the templates (which a shipped rule blocks), and a converged
+    /// cluster plans no change. Dangerous-field rules judge what Sluice changes.
+    @Test func serverDefaultsInAStatefulSetAreNotAChange() async throws {
+        let server = try KubeAPITestServer()
+        let (scenario, driver) = try await converged(server)
+        let key = ObjectKey(group: "apps", kind: "StatefulSet", namespace: "monitoring", name: "prometheus-agent")
+        let live = try #require(try await driver.get(key))
+        #expect(live.at(["spec", "volumeClaimTemplates"])?.listValue?.first?.at(["spec", "volumeMode"]) == .string("Filesystem"))
+        #expect(!(try await scenario.plan(env: "staging", cluster: "test-1").plan.hasChanges))
+        try scenario.edit("releases/2026-11-2.yaml", replacing: "agent: quay.io/prometheus/prometheus:v2.55.0", with: "agent: quay.io/prometheus/prometheus:v2.55.1")
+        _ = try commit(scenario, "prometheus agent v2.55.1")
+        let plan = try await scenario.plan(env: "staging", cluster: "test-1")
+        let addon = plan.plan.environments.flatMap(\.stages).flatMap(\.batches).flatMap(\.clusters).flatMap(\.addons).first { $0.name == "monitoring-agent" }
+        #expect(addon?.blocked.isEmpty == true && addon?.objects.contains { $0.kind == "StatefulSet" && $0.action == .update } == true, "\(String(describing: addon))")
+        let report = try await scenario.apply(env: "staging", cluster: "test-1")
+        #expect(report.failures.isEmpty, "\(report.failures)")
+    }
+
     /// An object the API server refuses at apply (its dry run passed: an admission webhook that
     /// changed its mind) is named at its template, as the plan names a dry run's refusal.
     @Test func applyNamesTheTemplateOfWhatTheServerRefused() async throws {

@@ -172,6 +172,33 @@ WORKLOADS = {("apps", "deployments"), ("apps", "statefulsets"), ("apps", "daemon
              # its Machine-Operator does (partition and maxUnavailable in spec.updateStrategy).
              ("kubenode.alibabacloud.com", "machinecomponentsets")}
 
+def default(obj, key):
+    # What a real API server defaults in, that no manifest says: each StatefulSet
+    # volumeClaimTemplate gets apiVersion, kind, volumeMode and a status; a Job's pod template
+    # gets the controller's labels and a restart-policy-shaped spec.
+    group, plural = key[0], key[1]
+    spec = obj.get("spec")
+    if not isinstance(spec, dict): return
+    if (group, plural) == ("apps", "statefulsets"):
+        for claim in spec.get("volumeClaimTemplates") or []:
+            claim.setdefault("apiVersion", "v1")
+            claim.setdefault("kind", "PersistentVolumeClaim")
+            claim.setdefault("spec", {}).setdefault("volumeMode", "Filesystem")
+            claim.setdefault("status", {"phase": "Pending"})
+        spec.setdefault("podManagementPolicy", "OrderedReady")
+        spec.setdefault("revisionHistoryLimit", 10)
+    if (group, plural) == ("batch", "jobs"):
+        template = spec.setdefault("template", {})
+        labels = template.setdefault("metadata", {}).setdefault("labels", {})
+        uid = obj["metadata"].get("uid", "")
+        labels.setdefault("batch.kubernetes.io/controller-uid", uid)
+        labels.setdefault("batch.kubernetes.io/job-name", obj["metadata"].get("name", ""))
+        spec.setdefault("selector", {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}})
+        spec.setdefault("backoffLimit", 6)
+        spec.setdefault("completions", 1)
+        spec.setdefault("parallelism", 1)
+        template.setdefault("spec", {}).setdefault("dnsPolicy", "ClusterFirst")
+
 def listed(obj):
     # As a real API server lists (../shared/k8s-api/exchanges/21-list-page-1.json): the
     # items of a LIST carry no apiVersion and no kind; the list says them once.
@@ -466,6 +493,7 @@ class API(http.server.BaseHTTPRequestHandler):
         if key[2]: meta["namespace"] = key[2]
         obj["apiVersion"] = f"{group}/{version}" if group else version
         obj["kind"] = info["kind"]
+        default(obj, key)
         if dry:
             meta["resourceVersion"] = live["metadata"]["resourceVersion"] if live else ""
             return (201 if live is None else 200), obj

@@ -142,6 +142,24 @@ import Testing
              live: "{spec: {strategy: {type: Recreate}, revisionHistoryLimit: 10}}", expect: "{spec: {strategy: null}}"),
         Case(name: "number type change is a change", last: "{spec: {a: 1}}", target: "{spec: {a: '1'}}", live: "{spec: {a: 1}}",
              expect: "{spec: {a: '1'}}"),
+        // Lists Kubernetes replaces whole: what the API server defaults into their elements is not Sluice's.
+        Case(name: "server defaults in a replaced list's elements are not a change",
+             last: "{spec: {volumeClaimTemplates: [{metadata: {name: data}, spec: {resources: {requests: {storage: 1Gi}}}}]}}",
+             target: "{spec: {volumeClaimTemplates: [{metadata: {name: data}, spec: {resources: {requests: {storage: 1Gi}}}}]}}",
+             live: "{spec: {volumeClaimTemplates: [{apiVersion: v1, kind: PersistentVolumeClaim, metadata: {name: data}, spec: {resources: {requests: {storage: 1Gi}}, volumeMode: Filesystem}, status: {phase: Pending}}]}}",
+             expect: "unchanged"),
+        Case(name: "a change inside a replaced list's element sends the list",
+             last: "{spec: {volumeClaimTemplates: [{metadata: {name: data}, spec: {resources: {requests: {storage: 1Gi}}}}]}}",
+             target: "{spec: {volumeClaimTemplates: [{metadata: {name: data}, spec: {resources: {requests: {storage: 2Gi}}}}]}}",
+             live: "{spec: {volumeClaimTemplates: [{apiVersion: v1, metadata: {name: data}, spec: {resources: {requests: {storage: 1Gi}}, volumeMode: Filesystem}}]}}",
+             expect: "{spec: {volumeClaimTemplates: [{metadata: {name: data}, spec: {resources: {requests: {storage: 2Gi}}}}]}}"),
+        Case(name: "a field the last apply set in a list element and the target dropped sends the list",
+             last: "{spec: {tolerations: [{key: a, operator: Exists, effect: NoSchedule}]}}",
+             target: "{spec: {tolerations: [{key: a, operator: Exists}]}}",
+             live: "{spec: {tolerations: [{key: a, operator: Exists, effect: NoSchedule}]}}",
+             expect: "{spec: {tolerations: [{key: a, operator: Exists}]}}"),
+        Case(name: "a replaced list of another length is sent", last: "{spec: {args: [a]}}", target: "{spec: {args: [a, b]}}",
+             live: "{spec: {args: [a]}}", expect: "{spec: {args: [a, b]}}"),
     ]
 
     @Test(arguments: cases)
