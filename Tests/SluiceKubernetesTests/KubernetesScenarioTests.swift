@@ -338,6 +338,44 @@ import Testing
         #expect(report.failures.isEmpty, "\(report.failures)")
     }
 
+    /// A Job's template gets the job controller's labels and a selector from the API server:
+    /// that is not a change of the template (which the shipped rule recreates the Job for);
+    /// a new image is, and the Job is recreated with it.
+    @Test func serverDefaultsInAJobAreNotAChangeButANewImageRecreatesIt() async throws {
+        let server = try KubeAPITestServer()
+        let scenario = try scenario(server)
+        try scenario.repo.write("addons/batch-probe/addon.yaml", "apiVersion: sluice.dev/v1\nkind: Addon\nmetadata:\n  name: batch-probe\nspec:\n  namespace: kube-system\n")
+        try scenario.repo.write("addons/batch-probe/templates/job.yaml", """
+            apiVersion: batch/v1
+            kind: Job
+            metadata:
+              name: batch-probe
+            spec:
+              template:
+                spec:
+                  restartPolicy: Never
+                  containers: [{name: run, image: {{ .Images.main }}}]
+            """)
+        try scenario.edit("releases/2026-11-2.yaml", replacing: "  addons:\n", with: "  addons:\n    batch-probe: {version: \"1.0.0\", images: {main: \"busybox:1.36\"}}\n")
+        _ = try commit(scenario, "a Job")
+        #expect(try await scenario.apply(env: "staging", cluster: "test-1").failures.isEmpty)
+        let key = ObjectKey(group: "batch", kind: "Job", namespace: "kube-system", name: "batch-probe")
+        let driver = try await server.driver(name: "fresh")
+        let live = try #require(try await driver.get(key))
+        #expect(live.at(["spec", "template", "metadata", "labels", "batch.kubernetes.io/job-name"]) == .string("batch-probe"))
+        func jobChange() async throws -> FleetPlan.ObjectChange? {
+            let plan = try await scenario.plan(env: "staging", cluster: "test-1")
+            return plan.plan.environments.flatMap(\.stages).flatMap(\.batches).flatMap(\.clusters).flatMap(\.addons)
+                .first { $0.name == "batch-probe" }?.objects.first { $0.kind == "Job" }
+        }
+        #expect(try await jobChange() == nil)
+        try scenario.edit("releases/2026-11-2.yaml", replacing: "busybox:1.36", with: "busybox:1.37")
+        _ = try commit(scenario, "a new image for the Job")
+        #expect(try await jobChange()?.action == .recreate)
+        #expect(try await scenario.apply(env: "staging", cluster: "test-1").failures.isEmpty)
+        #expect(Self.image(try await driver.get(key)) == "busybox:1.37")
+    }
+
     /// An object the API server refuses at apply (its dry run passed: an admission webhook that
     /// changed its mind) is named at its template, as the plan names a dry run's refusal.
     @Test func applyNamesTheTemplateOfWhatTheServerRefused() async throws {
