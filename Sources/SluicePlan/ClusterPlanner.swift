@@ -202,8 +202,9 @@ struct ClusterPlanner: Sendable {
             }
             // The hooks this apply runs are checked too, as creates (one still there from an
             // earlier run answers 409, which the check passes over: it is replaced first).
-            let runs = hooks.isEmpty || Self.settled(result.steps, digest: target.digest, record: pair.record.map { records[$0] })
-                ? [] : Self.hookCreates(hooks)
+            // Hooks run only where something is applied (a settled pair sends nothing).
+            let runsHooks = !hooks.isEmpty && !Self.settled(result.steps, digest: target.digest, record: pair.record.map { records[$0] })
+            let runs = runsHooks ? Self.hookCreates(hooks) : []
             if result.plan.blocked.isEmpty, !result.steps.isEmpty || !runs.isEmpty {
                 do {
                     let checker = validation ?? ServerSideValidation(driver: driver, rendered: { pairs.compactMap(\.target).flatMap(\.objects) })
@@ -222,7 +223,7 @@ struct ClusterPlanner: Sendable {
                     break
                 }
             }
-            if !hooks.isEmpty, result.plan.blocked.isEmpty, !Self.settled(result.steps, digest: target.digest, record: pair.record.map { records[$0] }) {
+            if runsHooks, result.plan.blocked.isEmpty {
                 result.plan.hooks = hooks.map { $0.label(install: pair.record == nil) }
             }
             add(result, to: &plan)

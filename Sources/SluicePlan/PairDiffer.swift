@@ -31,7 +31,7 @@ struct PairDiffer: Sendable {
             rendered.insert(object.key)
             let liveObject = live[object.key]
             if let owner = liveObject.flatMap(SluiceLabels.addon(of:)), owner != addon {
-                result.plan.blocked.append("\(object.key) is managed by add-on \"\(owner)\"; an object belongs to one add-on")
+                result.plan.blocked.append(Self.ownedElsewhere(object.key, by: owner))
                 continue
             }
             // Nothing live: a create, with no need to compare anything. If the object is there
@@ -44,7 +44,7 @@ struct PairDiffer: Sendable {
                     let target = Self.comparable(object.object), key = object.key
                     result.steps[index].rediff = { [self] live in
                         if let owner = SluiceLabels.addon(of: live), owner != addon {
-                            return .failure(.invalid(key, "\(key) is managed by add-on \"\(owner)\"; an object belongs to one add-on"))
+                            return .failure(.invalid(key, Self.ownedElsewhere(key, by: owner)))
                         }
                         return rediff(key: key, lastApplied: nil, target: target, live: live)
                     }
@@ -84,6 +84,10 @@ struct PairDiffer: Sendable {
             result.steps = []
         }
         return result
+    }
+
+    static func ownedElsewhere(_ key: ObjectKey, by owner: String) -> String {
+        "\(key) is managed by add-on \"\(owner)\"; an object belongs to one add-on"
     }
 
     /// The stamped patch from `live` again, as `diff` would make it.

@@ -89,6 +89,9 @@ public struct PlannedPair: Sendable {
     /// the pair renders changed (Helm's release revision; 1 at install).
     public var revision = 1
 
+    /// How many of its hooks run at `moment`.
+    public func hookCount(_ moment: HookMoment) -> Int { hooks.count { $0.moment == moment } }
+
     /// Nothing to apply and nothing to wait for: the record only moves to this commit.
     public var isSettled: Bool { steps.isEmpty && objects.isEmpty && !removed }
 

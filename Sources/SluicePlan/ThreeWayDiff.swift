@@ -129,10 +129,8 @@ public enum ThreeWayDiff {
                 }
                 guard contained(value, in: liveValue, last: last?[key]) else { return false }
             }
-            for key in last?.mapValue?.keys ?? [:].keys where targetMap[key] == nil && liveMap[key] != nil {
-                return false
-            }
-            return true
+            // A field the last apply set that the target dropped must go: not yet.
+            return !(last?.mapValue ?? [:]).keys.contains { targetMap[$0] == nil && liveMap[$0] != nil }
         case (.list(let targetItems), .list(let liveItems)):
             guard targetItems.count == liveItems.count else { return false }
             let lastItems = last?.listValue

@@ -37,6 +37,9 @@ public final class FleetRenderer: Sendable {
     /// render: a cluster's chart add-ons need them for `.Capabilities.APIVersions`, and its
     /// native add-ons (earlier in dependency order) were usually just rendered.
     private let nativeCRDEntries = Mutex<[String: [String]]>([:])
+    /// The native add-ons whose CRD entries are kept as they render: those that may define
+    /// CRDs, in a fleet that has chart add-ons at all (decided once, not per pair).
+    private let keepsCRDEntries: Set<String>
     /// The renderer whose parsed templates are reused where an add-on's templates are equal.
     private let other: FleetRenderer?
     private let parseCache = ManifestParseCache()
@@ -96,6 +99,8 @@ public final class FleetRenderer: Sendable {
         guard problems.isEmpty else { throw ValidationFailure(problems) }
         self.libraries = libraries
         clusterData = repository.clusters.mapValues { Self.clusterValue($0, in: repository) }
+        keepsCRDEntries = repository.addons.values.contains { $0.chart != nil }
+            ? Set(repository.addons.values.filter { $0.chart == nil && ClusterAPIVersions.mayDefineCRDs($0) }.map(\.name)) : []
     }
 
     private static func clusterValue(_ cluster: Cluster, in repository: FleetRepository) -> Value {
@@ -162,7 +167,7 @@ public final class FleetRenderer: Sendable {
                 objects.append(object)
             }
         }
-        if ClusterAPIVersions.mayDefineCRDs(addon), repository.installedAddons(of: cluster).contains(where: { repository.addons[$0]?.chart != nil }) {
+        if keepsCRDEntries.contains(addonName) {
             let entries = objects.filter { $0.key.kind == "CustomResourceDefinition" }.flatMap { ClusterAPIVersions.entries(of: $0.object) }
             nativeCRDEntries.withLock { $0["\(clusterName)/\(addonName)"] = entries }
         }

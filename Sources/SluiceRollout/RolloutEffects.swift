@@ -120,7 +120,7 @@ struct RolloutEffects: Sendable {
                                       stepBakeSeconds: addon?.rollout?.bake.map(GoDuration.seconds),
                                       healthTimeoutSeconds: addon?.healthTimeout.map(GoDuration.seconds) ?? defaultHealthTimeout,
                                       healthDeadlineSeconds: addon?.healthDeadline.map(GoDuration.seconds),
-                                      preHooks: pair.hooks.count { $0.moment == .pre }, postHooks: pair.hooks.count { $0.moment == .post },
+                                      preHooks: pair.hookCount(.pre), postHooks: pair.hookCount(.post),
                                       revision: pair.revision))
             }
             outcomes[name] = .planned(plans)
@@ -283,7 +283,7 @@ struct RolloutEffects: Sendable {
                                       healthTimeoutSeconds: addon?.healthTimeout.map(GoDuration.seconds) ?? defaultHealthTimeout,
                                       healthDeadlineSeconds: addon?.healthDeadline.map(GoDuration.seconds),
                                       removed: pair.removed, recorded: pair.recordedCommit != nil,
-                                      preHooks: pair.hooks.count { $0.moment == .pre }, postHooks: pair.hooks.count { $0.moment == .post })
+                                      preHooks: pair.hookCount(.pre), postHooks: pair.hookCount(.post))
         direct.revision = pair.revision
         return direct
     }

@@ -20,7 +20,7 @@ struct CompletionSimulation {
     func created(_ object: Value, key: ObjectKey, at now: Double) -> Value {
         var object = object
         if key.kind == "Job" {
-            object.set(["status"], to: .map(["active": .int(1), "startTime": .string(GoTimeText.rfc3339(now)),
+            object.set(["status"], to: .map(["active": .int(1), "startTime": .string(Self.rfc3339(now)),
                                              "simulation": .map(["startedAt": .double(now)])]))
         } else {
             object.set(["status"], to: .map(["phase": .string("Running"), "simulation": .map(["startedAt": .double(now)])]))
@@ -33,11 +33,12 @@ struct CompletionSimulation {
         guard let started = object.at(["status", "simulation", "startedAt"]).flatMap(WorkloadSimulation.number),
               object.at(["status", "simulation", "endedAt"]) == nil, now >= started + runSeconds else { return object }
         let ended = started + runSeconds
-        let failed = images(of: object, key: key).contains { image in faults.contains { $0.matches(image) } }
+        let podSpec = key.kind == "Job" ? object.at(["spec", "template", "spec"]) : object.at("spec")
+        let failed = WorkloadSimulation.images(inPodSpec: podSpec).contains { image in faults.contains { $0.matches(image) } }
         let simulation: Value = .map(["startedAt": .double(started), "endedAt": .double(ended)])
         var result = object
         if key.kind == "Job" {
-            let time = GoTimeText.rfc3339(ended)
+            let time = Self.rfc3339(ended)
             let condition: Value = failed
                 ? .map(["type": .string("Failed"), "status": .string("True"), "reason": .string("BackoffLimitExceeded"),
                         "message": .string("Job has reached the specified backoff limit"), "lastTransitionTime": .string(time)])
@@ -54,17 +55,10 @@ struct CompletionSimulation {
         }
         return result
     }
-
-    private func images(of object: Value, key: ObjectKey) -> [String] {
-        let spec = key.kind == "Job" ? object.at(["spec", "template", "spec"]) : object.at("spec")
-        return ["initContainers", "containers"].flatMap { field in
-            (spec?.at(field)?.listValue ?? []).compactMap { $0.at("image")?.stringValue }
-        }
-    }
 }
 
-/// RFC 3339 in UTC, as Kubernetes writes times.
-enum GoTimeText {
+extension CompletionSimulation {
+    /// RFC 3339 in UTC, as Kubernetes writes times.
     static func rfc3339(_ seconds: Double) -> String {
         Date(timeIntervalSince1970: seconds.rounded(.down)).formatted(.iso8601)
     }

@@ -178,9 +178,11 @@ struct WorkloadSimulation {
         return max(1, Self.integer(raw) ?? 1)
     }
 
-    func images(of object: Value) -> [String] {
-        let spec = object.at(["spec", "template", "spec"])
-        return ["initContainers", "containers"].flatMap { field in
+    func images(of object: Value) -> [String] { Self.images(inPodSpec: object.at(["spec", "template", "spec"])) }
+
+    /// The images of a pod spec's init and app containers.
+    static func images(inPodSpec spec: Value?) -> [String] {
+        ["initContainers", "containers"].flatMap { field in
             (spec?.at(field)?.listValue ?? []).compactMap { $0.at("image")?.stringValue }
         }
     }
